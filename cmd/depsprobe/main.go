@@ -1,0 +1,20 @@
+package main
+import (
+ _ "github.com/opencontainers/runc/libcontainer"
+ _ "github.com/opencontainers/runc/libcontainer/specconv"
+ _ "github.com/opencontainers/runc/libcontainer/nsenter"
+ _ "github.com/opencontainers/cgroups/devices"
+ _ "github.com/opencontainers/runtime-spec/specs-go"
+ _ "github.com/moby/profiles/seccomp"
+ _ "modernc.org/sqlite"
+ _ "github.com/spf13/cobra"
+ _ "github.com/google/go-containerregistry/pkg/v1/layout"
+ _ "github.com/google/go-containerregistry/pkg/v1/remote"
+ _ "github.com/google/go-containerregistry/pkg/registry"
+ _ "github.com/moby/go-archive"
+ _ "github.com/containerd/console"
+ _ "github.com/containerd/cgroups/v3"
+ _ "golang.org/x/sys/unix"
+ _ "golang.org/x/term"
+)
+func main(){}
