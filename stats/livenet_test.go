@@ -1,0 +1,190 @@
+package stats
+
+import (
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netns"
+)
+
+// testNetPair makes two named network namespaces joined by a veth pair with
+// 10.253.77.1/30 (in a) and 10.253.77.2/30 (in b), and deletes them when the
+// test ends. It returns the namespace names.
+func testNetPair(t testing.TB) (a, b string) {
+	t.Helper()
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("ip(8) not installed for test setup")
+	}
+	id := randName(t)
+	a, b = "berth-stats-test-"+id+"-a", "berth-stats-test-"+id+"-b"
+	va, vb := "bst"+id+"a", "bst"+id+"b"
+	run := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	t.Cleanup(func() {
+		_ = exec.Command("ip", "netns", "del", a).Run()
+		_ = exec.Command("ip", "netns", "del", b).Run()
+	})
+	run("netns", "add", a)
+	run("netns", "add", b)
+	run("link", "add", va, "netns", a, "type", "veth", "peer", "name", vb, "netns", b)
+	run("-n", a, "addr", "add", "10.253.77.1/30", "dev", va)
+	run("-n", b, "addr", "add", "10.253.77.2/30", "dev", vb)
+	run("-n", a, "link", "set", va, "up")
+	run("-n", b, "link", "set", vb, "up")
+	run("-n", a, "link", "set", "lo", "up")
+	return a, b
+}
+
+// dialIn makes a UDP socket inside the named netns (on a locked thread that
+// returns to its namespace) connected to addr.
+func dialIn(t testing.TB, nsName, addr string) net.Conn {
+	t.Helper()
+	ns, err := netns.GetFromName(nsName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			ch <- res{err: err}
+			return // exits locked: thread discarded
+		}
+		defer orig.Close()
+		if err := netns.Set(ns); err != nil {
+			ch <- res{err: err}
+			return
+		}
+		c, derr := net.Dial("udp4", addr)
+		if err := netns.Set(orig); err != nil {
+			ch <- res{err: err}
+			return
+		}
+		runtime.UnlockOSThread()
+		ch <- res{c, derr}
+	}()
+	r := <-ch
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	t.Cleanup(func() { r.c.Close() })
+	return r.c
+}
+
+// allThreadsInOwnNetns fails if any thread of this process is in another
+// network namespace than the process's main one.
+func allThreadsInOwnNetns(t *testing.T) {
+	t.Helper()
+	want, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := filepath.Glob("/proc/self/task/*/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range tasks {
+		if got, err := os.Readlink(p); err == nil && got != want {
+			t.Fatalf("thread %s is in %s, want %s", p, got, want)
+		}
+	}
+}
+
+func TestLiveNet(t *testing.T) {
+	r := liveReader(t)
+	c := newTestCgroup(t, r)
+	a, _ := testNetPair(t)
+	tg := Target{ID: "n", CgroupPath: c.path, NetNSPath: filepath.Join("/run/netns", a)}
+	before, err := r.Read(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := dialIn(t, a, "10.253.77.2:9")
+	payload := make([]byte, 1000)
+	sent := uint64(0)
+	for range 100 {
+		// Port 9 in b is closed: its ICMP replies fail the next write on
+		// this connected socket with ECONNREFUSED (nothing sent then).
+		_, err := conn.Write(payload)
+		if err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatal(err)
+		}
+		if err == nil {
+			sent++
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	after, err := r.Read(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("before %d/%d bytes %d/%d pkts, after %d/%d bytes %d/%d pkts (rx/tx)",
+		before.NetRxBytes, before.NetTxBytes, before.NetRxPackets, before.NetTxPackets,
+		after.NetRxBytes, after.NetTxBytes, after.NetRxPackets, after.NetTxPackets)
+	if sent < 50 || after.NetTxPackets-before.NetTxPackets < sent || after.NetTxBytes-before.NetTxBytes < sent*1000 {
+		t.Fatalf("sent %d datagrams; tx grew by %d packets / %d bytes, want ≥%d / ≥%d",
+			sent, after.NetTxPackets-before.NetTxPackets, after.NetTxBytes-before.NetTxBytes, sent, sent*1000)
+	}
+	if after.NetRxPackets <= before.NetRxPackets {
+		t.Fatalf("rx did not grow (ARP replies and ICMP unreachables expected)")
+	}
+	allThreadsInOwnNetns(t)
+
+	gone := Target{ID: "n", CgroupPath: c.path, NetNSPath: "/run/netns/berth-stats-test-absent"}
+	s, err := r.Read(gone)
+	if err != nil || s.NetRxBytes != 0 || s.NetTxBytes != 0 {
+		t.Fatalf("absent netns: %+v, %v; want zero network counters, no error", s, err)
+	}
+}
+
+func TestLiveTop(t *testing.T) {
+	r := liveReader(t)
+	c := newTestCgroup(t, r)
+	cmd := spin(t, c)
+	time.Sleep(300 * time.Millisecond)
+	procs, err := Top(c.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(procs) != 1 {
+		t.Fatalf("Top = %+v, want the one busy process", procs)
+	}
+	p := procs[0]
+	t.Logf("%+v", p)
+	switch {
+	case p.PID != cmd.Process.Pid || p.NSPID != p.PID:
+		t.Fatalf("PID %d NSPID %d, want %d in the host pid namespace", p.PID, p.NSPID, cmd.Process.Pid)
+	case p.PPID != os.Getpid():
+		t.Fatalf("PPID %d, want %d", p.PPID, os.Getpid())
+	case p.Command != "/bin/sh -c while :; do :; done":
+		t.Fatalf("Command %q", p.Command)
+	case p.User != "root" || p.UID != 0:
+		t.Fatalf("User %q UID %d, want root 0", p.User, p.UID)
+	case p.State != "R":
+		t.Fatalf("State %q, want R", p.State)
+	case p.RSS == 0 || p.VSZ < p.RSS:
+		t.Fatalf("RSS %d VSZ %d", p.RSS, p.VSZ)
+	case time.Since(p.Started) > time.Minute || time.Since(p.Started) < -2*time.Second:
+		t.Fatalf("Started %v, want just now", p.Started)
+	case p.CPUPercent < 20:
+		t.Fatalf("CPUPercent %.1f, want a busy process", p.CPUPercent)
+	}
+}
