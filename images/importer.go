@@ -1,0 +1,149 @@
+package images
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/containerd/errdefs"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/moby/go-archive/compression"
+)
+
+// layerFile is a layer blob written to a temp file, ready to commit.
+type layerFile struct {
+	path      string
+	digest    string
+	diffID    string
+	size      int64
+	mediaType types.MediaType
+}
+
+// Import makes a one-layer image from a root filesystem tar (plain, gzip, xz,
+// bzip2 or zstd, detected by magic), as `docker import` does, applies Dockerfile
+// style changes ("CMD ["sh"]", "ENV A=b", "WORKDIR /x", ...) and tags it ref
+// (none when ref is ""). Unsafe or damaged tars are refused and nothing is kept.
+func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...string) (*Image, error) {
+	var tags []string
+	if ref != "" {
+		t, err := tagRef(ref)
+		if err != nil {
+			return nil, err
+		}
+		tags = []string{t}
+	}
+	cfg := v1.ConfigFile{Architecture: runtime.GOARCH, OS: "linux", Created: v1.Time{Time: time.Now().UTC()}}
+	for _, c := range changes {
+		if err := ApplyChange(&cfg.Config, c); err != nil {
+			return nil, err
+		}
+	}
+	tmp, err := s.tmpDir("import-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	lf, err := s.writeLayer(ctx, tmp, r)
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	cfg.History = []v1.History{{Created: cfg.Created, Comment: "Imported from " + importSource(ref)}}
+	return s.commitLayers(ctx, cfg, []layerFile{lf}, tags, "")
+}
+
+func importSource(string) string { return "-" }
+
+// tagRef normalises a reference that must name a tag (not a digest).
+func tagRef(ref string) (string, error) {
+	r, err := ParseReference(ref)
+	if err != nil {
+		return "", err
+	}
+	if r.Digest != "" {
+		return "", fmt.Errorf("reference %q: cannot tag with a digest: %w", ref, errdefs.ErrInvalidArgument)
+	}
+	return r.TagRef(), nil
+}
+
+// writeLayer decompresses a tar stream into an uncompressed layer file under dir,
+// checking every entry and computing its digest.
+func (s *Store) writeLayer(ctx context.Context, dir string, r io.Reader) (layerFile, error) {
+	rd, err := compression.DecompressStream(&ctxReader{ctx: ctx, r: r})
+	if err != nil {
+		return layerFile{}, fmt.Errorf("read archive: %w: %w", err, errdefs.ErrInvalidArgument)
+	}
+	defer rd.Close()
+	f, err := os.CreateTemp(dir, "layer-")
+	if err != nil {
+		return layerFile{}, fmt.Errorf("create layer file: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	cw := &countWriter{}
+	n, err := checkTarCount(io.TeeReader(rd, io.MultiWriter(f, h, cw)), io.Discard)
+	if err != nil {
+		return layerFile{}, err
+	}
+	if n == 0 {
+		return layerFile{}, fmt.Errorf("not a tar archive (no entries): %w", errdefs.ErrInvalidArgument)
+	}
+	if err := f.Close(); err != nil {
+		return layerFile{}, fmt.Errorf("write layer file: %w", err)
+	}
+	d := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return layerFile{path: f.Name(), digest: d, diffID: d, size: cw.n, mediaType: types.OCILayer}, nil
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// commitLayers builds an OCI manifest for cfg over the given layers (setting the
+// config's diff IDs) and commits the image.
+func (s *Store) commitLayers(ctx context.Context, cfg v1.ConfigFile, layers []layerFile, tags []string, parent string) (*Image, error) {
+	cfg.RootFS = v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{}}
+	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Layers: []v1.Descriptor{}}
+	blobs := map[string]string{}
+	for _, l := range layers {
+		diff, err := v1.NewHash(l.diffID)
+		if err != nil {
+			return nil, fmt.Errorf("layer diff ID: %w", err)
+		}
+		dig, err := v1.NewHash(l.digest)
+		if err != nil {
+			return nil, fmt.Errorf("layer digest: %w", err)
+		}
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, diff)
+		m.Layers = append(m.Layers, v1.Descriptor{MediaType: l.mediaType, Size: l.size, Digest: dig})
+		blobs[l.digest] = l.path
+	}
+	cb, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encode config: %w", err)
+	}
+	ch, _ := v1.NewHash(digestOf(cb))
+	m.Config = v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(cb)), Digest: ch}
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	return s.commit(ctx, newImage{manifest: mb, config: cb, blobs: blobs, tags: tags, parent: parent})
+}
+
+// ImportFile is Import reading from a file path ("-" is not special here).
+func (s *Store) ImportFile(ctx context.Context, path, ref string, changes ...string) (*Image, error) {
+	f, err := os.Open(filepath.Clean(path))
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", path, err)
+	}
+	defer f.Close()
+	return s.Import(ctx, f, ref, changes...)
+}

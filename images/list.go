@@ -1,0 +1,101 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/containerd/errdefs"
+)
+
+// ListOptions selects images for List.
+type ListOptions struct {
+	// All includes intermediate images (untagged parents of other images).
+	All bool
+	// Filters maps a filter name to accepted values, as `docker images --filter`:
+	// "dangling" ("true"/"false") and "reference" (path.Match patterns on the
+	// familiar repo or repo:tag).
+	Filters map[string][]string
+}
+
+// List returns the images matching opts, newest first.
+func (s *Store) List(ctx context.Context, opts ListOptions) ([]Image, error) {
+	for k := range opts.Filters {
+		if k != "dangling" && k != "reference" {
+			return nil, fmt.Errorf("invalid filter %q: %w", k, errdefs.ErrInvalidArgument)
+		}
+	}
+	ids, err := s.allIDs(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]Image, 0, len(ids))
+	parents := map[string]bool{}
+	for _, id := range ids {
+		img, err := s.loadImage(ctx, s.db, id)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, *img)
+		if img.Parent != "" {
+			parents[img.Parent] = true
+		}
+	}
+	var out []Image
+	for _, img := range all {
+		if !opts.All && len(img.RepoTags) == 0 && parents[img.ID] {
+			continue
+		}
+		ok, err := matchFilters(&img, opts.Filters)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, img)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+func matchFilters(img *Image, filters map[string][]string) (bool, error) {
+	if vals, ok := filters["dangling"]; ok {
+		match := false
+		for _, v := range vals {
+			switch strings.ToLower(v) {
+			case "true", "1":
+				match = match || len(img.RepoTags) == 0
+			case "false", "0":
+				match = match || len(img.RepoTags) > 0
+			default:
+				return false, fmt.Errorf("invalid dangling filter %q: %w", v, errdefs.ErrInvalidArgument)
+			}
+		}
+		if !match {
+			return false, nil
+		}
+	}
+	if pats, ok := filters["reference"]; ok {
+		match := false
+		for _, p := range pats {
+			if _, err := path.Match(p, ""); err != nil {
+				return false, fmt.Errorf("invalid reference filter %q: %w", p, errdefs.ErrInvalidArgument)
+			}
+			for _, t := range img.RepoTags {
+				repo := t[:strings.LastIndex(t, ":")]
+				if ok, _ := path.Match(p, t); ok {
+					match = true
+				}
+				if ok, _ := path.Match(p, repo); ok {
+					match = true
+				}
+			}
+		}
+		if !match {
+			return false, nil
+		}
+	}
+	return true, nil
+}

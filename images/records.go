@@ -1,0 +1,213 @@
+package images
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+var (
+	fullIDRe = regexp.MustCompile(`^(sha256:)?[a-f0-9]{64}$`)
+	shortRe  = regexp.MustCompile(`^(sha256:)?[a-f0-9]{4,63}$`)
+)
+
+// Resolve finds the image a reference names: a tag ("busybox", "busybox:latest",
+// "docker.io/library/busybox:latest", "reg:5000/x/y:t"), a digest reference
+// ("name@sha256:..."), a full image ID ("sha256:..." or its hex) or a unique ID
+// prefix of at least 4 hex digits. An unknown reference yields errdefs.ErrNotFound.
+func (s *Store) Resolve(ref string) (*Image, error) {
+	return s.resolve(context.Background(), s.db, ref)
+}
+
+func (s *Store) resolve(ctx context.Context, q queryer, ref string) (*Image, error) {
+	id, err := s.resolveID(ctx, q, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.loadImage(ctx, q, id)
+}
+
+// resolveID maps a reference to an image ID.
+func (s *Store) resolveID(ctx context.Context, q queryer, ref string) (string, error) {
+	if fullIDRe.MatchString(ref) {
+		id := "sha256:" + strings.TrimPrefix(ref, "sha256:")
+		if ok, err := s.exists(ctx, q, id); err != nil || ok {
+			return id, err
+		}
+	}
+	if r, err := ParseReference(ref); err == nil {
+		key, table := r.TagRef(), "img_tags"
+		if r.Digest != "" {
+			key, table = r.Repo+"@"+r.Digest, "img_digests"
+		}
+		var id string
+		err := q.QueryRowContext(ctx, "SELECT image_id FROM "+table+" WHERE ref = ?", key).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("look up image %q: %w", ref, err)
+		}
+		if r.Digest != "" {
+			if id, err := s.byManifest(ctx, q, r.Digest); err == nil {
+				return id, nil
+			}
+		}
+	}
+	if shortRe.MatchString(ref) {
+		return s.byPrefix(ctx, q, ref)
+	}
+	return "", notFound(ref)
+}
+
+func (s *Store) byManifest(ctx context.Context, q queryer, digest string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, "SELECT id FROM img_images WHERE manifest = ?", digest).Scan(&id)
+	if err != nil {
+		return "", notFound(digest)
+	}
+	return id, nil
+}
+
+func (s *Store) byPrefix(ctx context.Context, q queryer, ref string) (string, error) {
+	prefix := "sha256:" + strings.TrimPrefix(ref, "sha256:")
+	rows, err := q.QueryContext(ctx, "SELECT id FROM img_images WHERE substr(id, 1, ?) = ? LIMIT 2", len(prefix), prefix)
+	if err != nil {
+		return "", fmt.Errorf("look up image %q: %w", ref, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", fmt.Errorf("look up image %q: %w", ref, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("look up image %q: %w", ref, err)
+	}
+	switch len(ids) {
+	case 0:
+		return "", notFound(ref)
+	case 1:
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("image ID prefix %q is ambiguous: %w", ref, errdefs.ErrInvalidArgument)
+}
+
+func (s *Store) exists(ctx context.Context, q queryer, id string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM img_images WHERE id = ?", id).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up image %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// loadImage reads one image record with its tags and digests.
+func (s *Store) loadImage(ctx context.Context, q queryer, id string) (*Image, error) {
+	var (
+		img            Image
+		created        int64
+		config, layers []byte
+	)
+	err := q.QueryRowContext(ctx, "SELECT id, manifest, created, size, config, layers, parent FROM img_images WHERE id = ?", id).
+		Scan(&img.ID, &img.ManifestDigest, &created, &img.Size, &config, &layers, &img.Parent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read image %s: %w", id, err)
+	}
+	img.Created = time.Unix(0, created).UTC()
+	if err := json.Unmarshal(config, &img.Config); err != nil {
+		return nil, fmt.Errorf("decode config of image %s: %w", id, err)
+	}
+	if err := json.Unmarshal(layers, &img.Layers); err != nil {
+		return nil, fmt.Errorf("decode layers of image %s: %w", id, err)
+	}
+	if img.RepoTags, err = s.refsOf(ctx, q, "img_tags", id); err != nil {
+		return nil, err
+	}
+	if img.RepoDigests, err = s.refsOf(ctx, q, "img_digests", id); err != nil {
+		return nil, err
+	}
+	return &img, nil
+}
+
+func (s *Store) refsOf(ctx context.Context, q queryer, table, id string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT ref FROM "+table+" WHERE image_id = ? ORDER BY ref", id)
+	if err != nil {
+		return nil, fmt.Errorf("read references of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, fmt.Errorf("read references of %s: %w", id, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// allIDs lists every image ID in the store.
+func (s *Store) allIDs(ctx context.Context, q queryer) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id FROM img_images")
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list images: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, rows.Err()
+}
+
+// describeLayers pairs a manifest's layers with the config's diff IDs and history.
+func describeLayers(m *v1.Manifest, cfg *v1.ConfigFile) ([]Layer, error) {
+	if len(m.Layers) != len(cfg.RootFS.DiffIDs) {
+		return nil, fmt.Errorf("manifest has %d layers but config has %d diff IDs: %w",
+			len(m.Layers), len(cfg.RootFS.DiffIDs), errdefs.ErrInvalidArgument)
+	}
+	var createdBy []string
+	for _, h := range cfg.History {
+		if !h.EmptyLayer {
+			createdBy = append(createdBy, h.CreatedBy)
+		}
+	}
+	layers := make([]Layer, len(m.Layers))
+	chain := ""
+	for i, d := range m.Layers {
+		diff := cfg.RootFS.DiffIDs[i].String()
+		chain = chainID(chain, diff)
+		layers[i] = Layer{DiffID: diff, ChainID: chain, Digest: d.Digest.String(), MediaType: string(d.MediaType), Size: d.Size}
+		if i < len(createdBy) {
+			layers[i].CreatedBy = createdBy[i]
+		}
+	}
+	return layers, nil
+}

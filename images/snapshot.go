@@ -1,0 +1,178 @@
+package images
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/go-archive"
+	"github.com/moby/go-archive/compression"
+	"golang.org/x/sys/unix"
+)
+
+// emptySnapshot is the snapshot key used for images without layers.
+const emptySnapshot = "empty"
+
+// Prepare makes sure every layer of img is unpacked (once per chain ID) and
+// returns the lowerdir entries for an overlay mount, top-most layer first, each
+// "l/<SHORT>" relative to Root(): mount with the working directory at Root() and
+// pass strings.Join(lowers, ":") as lowerdir. An image without layers gets one
+// empty snapshot, so the mount always has a lower layer.
+func (s *Store) Prepare(ctx context.Context, img *Image) ([]string, error) {
+	if len(img.Layers) == 0 {
+		link, err := s.ensureSnapshot(ctx, emptySnapshot, nil)
+		if err != nil {
+			return nil, err
+		}
+		return []string{"l/" + link}, nil
+	}
+	lowers := make([]string, len(img.Layers))
+	for i, l := range img.Layers {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", img.ID, err)
+		}
+		link, err := s.ensureSnapshot(ctx, hexOf(l.ChainID), &l)
+		if err != nil {
+			return nil, fmt.Errorf("prepare layer %d of %s: %w", i+1, img.ID, err)
+		}
+		lowers[len(img.Layers)-1-i] = "l/" + link
+	}
+	return lowers, nil
+}
+
+// SnapshotDir is the absolute diff directory of the snapshot with the given chain ID.
+func (s *Store) SnapshotDir(chainID string) string {
+	return filepath.Join(s.root, "snapshots", hexOf(chainID), "diff")
+}
+
+func hexOf(digest string) string {
+	_, h, ok := strings.Cut(digest, ":")
+	if !ok {
+		return digest
+	}
+	return h
+}
+
+// ensureSnapshot returns the short link name of the snapshot key, unpacking the
+// layer first when the snapshot does not exist yet. The unpack happens in a temp
+// dir renamed into place, so a snapshot dir either is complete or absent.
+func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (string, error) {
+	dir := filepath.Join(s.root, "snapshots", key)
+	if link, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
+		return strings.TrimSpace(string(link)), nil
+	}
+	tmp, err := os.MkdirTemp(filepath.Join(s.root, "snapshots"), ".tmp-"+key[:min(12, len(key))]+"-")
+	if err != nil {
+		return "", fmt.Errorf("make snapshot dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Mkdir(filepath.Join(tmp, "diff"), 0o755); err != nil {
+		return "", fmt.Errorf("make snapshot dir: %w", err)
+	}
+	if l != nil {
+		if err := s.unpack(ctx, filepath.Join(tmp, "diff"), l); err != nil {
+			return "", err
+		}
+	}
+	link := shortName()
+	if err := os.WriteFile(filepath.Join(tmp, "link"), []byte(link), 0o644); err != nil {
+		return "", fmt.Errorf("write snapshot link: %w", err)
+	}
+	linkPath := filepath.Join(s.root, "l", link)
+	if err := os.Symlink(filepath.Join("..", "snapshots", key, "diff"), linkPath); err != nil {
+		return "", fmt.Errorf("link snapshot: %w", err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		_ = os.Remove(linkPath)
+		if errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY) {
+			// Another unpack of the same chain ID won the race; use it.
+			if b, rerr := os.ReadFile(filepath.Join(dir, "link")); rerr == nil {
+				return strings.TrimSpace(string(b)), nil
+			}
+		}
+		return "", fmt.Errorf("commit snapshot %s: %w", key, err)
+	}
+	return link, nil
+}
+
+// shortName makes a random 26-character link name, as Docker's overlay2 does.
+func shortName() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])
+}
+
+// unpack applies a layer blob into dir after checking every entry, and verifies
+// that the uncompressed stream matches the layer's diff ID.
+func (s *Store) unpack(ctx context.Context, dir string, l *Layer) error {
+	p, err := s.blobPath(l.Digest)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("open layer %s: %w", l.Digest, err)
+	}
+	defer f.Close()
+	rd, err := compression.DecompressStream(&ctxReader{ctx: ctx, r: f})
+	if err != nil {
+		return fmt.Errorf("decompress layer %s: %w", l.Digest, err)
+	}
+	defer rd.Close()
+	h := sha256.New()
+	if err := ApplyLayer(dir, io.TeeReader(rd, h)); err != nil {
+		return fmt.Errorf("unpack layer %s: %w", l.Digest, err)
+	}
+	if _, err := io.Copy(h, rd); err != nil {
+		return fmt.Errorf("read layer %s: %w", l.Digest, err)
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != l.DiffID {
+		return fmt.Errorf("layer %s: content digest %s does not match diff ID %s: %w", l.Digest, got, l.DiffID, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// ApplyLayer unpacks an uncompressed layer tar into dir in overlay form
+// (whiteouts become 0:0 character devices, opaque dirs get trusted.overlay.opaque),
+// refusing entries that would escape dir. On error dir may hold part of the
+// layer; callers unpack into a temp dir and discard it.
+func ApplyLayer(dir string, r io.Reader) error {
+	pr, pw := io.Pipe()
+	checked := make(chan error, 1)
+	go func() {
+		err := checkTar(r, pw)
+		pw.CloseWithError(err)
+		checked <- err
+	}()
+	// Untar (not ApplyLayer) is what Docker's overlay2 uses: it converts
+	// whiteouts into overlay form instead of applying them.
+	err := archive.UntarUncompressed(pr, dir, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat})
+	_ = pr.CloseWithError(errors.New("unpack ended"))
+	cerr := <-checked
+	if cerr != nil {
+		return cerr // the entry check's error names the entry; prefer it
+	}
+	return err
+}
+
+// ctxReader stops reading once its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
