@@ -103,3 +103,17 @@ func FuzzParsePasswd(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseCgroupValue(f *testing.F) {
+	f.Add([]byte("700416\n"), "")
+	f.Add([]byte("max\n"), "")
+	f.Add([]byte("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n"), "oom_kill")
+	if data, err := os.ReadFile("testdata/cgroup1/memory/berth/rec1/memory.stat"); err == nil {
+		f.Add(data, "total_inactive_file")
+	}
+	f.Fuzz(func(t *testing.T, data []byte, key string) {
+		if v, err := parseCgroupValue(data, key); err != nil && v != 0 {
+			t.Fatalf("error %v with value %d", err, v)
+		}
+	})
+}

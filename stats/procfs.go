@@ -27,10 +27,11 @@ func parseProcStat(data []byte) (procStat, error) {
 	var ps procStat
 	sawCPU := false
 	for line := range bytes.Lines(data) {
-		fields := strings.Fields(string(line))
-		if len(fields) == 0 {
+		// Split only the lines needed: the intr line alone can be kilobytes.
+		if !bytes.HasPrefix(line, []byte("cpu")) && !bytes.HasPrefix(line, []byte("btime")) {
 			continue
 		}
+		fields := strings.Fields(string(line))
 		switch {
 		case fields[0] == "cpu":
 			if len(fields) < 8 {
@@ -109,4 +110,33 @@ func parseBlkioV1(data []byte) (read, write uint64, err error) {
 		}
 	}
 	return read, write, nil
+}
+
+// parseCgroupValue parses a cgroup file holding one number (key "") or the
+// value of key in a flat "key value" file (memory.stat, memory.oom_control).
+// "max" reads as 0 (no limit); a missing key reads as 0.
+func parseCgroupValue(data []byte, key string) (uint64, error) {
+	if key == "" {
+		v := strings.TrimSpace(string(data))
+		if v == "max" {
+			return 0, nil
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse value: %w", err)
+		}
+		return n, nil
+	}
+	for line := range bytes.Lines(data) {
+		k, v, ok := bytes.Cut(bytes.TrimSpace(line), []byte{' '})
+		if !ok || string(k) != key {
+			continue
+		}
+		n, err := strconv.ParseUint(string(v), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse %s: %w", key, err)
+		}
+		return n, nil
+	}
+	return 0, nil
 }

@@ -183,3 +183,28 @@ func TestCommandLine(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCgroupValue(t *testing.T) {
+	stat := "cache 159744\nrss 114688\ninactive_file 8192\ntotal_inactive_file 9000\n"
+	tests := []struct {
+		name, in, key string
+		want          uint64
+		wantErr       bool
+	}{
+		{"single value", "700416\n", "", 700416, false},
+		{"max", "max\n", "", 0, false},
+		{"bad single", "lots\n", "", 0, true},
+		{"key", stat, "total_inactive_file", 9000, false},
+		{"key is not a prefix match", stat, "inactive", 0, false},
+		{"oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", "oom_kill", 3, false},
+		{"bad keyed value", "oom_kill x\n", "oom_kill", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseCgroupValue([]byte(tt.in), tt.key)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("parseCgroupValue = %d, %v; want %d, err %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}

@@ -101,6 +101,16 @@ func (r *Reader) MemTotal() uint64 { return r.memTotal }
 // exist (a stopped or removed container) reads as a zero Sample with ID and
 // Time set, and no error.
 func (r *Reader) Read(t Target) (Sample, error) {
+	sys, err := r.readSystem()
+	if err != nil {
+		return Sample{}, fmt.Errorf("read stats of %q: %w", t.ID, err)
+	}
+	return r.read(t, sys)
+}
+
+// read is Read with the host CPU counters already read, so that a batch of
+// targets shares one read of /proc/stat.
+func (r *Reader) read(t Target, sys procStat) (Sample, error) {
 	if !path.IsAbs(t.CgroupPath) || path.Clean(t.CgroupPath) != t.CgroupPath || t.CgroupPath == "/" {
 		return Sample{}, fmt.Errorf("read stats of %q: cgroup path %q must be absolute, clean and not the root: %w",
 			t.ID, t.CgroupPath, errdefs.ErrInvalidArgument)
@@ -121,9 +131,7 @@ func (r *Reader) Read(t Target) (Sample, error) {
 	if !found {
 		return Sample{ID: t.ID, Time: s.Time}, nil
 	}
-	if err := r.readSystem(&s); err != nil {
-		return Sample{}, fmt.Errorf("read stats of %q: %w", t.ID, err)
-	}
+	s.SystemUsageNS, s.OnlineCPUs = sys.systemNS, sys.onlineCPUs
 	if t.NetNSPath != "" {
 		if err := readNet(t.NetNSPath, &s); err != nil {
 			return Sample{}, fmt.Errorf("read stats of %q: %w", t.ID, err)
@@ -132,19 +140,13 @@ func (r *Reader) Read(t Target) (Sample, error) {
 	return s, nil
 }
 
-// readSystem fills the host CPU time and online CPU count.
-func (r *Reader) readSystem(s *Sample) error {
+// readSystem reads the host CPU time and online CPU count.
+func (r *Reader) readSystem() (procStat, error) {
 	data, err := os.ReadFile(filepath.Join(r.procRoot, "stat"))
 	if err != nil {
-		return fmt.Errorf("read host cpu time: %w", err)
+		return procStat{}, fmt.Errorf("read host cpu time: %w", err)
 	}
-	ps, err := parseProcStat(data)
-	if err != nil {
-		return err
-	}
-	s.SystemUsageNS = ps.systemNS
-	s.OnlineCPUs = ps.onlineCPUs
-	return nil
+	return parseProcStat(data)
 }
 
 // memoryLimit caps an unlimited (or larger than the host) limit at MemTotal.

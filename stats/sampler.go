@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -122,8 +123,12 @@ func (s *Sampler) SampleOnce() []Sample {
 	targets := s.targets
 	s.mu.Unlock()
 	batch := make([]Sample, 0, len(targets))
+	sys, sysErr := s.r.readSystem()
 	for _, t := range targets {
-		cur, err := s.r.Read(t)
+		cur, err := s.r.read(t, sys)
+		if sysErr != nil {
+			err = fmt.Errorf("read stats of %q: %w", t.ID, sysErr)
+		}
 		if err != nil {
 			cur = Sample{ID: t.ID, Time: time.Now(), Err: err}
 		}
