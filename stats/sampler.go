@@ -71,9 +71,12 @@ type Sampler struct {
 	hist     map[string]*Ring
 }
 
-// NewSampler returns a Sampler reading with r every interval and keeping
-// historySize samples per container.
+// NewSampler returns a Sampler reading with r every interval (1 s when not
+// positive) and keeping historySize samples per container (at least 1).
 func NewSampler(r *Reader, interval time.Duration, historySize int) *Sampler {
+	if interval <= 0 {
+		interval = time.Second
+	}
 	return &Sampler{
 		r:        r,
 		interval: interval,
