@@ -162,3 +162,6 @@ func (s *Store) blobPath(digest string) (string, error) {
 func notFound(ref string) error {
 	return fmt.Errorf("image %q: %w", ref, errdefs.ErrNotFound)
 }
+
+// errInvalid is errdefs.ErrInvalidArgument, for brevity.
+var errInvalid = errdefs.ErrInvalidArgument

@@ -1,0 +1,281 @@
+package images
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+)
+
+// DeleteResponse reports one step of a removal, as `docker rmi` prints it:
+// either a reference that was untagged or an image that was deleted.
+type DeleteResponse struct {
+	Untagged string
+	Deleted  string
+}
+
+// HistoryEntry is one line of `docker history`.
+type HistoryEntry struct {
+	// ID is the image ID on the top entry and "<missing>" below it.
+	ID        string
+	Created   time.Time
+	CreatedBy string
+	Comment   string
+	// Size is the size of the layer the step made (0 for steps without a layer).
+	Size int64
+	// Tags are the image's tags, on the top entry only.
+	Tags       []string
+	EmptyLayer bool
+}
+
+// Tag gives the image that src names the tag target ("repo[:tag]"), moving the
+// tag from any image that had it.
+func (s *Store) Tag(ctx context.Context, src, target string) error {
+	t, err := tagRef(target)
+	if err != nil {
+		return err
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	id, err := s.resolveID(ctx, s.db, src)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_tags (ref, image_id) VALUES (?, ?)", t, id); err != nil {
+		return fmt.Errorf("tag %s as %s: %w", src, target, err)
+	}
+	return s.syncIndex(ctx)
+}
+
+// History lists the steps that made an image, newest first.
+func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error) {
+	img, err := s.resolve(ctx, s.db, ref)
+	if err != nil {
+		return nil, err
+	}
+	var out []HistoryEntry
+	layer := 0
+	for _, h := range img.Config.History {
+		e := HistoryEntry{ID: "<missing>", Created: h.Created.Time, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
+		if !h.EmptyLayer && layer < len(img.Layers) {
+			e.Size = img.Layers[layer].Size
+			layer++
+		}
+		out = append([]HistoryEntry{e}, out...)
+	}
+	if len(out) == 0 {
+		out = []HistoryEntry{{Created: img.Created}}
+	}
+	out[0].ID, out[0].Tags = img.ID, img.RepoTags
+	return out, nil
+}
+
+// Remove removes an image reference with `docker rmi` semantics: a tag is
+// untagged, and the image is deleted once no tag is left; an ID deletes the image
+// with all its tags (refused without force when several repositories use it).
+// An image inUse by a container, or with child images, is never deleted: without
+// force that is an errdefs.ErrConflict, with force it is only untagged. Blobs and
+// snapshots no remaining image uses are then removed.
+func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(imageID string) bool) ([]DeleteResponse, error) {
+	if inUse == nil {
+		inUse = func(string) bool { return false }
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	img, err := s.resolve(ctx, s.db, ref)
+	if err != nil {
+		return nil, err
+	}
+	key, table := s.namedRef(ctx, ref, img.ID)
+	plan, err := s.planRemove(ctx, img, key, table, force, inUse(img.ID))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.applyRemove(ctx, img.ID, plan)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.gc(ctx); err != nil {
+		return resp, err
+	}
+	return resp, s.syncIndex(ctx)
+}
+
+// namedRef returns the tag or digest key when ref named the image by reference
+// rather than by ID.
+func (s *Store) namedRef(ctx context.Context, ref, id string) (key, table string) {
+	r, err := ParseReference(ref)
+	if err != nil {
+		return "", ""
+	}
+	key, table = r.TagRef(), "img_tags"
+	if r.Digest != "" {
+		key, table = r.Repo+"@"+r.Digest, "img_digests"
+	}
+	var got string
+	if err := s.db.QueryRowContext(ctx, "SELECT image_id FROM "+table+" WHERE ref = ?", key).Scan(&got); err != nil || got != id {
+		return "", ""
+	}
+	return key, table
+}
+
+// removePlan says which references to drop and whether to delete the image.
+type removePlan struct {
+	untag  map[string]string // ref → table
+	delete bool
+}
+
+func (s *Store) planRemove(ctx context.Context, img *Image, key, table string, force, used bool) (removePlan, error) {
+	short := shortID(img.ID)
+	children, err := s.hasChildren(ctx, img.ID)
+	if err != nil {
+		return removePlan{}, err
+	}
+	all := map[string]string{}
+	for _, t := range img.RepoTags {
+		all[t] = "img_tags"
+	}
+	for _, d := range img.RepoDigests {
+		all[d] = "img_digests"
+	}
+	if key != "" {
+		others := len(img.RepoTags) > 1
+		if table == "img_digests" {
+			others = len(img.RepoTags) > 0 || len(img.RepoDigests) > 1
+		}
+		if others {
+			return removePlan{untag: map[string]string{key: table}}, nil
+		}
+		switch {
+		case used && !force:
+			return removePlan{}, fmt.Errorf("unable to remove repository reference %q (must force) - a container is using its referenced image %s: %w", key, short, errdefs.ErrConflict)
+		case used || children:
+			return removePlan{untag: all}, nil
+		}
+		return removePlan{untag: all, delete: true}, nil
+	}
+	switch {
+	case len(img.RepoTags) > 1 && !force:
+		return removePlan{}, fmt.Errorf("unable to delete %s (must be forced) - image is referenced in multiple repositories: %w", short, errdefs.ErrConflict)
+	case used && !force:
+		return removePlan{}, fmt.Errorf("unable to delete %s (must be forced) - image is being used by a container: %w", short, errdefs.ErrConflict)
+	case children:
+		return removePlan{}, fmt.Errorf("unable to delete %s (cannot be forced) - image has dependent child images: %w", short, errdefs.ErrConflict)
+	case used:
+		return removePlan{untag: all}, nil
+	}
+	return removePlan{untag: all, delete: true}, nil
+}
+
+func (s *Store) hasChildren(ctx context.Context, id string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM img_images WHERE parent = ?", id).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up children of %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// applyRemove carries out a plan in one transaction.
+func (s *Store) applyRemove(ctx context.Context, id string, plan removePlan) ([]DeleteResponse, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("remove image %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	var resp []DeleteResponse
+	for ref, table := range plan.untag {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE ref = ?", ref); err != nil {
+			return nil, fmt.Errorf("untag %s: %w", ref, err)
+		}
+		resp = append(resp, DeleteResponse{Untagged: ref})
+	}
+	if plan.delete {
+		if err := deleteImageRow(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		resp = append(resp, DeleteResponse{Deleted: id})
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("remove image %s: %w", id, err)
+	}
+	return resp, nil
+}
+
+func deleteImageRow(ctx context.Context, tx *sql.Tx, id string) error {
+	for _, q := range []string{"DELETE FROM img_tags WHERE image_id = ?", "DELETE FROM img_digests WHERE image_id = ?", "DELETE FROM img_images WHERE id = ?"} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("delete image %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// Prune deletes dangling images (all unused images when all is set) that no
+// container uses, then the blobs and snapshots nothing references. It returns
+// what it removed and the bytes reclaimed on disk.
+func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) bool) ([]DeleteResponse, int64, error) {
+	if inUse == nil {
+		inUse = func(string) bool { return false }
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer unlock()
+	ids, err := s.allIDs(ctx, s.db)
+	if err != nil {
+		return nil, 0, err
+	}
+	var resp []DeleteResponse
+	for _, id := range ids {
+		img, err := s.loadImage(ctx, s.db, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		if (!all && len(img.RepoTags) > 0) || inUse(id) {
+			continue
+		}
+		if children, err := s.hasChildren(ctx, id); err != nil || children {
+			continue
+		}
+		r, err := s.applyRemove(ctx, id, removePlan{untag: refsOf(img), delete: true})
+		if err != nil {
+			return resp, 0, err
+		}
+		resp = append(resp, r...)
+	}
+	reclaimed, err := s.gc(ctx)
+	if err != nil {
+		return resp, reclaimed, err
+	}
+	return resp, reclaimed, s.syncIndex(ctx)
+}
+
+func refsOf(img *Image) map[string]string {
+	m := map[string]string{}
+	for _, t := range img.RepoTags {
+		m[t] = "img_tags"
+	}
+	for _, d := range img.RepoDigests {
+		m[d] = "img_digests"
+	}
+	return m
+}
+
+func shortID(id string) string {
+	h := strings.TrimPrefix(id, "sha256:")
+	if len(h) > 12 {
+		h = h[:12]
+	}
+	return h
+}
+

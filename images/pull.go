@@ -1,0 +1,157 @@
+package images
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/containerd/errdefs"
+	"github.com/google/go-containerregistry/pkg/authn"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// Progress is one per-layer event of a pull or push, for a progress display.
+type Progress struct {
+	// ID is the short digest of the layer (or "push" for a push's total).
+	ID string
+	// Current and Total are bytes transferred and expected.
+	Current, Total int64
+	// Status is "Pulling fs layer", "Downloading", "Download complete",
+	// "Already exists", "Pushing", "Pushed" or "Pull complete".
+	Status string
+}
+
+// PullOptions tunes Pull.
+type PullOptions struct {
+	// Platform is "os/arch[/variant]"; empty means linux and the host's architecture.
+	Platform string
+	// Progress, when set, receives events; Pull blocks on it, so drain it.
+	Progress chan<- Progress
+	// Keychain supplies registry credentials; nil means ~/.docker/config.json.
+	Keychain authn.Keychain
+}
+
+// PushOptions tunes Push.
+type PushOptions struct {
+	// Progress, when set, receives events; Push blocks on it, so drain it.
+	Progress chan<- Progress
+	// Keychain supplies registry credentials; nil means ~/.docker/config.json.
+	Keychain authn.Keychain
+}
+
+// Pull fetches an image over the registry v2 distribution protocol, verifying
+// every digest, and stores it tagged (when ref names a tag) with its repo digest.
+// Registries on localhost/127.0.0.1 are spoken to over plain HTTP. A failed or
+// cancelled pull leaves nothing behind.
+func (s *Store) Pull(ctx context.Context, ref string, opts PullOptions) (*Image, error) {
+	r, err := ParseReference(ref)
+	if err != nil {
+		return nil, err
+	}
+	plat := v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
+	if opts.Platform != "" {
+		p, err := v1.ParsePlatform(opts.Platform)
+		if err != nil {
+			return nil, fmt.Errorf("platform %q: %w: %w", opts.Platform, err, errdefs.ErrInvalidArgument)
+		}
+		plat = *p
+	}
+	img, err := remote.Image(r.Name, remote.WithContext(ctx), remote.WithAuthFromKeychain(keychain(opts.Keychain)), remote.WithPlatform(plat))
+	if err != nil {
+		return nil, fmt.Errorf("pull %s: %w", ref, classifyRemote(err))
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return nil, fmt.Errorf("pull %s: %w", ref, err)
+	}
+	var tags []string
+	if r.Digest == "" {
+		tags = []string{r.TagRef()}
+	}
+	send := progressSender(ctx, opts.Progress)
+	out, err := s.addImage(ctx, img, tags, []string{r.Repo + "@" + digest.String()}, func(d string, cur, total int64, status string) {
+		send(Progress{ID: shortID(d), Current: cur, Total: total, Status: status})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pull %s: %w", ref, classifyRemote(err))
+	}
+	send(Progress{ID: shortID(out.ID), Status: "Pull complete"})
+	return out, nil
+}
+
+// Push uploads the image tagged ref to its registry and records the repo digest.
+func (s *Store) Push(ctx context.Context, ref string, opts PushOptions) error {
+	r, err := ParseReference(ref)
+	if err != nil {
+		return err
+	}
+	local, err := s.resolve(ctx, s.db, ref)
+	if err != nil {
+		return err
+	}
+	h, err := v1.NewHash(local.ManifestDigest)
+	if err != nil {
+		return fmt.Errorf("push %s: %w", ref, err)
+	}
+	img, err := s.lp.Image(h)
+	if err != nil {
+		return fmt.Errorf("push %s: open local image: %w", ref, err)
+	}
+	updates := make(chan v1.Update, 16)
+	done := make(chan struct{})
+	send := progressSender(ctx, opts.Progress)
+	go func() {
+		defer close(done)
+		for u := range updates {
+			send(Progress{ID: shortID(local.ID), Current: u.Complete, Total: u.Total, Status: "Pushing"})
+		}
+	}()
+	err = remote.Write(r.Name, img, remote.WithContext(ctx), remote.WithAuthFromKeychain(keychain(opts.Keychain)), remote.WithProgress(updates))
+	<-done
+	if err != nil {
+		return fmt.Errorf("push %s: %w", ref, classifyRemote(err))
+	}
+	send(Progress{ID: shortID(local.ID), Status: "Pushed"})
+	_, err = s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_digests (ref, image_id) VALUES (?, ?)", r.Repo+"@"+local.ManifestDigest, local.ID)
+	if err != nil {
+		return fmt.Errorf("push %s: record digest: %w", ref, err)
+	}
+	return nil
+}
+
+func keychain(k authn.Keychain) authn.Keychain {
+	if k == nil {
+		return authn.DefaultKeychain
+	}
+	return k
+}
+
+// progressSender returns a function that sends events to ch (if any) until ctx ends.
+func progressSender(ctx context.Context, ch chan<- Progress) func(Progress) {
+	return func(p Progress) {
+		if ch == nil {
+			return
+		}
+		select {
+		case ch <- p:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// classifyRemote maps registry errors onto errdefs classes.
+func classifyRemote(err error) error {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		switch te.StatusCode {
+		case 404:
+			return fmt.Errorf("%w: %w", err, errdefs.ErrNotFound)
+		case 401, 403:
+			return fmt.Errorf("%w: %w", err, errdefs.ErrPermissionDenied)
+		}
+	}
+	return err
+}
