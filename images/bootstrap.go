@@ -120,31 +120,7 @@ func (s *Store) bootstrapBusybox(ctx context.Context, progress func(string)) (*I
 // /etc/passwd and /etc/group, and the usual empty directories, in sorted order
 // with fixed times.
 func busyboxTar(w io.Writer, body []byte, applets []string) error {
-	dirs := map[string]os.FileMode{"bin": 0o755, "dev": 0o755, "etc": 0o755, "home": 0o755, "proc": 0o555,
-		"root": 0o700, "sys": 0o555, "tmp": 0o1777 | os.ModeSticky, "usr": 0o755, "var": 0o755,
-		"var/spool": 0o755, "var/spool/mail": 0o755, "var/www": 0o755, "home/nobody": 0o755}
-	files := map[string][]byte{
-		"etc/passwd": []byte("root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nbin:x:2:2:bin:/bin:/bin/false\n" +
-			"sys:x:3:3:sys:/dev:/bin/false\nsync:x:4:100:sync:/bin:/bin/sync\nmail:x:8:8:mail:/var/spool/mail:/bin/false\n" +
-			"www-data:x:33:33:www-data:/var/www:/bin/false\noperator:x:37:37:Operator:/var:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n"),
-		"etc/group": []byte("root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\ntty:x:5:\ndisk:x:6:\nwheel:x:10:root\nmail:x:12:\n" +
-			"www-data:x:33:\noperator:x:37:\nstaff:x:50:\nusers:x:100:\nnogroup:x:65534:\n"),
-		"etc/hostname": []byte("localhost\n"),
-		"bin/busybox":  body,
-	}
-	links := map[string]bool{}
-	for _, a := range applets {
-		a = strings.TrimPrefix(path.Clean(a), "/")
-		if a == "bin/busybox" || a == "." || strings.HasPrefix(a, "..") {
-			continue
-		}
-		links[a] = true
-		for d := path.Dir(a); d != "."; d = path.Dir(d) {
-			if _, ok := dirs[d]; !ok {
-				dirs[d] = 0o755
-			}
-		}
-	}
+	dirs, files, links := busyboxTree(body, applets)
 	var names []string
 	for n := range dirs {
 		names = append(names, n)
@@ -183,6 +159,37 @@ func busyboxTar(w io.Writer, body []byte, applets []string) error {
 		}
 	}
 	return tw.Close()
+}
+
+// busyboxTree lists the directories (with modes), files and applet links of the
+// busybox image.
+func busyboxTree(body []byte, applets []string) (map[string]os.FileMode, map[string][]byte, map[string]bool) {
+	dirs := map[string]os.FileMode{"bin": 0o755, "dev": 0o755, "etc": 0o755, "home": 0o755, "proc": 0o555,
+		"root": 0o700, "sys": 0o555, "tmp": 0o777 | os.ModeSticky, "usr": 0o755, "var": 0o755,
+		"var/spool": 0o755, "var/spool/mail": 0o755, "var/www": 0o755}
+	files := map[string][]byte{
+		"etc/passwd": []byte("root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nbin:x:2:2:bin:/bin:/bin/false\n" +
+			"sys:x:3:3:sys:/dev:/bin/false\nsync:x:4:100:sync:/bin:/bin/sync\nmail:x:8:8:mail:/var/spool/mail:/bin/false\n" +
+			"www-data:x:33:33:www-data:/var/www:/bin/false\noperator:x:37:37:Operator:/var:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n"),
+		"etc/group": []byte("root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\ntty:x:5:\ndisk:x:6:\nwheel:x:10:root\nmail:x:12:\n" +
+			"www-data:x:33:\noperator:x:37:\nstaff:x:50:\nusers:x:100:\nnogroup:x:65534:\n"),
+		"etc/hostname": []byte("localhost\n"),
+		"bin/busybox":  body,
+	}
+	links := map[string]bool{}
+	for _, a := range applets {
+		a = strings.TrimPrefix(path.Clean(a), "/")
+		if a == "bin/busybox" || a == "." || strings.HasPrefix(a, "..") {
+			continue
+		}
+		links[a] = true
+		for d := path.Dir(a); d != "."; d = path.Dir(d) {
+			if _, ok := dirs[d]; !ok {
+				dirs[d] = 0o755
+			}
+		}
+	}
+	return dirs, files, links
 }
 
 // DebianSuite is the Debian release Bootstrap("debian") installs.

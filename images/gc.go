@@ -49,10 +49,20 @@ func (s *Store) gc(ctx context.Context) (int64, error) {
 	snapDir := filepath.Join(s.root, "snapshots")
 	ents, _ = os.ReadDir(snapDir)
 	for _, e := range ents {
-		if snaps[e.Name()] || (strings.HasPrefix(e.Name(), ".tmp-") && !isStale(e)) {
+		name := e.Name()
+		if snaps[name] || (strings.HasPrefix(name, ".") && !isStale(e)) {
 			continue
 		}
-		freed += s.removeSnapshot(filepath.Join(snapDir, e.Name()))
+		freed += s.removeSnapshot(filepath.Join(snapDir, name))
+	}
+	// Lock files of unreferenced snapshots go too; removing one that is held only
+	// lets a racing unpack repeat work (its rename still keeps one result).
+	lockDir := filepath.Join(s.root, "locks")
+	ents, _ = os.ReadDir(lockDir)
+	for _, e := range ents {
+		if key, ok := strings.CutPrefix(e.Name(), "snapshot-"); ok && !snaps[key] {
+			_ = os.Remove(filepath.Join(lockDir, e.Name()))
+		}
 	}
 	s.sweepLinks()
 	s.sweepTmp()

@@ -55,11 +55,9 @@ func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
-	cfg.History = []v1.History{{Created: cfg.Created, Comment: "Imported from " + importSource(ref)}}
+	cfg.History = []v1.History{{Created: cfg.Created, Comment: "Imported from -"}}
 	return s.commitLayers(ctx, cfg, []layerFile{lf}, tags, "")
 }
-
-func importSource(string) string { return "-" }
 
 // tagRef normalises a reference that must name a tag (not a digest).
 func tagRef(ref string) (string, error) {

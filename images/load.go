@@ -212,4 +212,3 @@ func tagsFrom(list []string) ([]string, error) {
 	}
 	return out, nil
 }
-

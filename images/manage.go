@@ -278,4 +278,3 @@ func shortID(id string) string {
 	}
 	return h
 }
-

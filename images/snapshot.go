@@ -70,6 +70,15 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (strin
 	if link, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
 		return strings.TrimSpace(string(link)), nil
 	}
+	// One unpack per chain ID, across goroutines and processes.
+	unlock, err := lockFile(ctx, filepath.Join(s.root, "locks", "snapshot-"+key))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if link, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
+		return strings.TrimSpace(string(link)), nil
+	}
 	tmp, err := os.MkdirTemp(filepath.Join(s.root, "snapshots"), ".tmp-"+key[:min(12, len(key))]+"-")
 	if err != nil {
 		return "", fmt.Errorf("make snapshot dir: %w", err)

@@ -95,7 +95,7 @@ func Open(root string, db *sql.DB) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image store root %s: %w", root, err)
 	}
-	for _, d := range []string{"oci", "snapshots", "l", "tmp"} {
+	for _, d := range []string{"oci", "snapshots", "l", "tmp", "locks"} {
 		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
 			return nil, fmt.Errorf("create image store dir: %w", err)
 		}
@@ -118,7 +118,13 @@ func (s *Store) Root() string { return s.root }
 // lock takes an exclusive lock on the store across processes; call the returned
 // function to release it.
 func (s *Store) lock(ctx context.Context) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(s.root, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	return lockFile(ctx, filepath.Join(s.root, "lock"))
+}
+
+// lockFile takes an exclusive flock on path (created when missing), waiting until
+// ctx ends; call the returned function to release it.
+func lockFile(ctx context.Context, path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open store lock: %w", err)
 	}
