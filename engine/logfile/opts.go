@@ -1,0 +1,91 @@
+package logfile
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/errdefs"
+)
+
+// ParseOpts converts json-file --log-opt values into WriterOptions. Known keys
+// are "max-size" (bytes, with an optional k/m/g/t unit, binary multiples, as in
+// "10m"; "-1" means unlimited) and "max-file" (>= 1, needs max-size when > 1).
+// An unknown key or a bad value is an errdefs.ErrInvalidArgument error.
+func ParseOpts(opts map[string]string) (WriterOptions, error) {
+	wo := WriterOptions{MaxFiles: 1}
+	for k, v := range opts {
+		switch k {
+		case "max-size":
+			n, err := parseSize(v)
+			if err != nil {
+				return WriterOptions{}, fmt.Errorf("log-opt max-size=%q: %w", v, err)
+			}
+			wo.MaxSize = n
+		case "max-file":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 {
+				return WriterOptions{}, fmt.Errorf("log-opt max-file=%q: must be an integer >= 1: %w", v, errdefs.ErrInvalidArgument)
+			}
+			wo.MaxFiles = n
+		default:
+			return WriterOptions{}, fmt.Errorf("unknown log-opt %q for json-file: %w", k, errdefs.ErrInvalidArgument)
+		}
+	}
+	if wo.MaxFiles > 1 && wo.MaxSize == 0 {
+		return WriterOptions{}, fmt.Errorf("log-opt max-file=%d needs max-size: %w", wo.MaxFiles, errdefs.ErrInvalidArgument)
+	}
+	return wo, nil
+}
+
+// parseSize parses a size like "500", "1k", "10m", "1.5g", "10MB" or "2KiB"
+// into bytes (binary multiples). "-1" means unlimited and returns 0.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "-1" {
+		return 0, nil
+	}
+	lower := strings.ToLower(s)
+	lower = strings.TrimSuffix(lower, "b")
+	lower = strings.TrimSuffix(lower, "i")
+	mult := int64(1)
+	if n := len(lower); n > 0 {
+		switch lower[n-1] {
+		case 'k':
+			mult = 1 << 10
+		case 'm':
+			mult = 1 << 20
+		case 'g':
+			mult = 1 << 30
+		case 't':
+			mult = 1 << 40
+		}
+		if mult > 1 {
+			lower = lower[:n-1]
+		}
+	}
+	lower = strings.TrimSpace(lower)
+	if !isDecimal(lower) {
+		return 0, fmt.Errorf("invalid size %q: %w", s, errdefs.ErrInvalidArgument)
+	}
+	f, err := strconv.ParseFloat(lower, 64)
+	if err != nil || f < 0 || f*float64(mult) >= 1<<62 {
+		return 0, fmt.Errorf("invalid size %q: %w", s, errdefs.ErrInvalidArgument)
+	}
+	return int64(f * float64(mult)), nil
+}
+
+// isDecimal reports whether s is digits with at most one inner '.'.
+func isDecimal(s string) bool {
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+		case c == '.' && !dot && i > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
