@@ -64,6 +64,11 @@ func (s *Store) fetchLayers(ctx context.Context, img v1.Image, m *v1.Manifest, t
 	blobs := map[string]string{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(3)
+	if progress != nil {
+		for _, d := range m.Layers {
+			progress(d.Digest.String(), 0, d.Size, "Pulling fs layer")
+		}
+	}
 	for _, d := range m.Layers {
 		digest := d.Digest.String()
 		if p, err := s.blobPath(digest); err == nil {

@@ -121,7 +121,9 @@ func (s *Store) commitLayers(ctx context.Context, cfg v1.ConfigFile, layers []la
 		}
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, diff)
 		m.Layers = append(m.Layers, v1.Descriptor{MediaType: l.mediaType, Size: l.size, Digest: dig})
-		blobs[l.digest] = l.path
+		if l.path != "" {
+			blobs[l.digest] = l.path
+		}
 	}
 	cb, err := json.Marshal(cfg)
 	if err != nil {

@@ -1,0 +1,86 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/moby/go-archive"
+	"github.com/moby/go-archive/compression"
+)
+
+// CommitOptions describes a new image made from a parent image and one change,
+// as `docker commit` and each Dockerfile step make them.
+type CommitOptions struct {
+	// Parent is the image built on; nil starts from scratch.
+	Parent *Image
+	// Layer is the uncompressed (or compressed) tar of the change; nil adds no
+	// layer (a metadata-only step such as ENV or CMD).
+	Layer io.Reader
+	// Config is the new image's runtime config (replaces the parent's).
+	Config v1.Config
+	// CreatedBy and Comment go into the new history entry.
+	CreatedBy, Comment string
+	// Author is the image author, if any.
+	Author string
+	// Tags are references to give the new image.
+	Tags []string
+}
+
+// Commit stores a new image: the parent's layers, plus Layer when set, with
+// Config and one more history entry. Layers are checked like any other.
+func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) {
+	var tags []string
+	for _, t := range opts.Tags {
+		n, err := tagRef(t)
+		if err != nil {
+			return nil, err
+		}
+		tags = append(tags, n)
+	}
+	now := v1.Time{Time: time.Now().UTC()}
+	cfg := v1.ConfigFile{Architecture: runtime.GOARCH, OS: "linux"}
+	var layers []layerFile
+	parentID := ""
+	if p := opts.Parent; p != nil {
+		parentID = p.ID
+		cfg.Architecture, cfg.OS, cfg.Variant, cfg.OSVersion = p.Config.Architecture, p.Config.OS, p.Config.Variant, p.Config.OSVersion
+		cfg.History = append(cfg.History, p.Config.History...)
+		for _, l := range p.Layers {
+			layers = append(layers, layerFile{digest: l.Digest, diffID: l.DiffID, size: l.Size, mediaType: mediaTypeOf(l)})
+		}
+	}
+	cfg.Created, cfg.Author, cfg.Config = now, opts.Author, opts.Config
+	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil}
+	cfg.History = append(cfg.History, h)
+	if opts.Layer != nil {
+		tmp, err := s.tmpDir("commit-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		lf, err := s.writeLayer(ctx, tmp, opts.Layer)
+		if err != nil {
+			return nil, fmt.Errorf("commit: %w", err)
+		}
+		layers = append(layers, lf)
+	}
+	return s.commitLayers(ctx, cfg, layers, tags, parentID)
+}
+
+func mediaTypeOf(l Layer) types.MediaType { return types.MediaType(l.MediaType) }
+
+// DiffTar tars a container's overlay upper dir as a layer, turning overlay
+// whiteouts (0:0 character devices, opaque xattrs) back into .wh. entries.
+func DiffTar(upperDir string) (io.ReadCloser, error) {
+	rc, err := archive.TarWithOptions(upperDir, &archive.TarOptions{Compression: compression.None, WhiteoutFormat: archive.OverlayWhiteoutFormat})
+	if err != nil {
+		return nil, fmt.Errorf("tar %s: %w", upperDir, err)
+	}
+	return rc, nil
+}
