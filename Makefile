@@ -1,0 +1,58 @@
+# berth — build, test and demo. Run as root (containers need it).
+GO        ?= go
+TAGS      := seccomp
+BIN       := bin
+PKGS      := ./...
+APT_PKGS  := libseccomp-dev pkg-config busybox-static tmux
+export CGO_ENABLED := 1
+
+.PHONY: all build deps test test-stress test-slow bench run clean fmt vet
+
+all: build
+
+## deps: install the Debian packages the build and tests need (only when missing)
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@$(GO) mod download
+
+## build: bin/berth, bin/berth-monitor (lean, one per container) and bin/berth-init (static)
+build: deps
+	@mkdir -p $(BIN)
+	$(GO) build -tags $(TAGS) -o $(BIN)/berth ./cmd/berth
+	$(GO) build -tags $(TAGS) -ldflags "-s -w" -trimpath -o $(BIN)/berth-monitor ./cmd/berth-monitor
+	CGO_ENABLED=0 $(GO) build -ldflags "-s -w" -trimpath -o $(BIN)/berth-init ./cmd/berth-init
+
+## test: every package's tests, as root, against real containers in temporary roots
+test: build
+	$(GO) vet -tags $(TAGS) $(PKGS)
+	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -count=1 -timeout 20m -p 2 $(PKGS)
+
+## test-stress: the long forms (race detector, repeated runs)
+test-stress: build
+	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -race -count=3 -timeout 60m -p 1 $(PKGS)
+
+## test-slow: tests that bootstrap debian:bookworm with debootstrap (minutes)
+test-slow: build
+	BERTH_BIN=$(CURDIR)/$(BIN) BERTH_SLOW=1 $(GO) test -tags $(TAGS) -count=1 -timeout 60m -p 1 -run Slow $(PKGS)
+
+## bench: benchmarks (figures, not pass/fail)
+bench: build
+	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 20x -timeout 30m ./engine/ ./engine/logfile/ ./stats/
+	bash bench/run-rm.sh
+
+## run: the demo — busybox image, three demo containers, then berth
+run: build
+	@bash testdata/demo.sh $(BIN)/berth
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet -tags $(TAGS) $(PKGS)
+
+clean:
+	rm -rf $(BIN)

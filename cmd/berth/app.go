@@ -1,0 +1,68 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"berth/engine"
+)
+
+// app holds what every verb shares: the streams and the engine, opened on first use.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	rootDir        string
+	eng            *engine.Engine
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "berth",
+		Short:         "A terminal-UI container manager with its own daemonless container engine",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	def := os.Getenv("BERTH_ROOT")
+	if def == "" {
+		def = engine.DefaultRoot
+	}
+	root.PersistentFlags().Bool("help", false, "help for a command") // -h is --hostname, as in docker
+	root.PersistentFlags().StringVar(&a.rootDir, "root", def, "data root of berth (env BERTH_ROOT)")
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.AddCommand(a.containerCommands()...)
+	root.AddCommand(a.containerGroup(), a.imageCommands(), a.eventsCommand())
+	root.AddCommand(a.imageTopLevel()...)
+	return root
+}
+
+// engine opens the engine on first use.
+func (a *app) engine() (*engine.Engine, error) {
+	if a.eng != nil {
+		return a.eng, nil
+	}
+	opts := engine.Options{Root: a.rootDir}
+	if exe, err := os.Executable(); err == nil {
+		dir := filepath.Dir(exe)
+		opts.MonitorPath = filepath.Join(dir, "berth-monitor")
+		opts.InitPath = filepath.Join(dir, "berth-init")
+	}
+	e, err := engine.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	a.eng = e
+	return e, nil
+}
+
+func (a *app) close() {
+	if a.eng != nil {
+		a.eng.Close()
+	}
+}

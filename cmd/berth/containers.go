@@ -1,0 +1,399 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"berth/engine"
+)
+
+func (a *app) containerCommands() []*cobra.Command {
+	return []*cobra.Command{
+		a.runCommand(), a.createCommand(), a.startCommand(), a.psCommand(),
+		a.stopCommand(), a.restartCommand(), a.killCommand(), a.simpleCommand("pause", "Pause all processes in containers", (*engine.Engine).Pause),
+		a.simpleCommand("unpause", "Unpause all processes in containers", (*engine.Engine).Unpause),
+		a.waitCommand(), a.renameCommand(), a.rmCommand(), a.inspectCommand(),
+		a.logsCommand(), a.execCommand(), a.attachCommand(),
+	}
+}
+
+// containerGroup is "berth container VERB" (ls, prune and the top-level verbs).
+func (a *app) containerGroup() *cobra.Command {
+	g := &cobra.Command{Use: "container", Short: "Manage containers"}
+	ls := a.psCommand()
+	ls.Use, ls.Aliases = "ls", []string{"ps", "list"}
+	g.AddCommand(a.containerCommands()...)
+	g.AddCommand(ls, a.pruneCommand())
+	return g
+}
+
+func (a *app) runCommand() *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+		Short: "Create and run a new container from an image",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := f.options(cmd.Flags(), args)
+			if err != nil {
+				return err
+			}
+			return a.run(cmd.Context(), o, f.detach)
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().BoolVarP(&f.detach, "detach", "d", false, "run in the background and print the container ID")
+	cmd.Flags().BoolVar(&f.rm, "rm", false, "remove the container when it exits")
+	return cmd
+}
+
+func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool) error {
+	e, err := a.engine()
+	if err != nil {
+		return err
+	}
+	if detach && o.HostConfig.AutoRemove {
+		// --rm -d: the monitor has no engine to remove it; refuse rather than leak.
+		return invalid("--rm with -d is not supported yet: remove the container with berth rm")
+	}
+	c, err := e.Create(ctx, o)
+	if err != nil {
+		return err
+	}
+	if detach {
+		if err := e.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+			_ = e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true})
+			return err
+		}
+		fmt.Fprintln(a.stdout, c.ID)
+		return nil
+	}
+	if err := e.Start(ctx, c.ID, engine.StartOptions{WaitAttach: true}); err != nil {
+		_ = e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true})
+		return err
+	}
+	code, err := a.attach(ctx, c)
+	if o.HostConfig.AutoRemove {
+		if _, werr := e.Wait(context.Background(), c.ID); werr == nil {
+			_ = e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return exitWith(code)
+}
+
+func exitWith(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return exitError{code}
+}
+
+// attach connects this terminal to a container: raw mode and resizes for a
+// TTY, signal forwarding otherwise (as docker's --sig-proxy does).
+func (a *app) attach(ctx context.Context, c *engine.Container) (int, error) {
+	e, _ := a.engine()
+	streams := engine.IO{Stdout: a.stdout, Stderr: a.stderr}
+	if c.Config.OpenStdin {
+		streams.Stdin = a.stdin
+	}
+	if c.Config.Tty {
+		restore, resize := a.rawTerminal()
+		defer restore()
+		streams.Resize = resize
+	} else {
+		stop := a.forwardSignals(e, c.ID)
+		defer stop()
+	}
+	return e.Attach(ctx, c.ID, streams)
+}
+
+func (a *app) forwardSignals(e *engine.Engine, id string) func() {
+	ch := make(chan os.Signal, 4)
+	signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-ch:
+				_ = e.Kill(context.Background(), id, fmt.Sprint(int(s.(unix.Signal))))
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
+}
+
+func (a *app) createCommand() *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "create [OPTIONS] IMAGE [COMMAND] [ARG...]",
+		Short: "Create a new container",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.detach = true
+			o, err := f.options(cmd.Flags(), args)
+			if err != nil {
+				return err
+			}
+			o.Config.AttachStdout, o.Config.AttachStderr = true, true
+			o.Config.StdinOnce = f.interactive
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			c, err := e.Create(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, c.ID)
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+func (a *app) startCommand() *cobra.Command {
+	var attach, interactive bool
+	cmd := &cobra.Command{
+		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Start one or more stopped containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			if attach || interactive {
+				if len(args) != 1 {
+					return invalid("you cannot start and attach multiple containers at once")
+				}
+				c, err := e.Inspect(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if err := e.Start(cmd.Context(), c.ID, engine.StartOptions{WaitAttach: true}); err != nil {
+					return err
+				}
+				code, err := a.attach(cmd.Context(), c)
+				if err != nil {
+					return err
+				}
+				return exitWith(code)
+			}
+			return eachRef(a, args, func(ref string) error { return e.Start(cmd.Context(), ref, engine.StartOptions{}) })
+		},
+	}
+	cmd.Flags().BoolVarP(&attach, "attach", "a", false, "attach STDOUT/STDERR and forward signals")
+	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "attach the container's STDIN")
+	return cmd
+}
+
+// eachRef applies fn to every container argument, printing each name that
+// succeeded and every error, as docker does for multi-container verbs.
+func eachRef(a *app, refs []string, fn func(string) error) error {
+	var failed []string
+	for _, r := range refs {
+		if err := fn(r); err != nil {
+			fmt.Fprintln(a.stderr, "berth:", err)
+			failed = append(failed, r)
+			continue
+		}
+		fmt.Fprintln(a.stdout, r)
+	}
+	if len(failed) > 0 {
+		return exitError{1}
+	}
+	return nil
+}
+
+func (a *app) stopCommand() *cobra.Command {
+	var secs int
+	cmd := &cobra.Command{
+		Use:   "stop [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Stop one or more running containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			t := timeoutFlag(cmd, secs)
+			return eachRef(a, args, func(ref string) error { return e.Stop(cmd.Context(), ref, t) })
+		},
+	}
+	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	return cmd
+}
+
+func timeoutFlag(cmd *cobra.Command, secs int) *time.Duration {
+	if !cmd.Flags().Changed("time") {
+		return nil
+	}
+	d := time.Duration(secs) * time.Second
+	return &d
+}
+
+func (a *app) restartCommand() *cobra.Command {
+	var secs int
+	cmd := &cobra.Command{
+		Use:   "restart [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Restart one or more containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			t := timeoutFlag(cmd, secs)
+			return eachRef(a, args, func(ref string) error { return e.Restart(cmd.Context(), ref, t) })
+		},
+	}
+	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	return cmd
+}
+
+func (a *app) killCommand() *cobra.Command {
+	var sig string
+	cmd := &cobra.Command{
+		Use:   "kill [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Kill one or more running containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			if _, err := engine.ParseSignal(sig); err != nil {
+				return err
+			}
+			return eachRef(a, args, func(ref string) error { return e.Kill(cmd.Context(), ref, sig) })
+		},
+	}
+	cmd.Flags().StringVarP(&sig, "signal", "s", "KILL", "signal to send to the container")
+	return cmd
+}
+
+func (a *app) simpleCommand(use, short string, fn func(*engine.Engine, context.Context, string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use + " CONTAINER [CONTAINER...]",
+		Short: short,
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			return eachRef(a, args, func(ref string) error { return fn(e, cmd.Context(), ref) })
+		},
+	}
+}
+
+func (a *app) waitCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "wait CONTAINER [CONTAINER...]",
+		Short: "Block until one or more containers stop, then print their exit codes",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			var firstErr error
+			for _, ref := range args {
+				code, err := e.Wait(cmd.Context(), ref)
+				if err != nil {
+					fmt.Fprintln(a.stderr, "berth:", err)
+					firstErr = exitError{1}
+					continue
+				}
+				fmt.Fprintln(a.stdout, code)
+			}
+			return firstErr
+		},
+	}
+}
+
+func (a *app) renameCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename CONTAINER NEW_NAME",
+		Short: "Rename a container",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			return e.Rename(cmd.Context(), args[0], args[1])
+		},
+	}
+}
+
+func (a *app) rmCommand() *cobra.Command {
+	var o engine.RemoveOptions
+	cmd := &cobra.Command{
+		Use:     "rm [OPTIONS] CONTAINER [CONTAINER...]",
+		Aliases: []string{"remove"},
+		Short:   "Remove one or more containers",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			return eachRef(a, args, func(ref string) error { return e.Remove(cmd.Context(), ref, o) })
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "force the removal of a running container (uses SIGKILL)")
+	cmd.Flags().BoolVarP(&o.Volumes, "volumes", "v", false, "remove anonymous volumes associated with the container")
+	return cmd
+}
+
+func (a *app) pruneCommand() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Remove all stopped containers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !force && !confirm(a, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ") {
+				return nil
+			}
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			rep, err := e.Prune(cmd.Context())
+			if len(rep.ContainersDeleted) > 0 {
+				fmt.Fprintln(a.stdout, "Deleted Containers:")
+				for _, id := range rep.ContainersDeleted {
+					fmt.Fprintln(a.stdout, id)
+				}
+				fmt.Fprintln(a.stdout)
+			}
+			fmt.Fprintf(a.stdout, "Total reclaimed space: %s\n", humanSize(int64(rep.SpaceReclaimed)))
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
+	return cmd
+}
+
+func confirm(a *app, prompt string) bool {
+	fmt.Fprint(a.stdout, prompt)
+	var ans string
+	fmt.Fscanln(a.stdin, &ans)
+	ans = strings.ToLower(strings.TrimSpace(ans))
+	return ans == "y" || ans == "yes"
+}

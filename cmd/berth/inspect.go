@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/containerd/errdefs"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) inspectCommand() *cobra.Command {
+	var format, typ string
+	cmd := &cobra.Command{
+		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
+		Short: "Return low-level information on containers or images",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			var items []any
+			var failed error
+			for _, ref := range args {
+				var v any
+				if typ != "image" {
+					if c, err := e.Inspect(cmd.Context(), ref); err == nil {
+						v = c
+					} else if !errdefs.IsNotFound(err) || typ == "container" {
+						return err
+					}
+				}
+				if v == nil && typ != "container" {
+					if img, err := e.Images().Resolve(ref); err == nil {
+						v = imageInspect(img)
+					}
+				}
+				if v == nil {
+					fmt.Fprintf(a.stderr, "berth: no such object: %s\n", ref)
+					failed = exitError{1}
+					continue
+				}
+				items = append(items, v)
+			}
+			if err := a.printInspect(format, items); err != nil {
+				return err
+			}
+			return failed
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template or 'json'")
+	cmd.Flags().StringVar(&typ, "type", "", "only inspect objects of this type (container or image)")
+	return cmd
+}
+
+// printInspect prints items as an indented JSON array (docker's default) or
+// through a --format template.
+func (a *app) printInspect(format string, items []any) error {
+	if format == "" {
+		if items == nil {
+			items = []any{}
+		}
+		b, err := json.MarshalIndent(items, "", "    ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, string(b))
+		return nil
+	}
+	return printFormatted(a.stdout, format, nil, items)
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/go-units"
+	"github.com/spf13/pflag"
+
+	"berth/engine"
+	"berth/engine/monitor"
+	"berth/engine/spec"
+)
+
+// runFlags are the flags of create and run.
+type runFlags struct {
+	name, user, workdir, entrypoint, hostname string
+	restart, stopSignal, memory, memorySwap   string
+	cpusetCpus, network, logDriver            string
+	env, envFile, labels, capAdd, capDrop     []string
+	ulimits, logOpts                          []string
+	interactive, tty, readOnly, privileged    bool
+	init, rm, detach                          bool
+	cpus                                      float64
+	cpuShares, pidsLimit                      int64
+	stopTimeout                               int
+}
+
+func (f *runFlags) register(fs *pflag.FlagSet) {
+	fs.SetInterspersed(false)
+	fs.StringVar(&f.name, "name", "", "assign a name to the container")
+	fs.StringVarP(&f.user, "user", "u", "", "user[:group] or uid[:gid] to run as")
+	fs.StringVarP(&f.workdir, "workdir", "w", "", "working directory inside the container")
+	fs.StringVar(&f.entrypoint, "entrypoint", "", "overwrite the image's ENTRYPOINT")
+	fs.StringVarP(&f.hostname, "hostname", "h", "", "container host name")
+	fs.StringVar(&f.restart, "restart", "no", "restart policy: no, on-failure[:max-retries], always, unless-stopped")
+	fs.StringVar(&f.stopSignal, "stop-signal", "", "signal to stop the container")
+	fs.IntVar(&f.stopTimeout, "stop-timeout", -1, "seconds to wait after the stop signal before SIGKILL")
+	fs.StringVarP(&f.memory, "memory", "m", "", "memory limit (e.g. 32m, 1g)")
+	fs.StringVar(&f.memorySwap, "memory-swap", "", "memory plus swap limit; -1 for unlimited swap")
+	fs.Float64Var(&f.cpus, "cpus", 0, "number of CPUs (e.g. 0.5)")
+	fs.Int64VarP(&f.cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
+	fs.StringVar(&f.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
+	fs.Int64Var(&f.pidsLimit, "pids-limit", 0, "process limit (0 or -1: unlimited)")
+	fs.StringVar(&f.network, "network", "none", "network mode: none or host")
+	fs.StringVar(&f.logDriver, "log-driver", "json-file", "log driver (json-file)")
+	fs.StringArrayVar(&f.logOpts, "log-opt", nil, "log driver options: max-size=10m, max-file=3")
+	fs.StringArrayVarP(&f.env, "env", "e", nil, "set environment variables (KEY=value, or KEY to copy from here)")
+	fs.StringArrayVar(&f.envFile, "env-file", nil, "read environment variables from a file")
+	fs.StringArrayVarP(&f.labels, "label", "l", nil, "set metadata (key=value)")
+	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "add Linux capabilities")
+	fs.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop Linux capabilities")
+	fs.StringArrayVar(&f.ulimits, "ulimit", nil, "ulimit options (nofile=1024:2048)")
+	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
+	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
+	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
+	fs.BoolVar(&f.privileged, "privileged", false, "give extended privileges to this container")
+	fs.BoolVar(&f.init, "init", false, "run an init inside the container that forwards signals and reaps processes")
+}
+
+func invalid(format string, a ...any) error {
+	return fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArgument)...)
+}
+
+// options turns the flags and the positional IMAGE [COMMAND...] into CreateOptions.
+func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptions, error) {
+	o := engine.CreateOptions{Name: f.name}
+	c := &o.Config
+	c.Image, c.Cmd = args[0], args[1:]
+	c.User, c.WorkingDir, c.Hostname = f.user, f.workdir, f.hostname
+	c.Tty, c.OpenStdin = f.tty, f.interactive
+	c.AttachStdin = f.interactive
+	c.AttachStdout, c.AttachStderr = !f.detach, !f.detach
+	c.StdinOnce = f.interactive && !f.detach
+	c.StopSignal = f.stopSignal
+	if fs.Changed("stop-timeout") {
+		t := f.stopTimeout
+		c.StopTimeout = &t
+	}
+	if fs.Changed("entrypoint") {
+		o.EntrypointSet = true
+		c.Entrypoint = []string{f.entrypoint}
+	}
+	var err error
+	if c.Env, err = readEnv(f.envFile, f.env); err != nil {
+		return o, err
+	}
+	if c.Labels, err = parseLabels(f.labels); err != nil {
+		return o, err
+	}
+	h := &o.HostConfig
+	h.AutoRemove, h.ReadonlyRootfs, h.Privileged = f.rm, f.readOnly, f.privileged
+	h.CapAdd, h.CapDrop = f.capAdd, f.capDrop
+	if f.init {
+		t := true
+		h.Init = &t
+	}
+	if h.RestartPolicy, err = parseRestart(f.restart); err != nil {
+		return o, err
+	}
+	if f.network != "none" && f.network != "host" {
+		return o, invalid("network %q: berth supports none and host for now", f.network)
+	}
+	h.NetworkMode = f.network
+	h.LogConfig = engine.LogConfig{Type: f.logDriver, Config: map[string]string{}}
+	for _, kv := range f.logOpts {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return o, invalid("invalid --log-opt %q: want key=value", kv)
+		}
+		h.LogConfig.Config[k] = v
+	}
+	return o, f.resources(&h.Resources)
+}
+
+func (f *runFlags) resources(r *spec.Resources) error {
+	if f.memory != "" {
+		m, err := units.RAMInBytes(f.memory)
+		if err != nil || m < 0 {
+			return invalid("invalid --memory %q: want a positive size such as 32m", f.memory)
+		}
+		r.Memory = m
+	}
+	if f.memorySwap == "-1" {
+		r.MemorySwap = -1
+	} else if f.memorySwap != "" {
+		m, err := units.RAMInBytes(f.memorySwap)
+		if err != nil || m < 0 {
+			return invalid("invalid --memory-swap %q: want a size or -1", f.memorySwap)
+		}
+		r.MemorySwap = m
+	}
+	if f.cpus < 0 {
+		return invalid("invalid --cpus %v: must not be negative", f.cpus)
+	}
+	r.NanoCPUs = int64(f.cpus * 1e9)
+	r.CPUShares, r.CpusetCpus = f.cpuShares, f.cpusetCpus
+	if f.pidsLimit != 0 {
+		p := f.pidsLimit
+		r.PidsLimit = &p
+	}
+	for _, u := range f.ulimits {
+		ul, err := spec.ParseUlimit(u)
+		if err != nil {
+			return err
+		}
+		r.Ulimits = append(r.Ulimits, ul)
+	}
+	return nil
+}
+
+func parseRestart(s string) (monitor.RestartPolicy, error) {
+	name, max, hasMax := strings.Cut(s, ":")
+	p := monitor.RestartPolicy{Name: name}
+	if hasMax {
+		n, err := strconv.Atoi(max)
+		if err != nil || name != "on-failure" {
+			return p, invalid("invalid restart policy %q: want no, always, unless-stopped or on-failure[:max-retries]", s)
+		}
+		p.MaximumRetryCount = n
+	}
+	switch name {
+	case "", "no", "always", "unless-stopped", "on-failure":
+		return p, nil
+	}
+	return p, invalid("invalid restart policy %q: want no, always, unless-stopped or on-failure[:max-retries]", s)
+}
+
+func parseLabels(in []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range in {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "" {
+			return nil, invalid("invalid label %q: empty key", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// readEnv reads --env-file files then -e values; "KEY" alone copies this process's value.
+func readEnv(files, vals []string) ([]string, error) {
+	var out []string
+	for _, path := range files {
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, invalid("--env-file %s: %v", path, err)
+		}
+		sc := bufio.NewScanner(fh)
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			kv, err := envValue(line)
+			if err != nil {
+				fh.Close()
+				return nil, invalid("--env-file %s line %d: %v", path, n, err)
+			}
+			if kv != "" {
+				out = append(out, kv)
+			}
+		}
+		fh.Close()
+	}
+	for _, v := range vals {
+		kv, err := envValue(v)
+		if err != nil {
+			return nil, invalid("-e %q: %v", v, err)
+		}
+		if kv != "" {
+			out = append(out, kv)
+		}
+	}
+	return out, nil
+}
+
+func envValue(s string) (string, error) {
+	k, _, hasVal := strings.Cut(s, "=")
+	if k == "" || strings.ContainsAny(k, " \t") {
+		return "", fmt.Errorf("invalid variable name %q", k)
+	}
+	if hasVal {
+		return s, nil
+	}
+	if v, ok := os.LookupEnv(k); ok {
+		return k + "=" + v, nil
+	}
+	return "", nil
+}

@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+
+	"berth/engine/logfile"
+	"berth/engine/monitor"
+	"berth/engine/spec"
+	"berth/engine/store"
+	"berth/images"
+)
+
+// CreateOptions is what docker create / docker run take.
+type CreateOptions struct {
+	Name       string
+	Config     Config
+	HostConfig HostConfig
+	// EntrypointSet says --entrypoint was given (an empty Entrypoint then clears the image's).
+	EntrypointSet bool
+}
+
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+
+// ValidateName checks a container name as Docker does.
+func ValidateName(name string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("invalid container name %q, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed: %w", name, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// Create makes a container from an image without starting it. Nothing is left
+// behind when it fails.
+func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error) {
+	if err := e.validate(&o); err != nil {
+		return nil, err
+	}
+	img, err := e.images.Resolve(o.Config.Image)
+	if err != nil {
+		return nil, fmt.Errorf("unable to find image %q locally: %w", o.Config.Image, err)
+	}
+	rec := record{Config: mergeImageConfig(o, img), HostConfig: o.HostConfig, ImageRef: o.Config.Image}
+	args := append(append([]string(nil), rec.Config.Entrypoint...), rec.Config.Cmd...)
+	if len(args) == 0 {
+		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArgument)
+	}
+	rec.Path, rec.Args = args[0], args[1:]
+	if rec.Lowers, err = e.images.Prepare(ctx, img); err != nil {
+		return nil, fmt.Errorf("prepare image %s: %w", o.Config.Image, err)
+	}
+	id := newID()
+	if rec.Config.Hostname == "" {
+		rec.Config.Hostname = id[:12]
+	}
+	dir := e.containerDir(id)
+	if err := e.makeContainerDir(dir, rec.Config.Hostname); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := e.insert(ctx, id, img.ID, o.Name, &rec); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	c, err := e.Inspect(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e.emit("create", c, nil)
+	return c, nil
+}
+
+func (e *Engine) validate(o *CreateOptions) error {
+	if o.Config.Image == "" {
+		return fmt.Errorf("no image given: %w", errdefs.ErrInvalidArgument)
+	}
+	if o.Name != "" {
+		if err := ValidateName(strings.TrimPrefix(o.Name, "/")); err != nil {
+			return err
+		}
+		o.Name = strings.TrimPrefix(o.Name, "/")
+	}
+	h := &o.HostConfig
+	if err := validateRestart(h.RestartPolicy); err != nil {
+		return err
+	}
+	if h.AutoRemove && h.RestartPolicy.Name != "" && h.RestartPolicy.Name != "no" {
+		return fmt.Errorf("conflicting options: --restart and --rm: %w", errdefs.ErrInvalidArgument)
+	}
+	if err := spec.ValidateResources(h.Resources, e.host.spec("")); err != nil {
+		return err
+	}
+	if _, err := spec.Capabilities(h.Privileged, h.CapAdd, h.CapDrop); err != nil {
+		return err
+	}
+	if s := o.Config.StopSignal; s != "" {
+		if _, err := ParseSignal(s); err != nil {
+			return err
+		}
+	}
+	if h.LogConfig.Type == "" {
+		h.LogConfig.Type = "json-file"
+	}
+	if h.LogConfig.Type != "json-file" {
+		return fmt.Errorf("unsupported log driver %q (berth has json-file): %w", h.LogConfig.Type, errdefs.ErrInvalidArgument)
+	}
+	if _, err := logfile.ParseOpts(h.LogConfig.Config); err != nil {
+		return err
+	}
+	if h.NetworkMode == "" {
+		h.NetworkMode = "none"
+	}
+	_, err := spec.Build(spec.Options{Rootfs: "/", Args: []string{"true"}, Resources: h.Resources,
+		Privileged: h.Privileged, CapAdd: h.CapAdd, CapDrop: h.CapDrop}, e.host.spec(""))
+	return err
+}
+
+func validateRestart(p monitor.RestartPolicy) error {
+	switch p.Name {
+	case "", "no", "always", "unless-stopped":
+		if p.MaximumRetryCount != 0 {
+			return fmt.Errorf("invalid restart policy: maximum retry count can only be used with 'on-failure': %w", errdefs.ErrInvalidArgument)
+		}
+	case "on-failure":
+		if p.MaximumRetryCount < 0 {
+			return fmt.Errorf("invalid restart policy: maximum retry count must not be negative: %w", errdefs.ErrInvalidArgument)
+		}
+	default:
+		return fmt.Errorf("invalid restart policy %q: want no, always, unless-stopped or on-failure[:max-retries]: %w", p.Name, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// mergeImageConfig lays the user's options over the image's config as docker does.
+func mergeImageConfig(o CreateOptions, img *images.Image) Config {
+	c := o.Config
+	ic := img.Config.Config
+	c.Env = mergeEnv(ic.Env, c.Env)
+	if !o.EntrypointSet {
+		c.Entrypoint = ic.Entrypoint
+		if len(c.Cmd) == 0 {
+			c.Cmd = ic.Cmd
+		}
+	} else if len(c.Entrypoint) == 1 && c.Entrypoint[0] == "" {
+		c.Entrypoint = nil
+	}
+	if c.WorkingDir == "" {
+		c.WorkingDir = ic.WorkingDir
+	}
+	if c.User == "" {
+		c.User = ic.User
+	}
+	if c.StopSignal == "" {
+		c.StopSignal = ic.StopSignal
+	}
+	labels := map[string]string{}
+	for k, v := range ic.Labels {
+		labels[k] = v
+	}
+	for k, v := range c.Labels {
+		labels[k] = v
+	}
+	c.Labels = labels
+	if c.ExposedPorts == nil && len(ic.ExposedPorts) > 0 {
+		c.ExposedPorts = map[string]struct{}{}
+		for p := range ic.ExposedPorts {
+			c.ExposedPorts[p] = struct{}{}
+		}
+	}
+	if c.Volumes == nil && len(ic.Volumes) > 0 {
+		c.Volumes = map[string]struct{}{}
+		for v := range ic.Volumes {
+			c.Volumes[v] = struct{}{}
+		}
+	}
+	return c
+}
+
+// mergeEnv returns base with every KEY=value of over replacing or adding.
+func mergeEnv(base, over []string) []string {
+	out := append([]string(nil), base...)
+	for _, kv := range over {
+		k, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for i, b := range out {
+			if bk, _, _ := strings.Cut(b, "="); bk == k {
+				out[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return hex.EncodeToString(b)
+}
+
+func (e *Engine) makeContainerDir(dir, hostname string) error {
+	for _, d := range []string{"fs/upper", "fs/work", "fs/merged"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			return fmt.Errorf("container dir: %w", err)
+		}
+	}
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+	files := map[string]string{"hostname": hostname + "\n", "hosts": hosts, "resolv.conf": hostResolvConf()}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return fmt.Errorf("container dir: %w", err)
+		}
+	}
+	return nil
+}
+
+// hostResolvConf is the host's resolv.conf without loopback name servers,
+// which cannot answer from inside the container's network namespace.
+func hostResolvConf() string {
+	b, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		return ""
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && f[0] == "nameserver" && (strings.HasPrefix(f[1], "127.") || f[1] == "::1") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// insert stores the record under the given name, or under a generated one.
+func (e *Engine) insert(ctx context.Context, id, imageID, name string, rec *record) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode container: %w", err)
+	}
+	row := store.Row{ID: id, Name: name, ImageID: imageID, Created: time.Now().UTC(), Data: data}
+	if name != "" {
+		return e.db.Insert(ctx, row)
+	}
+	for i := 0; ; i++ {
+		row.Name = randomName(i)
+		err := e.db.Insert(ctx, row)
+		if !errors.Is(err, errdefs.ErrAlreadyExists) || i > 20 {
+			return err
+		}
+	}
+}

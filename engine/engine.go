@@ -1,0 +1,120 @@
+// Package engine is berth's container engine as a Go API: it creates, starts,
+// stops, inspects and removes containers, runs processes in them and reports
+// their logs and events. It runs inside whichever berth process calls it (the
+// CLI, the TUI, later an API server); several may share one data root at once.
+// Containers outlive those processes: each has a detached monitor (see package
+// monitor). Errors are classed with github.com/containerd/errdefs (not found,
+// already exists, invalid argument, conflict) so that every front end can map
+// them; the API prints nothing.
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/containerd/errdefs"
+
+	"berth/engine/events"
+	"berth/engine/store"
+	"berth/images"
+)
+
+// Options locate an engine's data and helper binaries.
+type Options struct {
+	// Root holds all persistent state (default /var/lib/berth).
+	Root string
+	// RunRoot holds runtime state: libcontainer state and sockets
+	// (default /run/berth, or Root/run when Root is not the default).
+	RunRoot string
+	// MonitorPath is the berth-monitor binary (default: beside this executable).
+	MonitorPath string
+	// InitPath is the static berth-init binary used by --init (default: beside this executable).
+	InitPath string
+}
+
+// DefaultRoot is the data root when none is given.
+const DefaultRoot = "/var/lib/berth"
+
+// Engine is one process's handle on a data root.
+type Engine struct {
+	root, runRoot string
+	monitorPath   string
+	initPath      string
+	db            *store.Store
+	images        *images.Store
+	events        *events.Log
+	host          hostInfo
+}
+
+// New opens (creating if needed) the engine at opts.Root and reconciles
+// nothing eagerly: containers whose monitor died are noticed when read.
+func New(opts Options) (*Engine, error) {
+	if opts.Root == "" {
+		opts.Root = DefaultRoot
+	}
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, fmt.Errorf("data root %q: %w", opts.Root, errdefs.ErrInvalidArgument)
+	}
+	if opts.RunRoot == "" {
+		opts.RunRoot = "/run/berth"
+		if root != DefaultRoot {
+			opts.RunRoot = filepath.Join(root, "run")
+		}
+	}
+	e := &Engine{root: root, runRoot: opts.RunRoot, monitorPath: opts.MonitorPath, initPath: opts.InitPath}
+	if e.monitorPath == "" || e.initPath == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find berth-monitor: %w", err)
+		}
+		if e.monitorPath == "" {
+			e.monitorPath = filepath.Join(filepath.Dir(exe), "berth-monitor")
+		}
+		if e.initPath == "" {
+			e.initPath = filepath.Join(filepath.Dir(exe), "berth-init")
+		}
+	}
+	for _, d := range []string{root, e.containersDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
+		if err := os.MkdirAll(d, 0o711); err != nil {
+			return nil, fmt.Errorf("data root: %w", err)
+		}
+	}
+	if e.db, err = store.Open(filepath.Join(root, "berth.db")); err != nil {
+		return nil, err
+	}
+	if e.images, err = images.Open(filepath.Join(root, "images"), e.db.DB()); err != nil {
+		e.db.Close()
+		return nil, fmt.Errorf("image store: %w", err)
+	}
+	e.events = events.Open(e.eventsPath())
+	e.host = probeHost()
+	return e, nil
+}
+
+// Close releases the engine's database. Containers keep running.
+func (e *Engine) Close() error { return e.db.Close() }
+
+// Root is the engine's data root.
+func (e *Engine) Root() string { return e.root }
+
+// Images is the engine's image store.
+func (e *Engine) Images() *images.Store { return e.images }
+
+// Events is the engine's events log.
+func (e *Engine) Events() *events.Log { return e.events }
+
+func (e *Engine) containersDir() string         { return filepath.Join(e.root, "containers") }
+func (e *Engine) containerDir(id string) string { return filepath.Join(e.containersDir(), id) }
+func (e *Engine) stateRoot() string             { return filepath.Join(e.runRoot, "libcontainer") }
+func (e *Engine) sockDir() string               { return filepath.Join(e.runRoot, "s") }
+func (e *Engine) sockPath(id string) string     { return filepath.Join(e.sockDir(), id[:12]+".sock") }
+func (e *Engine) rootfs(id string) string       { return filepath.Join(e.containerDir(id), "fs", "merged") }
+func (e *Engine) statePath(id string) string    { return filepath.Join(e.containerDir(id), "state.json") }
+func (e *Engine) logPath(id string) string      { return filepath.Join(e.containerDir(id), id+"-json.log") }
+
+// CgroupPath is the absolute cgroup path of container id (in every hierarchy).
+func CgroupPath(id string) string { return "/berth/" + id }
+
+func (e *Engine) eventsPath() string { return filepath.Join(e.root, "events.log") }

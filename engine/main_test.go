@@ -1,0 +1,150 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"berth/engine"
+	"berth/engine/runner"
+)
+
+// binDir holds berth-monitor and berth-init for the tests.
+var binDir string
+
+func TestMain(m *testing.M) {
+	if runner.IsInit() {
+		runner.Init() // re-executed by libcontainer for exec
+	}
+	if os.Getenv("BERTH_TEST_HELPER") != "" {
+		os.Exit(helperMain())
+	}
+	runner.QuietLogs(os.Stderr)
+	if os.Geteuid() != 0 {
+		fmt.Println("engine tests need root: skipping")
+		os.Exit(0)
+	}
+	dir, cleanup, err := buildBinaries()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "build test binaries:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// buildBinaries uses $BERTH_BIN (make test sets it) or builds the monitor and
+// init into a temporary directory.
+func buildBinaries() (string, func(), error) {
+	if d := os.Getenv("BERTH_BIN"); d != "" {
+		return d, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "berth-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	root, _ := filepath.Abs("..")
+	for _, b := range []struct{ name, pkg, cgo string }{
+		{"berth-monitor", "./cmd/berth-monitor", "1"},
+		{"berth-init", "./cmd/berth-init", "0"},
+	} {
+		cmd := exec.Command("go", "build", "-tags", "seccomp", "-o", filepath.Join(dir, b.name), b.pkg)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
+			return "", nil, fmt.Errorf("%s: %v\n%s", b.name, err, out)
+		}
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// newEngine opens an engine on a fresh root with busybox:latest bootstrapped,
+// and at the end of the test removes every container and checks that nothing
+// (mount, cgroup, monitor) is left.
+func newEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	root := t.TempDir()
+	return openEngine(t, root, true)
+}
+
+func openEngine(t *testing.T, root string, bootstrap bool) *engine.Engine {
+	t.Helper()
+	e, err := engine.New(engine.Options{Root: root,
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bootstrap {
+		if _, err := e.Images().Bootstrap(context.Background(), "busybox", func(string) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { teardown(t, e) })
+	return e
+}
+
+func teardown(t *testing.T, e *engine.Engine) {
+	ctx := context.Background()
+	cs, err := e.List(ctx, true)
+	if err != nil {
+		t.Errorf("teardown list: %v", err)
+	}
+	for _, c := range cs {
+		if err := e.Remove(ctx, c.ID, engine.RemoveOptions{Force: true}); err != nil {
+			t.Errorf("teardown remove %s: %v", c.Name, err)
+		}
+		assertGone(t, c.ID)
+	}
+	e.Close()
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(mounts), e.Root()) {
+		t.Errorf("mounts left under %s", e.Root())
+	}
+}
+
+// assertGone checks that a removed container left no cgroup and no monitor.
+func assertGone(t *testing.T, id string) {
+	t.Helper()
+	for _, p := range []string{"/sys/fs/cgroup/memory/berth/" + id, "/sys/fs/cgroup/pids/berth/" + id, "/sys/fs/cgroup/berth/" + id} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("cgroup left: %s", p)
+		}
+	}
+	out, _ := exec.Command("pgrep", "-f", "berth-monitor .*"+id).Output()
+	if len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("monitor left for %s: pids %s", id[:12], out)
+	}
+}
+
+// runAttached creates, starts and attaches like `berth run`, returning output and exit code.
+func runAttached(t *testing.T, e *engine.Engine, o engine.CreateOptions) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := e.Create(ctx, o)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if err := e.Start(ctx, c.ID, engine.StartOptions{WaitAttach: true}); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	var out, errb bytes.Buffer
+	code, err := e.Attach(ctx, c.ID, engine.IO{Stdout: &out, Stderr: &errb})
+	if err != nil {
+		t.Fatalf("attach: %v", err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func opts(cmd ...string) engine.CreateOptions {
+	return engine.CreateOptions{Config: engine.Config{Image: "busybox", Cmd: cmd}}
+}

@@ -1,0 +1,165 @@
+// Package monitor is the per-container monitor: a small process, detached from
+// whichever berth started it, that is the parent of the container's init. It
+// creates and starts the container with libcontainer, copies its output to the
+// json-file log and to attached clients, waits for it, records the exit code,
+// applies the restart policy and, at the end, unmounts the root filesystem.
+//
+// The engine and the monitor share no memory: the engine writes a Config file and
+// reads the State file that the monitor rewrites (atomically) on every change.
+// The monitor links only libcontainer, the log writer and the events log, so that
+// one idle monitor costs about a megabyte.
+package monitor
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Container statuses, with Docker's names.
+const (
+	StatusCreated    = "created"
+	StatusRunning    = "running"
+	StatusPaused     = "paused"
+	StatusRestarting = "restarting"
+	StatusExited     = "exited"
+	StatusDead       = "dead"
+)
+
+// RestartPolicy is docker run's --restart.
+type RestartPolicy struct {
+	Name              string `json:"Name"` // "no", "always", "unless-stopped", "on-failure"
+	MaximumRetryCount int    `json:"MaximumRetryCount"`
+}
+
+// LogOptions size the json-file log, as --log-opt max-size / max-file do.
+type LogOptions struct {
+	MaxSize  int64 `json:"MaxSize"`
+	MaxFiles int   `json:"MaxFiles"`
+}
+
+// Config is everything a monitor needs; the engine writes it as JSON.
+type Config struct {
+	ID         string            `json:"ID"`
+	Name       string            `json:"Name"`
+	Image      string            `json:"Image"`
+	Labels     map[string]string `json:"Labels,omitempty"`
+	StateRoot  string            `json:"StateRoot"`  // libcontainer's state root
+	SpecPath   string            `json:"SpecPath"`   // the OCI runtime spec
+	LogPath    string            `json:"LogPath"`    // json-file log
+	Log        LogOptions        `json:"Log"`        // rotation
+	EventsPath string            `json:"EventsPath"` // engine events log
+	StatePath  string            `json:"StatePath"`  // where State is written
+	SocketPath string            `json:"SocketPath"` // attach socket
+	StopPath   string            `json:"StopPath"`   // exists when the user stopped it: no restart
+	PausePath  string            `json:"PausePath"`  // exists while paused (removed at exit)
+	Rootfs     string            `json:"Rootfs"`     // unmounted at the final exit
+	Restart    RestartPolicy     `json:"Restart"`
+	TTY        bool              `json:"Tty"`
+	OpenStdin  bool              `json:"OpenStdin"`
+	StdinOnce  bool              `json:"StdinOnce"`
+	WaitAttach bool              `json:"WaitAttach"` // hold the process until a client sends Ready
+}
+
+// State is what the monitor reports about its container.
+type State struct {
+	Status       string    `json:"Status"`
+	Pid          int       `json:"Pid"`
+	MonitorPid   int       `json:"MonitorPid"`
+	MonitorStart uint64    `json:"MonitorStart"` // start time of the monitor (/proc/pid/stat field 22)
+	StartedAt    time.Time `json:"StartedAt"`
+	FinishedAt   time.Time `json:"FinishedAt"`
+	ExitCode     int       `json:"ExitCode"`
+	OOMKilled    bool      `json:"OOMKilled"`
+	Error        string    `json:"Error,omitempty"`
+	RestartCount int       `json:"RestartCount"`
+}
+
+// ReadConfig loads a monitor Config.
+func ReadConfig(path string) (*Config, error) {
+	var c Config
+	if err := readJSON(path, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ReadState loads a State file; a missing file is returned as os.ErrNotExist.
+func ReadState(path string) (*State, error) {
+	var s State
+	if err := readJSON(path, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// WriteJSON writes v to path atomically (temp file + rename).
+func WriteJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// ProcStart returns the start time (clock ticks since boot) of pid, or 0 when
+// the process does not exist. A pid with a different start time was reused.
+func ProcStart(pid int) uint64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return 0
+	}
+	v, _ := strconv.ParseUint(f[19], 10, 64)
+	return v
+}
+
+// Alive reports whether the monitor that wrote s still runs.
+func (s *State) Alive() bool {
+	return s.MonitorPid > 0 && ProcStart(s.MonitorPid) == s.MonitorStart && s.MonitorStart != 0
+}
+
+// ShouldRestart applies the restart policy to an exit.
+func (p RestartPolicy) ShouldRestart(exitCode, restarts int, stoppedByUser bool) bool {
+	if stoppedByUser {
+		return false
+	}
+	switch p.Name {
+	case "always", "unless-stopped":
+		return true
+	case "on-failure":
+		return exitCode != 0 && (p.MaximumRetryCount <= 0 || restarts < p.MaximumRetryCount)
+	}
+	return false
+}

@@ -1,0 +1,167 @@
+package spec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+const cpuPeriod = 100000 // µs, Docker's CFS period
+
+// resources turns docker run's limits into OCI cgroup resources, checking them
+// against the host first.
+func resources(r Resources, h Host) (*specs.LinuxResources, error) {
+	if err := ValidateResources(r, h); err != nil {
+		return nil, err
+	}
+	out := &specs.LinuxResources{}
+	if r.Memory > 0 {
+		mem := &specs.LinuxMemory{Limit: &r.Memory}
+		swap := r.MemorySwap
+		if swap == 0 && h.SwapAccount {
+			swap = 2 * r.Memory // Docker's default: as much swap as memory
+		}
+		if swap != 0 && h.SwapAccount {
+			mem.Swap = &swap
+		}
+		out.Memory = mem
+	}
+	cpu := &specs.LinuxCPU{}
+	if r.NanoCPUs > 0 {
+		q := r.NanoCPUs * cpuPeriod / 1e9
+		p := uint64(cpuPeriod)
+		cpu.Quota, cpu.Period = &q, &p
+	}
+	if r.CPUShares > 0 {
+		s := uint64(r.CPUShares)
+		cpu.Shares = &s
+	}
+	cpu.Cpus = r.CpusetCpus
+	if cpu.Quota != nil || cpu.Shares != nil || cpu.Cpus != "" {
+		out.CPU = cpu
+	}
+	if r.PidsLimit != nil && *r.PidsLimit > 0 {
+		out.Pids = &specs.LinuxPids{Limit: r.PidsLimit}
+	}
+	return out, nil
+}
+
+// ValidateResources checks limits the way docker run does, before anything is made.
+func ValidateResources(r Resources, h Host) error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArgument)...)
+	}
+	switch {
+	case r.Memory < 0:
+		return bad("invalid --memory %d: must not be negative", r.Memory)
+	case r.Memory > 0 && r.Memory < 6*1024*1024:
+		return bad("invalid --memory %d: minimum allowed is 6MB", r.Memory)
+	case r.MemorySwap > 0 && r.Memory == 0:
+		return bad("--memory-swap needs --memory")
+	case r.MemorySwap > 0 && r.MemorySwap < r.Memory:
+		return bad("invalid --memory-swap %d: must be at least --memory (%d)", r.MemorySwap, r.Memory)
+	case r.MemorySwap > 0 && !h.SwapAccount:
+		return bad("--memory-swap: this host's kernel has no swap accounting")
+	case r.MemorySwap < -1:
+		return bad("invalid --memory-swap %d", r.MemorySwap)
+	case r.NanoCPUs < 0:
+		return bad("invalid --cpus: must not be negative")
+	case h.OnlineCPUs > 0 && r.NanoCPUs > int64(h.OnlineCPUs)*1e9:
+		return bad("invalid --cpus %.2f: range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available",
+			float64(r.NanoCPUs)/1e9, h.OnlineCPUs, h.OnlineCPUs)
+	case r.NanoCPUs > 0 && r.NanoCPUs < 1e7:
+		return bad("invalid --cpus: minimum is 0.01")
+	case r.CPUShares < 0:
+		return bad("invalid --cpu-shares %d: must not be negative", r.CPUShares)
+	}
+	if r.CpusetCpus != "" {
+		if err := validateCpuset(r.CpusetCpus, h.OnlineCPUs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateCpuset(s string, online int) error {
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, found := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(lo)
+		b := a
+		var err2 error
+		if found {
+			b, err2 = strconv.Atoi(hi)
+		}
+		if err1 != nil || err2 != nil || a < 0 || b < a {
+			return fmt.Errorf("invalid --cpuset-cpus %q: %w", s, errdefs.ErrInvalidArgument)
+		}
+		if online > 0 && b >= online {
+			return fmt.Errorf("invalid --cpuset-cpus %q: CPU %d is not available (host has %d): %w", s, b, online, errdefs.ErrInvalidArgument)
+		}
+	}
+	return nil
+}
+
+var ulimitNames = map[string]string{
+	"core": "RLIMIT_CORE", "cpu": "RLIMIT_CPU", "data": "RLIMIT_DATA", "fsize": "RLIMIT_FSIZE",
+	"locks": "RLIMIT_LOCKS", "memlock": "RLIMIT_MEMLOCK", "msgqueue": "RLIMIT_MSGQUEUE",
+	"nice": "RLIMIT_NICE", "nofile": "RLIMIT_NOFILE", "nproc": "RLIMIT_NPROC",
+	"rss": "RLIMIT_RSS", "rtprio": "RLIMIT_RTPRIO", "rttime": "RLIMIT_RTTIME",
+	"sigpending": "RLIMIT_SIGPENDING", "stack": "RLIMIT_STACK", "as": "RLIMIT_AS",
+}
+
+// ParseUlimit parses docker's --ulimit name=soft[:hard].
+func ParseUlimit(s string) (Ulimit, error) {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok || ulimitNames[name] == "" {
+		return Ulimit{}, fmt.Errorf("invalid --ulimit %q: want name=soft[:hard] with a known name: %w", s, errdefs.ErrInvalidArgument)
+	}
+	softS, hardS, hasHard := strings.Cut(val, ":")
+	soft, err := strconv.ParseInt(softS, 10, 64)
+	if err != nil {
+		return Ulimit{}, fmt.Errorf("invalid --ulimit %q: soft limit %q is not a number: %w", s, softS, errdefs.ErrInvalidArgument)
+	}
+	hard := soft
+	if hasHard {
+		if hard, err = strconv.ParseInt(hardS, 10, 64); err != nil {
+			return Ulimit{}, fmt.Errorf("invalid --ulimit %q: hard limit %q is not a number: %w", s, hardS, errdefs.ErrInvalidArgument)
+		}
+	}
+	if soft > hard {
+		return Ulimit{}, fmt.Errorf("invalid --ulimit %q: soft limit %d is above hard limit %d: %w", s, soft, hard, errdefs.ErrInvalidArgument)
+	}
+	return Ulimit{Name: name, Soft: soft, Hard: hard}, nil
+}
+
+// rlimits gives Docker's default open-file limit (capped at what the caller may
+// grant) plus the --ulimit values, refusing any above the caller's hard limit.
+func rlimits(us []Ulimit, nofileHard uint64) ([]specs.POSIXRlimit, error) {
+	nofile := uint64(1048576)
+	if nofileHard > 0 && nofileHard < nofile {
+		nofile = nofileHard
+	}
+	out := []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: nofile, Hard: nofile}}
+	for _, u := range us {
+		t := ulimitNames[u.Name]
+		if t == "" {
+			return nil, fmt.Errorf("unknown ulimit %q: %w", u.Name, errdefs.ErrInvalidArgument)
+		}
+		if t == "RLIMIT_NOFILE" && nofileHard > 0 && uint64(u.Hard) > nofileHard {
+			return nil, fmt.Errorf("--ulimit nofile=%d:%d is above this host's hard limit %d (berth lacks CAP_SYS_RESOURCE to raise it): %w",
+				u.Soft, u.Hard, nofileHard, errdefs.ErrInvalidArgument)
+		}
+		r := specs.POSIXRlimit{Type: t, Soft: uint64(u.Soft), Hard: uint64(u.Hard)}
+		replaced := false
+		for i := range out {
+			if out[i].Type == t {
+				out[i], replaced = r, true
+			}
+		}
+		if !replaced {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,327 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/containerd/errdefs"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/sys/user"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"berth/engine/logfile"
+	"berth/engine/monitor"
+	"berth/engine/spec"
+)
+
+// ErrCommandNotFound is returned when a container's command does not exist in
+// its root filesystem (docker run exits 127 for it).
+var ErrCommandNotFound = errors.New("executable file not found")
+
+// ErrCommandNotExecutable is returned when a container's command is not
+// executable (docker run exits 126 for it).
+var ErrCommandNotExecutable = errors.New("permission denied")
+
+// StartOptions tune Start.
+type StartOptions struct {
+	// WaitAttach holds the process until a client attaches (see Attach), so
+	// that an attached run misses no output.
+	WaitAttach bool
+}
+
+// Start starts a created or exited container; starting a running one does nothing.
+func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
+	row, err := e.db.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	unlock, err := e.lock(row.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := e.load(row)
+	if err != nil {
+		return err
+	}
+	if c.State.Paused {
+		return fmt.Errorf("cannot start a paused container %s, try unpause instead: %w", c.Name[1:], errdefs.ErrConflict)
+	}
+	if c.State.Running {
+		return nil
+	}
+	var rec record
+	if err := json.Unmarshal(row.Data, &rec); err != nil {
+		return fmt.Errorf("container %s: %w", row.ID, err)
+	}
+	return e.start(c, &rec, o)
+}
+
+func (e *Engine) start(c *Container, rec *record, o StartOptions) (err error) {
+	rootfs := e.rootfs(c.ID)
+	if err := e.mountRootfs(c.ID, rec.Lowers); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = unix.Unmount(rootfs, unix.MNT_DETACH)
+		}
+	}()
+	s, err := e.buildSpec(c, rootfs)
+	if err != nil {
+		return err
+	}
+	dir := e.containerDir(c.ID)
+	specPath := filepath.Join(dir, "spec.json")
+	if err := monitor.WriteJSON(specPath, s); err != nil {
+		return err
+	}
+	lo, _ := logfile.ParseOpts(c.HostConfig.LogConfig.Config)
+	cfg := &monitor.Config{
+		ID: c.ID, Name: c.Name[1:], Image: c.ImageRef, Labels: c.Config.Labels,
+		StateRoot: e.stateRoot(), SpecPath: specPath, LogPath: e.logPath(c.ID),
+		Log:        monitor.LogOptions{MaxSize: lo.MaxSize, MaxFiles: lo.MaxFiles},
+		EventsPath: e.eventsPath(), StatePath: e.statePath(c.ID), SocketPath: e.sockPath(c.ID),
+		StopPath: filepath.Join(dir, "stopped"), PausePath: filepath.Join(dir, "paused"),
+		Rootfs: rootfs, Restart: c.HostConfig.RestartPolicy,
+		TTY: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
+		WaitAttach: o.WaitAttach,
+	}
+	cfgPath := filepath.Join(dir, "monitor.json")
+	if err := monitor.WriteJSON(cfgPath, cfg); err != nil {
+		return err
+	}
+	os.Remove(cfg.StopPath)
+	return e.spawnMonitor(cfgPath, filepath.Join(dir, "monitor.log"))
+}
+
+// mountRootfs mounts the container's overlay: the image's snapshots as lower
+// layers (short relative names, resolved against the image store, so that 100+
+// layers fit one mount), the container's own upper and work dirs.
+func (e *Engine) mountRootfs(id string, lowers []string) error {
+	dir := e.containerDir(id)
+	target := e.rootfs(id)
+	_ = unix.Unmount(target, unix.MNT_DETACH) // a stale mount from a crash
+	data := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + filepath.Join(dir, "fs/upper") +
+		",workdir=" + filepath.Join(dir, "fs/work")
+	errc := make(chan error, 1)
+	go func() {
+		// Relative lowerdirs need the image store as working directory: change it
+		// for this thread only (CLONE_FS), and let the thread die afterwards.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			errc <- err
+			return
+		}
+		if err := unix.Chdir(e.images.Root()); err != nil {
+			errc <- err
+			return
+		}
+		errc <- unix.Mount("overlay", target, "overlay", 0, data)
+	}()
+	if err := <-errc; err != nil {
+		return fmt.Errorf("mount root filesystem of %s: %w", id, err)
+	}
+	return nil
+}
+
+// buildSpec resolves the user, the working directory and the command inside
+// the mounted rootfs, then builds the OCI spec.
+func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
+	u, err := resolveUser(rootfs, c.Config.User)
+	if err != nil {
+		return nil, err
+	}
+	env := c.Config.Env
+	if !hasEnv(env, "PATH") {
+		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	if !hasEnv(env, "HOSTNAME") {
+		env = append([]string{"HOSTNAME=" + c.Config.Hostname}, env...)
+	}
+	if !hasEnv(env, "HOME") {
+		env = append(env, "HOME="+u.Home)
+	}
+	if c.Config.Tty && !hasEnv(env, "TERM") {
+		env = append(env, "TERM=xterm")
+	}
+	args := append([]string{c.Path}, c.Args...)
+	if err := checkCommand(rootfs, args[0], env, c.Config.WorkingDir); err != nil {
+		return nil, err
+	}
+	h := e.host.spec(e.containerDir(c.ID))
+	var mounts []specs.Mount
+	if c.HostConfig.Init != nil && *c.HostConfig.Init {
+		if _, err := os.Stat(e.initPath); err != nil {
+			return nil, fmt.Errorf("--init: %s missing (build it with make build): %w", e.initPath, errdefs.ErrNotFound)
+		}
+		mounts = append(mounts, specs.Mount{Destination: "/sbin/docker-init", Type: "bind", Source: e.initPath, Options: []string{"bind", "ro"}})
+		args = append([]string{"/sbin/docker-init", "--"}, args...)
+	}
+	if err := ensureWorkdir(rootfs, c.Config.WorkingDir, u); err != nil {
+		return nil, err
+	}
+	return spec.Build(spec.Options{
+		ID: c.ID, Hostname: c.Config.Hostname, Rootfs: rootfs, Args: args, Env: env,
+		Cwd: c.Config.WorkingDir, UID: uint32(u.Uid), GID: uint32(u.Gid), ExtraGIDs: toU32(u.Sgids),
+		Terminal: c.Config.Tty, ReadOnly: c.HostConfig.ReadonlyRootfs, Privileged: c.HostConfig.Privileged,
+		CapAdd: c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop, Resources: c.HostConfig.Resources,
+		Mounts: mounts, CgroupsPath: CgroupPath(c.ID),
+	}, h)
+}
+
+func toU32(in []int) []uint32 {
+	out := make([]uint32, len(in))
+	for i, v := range in {
+		out[i] = uint32(v)
+	}
+	return out
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveUser turns "name[:group]" or "uid[:gid]" into IDs with the image's
+// /etc/passwd and /etc/group, as Docker does at start.
+func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
+	passwd, err := securejoin.SecureJoin(rootfs, "/etc/passwd")
+	if err != nil {
+		return nil, err
+	}
+	group, err := securejoin.SecureJoin(rootfs, "/etc/group")
+	if err != nil {
+		return nil, err
+	}
+	u, err := user.GetExecUserPath(spec, &user.ExecUser{Home: "/"}, passwd, group)
+	if err != nil {
+		return nil, fmt.Errorf("unable to find user %s: %v: %w", spec, err, errdefs.ErrInvalidArgument)
+	}
+	if u.Home == "" {
+		u.Home = "/"
+	}
+	return u, nil
+}
+
+// checkCommand looks the command up in the container's rootfs with its PATH,
+// so that a missing or non-executable command fails before anything runs.
+func checkCommand(rootfs, cmd string, env []string, workdir string) error {
+	var candidates []string
+	switch {
+	case strings.Contains(cmd, "/"):
+		p := cmd
+		if !filepath.IsAbs(p) {
+			p = filepath.Join("/", workdir, cmd)
+		}
+		candidates = []string{p}
+	default:
+		path := ""
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				path = v
+			}
+		}
+		for _, d := range filepath.SplitList(path) {
+			candidates = append(candidates, filepath.Join("/", d, cmd))
+		}
+	}
+	notExec := false
+	for _, p := range candidates {
+		full, err := securejoin.SecureJoin(rootfs, p)
+		if err != nil {
+			continue
+		}
+		fi, err := os.Stat(full)
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		if fi.Mode()&0o111 == 0 {
+			notExec = true
+			continue
+		}
+		return nil
+	}
+	if notExec {
+		return fmt.Errorf("exec: %q: %w", cmd, ErrCommandNotExecutable)
+	}
+	return fmt.Errorf("exec: %q: %w in $PATH", cmd, ErrCommandNotFound)
+}
+
+// ensureWorkdir creates the working directory in the rootfs if missing, as Docker does.
+func ensureWorkdir(rootfs, dir string, u *user.ExecUser) error {
+	if dir == "" || dir == "/" {
+		return nil
+	}
+	full, err := securejoin.SecureJoin(rootfs, dir)
+	if err != nil {
+		return fmt.Errorf("working directory %q: %w", dir, err)
+	}
+	if _, err := os.Stat(full); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(full, 0o755); err != nil {
+		return fmt.Errorf("working directory %q: %w", dir, err)
+	}
+	return os.Chown(full, u.Uid, u.Gid)
+}
+
+// spawnMonitor starts a detached monitor and waits for its word that the
+// container is created (or why it is not).
+func (e *Engine) spawnMonitor(cfgPath, logPath string) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("monitor pipe: %w", err)
+	}
+	defer r.Close()
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("monitor log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(e.monitorPath, cfgPath)
+	cmd.Env = []string{"BERTH_READY_FD=3", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("start monitor %s: %w", e.monitorPath, err)
+	}
+	w.Close()
+	go cmd.Wait() // reap it if it ends while this process lives
+	line, err := bufio.NewReader(r).ReadString('\n')
+	line = strings.TrimSpace(line)
+	if line == "ok" {
+		return nil
+	}
+	if line == "" {
+		b, _ := os.ReadFile(logPath)
+		line = fmt.Sprintf("monitor exited early (%v): %s", err, lastLine(string(b)))
+	}
+	return fmt.Errorf("start container: %s", line)
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}

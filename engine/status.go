@@ -1,0 +1,27 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/docker/go-units"
+)
+
+// StatusText is docker ps's STATUS column: "Up 3 minutes", "Up 2 hours
+// (Paused)", "Exited (137) 5 seconds ago", "Restarting (1) 2 seconds ago", "Created".
+func (c *Container) StatusText(now time.Time) string {
+	s := c.State
+	switch {
+	case s.Restarting:
+		return fmt.Sprintf("Restarting (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(c.finished)))
+	case s.Paused:
+		return "Up " + units.HumanDuration(now.Sub(c.started)) + " (Paused)"
+	case s.Running:
+		return "Up " + units.HumanDuration(now.Sub(c.started))
+	case s.Status == "exited" && !c.finished.IsZero():
+		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(c.finished)))
+	case s.Dead:
+		return "Dead"
+	}
+	return "Created"
+}

@@ -1,0 +1,190 @@
+// Package store keeps the engine's records of containers in SQLite (WAL mode),
+// which several berth processes may open at once: names are unique by
+// constraint, so two processes racing for one name get one winner and one
+// ErrAlreadyExists, never a duplicate.
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// Store is the engine's database.
+type Store struct {
+	db *sql.DB
+}
+
+// Row is one container's record: its identity plus the engine's JSON document.
+type Row struct {
+	ID      string
+	Name    string
+	ImageID string
+	Created time.Time
+	Data    []byte
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS containers (
+	id TEXT PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE,
+	image_id TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
+`
+
+// Open opens (creating if needed) the database at path.
+func Open(path string) (*Store, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("init database %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// DB gives the database handle to the packages that keep their own tables in it.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Insert adds a container; a taken name is errdefs.ErrAlreadyExists.
+func (s *Store) Insert(ctx context.Context, r Row) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO containers(id, name, image_id, created, data) VALUES(?,?,?,?,?)`,
+		r.ID, r.Name, r.ImageID, r.Created.UnixNano(), r.Data)
+	if isUnique(err) {
+		return fmt.Errorf("the container name %q is already in use: %w", "/"+r.Name, errdefs.ErrAlreadyExists)
+	}
+	if err != nil {
+		return fmt.Errorf("insert container %s: %w", r.Name, err)
+	}
+	return nil
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// Get finds a container by full ID, name, or unique ID prefix.
+func (s *Store) Get(ctx context.Context, ref string) (Row, error) {
+	ref = strings.TrimPrefix(ref, "/")
+	if ref == "" {
+		return Row{}, fmt.Errorf("no container name or ID given: %w", errdefs.ErrInvalidArgument)
+	}
+	rows, err := s.query(ctx, `SELECT id, name, image_id, created, data FROM containers WHERE id = ? OR name = ?`, ref, ref)
+	if err != nil {
+		return Row{}, err
+	}
+	if len(rows) > 0 {
+		for _, r := range rows { // an exact ID wins over a name
+			if r.ID == ref {
+				return r, nil
+			}
+		}
+		return rows[0], nil
+	}
+	if isHex(ref) {
+		rows, err = s.query(ctx, `SELECT id, name, image_id, created, data FROM containers WHERE substr(id, 1, ?) = ?`, len(ref), ref)
+		if err != nil {
+			return Row{}, err
+		}
+		if len(rows) == 1 {
+			return rows[0], nil
+		}
+		if len(rows) > 1 {
+			return Row{}, fmt.Errorf("multiple containers found with ID prefix %q: %w", ref, errdefs.ErrInvalidArgument)
+		}
+	}
+	return Row{}, fmt.Errorf("no such container: %s: %w", ref, errdefs.ErrNotFound)
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// List returns every container, newest first.
+func (s *Store) List(ctx context.Context) ([]Row, error) {
+	return s.query(ctx, `SELECT id, name, image_id, created, data FROM containers ORDER BY created DESC`)
+}
+
+// UsingImage returns the IDs of containers made from imageID.
+func (s *Store) UsingImage(ctx context.Context, imageID string) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT id, name, image_id, created, data FROM containers WHERE image_id = ?`, imageID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	return ids, nil
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) ([]Row, error) {
+	rs, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query containers: %w", err)
+	}
+	defer rs.Close()
+	var out []Row
+	for rs.Next() {
+		var r Row
+		var created int64
+		if err := rs.Scan(&r.ID, &r.Name, &r.ImageID, &created, &r.Data); err != nil {
+			return nil, fmt.Errorf("read container row: %w", err)
+		}
+		r.Created = time.Unix(0, created).UTC()
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// Update replaces a container's JSON document.
+func (s *Store) Update(ctx context.Context, id string, data []byte) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE containers SET data = ? WHERE id = ?`, data, id)
+	return affected(res, err, id)
+}
+
+// Rename gives a container a new name; a taken name is errdefs.ErrAlreadyExists.
+func (s *Store) Rename(ctx context.Context, id, name string, data []byte) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE containers SET name = ?, data = ? WHERE id = ?`, name, data, id)
+	if isUnique(err) {
+		return fmt.Errorf("the container name %q is already in use: %w", "/"+name, errdefs.ErrAlreadyExists)
+	}
+	return affected(res, err, id)
+}
+
+// Delete removes a container's record.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM containers WHERE id = ?`, id)
+	return affected(res, err, id)
+}
+
+func affected(res sql.Result, err error, id string) error {
+	if err != nil {
+		return fmt.Errorf("container %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("no such container: %s: %w", id, errdefs.ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"io"
+	"time"
+
+	"berth/engine/monitor"
+	"berth/engine/spec"
+)
+
+// Config is a container's configuration, with the field names of Docker's
+// container inspect "Config".
+type Config struct {
+	Hostname     string              `json:"Hostname"`
+	Domainname   string              `json:"Domainname"`
+	User         string              `json:"User"`
+	AttachStdin  bool                `json:"AttachStdin"`
+	AttachStdout bool                `json:"AttachStdout"`
+	AttachStderr bool                `json:"AttachStderr"`
+	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	Tty          bool                `json:"Tty"`
+	OpenStdin    bool                `json:"OpenStdin"`
+	StdinOnce    bool                `json:"StdinOnce"`
+	Env          []string            `json:"Env"`
+	Cmd          []string            `json:"Cmd"`
+	Image        string              `json:"Image"`
+	Volumes      map[string]struct{} `json:"Volumes"`
+	WorkingDir   string              `json:"WorkingDir"`
+	Entrypoint   []string            `json:"Entrypoint"`
+	Labels       map[string]string   `json:"Labels"`
+	StopSignal   string              `json:"StopSignal,omitempty"`
+	StopTimeout  *int                `json:"StopTimeout,omitempty"`
+}
+
+// LogConfig is the log driver and its options (json-file only).
+type LogConfig struct {
+	Type   string            `json:"Type"`
+	Config map[string]string `json:"Config"`
+}
+
+// HostConfig is how a container sits on the host, with Docker's field names.
+type HostConfig struct {
+	Binds          []string              `json:"Binds"`
+	LogConfig      LogConfig             `json:"LogConfig"`
+	NetworkMode    string                `json:"NetworkMode"`
+	RestartPolicy  monitor.RestartPolicy `json:"RestartPolicy"`
+	AutoRemove     bool                  `json:"AutoRemove"`
+	CapAdd         []string              `json:"CapAdd"`
+	CapDrop        []string              `json:"CapDrop"`
+	Privileged     bool                  `json:"Privileged"`
+	ReadonlyRootfs bool                  `json:"ReadonlyRootfs"`
+	Init           *bool                 `json:"Init"`
+	spec.Resources
+}
+
+// State is a container's state, with the field names of Docker's inspect "State".
+type State struct {
+	Status     string `json:"Status"`
+	Running    bool   `json:"Running"`
+	Paused     bool   `json:"Paused"`
+	Restarting bool   `json:"Restarting"`
+	OOMKilled  bool   `json:"OOMKilled"`
+	Dead       bool   `json:"Dead"`
+	Pid        int    `json:"Pid"`
+	ExitCode   int    `json:"ExitCode"`
+	Error      string `json:"Error"`
+	StartedAt  string `json:"StartedAt"`
+	FinishedAt string `json:"FinishedAt"`
+}
+
+// GraphDriver names the storage driver and the container's overlay directories.
+type GraphDriver struct {
+	Name string            `json:"Name"`
+	Data map[string]string `json:"Data"`
+}
+
+// Container is what inspect shows of a container (Docker's field names).
+type Container struct {
+	ID             string      `json:"Id"`
+	Created        time.Time   `json:"Created"`
+	Path           string      `json:"Path"`
+	Args           []string    `json:"Args"`
+	State          State       `json:"State"`
+	Image          string      `json:"Image"`
+	ResolvConfPath string      `json:"ResolvConfPath"`
+	HostnamePath   string      `json:"HostnamePath"`
+	HostsPath      string      `json:"HostsPath"`
+	LogPath        string      `json:"LogPath"`
+	Name           string      `json:"Name"`
+	RestartCount   int         `json:"RestartCount"`
+	Driver         string      `json:"Driver"`
+	Platform       string      `json:"Platform"`
+	HostConfig     HostConfig  `json:"HostConfig"`
+	GraphDriver    GraphDriver `json:"GraphDriver"`
+	Config         Config      `json:"Config"`
+	// ImageRef is the reference the container was created from ("busybox").
+	ImageRef string `json:"-"`
+	started  time.Time
+	finished time.Time
+}
+
+// StartedTime is when the container last started (zero if never).
+func (c *Container) StartedTime() time.Time { return c.started }
+
+// FinishedTime is when the container last exited (zero if never).
+func (c *Container) FinishedTime() time.Time { return c.finished }
+
+// record is what the engine stores of a container in the database.
+type record struct {
+	Config     Config     `json:"Config"`
+	HostConfig HostConfig `json:"HostConfig"`
+	ImageRef   string     `json:"ImageRef"`
+	Path       string     `json:"Path"`
+	Args       []string   `json:"Args"`
+	Lowers     []string   `json:"Lowers"` // overlay lowerdirs, relative to the image store root
+}
+
+// IO is the standard streams of an attached or exec'd process. Resize, when
+// not nil, carries terminal sizes for a TTY.
+type IO struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Resize <-chan WinSize
+}
+
+// WinSize is a terminal size.
+type WinSize struct{ Width, Height uint16 }
