@@ -142,6 +142,7 @@ type progressWriter struct {
 	fn         layerProgress
 }
 
+// Write counts b and reports progress.
 func (p *progressWriter) Write(b []byte) (int, error) {
 	p.n += int64(len(b))
 	if p.fn != nil && p.n-p.lastReport >= 256<<10 {

@@ -75,3 +75,17 @@ func BenchmarkUnpack100MB(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkSaveLoadDebian is BenchmarkSaveLoadBusybox for debian:bookworm; the
+// debootstrap takes minutes, so it runs only with BERTH_SLOW=1.
+func BenchmarkSaveLoadDebian(b *testing.B) {
+	requireRoot(b)
+	if os.Getenv("BERTH_SLOW") == "" {
+		b.Skip("slow: set BERTH_SLOW=1")
+	}
+	src := newStore(b)
+	if _, err := src.Bootstrap(context.Background(), "debian", nil); err != nil {
+		b.Fatal(err)
+	}
+	benchSaveLoad(b, src, "debian:bookworm")
+}

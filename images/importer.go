@@ -102,6 +102,7 @@ func (s *Store) writeLayer(ctx context.Context, dir string, r io.Reader) (layerF
 
 type countWriter struct{ n int64 }
 
+// Write counts b.
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
 // commitLayers builds an OCI manifest for cfg over the given layers (setting the
