@@ -28,8 +28,8 @@ const DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 // so that bootstrapping twice on one host yields the same image ID.
 var bootstrapTime = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// BootstrapNames are the base images Bootstrap can make.
-var BootstrapNames = []string{"busybox", "debian"}
+// BootstrapNames lists the base images Bootstrap can make.
+func BootstrapNames() []string { return []string{"busybox", "debian"} }
 
 // Bootstrap makes a base image with no registry: "busybox" (busybox:latest from the
 // host's static busybox) or "debian" (debian:bookworm via debootstrap). Missing
@@ -44,7 +44,7 @@ func (s *Store) Bootstrap(ctx context.Context, name string, progress func(string
 	case "debian":
 		return s.bootstrapDebian(ctx, progress)
 	}
-	return nil, fmt.Errorf("bootstrap %q: unknown base image (known: %s): %w", name, strings.Join(BootstrapNames, ", "), errdefs.ErrInvalidArgument)
+	return nil, fmt.Errorf("bootstrap %q: unknown base image (known: %s): %w", name, strings.Join(BootstrapNames(), ", "), errdefs.ErrInvalidArgument)
 }
 
 // ensureTool installs a Debian package with apt-get when path does not exist.
