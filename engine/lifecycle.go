@@ -65,17 +65,11 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) e
 
 // waitStopped polls until the container's monitor has finished with it.
 func (e *Engine) waitStopped(ctx context.Context, id string, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for {
-		st, err := e.runtimeState(id)
-		if err == nil && !st.Alive() {
-			return true
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
+	st, err := e.runtimeState(id)
+	if err != nil {
+		return false
 	}
+	return waitMonitor(ctx, st, d)
 }
 
 func (e *Engine) signal(id string, sig unix.Signal) error {
@@ -198,13 +192,14 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 		}
 		if st.Alive() {
 			sawRun = true
+			waitMonitor(ctx, st, time.Hour)
 		} else if sawRun || st.Status == "exited" {
 			return st.ExitCode, nil
+		} else {
+			time.Sleep(25 * time.Millisecond) // never started: wait for a start
 		}
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return -1, ctx.Err()
-		case <-time.After(25 * time.Millisecond):
 		}
 	}
 }
