@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -50,14 +51,12 @@ func mustWriter(t *testing.T, path string, opts WriterOptions) *Writer {
 	return w
 }
 
-func write(t *testing.T, w io_Writer, s string) {
+func write(t *testing.T, w io.Writer, s string) {
 	t.Helper()
 	if _, err := w.Write([]byte(s)); err != nil {
 		t.Fatal(err)
 	}
 }
-
-type io_Writer interface{ Write([]byte) (int, error) }
 
 func TestRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.log")
@@ -245,7 +244,7 @@ func TestSinceUntil(t *testing.T) {
 				t.Fatalf("got %d entries (%v), want %d", len(got), errs, tt.want)
 			}
 			for _, e := range got {
-				if !e.Time.Equal(base.Add(e.Time.Sub(base))) || (!tt.since.IsZero() && e.Time.Before(tt.since)) {
+				if (!tt.since.IsZero() && e.Time.Before(tt.since)) || (!tt.until.IsZero() && e.Time.After(tt.until)) {
 					t.Fatalf("entry out of range: %v", e.Time)
 				}
 			}
@@ -318,13 +317,10 @@ func TestFollowAcrossRotation(t *testing.T) {
 	if e := next(t, ch); string(e.Line) != "old\n" {
 		t.Fatalf("got %q", e.Line)
 	}
-	var mu sync.Mutex // serialises the test's writes with the checks below
 	for round := 0; round < 3; round++ {
-		mu.Lock()
 		for i := 0; i < 20; i++ { // several rotations between polls
 			write(t, w.Stream("stderr"), fmt.Sprintf("r%d-%02d\n", round, i))
 		}
-		mu.Unlock()
 		for i := 0; i < 20; i++ {
 			want := fmt.Sprintf("r%d-%02d\n", round, i)
 			if e := next(t, ch); string(e.Line) != want || e.Stream != "stderr" {

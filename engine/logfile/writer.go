@@ -28,7 +28,7 @@ import (
 const MaxLineSize = 16 * 1024
 
 // flushThreshold bounds the encode buffer for one Write call.
-const flushThreshold = 256 * 1024
+const flushThreshold = 64 * 1024
 
 // WriterOptions configures rotation of a log file.
 type WriterOptions struct {
