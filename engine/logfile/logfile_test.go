@@ -435,3 +435,24 @@ func TestWriterConcurrentStreams(t *testing.T) {
 		t.Fatalf("counts %v", count)
 	}
 }
+
+func TestRemove(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	w := mustWriter(t, path, WriterOptions{MaxSize: 200, MaxFiles: 4})
+	for i := 0; i < 40; i++ {
+		write(t, w.Stream("stdout"), "some line\n")
+	}
+	w.Close()
+	os.WriteFile(filepath.Join(dir, "other.log"), nil, 0o600)
+	if err := Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 1 || left[0].Name() != "other.log" {
+		t.Fatalf("left behind: %v", left)
+	}
+	if err := Remove(path); err != nil {
+		t.Fatalf("removing a missing log: %v", err)
+	}
+}

@@ -248,3 +248,26 @@ func sortedKeys(m map[string][]byte) []string {
 	}
 	return keys
 }
+
+// Remove deletes the log at path and its rotated files (path.1 … path.N). A log
+// that does not exist is not an error.
+func Remove(path string) error {
+	var errs []error
+	for i := 0; i <= maxRotated; i++ {
+		name := path
+		if i > 0 {
+			name = rotated(path, i)
+		}
+		err := os.Remove(name)
+		if errors.Is(err, os.ErrNotExist) {
+			if i > 0 {
+				break
+			}
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("remove log %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
