@@ -295,7 +295,10 @@ func (e *Engine) spawnMonitor(cfgPath, logPath string) error {
 	}
 	defer logf.Close()
 	cmd := exec.Command(e.monitorPath, cfgPath)
-	cmd.Env = []string{"BERTH_READY_FD=3", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	// One monitor idles per running container, so it is tuned for memory: no
+	// heap profiling buckets, one P, a tight heap goal.
+	cmd.Env = []string{"BERTH_READY_FD=3", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"GODEBUG=memprofilerate=0", "GOMAXPROCS=1", "GOGC=50"}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -25,7 +25,7 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
+			return a.runTUI(cmd)
 		},
 	}
 	def := os.Getenv("BERTH_ROOT")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -243,6 +244,15 @@ func (m *monitor) release(c *libcontainer.Container, proc *libcontainer.Process,
 	m.save()
 	m.event("start", nil)
 	reply(ready, nil)
+	// The seccomp rules were installed by the container's init; this process
+	// never needs its copy again (the config's Seccomp is shared by pointer).
+	if cfg := c.Config(); cfg.Seccomp != nil {
+		cfg.Seccomp.Syscalls = nil
+	}
+	// Starting parsed the spec (the seccomp profile is large) and set up
+	// libcontainer: give that garbage back now, since this process then idles
+	// for the container's whole life and there is one per container.
+	debug.FreeOSMemory()
 	return nil
 }
 
