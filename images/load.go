@@ -74,6 +74,9 @@ func extractArchive(ctx context.Context, r io.Reader, dir string) error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil && n == 0 {
+			return fmt.Errorf("not a tar archive (%v): %w", err, errdefs.ErrInvalidArgument)
+		}
 		if err != nil {
 			return fmt.Errorf("read archive entry %d: %w: %w", n+1, err, errdefs.ErrInvalidArgument)
 		}

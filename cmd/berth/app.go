@@ -39,6 +39,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.containerCommands()...)
 	root.AddCommand(a.containerGroup(), a.imageCommands(), a.eventsCommand())
 	root.AddCommand(a.imageTopLevel()...)
+	root.AddCommand(a.registryCommands()...)
 	return root
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -49,7 +50,8 @@ func (a *app) imageTopLevel() []*cobra.Command {
 	ls := a.imagesCommand()
 	rmi := a.imageRmCommand()
 	rmi.Use, rmi.Aliases = "rmi [OPTIONS] IMAGE [IMAGE...]", nil
-	return []*cobra.Command{ls, rmi, a.tagCommand(), a.historyCommand(), a.importCommand()}
+	cmds := []*cobra.Command{ls, rmi, a.tagCommand(), a.historyCommand(), a.importCommand()}
+	return append(cmds, a.transferCommands()...)
 }
 
 func (a *app) imageCommands() *cobra.Command {
@@ -60,6 +62,7 @@ func (a *app) imageCommands() *cobra.Command {
 	insp.Flags().Set("type", "image")
 	g.AddCommand(ls, a.bootstrapCommand(), a.imageRmCommand(), a.tagCommand(), a.historyCommand(),
 		a.importCommand(), a.imagePruneCommand(), insp)
+	g.AddCommand(a.transferCommands()...)
 	return g
 }
 
@@ -115,7 +118,7 @@ func (a *app) imagesCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			items := imageRows(imgs, noTrunc)
+			items := matchingRows(imageRows(imgs, noTrunc), o.Filters["reference"])
 			switch {
 			case quiet:
 				format = "{{.ID}}"
@@ -149,23 +152,55 @@ func imageRows(imgs []images.Image, noTrunc bool) []any {
 		if !noTrunc {
 			id = strings.TrimPrefix(id, "sha256:")[:12]
 		}
-		digest := "<none>"
-		if len(img.RepoDigests) > 0 {
-			_, digest, _ = strings.Cut(img.RepoDigests[0], "@")
-		}
-		row := imageRow{ID: id, Digest: digest, CreatedSince: units.HumanDuration(now.Sub(img.Created)) + " ago",
+		row := imageRow{ID: id, CreatedSince: units.HumanDuration(now.Sub(img.Created)) + " ago",
 			CreatedAt: img.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"), Size: humanSize(img.Size)}
 		if len(img.RepoTags) == 0 {
-			row.Repository, row.Tag = "<none>", "<none>"
+			row.Repository, row.Tag, row.Digest = "<none>", "<none>", "<none>"
+			if len(img.RepoDigests) > 0 {
+				_, row.Digest, _ = strings.Cut(img.RepoDigests[0], "@")
+			}
 			items = append(items, row)
 		}
 		for _, t := range img.RepoTags {
 			i := strings.LastIndex(t, ":")
 			row.Repository, row.Tag = t[:i], t[i+1:]
+			row.Digest = repoDigest(img.RepoDigests, row.Repository)
 			items = append(items, row)
 		}
 	}
 	return items
+}
+
+// matchingRows keeps the rows whose repository or repository:tag matches one of
+// the reference patterns, as docker shows only the matching tags of an image.
+func matchingRows(items []any, patterns []string) []any {
+	if len(patterns) == 0 {
+		return items
+	}
+	var out []any
+	for _, it := range items {
+		r := it.(imageRow)
+		for _, p := range patterns {
+			a, _ := path.Match(p, r.Repository)
+			b, _ := path.Match(p, r.Repository+":"+r.Tag)
+			if a || b {
+				out = append(out, it)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// repoDigest is the digest recorded for repo among "repo@digest" references,
+// "<none>" when the image has none from that repository (as docker images shows).
+func repoDigest(repoDigests []string, repo string) string {
+	for _, rd := range repoDigests {
+		if r, d, ok := strings.Cut(rd, "@"); ok && r == repo {
+			return d
+		}
+	}
+	return "<none>"
 }
 
 func uniqueIDs(items []any) []any {
