@@ -1,0 +1,291 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containerd/errdefs"
+
+	"berth/engine"
+)
+
+// collect reads n batches of a stats stream at interval and cancels it.
+func collect(t *testing.T, e *engine.Engine, refs []string, o engine.StatsOptions, n int) [][]engine.StatsEntry {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(n+10)*max(o.Interval, time.Second))
+	defer cancel()
+	out, errs, err := e.Stats(ctx, refs, o)
+	if err != nil {
+		t.Fatalf("stats %v: %v", refs, err)
+	}
+	var batches [][]engine.StatsEntry
+	for b := range out {
+		batches = append(batches, b)
+		if len(batches) == n {
+			cancel()
+		}
+	}
+	if err := <-errs; err != nil {
+		t.Fatalf("stats %v: %v", refs, err)
+	}
+	if len(batches) < n {
+		t.Fatalf("stats %v: %d batches, want %d", refs, len(batches), n)
+	}
+	return batches
+}
+
+// entry finds the entry of container id in a batch.
+func entry(t *testing.T, b []engine.StatsEntry, id string) engine.StatsEntry {
+	t.Helper()
+	for _, s := range b {
+		if s.ID == id {
+			if s.Sample.Err != nil {
+				t.Fatalf("sample of %s: %v", s.Name, s.Sample.Err)
+			}
+			return s
+		}
+	}
+	t.Fatalf("container %s not in batch %+v", id[:12], b)
+	return engine.StatsEntry{}
+}
+
+func TestStatsCPU(t *testing.T) {
+	e := newEngine(t)
+	for _, tc := range []struct {
+		name     string
+		nanoCPUs int64
+		lo, hi   float64
+	}{
+		{"one-core", 0, 80, 120},
+		{"half-core", 5e8, 40, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := opts("sh", "-c", "while :; do :; done")
+			o.HostConfig.NanoCPUs = tc.nanoCPUs
+			c := startDetached(t, e, "burn-"+tc.name, o)
+			defer e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true})
+			// The first batch has no previous sample (0 %); take the median of the rest.
+			batches := collect(t, e, []string{c.ID}, engine.StatsOptions{Stream: true, Interval: time.Second}, 4)
+			var cpus []float64
+			for _, b := range batches[1:] {
+				cpus = append(cpus, entry(t, b, c.ID).Sample.CPUPercent)
+			}
+			slices.Sort(cpus)
+			if got := cpus[len(cpus)/2]; got < tc.lo || got > tc.hi {
+				t.Errorf("CPU %% = %.1f (samples %v), want %v–%v", got, cpus, tc.lo, tc.hi)
+			}
+		})
+	}
+}
+
+func TestStatsMemoryAndPIDs(t *testing.T) {
+	e := newEngine(t)
+	// /dev/shm is a 64 MiB tmpfs whose pages are charged to the container's
+	// memory cgroup (and are not file cache that could be reclaimed).
+	c := startDetached(t, e, "mem", opts("sh", "-c", "dd if=/dev/zero of=/dev/shm/x bs=1M count=64 && sleep 1000 & wait"))
+	const want = 64 << 20
+	var got engine.StatsEntry
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		got = entry(t, collect(t, e, []string{"mem"}, engine.StatsOptions{Interval: 100 * time.Millisecond}, 1)[0], c.ID)
+		if got.Sample.MemUsage >= want {
+			break
+		}
+	}
+	s := got.Sample
+	if s.MemUsage < want*9/10 || s.MemUsage > want*11/10 {
+		t.Errorf("memory usage %d, want within 10%% of %d", s.MemUsage, want)
+	}
+	if s.MemLimit == 0 || s.MemPercent <= 0 || got.Name != "mem" || !got.Running {
+		t.Errorf("entry %+v", got)
+	}
+	if s.PIDs != 2 { // sh and sleep
+		t.Errorf("PIDs %d, want 2", s.PIDs)
+	}
+}
+
+func TestStatsOOMKill(t *testing.T) {
+	e := newEngine(t)
+	// The inner shell grows past 32 MiB and is killed; the outer one stays.
+	o := opts("sh", "-c", `sh -c 'x=$(head -c 134217728 /dev/zero | tr "\0" a)'; sleep 1000`)
+	o.HostConfig.Memory = 32 << 20
+	o.HostConfig.MemorySwap = 32 << 20
+	c := startDetached(t, e, "oom", o)
+	var s engine.StatsEntry
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		s = entry(t, collect(t, e, []string{"oom"}, engine.StatsOptions{Interval: 50 * time.Millisecond}, 1)[0], c.ID)
+		if s.Sample.OOMKills > 0 {
+			break
+		}
+	}
+	if s.Sample.OOMKills < 1 {
+		t.Fatalf("OOM kills %d, want ≥ 1", s.Sample.OOMKills)
+	}
+	if s.Sample.MemLimit != 32<<20 {
+		t.Errorf("memory limit %d, want %d", s.Sample.MemLimit, 32<<20)
+	}
+}
+
+// TestStatsNetwork: containers have loopback only until networking lands and
+// stats (like docker) counts no loopback, so the test moves one end of a veth
+// pair into the container's network namespace and pings it from a namespace
+// of its own.
+func TestStatsNetwork(t *testing.T) {
+	for _, tool := range []string{"ip", "nsenter", "busybox"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool + " not installed")
+		}
+	}
+	e := newEngine(t)
+	c := startDetached(t, e, "net", opts("sleep", "1000"))
+	c = mustState(t, e, "net", "running")
+	ns, va := fmt.Sprintf("berth-streams-%d", c.State.Pid), fmt.Sprintf("bss%da", c.State.Pid)
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	ip("netns", "add", ns)
+	ip("link", "add", va, "netns", ns, "type", "veth", "peer", "name", "eth9", "netns", fmt.Sprint(c.State.Pid))
+	ip("-n", ns, "addr", "add", "10.253.78.1/30", "dev", va)
+	ip("-n", ns, "link", "set", va, "up")
+	nsenter := func(args ...string) {
+		t.Helper()
+		args = append([]string{"-t", fmt.Sprint(c.State.Pid), "-n", "ip"}, args...)
+		if out, err := exec.Command("nsenter", args...).CombinedOutput(); err != nil {
+			t.Fatalf("nsenter %v: %v: %s", args, err, out)
+		}
+	}
+	nsenter("addr", "add", "10.253.78.2/30", "dev", "eth9")
+	nsenter("link", "set", "eth9", "up")
+
+	read := func() engine.StatsEntry {
+		return entry(t, collect(t, e, []string{"net"}, engine.StatsOptions{Interval: 50 * time.Millisecond}, 1)[0], c.ID)
+	}
+	before := read()
+	if out, err := exec.Command("ip", "netns", "exec", ns, "busybox", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.253.78.2").CombinedOutput(); err != nil {
+		t.Fatalf("ping: %v: %s", err, out)
+	}
+	after := read()
+	b, a := before.Sample, after.Sample
+	if a.NetRxPackets < b.NetRxPackets+3 || a.NetTxPackets < b.NetTxPackets+3 ||
+		a.NetRxBytes < b.NetRxBytes+3*84 || a.NetTxBytes < b.NetTxBytes+3*84 {
+		t.Errorf("network counters did not grow by 3 pings: before %+v after %+v", b, a)
+	}
+}
+
+func TestStatsFollowsAndStopped(t *testing.T) {
+	e := newEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopped, err := e.Create(ctx, func() engine.CreateOptions { o := opts("true"); o.Name = "idle"; return o }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errs, err := e.Stats(ctx, nil, engine.StatsOptions{Stream: true, Interval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := <-out; len(b) != 0 {
+		t.Fatalf("first batch %+v, want none running", b)
+	}
+	late := startDetached(t, e, "late", opts("sleep", "1000"))
+	joined := false
+	for deadline := time.Now().Add(10 * time.Second); !joined && time.Now().Before(deadline); {
+		for _, s := range <-out {
+			joined = joined || (s.ID == late.ID && s.Running && s.Sample.PIDs == 1)
+		}
+	}
+	if !joined {
+		t.Error("a container started after the stream began did not join it")
+	}
+	cancel()
+	for range out {
+	}
+	if err := <-errs; err != nil {
+		t.Errorf("stream error after cancel: %v", err)
+	}
+
+	// A stopped container named by ref, and -a, read zero without error.
+	for _, refs := range [][]string{{"idle"}, nil} {
+		b := collect(t, e, refs, engine.StatsOptions{All: true, Interval: 50 * time.Millisecond}, 1)[0]
+		s := entry(t, b, stopped.ID)
+		if s.Running || s.Sample.CPUUsageNS != 0 || s.Sample.MemUsage != 0 || s.Sample.PIDs != 0 || s.Sample.MemLimit != 0 {
+			t.Errorf("stopped container with refs %v: %+v", refs, s)
+		}
+		if refs == nil && len(b) != 2 {
+			t.Errorf("--all batch has %d entries, want 2", len(b))
+		}
+	}
+}
+
+func TestStatsTargetsAndTop(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	c := startDetached(t, e, "web", opts("sleep", "1000"))
+	c = mustState(t, e, "web", "running")
+	ts, err := e.StatsTargets(ctx, []string{"web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("/proc/%d/ns/net", c.State.Pid)
+	if len(ts) != 1 || ts[0].ID != c.ID || ts[0].CgroupPath != engine.CgroupPath(c.ID) || ts[0].NetNSPath != want {
+		t.Errorf("targets %+v", ts)
+	}
+	ps, err := e.Top(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].NSPID != 1 || ps[0].PID != c.State.Pid || ps[0].Command != "sleep 1000" || ps[0].User != "root" {
+		t.Errorf("top: %+v", ps)
+	}
+	now := time.Duration(0)
+	if err := e.Stop(ctx, "web", &now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		ref  string
+		want func(error) bool
+	}{{"web", errdefs.IsConflict}, {"nosuch", errdefs.IsNotFound}} {
+		if _, err := e.Top(ctx, tc.ref); !tc.want(err) {
+			t.Errorf("top %s: %v", tc.ref, err)
+		}
+	}
+	if _, _, err := e.Stats(ctx, []string{"web", "nosuch"}, engine.StatsOptions{}); !errdefs.IsNotFound(err) {
+		t.Errorf("stats of unknown container: %v", err)
+	}
+	if _, err := e.StatsTargets(ctx, []string{"nosuch"}); !errdefs.IsNotFound(err) {
+		t.Errorf("stats targets of unknown container: %v", err)
+	}
+}
+
+func TestStatsNoGoroutineLeak(t *testing.T) {
+	e := newEngine(t)
+	startDetached(t, e, "web", opts("sleep", "1000"))
+	before := runtime.NumGoroutine()
+	for range 5 {
+		ctx, cancel := context.WithCancel(context.Background())
+		out, _, err := e.Stats(ctx, nil, engine.StatsOptions{Stream: true, Interval: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-out
+		<-out
+		cancel() // stop without draining: the stream must end by itself
+	}
+	n := runtime.NumGoroutine()
+	for deadline := time.Now().Add(5 * time.Second); n > before && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines after cancelled streams, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
