@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"berth/engine"
+	"berth/stats"
+)
+
+func TestStatsRowFormat(t *testing.T) {
+	id := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		name string
+		s    stats.Sample
+		want statsRow
+	}{
+		{"docker's units", stats.Sample{CPUPercent: 0.0512, MemUsage: 1258291, MemLimit: 25232932864, MemPercent: 0.00499,
+			NetRxBytes: 1100, BlkRead: 4 << 20, BlkWrite: 1500000, PIDs: 3},
+			statsRow{ID: id[:12], Name: "web", Container: "web", CPUPerc: "0.05%", MemUsage: "1.2MiB / 23.5GiB",
+				MemPerc: "0.00%", NetIO: "1.1kB / 0B", BlockIO: "4.19MB / 1.5MB", PIDs: "3"}},
+		{"stopped", stats.Sample{},
+			statsRow{ID: id[:12], Name: "web", Container: "web", CPUPerc: "0.00%", MemUsage: "0B / 0B",
+				MemPerc: "0.00%", NetIO: "0B / 0B", BlockIO: "0B / 0B", PIDs: "0"}},
+		{"unreadable", stats.Sample{Err: errors.New("boom")},
+			statsRow{ID: id[:12], Name: "web", Container: "web", CPUPerc: "--", MemUsage: "-- / --",
+				MemPerc: "--", NetIO: "--", BlockIO: "--", PIDs: "--"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := newStatsRow(engine.StatsEntry{ID: id, Name: "web", Sample: tc.s}, "web", true)
+			if got != tc.want {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStatsFrameRedraw(t *testing.T) {
+	var buf bytes.Buffer
+	a := &app{stdout: &buf}
+	ent := engine.StatsEntry{ID: strings.Repeat("1", 64), Name: "web"}
+	for _, redraw := range []bool{false, true} {
+		buf.Reset()
+		if err := a.printStats([]engine.StatsEntry{ent}, nil, statsFlags{format: statsTable}, redraw); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if strings.HasPrefix(out, clearHome) != redraw || !strings.Contains(out, "CONTAINER ID   NAME") ||
+			!strings.Contains(out, "111111111111   web") {
+			t.Errorf("redraw %v: frame %q", redraw, out)
+		}
+	}
+}
+
+func TestStatsAndTopCLI(t *testing.T) {
+	c := newCLI(t)
+	c.ok("run", "-d", "--name", "web", "busybox", "sleep", "1000")
+	c.ok("create", "--name", "idle", "busybox", "true")
+
+	out := c.ok("stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemUsage}}", "web")
+	if !regexp.MustCompile(`^web \d+\.\d\d% [\d.]+(B|KiB|MiB) / [\d.]+GiB\n$`).MatchString(out) {
+		t.Errorf("stats --format: %q", out)
+	}
+	out = c.ok("stats", "--no-stream", "-a")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !regexp.MustCompile(`^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$`).MatchString(lines[0]) ||
+		!strings.Contains(out, "idle") || !regexp.MustCompile(`(?m)^[0-9a-f]{12} +web +`).MatchString(out) {
+		t.Errorf("stats -a table:\n%s", out)
+	}
+	var row map[string]string
+	if err := json.Unmarshal([]byte(c.ok("stats", "--no-stream", "--format", "json", "web")), &row); err != nil ||
+		row["Name"] != "web" || row["Container"] != "web" || row["PIDs"] != "1" || len(row) != 9 {
+		t.Errorf("stats json: %v %v", row, err)
+	}
+	// Streaming into a pipe appends frames without clearing the screen.
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	stream, _ := exec.CommandContext(ctx, filepath.Join(binDir, "berth"), "--root", c.root, "stats").Output()
+	if n := strings.Count(string(stream), "CONTAINER ID"); n < 2 || strings.Contains(string(stream), clearHome) {
+		t.Errorf("stats stream into a pipe: %d frames: %q", n, stream)
+	}
+
+	out = c.ok("top", "web")
+	if !regexp.MustCompile(`^UID +PID +PPID +C +STIME +TTY +TIME +CMD\nroot +\d+ +\d+ +0 +\d\d:\d\d +\? +00:00:00 +sleep 1000\n$`).MatchString(out) {
+		t.Errorf("top:\n%s", out)
+	}
+	if out = c.ok("top", "web", "-o", "nspid,comm"); out != "NSPID               COMMAND\n1                   sleep\n" {
+		t.Errorf("top -o nspid,comm: %q", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"stats", "--no-stream", "nosuch"}, "no such container: nosuch"},
+		{[]string{"stats", "--no-stream", "--format", "{{.Name"}, "template"},
+		{[]string{"stats", "--no-stream", "--format", "{{.Nope}}"}, "can't evaluate field Nope"},
+		{[]string{"top", "nosuch"}, "no such container: nosuch"},
+		{[]string{"top", "idle"}, "container idle is not running"},
+		{[]string{"top", "web", "-l"}, `unsupported ps option "l"`},
+		{[]string{"top", "web", "-o", "pid,wchan"}, `unsupported ps column "wchan"`},
+	} {
+		_, errOut, code := c.run("", tc.args...)
+		if code != 125 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("berth %v: exit %d, stderr %q, want 125 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
