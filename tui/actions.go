@@ -1,0 +1,316 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"berth/engine"
+	"berth/views/containers"
+	"berth/views/dialog"
+	"berth/views/imagelist"
+)
+
+// actionMsg is the result of an action on containers or images.
+type actionMsg struct {
+	verb string
+	ids  []string
+	err  error
+	info string
+}
+
+// execDoneMsg ends an exec session run with tea.Exec.
+type execDoneMsg struct {
+	name string
+	err  error
+}
+
+// pending is the action a dialog is asking about.
+type pending struct {
+	verb string
+	ids  []string
+	name string
+}
+
+// actionTimeout bounds one action (stop waits up to its stop timeout).
+const actionTimeout = 2 * time.Minute
+
+// signals offered by K.
+var signals = []string{"SIGKILL", "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"}
+
+func (m *Model) actionKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	km := m.keys
+	if m.panel == panelImages {
+		if key.Matches(k, km.Remove) {
+			return m.askRemoveImages(), true
+		}
+		return nil, false
+	}
+	if m.panel != panelContainers {
+		return nil, false
+	}
+	ts := m.ctrs.Targets()
+	if len(ts) == 0 && !key.Matches(k, km.Prune) {
+		return nil, false
+	}
+	switch {
+	case key.Matches(k, km.Start):
+		return m.run("start", ts), true
+	case key.Matches(k, km.Stop):
+		return m.run("stop", ts), true
+	case key.Matches(k, km.Restart):
+		return m.run("restart", ts), true
+	case key.Matches(k, km.Pause):
+		if ts[0].State == "paused" {
+			return m.run("unpause", ts), true
+		}
+		return m.run("pause", ts), true
+	case key.Matches(k, km.Kill):
+		d := dialog.NewChoice("Kill "+containers.Names(ts)+" with", signals)
+		m.openDialog(d, pending{verb: "kill", ids: ids(ts)})
+	case key.Matches(k, km.Remove):
+		m.askRemove(ts)
+	case key.Matches(k, km.Exec):
+		return m.execShell(ts[0]), true
+	case key.Matches(k, km.Rename):
+		d, cmd := dialog.NewPrompt("Rename "+ts[0].Name, ts[0].Name, engine.ValidateName)
+		m.openDialog(d, pending{verb: "rename", ids: []string{ts[0].ID}, name: ts[0].Name})
+		return cmd, true
+	case key.Matches(k, km.Prune):
+		m.askPrune()
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+func ids(rows []containers.Row) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func (m *Model) openDialog(d dialog.Model, p pending) {
+	m.dialog, m.pending = &d, p
+}
+
+func (m *Model) askRemove(ts []containers.Row) {
+	lines := []string{"These containers, their logs and root filesystems go:"}
+	for _, r := range ts {
+		l := "  " + r.Name
+		if r.Running() {
+			l += " (running: killed first)"
+		}
+		lines = append(lines, l)
+	}
+	m.openDialog(dialog.NewConfirm(fmt.Sprintf("Remove %d container(s)?", len(ts)), lines), pending{verb: "rm", ids: ids(ts)})
+}
+
+func (m *Model) askPrune() {
+	var gone []containers.Row
+	for _, r := range m.ctrs.Rows() {
+		if !r.Running() {
+			gone = append(gone, r)
+		}
+	}
+	lines := []string{"Every container that is not running goes:"}
+	for i, r := range gone {
+		if i == 12 {
+			lines = append(lines, fmt.Sprintf("  … and %d more", len(gone)-i))
+			break
+		}
+		lines = append(lines, "  "+r.Name+"  "+r.State)
+	}
+	if len(gone) == 0 {
+		lines = []string{"No stopped containers: nothing to prune."}
+	}
+	m.openDialog(dialog.NewConfirm(fmt.Sprintf("Prune %d stopped container(s)?", len(gone)), lines), pending{verb: "prune"})
+}
+
+func (m *Model) askRemoveImages() tea.Cmd {
+	ts := m.imgs.Targets()
+	if len(ts) == 0 {
+		return nil
+	}
+	lines := []string{"Remove these images (refused while a container uses one):"}
+	var refs []string
+	for _, img := range ts {
+		lines = append(lines, "  "+imagelist.Name(img)+"  "+imagelist.ShortID(img.ID))
+		ref := img.ID
+		if len(img.RepoTags) > 0 {
+			ref = img.RepoTags[0]
+		}
+		refs = append(refs, ref)
+	}
+	m.openDialog(dialog.NewConfirm(fmt.Sprintf("Remove %d image(s)?", len(ts)), lines), pending{verb: "rmi", ids: refs})
+	return nil
+}
+
+func (m *Model) updateDialog(msg tea.Msg) tea.Cmd {
+	d, cmd, res := m.dialog.Update(msg)
+	m.dialog = &d
+	if !res.Done {
+		return cmd
+	}
+	m.dialog = nil
+	if !res.Accepted {
+		return nil
+	}
+	p := m.pending
+	switch p.verb {
+	case "kill":
+		return m.runIDs("kill", p.ids, res.Value)
+	case "rename":
+		m.logCommand("berth rename " + p.name + " " + res.Value)
+		return doAction(m.ctx, "rename", p.ids, func(ctx context.Context, id string) error {
+			return m.eng.Rename(ctx, id, res.Value)
+		})
+	case "rm", "prune", "rmi":
+		return m.runIDs(p.verb, p.ids, "")
+	}
+	return nil
+}
+
+// run applies verb to the rows.
+func (m *Model) run(verb string, rows []containers.Row) tea.Cmd {
+	return m.runIDs(verb, ids(rows), "")
+}
+
+// runIDs logs the equivalent CLI command and runs the action in a tea.Cmd.
+func (m *Model) runIDs(verb string, ids []string, arg string) tea.Cmd {
+	eng := m.eng
+	names := m.names(ids)
+	switch verb {
+	case "kill":
+		m.logCommand("berth kill -s " + arg + " " + names)
+		return doAction(m.ctx, verb, ids, func(ctx context.Context, id string) error { return eng.Kill(ctx, id, arg) })
+	case "rm":
+		m.logCommand("berth rm -f " + names)
+		return doAction(m.ctx, verb, ids, func(ctx context.Context, id string) error {
+			return eng.Remove(ctx, id, engine.RemoveOptions{Force: true})
+		})
+	case "prune":
+		m.logCommand("berth container prune -f")
+		parent := m.ctx
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(parent, actionTimeout)
+			defer cancel()
+			rep, err := eng.Prune(ctx)
+			return actionMsg{verb: "prune", err: err, info: fmt.Sprintf("pruned %d container(s)", len(rep.ContainersDeleted))}
+		}
+	case "rmi":
+		return m.removeImages(ids)
+	}
+	m.logCommand("berth " + verb + " " + names)
+	return doAction(m.ctx, verb, ids, func(ctx context.Context, id string) error {
+		switch verb {
+		case "start":
+			return eng.Start(ctx, id, engine.StartOptions{})
+		case "stop":
+			return eng.Stop(ctx, id, nil)
+		case "restart":
+			return eng.Restart(ctx, id, nil)
+		case "pause":
+			return eng.Pause(ctx, id)
+		case "unpause":
+			return eng.Unpause(ctx, id)
+		}
+		return fmt.Errorf("unknown action %q", verb)
+	})
+}
+
+func (m *Model) removeImages(refs []string) tea.Cmd {
+	st, eng := m.opts.Images, m.eng
+	if st == nil {
+		return nil
+	}
+	m.logCommand("berth rmi " + strings.Join(refs, " "))
+	ctx := m.ctx
+	inUse := func(id string) bool {
+		used, err := eng.ImageUsers(ctx, id)
+		return err != nil || len(used) > 0
+	}
+	return doAction(ctx, "rmi", refs, func(ctx context.Context, ref string) error {
+		_, err := st.Remove(ctx, ref, false, inUse)
+		return err
+	})
+}
+
+// doAction runs fn on each id in turn and joins the errors.
+func doAction(parent context.Context, verb string, ids []string, fn func(context.Context, string) error) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, actionTimeout)
+		defer cancel()
+		var errs []error
+		for _, id := range ids {
+			if err := fn(ctx, id); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", verb, err))
+			}
+		}
+		return actionMsg{verb: verb, ids: ids, err: errors.Join(errs...)}
+	}
+}
+
+func (m *Model) onAction(msg actionMsg) tea.Cmd {
+	m.setBanner(msg.err)
+	if msg.info != "" {
+		m.info = msg.info
+	}
+	if msg.err == nil && msg.verb != "rename" {
+		m.ctrs.ClearMarks()
+	}
+	if msg.verb == "rmi" {
+		return m.refreshImages()
+	}
+	return m.refresh()
+}
+
+// names turns container IDs into their names for the command log.
+func (m *Model) names(ids []string) string {
+	byID := map[string]string{}
+	for _, r := range m.ctrs.Rows() {
+		byID[r.ID] = r.Name
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id
+		if n, ok := byID[id]; ok {
+			out[i] = n
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// logCommand records the CLI equivalent of an action.
+func (m *Model) logCommand(line string) {
+	m.commands = append(m.commands, m.now().Format("15:04:05")+"  "+line)
+	if len(m.commands) > 500 {
+		m.commands = m.commands[len(m.commands)-500:]
+	}
+}
+
+func (m *Model) showCmdLog() {
+	lines := m.commands
+	if len(lines) == 0 {
+		lines = []string{"  no actions yet: each action the UI takes shows here as the berth command that does the same"}
+	}
+	m.cmdlog.SetLines("cmdlog", lines)
+	m.cmdlog.ScrollToEnd()
+	m.overlay = overlayCmdLog
+}
+
+// execShell leaves the UI for `berth exec -it ID sh` and comes back.
+func (m *Model) execShell(r containers.Row) tea.Cmd {
+	m.logCommand("berth exec -it " + r.Name + " sh")
+	c := exec.Command(m.opts.Exe, "--root", m.eng.Root(), "exec", "-it", r.ID, "sh")
+	name := r.Name
+	return tea.ExecProcess(c, func(err error) tea.Msg { return execDoneMsg{name: name, err: err} })
+}

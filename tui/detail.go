@@ -1,0 +1,93 @@
+package tui
+
+import (
+	"context"
+
+	tea "charm.land/bubbletea/v2"
+
+	"berth/views/imagelist"
+)
+
+// syncDetail starts, stops or refills the detail pane for the current panel,
+// tab and selection: the log stream follows only the selected container while
+// its Logs tab shows, and the previous stream is cancelled.
+func (m *Model) syncDetail() tea.Cmd {
+	var cmds []tea.Cmd
+	sel, ok := m.ctrs.Selected()
+	onCtr := m.panel == panelContainers && ok
+	want := ""
+	if onCtr && m.cTab == tabLogs {
+		want = sel.ID
+	}
+	if want != m.logKey {
+		m.stopLogs()
+		if want != "" {
+			m.logKey = want
+			ctx, cancel := context.WithCancel(m.ctx)
+			m.logCancel = cancel
+			m.logs.Reset(sel.Name)
+			cmds = append(cmds, startLogs(ctx, m.eng, m.logGen, want))
+		}
+	}
+	wantTop := ""
+	if onCtr && m.cTab == tabTop && sel.Running() {
+		wantTop = sel.ID
+	}
+	if wantTop != m.topKey {
+		m.topKey = wantTop
+		m.topGen++
+		if wantTop != "" {
+			m.pane.SetHeader("")
+			m.pane.SetLines("top:"+wantTop, []string{"  reading processes…"})
+			cmds = append(cmds, loadTop(m.opts.Top, wantTop, m.topGen))
+		}
+	}
+	if onCtr {
+		switch m.cTab {
+		case tabInspect:
+			m.pane.SetHeader("")
+			m.pane.SetLines("inspect:"+sel.ID, jsonLines(sel.C))
+		case tabEnv:
+			m.pane.SetHeader("")
+			m.pane.SetLines("env:"+sel.ID, append([]string(nil), sel.C.Config.Env...))
+		case tabTop:
+			if !sel.Running() {
+				m.pane.SetHeader("")
+				m.pane.SetLines("top:"+sel.ID, []string{"  " + sel.Name + " is not running: no processes"})
+			}
+		}
+	}
+	cmds = append(cmds, m.syncImageDetail())
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) syncImageDetail() tea.Cmd {
+	img, ok := m.imgs.Selected()
+	if m.panel != panelImages || !ok {
+		m.histKey = ""
+		return nil
+	}
+	if m.iTab == tabImgInspect {
+		m.histKey = ""
+		m.pane.SetHeader("")
+		m.pane.SetLines("iinspect:"+img.ID, jsonLines(img))
+		return nil
+	}
+	if m.histKey == img.ID || m.opts.Images == nil {
+		return nil
+	}
+	m.histKey = img.ID
+	m.pane.SetHeader("")
+	m.pane.SetLines("hist:"+img.ID, []string{"  reading history of " + imagelist.Name(img) + "…"})
+	return loadHistory(m.ctx, m.opts.Images, img.ID)
+}
+
+// stopLogs cancels the log stream; its late messages are dropped by generation.
+func (m *Model) stopLogs() {
+	if m.logCancel != nil {
+		m.logCancel()
+		m.logCancel = nil
+	}
+	m.logKey = ""
+	m.logGen++
+}

@@ -1,0 +1,212 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"berth/stats"
+	"berth/views"
+	"berth/views/help"
+	"berth/views/statsview"
+)
+
+// Minimum terminal size.
+const minWidth, minHeight = 40, 10
+
+// View draws the frame.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "berth"
+	return v
+}
+
+// Render draws the frame as a string (the golden tests compare it).
+func (m *Model) Render() string {
+	w, h := m.width, m.height
+	if w < minWidth || h < minHeight {
+		if w == 0 || h == 0 {
+			return ""
+		}
+		return views.Lines([]string{fmt.Sprintf("terminal too small: %d×%d, berth needs %d×%d", w, h, minWidth, minHeight)}, w, h)
+	}
+	bodyH := h - 3
+	var body string
+	switch {
+	case m.overlay == overlayHelp:
+		body = help.View(m.th, m.keys.helpGroups(), w, bodyH)
+	case m.overlay == overlayCmdLog:
+		body = m.cmdlog.View(m.th, "Command log — what each action would be on the CLI (esc closes)", w, bodyH, true)
+	case m.overlay == overlayOutput:
+		body = m.output.View(m.th, "Command output (esc closes)", w, bodyH, true)
+	default:
+		body = m.panelView(w, bodyH)
+	}
+	if m.dialog != nil {
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.dialog.View(m.th, w-4))
+	}
+	return strings.Join([]string{m.header(w), body, m.statusLine(w), m.footer(w)}, "\n")
+}
+
+func (m *Model) listHeight() int {
+	bodyH := m.height - 3
+	return max(min(bodyH*2/5, bodyH-8), 5)
+}
+
+func (m *Model) panelView(w, h int) string {
+	now := m.now()
+	switch m.panel {
+	case panelContainers:
+		lh := m.listHeight()
+		list := m.ctrs.View(m.th, w, lh, !m.detail, now)
+		return list + "\n" + m.tabBar(containerTabs[:], m.cTab, w) + "\n" + m.containerDetail(w, h-lh-1)
+	case panelImages:
+		lh := m.listHeight()
+		list := m.imgs.View(m.th, w, lh, !m.detail, now)
+		title := "Inspect"
+		if m.iTab == tabImgHistory {
+			title = "History — layers, sizes and the step that made each"
+		}
+		return list + "\n" + m.tabBar(imageTabs[:], m.iTab, w) + "\n" + m.pane.View(m.th, title, w, h-lh-1, m.detail)
+	}
+	issue := map[int]string{panelNetworks: "networks (issue 6)", panelVolumes: "volumes (issue 7)"}[m.panel]
+	lines := []string{"", fmt.Sprintf("  berth has no %s yet.", issue),
+		"  Containers run with their own network namespace (loopback only) or --network host.",
+		"  This panel will list them once they exist."}
+	return views.Box(m.th, panelNames[m.panel], lines, w, h, true)
+}
+
+func (m *Model) containerDetail(w, h int) string {
+	sel, ok := m.ctrs.Selected()
+	if !ok {
+		return views.Box(m.th, containerTabs[m.cTab], []string{m.th.Dim.Render("  select a container")}, w, h, m.detail)
+	}
+	switch m.cTab {
+	case tabLogs:
+		return m.logs.View(m.th, w, h, m.detail)
+	case tabStats:
+		var hist []stats.Sample
+		if r := m.hist[sel.ID]; r != nil {
+			hist = r.Slice()
+		}
+		lim := statsview.Limits{CPUs: float64(sel.C.HostConfig.NanoCPUs) / 1e9, Memory: sel.C.HostConfig.Memory}
+		lines := []string{m.th.Dim.Render("  " + sel.Name + " is not running")}
+		if sel.Running() {
+			lines = statsview.Render(m.th, hist, lim, w-2, h-2)
+		}
+		return views.Box(m.th, "Stats "+sel.Name, lines, w, h, m.detail)
+	}
+	return m.pane.View(m.th, containerTabs[m.cTab]+" "+sel.Name, w, h, m.detail)
+}
+
+func (m *Model) tabBar(tabs []string, cur, w int) string {
+	var parts []string
+	for i, t := range tabs {
+		if i == cur {
+			parts = append(parts, m.th.TabOn.Render(" "+t+" "))
+		} else {
+			parts = append(parts, m.th.TabOff.Render(" "+t+" "))
+		}
+	}
+	hint := m.th.Dim.Render("  [ ] tabs · l/h focus")
+	return views.Fit(" "+strings.Join(parts, "")+hint, w)
+}
+
+func (m *Model) header(w int) string {
+	left := m.th.Focus.Render(" berth ")
+	for i, n := range panelNames {
+		label := fmt.Sprintf(" %d %s ", i+1, n)
+		if i == m.panel {
+			left += m.th.TabOn.Render(label)
+		} else {
+			left += m.th.TabOff.Render(label)
+		}
+	}
+	run, total := m.ctrs.Counts()
+	parts := []string{fmt.Sprintf("%d/%d up", run, total)}
+	if m.host.MemTotal > 0 {
+		used := m.host.MemTotal - min(m.host.MemAvailable, m.host.MemTotal)
+		parts = append([]string{fmt.Sprintf("cpu %.0f%%", m.hostCPU),
+			"mem " + views.HumanBytes(used) + "/" + views.HumanBytes(m.host.MemTotal)}, parts...)
+	}
+	right := strings.Join(parts, " · ")
+	gap := w - lipgloss.Width(left) - lipgloss.Width(right) - 1
+	for gap < 1 && len(parts) > 1 {
+		parts = parts[1:]
+		right = strings.Join(parts, " · ")
+		gap = w - lipgloss.Width(left) - lipgloss.Width(right) - 1
+	}
+	if gap < 1 {
+		return views.Fit(left, w)
+	}
+	return left + strings.Repeat(" ", gap) + m.th.Dim.Render(right) + " "
+}
+
+// statusLine is the filter or command input, an error banner, or the events ticker.
+func (m *Model) statusLine(w int) string {
+	switch {
+	case m.filtering:
+		m.filter.SetWidth(w - 4)
+		return views.Fit(m.filter.View(), w)
+	case m.commanding:
+		m.command.SetWidth(w - 4)
+		return views.Fit(m.command.View(), w)
+	case m.banner != "":
+		return m.th.Banner.Render(views.Fit(" ✗ "+views.Sanitize(m.banner), w))
+	}
+	var parts []string
+	for i := len(m.ticker) - 1; i >= 0 && len(parts) < 4; i-- {
+		parts = append(parts, m.eventText(i))
+	}
+	line := " " + strings.Join(parts, m.th.Dim.Render(" · "))
+	if len(parts) == 0 {
+		line = m.th.Dim.Render(" events appear here as they happen")
+	}
+	if m.info != "" {
+		line = m.th.Info.Render(" "+m.info) + " ·" + line
+	}
+	return views.Fit(line, w)
+}
+
+func (m *Model) eventText(i int) string {
+	ev := m.ticker[i]
+	name := ev.Attributes["name"]
+	if name == "" {
+		name = ev.ID[:min(12, len(ev.ID))]
+	}
+	s := ev.Time.Local().Format("15:04:05") + " " + ev.Action + " " + name
+	if code, ok := ev.Attributes["exitCode"]; ok && ev.Action == "die" {
+		s += " (" + code + ")"
+		if code != "0" {
+			return m.th.Bad.Render(s)
+		}
+	}
+	return s
+}
+
+// footer lists the keys that work here.
+func (m *Model) footer(w int) string {
+	k := func(key, desc string) string { return m.th.Key.Render(key) + " " + desc }
+	var parts []string
+	switch {
+	case m.dialog != nil:
+		parts = []string{k("enter", "ok"), k("esc", "cancel")}
+	case m.overlay != overlayNone:
+		parts = []string{k("esc", "close"), k("j/k", "scroll")}
+	case m.detail && m.panel == panelContainers && m.cTab == tabLogs:
+		parts = []string{k("/", "search"), k("n/N", "match"), k("f", "filter"), k("t", "time"),
+			k("w", "wrap"), k("s", "follow"), k("h", "back"), k("?", "help")}
+	case m.panel == panelContainers:
+		parts = []string{k("s", "start"), k("S", "stop"), k("r", "restart"), k("p", "pause"), k("K", "kill"),
+			k("d", "rm"), k("e", "exec"), k("R", "rename"), k("P", "prune"), k("/", "filter"), k(":", "cmd"),
+			k("L", "log"), k("?", "help"), k("q", "quit")}
+	case m.panel == panelImages:
+		parts = []string{k("d", "remove"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
+	default:
+		parts = []string{k("tab", "panel"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
+	}
+	return views.Fit(" "+strings.Join(parts, " "), w)
+}

@@ -1,0 +1,178 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"berth/engine/events"
+	"berth/images"
+	"berth/stats"
+	"berth/views"
+	"berth/views/containers"
+	"berth/views/dialog"
+	"berth/views/imagelist"
+	"berth/views/logs"
+	"berth/views/text"
+)
+
+// Panels, in tab order.
+const (
+	panelContainers = iota
+	panelImages
+	panelNetworks
+	panelVolumes
+	numPanels
+)
+
+var panelNames = [numPanels]string{"Containers", "Images", "Networks", "Volumes"}
+
+// Container detail tabs.
+const (
+	tabLogs = iota
+	tabStats
+	tabInspect
+	tabEnv
+	tabTop
+	numContainerTabs
+)
+
+var containerTabs = [numContainerTabs]string{"Logs", "Stats", "Inspect", "Env", "Top"}
+
+// Image detail tabs.
+const (
+	tabImgInspect = iota
+	tabImgHistory
+	numImageTabs
+)
+
+var imageTabs = [numImageTabs]string{"Inspect", "History"}
+
+// overlay is a full-screen pane over the panels.
+type overlay int
+
+const (
+	overlayNone overlay = iota
+	overlayHelp
+	overlayCmdLog
+	overlayOutput
+)
+
+// historyLen is how many stats samples per container the Stats tab keeps.
+const historyLen = 180
+
+// Model is the root model: the router between the views.
+type Model struct {
+	ctx     context.Context
+	eng     Engine
+	opts    Options
+	th      views.Theme
+	keys    keyMap
+	now     func() time.Time
+	width   int
+	height  int
+	panel   int
+	detail  bool // focus on the detail pane
+	cTab    int
+	iTab    int
+	overlay overlay
+
+	ctrs   containers.Model
+	imgs   imagelist.Model
+	logs   logs.Model
+	pane   text.Model // Inspect, Env, Top, History
+	output text.Model // output of ':' commands
+	cmdlog text.Model
+
+	hist map[string]*stats.Ring
+
+	logKey    string
+	logGen    int
+	logCancel context.CancelFunc
+	topKey    string
+	topGen    int
+	histKey   string
+
+	filtering  bool
+	filter     textinput.Model
+	commanding bool
+	command    textinput.Model
+
+	dialog  *dialog.Model
+	pending pending
+
+	banner      string
+	bannerUntil time.Time
+	info        string
+	ticker      []events.Event
+	host        HostSample
+	hostPrev    HostSample
+	hostCPU     float64
+	listing     bool
+	relist      bool
+	ticks       int
+	commands    []string
+	imgsLoaded  bool
+	statsOut    chan []stats.Sample
+	imageList   []images.Image
+}
+
+// New returns the root model for eng. ctx bounds every stream it starts.
+func New(ctx context.Context, eng Engine, opts Options) *Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Top == nil {
+		opts.Top = stats.Top
+	}
+	if opts.Host == nil {
+		opts.Host = readHost
+	}
+	f := textinput.New()
+	f.Prompt = "/"
+	c := textinput.New()
+	c.Prompt = ":"
+	return &Model{
+		ctx: ctx, eng: eng, opts: opts, th: views.NewTheme(opts.NoColor), keys: newKeyMap(),
+		now: opts.Now, ctrs: containers.New(), imgs: imagelist.New(), logs: logs.New(),
+		hist: map[string]*stats.Ring{}, filter: f, command: c, statsOut: make(chan []stats.Sample, 1),
+	}
+}
+
+// Init loads the lists and starts the event, stats and clock streams.
+func (m *Model) Init() tea.Cmd {
+	m.listing = true
+	cmds := []tea.Cmd{listContainers(m.ctx, m.eng), subscribeEvents(m.ctx, m.eng), tick(), readHostCmd(m.opts.Host)}
+	if m.opts.Images != nil {
+		cmds = append(cmds, listImages(m.ctx, m.opts.Images))
+	}
+	if m.opts.Sampler != nil {
+		cmds = append(cmds, runSampler(m.ctx, m.opts.Sampler, m.statsOut), waitStats(m.statsOut))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes a message to the view that owns it.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case tea.PasteMsg:
+		return m, m.handleInput(msg)
+	}
+	return m, m.handleData(msg)
+}
+
+// setBanner shows an error for a while.
+func (m *Model) setBanner(err error) {
+	if err == nil {
+		return
+	}
+	m.banner = err.Error()
+	m.bannerUntil = m.now().Add(8 * time.Second)
+}

@@ -1,0 +1,190 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"berth/engine"
+	"berth/engine/events"
+	"berth/engine/logfile"
+	"berth/images"
+	"berth/stats"
+)
+
+// Messages from the engine and the streams.
+type (
+	containersMsg struct {
+		cs  []*engine.Container
+		err error
+	}
+	imagesMsg struct {
+		imgs []images.Image
+		err  error
+	}
+	eventsStartedMsg struct {
+		ch   <-chan events.Event
+		errc <-chan error
+	}
+	eventsMsg struct {
+		evs  []events.Event
+		ch   <-chan events.Event
+		errc <-chan error
+		err  error
+		done bool
+	}
+	statsMsg    struct{ batch []stats.Sample }
+	logStartMsg struct {
+		gen  int
+		ch   <-chan logfile.Entry
+		errc <-chan error
+		err  error
+	}
+	logLinesMsg struct {
+		gen     int
+		entries []logfile.Entry
+		ch      <-chan logfile.Entry
+		errc    <-chan error
+		done    bool
+		err     error
+	}
+	topMsg struct {
+		key   string
+		gen   int
+		procs []stats.Process
+		err   error
+	}
+	historyMsg struct {
+		key     string
+		entries []images.HistoryEntry
+		err     error
+	}
+	hostMsg struct {
+		h   HostSample
+		err error
+	}
+	tickMsg struct{}
+)
+
+// maxBatch bounds how many events or log lines one message carries.
+const maxBatch = 512
+
+func listContainers(ctx context.Context, eng Engine) tea.Cmd {
+	return func() tea.Msg {
+		cs, err := eng.List(ctx, true)
+		return containersMsg{cs, err}
+	}
+}
+
+func listImages(ctx context.Context, st ImageStore) tea.Cmd {
+	return func() tea.Msg {
+		imgs, err := st.List(ctx, images.ListOptions{})
+		return imagesMsg{imgs, err}
+	}
+}
+
+func subscribeEvents(ctx context.Context, eng Engine) tea.Cmd {
+	return func() tea.Msg {
+		ch, errc := eng.Events().Subscribe(ctx, events.Filter{})
+		return eventsStartedMsg{ch, errc}
+	}
+}
+
+// waitEvents waits for one event and takes the ones already queued with it.
+func waitEvents(ch <-chan events.Event, errc <-chan error) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return eventsMsg{done: true, err: <-errc}
+		}
+		evs := []events.Event{ev}
+		for len(evs) < maxBatch {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					return eventsMsg{evs: evs, ch: ch, errc: errc}
+				}
+				evs = append(evs, ev)
+				continue
+			default:
+			}
+			break
+		}
+		return eventsMsg{evs: evs, ch: ch, errc: errc}
+	}
+}
+
+func runSampler(ctx context.Context, s Sampler, out chan []stats.Sample) tea.Cmd {
+	return func() tea.Msg {
+		go s.Run(ctx, out) //nolint:errcheck // ends with ctx
+		return nil
+	}
+}
+
+func waitStats(out <-chan []stats.Sample) tea.Cmd {
+	return func() tea.Msg { return statsMsg{<-out} }
+}
+
+// startLogs opens the log stream of container id (the last 1,000 lines, then
+// follow) under gen; ctx is cancelled when the selection moves on.
+func startLogs(ctx context.Context, eng Engine, gen int, id string) tea.Cmd {
+	return func() tea.Msg {
+		ch, errc, err := eng.Logs(ctx, id, logfile.ReadOptions{Tail: 1000, Follow: true})
+		return logStartMsg{gen: gen, ch: ch, errc: errc, err: err}
+	}
+}
+
+// waitLogs waits for log lines and takes up to maxBatch queued ones.
+func waitLogs(gen int, ch <-chan logfile.Entry, errc <-chan error) tea.Cmd {
+	return func() tea.Msg {
+		e, ok := <-ch
+		if !ok {
+			var err error
+			select {
+			case err = <-errc:
+			default:
+			}
+			return logLinesMsg{gen: gen, done: true, err: err}
+		}
+		batch := []logfile.Entry{e}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case e, ok := <-ch:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, e)
+			default:
+				break fill
+			}
+		}
+		return logLinesMsg{gen: gen, entries: batch, ch: ch, errc: errc}
+	}
+}
+
+func loadTop(top func(string) ([]stats.Process, error), key string, gen int) tea.Cmd {
+	return func() tea.Msg {
+		procs, err := top(engine.CgroupPath(key))
+		return topMsg{key: key, gen: gen, procs: procs, err: err}
+	}
+}
+
+func loadHistory(ctx context.Context, st ImageStore, key string) tea.Cmd {
+	return func() tea.Msg {
+		h, err := st.History(ctx, key)
+		return historyMsg{key: key, entries: h, err: err}
+	}
+}
+
+func readHostCmd(read func() (HostSample, error)) tea.Cmd {
+	return func() tea.Msg {
+		h, err := read()
+		return hostMsg{h, err}
+	}
+}
+
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg{} })
+}

@@ -1,0 +1,120 @@
+// Package tui is berth's terminal UI: the Bubble Tea program that `berth`
+// opens without arguments. It is the router: the root model owns the layout,
+// the global keys, the styles and the streams (engine events, one stats
+// sampler, the focused container's logs), runs every engine call in a
+// tea.Cmd and hands results to the views, which own their state and
+// rendering.
+//
+// The UI talks to the engine through the Engine interface (which
+// *engine.Engine satisfies), so that a remote engine can stand in later.
+//
+// Concurrency: Update and View never block. Streams are commands that wait
+// for one batch and are re-issued by Update; each carries a generation or a
+// key so that results for a selection that has moved on are dropped.
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"berth/engine"
+	"berth/engine/events"
+	"berth/engine/logfile"
+	"berth/images"
+	"berth/stats"
+)
+
+// Engine is what the UI needs of a container engine. *engine.Engine
+// satisfies it.
+type Engine interface {
+	// List returns containers (all, or running only), newest first.
+	List(ctx context.Context, all bool) ([]*engine.Container, error)
+	// Start starts a created or exited container.
+	Start(ctx context.Context, ref string, o engine.StartOptions) error
+	// Stop stops a container (its stop signal, then SIGKILL after timeout).
+	Stop(ctx context.Context, ref string, timeout *time.Duration) error
+	// Restart stops and starts a container.
+	Restart(ctx context.Context, ref string, timeout *time.Duration) error
+	// Kill sends a signal (a name like "SIGTERM" or a number).
+	Kill(ctx context.Context, ref, signal string) error
+	// Pause freezes a container; Unpause thaws it.
+	Pause(ctx context.Context, ref string) error
+	// Unpause thaws a paused container.
+	Unpause(ctx context.Context, ref string) error
+	// Remove deletes a container.
+	Remove(ctx context.Context, ref string, o engine.RemoveOptions) error
+	// Prune removes every container that is not running.
+	Prune(ctx context.Context) (engine.PruneReport, error)
+	// Rename gives a container a new name.
+	Rename(ctx context.Context, ref, name string) error
+	// Logs streams a container's log.
+	Logs(ctx context.Context, ref string, o logfile.ReadOptions) (<-chan logfile.Entry, <-chan error, error)
+	// ImageUsers lists the containers made from an image.
+	ImageUsers(ctx context.Context, imageID string) ([]string, error)
+	// Events is the engine's events log, followed for live updates.
+	Events() *events.Log
+	// Root is the engine's data root (passed as --root to berth commands).
+	Root() string
+}
+
+// ImageStore is what the UI needs of the image store; *images.Store
+// satisfies it.
+type ImageStore interface {
+	// List returns images, newest first.
+	List(ctx context.Context, opts images.ListOptions) ([]images.Image, error)
+	// History lists the steps that made an image.
+	History(ctx context.Context, ref string) ([]images.HistoryEntry, error)
+	// Remove untags or deletes an image unless inUse says a container needs it.
+	Remove(ctx context.Context, ref string, force bool, inUse func(imageID string) bool) ([]images.DeleteResponse, error)
+}
+
+// Sampler samples container stats; *stats.Sampler satisfies it.
+type Sampler interface {
+	// SetTargets sets the containers to sample.
+	SetTargets(ts []stats.Target)
+	// Run samples at each tick and sends the batches on out until ctx ends.
+	Run(ctx context.Context, out chan<- []stats.Sample) error
+}
+
+// Options configure the UI.
+type Options struct {
+	// Images is the image store (nil: the Images panel stays empty).
+	Images ImageStore
+	// Sampler samples stats of running containers (nil: no live stats).
+	Sampler Sampler
+	// Top lists a container's processes by cgroup path (nil: stats.Top).
+	Top func(cgroupPath string) ([]stats.Process, error)
+	// Host reads the host's CPU and memory (nil: read /proc).
+	Host func() (HostSample, error)
+	// Exe is the berth binary run for `e` (exec) and `:` commands
+	// (empty: os.Executable).
+	Exe string
+	// Now is the clock (nil: time.Now); tests fix it.
+	Now func() time.Time
+	// NoColor draws with attributes only (NO_COLOR).
+	NoColor bool
+}
+
+// Run opens the UI on the terminal and returns when the user quits. The
+// containers keep running.
+func Run(ctx context.Context, eng Engine, opts Options) error {
+	if opts.Exe == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find berth binary: %w", err)
+		}
+		opts.Exe = exe
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m := New(ctx, eng, opts)
+	p := tea.NewProgram(m, tea.WithContext(ctx))
+	if _, err := p.Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}

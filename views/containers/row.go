@@ -1,0 +1,97 @@
+// Package containers is the containers panel: a sortable, filterable table
+// of containers with a coloured state dot, docker's status text, CPU %,
+// memory, uptime and a CPU sparkline, a cursor and marks.
+package containers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/docker/go-units"
+
+	"berth/engine"
+)
+
+// Row is one container as the table shows it.
+type Row struct {
+	// ID is the full container ID; Name has no leading slash.
+	ID, Name string
+	// Image is the reference the container was made from.
+	Image string
+	// State is running, paused, restarting, exited, created or dead.
+	State string
+	// ExitCode is the last exit code.
+	ExitCode int
+	// Pid is the init's host PID while running.
+	Pid int
+	// Created, Started and Finished are the container's times (zero if never).
+	Created, Started, Finished time.Time
+	// C is the container as the engine returned it.
+	C *engine.Container
+}
+
+// Running reports whether the container is up (running or paused).
+func (r Row) Running() bool { return r.C != nil && r.C.State.Running }
+
+// FromContainer builds a Row from an engine container.
+func FromContainer(c *engine.Container) Row {
+	img := c.ImageRef
+	if img == "" {
+		img = c.Config.Image
+	}
+	return Row{
+		ID: c.ID, Name: strings.TrimPrefix(c.Name, "/"), Image: img, State: c.State.Status,
+		ExitCode: c.State.ExitCode, Pid: c.State.Pid, Created: c.Created,
+		Started: parseTime(c.State.StartedAt), Finished: parseTime(c.State.FinishedAt), C: c,
+	}
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() <= 1 {
+		return time.Time{}
+	}
+	return t
+}
+
+// Status is docker ps's STATUS text ("Up 3 minutes", "Exited (137) 2
+// minutes ago") computed from the row's times, so that it is the same for
+// every source of containers.
+func (r Row) Status(now time.Time) string {
+	s := r.C.State
+	switch {
+	case s.Restarting:
+		return fmt.Sprintf("Restarting (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(r.Finished)))
+	case s.Paused:
+		return "Up " + units.HumanDuration(now.Sub(r.Started)) + " (Paused)"
+	case s.Running:
+		return "Up " + units.HumanDuration(now.Sub(r.Started))
+	case s.Status == "exited" && !r.Finished.IsZero():
+		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(r.Finished)))
+	case s.Dead:
+		return "Dead"
+	}
+	return "Created"
+}
+
+// Uptime is a short running time ("42s", "3m", "5h", "2d"), "-" when down.
+func (r Row) Uptime(now time.Time) string {
+	if !r.Running() || r.Started.IsZero() {
+		return "-"
+	}
+	return ShortDuration(now.Sub(r.Started))
+}
+
+// ShortDuration formats d in its largest whole unit.
+func ShortDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
