@@ -89,6 +89,8 @@ func (m *Model) updateOverlay(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch m.overlay {
+	case overlayHelp:
+		m.help, _ = m.help.Update(k)
 	case overlayCmdLog:
 		m.cmdlog, _ = m.cmdlog.Update(k)
 	case overlayOutput:

@@ -37,7 +37,8 @@ func (m *Model) Render() string {
 	var body string
 	switch {
 	case m.overlay == overlayHelp:
-		body = help.View(m.th, m.keys.helpGroups(), w, bodyH)
+		m.help.SetLines("help", help.Lines(m.th, m.keys.helpGroups(), w-2))
+		body = m.help.View(m.th, "Keys (j/k scroll, esc closes)", w, bodyH, true)
 	case m.overlay == overlayCmdLog:
 		body = m.cmdlog.View(m.th, "Command log — what each action would be on the CLI (esc closes)", w, bodyH, true)
 	case m.overlay == overlayOutput:
@@ -51,9 +52,23 @@ func (m *Model) Render() string {
 	return strings.Join([]string{m.header(w), body, m.statusLine(w), m.footer(w)}, "\n")
 }
 
+// compact is true when the body is too short for a tab bar.
+func (m *Model) compact() bool { return m.height-3 < 14 }
+
 func (m *Model) listHeight() int {
 	bodyH := m.height - 3
+	if m.compact() {
+		return max(bodyH/2, 4)
+	}
 	return max(min(bodyH*2/5, bodyH-8), 5)
+}
+
+// split joins the list, the tab bar (unless compact) and the detail pane.
+func (m *Model) split(list, tabs string, h, lh int, detail func(h int) string) string {
+	if m.compact() {
+		return list + "\n" + detail(h-lh)
+	}
+	return list + "\n" + tabs + "\n" + detail(h-lh-1)
 }
 
 func (m *Model) panelView(w, h int) string {
@@ -62,7 +77,7 @@ func (m *Model) panelView(w, h int) string {
 	case panelContainers:
 		lh := m.listHeight()
 		list := m.ctrs.View(m.th, w, lh, !m.detail, now)
-		return list + "\n" + m.tabBar(containerTabs[:], m.cTab, w) + "\n" + m.containerDetail(w, h-lh-1)
+		return m.split(list, m.tabBar(containerTabs[:], m.cTab, w), h, lh, func(dh int) string { return m.containerDetail(w, dh) })
 	case panelImages:
 		lh := m.listHeight()
 		list := m.imgs.View(m.th, w, lh, !m.detail, now)
@@ -70,7 +85,7 @@ func (m *Model) panelView(w, h int) string {
 		if m.iTab == tabImgHistory {
 			title = "History — layers, sizes and the step that made each"
 		}
-		return list + "\n" + m.tabBar(imageTabs[:], m.iTab, w) + "\n" + m.pane.View(m.th, title, w, h-lh-1, m.detail)
+		return m.split(list, m.tabBar(imageTabs[:], m.iTab, w), h, lh, func(dh int) string { return m.pane.View(m.th, title, w, dh, m.detail) })
 	}
 	issue := map[int]string{panelNetworks: "networks (issue 6)", panelVolumes: "volumes (issue 7)"}[m.panel]
 	lines := []string{"", fmt.Sprintf("  berth has no %s yet.", issue),
@@ -117,7 +132,11 @@ func (m *Model) tabBar(tabs []string, cur, w int) string {
 
 func (m *Model) header(w int) string {
 	left := m.th.Focus.Render(" berth ")
-	for i, n := range panelNames {
+	names := panelNames
+	if w < 100 {
+		names = [numPanels]string{"Ctrs", "Images", "Nets", "Vols"}
+	}
+	for i, n := range names {
 		label := fmt.Sprintf(" %d %s ", i+1, n)
 		if i == m.panel {
 			left += m.th.TabOn.Render(label)
@@ -177,7 +196,7 @@ func (m *Model) eventText(i int) string {
 	if name == "" {
 		name = ev.ID[:min(12, len(ev.ID))]
 	}
-	s := ev.Time.Local().Format("15:04:05") + " " + ev.Action + " " + name
+	s := ev.Time.In(m.now().Location()).Format("15:04:05") + " " + ev.Action + " " + name
 	if code, ok := ev.Attributes["exitCode"]; ok && ev.Action == "die" {
 		s += " (" + code + ")"
 		if code != "0" {

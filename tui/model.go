@@ -85,6 +85,7 @@ type Model struct {
 	pane   text.Model // Inspect, Env, Top, History
 	output text.Model // output of ':' commands
 	cmdlog text.Model
+	help   text.Model
 
 	hist map[string]*stats.Ring
 

@@ -106,8 +106,11 @@ func FitLeft(s string, width int) string {
 // Box draws lines inside a rounded border of width×height cells with title
 // in the top edge; lines are cut or padded to fit.
 func Box(th Theme, title string, lines []string, width, height int, focused bool) string {
-	if width < 4 || height < 2 {
+	if height <= 0 || width <= 0 {
 		return ""
+	}
+	if width < 4 || height < 2 {
+		return Lines([]string{title}, width, height)
 	}
 	bs := th.Border
 	if focused {

@@ -11,9 +11,9 @@ import (
 )
 
 var columns = []views.Column{
-	{Title: "NAME", Width: 12, Grow: true},
-	{Title: "IMAGE", Width: 10, Grow: true, HideBelow: 70},
-	{Title: "STATE", Width: 10},
+	{Title: "NAME", Width: 10, Grow: true},
+	{Title: "IMAGE", Width: 8, Grow: true, HideBelow: 70},
+	{Title: "STATE", Width: 12},
 	{Title: "STATUS", Width: 26, HideBelow: 60},
 	{Title: "CPU%", Width: 6, Right: true},
 	{Title: "MEM", Width: 8, Right: true, HideBelow: 50},

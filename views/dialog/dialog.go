@@ -139,7 +139,9 @@ func (m Model) View(th views.Theme, width int) string {
 	}
 	var wrapped []string
 	for _, l := range lines {
-		wrapped = append(wrapped, views.Wrap(l, w-2)...)
+		for _, part := range views.Wrap(strings.TrimPrefix(l, " "), w-3) {
+			wrapped = append(wrapped, " "+part)
+		}
 	}
 	return views.Box(th, m.title, wrapped, w, len(wrapped)+2, true)
 }

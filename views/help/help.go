@@ -14,36 +14,49 @@ type Group struct {
 	Keys  []key.Binding
 }
 
-// View draws the groups in a box of width×height, in two columns when wide.
-func View(th views.Theme, groups []Group, width, height int) string {
-	var lines []string
+// Lines lays the groups out for a pane width cells wide: two columns when
+// there is room, groups kept whole.
+func Lines(th views.Theme, groups []Group, width int) []string {
+	var blocks [][]string
+	total := 0
 	for _, g := range groups {
-		lines = append(lines, th.Title.Render(g.Title))
-		for _, b := range g.Keys {
-			h := b.Help()
-			if h.Key == "" {
-				continue
+		b := []string{th.Title.Render(g.Title)}
+		for _, k := range g.Keys {
+			h := k.Help()
+			if h.Key != "" {
+				b = append(b, "  "+th.Key.Render(views.Fit(h.Key, 10))+" "+h.Desc)
 			}
-			lines = append(lines, "  "+th.Key.Render(views.Fit(h.Key, 10))+" "+h.Desc)
 		}
-		lines = append(lines, "")
+		b = append(b, "")
+		blocks = append(blocks, b)
+		total += len(b)
 	}
-	inner := width - 2
-	rows := height - 2
-	if len(lines) > rows && inner >= 76 {
-		colW := inner / 2
+	if width < 90 {
 		var out []string
-		for i := 0; i < rows; i++ {
-			l, r := "", ""
-			if i < len(lines) {
-				l = lines[i]
-			}
-			if i+rows < len(lines) {
-				r = lines[i+rows]
-			}
-			out = append(out, views.Fit(l, colW)+r)
+		for _, b := range blocks {
+			out = append(out, b...)
 		}
-		lines = out
+		return out
 	}
-	return views.Box(th, "Keys — esc closes", lines, width, height, true)
+	var left, right []string
+	for _, b := range blocks {
+		if len(left) < total/2 {
+			left = append(left, b...)
+		} else {
+			right = append(right, b...)
+		}
+	}
+	colW := width / 2
+	out := make([]string, max(len(left), len(right)))
+	for i := range out {
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		out[i] = views.Fit(l, colW) + r
+	}
+	return out
 }

@@ -19,6 +19,7 @@ func (m *Model) View(th views.Theme, width, height int, focused bool) string {
 	if m.searching {
 		rows--
 	}
+	rows = max(rows, 0)
 	m.height = max(rows, 1)
 	lines := m.render(th, inner, rows)
 	if m.searching {

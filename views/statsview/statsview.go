@@ -111,7 +111,7 @@ func memLine(th views.Theme, s stats.Sample, lim Limits) string {
 
 // graph draws a braille chart with its top value labelled on the right.
 func graph(th views.Theme, vals []float64, width, rows int, top float64, label string) []string {
-	lw := max(len(label), 3) + 1
+	lw := max(len(label), 8) + 1
 	g := views.Graph(vals, max(width-lw-1, 1), rows, top)
 	for i := range g {
 		axis := strings.Repeat(" ", lw)

@@ -97,6 +97,7 @@ func (m *Model) View(th views.Theme, title string, width, height int, focused bo
 		out = append(out, th.Header.Render(ansi.Truncate(m.header, width-2, "")))
 		rows--
 	}
+	rows = max(rows, 0)
 	m.height = max(rows, 1)
 	m.clamp()
 	end := min(m.offset+rows, len(m.lines))

@@ -1,0 +1,241 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"berth/engine"
+	"berth/engine/events"
+	"berth/engine/logfile"
+	"berth/engine/spec"
+	"berth/images"
+	"berth/stats"
+)
+
+// testNow is the fixed clock of the golden frames.
+var testNow = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+
+// fakeEngine is a hand-made Engine with fixed containers and logs, for
+// golden frames and benchmarks. Actions change its state as the real engine
+// would, in memory.
+type fakeEngine struct {
+	mu   sync.Mutex
+	cs   []*engine.Container
+	logs map[string][]logfile.Entry
+	ev   *events.Log
+	root string
+	acts []string
+}
+
+func ts(d time.Duration) string { return testNow.Add(-d).Format(time.RFC3339Nano) }
+
+func fakeContainer(i int, name, image, status string, exit int, up time.Duration) *engine.Container {
+	c := &engine.Container{
+		ID: fmt.Sprintf("%02x%062x", i, i*7919), Name: "/" + name, Created: testNow.Add(-up - time.Hour),
+		ImageRef: image, Path: "sh", Args: []string{"-c", "run"},
+		Config: engine.Config{Image: image, Cmd: []string{"sh", "-c", "run"},
+			Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "MODE=demo"}},
+		State: engine.State{Status: status, ExitCode: exit, StartedAt: ts(up), FinishedAt: "0001-01-01T00:00:00Z"},
+	}
+	switch status {
+	case "running":
+		c.State.Running, c.State.Pid = true, 4000+i
+	case "paused":
+		c.State.Running, c.State.Paused, c.State.Pid = true, true, 4000+i
+	case "exited":
+		c.State.FinishedAt = ts(up / 2)
+	case "created":
+		c.State.StartedAt = "0001-01-01T00:00:00Z"
+	}
+	return c
+}
+
+func newFakeEngine(t testing.TB) *fakeEngine {
+	cpus := fakeContainer(2, "demo-cpu", "busybox", "running", 0, 3*time.Minute)
+	cpus.HostConfig.Resources = spec.Resources{NanoCPUs: 5e8, Memory: 64 << 20}
+	f := &fakeEngine{
+		cs: []*engine.Container{
+			fakeContainer(1, "demo-logger", "busybox", "running", 0, 3*time.Minute),
+			cpus,
+			fakeContainer(3, "demo-failed", "busybox:latest", "exited", 3, 4*time.Minute),
+			fakeContainer(4, "web", "nginx:1.27", "paused", 0, 2*time.Hour),
+			fakeContainer(5, "batch-job", "busybox", "exited", 137, 26*time.Hour),
+			fakeContainer(6, "fresh", "alpine", "created", 0, 0),
+		},
+		logs: map[string][]logfile.Entry{},
+		ev:   events.Open(filepath.Join(t.TempDir(), "events.log")),
+		root: "/var/lib/berth-test",
+	}
+	var ents []logfile.Entry
+	for i := 1; i <= 40; i++ {
+		ents = append(ents, logfile.Entry{Stream: "stdout", Time: testNow.Add(time.Duration(i-40) * 500 * time.Millisecond),
+			Line: []byte(fmt.Sprintf("line %d hello from the logger\n", i))})
+		if i%7 == 0 {
+			ents = append(ents, logfile.Entry{Stream: "stderr", Time: testNow.Add(time.Duration(i-40) * 500 * time.Millisecond),
+				Line: []byte(fmt.Sprintf("warning %d: disk is slow\n", i))})
+		}
+	}
+	f.logs[f.cs[0].ID] = ents
+	return f
+}
+
+func (f *fakeEngine) find(ref string) (*engine.Container, error) {
+	for _, c := range f.cs {
+		if c.ID == ref || c.Name == "/"+ref {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("no such container %s", ref)
+}
+
+func (f *fakeEngine) List(ctx context.Context, all bool) ([]*engine.Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]*engine.Container, 0, len(f.cs))
+	for _, c := range f.cs {
+		cc := *c
+		out = append(out, &cc)
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) set(ref, act string, fn func(c *engine.Container)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.find(ref)
+	if err != nil {
+		return err
+	}
+	f.acts = append(f.acts, act+" "+c.Name[1:])
+	fn(c)
+	return nil
+}
+
+func (f *fakeEngine) Start(ctx context.Context, ref string, o engine.StartOptions) error {
+	return f.set(ref, "start", func(c *engine.Container) { c.State.Status, c.State.Running = "running", true })
+}
+
+func (f *fakeEngine) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
+	return f.set(ref, "stop", func(c *engine.Container) {
+		c.State.Status, c.State.Running, c.State.ExitCode, c.State.FinishedAt = "exited", false, 143, ts(time.Second)
+	})
+}
+
+func (f *fakeEngine) Restart(ctx context.Context, ref string, timeout *time.Duration) error {
+	return f.set(ref, "restart", func(c *engine.Container) { c.State.Status, c.State.Running = "running", true })
+}
+
+func (f *fakeEngine) Kill(ctx context.Context, ref, signal string) error {
+	return f.set(ref, "kill "+signal, func(c *engine.Container) {
+		c.State.Status, c.State.Running, c.State.ExitCode = "exited", false, 137
+	})
+}
+
+func (f *fakeEngine) Pause(ctx context.Context, ref string) error {
+	return f.set(ref, "pause", func(c *engine.Container) { c.State.Status, c.State.Paused = "paused", true })
+}
+
+func (f *fakeEngine) Unpause(ctx context.Context, ref string) error {
+	return f.set(ref, "unpause", func(c *engine.Container) { c.State.Status, c.State.Paused = "running", false })
+}
+
+func (f *fakeEngine) Remove(ctx context.Context, ref string, o engine.RemoveOptions) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, c := range f.cs {
+		if c.ID == ref {
+			f.acts = append(f.acts, "rm "+c.Name[1:])
+			f.cs = append(f.cs[:i], f.cs[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("no such container %s", ref)
+}
+
+func (f *fakeEngine) Prune(ctx context.Context) (engine.PruneReport, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var rep engine.PruneReport
+	kept := f.cs[:0]
+	for _, c := range f.cs {
+		if c.State.Running {
+			kept = append(kept, c)
+		} else {
+			rep.ContainersDeleted = append(rep.ContainersDeleted, c.ID)
+		}
+	}
+	f.cs = kept
+	return rep, nil
+}
+
+func (f *fakeEngine) Rename(ctx context.Context, ref, name string) error {
+	return f.set(ref, "rename", func(c *engine.Container) { c.Name = "/" + name })
+}
+
+func (f *fakeEngine) Logs(ctx context.Context, ref string, o logfile.ReadOptions) (<-chan logfile.Entry, <-chan error, error) {
+	f.mu.Lock()
+	ents := f.logs[ref]
+	f.mu.Unlock()
+	ch := make(chan logfile.Entry, len(ents))
+	for _, e := range ents {
+		ch <- e
+	}
+	close(ch)
+	errc := make(chan error)
+	close(errc)
+	return ch, errc, nil
+}
+
+func (f *fakeEngine) ImageUsers(ctx context.Context, imageID string) ([]string, error) {
+	return nil, nil
+}
+func (f *fakeEngine) Events() *events.Log { return f.ev }
+func (f *fakeEngine) Root() string        { return f.root }
+
+// fakeImages is a fixed image store.
+type fakeImages struct{ imgs []images.Image }
+
+func newFakeImages() *fakeImages {
+	return &fakeImages{imgs: []images.Image{
+		{ID: "sha256:f1f4b3e78916db6ea0fd0b01442e0e1a30ef0df431d6927381a53eb839339ac8", RepoTags: []string{"busybox:latest"},
+			Created: testNow.Add(-800 * 24 * time.Hour), Size: 2 << 20, Layers: []images.Layer{{DiffID: "sha256:aa", Size: 2 << 20}}},
+		{ID: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", RepoTags: []string{"nginx:1.27"},
+			Created: testNow.Add(-30 * 24 * time.Hour), Size: 68 << 20, Layers: make([]images.Layer, 7)},
+	}}
+}
+
+func (f *fakeImages) List(ctx context.Context, o images.ListOptions) ([]images.Image, error) {
+	return f.imgs, nil
+}
+
+func (f *fakeImages) History(ctx context.Context, ref string) ([]images.HistoryEntry, error) {
+	return []images.HistoryEntry{
+		{ID: ref, Created: testNow.Add(-800 * 24 * time.Hour), CreatedBy: `CMD ["sh"]`, EmptyLayer: true},
+		{ID: "<missing>", Created: testNow.Add(-800 * 24 * time.Hour), CreatedBy: "ADD busybox-static /bin/", Size: 2 << 20},
+	}, nil
+}
+
+func (f *fakeImages) Remove(ctx context.Context, ref string, force bool, inUse func(string) bool) ([]images.DeleteResponse, error) {
+	return []images.DeleteResponse{{Untagged: ref}}, nil
+}
+
+// fakeStats is a fixed history of samples for demo-cpu and demo-logger.
+func fakeStats(f *fakeEngine) [][]stats.Sample {
+	var out [][]stats.Sample
+	for i := 0; i < 60; i++ {
+		t := testNow.Add(time.Duration(i-60) * time.Second)
+		cpu := 40 + float64(i%10)
+		out = append(out, []stats.Sample{
+			{ID: f.cs[0].ID, Time: t, CPUPercent: float64(i%5) / 2, MemUsage: 700 << 10, MemLimit: 8 << 30,
+				NetRxBytes: uint64(i) * 1000, PIDs: 2},
+			{ID: f.cs[1].ID, Time: t, CPUPercent: cpu, MemUsage: uint64(300+i) << 10, MemLimit: 64 << 20,
+				MemPercent: float64(300+i) / 65536 * 100, NrThrottled: uint64(i * 10), ThrottledNS: uint64(i) * 5e8,
+				BlkWrite: uint64(i) * 4096, PIDs: 1},
+		})
+	}
+	return out
+}
