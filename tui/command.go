@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/containerd/errdefs"
@@ -64,8 +65,10 @@ func interactive(args []string) bool {
 	}
 	return slices.ContainsFunc(args[1:], func(a string) bool {
 		switch a {
-		case "-i", "-t", "-it", "-ti", "--interactive", "--tty", "-f", "--follow", "-a", "--attach":
+		case "-i", "-t", "-it", "-ti", "--interactive", "--tty", "-f", "--follow":
 			return true
+		case "-a", "--attach":
+			return args[0] == "start"
 		}
 		return false
 	}) || (args[0] == "run" && !slices.Contains(args, "-d") && !slices.Contains(args, "--detach"))
@@ -84,6 +87,9 @@ func (m *Model) onOutput(msg outputMsg) tea.Cmd {
 // splitArgs splits a command line into words as a shell would for plain
 // words, single and double quotes and backslash escapes (no expansions).
 func splitArgs(s string) ([]string, error) {
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("command line is not valid UTF-8: %w", errdefs.ErrInvalidArgument)
+	}
 	var args []string
 	var cur strings.Builder
 	inWord := false
