@@ -18,7 +18,12 @@ import (
 	"berth/stats"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden frames in testdata")
+// updating reports whether -update was given (the flag is registered by
+// the golden package that teatest imports).
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // press makes a key press from a key name ("enter", "esc", "tab", "space",
 // "shift+tab") or the text of a printable key ("j", "S", "/").
@@ -120,7 +125,7 @@ func checkGolden(t *testing.T, m *Model, name string) {
 		t.Fatal(err)
 	}
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
