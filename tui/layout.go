@@ -219,9 +219,9 @@ func (m *Model) footer(w int) string {
 		parts = []string{k("/", "search"), k("n/N", "match"), k("f", "filter"), k("t", "time"),
 			k("w", "wrap"), k("s", "follow"), k("h", "back"), k("?", "help")}
 	case m.panel == panelContainers:
-		parts = []string{k("s", "start"), k("S", "stop"), k("r", "restart"), k("p", "pause"), k("K", "kill"),
-			k("d", "rm"), k("e", "exec"), k("R", "rename"), k("P", "prune"), k("/", "filter"), k(":", "cmd"),
-			k("L", "log"), k("?", "help"), k("q", "quit")}
+		parts = []string{k("?", "help"), k("s", "start"), k("S", "stop"), k("r", "restart"), k("p", "pause"),
+			k("K", "kill"), k("d", "rm"), k("e", "exec"), k("R", "rename"), k("P", "prune"), k("/", "filter"),
+			k(":", "cmd"), k("L", "log"), k("q", "quit")}
 	case m.panel == panelImages:
 		parts = []string{k("d", "remove"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
 	default:

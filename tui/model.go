@@ -145,7 +145,7 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 // Init loads the lists and starts the event, stats and clock streams.
 func (m *Model) Init() tea.Cmd {
 	m.listing = true
-	cmds := []tea.Cmd{listContainers(m.ctx, m.eng), subscribeEvents(m.ctx, m.eng), tick(), readHostCmd(m.opts.Host)}
+	cmds := []tea.Cmd{listContainers(m.ctx, m.eng), subscribeEvents(m.ctx, m.eng, m.now().Add(-tickerReplay)), tick(), readHostCmd(m.opts.Host)}
 	if m.opts.Images != nil {
 		cmds = append(cmds, listImages(m.ctx, m.opts.Images))
 	}

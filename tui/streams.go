@@ -84,9 +84,12 @@ func listImages(ctx context.Context, st ImageStore) tea.Cmd {
 	}
 }
 
-func subscribeEvents(ctx context.Context, eng Engine) tea.Cmd {
+// tickerReplay is how far back the events ticker starts.
+const tickerReplay = 10 * time.Minute
+
+func subscribeEvents(ctx context.Context, eng Engine, since time.Time) tea.Cmd {
 	return func() tea.Msg {
-		ch, errc := eng.Events().Subscribe(ctx, events.Filter{})
+		ch, errc := eng.Events().Subscribe(ctx, events.Filter{Since: since})
 		return eventsStartedMsg{ch, errc}
 	}
 }
