@@ -67,7 +67,10 @@ func buildBinaries() (string, func(), error) {
 
 // realEngine opens an engine in a temporary root with busybox bootstrapped
 // and removes every container at the end.
-func realEngine(t *testing.T) *engine.Engine {
+func realEngine(t *testing.T) *engine.Engine { return realEngineB(t) }
+
+// realEngineB is realEngine for tests and benchmarks.
+func realEngineB(t testing.TB) *engine.Engine {
 	t.Helper()
 	if binDir == "" {
 		t.Skip("the real-engine flow needs root (and not -short)")
