@@ -16,7 +16,7 @@ var columns = []views.Column{
 	{Title: "STATE", Width: 12},
 	{Title: "STATUS", Width: 26, HideBelow: 60},
 	{Title: "CPU%", Width: 6, Right: true},
-	{Title: "MEM", Width: 8, Right: true, HideBelow: 50},
+	{Title: "MEM", Width: 9, Right: true, HideBelow: 50},
 	{Title: "UP", Width: 4, Right: true, HideBelow: 90},
 	{Title: "CPU HISTORY", Width: 12, HideBelow: 110},
 }
