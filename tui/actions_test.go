@@ -103,3 +103,15 @@ func TestNoColor(t *testing.T) {
 		t.Error("NO_COLOR frame lost the reverse-video cursor")
 	}
 }
+
+func TestRemoveImages(t *testing.T) {
+	m, _ := newTestModel(t, 100, 30)
+	imgs := m.opts.Images.(*fakeImages)
+	keys(m, "2", "j", "d", "y")
+	if !slices.Equal(imgs.removed, []string{"nginx:1.27"}) {
+		t.Errorf("removed %q", imgs.removed)
+	}
+	if !strings.Contains(strings.Join(m.commands, "\n"), "berth rmi nginx:1.27") {
+		t.Errorf("command log %q", m.commands)
+	}
+}

@@ -196,8 +196,12 @@ func (f *fakeEngine) ImageUsers(ctx context.Context, imageID string) ([]string, 
 func (f *fakeEngine) Events() *events.Log { return f.ev }
 func (f *fakeEngine) Root() string        { return f.root }
 
-// fakeImages is a fixed image store.
-type fakeImages struct{ imgs []images.Image }
+// fakeImages is a fixed image store that records removals.
+type fakeImages struct {
+	mu      sync.Mutex
+	imgs    []images.Image
+	removed []string
+}
 
 func newFakeImages() *fakeImages {
 	return &fakeImages{imgs: []images.Image{
@@ -220,6 +224,9 @@ func (f *fakeImages) History(ctx context.Context, ref string) ([]images.HistoryE
 }
 
 func (f *fakeImages) Remove(ctx context.Context, ref string, force bool, inUse func(string) bool) ([]images.DeleteResponse, error) {
+	f.mu.Lock()
+	f.removed = append(f.removed, ref)
+	f.mu.Unlock()
 	return []images.DeleteResponse{{Untagged: ref}}, nil
 }
 
