@@ -7,7 +7,6 @@ package views
 
 import (
 	"fmt"
-	"image/color"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -74,9 +73,6 @@ func NewTheme(noColor bool) Theme {
 	}
 	return t
 }
-
-// Colour returns a foreground colour by ANSI index (for graphs).
-func Colour(i string) color.Color { return lipgloss.Color(i) }
 
 // Fit cuts s (which may hold ANSI styles) to exactly width cells, padding
 // with spaces.
