@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -288,4 +290,72 @@ func TestStatsNoGoroutineLeak(t *testing.T) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines after cancelled streams, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
 	}
+}
+
+// BenchmarkStats100 follows 100 running busybox sleep containers as
+// `berth stats` does: each op is one tick (list the running containers, read
+// them all). cpu-ns/op is this process's CPU time (getrusage) per tick, so
+// %core@1Hz is the CPU % of one core when streaming at 1 Hz. "list" is the
+// engine's share (re-listing containers each tick).
+func BenchmarkStats100(b *testing.B) {
+	root := b.TempDir()
+	e, err := engine.New(engine.Options{Root: root,
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Cleanup(func() {
+		cs, _ := e.List(ctx, true)
+		for _, c := range cs {
+			_ = e.Remove(ctx, c.ID, engine.RemoveOptions{Force: true})
+		}
+		e.Close()
+	})
+	if _, err := e.Images().Bootstrap(ctx, "busybox", func(string) {}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 100 {
+		o := opts("sleep", "100000")
+		o.Name = fmt.Sprintf("s%d", i)
+		c, err := e.Create(ctx, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	measure := func(b *testing.B, op func()) {
+		var before, after syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+		for b.Loop() {
+			op()
+		}
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+		cpuNS := float64(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) / float64(b.N)
+		b.ReportMetric(cpuNS, "cpu-ns/op")
+		b.ReportMetric(cpuNS/1e9*100, "%core@1Hz")
+	}
+	b.Run("list", func(b *testing.B) {
+		measure(b, func() {
+			if cs, err := e.List(ctx, false); err != nil || len(cs) != 100 {
+				b.Fatalf("list: %d, %v", len(cs), err)
+			}
+		})
+	})
+	b.Run("tick", func(b *testing.B) {
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		out, _, err := e.Stats(sctx, nil, engine.StatsOptions{Stream: true, Interval: time.Millisecond})
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-out
+		measure(b, func() {
+			if batch := <-out; len(batch) != 100 {
+				b.Fatalf("batch of %d", len(batch))
+			}
+		})
+	})
 }
