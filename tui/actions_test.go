@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"berth/views"
@@ -113,5 +114,33 @@ func TestRemoveImages(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(m.commands, "\n"), "berth rmi nginx:1.27") {
 		t.Errorf("command log %q", m.commands)
+	}
+}
+
+func TestMouse(t *testing.T) {
+	m, _ := newTestModel(t, 100, 30)
+	click := func(x, y int) {
+		_, cmd := m.Update(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft})
+		settle(m, cmd)
+	}
+	click(5, 5) // third data row
+	if sel, _ := m.ctrs.Selected(); sel.Name != "demo-failed" {
+		t.Errorf("click selected %q", sel.Name)
+	}
+	m.Update(tea.MouseWheelMsg{X: 5, Y: 5, Button: tea.MouseWheelDown})
+	if sel, _ := m.ctrs.Selected(); sel.Name != "web" {
+		t.Errorf("wheel moved to %q", sel.Name)
+	}
+	click(8, m.listHeight()+1) // "Stats" in the tab bar
+	if m.cTab != tabStats {
+		t.Errorf("tab click: tab %d", m.cTab)
+	}
+	click(24, 0) // "2 Images" in the header
+	if m.panel != panelImages {
+		t.Errorf("header click: panel %d", m.panel)
+	}
+	click(10, m.listHeight()+5)
+	if !m.detail {
+		t.Error("click in the detail pane does not focus it")
 	}
 }

@@ -20,6 +20,7 @@ const minWidth, minHeight = 40, 10
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.Render())
 	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "berth"
 	return v
 }
@@ -134,7 +135,7 @@ func (m *Model) header(w int) string {
 	left := m.th.Focus.Render(" berth ")
 	names := panelNames
 	if w < 100 {
-		names = [numPanels]string{"Ctrs", "Images", "Nets", "Vols"}
+		names = shortPanelNames
 	}
 	for i, n := range names {
 		label := fmt.Sprintf(" %d %s ", i+1, n)

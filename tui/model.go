@@ -29,6 +29,9 @@ const (
 
 var panelNames = [numPanels]string{"Containers", "Images", "Networks", "Volumes"}
 
+// shortPanelNames fit the header of terminals under 100 columns.
+var shortPanelNames = [numPanels]string{"Ctrs", "Images", "Nets", "Vols"}
+
 // Container detail tabs.
 const (
 	tabLogs = iota
@@ -165,6 +168,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleKey(msg)
 	case tea.PasteMsg:
 		return m, m.handleInput(msg)
+	case tea.MouseMsg:
+		return m, m.handleMouse(msg)
 	}
 	return m, m.handleData(msg)
 }

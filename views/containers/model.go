@@ -300,3 +300,14 @@ func (m Model) Update(msg tea.KeyPressMsg, page int) (Model, bool) {
 func (m *Model) Select(id string) {
 	m.rebuild(id)
 }
+
+// ClickRow moves the cursor to the row-th visible data row (from 0), as a
+// mouse click does; it reports whether a row was there.
+func (m *Model) ClickRow(row int) bool {
+	i := m.offset + row
+	if row < 0 || i >= len(m.view) {
+		return false
+	}
+	m.cursor = i
+	return true
+}

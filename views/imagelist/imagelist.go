@@ -187,3 +187,14 @@ func (m *Model) View(th views.Theme, width, height int, focused bool, now time.T
 	}
 	return views.Box(th, title, lines, width, height, focused)
 }
+
+// ClickRow moves the cursor to the row-th visible data row (from 0); it
+// reports whether a row was there.
+func (m *Model) ClickRow(row int) bool {
+	i := m.offset + row
+	if row < 0 || i >= len(m.view) {
+		return false
+	}
+	m.cursor = i
+	return true
+}

@@ -1,0 +1,100 @@
+package tui
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// handleMouse maps clicks and the wheel onto the layout: a click on a panel
+// name or a tab switches to it, on a list row selects it, in the detail pane
+// focuses it; the wheel moves the selection or scrolls the detail pane.
+func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
+	if m.dialog != nil || m.overlay != overlayNone || m.filtering || m.commanding {
+		return nil
+	}
+	mo := msg.Mouse()
+	lh := m.listHeight()
+	inList := mo.Y >= 1 && mo.Y <= lh
+	switch msg.(type) {
+	case tea.MouseWheelMsg:
+		k := tea.KeyPressMsg{Code: 'j', Text: "j"}
+		if mo.Button == tea.MouseWheelUp {
+			k = tea.KeyPressMsg{Code: 'k', Text: "k"}
+		}
+		if inList || m.panel > panelImages {
+			return m.updateList(k)
+		}
+		if _, cmd := m.updateDetail(k); cmd != nil {
+			return cmd
+		}
+		return nil
+	case tea.MouseClickMsg:
+		if mo.Button != tea.MouseLeft {
+			return nil
+		}
+	default:
+		return nil
+	}
+	switch {
+	case mo.Y == 0:
+		return m.clickPanel(mo.X)
+	case inList && m.panel <= panelImages:
+		m.detail = false
+		used := false
+		if m.panel == panelContainers {
+			used = m.ctrs.ClickRow(mo.Y - 3)
+		} else {
+			used = m.imgs.ClickRow(mo.Y - 3)
+		}
+		if used {
+			return m.syncDetail()
+		}
+	case mo.Y == lh+1 && !m.compact() && m.panel <= panelImages:
+		return m.clickTab(mo.X)
+	case mo.Y > lh && m.panel <= panelImages:
+		m.detail = true
+	}
+	return nil
+}
+
+// clickPanel switches to the panel named at column x of the header.
+func (m *Model) clickPanel(x int) tea.Cmd {
+	names := panelNames
+	if m.width < 100 {
+		names = shortPanelNames
+	}
+	pos := len(" berth ")
+	for i, n := range names {
+		w := len(fmt.Sprintf(" %d %s ", i+1, n))
+		if x >= pos && x < pos+w {
+			m.panel, m.detail = i, false
+			m.filter.SetValue(m.currentFilter())
+			return m.syncDetail()
+		}
+		pos += w
+	}
+	return nil
+}
+
+// clickTab switches to the detail tab at column x of the tab bar.
+func (m *Model) clickTab(x int) tea.Cmd {
+	tabs := containerTabs[:]
+	if m.panel == panelImages {
+		tabs = imageTabs[:]
+	}
+	pos := 1
+	for i, t := range tabs {
+		w := len(t) + 2
+		if x >= pos && x < pos+w {
+			if m.panel == panelImages {
+				m.iTab = i
+			} else {
+				m.cTab = i
+			}
+			return m.syncDetail()
+		}
+		pos += w
+	}
+	return nil
+}
