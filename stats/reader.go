@@ -62,7 +62,6 @@ type Reader struct {
 	root     string
 	procRoot string
 	memTotal uint64
-	v1       cgroup1.Hierarchy
 }
 
 // NewReader returns a Reader for the host's cgroup mode, or as configured by
@@ -84,9 +83,6 @@ func NewReader(opts ...Option) (*Reader, error) {
 	}
 	if r.memTotal, err = parseMemTotal(data); err != nil {
 		return nil, fmt.Errorf("new stats reader: %w", err)
-	}
-	if r.mode != cgroups.Unified {
-		r.v1 = v1Hierarchy(r.root)
 	}
 	return r, nil
 }
