@@ -42,7 +42,7 @@ type StatsOptions struct {
 // namespace (through its init's pid). Without refs it returns the running
 // containers. An unknown ref is an errdefs.ErrNotFound error.
 func (e *Engine) StatsTargets(ctx context.Context, refs []string) ([]stats.Target, error) {
-	cs, err := e.statsContainers(ctx, refs, false)
+	cs, err := e.statsContainers(ctx, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -63,11 +63,11 @@ func statsTarget(c *Container) stats.Target {
 	return t
 }
 
-// statsContainers resolves refs (in order, skipping containers removed since)
-// or, without refs, lists the running containers (all of them with all).
-func (e *Engine) statsContainers(ctx context.Context, refs []string, all bool) ([]*Container, error) {
+// statsContainers resolves refs in order or, without refs, lists the
+// running containers.
+func (e *Engine) statsContainers(ctx context.Context, refs []string) ([]*Container, error) {
 	if len(refs) == 0 {
-		return e.List(ctx, all)
+		return e.List(ctx, false)
 	}
 	cs := make([]*Container, 0, len(refs))
 	for _, ref := range refs {
