@@ -38,7 +38,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, streams IO) (int, error
 	if err := send(attach.Ready, nil); err != nil {
 		return -1, fmt.Errorf("attach %s: %w", c.Name[1:], err)
 	}
-	go pumpInput(streams, send, c.Config.StdinOnce || !c.Config.Tty)
+	startInput := func() { go pumpInput(streams, send, c.Config.StdinOnce || !c.Config.Tty) }
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -48,7 +48,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, streams IO) (int, error
 		case <-done:
 		}
 	}()
-	return readOutput(conn, streams, c.Name[1:], ctx)
+	return readOutput(ctx, conn, streams, c.Name[1:], startInput)
 }
 
 // pumpInput forwards stdin and terminal resizes to the monitor.
@@ -80,7 +80,9 @@ func pumpInput(s IO, send func(attach.Kind, []byte) error, closeOnEOF bool) {
 	}
 }
 
-func readOutput(conn net.Conn, s IO, name string, ctx context.Context) (int, error) {
+// readOutput copies output frames until the exit frame; input starts once the
+// monitor says the process runs.
+func readOutput(ctx context.Context, conn net.Conn, s IO, name string, startInput func()) (int, error) {
 	for {
 		k, p, err := attach.ReadFrame(conn)
 		if err != nil {
@@ -101,6 +103,8 @@ func readOutput(conn net.Conn, s IO, name string, ctx context.Context) (int, err
 			if s.Stderr != nil {
 				s.Stderr.Write(p)
 			}
+		case attach.Started:
+			startInput()
 		case attach.Exit:
 			return attach.ParseExit(p)
 		}

@@ -214,10 +214,15 @@ func newID() string {
 }
 
 func (e *Engine) makeContainerDir(dir, hostname string) error {
+	// The root of the container's filesystem takes the upper dir's mode: 0755,
+	// or a non-root user in the container cannot read "/".
 	for _, d := range []string{"fs/upper", "fs/work", "fs/merged"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return fmt.Errorf("container dir: %w", err)
 		}
+	}
+	if err := os.Chmod(dir, 0o711); err != nil {
+		return fmt.Errorf("container dir: %w", err)
 	}
 	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
 	files := map[string]string{"hostname": hostname + "\n", "hosts": hosts, "resolv.conf": hostResolvConf()}

@@ -24,6 +24,7 @@ const (
 	Resize     Kind = 4 // client → monitor: width and height, two big-endian uint16
 	CloseStdin Kind = 5 // client → monitor: stdin reached EOF
 	Ready      Kind = 6 // client → monitor: attached, the process may start
+	Started    Kind = 7 // monitor → client: the process runs; send stdin and resizes from now on
 )
 
 // MaxPayload bounds one frame so that a bad peer cannot make us allocate wildly.

@@ -1,22 +1,17 @@
 package monitor
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"runtime/debug"
 	"strconv"
-	"syscall"
 	"time"
 
-	"github.com/containerd/console"
 	"github.com/opencontainers/runc/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"berth/engine/attach"
 	"berth/engine/events"
 	"berth/engine/logfile"
 	"berth/engine/runner"
@@ -26,7 +21,7 @@ import (
 // attach before it starts it anyway.
 const attachWait = 30 * time.Second
 
-// monitor is one running monitor.
+// monitor is one running monitor, in either shape.
 type monitor struct {
 	cfg   *Config
 	state State
@@ -35,19 +30,65 @@ type monitor struct {
 	ev    *events.Log
 }
 
-// Run is the monitor's main loop. ready, when not nil, receives "ok\n" once the
-// first start succeeded or the error text if it failed, and is then closed. Run
-// returns the process exit code of the monitor itself.
+// Run is the monitor's main: the full shape, or the lean one when this process
+// is a re-execution (see handoff.go). ready, when not nil, receives "ok\n"
+// once the first start succeeded or the error text if it failed, and is then
+// closed. Run returns the monitor's own exit code.
 func Run(cfg *Config, ready *os.File) int {
-	m := &monitor{cfg: cfg, ev: events.Open(cfg.EventsPath)}
-	m.state = State{Status: StatusCreated, MonitorPid: os.Getpid(), MonitorStart: ProcStart(os.Getpid())}
-	if err := m.setup(); err != nil {
-		reply(ready, err)
+	h, err := handoffFromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
 		return 1
 	}
+	m := &monitor{cfg: cfg, ev: events.Open(cfg.EventsPath)}
+	switch {
+	case h == nil:
+		return m.runFull(ready)
+	case h.Mode == modeLean:
+		return m.runLean(h)
+	default:
+		return m.afterExit(h)
+	}
+}
+
+func (m *monitor) runFull(ready *os.File) int {
+	m.state = State{Status: StatusCreated, MonitorPid: os.Getpid(), MonitorStart: ProcStart(os.Getpid())}
+	var err error
+	if m.srv, err = listen(m.cfg.SocketPath); err != nil {
+		reply(ready, fmt.Errorf("attach socket: %w", err))
+		return 1
+	}
+	return m.loop(ready, 0)
+}
+
+// afterExit is the full shape again after the lean one saw the container exit:
+// destroy it, then restart it or end.
+func (m *monitor) afterExit(h *handoff) int {
+	st, err := ReadState(m.cfg.StatePath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
+		return 1
+	}
+	m.state = *st
+	if m.srv, err = adopt(h.Listener, nil, false, false); err != nil {
+		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
+		return 1
+	}
+	_ = runner.Destroy(m.cfg.StateRoot, m.cfg.ID)
+	restarts := m.state.RestartCount
+	if !m.restartNext(m.state.ExitCode, restarts) {
+		m.teardown()
+		return 0
+	}
+	return m.loop(nil, restarts+1)
+}
+
+// loop starts the container (restarts so far given) until the policy says stop.
+func (m *monitor) loop(ready *os.File, restarts int) int {
 	defer m.teardown()
-	for restarts := 0; ; restarts++ {
-		code, err := m.runOnce(ready, restarts == 0)
+	for ; ; restarts++ {
+		m.state.RestartCount = restarts
+		code, err := m.runOnce(ready, restarts == 0 && ready != nil && m.cfg.WaitAttach)
 		ready = nil
 		if err != nil {
 			m.finish(128, false, err)
@@ -55,19 +96,28 @@ func Run(cfg *Config, ready *os.File) int {
 				return 1
 			}
 		}
-		_, stopErr := os.Stat(cfg.StopPath)
-		if !cfg.Restart.ShouldRestart(code, restarts, stopErr == nil) || err != nil {
-			return 0
-		}
-		m.state.Status = StatusRestarting
-		m.state.RestartCount = restarts + 1
-		m.save()
-		if !m.backoff(restarts, time.Since(m.state.StartedAt)) {
-			m.state.Status = StatusExited
-			m.save()
+		if err != nil || !m.restartNext(code, restarts) {
 			return 0
 		}
 	}
+}
+
+// restartNext applies the restart policy to an exit and, if it says so, waits
+// the backoff. It reports whether to start again.
+func (m *monitor) restartNext(code, restarts int) bool {
+	_, stopErr := os.Stat(m.cfg.StopPath)
+	if !m.cfg.Restart.ShouldRestart(code, restarts, stopErr == nil) {
+		return false
+	}
+	m.state.Status = StatusRestarting
+	m.state.RestartCount = restarts + 1
+	m.save()
+	if !m.backoff(restarts, m.state.FinishedAt.Sub(m.state.StartedAt)) {
+		m.state.Status = StatusExited
+		m.save()
+		return false
+	}
+	return true
 }
 
 func reply(ready *os.File, err error) {
@@ -82,22 +132,14 @@ func reply(ready *os.File, err error) {
 	ready.Close()
 }
 
-func (m *monitor) setup() error {
-	var err error
-	if m.srv, err = listen(m.cfg.SocketPath); err != nil {
-		return fmt.Errorf("attach socket: %w", err)
-	}
-	m.log, err = logfile.NewWriter(m.cfg.LogPath, logfile.WriterOptions{MaxSize: m.cfg.Log.MaxSize, MaxFiles: m.cfg.Log.MaxFiles})
-	if err != nil {
-		m.srv.close()
-		return fmt.Errorf("log file: %w", err)
-	}
-	return nil
-}
-
 func (m *monitor) teardown() {
-	m.log.Close()
-	m.srv.close()
+	if m.log != nil {
+		m.log.Close()
+	}
+	if m.srv != nil {
+		m.srv.exit(m.state.ExitCode)
+		m.srv.close()
+	}
 	os.Remove(m.cfg.SocketPath)
 	os.Remove(m.cfg.PausePath)
 	if m.cfg.Rootfs != "" {
@@ -168,8 +210,9 @@ func loadSpec(path string) (*specs.Spec, error) {
 	return &s, nil
 }
 
-// runOnce creates, starts and waits for the container once, returning its exit code.
-func (m *monitor) runOnce(ready *os.File, first bool) (int, error) {
+// runOnce creates and starts the container, then hands it to the lean shape;
+// only when that exec fails does it wait here. It returns the exit code.
+func (m *monitor) runOnce(ready *os.File, waitAttach bool) (int, error) {
 	s, err := loadSpec(m.cfg.SpecPath)
 	if err != nil {
 		reply(ready, err)
@@ -180,52 +223,45 @@ func (m *monitor) runOnce(ready *os.File, first bool) (int, error) {
 		reply(ready, err)
 		return -1, err
 	}
-	defer c.Destroy()
-	proc, pio, err := m.newProcess(s)
+	pio, err := newProcIO(m.cfg.TTY, m.cfg.OpenStdin)
 	if err != nil {
+		c.Destroy()
 		reply(ready, err)
 		return -1, err
 	}
-	if err := c.Start(proc); err != nil {
-		pio.close()
-		reply(ready, err)
-		return -1, fmt.Errorf("start: %w", err)
-	}
-	if err := pio.afterStart(proc); err != nil {
-		_ = proc.Signal(unix.SIGKILL)
-		_, _ = proc.Wait()
-		reply(ready, err)
+	pid, err := m.start(c, s, pio, ready, waitAttach)
+	if err != nil {
+		pio.closeAll()
+		c.Destroy()
 		return -1, err
 	}
-	oom, _ := c.NotifyOOM()
-	if err := m.release(c, proc, ready, first && m.cfg.WaitAttach); err != nil {
-		pio.wait()
-		return -1, err
+	if err := m.toLean(pid, pio); err != nil {
+		fmt.Fprintln(os.Stderr, "berth-monitor: staying in the full shape:", err)
 	}
-	code := exitCode(proc.Wait())
-	pio.wait()
-	oomKilled := false
-	if oom != nil && code == 137 {
-		select {
-		case _, ok := <-oom:
-			oomKilled = ok
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	os.Remove(m.cfg.PausePath)
-	m.finish(code, oomKilled, nil)
-	if oomKilled {
-		m.event("oom", nil)
-	}
-	m.event("die", map[string]string{"exitCode": strconv.Itoa(code)})
-	m.srv.exit(code)
+	code := m.wait(pid, pio)
+	c.Destroy()
 	return code, nil
 }
 
-// release lets the created process run. A client that asked to attach is
-// told "created" first and waited for; otherwise the process runs before the
-// starter hears "ok", so that a started container is seen running.
-func (m *monitor) release(c *libcontainer.Container, proc *libcontainer.Process, ready *os.File, waitAttach bool) error {
+// start starts the process, waits for an attaching client if asked, and lets
+// the process run; the state says running before the starter hears "ok".
+func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, ready *os.File, waitAttach bool) (int, error) {
+	proc, err := runner.NewProcess(s.Process, true)
+	if err != nil {
+		reply(ready, err)
+		return 0, err
+	}
+	pio.attach(proc)
+	if err := c.Start(proc); err != nil {
+		reply(ready, err)
+		return 0, fmt.Errorf("start: %w", err)
+	}
+	if err := pio.afterStart(); err != nil {
+		_ = proc.Signal(unix.SIGKILL)
+		_, _ = proc.Wait()
+		reply(ready, err)
+		return 0, err
+	}
 	if waitAttach {
 		m.state.Status = StatusCreated
 		m.save()
@@ -236,141 +272,38 @@ func (m *monitor) release(c *libcontainer.Container, proc *libcontainer.Process,
 		_ = proc.Signal(unix.SIGKILL)
 		_, _ = proc.Wait()
 		reply(ready, err)
-		return fmt.Errorf("exec: %w", err)
+		return 0, fmt.Errorf("exec: %w", err)
 	}
 	pid, _ := proc.Pid()
+	awaitExec(pid)
 	m.state.Status, m.state.Pid = StatusRunning, pid
-	m.state.StartedAt, m.state.Error = time.Now().UTC(), ""
+	m.state.StartedAt, m.state.Error, m.state.OOMKilled = time.Now().UTC(), "", false
 	m.save()
 	m.event("start", nil)
 	reply(ready, nil)
-	// The seccomp rules were installed by the container's init; this process
-	// never needs its copy again (the config's Seccomp is shared by pointer).
-	if cfg := c.Config(); cfg.Seccomp != nil {
-		cfg.Seccomp.Syscalls = nil
-	}
-	// Starting parsed the spec (the seccomp profile is large) and set up
-	// libcontainer: give that garbage back now, since this process then idles
-	// for the container's whole life and there is one per container.
-	debug.FreeOSMemory()
-	return nil
+	return pid, nil
 }
 
-func exitCode(ps *os.ProcessState, err error) int {
-	if ps == nil {
-		var ee interface{ ExitCode() int }
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
+// awaitExec waits (briefly) until the container's init has executed the
+// user's command, so that a started container shows its own process.
+func awaitExec(pid int) {
+	self := []byte(os.Args[0] + "\x00init\x00")
+	for i := 0; i < 200; i++ {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		if err != nil || !bytes.Equal(b, self) {
+			return
 		}
-		return 255
+		time.Sleep(250 * time.Microsecond)
 	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ps.ExitCode()
 }
 
-// procIO is the stdio plumbing of one container process.
-type procIO struct {
-	m       *monitor
-	tty     bool
-	parent  *os.File // console socket, tty only
-	stdinW  io.WriteCloser
-	master  console.Console
-	copied  chan struct{}
-	closers []io.Closer
-}
-
-func (m *monitor) newProcess(s *specs.Spec) (*libcontainer.Process, *procIO, error) {
-	proc, err := runner.NewProcess(s.Process, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	pio := &procIO{m: m, tty: m.cfg.TTY, copied: make(chan struct{})}
-	if m.cfg.TTY {
-		parent, child, err := runner.ConsolePair()
-		if err != nil {
-			return nil, nil, err
-		}
-		proc.ConsoleSocket = child
-		pio.parent = parent
-		pio.closers = append(pio.closers, child)
-		return proc, pio, nil
-	}
-	if m.cfg.OpenStdin {
-		r, w, err := os.Pipe()
-		if err != nil {
-			return nil, nil, fmt.Errorf("stdin pipe: %w", err)
-		}
-		proc.Stdin, pio.stdinW = r, w
-		pio.closers = append(pio.closers, r)
-	}
-	proc.Stdout = &streamWriter{log: m.log.Stream("stdout"), srv: m.srv, kind: attach.Stdout}
-	proc.Stderr = &streamWriter{log: m.log.Stream("stderr"), srv: m.srv, kind: attach.Stderr}
-	close(pio.copied) // exec.Cmd's Wait waits for its own copy goroutines
-	return proc, pio, nil
-}
-
-// afterStart wires the started process's stdio to clients.
-func (p *procIO) afterStart(proc *libcontainer.Process) error {
-	for _, c := range p.closers {
-		c.Close()
-	}
-	if !p.tty {
-		p.m.srv.setProcess(p.stdinW, nil)
-		return nil
-	}
-	f, err := runner.RecvConsole(p.parent)
-	p.parent.Close()
+// toLean re-executes this process in the lean shape; it returns only on failure.
+func (m *monitor) toLean(pid int, pio *procIO) error {
+	ln, clients, err := m.srv.handoff()
 	if err != nil {
 		return err
 	}
-	con, err := console.ConsoleFromFile(f)
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("console: %w", err)
-	}
-	p.master = con
-	var in io.WriteCloser
-	if p.m.cfg.OpenStdin {
-		in = nopCloser{con}
-	}
-	p.m.srv.setProcess(in, func(w, h uint16) { _ = con.Resize(console.WinSize{Width: w, Height: h}) })
-	go func() {
-		defer close(p.copied)
-		io.Copy(&streamWriter{log: p.m.log.Stream("stdout"), srv: p.m.srv, kind: attach.Stdout}, con)
-	}()
-	return nil
+	h := &handoff{Mode: modeLean, Pid: pid, Out: fdOf(pio.outR), Err: fdOf(pio.errR), In: fdOf(pio.inW),
+		Pty: fdOf(pio.pty), Listener: ln, Clients: clients}
+	return reexec(h)
 }
-
-// wait waits for the output copy to drain (bounded: a grandchild holding the
-// pty must not hold the monitor).
-func (p *procIO) wait() {
-	select {
-	case <-p.copied:
-	case <-time.After(2 * time.Second):
-	}
-	p.m.srv.setProcess(nil, nil)
-	if p.master != nil {
-		p.master.Close()
-	}
-	if p.stdinW != nil {
-		p.stdinW.Close()
-	}
-}
-
-func (p *procIO) close() {
-	for _, c := range p.closers {
-		c.Close()
-	}
-	if p.parent != nil {
-		p.parent.Close()
-	}
-	if p.stdinW != nil {
-		p.stdinW.Close()
-	}
-}
-
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }

@@ -11,41 +11,85 @@ import (
 	"berth/engine/attach"
 )
 
-// server serves attach clients: it fans container output out to every client and
-// feeds their stdin, resizes and ready signals back to the monitor.
+// server serves attach clients. A client sends Ready, then waits for Started
+// before it sends stdin or resizes; so the full shape of the monitor reads one
+// frame per client and nothing more, and a client crosses the exec into the
+// lean shape at a frame boundary. The lean shape serves clients fully: it fans
+// output out to them and feeds their stdin and resizes to the process.
 type server struct {
-	ln      net.Listener
+	ln      *net.UnixListener
+	lean    bool
 	mu      sync.Mutex
-	clients map[net.Conn]struct{}
-	ready   chan struct{} // closed on the first Ready frame
+	clients map[*net.UnixConn]bool // value: told Started
+	ready   chan struct{}          // closed on the first Ready frame
 	once    sync.Once
+	keep    []*os.File // descriptors handed to the next exec
 
 	imu    sync.Mutex
 	stdin  io.WriteCloser // current process's stdin, nil when closed or absent
 	resize func(w, h uint16)
 }
 
+func newServer(ln *net.UnixListener, lean bool) *server {
+	s := &server{ln: ln, lean: lean, clients: map[*net.UnixConn]bool{}, ready: make(chan struct{})}
+	go s.accept()
+	return s
+}
+
 func listen(path string) (*server, error) {
 	_ = os.Remove(path)
-	ln, err := net.Listen("unix", path)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
 		return nil, err
 	}
-	s := &server{ln: ln, clients: map[net.Conn]struct{}{}, ready: make(chan struct{})}
-	go s.accept()
+	ln.SetUnlinkOnClose(false)
+	return newServer(ln, false), nil
+}
+
+// adopt serves a listener and clients inherited across an exec. Clients that
+// were already told Started (the process runs) are served at once.
+func adopt(lnFD int, clients []int, lean, started bool) (*server, error) {
+	f := fileOf(lnFD, "attach-listener")
+	l, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	s := newServer(l.(*net.UnixListener), lean)
+	for _, fd := range clients {
+		cf := fileOf(fd, "attach-client")
+		c, err := net.FileConn(cf)
+		cf.Close()
+		if err != nil {
+			continue
+		}
+		uc := c.(*net.UnixConn)
+		s.mu.Lock()
+		s.clients[uc] = started
+		s.mu.Unlock()
+		s.once.Do(func() { close(s.ready) })
+		if lean {
+			go func() { // it sent Ready to the full shape already
+				if started || s.tell(uc) {
+					s.serveInput(uc)
+				}
+			}()
+		}
+	}
 	return s, nil
 }
 
 func (s *server) accept() {
 	for {
-		c, err := s.ln.Accept()
+		c, err := s.ln.AcceptUnix()
 		if err != nil {
 			return
 		}
 		s.mu.Lock()
-		s.clients[c] = struct{}{}
+		s.clients[c] = false
 		s.mu.Unlock()
-		go s.serve(c)
+		go s.serve(c, false)
 	}
 }
 
@@ -56,7 +100,44 @@ func (s *server) setProcess(stdin io.WriteCloser, resize func(w, h uint16)) {
 	s.imu.Unlock()
 }
 
-func (s *server) serve(c net.Conn) {
+func (s *server) serve(c *net.UnixConn, told bool) {
+	if !told {
+		if k, _, err := attach.ReadFrame(c); err != nil || k != attach.Ready {
+			s.drop(c)
+			return
+		}
+		s.once.Do(func() { close(s.ready) })
+		s.mu.Lock()
+		lean := s.lean
+		s.mu.Unlock()
+		if !lean {
+			return // the full shape leaves the rest to the lean shape
+		}
+		if !s.tell(c) {
+			return
+		}
+	}
+	s.serveInput(c)
+}
+
+// tell sends Started to one client.
+func (s *server) tell(c *net.UnixConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.clients[c]; !ok {
+		return false
+	}
+	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if err := attach.WriteFrame(c, attach.Started, nil); err != nil {
+		delete(s.clients, c)
+		c.Close()
+		return false
+	}
+	s.clients[c] = true
+	return true
+}
+
+func (s *server) serveInput(c *net.UnixConn) {
 	defer s.drop(c)
 	for {
 		k, p, err := attach.ReadFrame(c)
@@ -80,26 +161,27 @@ func (s *server) serve(c net.Conn) {
 			if w, h, err := attach.ParseResize(p); err == nil && s.resize != nil {
 				s.resize(w, h)
 			}
-		case attach.Ready:
-			s.once.Do(func() { close(s.ready) })
 		}
 		s.imu.Unlock()
 	}
 }
 
-func (s *server) drop(c net.Conn) {
+func (s *server) drop(c *net.UnixConn) {
 	s.mu.Lock()
 	delete(s.clients, c)
 	s.mu.Unlock()
 	c.Close()
 }
 
-// broadcast sends a frame to every client; a client that cannot take it within
-// a few seconds is dropped rather than stalling the container.
+// broadcast sends a frame to every started client; a client that cannot take
+// it within a few seconds is dropped rather than stalling the container.
 func (s *server) broadcast(k attach.Kind, p []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for c := range s.clients {
+	for c, told := range s.clients {
+		if !told {
+			continue
+		}
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		if err := attach.WriteFrame(c, k, p); err != nil {
 			delete(s.clients, c)
@@ -120,13 +202,59 @@ func (s *server) waitReady(d time.Duration) error {
 
 // exit tells every client the exit code and hangs up on them.
 func (s *server) exit(code int) {
-	s.broadcast(attach.Exit, attach.ExitPayload(code))
 	s.mu.Lock()
 	for c := range s.clients {
+		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_ = attach.WriteFrame(c, attach.Exit, attach.ExitPayload(code))
 		c.Close()
 		delete(s.clients, c)
 	}
 	s.mu.Unlock()
+}
+
+// handoff returns the descriptors of the listener and the clients, for an
+// exec; the server must not be used afterwards.
+func (s *server) handoff() (int, []int, error) {
+	lf, err := s.ln.File()
+	if err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keep = append(s.keep, lf)
+	var fds []int
+	for c := range s.clients {
+		if f, err := c.File(); err == nil {
+			s.keep = append(s.keep, f)
+			fds = append(fds, int(f.Fd()))
+		}
+	}
+	return int(lf.Fd()), fds, nil
+}
+
+// goLean makes a full-shape server serve its clients fully (when the monitor
+// waits for the container itself); a lean one is unchanged.
+func (s *server) goLean() {
+	s.mu.Lock()
+	if s.lean {
+		s.mu.Unlock()
+		return
+	}
+	s.lean = true
+	var waiting []*net.UnixConn
+	for c, told := range s.clients {
+		if !told {
+			waiting = append(waiting, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range waiting {
+		go func() {
+			if s.tell(c) {
+				s.serveInput(c)
+			}
+		}()
+	}
 }
 
 func (s *server) close() { s.ln.Close() }

@@ -1,0 +1,44 @@
+package monitor
+
+import (
+	"fmt"
+	"os"
+	"runtime/debug"
+
+	"berth/engine/logfile"
+)
+
+// runLean is the lean shape: the container runs; copy its output, serve
+// attach, wait for it, record the exit, then go back to the full shape to
+// destroy it and apply the restart policy.
+func (m *monitor) runLean(h *handoff) int {
+	st, err := ReadState(m.cfg.StatePath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
+		return 1
+	}
+	m.state = *st
+	if m.srv, err = adopt(h.Listener, h.Clients, true, h.Started); err != nil {
+		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
+		return 1
+	}
+	if m.log, err = logfile.NewWriter(m.cfg.LogPath, logfile.WriterOptions{MaxSize: m.cfg.Log.MaxSize, MaxFiles: m.cfg.Log.MaxFiles}); err != nil {
+		fmt.Fprintln(os.Stderr, "berth-monitor: log:", err)
+	}
+	p := &procIO{tty: h.Pty > 0, outR: fileOf(h.Out, "stdout"), errR: fileOf(h.Err, "stderr"),
+		inW: fileOf(h.In, "stdin"), pty: fileOf(h.Pty, "pty")}
+	debug.FreeOSMemory()
+	m.wait(h.Pid, p)
+	if m.log != nil {
+		m.log.Close()
+		m.log = nil
+	}
+	ln, _, err := m.srv.handoff()
+	if err == nil {
+		err = reexec(&handoff{Mode: modeExited, Listener: ln})
+	}
+	// The full shape could not be re-entered: end here, as cleanly as we can.
+	fmt.Fprintln(os.Stderr, "berth-monitor: back to the full shape:", err)
+	m.teardown()
+	return 1
+}

@@ -1,0 +1,191 @@
+package monitor
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"berth/engine/attach"
+	"berth/engine/logfile"
+	"berth/engine/runner"
+)
+
+// procIO is the stdio of one container process. The monitor makes the pipes
+// itself (rather than letting exec.Cmd copy), so that their descriptors can
+// cross the exec into the lean shape.
+type procIO struct {
+	tty                bool
+	outR, outW         *os.File
+	errR, errW         *os.File
+	inR, inW           *os.File
+	consParent, consCh *os.File // console socket pair (tty)
+	pty                *os.File // pty master (tty)
+}
+
+func newProcIO(tty, stdin bool) (*procIO, error) {
+	p := &procIO{tty: tty}
+	var err error
+	if tty {
+		if p.consParent, p.consCh, err = runner.ConsolePair(); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	if p.outR, p.outW, err = os.Pipe(); err != nil {
+		return nil, fmt.Errorf("stdout pipe: %w", err)
+	}
+	if p.errR, p.errW, err = os.Pipe(); err != nil {
+		p.closeAll()
+		return nil, fmt.Errorf("stderr pipe: %w", err)
+	}
+	if stdin {
+		if p.inR, p.inW, err = os.Pipe(); err != nil {
+			p.closeAll()
+			return nil, fmt.Errorf("stdin pipe: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// attach gives the process its ends.
+func (p *procIO) attach(proc *runner.Process) {
+	if p.tty {
+		proc.ConsoleSocket = p.consCh
+		return
+	}
+	proc.Stdout, proc.Stderr = p.outW, p.errW
+	if p.inR != nil {
+		proc.Stdin = p.inR
+	}
+}
+
+// afterStart closes the child's ends here and, for a tty, receives the pty master.
+func (p *procIO) afterStart() error {
+	for _, f := range []*os.File{p.outW, p.errW, p.inR, p.consCh} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	p.outW, p.errW, p.inR, p.consCh = nil, nil, nil, nil
+	if !p.tty {
+		return nil
+	}
+	f, err := runner.RecvConsole(p.consParent)
+	p.consParent.Close()
+	p.consParent = nil
+	if err != nil {
+		return err
+	}
+	p.pty = f
+	return nil
+}
+
+func (p *procIO) closeAll() {
+	for _, f := range []*os.File{p.outR, p.outW, p.errR, p.errW, p.inR, p.inW, p.consParent, p.consCh, p.pty} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// wait copies the process's output to the log and to clients, feeds it
+// input, waits for it to exit, records the exit and returns its code.
+func (m *monitor) wait(pid int, p *procIO) int {
+	if m.log == nil {
+		lw, err := logfile.NewWriter(m.cfg.LogPath, logfile.WriterOptions{MaxSize: m.cfg.Log.MaxSize, MaxFiles: m.cfg.Log.MaxFiles})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "berth-monitor: log:", err)
+		}
+		m.log = lw
+	}
+	done := m.copyOutput(p)
+	m.srv.goLean()
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	code := ws.ExitStatus()
+	if ws.Signaled() {
+		code = 128 + int(ws.Signal())
+	}
+	select { // let the output drain; a grandchild holding the pipe must not hold us
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
+	m.srv.setProcess(nil, nil)
+	p.closeAll()
+	oom := code == 137 && oomKilled(m.cfg.ID)
+	m.finish(code, oom, nil)
+	if oom {
+		m.event("oom", nil)
+	}
+	m.event("die", map[string]string{"exitCode": strconv.Itoa(code)})
+	m.srv.exit(code)
+	return code
+}
+
+// copyOutput starts copying output; the channel closes when all of it is read.
+func (m *monitor) copyOutput(p *procIO) <-chan struct{} {
+	done := make(chan struct{})
+	stream := func(name string, kind attach.Kind) io.Writer {
+		var lw io.Writer
+		if m.log != nil {
+			lw = m.log.Stream(name)
+		}
+		return &streamWriter{log: lw, srv: m.srv, kind: kind}
+	}
+	if p.tty {
+		var in io.WriteCloser
+		if m.cfg.OpenStdin {
+			in = nopCloser{p.pty}
+		}
+		fd := int(p.pty.Fd())
+		m.srv.setProcess(in, func(w, h uint16) {
+			_ = unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Col: w, Row: h})
+		})
+		go func() {
+			defer close(done)
+			io.Copy(stream("stdout", attach.Stdout), p.pty)
+		}()
+		return done
+	}
+	if p.inW != nil {
+		m.srv.setProcess(p.inW, nil)
+	}
+	outDone := make(chan struct{})
+	go func() { io.Copy(stream("stdout", attach.Stdout), p.outR); close(outDone) }()
+	go func() { io.Copy(stream("stderr", attach.Stderr), p.errR); <-outDone; close(done) }()
+	return done
+}
+
+// oomKilled reads the OOM-kill counter of the container's memory cgroup (v1
+// memory.oom_control, v2 memory.events); the cgroup is new per start.
+func oomKilled(id string) bool {
+	for _, f := range []string{
+		"/sys/fs/cgroup/memory/berth/" + id + "/memory.oom_control",
+		"/sys/fs/cgroup/berth/" + id + "/memory.events",
+	} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
+				return strings.TrimSpace(v) != "0"
+			}
+		}
+	}
+	return false
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
