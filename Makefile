@@ -43,6 +43,8 @@ test-slow: build
 bench: build
 	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 20x -timeout 30m ./engine/ ./engine/logfile/ ./stats/
 	bash bench/run-rm.sh
+	bash bench/save-load.sh
+	bash bench/stats.sh
 
 ## run: the demo — busybox image, three demo containers, then berth
 run: build

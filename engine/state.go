@@ -57,7 +57,6 @@ func (e *Engine) load(row store.Row) (*Container, error) {
 	}
 	c.State = toState(st, e.isPaused(row.ID))
 	c.RestartCount = st.RestartCount
-	c.started, c.finished = st.StartedAt, st.FinishedAt
 	return c, nil
 }
 

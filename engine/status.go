@@ -11,15 +11,16 @@ import (
 // (Paused)", "Exited (137) 5 seconds ago", "Restarting (1) 2 seconds ago", "Created".
 func (c *Container) StatusText(now time.Time) string {
 	s := c.State
+	started, finished := c.StartedTime(), c.FinishedTime()
 	switch {
 	case s.Restarting:
-		return fmt.Sprintf("Restarting (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(c.finished)))
+		return fmt.Sprintf("Restarting (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(finished)))
 	case s.Paused:
-		return "Up " + units.HumanDuration(now.Sub(c.started)) + " (Paused)"
+		return "Up " + units.HumanDuration(now.Sub(started)) + " (Paused)"
 	case s.Running:
-		return "Up " + units.HumanDuration(now.Sub(c.started))
-	case s.Status == "exited" && !c.finished.IsZero():
-		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(c.finished)))
+		return "Up " + units.HumanDuration(now.Sub(started))
+	case s.Status == "exited" && !finished.IsZero():
+		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(finished)))
 	case s.Dead:
 		return "Dead"
 	}

@@ -95,15 +95,22 @@ type Container struct {
 	Config         Config      `json:"Config"`
 	// ImageRef is the reference the container was created from ("busybox").
 	ImageRef string `json:"-"`
-	started  time.Time
-	finished time.Time
 }
 
-// StartedTime is when the container last started (zero if never).
-func (c *Container) StartedTime() time.Time { return c.started }
+// StartedTime is when the container last started (zero if never), read from
+// State so that a Container decoded from JSON (a remote engine) has it too.
+func (c *Container) StartedTime() time.Time { return parseTime(c.State.StartedAt) }
 
 // FinishedTime is when the container last exited (zero if never).
-func (c *Container) FinishedTime() time.Time { return c.finished }
+func (c *Container) FinishedTime() time.Time { return parseTime(c.State.FinishedAt) }
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() <= 1 {
+		return time.Time{}
+	}
+	return t
+}
 
 // record is what the engine stores of a container in the database.
 type record struct {

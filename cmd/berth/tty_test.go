@@ -76,6 +76,7 @@ func TestRunInteractiveTTY(t *testing.T) {
 	exitFile := filepath.Join(t.TempDir(), "exit")
 	berth := filepath.Join(binDir, "berth") + " --root " + c.root
 	s := newTmux(t, 100, 30, "sh -c '"+berth+" run -it --name tty busybox sh; echo $? > "+exitFile+"'")
+	s.waitFor("/ #") // the shell's prompt: it flushes input typed before it
 	s.send("tty; stty size", "Enter")
 	s.waitFor("/dev/pts/0")
 	s.waitFor("30 100")
@@ -95,6 +96,7 @@ func TestExecInteractiveTTY(t *testing.T) {
 	exitFile := filepath.Join(t.TempDir(), "exit")
 	berth := filepath.Join(binDir, "berth") + " --root " + c.root
 	s := newTmux(t, 90, 25, "sh -c '"+berth+" exec -it box sh; echo $? > "+exitFile+"'")
+	s.waitFor("/ #")
 	s.send("ps -o pid,comm; stty size", "Enter")
 	s.waitFor("1 sleep")
 	s.waitFor("25 90")

@@ -37,7 +37,6 @@ type handoff struct {
 	Pty      int    `json:"pty,omitempty"`     // pty master
 	Listener int    `json:"listener"`          // attach socket
 	Clients  []int  `json:"clients,omitempty"` // attached clients
-	Started  bool   `json:"started,omitempty"` // clients were already told the process started
 }
 
 // handoffFromEnv returns the handoff this process was started with, if any.

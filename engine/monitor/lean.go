@@ -18,7 +18,7 @@ func (m *monitor) runLean(h *handoff) int {
 		return 1
 	}
 	m.state = *st
-	if m.srv, err = adopt(h.Listener, h.Clients, true, h.Started); err != nil {
+	if m.srv, err = adopt(h.Listener, h.Clients); err != nil {
 		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
 		return 1
 	}

@@ -70,7 +70,7 @@ func (m *monitor) afterExit(h *handoff) int {
 		return 1
 	}
 	m.state = *st
-	if m.srv, err = adopt(h.Listener, nil, false, false); err != nil {
+	if m.srv, err = adopt(h.Listener, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
 		return 1
 	}

@@ -20,8 +20,8 @@ type server struct {
 	ln      *net.UnixListener
 	lean    bool
 	mu      sync.Mutex
-	clients map[*net.UnixConn]bool // value: told Started
-	ready   chan struct{}          // closed on the first Ready frame
+	clients map[*net.UnixConn]clientState
+	ready   chan struct{} // closed on the first Ready frame
 	once    sync.Once
 	keep    []*os.File // descriptors handed to the next exec
 
@@ -30,8 +30,18 @@ type server struct {
 	resize func(w, h uint16)
 }
 
+// clientState is how far a client got: it connected, it sent Ready (and waits
+// for Started), or it was told Started and is served fully.
+type clientState int
+
+const (
+	connected clientState = iota
+	waiting
+	told
+)
+
 func newServer(ln *net.UnixListener, lean bool) *server {
-	s := &server{ln: ln, lean: lean, clients: map[*net.UnixConn]bool{}, ready: make(chan struct{})}
+	s := &server{ln: ln, lean: lean, clients: map[*net.UnixConn]clientState{}, ready: make(chan struct{})}
 	go s.accept()
 	return s
 }
@@ -46,9 +56,9 @@ func listen(path string) (*server, error) {
 	return newServer(ln, false), nil
 }
 
-// adopt serves a listener and clients inherited across an exec. Clients that
-// were already told Started (the process runs) are served at once.
-func adopt(lnFD int, clients []int, lean, started bool) (*server, error) {
+// adopt takes over a listener and clients inherited across an exec; they are
+// served once serveAll is called.
+func adopt(lnFD int, clients []int) (*server, error) {
 	f := fileOf(lnFD, "attach-listener")
 	l, err := net.FileListener(f)
 	f.Close()
@@ -56,7 +66,7 @@ func adopt(lnFD int, clients []int, lean, started bool) (*server, error) {
 		return nil, err
 	}
 	l.(*net.UnixListener).SetUnlinkOnClose(false)
-	s := newServer(l.(*net.UnixListener), lean)
+	s := newServer(l.(*net.UnixListener), false)
 	for _, fd := range clients {
 		cf := fileOf(fd, "attach-client")
 		c, err := net.FileConn(cf)
@@ -66,16 +76,9 @@ func adopt(lnFD int, clients []int, lean, started bool) (*server, error) {
 		}
 		uc := c.(*net.UnixConn)
 		s.mu.Lock()
-		s.clients[uc] = started
+		s.clients[uc] = waiting // it sent Ready to the full shape
 		s.mu.Unlock()
 		s.once.Do(func() { close(s.ready) })
-		if lean {
-			go func() { // it sent Ready to the full shape already
-				if started || s.tell(uc) {
-					s.serveInput(uc)
-				}
-			}()
-		}
 	}
 	return s, nil
 }
@@ -87,9 +90,9 @@ func (s *server) accept() {
 			return
 		}
 		s.mu.Lock()
-		s.clients[c] = false
+		s.clients[c] = connected
 		s.mu.Unlock()
-		go s.serve(c, false)
+		go s.serve(c)
 	}
 }
 
@@ -100,32 +103,31 @@ func (s *server) setProcess(stdin io.WriteCloser, resize func(w, h uint16)) {
 	s.imu.Unlock()
 }
 
-func (s *server) serve(c *net.UnixConn, told bool) {
-	if !told {
-		if k, _, err := attach.ReadFrame(c); err != nil || k != attach.Ready {
-			s.drop(c)
-			return
-		}
-		s.once.Do(func() { close(s.ready) })
-		s.mu.Lock()
-		lean := s.lean
-		s.mu.Unlock()
-		if !lean {
-			return // the full shape leaves the rest to the lean shape
-		}
-		if !s.tell(c) {
-			return
-		}
+// serve reads a new client's Ready frame; a lean server then serves it fully,
+// a full one leaves it waiting (see serveAll).
+func (s *server) serve(c *net.UnixConn) {
+	if k, _, err := attach.ReadFrame(c); err != nil || k != attach.Ready {
+		s.drop(c)
+		return
 	}
-	s.serveInput(c)
+	s.once.Do(func() { close(s.ready) })
+	s.mu.Lock()
+	lean := s.lean
+	if _, ok := s.clients[c]; ok {
+		s.clients[c] = waiting
+	}
+	s.mu.Unlock()
+	if lean && s.tell(c) {
+		s.serveInput(c)
+	}
 }
 
 // tell sends Started to one client.
 func (s *server) tell(c *net.UnixConn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.clients[c]; !ok {
-		return false
+	if st, ok := s.clients[c]; !ok || st != waiting {
+		return false // someone else told it already
 	}
 	c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if err := attach.WriteFrame(c, attach.Started, nil); err != nil {
@@ -133,7 +135,7 @@ func (s *server) tell(c *net.UnixConn) bool {
 		c.Close()
 		return false
 	}
-	s.clients[c] = true
+	s.clients[c] = told
 	return true
 }
 
@@ -178,8 +180,8 @@ func (s *server) drop(c *net.UnixConn) {
 func (s *server) broadcast(k attach.Kind, p []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for c, told := range s.clients {
-		if !told {
+	for c, st := range s.clients {
+		if st != told {
 			continue
 		}
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
@@ -232,23 +234,20 @@ func (s *server) handoff() (int, []int, error) {
 	return int(lf.Fd()), fds, nil
 }
 
-// goLean makes a full-shape server serve its clients fully (when the monitor
-// waits for the container itself); a lean one is unchanged.
-func (s *server) goLean() {
+// serveAll serves every client it holds fully, telling those that wait that
+// the process started; call it once the process's input is set. From then on
+// new clients are served fully too.
+func (s *server) serveAll() {
 	s.mu.Lock()
-	if s.lean {
-		s.mu.Unlock()
-		return
-	}
 	s.lean = true
-	var waiting []*net.UnixConn
-	for c, told := range s.clients {
-		if !told {
-			waiting = append(waiting, c)
+	var held []*net.UnixConn
+	for c, st := range s.clients {
+		if st == waiting {
+			held = append(held, c)
 		}
 	}
 	s.mu.Unlock()
-	for _, c := range waiting {
+	for _, c := range held {
 		go func() {
 			if s.tell(c) {
 				s.serveInput(c)

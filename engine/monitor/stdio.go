@@ -104,7 +104,7 @@ func (m *monitor) wait(pid int, p *procIO) int {
 		m.log = lw
 	}
 	done := m.copyOutput(p)
-	m.srv.goLean()
+	m.srv.serveAll()
 	var ws unix.WaitStatus
 	for {
 		_, err := unix.Wait4(pid, &ws, 0, nil)
