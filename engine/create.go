@@ -101,7 +101,7 @@ func (e *Engine) validate(o *CreateOptions) error {
 	if err := spec.ValidateResources(h.Resources, e.host.spec("")); err != nil {
 		return err
 	}
-	if _, err := spec.Capabilities(h.Privileged, h.CapAdd, h.CapDrop); err != nil {
+	if _, err := spec.Capabilities(h.Privileged, h.CapAdd, h.CapDrop, e.host.bounding); err != nil {
 		return err
 	}
 	if s := o.Config.StopSignal; s != "" {

@@ -109,7 +109,7 @@ func (e *Engine) execProcess(c *Container, o ExecOptions) (*specs.Process, error
 		p.User = specs.User{UID: uint32(u.Uid), GID: uint32(u.Gid), AdditionalGids: toU32(u.Sgids)}
 	}
 	if o.Privileged {
-		caps, _ := spec.Capabilities(true, nil, nil)
+		caps, _ := spec.Capabilities(true, nil, nil, e.host.bounding)
 		p.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 		p.NoNewPrivileges = false
 	}

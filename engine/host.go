@@ -3,6 +3,8 @@ package engine
 import (
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
@@ -17,6 +19,7 @@ type hostInfo struct {
 	swapAccount bool
 	nofileHard  uint64
 	cpus        int
+	bounding    []string // this process's capability bounding set
 }
 
 func probeHost() hostInfo {
@@ -27,6 +30,7 @@ func probeHost() hostInfo {
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) == nil {
 		h.nofileHard = rl.Max
 	}
+	h.bounding = boundingSet()
 	if h.cgroup2 {
 		h.swapAccount = true
 	} else {
@@ -40,5 +44,25 @@ func (h hostInfo) spec(containerDir string) spec.Host {
 	return spec.Host{
 		CgroupNS: h.cgroupNS, Cgroup2: h.cgroup2, SwapAccount: h.swapAccount,
 		NofileHard: h.nofileHard, OnlineCPUs: h.cpus, ContainerDir: containerDir,
+		Bounding: h.bounding,
 	}
+}
+
+// boundingSet reads CapBnd of this process: a container cannot get a
+// capability its engine lacks (root in some sandboxes lacks a few).
+func boundingSet() []string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return nil
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapBnd:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return nil
+			}
+			return spec.CapsFromMask(mask)
+		}
+	}
+	return nil
 }

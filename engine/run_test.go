@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -49,6 +50,11 @@ func TestRunOutputAndExitCodes(t *testing.T) {
 			o.HostConfig.CapDrop = []string{"ALL"}
 			return o
 		}(), "0000000000000000\n", "", 0},
+		{"privileged has the engine's bounding set", func() engine.CreateOptions {
+			o := opts("sh", "-c", "grep -E '^(CapEff|Seccomp):' /proc/self/status | cut -f2")
+			o.HostConfig.Privileged = true
+			return o
+		}(), hostCapBnd() + "\n0\n", "", 0},
 		{"read-only rootfs", func() engine.CreateOptions {
 			o := opts("sh", "-c", "touch /x 2>/dev/null || echo refused")
 			o.HostConfig.ReadonlyRootfs = true
@@ -75,6 +81,17 @@ func TestRunOutputAndExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hostCapBnd is this process's bounding set as /proc prints it.
+func hostCapBnd() string {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapBnd:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 func withHost(o engine.CreateOptions, h string) engine.CreateOptions {

@@ -252,3 +252,26 @@ func TestEventsAreRecorded(t *testing.T) {
 		t.Errorf("events: %q, want %q", out, want)
 	}
 }
+
+func TestRunOptionsFromFlags(t *testing.T) {
+	c := newCLI(t)
+	envFile := filepath.Join(t.TempDir(), "env")
+	os.WriteFile(envFile, []byte("# comment\nFROM_FILE=yes\nOVERRIDE=file\n"), 0o644)
+	out := c.ok("run", "--rm", "--env-file", envFile, "-e", "OVERRIDE=flag", "-w", "/srv", "-u", "nobody",
+		"--hostname", "boxy", "busybox", "sh", "-c", "echo $FROM_FILE $OVERRIDE $(pwd) $(id -u) $(hostname)")
+	if out != "yes flag /srv 65534 boxy\n" {
+		t.Errorf("run options: %q", out)
+	}
+	// --stop-signal and --stop-timeout: stop sends the chosen signal, then waits that long.
+	c.ok("run", "-d", "--name", "sig", "--stop-signal", "USR1", "--stop-timeout", "20", "busybox",
+		"sh", "-c", "trap 'exit 9' USR1; while :; do sleep 0.1; done")
+	time.Sleep(200 * time.Millisecond)
+	c.ok("stop", "sig")
+	if got := c.ok("inspect", "-f", "{{.State.ExitCode}} {{.Config.StopSignal}} {{.Config.StopTimeout}}", "sig"); got != "9 USR1 20\n" {
+		t.Errorf("stop with --stop-signal: %q", got)
+	}
+	// --init reaps and forwards: PID 1 is the init, the command is its child.
+	if got := c.ok("run", "--rm", "--init", "busybox", "sh", "-c", "echo $$; cat /proc/1/comm"); !strings.HasSuffix(got, "\ndocker-init\n") || strings.HasPrefix(got, "1\n") {
+		t.Errorf("--init: %q (want the shell not PID 1, docker-init as PID 1)", got)
+	}
+}

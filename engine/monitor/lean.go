@@ -28,10 +28,18 @@ func (m *monitor) runLean(h *handoff) int {
 	p := &procIO{tty: h.Pty > 0, outR: fileOf(h.Out, "stdout"), errR: fileOf(h.Err, "stderr"),
 		inW: fileOf(h.In, "stdin"), pty: fileOf(h.Pty, "pty")}
 	debug.FreeOSMemory()
-	m.wait(h.Pid, p)
+	code := m.wait(h.Pid, p)
 	if m.log != nil {
 		m.log.Close()
 		m.log = nil
+	}
+	if !m.wantsRestart(code, m.state.RestartCount) {
+		// No restart: end here, without going back to the full shape.
+		if err := destroyStopped(m.cfg.StateRoot, m.cfg.ID); err != nil {
+			fmt.Fprintln(os.Stderr, "berth-monitor: destroy:", err)
+		}
+		m.teardown()
+		return 0
 	}
 	ln, _, err := m.srv.handoff()
 	if err == nil {

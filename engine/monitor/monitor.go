@@ -105,8 +105,7 @@ func (m *monitor) loop(ready *os.File, restarts int) int {
 // restartNext applies the restart policy to an exit and, if it says so, waits
 // the backoff. It reports whether to start again.
 func (m *monitor) restartNext(code, restarts int) bool {
-	_, stopErr := os.Stat(m.cfg.StopPath)
-	if !m.cfg.Restart.ShouldRestart(code, restarts, stopErr == nil) {
+	if !m.wantsRestart(code, restarts) {
 		return false
 	}
 	m.state.Status = StatusRestarting
@@ -118,6 +117,12 @@ func (m *monitor) restartNext(code, restarts int) bool {
 		return false
 	}
 	return true
+}
+
+// wantsRestart applies the restart policy, and the user's stop, to an exit.
+func (m *monitor) wantsRestart(code, restarts int) bool {
+	_, stopErr := os.Stat(m.cfg.StopPath)
+	return m.cfg.Restart.ShouldRestart(code, restarts, stopErr == nil)
 }
 
 func reply(ready *os.File, err error) {
@@ -235,8 +240,12 @@ func (m *monitor) runOnce(ready *os.File, waitAttach bool) (int, error) {
 		c.Destroy()
 		return -1, err
 	}
-	if err := m.toLean(pid, pio); err != nil {
-		fmt.Fprintln(os.Stderr, "berth-monitor: staying in the full shape:", err)
+	// A short-lived command (berth run --rm … true) ends before the exec into
+	// the lean shape would pay for itself: give it a moment first.
+	if !exitsWithin(pid, exitWindow) {
+		if err := m.toLean(pid, pio); err != nil {
+			fmt.Fprintln(os.Stderr, "berth-monitor: staying in the full shape:", err)
+		}
 	}
 	code := m.wait(pid, pio)
 	c.Destroy()
@@ -295,6 +304,23 @@ func awaitExec(pid int) {
 		}
 		time.Sleep(250 * time.Microsecond)
 	}
+}
+
+// exitWindow is how long the full shape waits for a container to exit before
+// it hands it to the lean shape.
+const exitWindow = 15 * time.Millisecond
+
+// exitsWithin reports whether the child pid has exited (without reaping it)
+// within d.
+func exitsWithin(pid int, d time.Duration) bool {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, int(d.Milliseconds()))
+	return err == nil && n > 0
 }
 
 // toLean re-executes this process in the lean shape; it returns only on failure.

@@ -45,6 +45,9 @@ type Host struct {
 	ShareHostNet  bool   // --network host
 	ContainerDir  string // holds hostname, hosts and resolv.conf of the container
 	ResolvConfSrc string // resolv.conf to bind (defaults to ContainerDir/resolv.conf)
+	// Bounding is the caller's capability bounding set; "all capabilities"
+	// (--privileged, --cap-add ALL) means these. Nil means every known one.
+	Bounding []string
 }
 
 // Resources are the cgroup limits of a container, as docker run's flags give them.
@@ -93,7 +96,7 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 	if len(o.Args) == 0 {
 		return nil, fmt.Errorf("no command given and the image has none: %w", errdefs.ErrInvalidArgument)
 	}
-	caps, err := Capabilities(o.Privileged, o.CapAdd, o.CapDrop)
+	caps, err := Capabilities(o.Privileged, o.CapAdd, o.CapDrop, h.Bounding)
 	if err != nil {
 		return nil, err
 	}
@@ -193,11 +196,16 @@ func defaultMounts(privileged bool, h Host) []specs.Mount {
 }
 
 // Capabilities returns the capability set for --privileged, --cap-add and
-// --cap-drop, as Docker computes it ("ALL" adds or drops every capability).
-func Capabilities(privileged bool, add, drop []string) ([]string, error) {
+// --cap-drop, as Docker computes it ("ALL" adds or drops every capability the
+// caller has: bounding, or every known one when nil).
+func Capabilities(privileged bool, add, drop, bounding []string) ([]string, error) {
+	all := bounding
+	if all == nil {
+		all = allCaps
+	}
 	set := map[string]bool{}
 	if privileged {
-		for _, c := range allCaps {
+		for _, c := range all {
 			set[c] = true
 		}
 	} else {
@@ -233,7 +241,7 @@ func Capabilities(privileged bool, add, drop []string) ([]string, error) {
 	}
 	for _, c := range a {
 		if c == "ALL" {
-			for _, x := range allCaps {
+			for _, x := range all {
 				set[x] = true
 			}
 			continue
@@ -264,6 +272,30 @@ func NormalizeCap(c string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("unknown capability %q: %w", c, errdefs.ErrInvalidArgument)
+}
+
+// CapsFromMask names the capabilities set in a mask such as /proc/self/status's CapBnd.
+func CapsFromMask(mask uint64) []string {
+	var out []string
+	for i, name := range capsByNumber {
+		if mask&(1<<uint(i)) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// capsByNumber lists the capabilities in the kernel's numbering.
+var capsByNumber = []string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
 }
 
 var allCaps = []string{
