@@ -219,10 +219,19 @@ func eachRef(a *app, refs []string, fn func(string) error) error {
 }
 
 func (a *app) stopCommand() *cobra.Command {
+	return a.timedCommand("stop", "Stop one or more running containers", (*engine.Engine).Stop)
+}
+
+func (a *app) restartCommand() *cobra.Command {
+	return a.timedCommand("restart", "Restart one or more containers", (*engine.Engine).Restart)
+}
+
+// timedCommand is a verb that takes containers and -t/--time (stop, restart).
+func (a *app) timedCommand(use, short string, fn func(*engine.Engine, context.Context, string, *time.Duration) error) *cobra.Command {
 	var secs int
 	cmd := &cobra.Command{
-		Use:   "stop [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Stop one or more running containers",
+		Use:   use + " [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: short,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
@@ -230,7 +239,7 @@ func (a *app) stopCommand() *cobra.Command {
 				return err
 			}
 			t := timeoutFlag(cmd, secs)
-			return eachRef(a, args, func(ref string) error { return e.Stop(cmd.Context(), ref, t) })
+			return eachRef(a, args, func(ref string) error { return fn(e, cmd.Context(), ref, t) })
 		},
 	}
 	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
@@ -243,25 +252,6 @@ func timeoutFlag(cmd *cobra.Command, secs int) *time.Duration {
 	}
 	d := time.Duration(secs) * time.Second
 	return &d
-}
-
-func (a *app) restartCommand() *cobra.Command {
-	var secs int
-	cmd := &cobra.Command{
-		Use:   "restart [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Restart one or more containers",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
-			if err != nil {
-				return err
-			}
-			t := timeoutFlag(cmd, secs)
-			return eachRef(a, args, func(ref string) error { return e.Restart(cmd.Context(), ref, t) })
-		},
-	}
-	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
-	return cmd
 }
 
 func (a *app) killCommand() *cobra.Command {
