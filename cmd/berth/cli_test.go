@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -72,7 +73,9 @@ func newCLI(t *testing.T) *cli {
 // run runs berth with args and returns stdout, stderr and the exit code.
 func (c *cli) run(stdin string, args ...string) (string, string, int) {
 	c.t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "berth"), append([]string{"--root", c.root}, args...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang fails, not blocks
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "berth"), append([]string{"--root", c.root}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
