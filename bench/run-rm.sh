@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
 # Whole-process wall time of `berth run --rm busybox true`, median of N runs,
-# side by side with `docker run --rm busybox true` when a Docker daemon answers.
-# Also the private memory of one idle monitor (Private_Clean + Private_Dirty).
+# side by side with `docker run --rm --network none busybox true` on a private
+# Debian dockerd (same busybox image, loaded with berth save | docker load);
+# then the memory of an idle monitor.
 # Usage: bench/run-rm.sh [N]   (as root, after make build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20}
 berth=$PWD/bin/berth
-root=$(mktemp -d /tmp/berth-bench.XXXXXX)
-trap '$berth --root $root rm -f idle >/dev/null 2>&1 || true; rm -rf "$root"' EXIT
+work=$(mktemp -d /tmp/berth-rr.XXXXXX)
+root=$work/berth
+pids=()
+created=()
+for h in /run/docker /run/containerd /etc/docker; do [ -e "$h" ] || created+=("$h"); done
+cleanup() {
+	$berth --root "$root" ps -aq 2>/dev/null | xargs -r $berth --root "$root" rm -f >/dev/null 2>&1 || true
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
+	for h in "${created[@]}"; do rm -rf "$h"; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+. bench/lib-docker.sh
 $berth --root "$root" image bootstrap busybox >/dev/null 2>&1
 
-median_ms() { # runs "$@" n times, prints the median wall time in ms
+median_ms() { # runs "$@" n times after a warm-up, prints the median wall time in ms
 	local ts=()
-	"$@" >/dev/null 2>&1 # warm-up
+	"$@" >/dev/null 2>&1
 	for _ in $(seq "$n"); do
 		local a b
 		a=$(date +%s%N); "$@" >/dev/null 2>&1; b=$(date +%s%N)
@@ -23,16 +37,28 @@ median_ms() { # runs "$@" n times, prints the median wall time in ms
 }
 
 b=$(median_ms $berth --root "$root" run --rm busybox true)
-echo "berth run --rm busybox true: median of $n = ${b} ms"
-if docker info >/dev/null 2>&1 && docker image inspect busybox >/dev/null 2>&1; then
-	d=$(median_ms docker run --rm busybox true)
-	echo "docker run --rm busybox true: median of $n = ${d} ms (berth is $(awk "BEGIN{printf \"%.1f\", $d/$b}")x faster)"
+echo "berth run --rm busybox true:                   median of $n = ${b} ms"
+if command -v dockerd >/dev/null && start_dockerd rr; then
+	export DOCKER_HOST=unix://$work/rr/docker.sock
+	$berth --root "$root" save busybox | docker load >/dev/null
+	d=$(median_ms docker run --rm --network none busybox true)
+	echo "docker run --rm --network none busybox true:  median of $n = ${d} ms (berth is $(awk "BEGIN{printf \"%.1f\", $d/$b}")x faster)"
+	for i in 1 2 3 4 5; do docker run -d --network none busybox sleep 1000 >/dev/null; done
+	sleep 1
+	for p in $(pgrep -f "containerd-shim.*$work/rr" || true); do
+		awk '/^Private_(Clean|Dirty)/ {s+=$2} /^Pss:/ {q+=$2} END {print s, q}' /proc/$p/smaps_rollup
+	done | sort -n | awk '{v[NR]=$1; p[NR]=$2} END {if (NR) {m=int((NR+1)/2); printf "docker containerd-shim memory (median of %d): private %d kB, PSS %d kB (plus dockerd and containerd)\n", NR, v[m], p[m]}}'
+	docker ps -q | xargs -r docker rm -f >/dev/null
+	unset DOCKER_HOST
 else
-	echo "docker: no daemon with a busybox image here; docker comparison skipped"
+	echo "docker: dockerd unavailable; comparison skipped"
 fi
 
-$berth --root "$root" run -d --name idle busybox sleep 1000 >/dev/null
+# Private memory of an idle monitor, with five running: the binary's pages
+# are then shared among them, as on any host with several containers.
+for i in 1 2 3 4 5; do $berth --root "$root" run -d --name idle$i busybox sleep 1000 >/dev/null; done
 sleep 1
-pid=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['MonitorPid'])" "$root"/containers/*/state.json)
-priv=$(awk '/^Private_(Clean|Dirty)/ {s+=$2} END {print s}' /proc/$pid/smaps_rollup)
-echo "idle monitor private memory: ${priv} kB (Private_Clean + Private_Dirty, pid $pid)"
+for f in "$root"/containers/*/state.json; do
+	pid=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['MonitorPid'])" "$f")
+	awk '/^Private_(Clean|Dirty)/ {s+=$2} /^Pss:/ {p+=$2} END {print s, p}' /proc/$pid/smaps_rollup
+done | sort -n | awk '{v[NR]=$1; p[NR]=$2} END {m=int((NR+1)/2); printf "idle monitor memory (median of %d): private %d kB (Private_Clean + Private_Dirty), PSS %d kB\n", NR, v[m], p[m]}'

@@ -35,25 +35,7 @@ now_ns() { date +%s%N; }
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
 mbps() { awk -v b="$1" -v ns="$2" 'BEGIN {printf "%.1f", (b/1e6)/(ns/1e9)}'; }
 
-# start_dockerd NAME: a private dockerd under $work/NAME.
-start_dockerd() {
-	local d=$work/$1
-	mkdir -p "$d"
-	local conf="{}"
-	dockerd --version | grep -q 'version 20\.' && conf="{\"deprecated-key-path\": \"$d/key.json\"}"
-	echo "$conf" >"$d/daemon.json"
-	dockerd --host "unix://$d/docker.sock" --data-root "$d/root" --exec-root "$d/exec" \
-		--pidfile "$d/docker.pid" --config-file "$d/daemon.json" --bridge=none --iptables=false \
-		--ip6tables=false --ip-forward=false --ip-masq=false --cgroup-parent "/berth-sl-$1" \
-		--storage-driver overlay2 >"$d/log" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 150); do
-		DOCKER_HOST=unix://$d/docker.sock docker version >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	echo "dockerd $1 did not start: $(tail -3 "$d/log")" >&2
-	return 1
-}
+. bench/lib-docker.sh
 
 $berth --root "$src" image bootstrap busybox >/dev/null 2>&1
 imgs=(busybox:latest)
