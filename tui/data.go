@@ -48,6 +48,8 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		if msg.key == m.topKey && msg.gen == m.topGen {
 			m.setTop(msg)
 		}
+	case xrayMsg:
+		m.onXRay(msg)
 	case historyMsg:
 		if msg.key == m.histKey {
 			m.setHistory(msg)
@@ -202,6 +204,9 @@ func (m *Model) onTick() tea.Cmd {
 	if m.ticks%2 == 0 && m.topKey != "" {
 		m.topGen++
 		cmds = append(cmds, loadTop(m.opts.Top, m.topKey, m.topGen))
+	}
+	if m.ticks%xrayEvery == 0 {
+		cmds = append(cmds, m.refreshXRay())
 	}
 	return tea.Batch(cmds...)
 }

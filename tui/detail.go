@@ -42,6 +42,7 @@ func (m *Model) syncDetail() tea.Cmd {
 			cmds = append(cmds, loadTop(m.opts.Top, wantTop, m.topGen))
 		}
 	}
+	cmds = append(cmds, m.syncXRay(sel, onCtr))
 	if onCtr {
 		switch m.cTab {
 		case tabInspect:

@@ -178,6 +178,8 @@ func TestStopFromTheUI(t *testing.T) {
 
 	tm.Send(press("j")) // web is below other (newest first)
 	screenHas(t, rec, "Logs web", "tick")
+	tm.Send(press("[")) // the X-ray of the real container
+	screenHas(t, rec, "X-ray web", "● own  mnt", "memory/memory.limit_in_bytes")
 	tm.Send(press("S"))
 	deadline := time.Now().Add(20 * time.Second)
 	for {

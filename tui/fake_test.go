@@ -12,6 +12,7 @@ import (
 	"berth/engine/events"
 	"berth/engine/logfile"
 	"berth/engine/spec"
+	"berth/engine/xray"
 	"berth/images"
 	"berth/stats"
 )
@@ -245,4 +246,27 @@ func fakeStats(f *fakeEngine) [][]stats.Sample {
 		})
 	}
 	return out
+}
+
+// fakeXRay is a fixed X-ray of a container limited to 0.5 CPUs and 64 MiB.
+func fakeXRay(ctx context.Context, c *engine.Container) (xray.Report, error) {
+	ns := func(t string, own bool) xray.Namespace {
+		n := xray.Namespace{Type: t, Inode: 4026531835, HostInode: 4026531835}
+		if own {
+			n.Inode = 4026532200 + uint64(len(t))
+		}
+		return n
+	}
+	ns2 := []xray.Namespace{ns("cgroup", true), ns("ipc", true), ns("mnt", true), ns("net", true), ns("pid", true), ns("user", false), ns("uts", true)}
+	for i := range ns2 {
+		ns2[i].Own = ns2[i].Inode != ns2[i].HostInode
+	}
+	dir := "/var/lib/berth-test/containers/" + c.ID[:12]
+	return xray.Report{ID: c.ID, Name: c.Name[1:], Pid: c.State.Pid, Namespaces: ns2, CgroupPath: engine.CgroupPath(c.ID),
+		Cgroup: []xray.CgroupFile{{Name: "memory/memory.limit_in_bytes", Value: "67108864"}, {Name: "memory/memory.usage_in_bytes", Value: "344064"},
+			{Name: "cpu/cpu.cfs_quota_us", Value: "50000"}, {Name: "cpu/cpu.cfs_period_us", Value: "100000"},
+			{Name: "pids/pids.max", Value: "max"}, {Name: "pids/pids.current", Value: "1"}, {Name: "cpuset/cpuset.cpus", Value: "0-1"}},
+		Lower:    []xray.Layer{{Dir: "/var/lib/berth-test/images/l/ABCDEF", Step: "ADD busybox-static /bin/", Size: 2 << 20}},
+		UpperDir: dir + "/fs/upper", WorkDir: dir + "/fs/work", MergedDir: dir + "/rootfs", Writes: 12 << 10, WriteFiles: 3,
+		CapEff: spec.CapsFromMask(0xa80425fb), CapBnd: spec.CapsFromMask(0xa80425fb), Seccomp: 2, NoNewPrivs: false}, nil
 }

@@ -93,6 +93,7 @@ func newTestModel(t testing.TB, w, h int) (*Model, *fakeEngine) {
 		Host: func() (HostSample, error) {
 			return HostSample{Busy: 100, Total: 400, MemTotal: 8 << 30, MemAvailable: 6 << 30}, nil
 		},
+		XRay: fakeXRay,
 		Top: func(string) ([]stats.Process, error) {
 			return []stats.Process{{PID: 4002, NSPID: 1, User: "root", CPUPercent: 49.5, CPUTime: 89 * time.Second,
 				RSS: 1 << 20, Command: "sh -c while :; do :; done"}}, nil
@@ -156,8 +157,11 @@ func TestGoldenFrames(t *testing.T) {
 		{"logs-filter", []string{"l", "/", "w", "a", "r", "n", "enter", "f", "t"}, "filtered"},
 		{"stats", []string{"j", "]"}, "throttled"},
 		{"inspect", []string{"]", "]"}, `"Id":`},
-		{"env", []string{"[", "["}, "MODE=demo"},
-		{"top", []string{"j", "["}, "while :"},
+		{"env", []string{"[", "[", "["}, "MODE=demo"},
+		{"top", []string{"j", "[", "["}, "while :"},
+		{"xray", []string{"j", "["}, "own  cgroup"},
+		{"xray-scrolled", []string{"j", "[", "l", "G"}, "no_new_privs"},
+		{"xray-stopped", []string{"j", "j", "["}, "not running"},
 		{"filter", []string{"/", "d", "e", "m"}, "Containers 3/6"},
 		{"sorted", []string{"o", "O"}, "sort name▼"},
 		{"remove-dialog", []string{"space", "space", "d"}, "Remove 2 container(s)?"},

@@ -39,10 +39,11 @@ const (
 	tabInspect
 	tabEnv
 	tabTop
+	tabXray
 	numContainerTabs
 )
 
-var containerTabs = [numContainerTabs]string{"Logs", "Stats", "Inspect", "Env", "Top"}
+var containerTabs = [numContainerTabs]string{"Logs", "Stats", "Inspect", "Env", "Top", "X-ray"}
 
 // Image detail tabs.
 const (
@@ -98,6 +99,8 @@ type Model struct {
 	topKey    string
 	topGen    int
 	histKey   string
+	xrayKey   string
+	xrayGen   int
 
 	filtering  bool
 	filter     textinput.Model
@@ -133,6 +136,9 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 	}
 	if opts.Host == nil {
 		opts.Host = readHost
+	}
+	if opts.XRay == nil {
+		opts.XRay = defaultXRay(opts.Images)
 	}
 	f := textinput.New()
 	f.Prompt = "/"

@@ -24,6 +24,7 @@ import (
 	"berth/engine"
 	"berth/engine/events"
 	"berth/engine/logfile"
+	"berth/engine/xray"
 	"berth/images"
 	"berth/stats"
 )
@@ -88,6 +89,9 @@ type Options struct {
 	Sampler Sampler
 	// Top lists a container's processes by cgroup path (nil: stats.Top).
 	Top func(cgroupPath string) ([]stats.Process, error)
+	// XRay x-rays a running container (nil: engine/xray on the real host,
+	// naming layers from Images' history).
+	XRay func(ctx context.Context, c *engine.Container) (xray.Report, error)
 	// Host reads the host's CPU and memory (nil: read /proc).
 	Host func() (HostSample, error)
 	// Exe is the berth binary run for `e` (exec) and `:` commands
