@@ -1,0 +1,180 @@
+package netmgr
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+
+	"github.com/containerd/errdefs"
+)
+
+// lease reserves the endpoint (address, interface name, host veth name) of a
+// container on a network in one write transaction, so no address is handed out
+// twice even by several processes at once.
+func (m *Manager) lease(ctx context.Context, n *Network, ctr, nsPath string, o ConnectOptions) (*Endpoint, error) {
+	ep := &Endpoint{NetworkID: n.ID, NetworkName: n.Name, ContainerID: ctr, Prefix: n.Subnet.Bits(),
+		Gateway: n.Gateway, Aliases: o.Aliases}
+	if err := checkAliases(o.Aliases); err != nil {
+		return nil, err
+	}
+	ep.MAC = o.MAC.String()
+	if len(o.MAC) == 0 {
+		ep.MAC = randomMAC().String()
+	} else if len(o.MAC) != 6 || o.MAC[0]&1 == 1 {
+		return nil, fmt.Errorf("mac address %s: want a unicast ethernet address: %w", o.MAC, errdefs.ErrInvalidArgument)
+	}
+	sum := sha256.Sum256([]byte(n.ID + "/" + ctr))
+	ep.HostVeth = "v" + m.opt.Name + hex.EncodeToString(sum[:])[:8]
+	err := m.writeTx(ctx, func(c *sql.Conn) error {
+		var exists int
+		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM net_networks WHERE id = ?`, n.ID).Scan(&exists); err != nil || exists == 0 {
+			return fmt.Errorf("network %s not found: %w", n.Name, errdefs.ErrNotFound)
+		}
+		rows, err := leaseRows(ctx, c, n.ID, ctr)
+		if err != nil {
+			return err
+		}
+		if err := rows.check(ep, n); err != nil {
+			return err
+		}
+		if ep.IP, err = pickAddr(n, rows.ips, o.IP); err != nil {
+			return err
+		}
+		ep.IfName = rows.freeIfName()
+		aliases, _ := json.Marshal(ep.Aliases)
+		_, err = c.ExecContext(ctx, `INSERT INTO net_endpoints (network_id, container_id, ifname, host_veth, ip, mac, aliases, is_primary, ns_path)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, ctr, ep.IfName, ep.HostVeth, ep.IP.String(), ep.MAC, string(aliases), o.Primary, nsPath)
+		if err != nil {
+			return fmt.Errorf("lease on %s: %w", n.Name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ep, nil
+}
+
+func checkAliases(aliases []string) error {
+	for i, a := range aliases {
+		if !netNameRe.MatchString(a) {
+			return fmt.Errorf("alias %q: invalid: %w", a, errdefs.ErrInvalidArgument)
+		}
+		if slices.Contains(aliases[:i], a) {
+			return fmt.Errorf("alias %q given twice: %w", a, errdefs.ErrInvalidArgument)
+		}
+	}
+	return nil
+}
+
+// leaseState is what one network and one container already hold.
+type leaseState struct {
+	ips      map[netip.Addr]bool
+	aliases  map[string]bool
+	ifnames  map[string]bool
+	attached bool
+}
+
+func leaseRows(ctx context.Context, c *sql.Conn, netID, ctr string) (*leaseState, error) {
+	st := &leaseState{ips: map[netip.Addr]bool{}, aliases: map[string]bool{}, ifnames: map[string]bool{}}
+	rows, err := c.QueryContext(ctx, `SELECT network_id, container_id, ifname, ip, aliases FROM net_endpoints
+		WHERE network_id = ? OR container_id = ?`, netID, ctr)
+	if err != nil {
+		return nil, fmt.Errorf("read leases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var nid, cid, ifn, ip, al string
+		if err := rows.Scan(&nid, &cid, &ifn, &ip, &al); err != nil {
+			return nil, fmt.Errorf("read leases: %w", err)
+		}
+		if cid == ctr {
+			st.ifnames[ifn] = true
+			st.attached = st.attached || nid == netID
+		}
+		if nid == netID {
+			a, _ := netip.ParseAddr(ip)
+			st.ips[a] = true
+			var as []string
+			_ = json.Unmarshal([]byte(al), &as)
+			for _, x := range as {
+				st.aliases[x] = true
+			}
+		}
+	}
+	return st, rows.Err()
+}
+
+func (st *leaseState) check(ep *Endpoint, n *Network) error {
+	if st.attached {
+		return fmt.Errorf("container %s is already connected to network %s: %w", short(ep.ContainerID), n.Name, errdefs.ErrAlreadyExists)
+	}
+	for _, a := range ep.Aliases {
+		if st.aliases[a] {
+			return fmt.Errorf("alias %s is already used on network %s: %w", a, n.Name, errdefs.ErrAlreadyExists)
+		}
+	}
+	return nil
+}
+
+func (st *leaseState) freeIfName() string {
+	for i := 0; ; i++ {
+		if name := "eth" + strconv.Itoa(i); !st.ifnames[name] {
+			return name
+		}
+	}
+}
+
+// pickAddr returns want when it is a free host address of the subnet, or else
+// the lowest free one.
+func pickAddr(n *Network, used map[netip.Addr]bool, want netip.Addr) (netip.Addr, error) {
+	first, last := n.Subnet.Masked().Addr(), lastAddr(n.Subnet)
+	if want.IsValid() {
+		if !n.Subnet.Contains(want) || want == first || want == last || want == n.Gateway {
+			return netip.Addr{}, fmt.Errorf("address %s is not a free host address of %s (%s): %w", want, n.Name, n.Subnet, errdefs.ErrInvalidArgument)
+		}
+		if used[want] {
+			return netip.Addr{}, fmt.Errorf("address %s is already in use on network %s: %w", want, n.Name, errdefs.ErrConflict)
+		}
+		return want, nil
+	}
+	for a := first.Next(); a.IsValid() && a != last; a = a.Next() {
+		if a != n.Gateway && !used[a] {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("no free address left on network %s (%s): %w", n.Name, n.Subnet, errdefs.ErrUnavailable)
+}
+
+func randomMAC() net.HardwareAddr {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	b[0] = b[0]&^1 | 2 // unicast, locally administered
+	return b
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// unlease drops an endpoint's row.
+func (m *Manager) unlease(ctx context.Context, netID, ctr string) error {
+	return m.writeTx(ctx, func(c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, `DELETE FROM net_endpoints WHERE network_id = ? AND container_id = ?`, netID, ctr)
+		if err != nil {
+			return fmt.Errorf("release lease of %s: %w", short(ctr), err)
+		}
+		return nil
+	})
+}

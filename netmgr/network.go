@@ -1,0 +1,343 @@
+package netmgr
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+)
+
+// Network is one bridge network as stored in the database.
+type Network struct {
+	ID, Name, Driver string
+	Subnet           netip.Prefix
+	Gateway          netip.Addr
+	Bridge           string
+	Internal         bool
+	Labels           map[string]string
+	Created          time.Time
+}
+
+// CreateOptions describe a new bridge network; a zero Subnet is picked from the
+// pool, a zero Gateway is the subnet's first address.
+type CreateOptions struct {
+	Name     string
+	Subnet   netip.Prefix
+	Gateway  netip.Addr
+	Internal bool
+	Labels   map[string]string
+}
+
+// DefaultNetwork is the name of the default bridge network.
+const DefaultNetwork = "bridge"
+
+var netNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// dockerSubnet is docker0's subnet; berth never picks it.
+var dockerSubnet = netip.MustParsePrefix("172.17.0.0/16")
+
+// Create makes a bridge network record; the bridge device itself comes up on the
+// first Connect. Bad names, subnets and gateways are ErrInvalidArgument; a taken
+// name is ErrAlreadyExists.
+func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error) {
+	if !netNameRe.MatchString(o.Name) || len(o.Name) > 128 {
+		return nil, fmt.Errorf("network name %q: invalid: %w", o.Name, errdefs.ErrInvalidArgument)
+	}
+	switch o.Name {
+	case DefaultNetwork, "host", "none", "default":
+		return nil, fmt.Errorf("network name %q is reserved: %w", o.Name, errdefs.ErrInvalidArgument)
+	}
+	return m.create(ctx, o, "")
+}
+
+// EnsureDefault returns the default "bridge" network, creating its record on first use.
+func (m *Manager) EnsureDefault(ctx context.Context) (*Network, error) {
+	n, err := m.byName(ctx, DefaultNetwork)
+	if err == nil || !errors.Is(err, errdefs.ErrNotFound) {
+		return n, err
+	}
+	n, err = m.create(ctx, CreateOptions{Name: DefaultNetwork}, m.DefaultBridge())
+	if errors.Is(err, errdefs.ErrAlreadyExists) {
+		return m.byName(ctx, DefaultNetwork)
+	}
+	return n, err
+}
+
+func (m *Manager) create(ctx context.Context, o CreateOptions, bridge string) (*Network, error) {
+	if err := checkSubnet(o); err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	if bridge == "" {
+		bridge = m.opt.Name + "-" + id[:8]
+	}
+	n := &Network{ID: id, Name: o.Name, Driver: "bridge", Subnet: o.Subnet, Gateway: o.Gateway,
+		Bridge: bridge, Internal: o.Internal, Labels: o.Labels, Created: time.Now().UTC()}
+	if n.Labels == nil {
+		n.Labels = map[string]string{}
+	}
+	var routes []netip.Prefix
+	if !n.Subnet.IsValid() {
+		if routes, err = hostRoutes(); err != nil {
+			return nil, err
+		}
+	}
+	err = m.writeTx(ctx, func(c *sql.Conn) error {
+		return m.insertNetwork(ctx, c, n, routes)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func checkSubnet(o CreateOptions) error {
+	if o.Subnet.IsValid() {
+		if !o.Subnet.Addr().Is4() || o.Subnet.Bits() > 30 || o.Subnet.Bits() < 8 {
+			return fmt.Errorf("subnet %s: want an IPv4 prefix between /8 and /30: %w", o.Subnet, errdefs.ErrInvalidArgument)
+		}
+		if o.Subnet != o.Subnet.Masked() {
+			return fmt.Errorf("subnet %s: host bits set (did you mean %s?): %w", o.Subnet, o.Subnet.Masked(), errdefs.ErrInvalidArgument)
+		}
+	}
+	if o.Gateway.IsValid() {
+		if !o.Subnet.IsValid() {
+			return fmt.Errorf("gateway %s needs --subnet: %w", o.Gateway, errdefs.ErrInvalidArgument)
+		}
+		if !o.Subnet.Contains(o.Gateway) || o.Gateway == o.Subnet.Addr() || o.Gateway == lastAddr(o.Subnet) {
+			return fmt.Errorf("gateway %s is not a host address of subnet %s: %w", o.Gateway, o.Subnet, errdefs.ErrInvalidArgument)
+		}
+	}
+	return nil
+}
+
+func (m *Manager) insertNetwork(ctx context.Context, c *sql.Conn, n *Network, routes []netip.Prefix) error {
+	var taken int
+	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM net_networks WHERE name = ?`, n.Name).Scan(&taken); err != nil {
+		return fmt.Errorf("network %s: %w", n.Name, err)
+	}
+	if taken > 0 {
+		return fmt.Errorf("network with name %s already exists: %w", n.Name, errdefs.ErrAlreadyExists)
+	}
+	used, err := subnetsInUse(ctx, c)
+	if err != nil {
+		return err
+	}
+	if n.Subnet.IsValid() {
+		for _, u := range used {
+			if u.Overlaps(n.Subnet) {
+				return fmt.Errorf("subnet %s overlaps with another network's %s: %w", n.Subnet, u, errdefs.ErrInvalidArgument)
+			}
+		}
+	} else if n.Subnet, err = m.pickSubnet(append(used, routes...)); err != nil {
+		return err
+	}
+	if !n.Gateway.IsValid() {
+		n.Gateway = n.Subnet.Addr().Next()
+	}
+	labels, _ := json.Marshal(n.Labels)
+	_, err = c.ExecContext(ctx, `INSERT INTO net_networks (id, name, driver, subnet, gateway, bridge, internal, labels, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.Name, n.Driver, n.Subnet.String(), n.Gateway.String(),
+		n.Bridge, n.Internal, string(labels), n.Created.UnixNano())
+	if err != nil {
+		return fmt.Errorf("insert network %s: %w", n.Name, err)
+	}
+	return nil
+}
+
+func subnetsInUse(ctx context.Context, c *sql.Conn) ([]netip.Prefix, error) {
+	rows, err := c.QueryContext(ctx, `SELECT subnet FROM net_networks`)
+	if err != nil {
+		return nil, fmt.Errorf("list subnets: %w", err)
+	}
+	defer rows.Close()
+	out := []netip.Prefix{dockerSubnet}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("list subnets: %w", err)
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out, rows.Err()
+}
+
+// pickSubnet returns the first PoolBits-sized block of the pool that overlaps none of used.
+func (m *Manager) pickSubnet(used []netip.Prefix) (netip.Prefix, error) {
+	pool := m.opt.Pool.Masked()
+	step := uint32(1) << (32 - m.opt.PoolBits)
+	base := be32(pool.Addr())
+	count := uint32(1) << (m.opt.PoolBits - pool.Bits())
+	for i := uint32(0); i < count; i++ {
+		cand := netip.PrefixFrom(addr4(base+i*step), m.opt.PoolBits)
+		free := true
+		for _, u := range used {
+			if u.Overlaps(cand) {
+				free = false
+				break
+			}
+		}
+		if free {
+			return cand, nil
+		}
+	}
+	return netip.Prefix{}, fmt.Errorf("no free /%d subnet left in pool %s: %w", m.opt.PoolBits, pool, errdefs.ErrUnavailable)
+}
+
+// Get finds a network by name, full ID or unique ID prefix; "bridge" is the
+// default network (created on first use).
+func (m *Manager) Get(ctx context.Context, ref string) (*Network, error) {
+	if ref == DefaultNetwork {
+		return m.EnsureDefault(ctx)
+	}
+	if n, err := m.byName(ctx, ref); !errors.Is(err, errdefs.ErrNotFound) {
+		return n, err
+	}
+	all, err := m.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []Network
+	for _, n := range all {
+		if n.ID == ref {
+			return &n, nil
+		}
+		if ref != "" && strings.HasPrefix(n.ID, ref) {
+			found = append(found, n)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("network %s not found: %w", ref, errdefs.ErrNotFound)
+	case 1:
+		return &found[0], nil
+	}
+	return nil, fmt.Errorf("network ID prefix %s matches %d networks: %w", ref, len(found), errdefs.ErrInvalidArgument)
+}
+
+func (m *Manager) byName(ctx context.Context, name string) (*Network, error) {
+	ns, err := m.query(ctx, `WHERE name = ?`, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(ns) == 0 {
+		return nil, fmt.Errorf("network %s not found: %w", name, errdefs.ErrNotFound)
+	}
+	return &ns[0], nil
+}
+
+// List returns every network, oldest first.
+func (m *Manager) List(ctx context.Context) ([]Network, error) {
+	return m.query(ctx, ``)
+}
+
+func (m *Manager) query(ctx context.Context, where string, args ...any) ([]Network, error) {
+	rows, err := m.db.QueryContext(ctx, `SELECT id, name, driver, subnet, gateway, bridge, internal, labels, created
+		FROM net_networks `+where+` ORDER BY created`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list networks: %w", err)
+	}
+	defer rows.Close()
+	var out []Network
+	for rows.Next() {
+		var n Network
+		var subnet, gw, labels string
+		var created int64
+		if err := rows.Scan(&n.ID, &n.Name, &n.Driver, &subnet, &gw, &n.Bridge, &n.Internal, &labels, &created); err != nil {
+			return nil, fmt.Errorf("list networks: %w", err)
+		}
+		n.Subnet, _ = netip.ParsePrefix(subnet)
+		n.Gateway, _ = netip.ParseAddr(gw)
+		_ = json.Unmarshal([]byte(labels), &n.Labels)
+		n.Created = time.Unix(0, created).UTC()
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Remove deletes a network, its bridge and its nftables rules. Attached
+// containers make it ErrConflict; the default network cannot be removed.
+func (m *Manager) Remove(ctx context.Context, ref string) error {
+	n, err := m.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if n.Name == DefaultNetwork {
+		return fmt.Errorf("%s is a pre-defined network and cannot be removed: %w", n.Name, errdefs.ErrInvalidArgument)
+	}
+	err = m.writeTx(ctx, func(c *sql.Conn) error {
+		var eps int
+		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM net_endpoints WHERE network_id = ?`, n.ID).Scan(&eps); err != nil {
+			return fmt.Errorf("network %s endpoints: %w", n.Name, err)
+		}
+		if eps > 0 {
+			return fmt.Errorf("network %s has %d active endpoints: %w", n.Name, eps, errdefs.ErrConflict)
+		}
+		if _, err := c.ExecContext(ctx, `DELETE FROM net_networks WHERE id = ?`, n.ID); err != nil {
+			return fmt.Errorf("delete network %s: %w", n.Name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return m.teardownBridge(n)
+}
+
+// Prune removes every user-defined network without endpoints and returns their names.
+func (m *Manager) Prune(ctx context.Context) ([]string, error) {
+	all, err := m.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range all {
+		if n.Name == DefaultNetwork {
+			continue
+		}
+		err := m.Remove(ctx, n.ID)
+		if errors.Is(err, errdefs.ErrConflict) || errors.Is(err, errdefs.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return removed, err
+		}
+		removed = append(removed, n.Name)
+	}
+	return removed, nil
+}
+
+func newID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func be32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func addr4(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	return addr4(be32(p.Masked().Addr()) | (1<<(32-p.Bits()) - 1))
+}
