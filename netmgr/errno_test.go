@@ -1,0 +1,5 @@
+package netmgr
+
+import "golang.org/x/sys/unix"
+
+func errNoRoute() error { return unix.ENETUNREACH }
