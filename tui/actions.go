@@ -28,6 +28,7 @@ type actionMsg struct {
 // execDoneMsg ends an exec session run with tea.Exec.
 type execDoneMsg struct {
 	name string
+	verb string // "exec in" when empty
 	err  error
 }
 
@@ -47,13 +48,21 @@ var signals = []string{"SIGKILL", "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIG
 func (m *Model) actionKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	km := m.keys
 	if m.panel == panelImages {
-		if key.Matches(k, km.Remove) {
+		switch {
+		case key.Matches(k, km.Remove):
 			return m.askRemoveImages(), true
+		case key.Matches(k, km.Run):
+			return m.openRunForm(), true
+		case key.Matches(k, km.Pull):
+			return m.askPull(), true
 		}
 		return nil, false
 	}
 	if m.panel != panelContainers {
 		return nil, false
+	}
+	if key.Matches(k, km.Run) {
+		return m.openRunForm(), true
 	}
 	ts := m.ctrs.Targets()
 	if len(ts) == 0 && !key.Matches(k, km.Prune) {
@@ -78,6 +87,8 @@ func (m *Model) actionKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.askRemove(ts)
 	case key.Matches(k, km.Exec):
 		return m.execShell(ts[0]), true
+	case key.Matches(k, km.Attach):
+		return m.attach(ts[0]), true
 	case key.Matches(k, km.Rename):
 		d, cmd := dialog.NewPrompt("Rename "+ts[0].Name, ts[0].Name, engine.ValidateName)
 		m.openDialog(d, pending{verb: "rename", ids: []string{ts[0].ID}, name: ts[0].Name})
@@ -175,6 +186,8 @@ func (m *Model) updateDialog(msg tea.Msg) tea.Cmd {
 		})
 	case "rm", "prune", "rmi":
 		return m.runIDs(p.verb, p.ids, "")
+	case "pull":
+		return m.startPull(res.Value)
 	}
 	return nil
 }

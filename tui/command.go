@@ -6,10 +6,10 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/containerd/errdefs"
+
+	"berth/views/runform"
 )
 
 // outputMsg is the output of a `:` command.
@@ -84,48 +84,6 @@ func (m *Model) onOutput(msg outputMsg) tea.Cmd {
 	return tea.Batch(m.refresh(), m.refreshImages())
 }
 
-// splitArgs splits a command line into words as a shell would for plain
-// words, single and double quotes and backslash escapes (no expansions).
-func splitArgs(s string) ([]string, error) {
-	if !utf8.ValidString(s) {
-		return nil, fmt.Errorf("command line is not valid UTF-8: %w", errdefs.ErrInvalidArgument)
-	}
-	var args []string
-	var cur strings.Builder
-	inWord := false
-	var quote rune
-	escaped := false
-	for _, r := range s {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped = false
-		case r == '\\' && quote != '\'':
-			escaped, inWord = true, true
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '\'' || r == '"':
-			quote, inWord = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if inWord {
-				args = append(args, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	if quote != 0 || escaped {
-		return nil, fmt.Errorf("command line %q: unterminated quote or escape: %w", s, errdefs.ErrInvalidArgument)
-	}
-	if inWord {
-		args = append(args, cur.String())
-	}
-	return args, nil
-}
+// splitArgs splits a command line into words as a shell would (see
+// runform.SplitArgs).
+func splitArgs(s string) ([]string, error) { return runform.SplitArgs(s) }

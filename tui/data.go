@@ -48,6 +48,8 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		if msg.key == m.topKey && msg.gen == m.topGen {
 			m.setTop(msg)
 		}
+	case pullProgressMsg:
+		return m.onPull(msg)
 	case xrayMsg:
 		m.onXRay(msg)
 	case historyMsg:
@@ -67,7 +69,11 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		return m.onOutput(msg)
 	case execDoneMsg:
 		if msg.err != nil {
-			m.setBanner(fmt.Errorf("exec in %s: %w", msg.name, msg.err))
+			verb := msg.verb
+			if verb == "" {
+				verb = "exec in"
+			}
+			m.setBanner(fmt.Errorf("%s %s: %w", verb, msg.name, msg.err))
 		}
 		return m.refresh()
 	}

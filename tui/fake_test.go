@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,9 +200,10 @@ func (f *fakeEngine) Root() string        { return f.root }
 
 // fakeImages is a fixed image store that records removals.
 type fakeImages struct {
-	mu      sync.Mutex
-	imgs    []images.Image
-	removed []string
+	mu        sync.Mutex
+	imgs      []images.Image
+	removed   []string
+	cancelled []string
 }
 
 func newFakeImages() *fakeImages {
@@ -214,7 +216,9 @@ func newFakeImages() *fakeImages {
 }
 
 func (f *fakeImages) List(ctx context.Context, o images.ListOptions) ([]images.Image, error) {
-	return f.imgs, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]images.Image(nil), f.imgs...), nil
 }
 
 func (f *fakeImages) History(ctx context.Context, ref string) ([]images.HistoryEntry, error) {
@@ -269,4 +273,48 @@ func fakeXRay(ctx context.Context, c *engine.Container) (xray.Report, error) {
 		Lower:    []xray.Layer{{Dir: "/var/lib/berth-test/images/l/ABCDEF", Step: "ADD busybox-static /bin/", Size: 2 << 20}},
 		UpperDir: dir + "/fs/upper", WorkDir: dir + "/fs/work", MergedDir: dir + "/rootfs", Writes: 12 << 10, WriteFiles: 3,
 		CapEff: spec.CapsFromMask(0xa80425fb), CapBnd: spec.CapsFromMask(0xa80425fb), Seccomp: 2, NoNewPrivs: false}, nil
+}
+
+// Create adds a created container, as the engine would.
+func (f *fakeEngine) Create(ctx context.Context, o engine.CreateOptions) (*engine.Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := o.Name
+	if name == "" {
+		name = fmt.Sprintf("auto_%d", len(f.cs))
+	}
+	c := fakeContainer(len(f.cs)+10, name, o.Config.Image, "created", 0, 0)
+	c.Config, c.HostConfig = o.Config, o.HostConfig
+	f.cs = append([]*engine.Container{c}, f.cs...)
+	f.acts = append(f.acts, "create "+name)
+	return c, nil
+}
+
+// Pull sends progress for three layers; a reference ending in ":slow" then
+// waits until it is cancelled, others are stored.
+func (f *fakeImages) Pull(ctx context.Context, ref string, o images.PullOptions) (*images.Image, error) {
+	send := func(p images.Progress) {
+		select {
+		case o.Progress <- p:
+		case <-ctx.Done():
+		}
+	}
+	send(images.Progress{ID: "a3ed95caeb02", Status: "Already exists", Total: 32})
+	send(images.Progress{ID: "9ad63333ebc9", Status: "Downloading", Current: 3 << 20, Total: 4 << 20})
+	send(images.Progress{ID: "4f4fb700ef54", Status: "Pulling fs layer"})
+	if strings.HasSuffix(ref, ":slow") {
+		<-ctx.Done()
+		f.mu.Lock()
+		f.cancelled = append(f.cancelled, ref)
+		f.mu.Unlock()
+		return nil, fmt.Errorf("pull %s: %w", ref, ctx.Err())
+	}
+	send(images.Progress{ID: "9ad63333ebc9", Status: "Download complete", Current: 4 << 20, Total: 4 << 20})
+	send(images.Progress{ID: "4f4fb700ef54", Status: "Download complete", Current: 100, Total: 100})
+	img := images.Image{ID: "sha256:" + strings.Repeat("ab", 32), RepoTags: []string{ref}, Created: testNow}
+	f.mu.Lock()
+	f.imgs = append([]images.Image{img}, f.imgs...)
+	f.mu.Unlock()
+	send(images.Progress{ID: "abababababab", Status: "Pull complete"})
+	return &img, nil
 }

@@ -14,6 +14,13 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.dialog != nil:
 		return m.updateDialog(k)
+	case m.form != nil:
+		return m.updateForm(k)
+	case m.pull != nil:
+		if k.String() == "esc" {
+			return m.cancelPull()
+		}
+		return nil
 	case m.filtering || m.commanding:
 		return m.handleInput(k)
 	case m.overlay != overlayNone:

@@ -15,6 +15,7 @@ type keyMap struct {
 	NextTab, PrevTab, Detail, List         key.Binding
 	Start, Stop, Restart, Pause, Kill      key.Binding
 	Remove, Exec, Rename, Prune, ForceQuit key.Binding
+	Run, Attach, Pull                      key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -44,6 +45,9 @@ func newKeyMap() keyMap {
 		Exec:      b("e", "exec a shell (sh) in the container", "e"),
 		Rename:    b("R", "rename", "R"),
 		Prune:     b("P", "prune stopped containers (asks first)", "P"),
+		Run:       b("n", "run a new container (a form)", "n"),
+		Attach:    b("a", "attach to the container's output and input (ctrl+p ctrl+q detaches)", "a"),
+		Pull:      b("u", "pull an image (on the Images panel)", "u"),
 	}
 }
 
@@ -53,8 +57,9 @@ func (k keyMap) helpGroups() []help.Group {
 		{Title: "Global", Keys: []key.Binding{k.Quit, k.Help, k.Command, k.CmdLog, k.Filter,
 			k.NextPanel, k.PrevPanel, k.Panel, k.NextTab, k.PrevTab, k.Detail, k.List}},
 		{Title: "Containers", Keys: []key.Binding{k.Start, k.Stop, k.Restart, k.Pause, k.Kill,
-			k.Remove, k.Exec, k.Rename, k.Prune}},
-		{Title: "Images", Keys: []key.Binding{key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove image (asks first)"))}},
+			k.Remove, k.Exec, k.Attach, k.Rename, k.Prune, k.Run}},
+		{Title: "Images", Keys: []key.Binding{key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove image (asks first)")),
+			k.Pull, key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "run a container of the selected image"))}},
 		{Title: "Lists", Keys: containers.Keys().Bindings()},
 		{Title: "Logs (detail focused)", Keys: logs.Keys().Bindings()},
 	}

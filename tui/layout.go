@@ -50,6 +50,12 @@ func (m *Model) Render() string {
 	if m.dialog != nil {
 		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.dialog.View(m.th, w-4))
 	}
+	if m.pull != nil {
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.pull.View(m.th, w-4, bodyH))
+	}
+	if m.form != nil {
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.form.View(m.th, w-4))
+	}
 	return strings.Join([]string{m.header(w), body, m.statusLine(w), m.footer(w)}, "\n")
 }
 
@@ -214,6 +220,10 @@ func (m *Model) footer(w int) string {
 	switch {
 	case m.dialog != nil:
 		parts = []string{k("enter", "ok"), k("esc", "cancel")}
+	case m.form != nil:
+		parts = []string{k("tab", "next field"), k("enter", "run"), k("esc", "cancel")}
+	case m.pull != nil:
+		parts = []string{k("esc", "cancel the pull")}
 	case m.overlay != overlayNone:
 		parts = []string{k("esc", "close"), k("j/k", "scroll")}
 	case m.detail && m.panel == panelContainers && m.cTab == tabLogs:
@@ -221,10 +231,10 @@ func (m *Model) footer(w int) string {
 			k("w", "wrap"), k("s", "follow"), k("h", "back"), k("?", "help")}
 	case m.panel == panelContainers:
 		parts = []string{k("?", "help"), k("s", "start"), k("S", "stop"), k("r", "restart"), k("p", "pause"),
-			k("K", "kill"), k("d", "rm"), k("e", "exec"), k("R", "rename"), k("P", "prune"), k("/", "filter"),
+			k("K", "kill"), k("d", "rm"), k("e", "exec"), k("a", "attach"), k("n", "new"), k("R", "rename"), k("P", "prune"), k("/", "filter"),
 			k(":", "cmd"), k("L", "log"), k("q", "quit")}
 	case m.panel == panelImages:
-		parts = []string{k("d", "remove"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
+		parts = []string{k("u", "pull"), k("n", "run"), k("d", "remove"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
 	default:
 		parts = []string{k("tab", "panel"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
 	}

@@ -15,6 +15,8 @@ import (
 	"berth/views/dialog"
 	"berth/views/imagelist"
 	"berth/views/logs"
+	"berth/views/pullview"
+	"berth/views/runform"
 	"berth/views/text"
 )
 
@@ -107,8 +109,13 @@ type Model struct {
 	commanding bool
 	command    textinput.Model
 
-	dialog  *dialog.Model
-	pending pending
+	dialog *dialog.Model
+	form   *runform.Model
+	pull   *pullview.Model
+
+	pullCancel context.CancelFunc
+	pullGen    int
+	pending    pending
 
 	banner      string
 	bannerUntil time.Time
@@ -173,6 +180,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case tea.PasteMsg:
+		if m.form != nil {
+			return m, m.updateForm(msg)
+		}
 		return m, m.handleInput(msg)
 	case tea.MouseMsg:
 		return m, m.handleMouse(msg)

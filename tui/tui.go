@@ -34,6 +34,8 @@ import (
 type Engine interface {
 	// List returns containers (all, or running only), newest first.
 	List(ctx context.Context, all bool) ([]*engine.Container, error)
+	// Create makes a container from an image without starting it.
+	Create(ctx context.Context, o engine.CreateOptions) (*engine.Container, error)
 	// Start starts a created or exited container.
 	Start(ctx context.Context, ref string, o engine.StartOptions) error
 	// Stop stops a container (its stop signal, then SIGKILL after timeout).
@@ -67,6 +69,8 @@ type Engine interface {
 type ImageStore interface {
 	// List returns images, newest first.
 	List(ctx context.Context, opts images.ListOptions) ([]images.Image, error)
+	// Pull fetches an image from a registry, sending per-layer progress.
+	Pull(ctx context.Context, ref string, opts images.PullOptions) (*images.Image, error)
 	// History lists the steps that made an image.
 	History(ctx context.Context, ref string) ([]images.HistoryEntry, error)
 	// Remove untags or deletes an image unless inUse says a container needs it.

@@ -1,0 +1,71 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"berth/engine"
+	"berth/views/containers"
+	"berth/views/imagelist"
+	"berth/views/runform"
+)
+
+// openRunForm opens the `n` form, preset with the selected image on the
+// Images panel.
+func (m *Model) openRunForm() tea.Cmd {
+	image := ""
+	if m.panel == panelImages {
+		if img, ok := m.imgs.Selected(); ok {
+			image = imagelist.Name(img)
+		}
+	}
+	f, cmd := runform.New(image)
+	m.form = &f
+	return cmd
+}
+
+func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
+	f, cmd, res, done := m.form.Update(msg)
+	m.form = &f
+	if !done {
+		return cmd
+	}
+	m.form = nil
+	if res == nil {
+		return nil
+	}
+	return m.runContainer(*res)
+}
+
+// runContainer creates and starts the container in a command, as
+// `berth run -d` does, and logs that line.
+func (m *Model) runContainer(res runform.Result) tea.Cmd {
+	m.logCommand(res.Command)
+	eng, parent := m.eng, m.ctx
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, actionTimeout)
+		defer cancel()
+		c, err := eng.Create(ctx, res.Options)
+		if err != nil {
+			return actionMsg{verb: "run", err: fmt.Errorf("run: %w", err)}
+		}
+		name := strings.TrimPrefix(c.Name, "/")
+		if err := eng.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+			return actionMsg{verb: "run", ids: []string{c.ID}, err: fmt.Errorf("run %s: %w", name, err)}
+		}
+		return actionMsg{verb: "run", ids: []string{c.ID}, info: "started " + name}
+	}
+}
+
+// attach leaves the UI for `berth attach ID` and comes back when it detaches
+// or the container ends.
+func (m *Model) attach(r containers.Row) tea.Cmd {
+	m.logCommand("berth attach " + r.Name)
+	c := exec.Command(m.opts.Exe, "--root", m.eng.Root(), "attach", r.ID)
+	name := r.Name
+	return tea.ExecProcess(c, func(err error) tea.Msg { return execDoneMsg{name: name, verb: "attach to", err: err} })
+}

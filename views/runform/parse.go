@@ -1,0 +1,130 @@
+package runform
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/go-units"
+
+	"berth/engine/monitor"
+)
+
+// SplitArgs splits a command line into words as a shell would for plain
+// words, single and double quotes and backslash escapes (no expansions).
+func SplitArgs(s string) ([]string, error) {
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("command line is not valid UTF-8: %w", errdefs.ErrInvalidArgument)
+	}
+	var args []string
+	var cur strings.Builder
+	inWord, escaped := false, false
+	var quote rune
+	for _, r := range s {
+		switch {
+		case escaped:
+			cur.WriteRune(r)
+			escaped = false
+		case r == '\\' && quote != '\'':
+			escaped, inWord = true, true
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inWord {
+				args = append(args, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 || escaped {
+		return nil, fmt.Errorf("command line %q: unterminated quote or escape: %w", s, errdefs.ErrInvalidArgument)
+	}
+	if inWord {
+		args = append(args, cur.String())
+	}
+	return args, nil
+}
+
+// ParseEnv reads KEY=VALUE pairs separated by commas or spaces (quotes keep
+// a value's spaces: A="x y").
+func ParseEnv(s string) ([]string, error) {
+	words, err := SplitArgs(strings.ReplaceAll(s, ",", " "))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range words {
+		k, _, ok := strings.Cut(w, "=")
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("%q: want KEY=VALUE: %w", w, errdefs.ErrInvalidArgument)
+		}
+	}
+	return words, nil
+}
+
+// ParseMemory reads a memory limit such as 64m or 1g as the CLI's --memory
+// does (empty: no limit).
+func ParseMemory(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m, err := units.RAMInBytes(s)
+	if err != nil || m <= 0 {
+		return 0, fmt.Errorf("%q: want a positive size such as 32m: %w", s, errdefs.ErrInvalidArgument)
+	}
+	return m, nil
+}
+
+// ParseCPUs reads a CPU count such as 0.5 into nano-CPUs (empty: no limit).
+func ParseCPUs(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(f > 0 && f <= 1024) {
+		return 0, fmt.Errorf("%q: want a number of CPUs such as 0.5: %w", s, errdefs.ErrInvalidArgument)
+	}
+	return int64(f * 1e9), nil
+}
+
+// ParseRestart reads a restart policy as the CLI's --restart does:
+// no, always, unless-stopped or on-failure[:max-retries] (empty: no).
+func ParseRestart(s string) (monitor.RestartPolicy, error) {
+	name, maxRetries, hasMax := strings.Cut(s, ":")
+	p := monitor.RestartPolicy{Name: name}
+	bad := fmt.Errorf("%q: want no, always, unless-stopped or on-failure[:N]: %w", s, errdefs.ErrInvalidArgument)
+	if hasMax {
+		n, err := strconv.Atoi(maxRetries)
+		if err != nil || n < 0 || name != "on-failure" {
+			return p, bad
+		}
+		p.MaximumRetryCount = n
+	}
+	switch name {
+	case "", "no", "always", "unless-stopped", "on-failure":
+		if p.Name == "" {
+			p.Name = "no"
+		}
+		return p, nil
+	}
+	return p, bad
+}
+
+// Quote quotes a word for a shell when it needs it.
+func Quote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>(){}*?[]#~!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,90 @@
+package runform
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/containerd/errdefs"
+)
+
+func TestParsers(t *testing.T) {
+	env, err := ParseEnv(`A=1,B=2 C="x y"`)
+	if err != nil || !slices.Equal(env, []string{"A=1", "B=2", "C=x y"}) {
+		t.Errorf("ParseEnv = %q, %v", env, err)
+	}
+	for _, bad := range []string{"A", "=1", `A="x`} {
+		if _, err := ParseEnv(bad); !errors.Is(err, errdefs.ErrInvalidArgument) {
+			t.Errorf("ParseEnv(%q) = %v", bad, err)
+		}
+	}
+	cases := []struct {
+		in   string
+		mem  int64
+		fail bool
+	}{{"", 0, false}, {"64m", 64 << 20, false}, {"1g", 1 << 30, false}, {"lots", 0, true}, {"-1", 0, true}}
+	for _, c := range cases {
+		if got, err := ParseMemory(c.in); got != c.mem || (err != nil) != c.fail {
+			t.Errorf("ParseMemory(%q) = %d, %v", c.in, got, err)
+		}
+	}
+	if n, err := ParseCPUs("0.5"); n != 5e8 || err != nil {
+		t.Errorf("ParseCPUs(0.5) = %d, %v", n, err)
+	}
+	for _, bad := range []string{"0", "-1", "x", "NaN"} {
+		if _, err := ParseCPUs(bad); err == nil {
+			t.Errorf("ParseCPUs(%q) accepted", bad)
+		}
+	}
+	for in, want := range map[string]string{"": "no", "always": "always", "on-failure:3": "on-failure"} {
+		if p, err := ParseRestart(in); err != nil || p.Name != want {
+			t.Errorf("ParseRestart(%q) = %+v, %v", in, p, err)
+		}
+	}
+	for _, bad := range []string{"sometimes", "always:3", "on-failure:x", "on-failure:-1"} {
+		if _, err := ParseRestart(bad); !errors.Is(err, errdefs.ErrInvalidArgument) {
+			t.Errorf("ParseRestart(%q) = %v", bad, err)
+		}
+	}
+	if q := Quote("sleep 1"); q != "'sleep 1'" {
+		t.Errorf("Quote = %s", q)
+	}
+}
+
+func FuzzParseEnv(f *testing.F) {
+	f.Add(`A=1,B=2 C="x y"`)
+	f.Add("=")
+	f.Fuzz(func(t *testing.T, s string) {
+		env, err := ParseEnv(s)
+		if err == nil {
+			for _, e := range env {
+				if e == "" || e[0] == '=' {
+					t.Errorf("%q gave %q", s, env)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseRestart(f *testing.F) {
+	f.Add("on-failure:3")
+	f.Add("always")
+	f.Fuzz(func(t *testing.T, s string) {
+		if p, err := ParseRestart(s); err == nil && p.Name == "" {
+			t.Errorf("%q accepted with no name", s)
+		}
+	})
+}
+
+func FuzzParseLimits(f *testing.F) {
+	f.Add("64m", "0.5")
+	f.Add("1e99", "1e99")
+	f.Fuzz(func(t *testing.T, mem, cpus string) {
+		if m, err := ParseMemory(mem); err == nil && m < 0 {
+			t.Errorf("memory %q = %d", mem, m)
+		}
+		if n, err := ParseCPUs(cpus); err == nil && n <= 0 {
+			t.Errorf("cpus %q = %d", cpus, n)
+		}
+	})
+}
