@@ -69,6 +69,11 @@ func newNamespaceOnThread(p string) error {
 // that containers' mount namespaces made.
 func (m *Manager) sharedNetnsDir() error {
 	dir := filepath.Join(m.runDir, "netns")
+	unlock, err := m.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	mounted, err := mountinfo.Mounted(dir)
 	if err != nil {
 		return fmt.Errorf("netns dir %s: %w", dir, err)
@@ -104,8 +109,13 @@ func (m *Manager) Close() error {
 	if err != nil || len(ents) > 0 {
 		return nil
 	}
-	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("unmount %s: %w", dir, err)
+	for range 10 { // stacked mounts from older runs too
+		if mounted, _ := mountinfo.Mounted(dir); !mounted {
+			return nil
+		}
+		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("unmount %s: %w", dir, err)
+		}
 	}
 	return nil
 }
