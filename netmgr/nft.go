@@ -138,6 +138,9 @@ func (m *Manager) ensureNetworkRules(n *Network) error {
 		return fmt.Errorf("nftables: %w", err)
 	}
 	tag := netTag(n.ID)
+	if m.hasRules(c, chainFwd, tag) {
+		return nil // no batch: every nftables commit costs a few milliseconds
+	}
 	m.ensureBase(c)
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("nftables table %s: %w", m.opt.Name, err)

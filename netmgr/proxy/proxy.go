@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -26,6 +27,32 @@ type Spec struct {
 	TargetPort uint16
 	// UDPIdle ends a UDP client's flow after this long without traffic (default 30s).
 	UDPIdle time.Duration
+	// File, when set, is an already listening socket to serve (from Open,
+	// perhaps inherited across an exec) instead of listening anew.
+	File *os.File
+}
+
+// Open listens on the spec's host address and returns the socket as a file,
+// so that it can be made before the container runs and served later (by
+// Serve with Spec.File), possibly by another program image.
+func Open(s Spec) (*os.File, error) {
+	switch s.Proto {
+	case "tcp":
+		l, err := net.Listen("tcp", s.listenAddr())
+		if err != nil {
+			return nil, fmt.Errorf("proxy listen %s/tcp: %w", s.listenAddr(), err)
+		}
+		defer l.Close()
+		return l.(*net.TCPListener).File()
+	case "udp":
+		pc, err := net.ListenPacket("udp", s.listenAddr())
+		if err != nil {
+			return nil, fmt.Errorf("proxy listen %s/udp: %w", s.listenAddr(), err)
+		}
+		defer pc.Close()
+		return pc.(*net.UDPConn).File()
+	}
+	return nil, fmt.Errorf("proxy %s: protocol %q: want tcp or udp", s.listenAddr(), s.Proto)
 }
 
 func (s Spec) listenAddr() string {
@@ -76,7 +103,13 @@ type tcpProxy struct {
 }
 
 func serveTCP(s Spec) (io.Closer, error) {
-	l, err := net.Listen("tcp", s.listenAddr())
+	var l net.Listener
+	var err error
+	if s.File != nil {
+		l, err = net.FileListener(s.File)
+	} else {
+		l, err = net.Listen("tcp", s.listenAddr())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("proxy listen %s/tcp: %w", s.listenAddr(), err)
 	}

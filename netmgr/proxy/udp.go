@@ -27,13 +27,9 @@ type flow struct {
 }
 
 func serveUDP(s Spec) (io.Closer, error) {
-	la, err := net.ResolveUDPAddr("udp", s.listenAddr())
+	pc, err := listenUDP(s)
 	if err != nil {
-		return nil, fmt.Errorf("proxy %s/udp: %w", s.listenAddr(), err)
-	}
-	pc, err := net.ListenUDP("udp", la)
-	if err != nil {
-		return nil, fmt.Errorf("proxy listen %s/udp: %w", s.listenAddr(), err)
+		return nil, err
 	}
 	p := &udpProxy{pc: pc, target: net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.TargetIP, s.TargetPort)),
 		idle: s.UDPIdle, flows: map[netip.AddrPort]*flow{}}
@@ -42,6 +38,30 @@ func serveUDP(s Spec) (io.Closer, error) {
 	}
 	go p.serve()
 	return p, nil
+}
+
+func listenUDP(s Spec) (*net.UDPConn, error) {
+	if s.File != nil {
+		c, err := net.FilePacketConn(s.File)
+		if err != nil {
+			return nil, fmt.Errorf("proxy %s/udp: %w", s.listenAddr(), err)
+		}
+		uc, ok := c.(*net.UDPConn)
+		if !ok {
+			c.Close()
+			return nil, fmt.Errorf("proxy %s/udp: not a UDP socket", s.listenAddr())
+		}
+		return uc, nil
+	}
+	la, err := net.ResolveUDPAddr("udp", s.listenAddr())
+	if err != nil {
+		return nil, fmt.Errorf("proxy %s/udp: %w", s.listenAddr(), err)
+	}
+	pc, err := net.ListenUDP("udp", la)
+	if err != nil {
+		return nil, fmt.Errorf("proxy listen %s/udp: %w", s.listenAddr(), err)
+	}
+	return pc, nil
 }
 
 func (p *udpProxy) serve() {
