@@ -29,6 +29,8 @@ type CreateOptions struct {
 	HostConfig HostConfig
 	// EntrypointSet says --entrypoint was given (an empty Entrypoint then clears the image's).
 	EntrypointSet bool
+	// Network is what is asked of the primary network: --ip, --mac-address, --network-alias.
+	Network EndpointSettings
 }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
@@ -47,11 +49,18 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.validate(&o); err != nil {
 		return nil, err
 	}
+	if err := e.validateNetwork(ctx, &o); err != nil {
+		return nil, err
+	}
 	img, err := e.images.Resolve(o.Config.Image)
 	if err != nil {
 		return nil, fmt.Errorf("unable to find image %q locally: %w", o.Config.Image, err)
 	}
 	rec := record{Config: mergeImageConfig(o, img), HostConfig: o.HostConfig, ImageRef: o.Config.Image}
+	if mode := o.HostConfig.NetworkMode; mode != modeHost && mode != modeNone && !strings.HasPrefix(mode, "container:") {
+		want := o.Network
+		rec.Networks = map[string]*EndpointSettings{mode: &want}
+	}
 	args := append(append([]string(nil), rec.Config.Entrypoint...), rec.Config.Cmd...)
 	if len(args) == 0 {
 		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArgument)
@@ -117,9 +126,6 @@ func (e *Engine) validate(o *CreateOptions) error {
 	}
 	if _, err := logfile.ParseOpts(h.LogConfig.Config); err != nil {
 		return err
-	}
-	if h.NetworkMode == "" {
-		h.NetworkMode = "none"
 	}
 	_, err := spec.Build(spec.Options{Rootfs: "/", Args: []string{"true"}, Resources: h.Resources,
 		Privileged: h.Privileged, CapAdd: h.CapAdd, CapDrop: h.CapDrop}, e.host.spec(""))
@@ -224,8 +230,7 @@ func (e *Engine) makeContainerDir(dir, hostname string) error {
 	if err := os.Chmod(dir, 0o711); err != nil {
 		return fmt.Errorf("container dir: %w", err)
 	}
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
-	files := map[string]string{"hostname": hostname + "\n", "hosts": hosts, "resolv.conf": hostResolvConf()}
+	files := map[string]string{"hostname": hostname + "\n", "hosts": baseHosts, "resolv.conf": hostResolvConf()}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			return fmt.Errorf("container dir: %w", err)

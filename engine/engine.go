@@ -9,6 +9,8 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"berth/engine/events"
 	"berth/engine/store"
 	"berth/images"
+	"berth/netmgr"
 )
 
 // Options locate an engine's data and helper binaries.
@@ -43,6 +46,7 @@ type Engine struct {
 	initPath      string
 	db            *store.Store
 	images        *images.Store
+	nets          *netmgr.Manager
 	events        *events.Log
 	host          hostInfo
 }
@@ -88,13 +92,20 @@ func New(opts Options) (*Engine, error) {
 		e.db.Close()
 		return nil, fmt.Errorf("image store: %w", err)
 	}
+	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root)}); err != nil {
+		e.db.Close()
+		return nil, fmt.Errorf("network manager: %w", err)
+	}
 	e.events = events.Open(e.eventsPath())
 	e.host = probeHost()
 	return e, nil
 }
 
 // Close releases the engine's database. Containers keep running.
-func (e *Engine) Close() error { return e.db.Close() }
+func (e *Engine) Close() error {
+	e.nets.Close()
+	return e.db.Close()
+}
 
 // Root is the engine's data root.
 func (e *Engine) Root() string { return e.root }
@@ -118,3 +129,15 @@ func (e *Engine) logPath(id string) string      { return filepath.Join(e.contain
 func CgroupPath(id string) string { return "/berth/" + id }
 
 func (e *Engine) eventsPath() string { return filepath.Join(e.root, "events.log") }
+
+// netName names the kernel objects of a data root's networks (bridges,
+// nftables table): "berth" for the default root, a short hash of the path for
+// others, so that engines on different roots (tests, side by side) never share
+// a bridge or a table.
+func netName(root string) string {
+	if root == DefaultRoot {
+		return "berth"
+	}
+	sum := sha256.Sum256([]byte(root))
+	return "b" + hex.EncodeToString(sum[:])[:5]
+}

@@ -104,6 +104,9 @@ func teardown(t *testing.T, e *engine.Engine) {
 		}
 		assertGone(t, c.ID)
 	}
+	if err := e.Networks().RemoveAll(ctx); err != nil {
+		t.Errorf("teardown networks: %v", err)
+	}
 	e.Close()
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
 	if strings.Contains(string(mounts), e.Root()) {

@@ -47,6 +47,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 		return err
 	}
 	defer unlock()
+	e.teardownNetwork(ctx, c.ID, nil)
 	if err := e.cleanup(c.ID); err != nil {
 		return err
 	}

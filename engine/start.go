@@ -64,10 +64,10 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
 	if err := json.Unmarshal(row.Data, &rec); err != nil {
 		return fmt.Errorf("container %s: %w", row.ID, err)
 	}
-	return e.start(c, &rec, o)
+	return e.start(ctx, c, &rec, o)
 }
 
-func (e *Engine) start(c *Container, rec *record, o StartOptions) (err error) {
+func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOptions) (err error) {
 	rootfs := e.rootfs(c.ID)
 	if err := e.mountRootfs(c.ID, rec.Lowers); err != nil {
 		return err
@@ -77,7 +77,19 @@ func (e *Engine) start(c *Container, rec *record, o StartOptions) (err error) {
 			_ = unix.Unmount(rootfs, unix.MNT_DETACH)
 		}
 	}()
-	s, err := e.buildSpec(c, rootfs)
+	nw, err := e.setupNetwork(ctx, c, rec)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil && nw.nsPath != "" && !strings.HasPrefix(c.HostConfig.NetworkMode, "container:") {
+			e.teardownNetwork(context.WithoutCancel(ctx), c.ID, rec)
+		}
+	}()
+	if err := e.writeNetFiles(c.ID, nw); err != nil {
+		return err
+	}
+	s, err := e.buildSpec(c, rootfs, nw)
 	if err != nil {
 		return err
 	}
@@ -86,8 +98,22 @@ func (e *Engine) start(c *Container, rec *record, o StartOptions) (err error) {
 	if err := monitor.WriteJSON(specPath, s); err != nil {
 		return err
 	}
+	cfg := e.monitorConfig(c, o, rootfs, specPath, nw)
+	cfgPath := filepath.Join(dir, "monitor.json")
+	if err := monitor.WriteJSON(cfgPath, cfg); err != nil {
+		return err
+	}
+	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
+		return err
+	}
+	os.Remove(cfg.StopPath)
+	return e.spawnMonitor(cfgPath, filepath.Join(dir, "monitor.log"))
+}
+
+func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath string, nw *netSetup) *monitor.Config {
+	dir := e.containerDir(c.ID)
 	lo, _ := logfile.ParseOpts(c.HostConfig.LogConfig.Config)
-	cfg := &monitor.Config{
+	return &monitor.Config{
 		ID: c.ID, Name: c.Name[1:], Image: c.ImageRef, Labels: c.Config.Labels,
 		StateRoot: e.stateRoot(), SpecPath: specPath, LogPath: e.logPath(c.ID),
 		Log:        monitor.LogOptions{MaxSize: lo.MaxSize, MaxFiles: lo.MaxFiles},
@@ -95,14 +121,28 @@ func (e *Engine) start(c *Container, rec *record, o StartOptions) (err error) {
 		StopPath: filepath.Join(dir, "stopped"), PausePath: filepath.Join(dir, "paused"),
 		Rootfs: rootfs, Restart: c.HostConfig.RestartPolicy,
 		TTY: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
-		WaitAttach: o.WaitAttach,
+		WaitAttach: o.WaitAttach, Proxies: nw.proxies, DNS: nw.dns,
 	}
-	cfgPath := filepath.Join(dir, "monitor.json")
-	if err := monitor.WriteJSON(cfgPath, cfg); err != nil {
-		return err
+}
+
+// writeNetFiles writes the container's /etc/hosts and /etc/resolv.conf.
+func (e *Engine) writeNetFiles(id string, nw *netSetup) error {
+	dir := e.containerDir(id)
+	for name, content := range map[string]string{"hosts": nw.hosts, "resolv.conf": nw.resolv} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return fmt.Errorf("container %s: %w", name, err)
+		}
 	}
-	os.Remove(cfg.StopPath)
-	return e.spawnMonitor(cfgPath, filepath.Join(dir, "monitor.log"))
+	return nil
+}
+
+// saveRecord stores a changed record (networks joined, ports given).
+func (e *Engine) saveRecord(ctx context.Context, id string, rec *record) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode container: %w", err)
+	}
+	return e.db.Update(ctx, id, data)
 }
 
 // mountRootfs mounts the container's overlay: the image's snapshots as lower
@@ -137,7 +177,7 @@ func (e *Engine) mountRootfs(id string, lowers []string) error {
 
 // buildSpec resolves the user, the working directory and the command inside
 // the mounted rootfs, then builds the OCI spec.
-func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
+func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Spec, error) {
 	u, err := resolveUser(rootfs, c.Config.User)
 	if err != nil {
 		return nil, err
@@ -160,6 +200,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string) (*specs.Spec, error) {
 		return nil, err
 	}
 	h := e.host.spec(e.containerDir(c.ID))
+	h.NetNSPath, h.ShareHostNet = nw.nsPath, nw.hostNet
 	var mounts []specs.Mount
 	if c.HostConfig.Init != nil && *c.HostConfig.Init {
 		if _, err := os.Stat(e.initPath); err != nil {

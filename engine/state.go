@@ -51,6 +51,13 @@ func (e *Engine) load(row store.Row) (*Container, error) {
 	if c.Args == nil {
 		c.Args = []string{}
 	}
+	c.NetworkSettings = NetworkSettings{SandboxKey: rec.NetNS, Ports: rec.Ports, Networks: rec.Networks}
+	if c.NetworkSettings.Networks == nil {
+		c.NetworkSettings.Networks = map[string]*EndpointSettings{}
+	}
+	if c.NetworkSettings.Ports == nil {
+		c.NetworkSettings.Ports = PortMap{}
+	}
 	st, err := e.runtimeState(row.ID)
 	if err != nil {
 		return nil, err

@@ -50,7 +50,41 @@ type HostConfig struct {
 	Privileged     bool                  `json:"Privileged"`
 	ReadonlyRootfs bool                  `json:"ReadonlyRootfs"`
 	Init           *bool                 `json:"Init"`
+	PortBindings   PortMap               `json:"PortBindings"`
+	PublishAll     bool                  `json:"PublishAllPorts"`
+	DNS            []string              `json:"Dns"`
+	ExtraHosts     []string              `json:"ExtraHosts"`
 	spec.Resources
+}
+
+// PortBinding is the host side of one published port.
+type PortBinding struct {
+	HostIP   string `json:"HostIp"`
+	HostPort string `json:"HostPort"`
+}
+
+// PortMap maps a container port ("80/tcp") to its host bindings.
+type PortMap map[string][]PortBinding
+
+// EndpointSettings is a container's place on one network (Docker's names).
+// At create it carries what was asked (IPAddress for --ip, MacAddress,
+// Aliases); once started, what was given.
+type EndpointSettings struct {
+	Aliases     []string `json:"Aliases"`
+	NetworkID   string   `json:"NetworkID"`
+	EndpointID  string   `json:"EndpointID"`
+	Gateway     string   `json:"Gateway"`
+	IPAddress   string   `json:"IPAddress"`
+	IPPrefixLen int      `json:"IPPrefixLen"`
+	MacAddress  string   `json:"MacAddress"`
+	DNSNames    []string `json:"DNSNames"`
+}
+
+// NetworkSettings is a container's networking as inspect shows it.
+type NetworkSettings struct {
+	SandboxKey string                       `json:"SandboxKey"`
+	Ports      PortMap                      `json:"Ports"`
+	Networks   map[string]*EndpointSettings `json:"Networks"`
 }
 
 // State is a container's state, with the field names of Docker's inspect "State".
@@ -93,6 +127,8 @@ type Container struct {
 	HostConfig     HostConfig  `json:"HostConfig"`
 	GraphDriver    GraphDriver `json:"GraphDriver"`
 	Config         Config      `json:"Config"`
+	// NetworkSettings are the container's networks and published ports.
+	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 	// ImageRef is the reference the container was created from ("busybox").
 	ImageRef string `json:"-"`
 }
@@ -120,6 +156,12 @@ type record struct {
 	Path       string     `json:"Path"`
 	Args       []string   `json:"Args"`
 	Lowers     []string   `json:"Lowers"` // overlay lowerdirs, relative to the image store root
+	// Networks are the networks to join (asked) or joined (given), by name.
+	Networks map[string]*EndpointSettings `json:"Networks,omitempty"`
+	// Ports are the published ports as given at the last start.
+	Ports PortMap `json:"Ports,omitempty"`
+	// NetNS is the named network namespace the container joins, if any.
+	NetNS string `json:"NetNS,omitempty"`
 }
 
 // IO is the standard streams of an attached or exec'd process. Resize, when

@@ -279,7 +279,26 @@ func (m *Manager) Remove(ctx context.Context, ref string) error {
 	if n.Name == DefaultNetwork {
 		return fmt.Errorf("%s is a pre-defined network and cannot be removed: %w", n.Name, errdefs.ErrInvalidArgument)
 	}
-	err = m.writeTx(ctx, func(c *sql.Conn) error {
+	return m.remove(ctx, n)
+}
+
+// RemoveAll removes every network of this manager, the default one too, with
+// its bridge and rules: for tearing a whole data root down (tests, uninstall).
+// Networks that still have endpoints are refused (ErrConflict).
+func (m *Manager) RemoveAll(ctx context.Context) error {
+	ns, err := m.List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range ns {
+		errs = append(errs, m.remove(ctx, &ns[i]))
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Manager) remove(ctx context.Context, n *Network) error {
+	err := m.writeTx(ctx, func(c *sql.Conn) error {
 		var eps int
 		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM net_endpoints WHERE network_id = ?`, n.ID).Scan(&eps); err != nil {
 			return fmt.Errorf("network %s endpoints: %w", n.Name, err)

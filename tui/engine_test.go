@@ -90,6 +90,9 @@ func realEngineB(t testing.TB) *engine.Engine {
 				t.Errorf("remove %s: %v", c.Name, err)
 			}
 		}
+		if err := e.Networks().RemoveAll(context.Background()); err != nil {
+			t.Errorf("remove networks: %v", err)
+		}
 		e.Close()
 	})
 	return e

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"berth/engine"
 )
 
 // The CLI tests run the real bin/berth (built by make, or here) as a user
@@ -105,6 +107,14 @@ func (c *cli) teardown() {
 	}
 	if out, _, _ := c.run("", "ps", "-aq"); strings.TrimSpace(out) != "" {
 		c.t.Errorf("containers left: %s", out)
+	}
+	// The root's networks (the default bridge included) go too: bridge, rules.
+	if e, err := engine.New(engine.Options{Root: c.root, MonitorPath: filepath.Join(binDir, "berth-monitor"),
+		InitPath: filepath.Join(binDir, "berth-init")}); err == nil {
+		if err := e.Networks().RemoveAll(context.Background()); err != nil {
+			c.t.Errorf("networks left: %v", err)
+		}
+		e.Close()
 	}
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
 	if strings.Contains(string(mounts), c.root) {

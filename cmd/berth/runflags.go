@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"berth/engine"
 	"berth/engine/monitor"
 	"berth/engine/spec"
+	"berth/netmgr"
 )
 
 // runFlags are the flags of create and run.
@@ -23,6 +25,9 @@ type runFlags struct {
 	cpusetCpus, network, logDriver            string
 	env, envFile, labels, capAdd, capDrop     []string
 	ulimits, logOpts                          []string
+	publish, dns, addHosts, aliases           []string
+	ip, mac                                   string
+	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
 	init, rm, detach                          bool
 	cpus                                      float64
@@ -46,7 +51,14 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Int64VarP(&f.cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
 	fs.StringVar(&f.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	fs.Int64Var(&f.pidsLimit, "pids-limit", 0, "process limit (0 or -1: unlimited)")
-	fs.StringVar(&f.network, "network", "none", "network mode: none or host")
+	fs.StringVar(&f.network, "network", "bridge", "network: bridge (default), a user-defined network, host, none or container:NAME")
+	fs.StringArrayVarP(&f.publish, "publish", "p", nil, "publish a container port: [HOST_IP:][HOST_PORT:]PORT[/udp]")
+	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish every exposed port to a free host port")
+	fs.StringArrayVar(&f.dns, "dns", nil, "DNS server for the container")
+	fs.StringArrayVar(&f.addHosts, "add-host", nil, "add a line to /etc/hosts (host:ip)")
+	fs.StringArrayVar(&f.aliases, "network-alias", nil, "name the container also answers to on its network")
+	fs.StringVar(&f.ip, "ip", "", "IPv4 address on a user-defined network")
+	fs.StringVar(&f.mac, "mac-address", "", "MAC address of the container's interface")
 	fs.StringVar(&f.logDriver, "log-driver", "json-file", "log driver (json-file)")
 	fs.StringArrayVar(&f.logOpts, "log-opt", nil, "log driver options: max-size=10m, max-file=3")
 	fs.StringArrayVarP(&f.env, "env", "e", nil, "set environment variables (KEY=value, or KEY to copy from here)")
@@ -102,10 +114,10 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	if h.RestartPolicy, err = parseRestart(f.restart); err != nil {
 		return o, err
 	}
-	if f.network != "none" && f.network != "host" {
-		return o, invalid("network %q: berth supports none and host for now", f.network)
-	}
 	h.NetworkMode = f.network
+	if err := f.networkOptions(&o); err != nil {
+		return o, err
+	}
 	h.LogConfig = engine.LogConfig{Type: f.logDriver, Config: map[string]string{}}
 	for _, kv := range f.logOpts {
 		k, v, ok := strings.Cut(kv, "=")
@@ -231,4 +243,30 @@ func envValue(s string) (string, error) {
 		return k + "=" + v, nil
 	}
 	return "", nil
+}
+
+// networkOptions fills the ports, DNS, hosts and endpoint options.
+func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
+	h := &o.HostConfig
+	maps, err := netmgr.ParsePorts(f.publish)
+	if err != nil {
+		return err
+	}
+	h.PortBindings = engine.PortMapFromMappings(maps)
+	h.PublishAll = f.publishAll
+	for _, d := range f.dns {
+		if _, err := netip.ParseAddr(d); err != nil {
+			return invalid("invalid --dns %q: not an IP address", d)
+		}
+	}
+	h.DNS = f.dns
+	for _, ah := range f.addHosts {
+		name, ip, ok := strings.Cut(ah, ":")
+		if _, err := netip.ParseAddr(ip); !ok || name == "" || err != nil {
+			return invalid("invalid --add-host %q: want host:ip", ah)
+		}
+	}
+	h.ExtraHosts = f.addHosts
+	o.Network = engine.EndpointSettings{IPAddress: f.ip, MacAddress: f.mac, Aliases: f.aliases}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -32,18 +33,29 @@ const Address = "127.0.0.11:53"
 // Names is the content of one network's names file: name → addresses.
 type Names map[string][]string
 
-// WriteNames writes a names file atomically.
+// WriteNames writes a names file atomically (several writers may race: each
+// writes its own temporary file and renames it into place).
 func WriteNames(path string, n Names) error {
 	b, err := json.Marshal(n)
 	if err != nil {
 		return err
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
@@ -76,6 +88,24 @@ func Listen(nsPath, addr string, files, upstreams []string) (*Server, error) {
 		return nil, fmt.Errorf("dns listen %s: %w", addr, err)
 	}
 	return &Server{conn: conn, files: files, upstreams: upstreams, stamp: map[string]time.Time{}}, nil
+}
+
+// File returns a duplicate of the server's socket, to hand to another program
+// image (the monitor re-executes itself); see FromFile.
+func (s *Server) File() (*os.File, error) { return s.conn.File() }
+
+// FromFile makes a server of a socket from File (perhaps inherited).
+func FromFile(f *os.File, files, upstreams []string) (*Server, error) {
+	c, err := net.FilePacketConn(f)
+	if err != nil {
+		return nil, fmt.Errorf("dns socket: %w", err)
+	}
+	uc, ok := c.(*net.UDPConn)
+	if !ok {
+		c.Close()
+		return nil, fmt.Errorf("dns socket: not UDP")
+	}
+	return &Server{conn: uc, files: files, upstreams: upstreams, stamp: map[string]time.Time{}}, nil
 }
 
 // LocalAddr is the address the server listens on.

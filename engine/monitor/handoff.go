@@ -37,6 +37,7 @@ type handoff struct {
 	Pty      int    `json:"pty,omitempty"`     // pty master
 	Listener int    `json:"listener"`          // attach socket
 	Clients  []int  `json:"clients,omitempty"` // attached clients
+	Net      []int  `json:"net,omitempty"`     // network service sockets (see netsvc.go), 0 = none
 }
 
 // handoffFromEnv returns the handoff this process was started with, if any.
@@ -56,7 +57,7 @@ func handoffFromEnv() (*handoff, error) {
 // reexec replaces this process with the monitor binary in the shape h names,
 // keeping h's descriptors open. It returns only on failure.
 func reexec(h *handoff) error {
-	fds := append([]int{h.Out, h.Err, h.In, h.Pty, h.Listener}, h.Clients...)
+	fds := append(append([]int{h.Out, h.Err, h.In, h.Pty, h.Listener}, h.Clients...), h.Net...)
 	for _, fd := range fds {
 		if fd > 0 {
 			if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strconv"
 
 	"berth/engine/logfile"
 )
@@ -27,6 +28,9 @@ func (m *monitor) runLean(h *handoff) int {
 	}
 	p := &procIO{tty: h.Pty > 0, outR: fileOf(h.Out, "stdout"), errR: fileOf(h.Err, "stderr"),
 		inW: fileOf(h.In, "stdin"), pty: fileOf(h.Pty, "pty")}
+	for i, fd := range h.Net {
+		m.netFiles = append(m.netFiles, fileOf(fd, "net-"+strconv.Itoa(i)))
+	}
 	debug.FreeOSMemory()
 	code := m.wait(h.Pid, p)
 	if m.log != nil {

@@ -23,11 +23,12 @@ const attachWait = 30 * time.Second
 
 // monitor is one running monitor, in either shape.
 type monitor struct {
-	cfg   *Config
-	state State
-	srv   *server
-	log   *logfile.Writer
-	ev    *events.Log
+	cfg      *Config
+	state    State
+	srv      *server
+	log      *logfile.Writer
+	ev       *events.Log
+	netFiles []*os.File // sockets of the port proxies and DNS (see netsvc.go)
 }
 
 // Run is the monitor's main: the full shape, or the lean one when this process
@@ -277,6 +278,7 @@ func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, r
 		reply(ready, nil)
 		_ = m.srv.waitReady(attachWait)
 	}
+	m.netFiles = m.openNet()
 	if err := c.Exec(); err != nil {
 		_ = proc.Signal(unix.SIGKILL)
 		_, _ = proc.Wait()
@@ -331,5 +333,8 @@ func (m *monitor) toLean(pid int, pio *procIO) error {
 	}
 	h := &handoff{Mode: modeLean, Pid: pid, Out: fdOf(pio.outR), Err: fdOf(pio.errR), In: fdOf(pio.inW),
 		Pty: fdOf(pio.pty), Listener: ln, Clients: clients}
+	for _, f := range m.netFiles {
+		h.Net = append(h.Net, fdOf(f))
+	}
 	return reexec(h)
 }

@@ -247,12 +247,10 @@ func (s *server) serveAll() {
 		}
 	}
 	s.mu.Unlock()
-	for _, c := range held {
-		go func() {
-			if s.tell(c) {
-				s.serveInput(c)
-			}
-		}()
+	for _, c := range held { // tell them now, before any output is sent
+		if s.tell(c) {
+			go s.serveInput(c)
+		}
 	}
 }
 

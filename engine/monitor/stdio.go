@@ -103,8 +103,12 @@ func (m *monitor) wait(pid int, p *procIO) int {
 		}
 		m.log = lw
 	}
-	done := m.copyOutput(p)
+	m.wireInput(p)
 	m.srv.serveAll()
+	done := m.copyOutput(p)
+	stopNet := m.serveNet(m.netFiles)
+	m.netFiles = nil
+	defer stopNet()
 	var ws unix.WaitStatus
 	for {
 		_, err := unix.Wait4(pid, &ws, 0, nil)
@@ -132,6 +136,24 @@ func (m *monitor) wait(pid int, p *procIO) int {
 	return code
 }
 
+// wireInput points attached clients' stdin and resizes at the process.
+func (m *monitor) wireInput(p *procIO) {
+	if !p.tty {
+		if p.inW != nil {
+			m.srv.setProcess(p.inW, nil)
+		}
+		return
+	}
+	var in io.WriteCloser
+	if m.cfg.OpenStdin {
+		in = nopCloser{p.pty}
+	}
+	fd := int(p.pty.Fd())
+	m.srv.setProcess(in, func(w, h uint16) {
+		_ = unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Col: w, Row: h})
+	})
+}
+
 // copyOutput starts copying output; the channel closes when all of it is read.
 func (m *monitor) copyOutput(p *procIO) <-chan struct{} {
 	done := make(chan struct{})
@@ -143,22 +165,11 @@ func (m *monitor) copyOutput(p *procIO) <-chan struct{} {
 		return &streamWriter{log: lw, srv: m.srv, kind: kind}
 	}
 	if p.tty {
-		var in io.WriteCloser
-		if m.cfg.OpenStdin {
-			in = nopCloser{p.pty}
-		}
-		fd := int(p.pty.Fd())
-		m.srv.setProcess(in, func(w, h uint16) {
-			_ = unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Col: w, Row: h})
-		})
 		go func() {
 			defer close(done)
 			io.Copy(stream("stdout", attach.Stdout), p.pty)
 		}()
 		return done
-	}
-	if p.inW != nil {
-		m.srv.setProcess(p.inW, nil)
 	}
 	outDone := make(chan struct{})
 	go func() { io.Copy(stream("stdout", attach.Stdout), p.outR); close(outDone) }()

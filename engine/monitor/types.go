@@ -63,6 +63,24 @@ type Config struct {
 	OpenStdin  bool              `json:"OpenStdin"`
 	StdinOnce  bool              `json:"StdinOnce"`
 	WaitAttach bool              `json:"WaitAttach"` // hold the process until a client sends Ready
+	Proxies    []Proxy           `json:"Proxies,omitempty"`
+	DNS        *DNS              `json:"DNS,omitempty"`
+}
+
+// Proxy is one userland port proxy the monitor runs while the container runs
+// (for 127.0.0.1, which DNAT cannot reach).
+type Proxy struct {
+	Proto  string `json:"Proto"`  // tcp or udp
+	Listen string `json:"Listen"` // host address:port
+	Target string `json:"Target"` // container address:port
+}
+
+// DNS is the embedded DNS server the monitor runs inside the container's
+// network namespace (user-defined networks).
+type DNS struct {
+	NetNS     string   `json:"NetNS"`
+	Files     []string `json:"Files"`     // names files of the container's networks
+	Upstreams []string `json:"Upstreams"` // host resolvers for other names
 }
 
 // State is what the monitor reports about its container.

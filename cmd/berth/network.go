@@ -1,0 +1,297 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"berth/engine"
+	"berth/netmgr"
+)
+
+// networkView is what network inspect shows, with Docker's field names.
+type networkView struct {
+	Name       string                    `json:"Name"`
+	ID         string                    `json:"Id"`
+	Created    string                    `json:"Created"`
+	Driver     string                    `json:"Driver"`
+	Internal   bool                      `json:"Internal"`
+	IPAM       map[string]any            `json:"IPAM"`
+	Containers map[string]map[string]any `json:"Containers"`
+	Labels     map[string]string         `json:"Labels"`
+	Options    map[string]string         `json:"Options"`
+}
+
+func (a *app) networkCommands() *cobra.Command {
+	g := &cobra.Command{Use: "network", Short: "Manage networks"}
+	g.AddCommand(a.networkCreate(), a.networkLs(), a.networkInspect(), a.networkRm(), a.networkPrune(),
+		a.networkConnect(), a.networkDisconnect())
+	return g
+}
+
+func (a *app) networkCreate() *cobra.Command {
+	var subnet, gateway, driver string
+	var internal bool
+	var labels []string
+	cmd := &cobra.Command{
+		Use:   "create [OPTIONS] NETWORK",
+		Short: "Create a network",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if driver != "bridge" {
+				return invalid("network driver %q: berth has the bridge driver", driver)
+			}
+			o := netmgr.CreateOptions{Name: args[0], Internal: internal}
+			var err error
+			if subnet != "" {
+				if o.Subnet, err = netip.ParsePrefix(subnet); err != nil {
+					return invalid("invalid --subnet %q: %v", subnet, err)
+				}
+			}
+			if gateway != "" {
+				if o.Gateway, err = netip.ParseAddr(gateway); err != nil {
+					return invalid("invalid --gateway %q: %v", gateway, err)
+				}
+			}
+			if o.Labels, err = parseLabels(labels); err != nil {
+				return err
+			}
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			n, err := e.Networks().Create(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, n.ID)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&subnet, "subnet", "", "subnet in CIDR form (picked free when empty)")
+	fl.StringVar(&gateway, "gateway", "", "gateway address (the subnet's first address when empty)")
+	fl.StringVarP(&driver, "driver", "d", "bridge", "driver (bridge)")
+	fl.BoolVar(&internal, "internal", false, "no route out of the network")
+	fl.StringArrayVar(&labels, "label", nil, "set metadata (key=value)")
+	return cmd
+}
+
+func (a *app) networkLs() *cobra.Command {
+	var quiet, noTrunc bool
+	var format string
+	cmd := &cobra.Command{
+		Use:     "ls [OPTIONS]",
+		Aliases: []string{"list"},
+		Short:   "List networks",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			if _, err := e.Networks().EnsureDefault(cmd.Context()); err != nil {
+				return err
+			}
+			ns, err := e.Networks().List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			type row struct{ ID, Name, Driver, Scope, Subnet, Gateway, Internal string }
+			var items []any
+			for _, n := range ns {
+				id := n.ID
+				if !noTrunc && len(id) > 12 {
+					id = id[:12]
+				}
+				items = append(items, row{ID: id, Name: n.Name, Driver: n.Driver, Scope: "local",
+					Subnet: n.Subnet.String(), Gateway: n.Gateway.String(), Internal: fmt.Sprint(n.Internal)})
+			}
+			switch {
+			case quiet:
+				format = "{{.ID}}"
+			case format == "":
+				format = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}\t{{.Subnet}}\t{{.Gateway}}"
+			}
+			return printFormatted(a.stdout, format, map[string]string{"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER",
+				"Scope": "SCOPE", "Subnet": "SUBNET", "Gateway": "GATEWAY", "Internal": "INTERNAL"}, items)
+		},
+	}
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "only display network IDs")
+	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "do not truncate the output")
+	cmd.Flags().StringVar(&format, "format", "", "format output using a Go template or 'json'")
+	return cmd
+}
+
+func (a *app) networkInspect() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [OPTIONS] NETWORK [NETWORK...]",
+		Short: "Display detailed information on one or more networks",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			var items []any
+			for _, ref := range args {
+				v, err := a.networkView(cmd, e, ref)
+				if err != nil {
+					return err
+				}
+				items = append(items, v)
+			}
+			return a.printInspect(format, items)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")
+	return cmd
+}
+
+func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (networkView, error) {
+	if ref == "bridge" {
+		if _, err := e.Networks().EnsureDefault(cmd.Context()); err != nil {
+			return networkView{}, err
+		}
+	}
+	n, err := e.Networks().Get(cmd.Context(), ref)
+	if err != nil {
+		return networkView{}, err
+	}
+	members, err := e.Networks().Members(cmd.Context(), n.ID)
+	if err != nil {
+		return networkView{}, err
+	}
+	v := networkView{Name: n.Name, ID: n.ID, Created: n.Created.Format("2006-01-02T15:04:05.999999999Z07:00"),
+		Driver: n.Driver, Internal: n.Internal, Labels: n.Labels, Containers: map[string]map[string]any{},
+		Options: map[string]string{"com.docker.network.bridge.name": n.Bridge},
+		IPAM:    map[string]any{"Driver": "default", "Config": []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}}}
+	if v.Labels == nil {
+		v.Labels = map[string]string{}
+	}
+	for _, ep := range members {
+		name := ""
+		if c, err := e.Inspect(cmd.Context(), ep.ContainerID); err == nil {
+			name = strings.TrimPrefix(c.Name, "/")
+		}
+		v.Containers[ep.ContainerID] = map[string]any{"Name": name, "MacAddress": ep.MAC,
+			"IPv4Address": fmt.Sprintf("%s/%d", ep.IP, ep.Prefix), "Aliases": ep.Aliases}
+	}
+	return v, nil
+}
+
+func (a *app) networkRm() *cobra.Command {
+	return &cobra.Command{
+		Use:     "rm NETWORK [NETWORK...]",
+		Aliases: []string{"remove"},
+		Short:   "Remove one or more networks",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			return eachRef(a, args, func(ref string) error { return e.Networks().Remove(cmd.Context(), ref) })
+		},
+	}
+}
+
+func (a *app) networkPrune() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Remove all unused networks",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !force && !confirm(a, "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ") {
+				return nil
+			}
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			removed, err := e.Networks().Prune(cmd.Context())
+			if len(removed) > 0 {
+				sort.Strings(removed)
+				fmt.Fprintln(a.stdout, "Deleted Networks:")
+				for _, n := range removed {
+					fmt.Fprintln(a.stdout, n)
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
+	return cmd
+}
+
+func (a *app) networkConnect() *cobra.Command {
+	var aliases []string
+	var ip string
+	cmd := &cobra.Command{
+		Use:   "connect [OPTIONS] NETWORK CONTAINER",
+		Short: "Connect a container to a network",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			return e.Connect(cmd.Context(), args[0], args[1], engine.EndpointSettings{Aliases: aliases, IPAddress: ip})
+		},
+	}
+	cmd.Flags().StringArrayVar(&aliases, "alias", nil, "network-scoped alias for the container")
+	cmd.Flags().StringVar(&ip, "ip", "", "IPv4 address")
+	return cmd
+}
+
+func (a *app) networkDisconnect() *cobra.Command {
+	return &cobra.Command{
+		Use:   "disconnect NETWORK CONTAINER",
+		Short: "Disconnect a container from a network",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			return e.Disconnect(cmd.Context(), args[0], args[1])
+		},
+	}
+}
+
+func (a *app) portCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
+		Short: "List port mappings of a container",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			c, err := e.Inspect(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			var keys []string
+			for k := range c.NetworkSettings.Ports {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if len(args) == 2 && k != args[1] && k != args[1]+"/tcp" {
+					continue
+				}
+				for _, b := range c.NetworkSettings.Ports[k] {
+					fmt.Fprintf(a.stdout, "%s -> %s:%s\n", k, b.HostIP, b.HostPort)
+				}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,562 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	"golang.org/x/sys/unix"
+
+	"berth/engine/dnsd"
+	"berth/engine/events"
+	"berth/engine/monitor"
+	"berth/netmgr"
+)
+
+// Network modes besides network names.
+const (
+	modeBridge = "bridge"
+	modeHost   = "host"
+	modeNone   = "none"
+)
+
+// Networks is the engine's network manager (for the network verbs).
+func (e *Engine) Networks() *netmgr.Manager { return e.nets }
+
+// validateNetwork checks the network options of a create: the network exists,
+// ports parse and are free, and the options fit the mode.
+func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
+	h := &o.HostConfig
+	mode := h.NetworkMode
+	if mode == "" || mode == "default" {
+		mode, h.NetworkMode = modeBridge, modeBridge
+	}
+	custom := o.Network.IPAddress != "" || o.Network.MacAddress != "" || len(o.Network.Aliases) > 0
+	switch {
+	case mode == modeHost || mode == modeNone || strings.HasPrefix(mode, "container:"):
+		if len(h.PortBindings) > 0 || h.PublishAll {
+			return fmt.Errorf("conflicting options: port publishing and the %s network mode: %w", mode, errdefs.ErrInvalidArgument)
+		}
+		if custom {
+			return fmt.Errorf("conflicting options: --ip, --mac-address or --network-alias and the %s network mode: %w", mode, errdefs.ErrInvalidArgument)
+		}
+		if ref, ok := strings.CutPrefix(mode, "container:"); ok {
+			if _, err := e.db.Get(ctx, ref); err != nil {
+				return fmt.Errorf("network mode %s: %w", mode, err)
+			}
+		}
+		return nil
+	case mode == modeBridge:
+		if o.Network.IPAddress != "" || len(o.Network.Aliases) > 0 {
+			return fmt.Errorf("--ip and --network-alias need a user-defined network (not the default bridge): %w", errdefs.ErrInvalidArgument)
+		}
+	default:
+		if _, err := e.nets.Get(ctx, mode); err != nil {
+			return fmt.Errorf("network %s: %w", mode, err)
+		}
+	}
+	if a := o.Network.IPAddress; a != "" {
+		if _, err := netip.ParseAddr(a); err != nil {
+			return fmt.Errorf("invalid --ip %q: %w", a, errdefs.ErrInvalidArgument)
+		}
+	}
+	if m := o.Network.MacAddress; m != "" {
+		if _, err := net.ParseMAC(m); err != nil {
+			return fmt.Errorf("invalid --mac-address %q: %w", m, errdefs.ErrInvalidArgument)
+		}
+	}
+	maps, err := portMappings(h.PortBindings)
+	if err != nil {
+		return err
+	}
+	return portsFree(maps)
+}
+
+// portMappings turns Docker's PortMap into netmgr's mappings.
+func portMappings(pm PortMap) ([]netmgr.PortMapping, error) {
+	var out []netmgr.PortMapping
+	for key, bindings := range pm {
+		port, proto, _ := strings.Cut(key, "/")
+		if proto == "" {
+			proto = "tcp"
+		}
+		cp, err := strconv.ParseUint(port, 10, 16)
+		if err != nil || cp == 0 {
+			return nil, fmt.Errorf("invalid container port %q: %w", key, errdefs.ErrInvalidArgument)
+		}
+		for _, b := range bindings {
+			m := netmgr.PortMapping{ContainerPort: uint16(cp), Proto: proto}
+			if b.HostIP != "" {
+				if m.HostIP, err = netip.ParseAddr(b.HostIP); err != nil {
+					return nil, fmt.Errorf("invalid host IP %q: %w", b.HostIP, errdefs.ErrInvalidArgument)
+				}
+			}
+			if b.HostPort != "" {
+				hp, err := strconv.ParseUint(b.HostPort, 10, 16)
+				if err != nil {
+					return nil, fmt.Errorf("invalid host port %q: %w", b.HostPort, errdefs.ErrInvalidArgument)
+				}
+				m.HostPort = uint16(hp)
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// PortMapFromMappings is the Docker form of published ports.
+func PortMapFromMappings(ms []netmgr.PortMapping) PortMap {
+	pm := PortMap{}
+	for _, m := range ms {
+		key := strconv.Itoa(int(m.ContainerPort)) + "/" + m.Proto
+		ip := ""
+		if m.HostIP.IsValid() {
+			ip = m.HostIP.String()
+		} else {
+			ip = "0.0.0.0"
+		}
+		hp := ""
+		if m.HostPort != 0 {
+			hp = strconv.Itoa(int(m.HostPort))
+		}
+		pm[key] = append(pm[key], PortBinding{HostIP: ip, HostPort: hp})
+	}
+	return pm
+}
+
+// portsFree fails when a fixed host port is taken on this host right now.
+func portsFree(ms []netmgr.PortMapping) error {
+	for _, m := range ms {
+		if m.HostPort == 0 {
+			continue
+		}
+		ip := "0.0.0.0"
+		if m.HostIP.IsValid() {
+			ip = m.HostIP.String()
+		}
+		addr := net.JoinHostPort(ip, strconv.Itoa(int(m.HostPort)))
+		var err error
+		if m.Proto == "udp" {
+			var c net.PacketConn
+			if c, err = net.ListenPacket("udp", addr); err == nil {
+				c.Close()
+			}
+		} else {
+			var l net.Listener
+			if l, err = net.Listen("tcp", addr); err == nil {
+				l.Close()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("cannot publish %s/%s: port is already in use: %w", addr, m.Proto, errdefs.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// netSetup is what a start learned of the container's network.
+type netSetup struct {
+	nsPath  string          // join this netns ("" = a new one, or none)
+	hostNet bool            // --network host
+	hosts   string          // /etc/hosts content
+	resolv  string          // /etc/resolv.conf content
+	proxies []monitor.Proxy // userland proxies for 127.0.0.1
+	dns     *monitor.DNS    // embedded DNS, user-defined networks only
+}
+
+// setupNetwork attaches a starting container to its networks; on failure it
+// leaves nothing behind.
+func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (ns *netSetup, err error) {
+	mode := c.HostConfig.NetworkMode
+	ns = &netSetup{hosts: baseHosts, resolv: resolvConf(c.HostConfig.DNS)}
+	switch {
+	case mode == modeNone:
+		ns.hosts += "127.0.0.1\t" + c.Config.Hostname + "\n"
+		return ns, nil
+	case mode == modeHost:
+		ns.hostNet = true
+		ns.hosts, ns.resolv = readOr("/etc/hosts", baseHosts), readOr("/etc/resolv.conf", "")
+		return ns, nil
+	case strings.HasPrefix(mode, "container:"):
+		return e.joinContainerNet(ctx, strings.TrimPrefix(mode, "container:"), ns)
+	}
+	defer func() {
+		if err != nil {
+			e.teardownNetwork(context.WithoutCancel(ctx), c.ID, rec)
+		}
+	}()
+	if ns.nsPath, err = e.namespace(c.ID); err != nil {
+		return nil, err
+	}
+	rec.NetNS = ns.nsPath
+	primary, err := e.connectAll(ctx, c, rec, ns.nsPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.publish(ctx, c, rec, primary, ns); err != nil {
+		return nil, err
+	}
+	ns.hosts += primary.IP.String() + "\t" + c.Config.Hostname + "\n"
+	ns.hosts += extraHosts(c.HostConfig.ExtraHosts)
+	if mode != modeBridge {
+		ns.resolv = "nameserver 127.0.0.11\noptions ndots:0\n"
+		ns.dns = &monitor.DNS{NetNS: ns.nsPath, Upstreams: dnsUpstreams(c.HostConfig.DNS)}
+		for name := range rec.Networks {
+			n, err := e.nets.Get(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			ns.dns.Files = append(ns.dns.Files, e.namesPath(n.ID))
+			if err := e.updateNames(ctx, n.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ns, nil
+}
+
+const baseHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+
+func readOr(path, def string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return def
+	}
+	return string(b)
+}
+
+func extraHosts(list []string) string {
+	s := ""
+	for _, h := range list {
+		name, ip, _ := strings.Cut(h, ":")
+		s += ip + "\t" + name + "\n"
+	}
+	return s
+}
+
+// resolvConf is --dns servers, or the host's resolvers less loopback ones.
+func resolvConf(servers []string) string {
+	if len(servers) == 0 {
+		return hostResolvConf()
+	}
+	s := ""
+	for _, d := range servers {
+		s += "nameserver " + d + "\n"
+	}
+	return s
+}
+
+func dnsUpstreams(servers []string) []string {
+	if len(servers) == 0 {
+		return dnsd.Upstreams("/etc/resolv.conf")
+	}
+	var out []string
+	for _, d := range servers {
+		out = append(out, net.JoinHostPort(d, "53"))
+	}
+	return out
+}
+
+// namespace returns the container's named network namespace, making it on
+// the first start (a restart, or a start after recovery, reuses it).
+func (e *Engine) namespace(id string) (string, error) {
+	p := e.nets.NamespacePath(id)
+	var st, self unix.Stat_t
+	if unix.Stat(p, &st) == nil && unix.Stat("/proc/self/ns/net", &self) == nil && st.Dev == self.Dev {
+		return p, nil // a bind mount of a namespace (nsfs), not the empty placeholder
+	}
+	return e.nets.CreateNamespace(id)
+}
+
+// connectAll joins every network of the record (the first, the one from
+// --network, is primary: it has the default route). Already-made endpoints
+// (a restart) are kept.
+func (e *Engine) connectAll(ctx context.Context, c *Container, rec *record, nsPath string) (*netmgr.Endpoint, error) {
+	have, err := e.nets.Endpoints(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	names := networkOrder(c.HostConfig.NetworkMode, rec.Networks)
+	var primary *netmgr.Endpoint
+	for i, name := range names {
+		ep, err := e.connectOne(ctx, c, rec, name, nsPath, i == 0, have)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			primary = ep
+		}
+	}
+	return primary, nil
+}
+
+func (e *Engine) connectOne(ctx context.Context, c *Container, rec *record, name, nsPath string, primary bool, have []netmgr.Endpoint) (*netmgr.Endpoint, error) {
+	if name == modeBridge {
+		if _, err := e.nets.EnsureDefault(ctx); err != nil {
+			return nil, err
+		}
+	}
+	n, err := e.nets.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	for i := range have {
+		if have[i].NetworkID == n.ID {
+			return &have[i], nil
+		}
+	}
+	want := rec.Networks[name]
+	o := netmgr.ConnectOptions{Primary: primary}
+	if want != nil {
+		if want.IPAddress != "" {
+			o.IP, _ = netip.ParseAddr(want.IPAddress)
+		}
+		if want.MacAddress != "" {
+			o.MAC, _ = net.ParseMAC(want.MacAddress)
+		}
+		o.Aliases = want.Aliases
+	}
+	ep, err := e.nets.Connect(ctx, name, c.ID, nsPath, o)
+	if err != nil {
+		return nil, err
+	}
+	rec.Networks[name] = endpointSettings(ep, want, c)
+	return ep, nil
+}
+
+// networkOrder lists the record's networks, the primary one first.
+func networkOrder(primary string, nets map[string]*EndpointSettings) []string {
+	out := []string{primary}
+	for name := range nets {
+		if name != primary {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func endpointSettings(ep *netmgr.Endpoint, want *EndpointSettings, c *Container) *EndpointSettings {
+	s := &EndpointSettings{NetworkID: ep.NetworkID, EndpointID: ep.ContainerID[:12] + "-" + ep.IfName,
+		Gateway: ep.Gateway.String(), IPAddress: ep.IP.String(), IPPrefixLen: ep.Prefix, MacAddress: ep.MAC,
+		Aliases: ep.Aliases}
+	if want != nil && len(s.Aliases) == 0 {
+		s.Aliases = want.Aliases
+	}
+	s.DNSNames = append([]string{c.Name[1:], c.ID[:12]}, s.Aliases...)
+	return s
+}
+
+// publish adds the container's port rules and the 127.0.0.1 proxies.
+func (e *Engine) publish(ctx context.Context, c *Container, rec *record, ep *netmgr.Endpoint, ns *netSetup) error {
+	maps, err := portMappings(c.HostConfig.PortBindings)
+	if err != nil {
+		return err
+	}
+	if c.HostConfig.PublishAll {
+		for p := range c.Config.ExposedPorts {
+			port, proto, _ := strings.Cut(p, "/")
+			n, err := strconv.ParseUint(port, 10, 16)
+			if err == nil {
+				maps = append(maps, netmgr.PortMapping{ContainerPort: uint16(n), Proto: orTCP(proto)})
+			}
+		}
+	}
+	_ = e.nets.Unpublish(ctx, c.ID)
+	if len(maps) == 0 {
+		rec.Ports = PortMap{}
+		return nil
+	}
+	given, err := e.nets.Publish(ctx, c.ID, ep.IP, maps)
+	if err != nil {
+		return err
+	}
+	rec.Ports = PortMapFromMappings(given)
+	// The proxy listens where the port is published (as docker-proxy does):
+	// it serves 127.0.0.1, which DNAT cannot reach, and keeps the port taken.
+	for _, m := range given {
+		host := "0.0.0.0"
+		if m.HostIP.IsValid() {
+			host = m.HostIP.String()
+		}
+		ns.proxies = append(ns.proxies, monitor.Proxy{Proto: m.Proto, Listen: net.JoinHostPort(host, strconv.Itoa(int(m.HostPort))),
+			Target: net.JoinHostPort(ep.IP.String(), strconv.Itoa(int(m.ContainerPort)))})
+	}
+	return nil
+}
+
+func orTCP(p string) string {
+	if p == "" {
+		return "tcp"
+	}
+	return p
+}
+
+// joinContainerNet shares another running container's network namespace.
+func (e *Engine) joinContainerNet(ctx context.Context, ref string, ns *netSetup) (*netSetup, error) {
+	other, err := e.Inspect(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if !other.State.Running {
+		return nil, fmt.Errorf("cannot join the network of container %s: it is not running: %w", other.Name[1:], errdefs.ErrConflict)
+	}
+	ns.nsPath = fmt.Sprintf("/proc/%d/ns/net", other.State.Pid)
+	if other.NetworkSettings.SandboxKey != "" {
+		ns.nsPath = other.NetworkSettings.SandboxKey
+	}
+	ns.hosts = readOr(other.HostsPath, ns.hosts)
+	ns.resolv = readOr(other.ResolvConfPath, ns.resolv)
+	return ns, nil
+}
+
+// teardownNetwork removes a container's ports, endpoints, netns and DNS names.
+func (e *Engine) teardownNetwork(ctx context.Context, id string, rec *record) {
+	_ = e.nets.Unpublish(ctx, id)
+	eps, _ := e.nets.Endpoints(ctx, id)
+	_ = e.nets.Release(ctx, id)
+	_ = e.nets.DeleteNamespace(id)
+	for _, ep := range eps {
+		_ = e.updateNames(ctx, ep.NetworkID)
+	}
+	if rec != nil {
+		rec.NetNS, rec.Ports = "", nil
+	}
+}
+
+func (e *Engine) namesPath(networkID string) string {
+	return filepath.Join(e.root, "networks", networkID+".names.json")
+}
+
+// updateNames rewrites the DNS names file of a network from its members.
+func (e *Engine) updateNames(ctx context.Context, networkID string) error {
+	members, err := e.nets.Members(ctx, networkID)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	names := dnsd.Names{}
+	for _, ep := range members {
+		ip := ep.IP.String()
+		list := append([]string{ep.ContainerID[:12]}, ep.Aliases...)
+		if row, err := e.db.Get(ctx, ep.ContainerID); err == nil {
+			list = append(list, row.Name)
+		}
+		for _, n := range list {
+			names[n] = append(names[n], ip)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(e.namesPath(networkID)), 0o755); err != nil {
+		return err
+	}
+	return dnsd.WriteNames(e.namesPath(networkID), names)
+}
+
+// Connect joins a container to one more network: at once if it runs, at its
+// next start otherwise. Names on the network resolve the container at once;
+// the container itself resolves the new network's names after a restart.
+func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointSettings) error {
+	c, rec, unlock, err := e.lockedRecord(ctx, ref)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if m := c.HostConfig.NetworkMode; m == modeHost || m == modeNone || strings.HasPrefix(m, "container:") {
+		return fmt.Errorf("container %s uses the %s network mode and cannot join networks: %w", c.Name[1:], m, errdefs.ErrInvalidArgument)
+	}
+	if netRef == modeBridge {
+		if _, err := e.nets.EnsureDefault(ctx); err != nil {
+			return err
+		}
+	}
+	n, err := e.nets.Get(ctx, netRef)
+	if err != nil {
+		return err
+	}
+	if _, ok := rec.Networks[n.Name]; ok {
+		return fmt.Errorf("container %s is already connected to network %s: %w", c.Name[1:], n.Name, errdefs.ErrConflict)
+	}
+	if rec.Networks == nil {
+		rec.Networks = map[string]*EndpointSettings{}
+	}
+	rec.Networks[n.Name] = &want
+	if c.State.Running && rec.NetNS != "" {
+		if _, err := e.connectOne(ctx, c, rec, n.Name, rec.NetNS, false, nil); err != nil {
+			return err
+		}
+		if err := e.updateNames(ctx, n.ID); err != nil {
+			return err
+		}
+	}
+	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
+		return err
+	}
+	e.emitNetwork("connect", n, c.ID)
+	return nil
+}
+
+// Disconnect takes a container off a network.
+func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
+	c, rec, unlock, err := e.lockedRecord(ctx, ref)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	n, err := e.nets.Get(ctx, netRef)
+	if err != nil {
+		return err
+	}
+	if _, ok := rec.Networks[n.Name]; !ok {
+		return fmt.Errorf("container %s is not connected to network %s: %w", c.Name[1:], n.Name, errdefs.ErrNotFound)
+	}
+	if c.State.Running {
+		if err := e.nets.Disconnect(ctx, n.Name, c.ID); err != nil && !errdefs.IsNotFound(err) {
+			return err
+		}
+	}
+	delete(rec.Networks, n.Name)
+	if err := e.updateNames(ctx, n.ID); err != nil {
+		return err
+	}
+	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
+		return err
+	}
+	e.emitNetwork("disconnect", n, c.ID)
+	return nil
+}
+
+// lockedRecord loads a container and its record under the container's lock.
+func (e *Engine) lockedRecord(ctx context.Context, ref string) (*Container, *record, func(), error) {
+	row, err := e.db.Get(ctx, ref)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	unlock, err := e.lock(row.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := e.load(row)
+	if err != nil {
+		unlock()
+		return nil, nil, nil, err
+	}
+	var rec record
+	if err := json.Unmarshal(row.Data, &rec); err != nil {
+		unlock()
+		return nil, nil, nil, fmt.Errorf("container %s: %w", row.ID, err)
+	}
+	return c, &rec, unlock, nil
+}
+
+func (e *Engine) emitNetwork(action string, n *netmgr.Network, containerID string) {
+	_ = e.events.Append(events.Event{Type: "network", Action: action, ID: n.ID,
+		Attributes: map[string]string{"name": n.Name, "type": n.Driver, "container": containerID}})
+}
