@@ -14,7 +14,7 @@ pids=()
 created=()
 for h in /run/docker /run/containerd /etc/docker; do [ -e "$h" ] || created+=("$h"); done
 cleanup() {
-	$berth --root "$root" ps -aq 2>/dev/null | xargs -r $berth --root "$root" rm -f >/dev/null 2>&1 || true
+	$berth --root "$root" system reset -f >/dev/null 2>&1 || true
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
 	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done

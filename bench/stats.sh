@@ -13,7 +13,7 @@ ROOT=$(mktemp -d /tmp/berth-bench-stats.XXXXXX)
 B() { "$BERTH" --root "$ROOT" "$@"; }
 cleanup() {
 	[ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null || true
-	B ps -aq --no-trunc 2>/dev/null | xargs -r "$BERTH" --root "$ROOT" rm -f >/dev/null 2>&1 || true
+	B system reset -f >/dev/null 2>&1 || true
 	rm -rf "$ROOT"
 }
 trap cleanup EXIT

@@ -418,10 +418,12 @@ func (e *Engine) joinContainerNet(ctx context.Context, ref string, ns *netSetup)
 
 // teardownNetwork removes a container's ports, endpoints, netns and DNS names.
 func (e *Engine) teardownNetwork(ctx context.Context, id string, rec *record) {
-	_ = e.nets.Unpublish(ctx, id)
 	eps, _ := e.nets.Endpoints(ctx, id)
-	_ = e.nets.Release(ctx, id)
-	_ = e.nets.DeleteNamespace(id)
+	if err := e.nets.DeleteNamespace(id); err == nil {
+		_ = e.nets.Forget(ctx, id) // the veths went with the namespace
+	} else {
+		_ = e.nets.Release(ctx, id)
+	}
 	for _, ep := range eps {
 		_ = e.updateNames(ctx, ep.NetworkID)
 	}
