@@ -23,6 +23,7 @@ created=()
 for h in /run/docker /run/containerd /etc/docker; do [ -e "$h" ] || created+=("$h"); done
 
 cleanup() {
+	for r in "$src" "$dst"; do [ -d "$r" ] && $berth --root "$r" system reset -f >/dev/null 2>&1; done
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
 	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
