@@ -9,6 +9,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -95,6 +96,12 @@ func New(opts Options) (*Engine, error) {
 	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root)}); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("network manager: %w", err)
+	}
+	// A berth process killed halfway through a network setup may have left a
+	// veth, rule or lease whose namespace is gone: clear them (about 1 ms).
+	if err := e.nets.Reconcile(context.Background()); err != nil {
+		e.db.Close()
+		return nil, fmt.Errorf("network reconcile: %w", err)
 	}
 	e.events = events.Open(e.eventsPath())
 	e.host = probeHost()
