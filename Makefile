@@ -3,7 +3,7 @@ GO        ?= go
 TAGS      := seccomp
 BIN       := bin
 PKGS      := ./...
-APT_PKGS  := libseccomp-dev pkg-config busybox-static tmux
+APT_PKGS  := libseccomp-dev pkg-config busybox-static tmux iproute2 curl
 export CGO_ENABLED := 1
 
 .PHONY: all build deps test test-stress test-slow bench run clean fmt vet
@@ -45,6 +45,7 @@ bench: build
 	bash bench/run-rm.sh
 	bash bench/save-load.sh
 	bash bench/stats.sh
+	bash bench/proxy.sh
 
 ## run: the demo — busybox image, three demo containers, then berth
 run: build
