@@ -58,6 +58,9 @@ func (m *Model) actionKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		return nil, false
 	}
+	if m.panel == panelNetworks {
+		return m.networkKey(k)
+	}
 	if m.panel != panelContainers {
 		return nil, false
 	}
@@ -188,6 +191,8 @@ func (m *Model) updateDialog(msg tea.Msg) tea.Cmd {
 		return m.runIDs(p.verb, p.ids, "")
 	case "pull":
 		return m.startPull(res.Value)
+	case "netrm", "netprune":
+		return m.runNetworkAction(p)
 	}
 	return nil
 }
@@ -282,6 +287,9 @@ func (m *Model) onAction(msg actionMsg) tea.Cmd {
 	}
 	if msg.verb == "rmi" {
 		return m.refreshImages()
+	}
+	if isNetworkVerb(msg.verb) {
+		return m.refreshNetworks()
 	}
 	return m.refresh()
 }

@@ -17,6 +17,8 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case containersMsg:
 		return m.onContainers(msg)
+	case networksMsg:
+		return m.onNetworks(msg)
 	case imagesMsg:
 		m.setBanner(msg.err)
 		if msg.err == nil {
@@ -153,7 +155,9 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	if n := len(m.ticker); n > 8 {
 		m.ticker = append(m.ticker[:0], m.ticker[n-8:]...)
 	}
-	cmds := []tea.Cmd{waitEvents(msg.ch, msg.errc), m.refresh()}
+	// Containers join and leave networks as they start and stop: any event
+	// may change the members, so the (cheap) network list follows them all.
+	cmds := []tea.Cmd{waitEvents(msg.ch, msg.errc), m.refresh(), m.refreshNetworks()}
 	if images {
 		cmds = append(cmds, m.refreshImages())
 	}
@@ -205,7 +209,7 @@ func (m *Model) onTick() tea.Cmd {
 		m.banner = ""
 	}
 	if m.ticks%5 == 0 { // a cheap periodic re-list catches what events miss
-		cmds = append(cmds, m.refresh())
+		cmds = append(cmds, m.refresh(), m.refreshNetworks())
 	}
 	if m.ticks%2 == 0 && m.topKey != "" {
 		m.topGen++

@@ -5,6 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"berth/views/containers"
 	"berth/views/imagelist"
 )
 
@@ -51,6 +52,8 @@ func (m *Model) syncDetail() tea.Cmd {
 		case tabEnv:
 			m.pane.SetHeader("")
 			m.pane.SetLines("env:"+sel.ID, append([]string(nil), sel.C.Config.Env...))
+		case tabPorts:
+			m.setPorts(sel)
 		case tabTop:
 			if !sel.Running() {
 				m.pane.SetHeader("")
@@ -58,7 +61,7 @@ func (m *Model) syncDetail() tea.Cmd {
 			}
 		}
 	}
-	cmds = append(cmds, m.syncImageDetail())
+	cmds = append(cmds, m.syncImageDetail(), m.syncNetDetail())
 	return tea.Batch(cmds...)
 }
 
@@ -91,4 +94,14 @@ func (m *Model) stopLogs() {
 	}
 	m.logKey = ""
 	m.logGen++
+}
+
+// setPorts fills the Ports tab: the published ports as `berth port` shows them.
+func (m *Model) setPorts(sel containers.Row) {
+	lines := containers.PortLines(sel.C)
+	if len(lines) == 0 {
+		lines = []string{"  no published ports — berth run -p 8080:80 … publishes container port 80 on host port 8080"}
+	}
+	m.pane.SetHeader("")
+	m.pane.SetLines("ports:"+sel.ID, lines)
 }

@@ -272,7 +272,8 @@ func fakeXRay(ctx context.Context, c *engine.Container) (xray.Report, error) {
 			{Name: "pids/pids.max", Value: "max"}, {Name: "pids/pids.current", Value: "1"}, {Name: "cpuset/cpuset.cpus", Value: "0-1"}},
 		Lower:    []xray.Layer{{Dir: "/var/lib/berth-test/images/l/ABCDEF", Step: "ADD busybox-static /bin/", Size: 2 << 20}},
 		UpperDir: dir + "/fs/upper", WorkDir: dir + "/fs/work", MergedDir: dir + "/rootfs", Writes: 12 << 10, WriteFiles: 3,
-		CapEff: spec.CapsFromMask(0xa80425fb), CapBnd: spec.CapsFromMask(0xa80425fb), Seccomp: 2, NoNewPrivs: false}, nil
+		CapEff: spec.CapsFromMask(0xa80425fb), CapBnd: spec.CapsFromMask(0xa80425fb), Seccomp: 2, NoNewPrivs: false,
+		Network: fakeNetwork(c)}, nil
 }
 
 // Create adds a created container, as the engine would.

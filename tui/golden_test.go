@@ -85,11 +85,18 @@ func keys(m *Model, ks ...string) {
 
 // newTestModel opens the UI on the fake engine at w×h with stats loaded.
 func newTestModel(t testing.TB, w, h int) (*Model, *fakeEngine) {
+	m, f, _ := newTestModelNets(t, w, h)
+	return m, f
+}
+
+// newTestModelNets is newTestModel that also returns the fake networks.
+func newTestModelNets(t testing.TB, w, h int) (*Model, *fakeEngine, *fakeNetworks) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	f := newFakeEngine(t)
+	fn := newFakeNetworks(f)
 	m := New(ctx, f, Options{
-		Images: newFakeImages(), Now: func() time.Time { return testNow }, Exe: "/bin/false",
+		Images: newFakeImages(), Networks: fn, Now: func() time.Time { return testNow }, Exe: "/bin/false",
 		Host: func() (HostSample, error) {
 			return HostSample{Busy: 100, Total: 400, MemTotal: 8 << 30, MemAvailable: 6 << 30}, nil
 		},
@@ -104,7 +111,7 @@ func newTestModel(t testing.TB, w, h int) (*Model, *fakeEngine) {
 	for _, b := range fakeStats(f) {
 		m.Update(statsMsg{b})
 	}
-	return m, f
+	return m, f, fn
 }
 
 // checkGolden compares the frame, drawn with the 16-colour profile, to
@@ -157,10 +164,13 @@ func TestGoldenFrames(t *testing.T) {
 		{"logs-filter", []string{"l", "/", "w", "a", "r", "n", "enter", "f", "t"}, "filtered"},
 		{"stats", []string{"j", "]"}, "throttled"},
 		{"inspect", []string{"]", "]"}, `"Id":`},
-		{"env", []string{"[", "[", "["}, "MODE=demo"},
+		{"env", []string{"]", "]", "]"}, "MODE=demo"},
+		{"ports", []string{"j", "j", "j", "[", "[", "["}, "80/tcp -> 0.0.0.0:8080"},
 		{"top", []string{"j", "[", "["}, "while :"},
 		{"xray", []string{"j", "["}, "own  cgroup"},
 		{"xray-scrolled", []string{"j", "[", "l", "G"}, "no_new_privs"},
+		{"xray-veth", append([]string{"j", "[", "l", "G"}, strings.Split(strings.Repeat("k", 40), "")...), "veth pair"},
+		{"xray-network", append([]string{"j", "[", "l", "G"}, strings.Split(strings.Repeat("k", 22), "")...), "DNAT: traffic to host port 32768"},
 		{"xray-stopped", []string{"j", "j", "["}, "not running"},
 		{"filter", []string{"/", "d", "e", "m"}, "Containers 3/6"},
 		{"sorted", []string{"o", "O"}, "sort name▼"},
@@ -168,7 +178,12 @@ func TestGoldenFrames(t *testing.T) {
 		{"kill-dialog", []string{"K"}, "SIGUSR1"},
 		{"prune-dialog", []string{"P"}, "batch-job"},
 		{"images-history", []string{"2", "]"}, "ADD busybox-static"},
-		{"networks", []string{"3"}, "no networks (issue 6)"},
+		{"networks", []string{"3"}, "10.123.0.0/24"},
+		{"network-containers", []string{"3", "]"}, "02:42:0a:d5:00:02"},
+		{"network-remove-busy", []string{"3", "d"}, "remove or disconnect them first"},
+		{"network-remove", []string{"3", "j", "j", "d"}, "Remove network isolated?"},
+		{"network-prune", []string{"3", "P"}, "Prune 1 unused network(s)?"},
+		{"network-form", []string{"3", "n", "a", "p", "i", "tab", "1", "0", ".", "9"}, "invalid subnet"},
 		{"help", []string{"?"}, "quit"},
 		{"cmdlog", []string{"S", "L"}, "berth stop demo-logger"},
 	}

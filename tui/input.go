@@ -16,6 +16,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.updateDialog(k)
 	case m.form != nil:
 		return m.updateForm(k)
+	case m.netForm != nil:
+		return m.updateNetForm(k)
 	case m.pull != nil:
 		if k.String() == "esc" {
 			return m.cancelPull()
@@ -82,9 +84,12 @@ func (m *Model) handleInput(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) applyFilter(f string) {
-	if m.panel == panelImages {
+	switch m.panel {
+	case panelImages:
 		m.imgs.SetFilter(f)
-	} else {
+	case panelNetworks:
+		m.nets.SetFilter(f)
+	default:
 		m.ctrs.SetFilter(f)
 	}
 }
@@ -117,7 +122,7 @@ func (m *Model) updateDetail(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	if m.panel == panelContainers && m.cTab == tabStats {
 		return false, nil
 	}
-	if m.panel <= panelImages {
+	if m.panel <= panelNetworks {
 		var used bool
 		m.pane, used = m.pane.Update(k)
 		return used, nil
@@ -137,7 +142,7 @@ func (m *Model) globalKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(k, km.Command):
 		m.commanding = true
 		return m.command.Focus(), true
-	case key.Matches(k, km.Filter) && m.panel <= panelImages:
+	case key.Matches(k, km.Filter) && m.panel <= panelNetworks:
 		m.filtering, m.detail = true, false
 		return m.filter.Focus(), true
 	case key.Matches(k, km.NextPanel), key.Matches(k, km.PrevPanel), key.Matches(k, km.Panel):
@@ -157,14 +162,17 @@ func (m *Model) globalKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if key.Matches(k, km.PrevTab) {
 			d = -1
 		}
-		if m.panel == panelImages {
+		switch m.panel {
+		case panelImages:
 			m.iTab = (m.iTab + d + numImageTabs) % numImageTabs
-		} else {
+		case panelNetworks:
+			m.nTab = (m.nTab + d + numNetTabs) % numNetTabs
+		default:
 			m.cTab = (m.cTab + d + numContainerTabs) % numContainerTabs
 		}
 		return m.syncDetail(), true
 	case key.Matches(k, km.Detail):
-		m.detail = m.panel <= panelImages
+		m.detail = m.panel <= panelNetworks
 	case key.Matches(k, km.List):
 		if !m.detail && k.String() == "esc" && m.currentFilter() != "" {
 			m.filter.SetValue("")
@@ -179,8 +187,11 @@ func (m *Model) globalKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 }
 
 func (m *Model) currentFilter() string {
-	if m.panel == panelImages {
+	switch m.panel {
+	case panelImages:
 		return m.imgs.Filter()
+	case panelNetworks:
+		return m.nets.Filter()
 	}
 	return m.ctrs.Filter()
 }
@@ -194,6 +205,8 @@ func (m *Model) updateList(k tea.KeyPressMsg) tea.Cmd {
 		m.ctrs, used = m.ctrs.Update(k, page)
 	case panelImages:
 		m.imgs, used = m.imgs.Update(k, page)
+	case panelNetworks:
+		m.nets, used = m.nets.Update(k, page)
 	}
 	if !used {
 		return nil

@@ -60,6 +60,9 @@ func (k keyMap) helpGroups() []help.Group {
 			k.Remove, k.Exec, k.Attach, k.Rename, k.Prune, k.Run}},
 		{Title: "Images", Keys: []key.Binding{key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove image (asks first)")),
 			k.Pull, key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "run a container of the selected image"))}},
+		{Title: "Networks", Keys: []key.Binding{key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "create a network (a form)")),
+			key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove the network (asks first)")),
+			key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "prune unused networks (asks first)"))}},
 		{Title: "Lists", Keys: containers.Keys().Bindings()},
 		{Title: "Logs (detail focused)", Keys: logs.Keys().Bindings()},
 	}

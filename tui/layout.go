@@ -56,6 +56,9 @@ func (m *Model) Render() string {
 	if m.form != nil {
 		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.form.View(m.th, w-4))
 	}
+	if m.netForm != nil {
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.netForm.View(m.th, w-4))
+	}
 	return strings.Join([]string{m.header(w), body, m.statusLine(w), m.footer(w)}, "\n")
 }
 
@@ -93,11 +96,14 @@ func (m *Model) panelView(w, h int) string {
 			title = "History — layers, sizes and the step that made each"
 		}
 		return m.split(list, m.tabBar(imageTabs[:], m.iTab, w), h, lh, func(dh int) string { return m.pane.View(m.th, title, w, dh, m.detail) })
+	case panelNetworks:
+		lh := m.listHeight()
+		list := m.nets.View(m.th, w, lh, !m.detail, now)
+		return m.split(list, m.tabBar(netTabs[:], m.nTab, w), h, lh, func(dh int) string { return m.networkDetail(w, dh) })
 	}
-	issue := map[int]string{panelNetworks: "networks (issue 6)", panelVolumes: "volumes (issue 7)"}[m.panel]
-	lines := []string{"", fmt.Sprintf("  berth has no %s yet.", issue),
-		"  Containers run with their own network namespace (loopback only) or --network host.",
-		"  This panel will list them once they exist."}
+	lines := []string{"", "  berth has no volumes yet (issue 7).",
+		"  Containers keep their writes in their own overlay upper directory.",
+		"  This panel will list volumes once they exist."}
 	return views.Box(m.th, panelNames[m.panel], lines, w, h, true)
 }
 
@@ -122,6 +128,18 @@ func (m *Model) containerDetail(w, h int) string {
 		return views.Box(m.th, "Stats "+sel.Name, lines, w, h, m.detail)
 	}
 	return m.pane.View(m.th, containerTabs[m.cTab]+" "+sel.Name, w, h, m.detail)
+}
+
+func (m *Model) networkDetail(w, h int) string {
+	r, ok := m.nets.Selected()
+	if !ok {
+		return views.Box(m.th, netTabs[m.nTab], []string{m.th.Dim.Render("  select a network")}, w, h, m.detail)
+	}
+	title := "Inspect " + r.Net.Name
+	if m.nTab == tabNetContainers {
+		title = fmt.Sprintf("Containers on %s — %d attached, each by a veth pair into bridge %s", r.Net.Name, len(r.Members), r.Net.Bridge)
+	}
+	return m.pane.View(m.th, title, w, h, m.detail)
 }
 
 func (m *Model) tabBar(tabs []string, cur, w int) string {
@@ -222,6 +240,8 @@ func (m *Model) footer(w int) string {
 		parts = []string{k("enter", "ok"), k("esc", "cancel")}
 	case m.form != nil:
 		parts = []string{k("tab", "next field"), k("enter", "run"), k("esc", "cancel")}
+	case m.netForm != nil:
+		parts = []string{k("tab", "next field"), k("enter", "create"), k("esc", "cancel")}
 	case m.pull != nil:
 		parts = []string{k("esc", "cancel the pull")}
 	case m.overlay != overlayNone:
@@ -235,6 +255,8 @@ func (m *Model) footer(w int) string {
 			k(":", "cmd"), k("L", "log"), k("q", "quit")}
 	case m.panel == panelImages:
 		parts = []string{k("u", "pull"), k("n", "run"), k("d", "remove"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
+	case m.panel == panelNetworks:
+		parts = []string{k("n", "create"), k("d", "remove"), k("P", "prune"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("L", "log"), k("?", "help"), k("q", "quit")}
 	default:
 		parts = []string{k("tab", "panel"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
 	}

@@ -15,6 +15,7 @@ import (
 	"berth/views/dialog"
 	"berth/views/imagelist"
 	"berth/views/logs"
+	"berth/views/networks"
 	"berth/views/pullview"
 	"berth/views/runform"
 	"berth/views/text"
@@ -40,12 +41,13 @@ const (
 	tabStats
 	tabInspect
 	tabEnv
+	tabPorts
 	tabTop
 	tabXray
 	numContainerTabs
 )
 
-var containerTabs = [numContainerTabs]string{"Logs", "Stats", "Inspect", "Env", "Top", "X-ray"}
+var containerTabs = [numContainerTabs]string{"Logs", "Stats", "Inspect", "Env", "Ports", "Top", "X-ray"}
 
 // Image detail tabs.
 const (
@@ -83,10 +85,12 @@ type Model struct {
 	detail  bool // focus on the detail pane
 	cTab    int
 	iTab    int
+	nTab    int
 	overlay overlay
 
 	ctrs   containers.Model
 	imgs   imagelist.Model
+	nets   networks.Model
 	logs   logs.Model
 	pane   text.Model // Inspect, Env, Top, History
 	output text.Model // output of ':' commands
@@ -109,9 +113,10 @@ type Model struct {
 	commanding bool
 	command    textinput.Model
 
-	dialog *dialog.Model
-	form   *runform.Model
-	pull   *pullview.Model
+	dialog  *dialog.Model
+	form    *runform.Model
+	netForm *networks.Form
+	pull    *pullview.Model
 
 	pullCancel context.CancelFunc
 	pullGen    int
@@ -125,6 +130,8 @@ type Model struct {
 	hostPrev    HostSample
 	hostCPU     float64
 	listing     bool
+	netListing  bool
+	netRelist   bool
 	relist      bool
 	ticks       int
 	commands    []string
@@ -144,8 +151,13 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 	if opts.Host == nil {
 		opts.Host = readHost
 	}
+	if opts.Networks == nil {
+		if n, ok := eng.(networker); ok && n.Networks() != nil {
+			opts.Networks = n.Networks()
+		}
+	}
 	if opts.XRay == nil {
-		opts.XRay = defaultXRay(opts.Images)
+		opts.XRay = defaultXRay(eng, opts.Images)
 	}
 	f := textinput.New()
 	f.Prompt = "/"
@@ -153,7 +165,7 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 	c.Prompt = ":"
 	return &Model{
 		ctx: ctx, eng: eng, opts: opts, th: views.NewTheme(opts.NoColor), keys: newKeyMap(),
-		now: opts.Now, ctrs: containers.New(), imgs: imagelist.New(), logs: logs.New(),
+		now: opts.Now, ctrs: containers.New(), imgs: imagelist.New(), nets: networks.New(), logs: logs.New(),
 		hist: map[string]*stats.Ring{}, filter: f, command: c, statsOut: make(chan []stats.Sample, 1),
 	}
 }
@@ -165,6 +177,7 @@ func (m *Model) Init() tea.Cmd {
 	if m.opts.Images != nil {
 		cmds = append(cmds, listImages(m.ctx, m.opts.Images))
 	}
+	cmds = append(cmds, m.refreshNetworks())
 	if m.opts.Sampler != nil {
 		cmds = append(cmds, runSampler(m.ctx, m.opts.Sampler, m.statsOut), waitStats(m.statsOut))
 	}
@@ -182,6 +195,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.PasteMsg:
 		if m.form != nil {
 			return m, m.updateForm(msg)
+		}
+		if m.netForm != nil {
+			return m, m.updateNetForm(msg)
 		}
 		return m, m.handleInput(msg)
 	case tea.MouseMsg:

@@ -10,7 +10,7 @@ import (
 // name or a tab switches to it, on a list row selects it, in the detail pane
 // focuses it; the wheel moves the selection or scrolls the detail pane.
 func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
-	if m.dialog != nil || m.overlay != overlayNone || m.filtering || m.commanding {
+	if m.dialog != nil || m.form != nil || m.netForm != nil || m.overlay != overlayNone || m.filtering || m.commanding {
 		return nil
 	}
 	mo := msg.Mouse()
@@ -22,7 +22,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		if mo.Button == tea.MouseWheelUp {
 			k = tea.KeyPressMsg{Code: 'k', Text: "k"}
 		}
-		if inList || m.panel > panelImages {
+		if inList || m.panel > panelNetworks {
 			return m.updateList(k)
 		}
 		if _, cmd := m.updateDetail(k); cmd != nil {
@@ -39,20 +39,23 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	switch {
 	case mo.Y == 0:
 		return m.clickPanel(mo.X)
-	case inList && m.panel <= panelImages:
+	case inList && m.panel <= panelNetworks:
 		m.detail = false
 		used := false
-		if m.panel == panelContainers {
+		switch m.panel {
+		case panelContainers:
 			used = m.ctrs.ClickRow(mo.Y - 3)
-		} else {
+		case panelImages:
 			used = m.imgs.ClickRow(mo.Y - 3)
+		default:
+			used = m.nets.ClickRow(mo.Y - 3)
 		}
 		if used {
 			return m.syncDetail()
 		}
-	case mo.Y == lh+1 && !m.compact() && m.panel <= panelImages:
+	case mo.Y == lh+1 && !m.compact() && m.panel <= panelNetworks:
 		return m.clickTab(mo.X)
-	case mo.Y > lh && m.panel <= panelImages:
+	case mo.Y > lh && m.panel <= panelNetworks:
 		m.detail = true
 	}
 	return nil
@@ -80,16 +83,22 @@ func (m *Model) clickPanel(x int) tea.Cmd {
 // clickTab switches to the detail tab at column x of the tab bar.
 func (m *Model) clickTab(x int) tea.Cmd {
 	tabs := containerTabs[:]
-	if m.panel == panelImages {
+	switch m.panel {
+	case panelImages:
 		tabs = imageTabs[:]
+	case panelNetworks:
+		tabs = netTabs[:]
 	}
 	pos := 1
 	for i, t := range tabs {
 		w := len(t) + 2
 		if x >= pos && x < pos+w {
-			if m.panel == panelImages {
+			switch m.panel {
+			case panelImages:
 				m.iTab = i
-			} else {
+			case panelNetworks:
+				m.nTab = i
+			default:
 				m.cTab = i
 			}
 			return m.syncDetail()

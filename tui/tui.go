@@ -89,6 +89,9 @@ type Sampler interface {
 type Options struct {
 	// Images is the image store (nil: the Images panel stays empty).
 	Images ImageStore
+	// Networks is the network manager (nil: the engine's, when it has one;
+	// else the Networks panel stays empty).
+	Networks NetworkManager
 	// Sampler samples stats of running containers (nil: no live stats).
 	Sampler Sampler
 	// Top lists a container's processes by cgroup path (nil: stats.Top).

@@ -27,15 +27,21 @@ const xrayEvery = 2
 // xrayTimeout bounds one X-ray (the walk of a large upperdir).
 const xrayTimeout = 5 * time.Second
 
-// defaultXRay reads the real host, naming layers from the image history.
-func defaultXRay(st ImageStore) func(context.Context, *engine.Container) (xray.Report, error) {
+// defaultXRay reads the real host, naming layers from the image history and
+// finding veths and nftables rules through the engine's network manager.
+func defaultXRay(eng Engine, st ImageStore) func(context.Context, *engine.Container) (xray.Report, error) {
+	var o xray.Options
+	if n, ok := eng.(networker); ok && n.Networks() != nil {
+		mgr := n.Networks()
+		o.Endpoints, o.Table = mgr.Endpoints, mgr.TableName()
+	}
 	return func(ctx context.Context, c *engine.Container) (xray.Report, error) {
 		var hist []images.HistoryEntry
 		if st != nil {
 			// Without a history the layers stay unnamed; the rest still helps.
 			hist, _ = st.History(ctx, c.Image)
 		}
-		return xray.Inspect(ctx, c, hist, xray.Options{})
+		return xray.Inspect(ctx, c, hist, o)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"berth/engine"
 	"berth/engine/spec"
 	"berth/images"
+	"berth/netmgr"
 )
 
 // Namespace is one namespace of the container's first process.
@@ -73,6 +74,9 @@ type Report struct {
 	WritesCapped bool
 	// HostNetwork says the container shares the host's network namespace.
 	HostNetwork bool
+	// Network is its bridge networking: veths, routes and rules (nil when
+	// not read).
+	Network *Network
 	// CapEff and CapBnd are the effective and bounding capability sets.
 	CapEff, CapBnd []string
 	// Seccomp is the seccomp mode: 0 off, 1 strict, 2 filter.
@@ -89,6 +93,12 @@ type Options struct {
 	CgroupRoot string
 	// MaxFiles bounds the walk of UpperDir (default 100,000 entries).
 	MaxFiles int
+	// Endpoints lists the container's network endpoints (the network
+	// manager's Endpoints); nil leaves the host-side veths unknown.
+	Endpoints func(ctx context.Context, containerID string) ([]netmgr.Endpoint, error)
+	// Table is berth's nftables table (the manager's TableName); empty
+	// reads no rules.
+	Table string
 }
 
 func (o *Options) defaults() {
@@ -128,6 +138,7 @@ func Inspect(ctx context.Context, c *engine.Container, hist []images.HistoryEntr
 	d := c.GraphDriver.Data
 	r.UpperDir, r.WorkDir, r.MergedDir = d["UpperDir"], d["WorkDir"], d["MergedDir"]
 	r.Lower = Layers(d["LowerDir"], hist)
+	r.Network = gatherNetwork(ctx, c, o)
 	if r.UpperDir != "" {
 		r.Writes, r.WriteFiles, r.WritesCapped, err = du(ctx, r.UpperDir, o.MaxFiles)
 		if err != nil {

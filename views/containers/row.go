@@ -5,6 +5,8 @@ package containers
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,4 +96,46 @@ func ShortDuration(d time.Duration) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// PortLines lists the published ports of c as `berth port` prints them
+// ("80/tcp -> 0.0.0.0:8080"), sorted by container port.
+func PortLines(c *engine.Container) []string {
+	var out []string
+	for _, k := range portKeys(c) {
+		for _, b := range c.NetworkSettings.Ports[k] {
+			out = append(out, k+" -> "+b.HostIP+":"+b.HostPort)
+		}
+	}
+	return out
+}
+
+// PortsCell is the compact PORTS cell of docker ps ("0.0.0.0:8080->80/tcp").
+func PortsCell(c *engine.Container) string {
+	var out []string
+	for _, k := range portKeys(c) {
+		for _, b := range c.NetworkSettings.Ports[k] {
+			out = append(out, b.HostIP+":"+b.HostPort+"->"+k)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func portKeys(c *engine.Container) []string {
+	if c == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(c.NetworkSettings.Ports))
+	for k := range c.NetworkSettings.Ports {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		pi, _ := strconv.Atoi(strings.SplitN(keys[i], "/", 2)[0])
+		pj, _ := strconv.Atoi(strings.SplitN(keys[j], "/", 2)[0])
+		if pi != pj {
+			return pi < pj
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
 }

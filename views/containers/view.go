@@ -19,6 +19,7 @@ var columns = []views.Column{
 	{Title: "MEM", Width: 9, Right: true, HideBelow: 50},
 	{Title: "UP", Width: 4, Right: true, HideBelow: 90},
 	{Title: "CPU HISTORY", Width: 12, HideBelow: 110},
+	{Title: "PORTS", Width: 18, Grow: true, HideBelow: 116},
 }
 
 // View draws the table as a box of width×height cells.
@@ -85,7 +86,7 @@ func (m *Model) cells(th views.Theme, r Row, now time.Time) []string {
 		mem = views.HumanBytes(u.mem)
 		spark = th.Info.Render(views.Sparkline(u.spark, 12, 100))
 	}
-	return []string{name, r.Image, StateCell(th, r), r.Status(now), cpu, mem, r.Uptime(now), spark}
+	return []string{name, r.Image, StateCell(th, r), r.Status(now), cpu, mem, r.Uptime(now), spark, PortsCell(r.C)}
 }
 
 // StateCell is the coloured dot and state name.

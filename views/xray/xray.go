@@ -89,12 +89,8 @@ func Lines(th views.Theme, r *xray.Report, err error, width int) []string {
 	add("  upper    "+writes, about(r.UpperDir+" — copy-on-write: every file it creates or changes"),
 		"  work     "+th.Dim.Render(r.WorkDir+" — overlayfs scratch space for atomic copy-up"),
 		"  merged   "+th.Dim.Render(r.MergedDir+" — the union, mounted as its /"))
-	add("", th.Title.Render("Network"))
-	if r.HostNetwork {
-		add("  host network: shares the host's interfaces and ports", about("--network host: no isolation, no port mapping needed"))
-	} else {
-		add("  own network namespace with loopback only", about("no bridge or veth yet (berth networks come with issue 6): it cannot reach out"))
-	}
+	add("", th.Title.Render("Network")+th.Dim.Render("  — its own namespace, wired to a bridge on the host"))
+	add(networkLines(th, r, width)...)
 	add("", th.Title.Render("Privileges"))
 	add(fmt.Sprintf("  capabilities  %d effective of %d bounding", len(r.CapEff), len(r.CapBnd)),
 		about("root's powers split into pieces; the bounding set is the most it can ever get"))

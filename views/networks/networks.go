@@ -1,0 +1,252 @@
+// Package networks is the networks panel: a table of berth's bridge networks
+// (name, driver, subnet, gateway, internal, containers, age) with a cursor,
+// the detail pages (inspect as `berth network inspect` prints it, and the
+// attached containers with their addresses) and the `n` form that creates a
+// network. The data comes from the router, which reads the network manager in
+// a command; this package only keeps state and draws.
+package networks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/docker/go-units"
+
+	"berth/netmgr"
+	"berth/views"
+	"berth/views/containers"
+)
+
+// Row is one network and the containers attached to it.
+type Row struct {
+	// Net is the network as the manager stores it.
+	Net netmgr.Network
+	// Members are its endpoints, one per attached container.
+	Members []netmgr.Endpoint
+}
+
+// Model is the networks table.
+type Model struct {
+	rows   []Row
+	view   []int
+	cursor int
+	offset int
+	filter string
+	keys   containers.KeyMap
+}
+
+// New returns an empty table.
+func New() Model { return Model{keys: containers.Keys()} }
+
+// SetRows replaces the rows, keeping the cursor on the same network.
+func (m *Model) SetRows(rows []Row) {
+	sel, _ := m.Selected()
+	m.rows = rows
+	m.rebuild(sel.Net.ID)
+}
+
+// Rows returns every network (unfiltered).
+func (m Model) Rows() []Row { return m.rows }
+
+// SetFilter filters rows fuzzily on name, subnet and driver.
+func (m *Model) SetFilter(f string) {
+	sel, _ := m.Selected()
+	m.filter = f
+	m.rebuild(sel.Net.ID)
+}
+
+// Filter returns the current filter.
+func (m Model) Filter() string { return m.filter }
+
+func (m *Model) rebuild(id string) {
+	m.view = m.view[:0]
+	for i, r := range m.rows {
+		if _, ok := views.FuzzyScore(m.filter, r.Net.Name+" "+r.Net.Subnet.String()+" "+r.Net.Driver); ok {
+			m.view = append(m.view, i)
+			if r.Net.ID == id && id != "" {
+				m.cursor = len(m.view) - 1
+			}
+		}
+	}
+	m.cursor = min(max(m.cursor, 0), max(len(m.view)-1, 0))
+}
+
+// Selected returns the network under the cursor.
+func (m Model) Selected() (Row, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.view) {
+		return Row{}, false
+	}
+	return m.rows[m.view[m.cursor]], true
+}
+
+// Update handles the table's keys; it reports whether it used the key.
+func (m Model) Update(msg tea.KeyPressMsg, page int) (Model, bool) {
+	k := m.keys
+	last := max(len(m.view)-1, 0)
+	switch {
+	case key.Matches(msg, k.Up):
+		m.cursor = max(m.cursor-1, 0)
+	case key.Matches(msg, k.Down):
+		m.cursor = min(m.cursor+1, last)
+	case key.Matches(msg, k.Top):
+		m.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		m.cursor = last
+	case key.Matches(msg, k.PageUp):
+		m.cursor = max(m.cursor-page, 0)
+	case key.Matches(msg, k.PageDown):
+		m.cursor = min(m.cursor+page, last)
+	default:
+		return m, false
+	}
+	return m, true
+}
+
+// ClickRow moves the cursor to the row-th visible data row (from 0); it
+// reports whether a row was there.
+func (m *Model) ClickRow(row int) bool {
+	i := m.offset + row
+	if row < 0 || i >= len(m.view) {
+		return false
+	}
+	m.cursor = i
+	return true
+}
+
+var columns = []views.Column{
+	{Title: "NAME", Width: 10, Grow: true},
+	{Title: "DRIVER", Width: 6, HideBelow: 64},
+	{Title: "SUBNET", Width: 18},
+	{Title: "GATEWAY", Width: 15, HideBelow: 56},
+	{Title: "INTERNAL", Width: 8, HideBelow: 90},
+	{Title: "CTRS", Width: 4, Right: true},
+	{Title: "CREATED", Width: 14, HideBelow: 76},
+}
+
+// View draws the table in a box.
+func (m *Model) View(th views.Theme, width, height int, focused bool, now time.Time) string {
+	inner := width - 2
+	ws := views.ColumnWidths(columns, inner)
+	hdr := make([]string, len(columns))
+	for i, c := range columns {
+		hdr[i] = c.Title
+	}
+	lines := []string{th.Header.Render(views.TableRow(columns, ws, hdr))}
+	if len(m.view) == 0 {
+		msg := "  no networks yet — the default bridge appears with the first container; n creates one"
+		if m.filter != "" {
+			msg = "  nothing matches /" + m.filter + " (esc clears)"
+		}
+		lines = append(lines, th.Dim.Render(msg))
+	}
+	rowsH := height - 3
+	m.offset = views.Window(m.cursor, m.offset, rowsH, len(m.view))
+	for vi := m.offset; vi < len(m.view) && vi < m.offset+rowsH; vi++ {
+		r := m.rows[m.view[vi]]
+		line := views.TableRow(columns, ws, cells(th, r, now))
+		switch {
+		case vi == m.cursor && focused:
+			line = views.Highlight(th, line)
+		case vi == m.cursor:
+			line = th.Title.Render(">") + ansi.Cut(line, 1, inner)
+		}
+		lines = append(lines, line)
+	}
+	title := fmt.Sprintf("Networks %d", len(m.view))
+	if m.filter != "" {
+		title += " /" + m.filter
+	}
+	return views.Box(th, title, lines, width, height, focused)
+}
+
+func cells(th views.Theme, r Row, now time.Time) []string {
+	n := r.Net
+	internal := "no"
+	if n.Internal {
+		internal = th.Warn.Render("yes")
+	}
+	created := "-"
+	if !n.Created.IsZero() {
+		created = units.HumanDuration(now.Sub(n.Created)) + " ago"
+	}
+	return []string{" " + n.Name, n.Driver, n.Subnet.String(), n.Gateway.String(), internal,
+		fmt.Sprint(len(r.Members)), created}
+}
+
+// Inspect is a network as `berth network inspect` shows it (Docker's field
+// names); names maps container IDs to names.
+type Inspect struct {
+	Name       string                    `json:"Name"`
+	ID         string                    `json:"Id"`
+	Created    string                    `json:"Created"`
+	Driver     string                    `json:"Driver"`
+	Internal   bool                      `json:"Internal"`
+	IPAM       map[string]any            `json:"IPAM"`
+	Containers map[string]map[string]any `json:"Containers"`
+	Labels     map[string]string         `json:"Labels"`
+	Options    map[string]string         `json:"Options"`
+}
+
+// InspectOf builds the inspect view of r; names maps container IDs to names.
+func InspectOf(r Row, names map[string]string) Inspect {
+	n := r.Net
+	v := Inspect{Name: n.Name, ID: n.ID, Created: n.Created.Format("2006-01-02T15:04:05.999999999Z07:00"),
+		Driver: n.Driver, Internal: n.Internal, Labels: n.Labels, Containers: map[string]map[string]any{},
+		Options: map[string]string{"com.docker.network.bridge.name": n.Bridge},
+		IPAM:    map[string]any{"Driver": "default", "Config": []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}}}
+	if v.Labels == nil {
+		v.Labels = map[string]string{}
+	}
+	for _, ep := range r.Members {
+		aliases := ep.Aliases
+		if aliases == nil {
+			aliases = []string{}
+		}
+		v.Containers[ep.ContainerID] = map[string]any{"Name": names[ep.ContainerID], "MacAddress": ep.MAC,
+			"IPv4Address": fmt.Sprintf("%s/%d", ep.IP, ep.Prefix), "Aliases": aliases}
+	}
+	return v
+}
+
+// ContainerLines lists the containers attached to r (header and one line
+// each): name, IP/prefix, MAC, aliases, interface and host veth.
+func ContainerLines(th views.Theme, r Row, names map[string]string) (string, []string) {
+	const format = "%-20s %-18s %-17s %-12s %-5s %s"
+	hdr := fmt.Sprintf(format, "CONTAINER", "IPV4", "MAC", "ALIASES", "IF", "HOST VETH")
+	if len(r.Members) == 0 {
+		return "", []string{th.Dim.Render("  no containers on " + r.Net.Name + " — berth run --network " + r.Net.Name + " … attaches one")}
+	}
+	eps := append([]netmgr.Endpoint(nil), r.Members...)
+	sort.Slice(eps, func(i, j int) bool { return eps[i].IP.Less(eps[j].IP) })
+	lines := make([]string, 0, len(eps))
+	for _, ep := range eps {
+		name := names[ep.ContainerID]
+		if name == "" {
+			name = ep.ContainerID[:min(12, len(ep.ContainerID))]
+		}
+		aliases := strings.Join(ep.Aliases, ",")
+		if aliases == "" {
+			aliases = "-"
+		}
+		lines = append(lines, fmt.Sprintf(format, views.Sanitize(name),
+			fmt.Sprintf("%s/%d", ep.IP, ep.Prefix), ep.MAC, views.Sanitize(aliases), ep.IfName, ep.HostVeth))
+	}
+	return hdr, lines
+}
+
+// Unused lists the networks prune would remove: user-defined ones without
+// containers (the default bridge always stays).
+func Unused(rows []Row) []Row {
+	var out []Row
+	for _, r := range rows {
+		if r.Net.Name != netmgr.DefaultNetwork && len(r.Members) == 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
