@@ -1,0 +1,320 @@
+// Package volumes manages berth's local volumes — named and anonymous directories
+// under the data root, recorded with their labels and users in the engine's SQLite
+// database — and parses, prepares and fills mounts as Docker does: -v, --mount and
+// --tmpfs specs, copy-up of image content into a new volume, and the archive side
+// of `berth cp` with paths resolved inside a container's root.
+//
+// It imports nothing else of berth; the engine composes it.
+package volumes
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/errdefs"
+)
+
+// DriverLocal is the only volume driver berth has.
+const DriverLocal = "local"
+
+// nameRe is Docker's rule for volume names.
+var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS vol_volumes (
+	name TEXT PRIMARY KEY,
+	labels TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	anonymous INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vol_refs (
+	name TEXT NOT NULL,
+	container_id TEXT NOT NULL,
+	PRIMARY KEY (name, container_id)
+);
+CREATE INDEX IF NOT EXISTS vol_refs_container ON vol_refs(container_id);
+`
+
+// Volume is one local volume as `volume inspect` shows it.
+type Volume struct {
+	Name       string
+	Driver     string // always "local"
+	Mountpoint string // <root>/<name>/_data
+	Labels     map[string]string
+	CreatedAt  time.Time
+	Anonymous  bool
+	UsedBy     []string // IDs of the containers that reference it
+}
+
+// Store keeps volumes under one root directory and in vol_* tables of a database
+// shared with other berth processes.
+type Store struct {
+	root string
+	db   *sql.DB
+
+	mu    sync.Mutex
+	sizes map[string]*sizeEntry
+}
+
+// Open prepares root (<dataroot>/volumes) and the vol_* tables in db.
+func Open(root string, db *sql.DB) (*Store, error) {
+	if err := os.MkdirAll(root, 0o701); err != nil {
+		return nil, fmt.Errorf("create volumes root %s: %w", root, err)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		return nil, fmt.Errorf("init volume tables: %w", err)
+	}
+	return &Store{root: root, db: db, sizes: map[string]*sizeEntry{}}, nil
+}
+
+// Root is the directory that holds the volumes.
+func (s *Store) Root() string { return s.root }
+
+// ValidateName checks a volume name against Docker's rule; an invalid name is
+// errdefs.ErrInvalidArgument.
+func ValidateName(name string) error {
+	if !nameRe.MatchString(name) || strings.Contains(name, "..") {
+		return fmt.Errorf("%q includes invalid characters for a local volume name, only %q are allowed: %w",
+			name, "[a-zA-Z0-9][a-zA-Z0-9_.-]", errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+func (s *Store) dir(name string) string { return filepath.Join(s.root, name) }
+
+func (s *Store) mountpoint(name string) string { return filepath.Join(s.root, name, "_data") }
+
+// Create makes a volume; name "" makes an anonymous one with a random 64-hex name.
+// Creating an existing name returns the existing volume, as `docker volume create`.
+func (s *Store) Create(ctx context.Context, name string, labels map[string]string) (*Volume, error) {
+	anonymous := name == ""
+	if anonymous {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, fmt.Errorf("random volume name: %w", err)
+		}
+		name = hex.EncodeToString(b)
+	} else if err := ValidateName(name); err != nil {
+		return nil, err
+	}
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	lj, err := json.Marshal(labels)
+	if err != nil {
+		return nil, fmt.Errorf("encode labels of volume %s: %w", name, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("create volume %s: %w", name, err)
+	}
+	defer tx.Rollback()
+	if v, err := getTx(ctx, tx, s, name); err == nil {
+		return v, nil
+	} else if !errors.Is(err, errdefs.ErrNotFound) {
+		return nil, err
+	}
+	if err := os.MkdirAll(s.dir(name), 0o701); err != nil {
+		return nil, fmt.Errorf("create volume %s: %w", name, err)
+	}
+	if err := os.Mkdir(s.mountpoint(name), 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("create volume %s: %w", name, err)
+	}
+	now := time.Now()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO vol_volumes(name, labels, created, anonymous) VALUES(?,?,?,?)`,
+		name, string(lj), now.UnixNano(), anonymous); err != nil {
+		os.RemoveAll(s.dir(name))
+		return nil, fmt.Errorf("record volume %s: %w", name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		os.RemoveAll(s.dir(name))
+		return nil, fmt.Errorf("record volume %s: %w", name, err)
+	}
+	return &Volume{Name: name, Driver: DriverLocal, Mountpoint: s.mountpoint(name), Labels: labels,
+		CreatedAt: now, Anonymous: anonymous, UsedBy: []string{}}, nil
+}
+
+// queryer is what *sql.DB and *sql.Tx share.
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func getTx(ctx context.Context, q queryer, s *Store, name string) (*Volume, error) {
+	var lj string
+	var created int64
+	var anon bool
+	err := q.QueryRowContext(ctx, `SELECT labels, created, anonymous FROM vol_volumes WHERE name=?`, name).
+		Scan(&lj, &created, &anon)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get %s: no such volume: %w", name, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get volume %s: %w", name, err)
+	}
+	v := &Volume{Name: name, Driver: DriverLocal, Mountpoint: s.mountpoint(name),
+		CreatedAt: time.Unix(0, created), Anonymous: anon}
+	if err := json.Unmarshal([]byte(lj), &v.Labels); err != nil {
+		return nil, fmt.Errorf("decode labels of volume %s: %w", name, err)
+	}
+	users, err := usersOf(ctx, q, name)
+	if err != nil {
+		return nil, err
+	}
+	v.UsedBy = users
+	return v, nil
+}
+
+func usersOf(ctx context.Context, q queryer, name string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT container_id FROM vol_refs WHERE name=? ORDER BY container_id`, name)
+	if err != nil {
+		return nil, fmt.Errorf("users of volume %s: %w", name, err)
+	}
+	defer rows.Close()
+	users := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("users of volume %s: %w", name, err)
+		}
+		users = append(users, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("users of volume %s: %w", name, err)
+	}
+	return users, nil
+}
+
+// Get returns one volume; an unknown name is errdefs.ErrNotFound.
+func (s *Store) Get(ctx context.Context, name string) (*Volume, error) {
+	return getTx(ctx, s.db, s, name)
+}
+
+// names lists every volume name, sorted.
+func (s *Store) names(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM vol_volumes ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list volumes: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list volumes: %w", err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list volumes: %w", err)
+	}
+	return names, nil
+}
+
+// List returns the volumes matching every filter key (values of one key are ORed),
+// sorted by name: dangling=true|false, name=<regexp>, label=k or label=k=v,
+// driver=local. An unknown key or bad value is errdefs.ErrInvalidArgument.
+func (s *Store) List(ctx context.Context, filters map[string][]string) ([]Volume, error) {
+	match, err := compileFilters(filters)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.names(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Volume{}
+	for _, n := range names {
+		v, err := s.Get(ctx, n)
+		if errors.Is(err, errdefs.ErrNotFound) {
+			continue // removed meanwhile by another process
+		}
+		if err != nil {
+			return nil, err
+		}
+		if match(v) {
+			out = append(out, *v)
+		}
+	}
+	return out, nil
+}
+
+func compileFilters(filters map[string][]string) (func(*Volume) bool, error) {
+	var preds []func(*Volume) bool
+	keys := make([]string, 0, len(filters))
+	for k := range filters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p, err := filterFor(k, filters[k])
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			preds = append(preds, p)
+		}
+	}
+	return func(v *Volume) bool {
+		for _, p := range preds {
+			if !p(v) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// filterFor builds the predicate of one filter key: any of vals matches.
+func filterFor(key string, vals []string) (func(*Volume) bool, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	var ors []func(*Volume) bool
+	for _, val := range vals {
+		switch key {
+		case "dangling":
+			want, ok := map[string]bool{"true": true, "1": true, "false": false, "0": false}[val]
+			if !ok {
+				return nil, fmt.Errorf("invalid filter 'dangling=%s': %w", val, errdefs.ErrInvalidArgument)
+			}
+			ors = append(ors, func(v *Volume) bool { return (len(v.UsedBy) == 0) == want })
+		case "name":
+			re, err := regexp.Compile(val)
+			if err != nil {
+				return nil, fmt.Errorf("invalid filter 'name=%s': %v: %w", val, err, errdefs.ErrInvalidArgument)
+			}
+			ors = append(ors, func(v *Volume) bool { return re.MatchString(v.Name) })
+		case "label":
+			k, want, hasVal := strings.Cut(val, "=")
+			ors = append(ors, func(v *Volume) bool {
+				got, ok := v.Labels[k]
+				return ok && (!hasVal || got == want)
+			})
+		case "driver":
+			ors = append(ors, func(v *Volume) bool { return v.Driver == val })
+		default:
+			return nil, fmt.Errorf("invalid filter '%s': %w", key, errdefs.ErrInvalidArgument)
+		}
+	}
+	return func(v *Volume) bool {
+		for _, p := range ors {
+			if p(v) {
+				return true
+			}
+		}
+		return false
+	}, nil
+}
