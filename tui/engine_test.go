@@ -178,6 +178,12 @@ func TestStopFromTheUI(t *testing.T) {
 	rec := &recorder{Model: New(ctx, e, opts)}
 	tm := teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(120, 40))
 	screenHas(t, rec, "other", "web", "running")
+	tm.Send(press("3")) // the containers run on the default bridge
+	screenHas(t, rec, "Networks 1", "bridge", `"Name": "bridge"`)
+	tm.Send(press("]"))
+	screenHas(t, rec, "Containers on bridge — 2 attached", "web", "other", "eth0")
+	tm.Send(press("1"))
+	screenHas(t, rec, "Containers 2")
 
 	tm.Send(press("j")) // web is below other (newest first)
 	screenHas(t, rec, "Logs web", "tick")
@@ -216,5 +222,53 @@ func TestStopFromTheUI(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(strings.Join(final.commands, "\n")), []byte("berth stop web")) {
 		t.Errorf("command log: %q", final.commands)
+	}
+}
+
+// TestXRayNetworkReal x-rays a real container on the default bridge with a
+// published port: its veth is in the bridge, its namespace routes through the
+// gateway, and berth's nftables rules for it and its network are found.
+func TestXRayNetworkReal(t *testing.T) {
+	e := realEngine(t)
+	ctx := context.Background()
+	one := 1
+	o := engine.CreateOptions{Name: "xnet", Config: engine.Config{Image: "busybox", Cmd: []string{"sleep", "1000"}, StopTimeout: &one}}
+	o.HostConfig.PortBindings = engine.PortMap{"80/tcp": {{HostIP: "", HostPort: "0"}}}
+	c, err := e.Create(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = e.Inspect(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	r, err := defaultXRay(e, e.Images())(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := r.Network
+	if n == nil || len(n.Endpoints) != 1 {
+		t.Fatalf("network: %+v", n)
+	}
+	ep := n.Endpoints[0]
+	if ep.IfName != "eth0" || ep.HostVeth == "" || ep.Bridge != e.Networks().DefaultBridge() || !ep.IP.IsValid() {
+		t.Errorf("endpoint: %+v", ep)
+	}
+	if len(n.Routes) == 0 || n.Routes[0].Dst != "default" || n.Routes[0].Gateway != ep.Gateway {
+		t.Errorf("routes: %+v", n.Routes)
+	}
+	kinds := map[string]bool{}
+	for _, ru := range n.Rules {
+		kinds[ru.Chain+" "+ru.Kind] = true
+	}
+	for _, want := range []string{"prerouting dnat", "postrouting masquerade", "forward drop"} {
+		if !kinds[want] {
+			t.Errorf("no %s rule among %+v", want, n.Rules)
+		}
+	}
+	if len(n.Ports) != 1 || n.Err != "" {
+		t.Errorf("ports %q, err %q", n.Ports, n.Err)
 	}
 }

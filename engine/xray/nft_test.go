@@ -2,6 +2,8 @@ package xray
 
 import (
 	"encoding/binary"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/nftables/expr"
@@ -48,5 +50,41 @@ func TestSummarize(t *testing.T) {
 		if got != c.want || kind != c.kind {
 			t.Errorf("%s: Summarize = %q, %q; want %q, %q", c.name, got, kind, c.want, c.kind)
 		}
+	}
+}
+
+// TestRoutesInSelf reads this process's namespace's routes over netlink and
+// compares them with /proc/net/route (the main IPv4 table).
+func TestRoutesInSelf(t *testing.T) {
+	rs, err := RoutesIn("/proc/self/ns/net")
+	if err != nil {
+		t.Skipf("netlink: %v", err)
+	}
+	b, err := os.ReadFile("/proc/net/route")
+	if err != nil {
+		t.Skip(err)
+	}
+	want := len(strings.Split(strings.TrimSpace(string(b)), "\n")) - 1
+	if len(rs) != want {
+		t.Errorf("RoutesIn: %d routes %+v, /proc/net/route has %d", len(rs), rs, want)
+	}
+	for _, r := range rs {
+		if r.Dev == "" || r.Dst == "" {
+			t.Errorf("route without device or destination: %+v", r)
+		}
+	}
+	if _, err := RoutesIn("/nonexistent"); err == nil {
+		t.Error("RoutesIn on a missing path: no error")
+	}
+}
+
+// TestRulesForMissingTable finds no rules in a table that does not exist.
+func TestRulesForMissingTable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("nftables needs root")
+	}
+	rs, err := RulesFor("bxnone", "0123", []string{"abcd"})
+	if err != nil || len(rs) != 0 {
+		t.Errorf("RulesFor(missing) = %+v, %v", rs, err)
 	}
 }
