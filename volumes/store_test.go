@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containerd/errdefs"
 	_ "modernc.org/sqlite"
@@ -237,5 +239,70 @@ func TestSize(t *testing.T) {
 	}
 	if _, err := s.Size(ctx, "ghost"); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Fatalf("size unknown: %v", err)
+	}
+}
+
+func TestSizeAsync(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	v, _ := s.Create(ctx, "data", nil)
+	os.WriteFile(filepath.Join(v.Mountpoint, "a"), make([]byte, 4096), 0o644)
+	if _, known := s.SizeAsync(ctx, "data"); known {
+		t.Fatal("size known before any walk")
+	}
+	for i := 0; ; i++ {
+		n, known := s.SizeAsync(ctx, "data")
+		if known {
+			if n != 4096 {
+				t.Fatalf("async size = %d", n)
+			}
+			break
+		}
+		if i > 500 {
+			t.Fatal("background size never arrived")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTwoProcessesShareTheDatabase runs two stores on one database file, as two
+// berth processes do, creating and using the same volume concurrently.
+func TestTwoProcessesShareTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func() *Store {
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "db")+
+			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_txlock=immediate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		s, err := Open(filepath.Join(dir, "volumes"), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := open(), open()
+	errs := make(chan error, 40)
+	for i := 0; i < 20; i++ {
+		for j, s := range []*Store{a, b} {
+			go func() {
+				_, err := s.Create(ctx, "shared", nil)
+				if err == nil {
+					err = s.Use(ctx, "shared", fmt.Sprintf("c%d-%d", j, i))
+				}
+				errs <- err
+			}()
+		}
+	}
+	for i := 0; i < 40; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := b.Get(ctx, "shared")
+	if err != nil || len(v.UsedBy) != 40 {
+		t.Fatalf("shared volume: %d users, %v", len(v.UsedBy), err)
 	}
 }
