@@ -62,3 +62,12 @@ func TestNetworkEventsRelist(t *testing.T) {
 		t.Errorf("network list not refreshed:\n%s", got)
 	}
 }
+
+// TestPortsColumn shows the PORTS column of a terminal wide enough for it.
+func TestPortsColumn(t *testing.T) {
+	m, _ := newTestModel(t, 160, 40)
+	if got := ansi.Strip(m.Render()); !strings.Contains(got, "0.0.0.0:32768->8000/tcp") {
+		t.Errorf("no ports column:\n%s", got)
+	}
+	checkGolden(t, m, "ports-column-160x40")
+}

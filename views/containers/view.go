@@ -19,7 +19,7 @@ var columns = []views.Column{
 	{Title: "MEM", Width: 9, Right: true, HideBelow: 50},
 	{Title: "UP", Width: 4, Right: true, HideBelow: 90},
 	{Title: "CPU HISTORY", Width: 12, HideBelow: 110},
-	{Title: "PORTS", Width: 18, Grow: true, HideBelow: 116},
+	{Title: "PORTS", Width: 22, Grow: true, HideBelow: 136},
 }
 
 // View draws the table as a box of width×height cells.
