@@ -158,7 +158,6 @@ func (m Model) Submit() (Result, int) {
 	restart, _ := ParseRestart(m.value(fRestart))
 	o := engine.CreateOptions{Name: m.value(fName), Config: engine.Config{Image: m.value(fImage), Cmd: cmd, Env: env}}
 	o.HostConfig.Memory, o.HostConfig.NanoCPUs, o.HostConfig.RestartPolicy = mem, cpus, restart
-	o.HostConfig.NetworkMode = "none"
 	o.HostConfig.LogConfig = engine.LogConfig{Type: "json-file", Config: map[string]string{}}
 	line := []string{"berth", "run", "-d"}
 	add := func(flag string, i int) {
