@@ -52,6 +52,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.validateNetwork(ctx, &o); err != nil {
 		return nil, err
 	}
+	if err := e.checkMounts(ctx, &o); err != nil {
+		return nil, err
+	}
 	img, err := e.images.Resolve(o.Config.Image)
 	if err != nil {
 		return nil, fmt.Errorf("unable to find image %q locally: %w", o.Config.Image, err)
@@ -78,7 +81,14 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	mounts, err := e.makeMounts(ctx, &o, rec.Config.Volumes, id)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	rec.Mounts = storeMounts(mounts)
 	if err := e.insert(ctx, id, img.ID, o.Name, &rec); err != nil {
+		e.releaseVolumes(context.WithoutCancel(ctx), id, anonymous(mounts))
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -206,6 +216,17 @@ func mergeEnv(base, over []string) []string {
 		}
 		if !replaced {
 			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// anonymous names the anonymous volumes among mounts.
+func anonymous(mps []MountPoint) []string {
+	var out []string
+	for _, mp := range mps {
+		if mp.Anonymous {
+			out = append(out, mp.Name)
 		}
 	}
 	return out

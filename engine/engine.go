@@ -22,6 +22,7 @@ import (
 	"berth/engine/store"
 	"berth/images"
 	"berth/netmgr"
+	"berth/volumes"
 )
 
 // Options locate an engine's data and helper binaries.
@@ -48,6 +49,7 @@ type Engine struct {
 	db            *store.Store
 	images        *images.Store
 	nets          *netmgr.Manager
+	vols          *volumes.Store
 	events        *events.Log
 	host          hostInfo
 }
@@ -92,6 +94,10 @@ func New(opts Options) (*Engine, error) {
 	if e.images, err = images.Open(filepath.Join(root, "images"), e.db.DB()); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("image store: %w", err)
+	}
+	if e.vols, err = volumes.Open(filepath.Join(root, "volumes"), e.db.DB()); err != nil {
+		e.db.Close()
+		return nil, fmt.Errorf("volume store: %w", err)
 	}
 	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root)}); err != nil {
 		e.db.Close()

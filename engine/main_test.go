@@ -7,9 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/nftables"
+	"github.com/vishvananda/netlink"
 
 	"berth/engine"
 	"berth/engine/runner"
@@ -36,8 +40,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	before := kernelObjects()
 	code := m.Run()
 	cleanup()
+	if left := newObjects(before, kernelObjects()); len(left) > 0 {
+		fmt.Fprintln(os.Stderr, "engine tests left kernel objects behind:", left)
+		code = 1
+	}
 	os.Exit(code)
 }
 
@@ -150,4 +159,38 @@ func runAttached(t *testing.T, e *engine.Engine, o engine.CreateOptions) (string
 
 func opts(cmd ...string) engine.CreateOptions {
 	return engine.CreateOptions{Config: engine.Config{Image: "busybox", Cmd: cmd}}
+}
+
+// kernelObjects lists the network links and nftables tables that look like
+// berth's (berth0, berth-*, vberth*, and the per-root bXXXXX prefixes).
+func kernelObjects() map[string]bool {
+	out := map[string]bool{}
+	links, _ := netlink.LinkList()
+	for _, l := range links {
+		n := l.Attrs().Name
+		if strings.HasPrefix(n, "berth") || strings.HasPrefix(n, "vberth") || berthPrefix.MatchString(n) {
+			out["link "+n] = true
+		}
+	}
+	if c, err := nftables.New(); err == nil {
+		tables, _ := c.ListTables()
+		for _, t := range tables {
+			if t.Name == "berth" || berthPrefix.MatchString(t.Name) {
+				out["nft table "+t.Name] = true
+			}
+		}
+	}
+	return out
+}
+
+var berthPrefix = regexp.MustCompile(`^b[0-9a-f]{5}`)
+
+func newObjects(before, after map[string]bool) []string {
+	var left []string
+	for k := range after {
+		if !before[k] {
+			left = append(left, k)
+		}
+	}
+	return left
 }

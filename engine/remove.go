@@ -42,12 +42,22 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 			return fmt.Errorf("cannot remove container %s: it did not stop", c.Name[1:])
 		}
 	}
+	// An exited container's monitor may still be finishing (destroying the
+	// cgroup, unmounting): let it.
+	if !e.waitStopped(ctx, c.ID, 30*time.Second) {
+		return fmt.Errorf("cannot remove container %s: its monitor does not finish", c.Name[1:])
+	}
 	unlock, err := e.lock(c.ID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	e.teardownNetwork(ctx, c.ID, nil)
+	var anon []string
+	if o.Volumes {
+		anon = anonymous(c.Mounts)
+	}
+	e.releaseVolumes(ctx, c.ID, anon)
 	if err := e.cleanup(c.ID); err != nil {
 		return err
 	}

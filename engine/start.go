@@ -212,6 +212,11 @@ func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Sp
 	if err := ensureWorkdir(rootfs, c.Config.WorkingDir, u); err != nil {
 		return nil, err
 	}
+	vm, err := mountSpecs(rootfs, c.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	mounts = append(mounts, vm...)
 	return spec.Build(spec.Options{
 		ID: c.ID, Hostname: c.Config.Hostname, Rootfs: rootfs, Args: args, Env: env,
 		Cwd: c.Config.WorkingDir, UID: uint32(u.Uid), GID: uint32(u.Gid), ExtraGIDs: toU32(u.Sgids),

@@ -51,6 +51,7 @@ func (e *Engine) load(row store.Row) (*Container, error) {
 	if c.Args == nil {
 		c.Args = []string{}
 	}
+	c.Mounts = loadMounts(rec.Mounts)
 	c.NetworkSettings = NetworkSettings{SandboxKey: rec.NetNS, Ports: rec.Ports, Networks: rec.Networks}
 	if c.NetworkSettings.Networks == nil {
 		c.NetworkSettings.Networks = map[string]*EndpointSettings{}
@@ -197,6 +198,15 @@ func (e *Engine) List(ctx context.Context, all bool) ([]*Container, error) {
 		}
 	}
 	return out, nil
+}
+
+// decodeRecord reads a container's stored record.
+func decodeRecord(data []byte) (*record, error) {
+	var rec record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("corrupt container record: %w", err)
+	}
+	return &rec, nil
 }
 
 // ImageUsers returns the IDs of containers made from imageID, so that the

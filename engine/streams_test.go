@@ -310,6 +310,7 @@ func BenchmarkStats100(b *testing.B) {
 		for _, c := range cs {
 			_ = e.Remove(ctx, c.ID, engine.RemoveOptions{Force: true})
 		}
+		_ = e.Networks().RemoveAll(ctx)
 		e.Close()
 	})
 	if _, err := e.Images().Bootstrap(ctx, "busybox", func(string) {}); err != nil {

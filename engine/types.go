@@ -51,10 +51,45 @@ type HostConfig struct {
 	ReadonlyRootfs bool                  `json:"ReadonlyRootfs"`
 	Init           *bool                 `json:"Init"`
 	PortBindings   PortMap               `json:"PortBindings"`
+	Mounts         []MountSpec           `json:"Mounts,omitempty"`
+	Tmpfs          map[string]string     `json:"Tmpfs,omitempty"`
+	VolumesFrom    []string              `json:"VolumesFrom,omitempty"`
 	PublishAll     bool                  `json:"PublishAllPorts"`
 	DNS            []string              `json:"Dns"`
 	ExtraHosts     []string              `json:"ExtraHosts"`
 	spec.Resources
+}
+
+// MountSpec is one --mount, -v or --tmpfs, as asked (Docker's HostConfig.Mounts).
+type MountSpec struct {
+	Type        string `json:"Type"` // volume, bind or tmpfs
+	Source      string `json:"Source,omitempty"`
+	Target      string `json:"Target"`
+	ReadOnly    bool   `json:"ReadOnly,omitempty"`
+	Propagation string `json:"Propagation,omitempty"`
+	NoCopy      bool   `json:"NoCopy,omitempty"`
+	TmpfsSize   int64  `json:"TmpfsSize,omitempty"`
+	TmpfsMode   uint32 `json:"TmpfsMode,omitempty"`
+	// FromShort says it came from -v (a missing bind source is then created, as Docker does).
+	FromShort bool `json:"FromShort,omitempty"`
+}
+
+// MountPoint is one mount as inspect shows it (Docker's "Mounts").
+type MountPoint struct {
+	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"`
+	Source      string `json:"Source"`
+	Destination string `json:"Destination"`
+	Driver      string `json:"Driver,omitempty"`
+	Mode        string `json:"Mode"`
+	RW          bool   `json:"RW"`
+	Propagation string `json:"Propagation"`
+	// Anonymous marks a volume made for this container (removed by rm -v).
+	Anonymous bool `json:"-"`
+	// NoCopy skips Docker's copy-up of the image's content into a new volume.
+	NoCopy    bool   `json:"-"`
+	TmpfsSize int64  `json:"-"`
+	TmpfsMode uint32 `json:"-"`
 }
 
 // PortBinding is the host side of one published port.
@@ -127,6 +162,8 @@ type Container struct {
 	HostConfig     HostConfig  `json:"HostConfig"`
 	GraphDriver    GraphDriver `json:"GraphDriver"`
 	Config         Config      `json:"Config"`
+	// Mounts are the container's volumes, binds and tmpfs mounts.
+	Mounts []MountPoint `json:"Mounts"`
 	// NetworkSettings are the container's networks and published ports.
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 	// ImageRef is the reference the container was created from ("busybox").
@@ -162,6 +199,36 @@ type record struct {
 	Ports PortMap `json:"Ports,omitempty"`
 	// NetNS is the named network namespace the container joins, if any.
 	NetNS string `json:"NetNS,omitempty"`
+	// Mounts are the container's mounts, resolved at create.
+	Mounts []storedMount `json:"Mounts,omitempty"`
+}
+
+// storedMount is a MountPoint as the record keeps it, with the fields that
+// inspect does not show.
+type storedMount struct {
+	MountPoint
+	Anon    bool   `json:"Anonymous,omitempty"`
+	NoCp    bool   `json:"NoCopy,omitempty"`
+	TmpSize int64  `json:"TmpfsSize,omitempty"`
+	TmpMode uint32 `json:"TmpfsMode,omitempty"`
+}
+
+func storeMounts(mps []MountPoint) []storedMount {
+	out := make([]storedMount, len(mps))
+	for i, mp := range mps {
+		out[i] = storedMount{MountPoint: mp, Anon: mp.Anonymous, NoCp: mp.NoCopy, TmpSize: mp.TmpfsSize, TmpMode: mp.TmpfsMode}
+	}
+	return out
+}
+
+func loadMounts(sms []storedMount) []MountPoint {
+	out := make([]MountPoint, len(sms))
+	for i, sm := range sms {
+		mp := sm.MountPoint
+		mp.Anonymous, mp.NoCopy, mp.TmpfsSize, mp.TmpfsMode = sm.Anon, sm.NoCp, sm.TmpSize, sm.TmpMode
+		out[i] = mp
+	}
+	return out
 }
 
 // IO is the standard streams of an attached or exec'd process. Resize, when

@@ -16,6 +16,7 @@ import (
 	"berth/engine/monitor"
 	"berth/engine/spec"
 	"berth/netmgr"
+	"berth/volumes"
 )
 
 // runFlags are the flags of create and run.
@@ -26,6 +27,7 @@ type runFlags struct {
 	env, envFile, labels, capAdd, capDrop     []string
 	ulimits, logOpts                          []string
 	publish, dns, addHosts, aliases           []string
+	volumesArg, mounts, tmpfs, volumesFrom    []string
 	ip, mac                                   string
 	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
@@ -55,6 +57,10 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&f.publish, "publish", "p", nil, "publish a container port: [HOST_IP:][HOST_PORT:]PORT[/udp]")
 	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish every exposed port to a free host port")
 	fs.StringArrayVar(&f.dns, "dns", nil, "DNS server for the container")
+	fs.StringArrayVarP(&f.volumesArg, "volume", "v", nil, "bind mount or volume: NAME:/dst[:ro], /host:/dst[:ro], or /dst (anonymous)")
+	fs.StringArrayVar(&f.mounts, "mount", nil, "mount: type=volume|bind|tmpfs,src=...,dst=...[,readonly]")
+	fs.StringArrayVar(&f.tmpfs, "tmpfs", nil, "tmpfs mount: /dst[:size=64m,mode=1777]")
+	fs.StringArrayVar(&f.volumesFrom, "volumes-from", nil, "mount the volumes of another container: NAME[:ro|rw]")
 	fs.StringArrayVar(&f.addHosts, "add-host", nil, "add a line to /etc/hosts (host:ip)")
 	fs.StringArrayVar(&f.aliases, "network-alias", nil, "name the container also answers to on its network")
 	fs.StringVar(&f.ip, "ip", "", "IPv4 address on a user-defined network")
@@ -116,6 +122,9 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	}
 	h.NetworkMode = f.network
 	if err := f.networkOptions(&o); err != nil {
+		return o, err
+	}
+	if err := f.mountOptions(h); err != nil {
 		return o, err
 	}
 	h.LogConfig = engine.LogConfig{Type: f.logDriver, Config: map[string]string{}}
@@ -268,5 +277,40 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 	}
 	h.ExtraHosts = f.addHosts
 	o.Network = engine.EndpointSettings{IPAddress: f.ip, MacAddress: f.mac, Aliases: f.aliases}
+	return nil
+}
+
+// mountOptions parses -v, --mount and --tmpfs as Docker does.
+func (f *runFlags) mountOptions(h *engine.HostConfig) error {
+	add := func(m volumes.Mount, short bool) {
+		h.Mounts = append(h.Mounts, engine.MountSpec{Type: m.Type, Source: m.Source, Target: m.Target,
+			ReadOnly: m.ReadOnly, Propagation: m.Propagation, NoCopy: m.NoCopy, TmpfsSize: m.TmpfsSize,
+			TmpfsMode: volumes.UnixMode(m.TmpfsMode), FromShort: short})
+		if short && m.Type == "bind" {
+			h.Binds = append(h.Binds, m.Source+":"+m.Target)
+		}
+	}
+	for _, v := range f.volumesArg {
+		m, err := volumes.ParseVolume(v)
+		if err != nil {
+			return err
+		}
+		add(m, true)
+	}
+	for _, v := range f.mounts {
+		m, err := volumes.ParseMount(v)
+		if err != nil {
+			return err
+		}
+		add(m, false)
+	}
+	for _, v := range f.tmpfs {
+		m, err := volumes.ParseTmpfs(v)
+		if err != nil {
+			return err
+		}
+		add(m, false)
+	}
+	h.VolumesFrom = f.volumesFrom
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -11,7 +12,7 @@ import (
 
 func (a *app) systemCommands() *cobra.Command {
 	g := &cobra.Command{Use: "system", Short: "Manage berth itself"}
-	g.AddCommand(a.systemReset())
+	g.AddCommand(a.systemReset(), a.systemDf())
 	return g
 }
 
@@ -55,4 +56,103 @@ func reset(ctx context.Context, e *engine.Engine, a *app) error {
 	}
 	fmt.Fprintln(a.stdout, "Deleted all networks")
 	return nil
+}
+
+func (a *app) systemDf() *cobra.Command {
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "df [-v]",
+		Short: "Show disk usage of images, containers, volumes and build cache",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			du, err := e.DiskUsage(cmd.Context())
+			if err != nil {
+				return err
+			}
+			printDf(a, du)
+			if verbose {
+				printDfVerbose(a, du)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each image, container and volume")
+	return cmd
+}
+
+func printDf(a *app, du *engine.DiskUsage) {
+	type row struct{ Type, TotalCount, Active, Size, Reclaimable string }
+	pct := func(r, t int64) string {
+		if t == 0 {
+			return "0B"
+		}
+		return fmt.Sprintf("%s (%d%%)", humanSize(r), r*100/t)
+	}
+	var iSize, iFree, cSize, cFree, vSize, vFree int64
+	var iActive, cActive, vActive int
+	for _, i := range du.Images {
+		iSize += i.Size
+		if i.Containers > 0 {
+			iActive++
+		} else {
+			iFree += i.Size
+		}
+	}
+	for _, c := range du.Containers {
+		cSize += c.Size
+		if c.Running {
+			cActive++
+		} else {
+			cFree += c.Size
+		}
+	}
+	for _, v := range du.Volumes {
+		vSize += v.Size
+		if v.Links > 0 {
+			vActive++
+		} else {
+			vFree += v.Size
+		}
+	}
+	items := []any{
+		row{"Images", fmt.Sprint(len(du.Images)), fmt.Sprint(iActive), humanSize(iSize), pct(iFree, iSize)},
+		row{"Containers", fmt.Sprint(len(du.Containers)), fmt.Sprint(cActive), humanSize(cSize), pct(cFree, cSize)},
+		row{"Local Volumes", fmt.Sprint(len(du.Volumes)), fmt.Sprint(vActive), humanSize(vSize), pct(vFree, vSize)},
+		row{"Build Cache", "0", "0", "0B", "0B"},
+	}
+	printFormatted(a.stdout, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
+		map[string]string{"Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"}, items)
+}
+
+func printDfVerbose(a *app, du *engine.DiskUsage) {
+	fmt.Fprintln(a.stdout, "\nImages space usage:")
+	var items []any
+	for _, i := range du.Images {
+		items = append(items, map[string]string{"Repository": i.Repository, "ID": shortID(i.ID), "Size": humanSize(i.Size), "Containers": fmt.Sprint(i.Containers)})
+	}
+	printFormatted(a.stdout, "table {{.Repository}}\t{{.ID}}\t{{.Size}}\t{{.Containers}}", map[string]string{"Repository": "REPOSITORY", "ID": "IMAGE ID", "Size": "SIZE", "Containers": "CONTAINERS"}, items)
+	fmt.Fprintln(a.stdout, "\nContainers space usage:")
+	items = nil
+	for _, c := range du.Containers {
+		items = append(items, map[string]string{"ID": c.ID[:12], "Image": c.Image, "Size": humanSize(c.Size), "Status": c.Status, "Names": c.Name})
+	}
+	printFormatted(a.stdout, "table {{.ID}}\t{{.Image}}\t{{.Size}}\t{{.Status}}\t{{.Names}}", map[string]string{"ID": "CONTAINER ID", "Image": "IMAGE", "Size": "SIZE", "Status": "STATUS", "Names": "NAMES"}, items)
+	fmt.Fprintln(a.stdout, "\nLocal Volumes space usage:")
+	items = nil
+	for _, v := range du.Volumes {
+		items = append(items, map[string]string{"Name": v.Name, "Links": fmt.Sprint(v.Links), "Size": humanSize(v.Size)})
+	}
+	printFormatted(a.stdout, "table {{.Name}}\t{{.Links}}\t{{.Size}}", map[string]string{"Name": "VOLUME NAME", "Links": "LINKS", "Size": "SIZE"}, items)
+}
+
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }

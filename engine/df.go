@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+
+	"berth/images"
+)
+
+// DiskUsage is what system df reports, per kind of object.
+type DiskUsage struct {
+	Images     []ImageUsage
+	Containers []ContainerUsage
+	Volumes    []VolumeUsage
+}
+
+// ImageUsage is one image's size and the containers using it.
+type ImageUsage struct {
+	ID, Repository string
+	Size           int64
+	Containers     int
+}
+
+// ContainerUsage is the size of a container's own writes.
+type ContainerUsage struct {
+	ID, Name, Image, Status string
+	Running                 bool
+	Size                    int64
+}
+
+// VolumeUsage is one volume's size and how many containers use it.
+type VolumeUsage struct {
+	Name  string
+	Size  int64
+	Links int
+}
+
+// DiskUsage measures images, containers' writes and volumes. Volume sizes
+// come from the volume store's cache, so calling it often stays cheap; the
+// TUI calls it in the background.
+func (e *Engine) DiskUsage(ctx context.Context) (*DiskUsage, error) {
+	du := &DiskUsage{}
+	cs, err := e.List(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	users := map[string]int{}
+	for _, c := range cs {
+		users[c.Image]++
+		du.Containers = append(du.Containers, ContainerUsage{ID: c.ID, Name: c.Name[1:], Image: c.ImageRef,
+			Status: c.State.Status, Running: c.State.Running,
+			Size: int64(dirSize(filepath.Join(e.containerDir(c.ID), "fs/upper")))})
+	}
+	imgs, err := e.images.List(ctx, images.ListOptions{All: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, img := range imgs {
+		repo := "<none>"
+		if len(img.RepoTags) > 0 {
+			repo = img.RepoTags[0]
+		}
+		du.Images = append(du.Images, ImageUsage{ID: img.ID, Repository: repo, Size: img.Size, Containers: users[img.ID]})
+	}
+	vs, err := e.vols.List(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		size, _ := e.vols.Size(ctx, v.Name)
+		du.Volumes = append(du.Volumes, VolumeUsage{Name: v.Name, Size: size, Links: len(v.UsedBy)})
+	}
+	return du, nil
+}
