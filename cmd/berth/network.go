@@ -63,7 +63,7 @@ func (a *app) networkCreate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := e.Networks().Create(cmd.Context(), o)
+			n, err := e.CreateNetwork(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -195,7 +195,7 @@ func (a *app) networkRm() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return eachRef(a, args, func(ref string) error { return e.Networks().Remove(cmd.Context(), ref) })
+			return eachRef(a, args, func(ref string) error { return e.RemoveNetwork(cmd.Context(), ref) })
 		},
 	}
 }
@@ -214,7 +214,7 @@ func (a *app) networkPrune() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			removed, err := e.Networks().Prune(cmd.Context())
+			removed, err := e.PruneNetworks(cmd.Context())
 			if len(removed) > 0 {
 				sort.Strings(removed)
 				fmt.Fprintln(a.stdout, "Deleted Networks:")

@@ -43,7 +43,7 @@ func (a *app) volumeCreate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v, err := e.Volumes().Create(cmd.Context(), name, l)
+			v, err := e.CreateVolume(cmd.Context(), name, l)
 			if err != nil {
 				return err
 			}
@@ -167,7 +167,7 @@ func (a *app) volumeRm() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return eachRef(a, args, func(name string) error { return e.Volumes().Remove(cmd.Context(), name, force) })
+			return eachRef(a, args, func(name string) error { return e.RemoveVolume(cmd.Context(), name, force) })
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not fail on volumes that do not exist")
@@ -192,7 +192,7 @@ func (a *app) volumePrune() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			names, n, err := e.Volumes().Prune(cmd.Context(), all)
+			names, n, err := e.PruneVolumes(cmd.Context(), all)
 			if len(names) > 0 {
 				fmt.Fprintln(a.stdout, "Deleted Volumes:")
 				for _, name := range names {
