@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"time"
 
 	"berth/engine/logfile"
 )
@@ -31,15 +30,28 @@ func (e *Engine) Logs(ctx context.Context, ref string, o logfile.ReadOptions) (<
 		ents, errs := logfile.Read(ctx, path, o)
 		return ents, errs, nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// The stream ends once the container has exited and every line it wrote is read.
+	done := make(chan struct{})
+	o.Done = done
+	wctx, cancel := context.WithCancel(ctx)
 	go func() {
-		defer cancel()
-		_, _ = e.Wait(ctx, c.ID)
-		select { // let the reader catch the last lines
-		case <-time.After(300 * time.Millisecond):
-		case <-ctx.Done():
-		}
+		defer close(done)
+		_, _ = e.Wait(wctx, c.ID)
 	}()
 	ents, errs := logfile.Read(ctx, path, o)
-	return ents, errs, nil
+	return ents, stopWaiting(errs, cancel), nil
+}
+
+// stopWaiting passes errs on and, when it closes (the reader ended, perhaps
+// on ctx), stops the wait that feeds Done.
+func stopWaiting(errs <-chan error, cancel context.CancelFunc) <-chan error {
+	out := make(chan error, cap(errs)+1)
+	go func() {
+		defer close(out)
+		defer cancel()
+		for err := range errs {
+			out <- err
+		}
+	}()
+	return out
 }

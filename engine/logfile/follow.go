@@ -29,6 +29,7 @@ func (s *session) follow(r *fileReader) error {
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	defer func() { r.f.Close() }()
+	done, stopping := s.opts.Done, false
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -36,6 +37,8 @@ func (s *session) follow(r *fileReader) error {
 		case <-untilC:
 			return nil
 		case <-tick.C:
+		case <-done:
+			stopping, done = true, nil
 		}
 		if err := s.drain(r); err != nil {
 			return err
@@ -48,6 +51,9 @@ func (s *session) follow(r *fileReader) error {
 			r.f.Close()
 		}
 		r = next
+		if stopping { // the writer is done: read what the current file holds, then end
+			return s.drain(r)
+		}
 	}
 }
 

@@ -30,6 +30,9 @@ type ReadOptions struct {
 	// Follow keeps streaming new entries, across rotations, until the context
 	// is done or Until has passed.
 	Follow bool
+	// Done, when closed, ends a follow once everything written so far is
+	// read (the writer has finished: the container exited).
+	Done <-chan struct{}
 }
 
 // CorruptLineError is a non-fatal warning sent (at most once per Read) on the
