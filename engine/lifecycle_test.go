@@ -257,3 +257,23 @@ func assertContainerDirs(t *testing.T, e *engine.Engine, want int) {
 		t.Errorf("container dirs: %d, want %d", len(ents), want)
 	}
 }
+
+func TestLogsFollowReadsEveryLineOfAnExitedContainer(t *testing.T) {
+	e := newEngine(t)
+	c := startDetached(t, e, "burst", opts("seq", "1", "200000"))
+	ents, errs, err := e.Logs(context.Background(), c.ID, logfile.ReadOptions{Tail: -1, Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, last := 0, ""
+	for ent := range ents {
+		n++
+		last = string(ent.Line)
+	}
+	for err := range errs {
+		t.Error(err)
+	}
+	if n != 200000 || last != "200000\n" {
+		t.Errorf("logs -f gave %d lines, last %q; want 200000", n, last)
+	}
+}
