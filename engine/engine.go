@@ -36,6 +36,9 @@ type Options struct {
 	MonitorPath string
 	// InitPath is the static berth-init binary used by --init (default: beside this executable).
 	InitPath string
+	// BerthPath is the berth binary a monitor runs to remove a detached --rm
+	// container (default: berth beside the monitor, if it exists).
+	BerthPath string
 }
 
 // DefaultRoot is the data root when none is given.
@@ -46,6 +49,7 @@ type Engine struct {
 	root, runRoot string
 	monitorPath   string
 	initPath      string
+	berthPath     string
 	db            *store.Store
 	images        *images.Store
 	nets          *netmgr.Manager
@@ -70,7 +74,7 @@ func New(opts Options) (*Engine, error) {
 			opts.RunRoot = filepath.Join(root, "run")
 		}
 	}
-	e := &Engine{root: root, runRoot: opts.RunRoot, monitorPath: opts.MonitorPath, initPath: opts.InitPath}
+	e := &Engine{root: root, runRoot: opts.RunRoot, monitorPath: opts.MonitorPath, initPath: opts.InitPath, berthPath: opts.BerthPath}
 	if e.monitorPath == "" || e.initPath == "" {
 		exe, err := os.Executable()
 		if err != nil {
@@ -81,6 +85,11 @@ func New(opts Options) (*Engine, error) {
 		}
 		if e.initPath == "" {
 			e.initPath = filepath.Join(filepath.Dir(exe), "berth-init")
+		}
+	}
+	if e.berthPath == "" {
+		if p := filepath.Join(filepath.Dir(e.monitorPath), "berth"); fileExists(p) {
+			e.berthPath = p
 		}
 	}
 	for _, d := range []string{root, e.containersDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
@@ -153,4 +162,9 @@ func netName(root string) string {
 	}
 	sum := sha256.Sum256([]byte(root))
 	return "b" + hex.EncodeToString(sum[:])[:5]
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

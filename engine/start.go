@@ -122,7 +122,18 @@ func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath st
 		Rootfs: rootfs, Restart: c.HostConfig.RestartPolicy,
 		TTY: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		WaitAttach: o.WaitAttach, Proxies: nw.proxies, DNS: nw.dns,
+		// A --rm container started detached is removed by its monitor; an
+		// attached run (WaitAttach) removes it itself.
+		RemoveCmd: e.removeCmd(c.ID, c.HostConfig.AutoRemove && !o.WaitAttach),
 	}
+}
+
+// removeCmd is the command a monitor runs to remove its --rm container.
+func (e *Engine) removeCmd(id string, auto bool) []string {
+	if !auto || e.berthPath == "" {
+		return nil
+	}
+	return []string{e.berthPath, "--root", e.root, "rm", "-f", "-v", id}
 }
 
 // writeNetFiles writes the container's /etc/hosts and /etc/resolv.conf.

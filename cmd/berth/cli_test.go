@@ -288,3 +288,19 @@ func TestRunOptionsFromFlags(t *testing.T) {
 		t.Errorf("--init: %q (want the shell not PID 1, docker-init as PID 1)", got)
 	}
 }
+
+func TestDetachedRmRemovesItself(t *testing.T) {
+	c := newCLI(t)
+	c.ok("run", "-d", "--rm", "--name", "brief", "-v", "/scratch", "busybox", "sh", "-c", "sleep 0.3")
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if out, _, _ := c.run("", "ps", "-aq"); out == "" {
+			if vols := c.ok("volume", "ls", "-q"); vols != "" {
+				t.Errorf("--rm left its anonymous volume: %q", vols)
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("run -d --rm: the container is still there: %q", c.ok("ps", "-a"))
+}

@@ -59,10 +59,6 @@ func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool) erro
 	if err != nil {
 		return err
 	}
-	if detach && o.HostConfig.AutoRemove {
-		// --rm -d: the monitor has no engine to remove it; refuse rather than leak.
-		return invalid("--rm with -d is not supported yet: remove the container with berth rm")
-	}
 	c, err := e.Create(ctx, o)
 	if err != nil {
 		return err

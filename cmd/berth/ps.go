@@ -42,8 +42,33 @@ func newPSRow(c *engine.Container, now time.Time, trunc bool) psRow {
 		CreatedAt:  c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
 		RunningFor: units.HumanDuration(now.Sub(c.Created)) + " ago",
 		State:      c.State.Status, Status: c.StatusText(now), Names: c.Name[1:],
-		Networks: c.HostConfig.NetworkMode, Labels: strings.Join(ls, ","), labels: c.Config.Labels,
+		Networks: networks(c), Ports: portsText(c), Labels: strings.Join(ls, ","), labels: c.Config.Labels,
 	}
+}
+
+// portsText is docker ps's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp".
+func portsText(c *engine.Container) string {
+	var out []string
+	for port, bindings := range c.NetworkSettings.Ports {
+		for _, b := range bindings {
+			out = append(out, b.HostIP+":"+b.HostPort+"->"+port)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// networks names the container's networks, or its network mode.
+func networks(c *engine.Container) string {
+	var out []string
+	for name := range c.NetworkSettings.Networks {
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		return c.HostConfig.NetworkMode
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }
 
 var psHeader = map[string]string{

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -150,6 +152,15 @@ func (m *monitor) teardown() {
 	os.Remove(m.cfg.PausePath)
 	if m.cfg.Rootfs != "" {
 		_ = unix.Unmount(m.cfg.Rootfs, unix.MNT_DETACH)
+	}
+	if len(m.cfg.RemoveCmd) > 0 {
+		// --rm: berth removes the container once this monitor is gone (it
+		// waits for it); detached so that it outlives us.
+		cmd := exec.Command(m.cfg.RemoveCmd[0], m.cfg.RemoveCmd[1:]...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "berth-monitor: --rm:", err)
+		}
 	}
 }
 

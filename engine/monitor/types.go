@@ -64,7 +64,10 @@ type Config struct {
 	StdinOnce  bool              `json:"StdinOnce"`
 	WaitAttach bool              `json:"WaitAttach"` // hold the process until a client sends Ready
 	Proxies    []Proxy           `json:"Proxies,omitempty"`
-	DNS        *DNS              `json:"DNS,omitempty"`
+	// RemoveCmd, when set (--rm on a detached container), is run detached once
+	// the container has exited for good: it removes the container.
+	RemoveCmd []string `json:"RemoveCmd,omitempty"`
+	DNS       *DNS     `json:"DNS,omitempty"`
 }
 
 // Proxy is one userland port proxy the monitor runs while the container runs

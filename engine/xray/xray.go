@@ -1,8 +1,9 @@
 // Package xray gathers what a running container is made of on the host, for
 // the TUI's X-ray tab: its namespaces next to the host's, its cgroup limit
-// files, its overlay mount and the image layers under it, its network mode,
-// its capabilities and seccomp mode. It reads /proc, the cgroup filesystem and
-// the container's directories; it prints nothing and holds no state.
+// files, its overlay mount and the image layers under it, its volume, bind
+// and tmpfs mounts, its network mode, its capabilities and seccomp mode. It
+// reads /proc, the cgroup filesystem and the container's directories; it
+// prints nothing and holds no state.
 package xray
 
 import (
@@ -72,6 +73,9 @@ type Report struct {
 	Writes       int64
 	WriteFiles   int
 	WritesCapped bool
+	// Mounts are the container's volumes, binds and tmpfs mounts, as the
+	// engine recorded them at create.
+	Mounts []engine.MountPoint
 	// HostNetwork says the container shares the host's network namespace.
 	HostNetwork bool
 	// Network is its bridge networking: veths, routes and rules (nil when
@@ -119,7 +123,8 @@ func (o *Options) defaults() {
 func Inspect(ctx context.Context, c *engine.Container, hist []images.HistoryEntry, o Options) (Report, error) {
 	o.defaults()
 	r := Report{ID: c.ID, Name: strings.TrimPrefix(c.Name, "/"), Pid: c.State.Pid,
-		CgroupPath: engine.CgroupPath(c.ID), HostNetwork: c.HostConfig.NetworkMode == "host"}
+		CgroupPath: engine.CgroupPath(c.ID), HostNetwork: c.HostConfig.NetworkMode == "host",
+		Mounts: append([]engine.MountPoint(nil), c.Mounts...)}
 	if !c.State.Running || c.State.Pid <= 0 {
 		return r, fmt.Errorf("x-ray %s: not running: %w", r.Name, errdefs.ErrFailedPrecondition)
 	}

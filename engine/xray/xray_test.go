@@ -105,10 +105,15 @@ func TestInspectSelf(t *testing.T) {
 		}
 	}
 	c := &engine.Container{ID: "0123456789ab", Name: "/self", State: engine.State{Running: true, Pid: os.Getpid()},
-		GraphDriver: engine.GraphDriver{Data: map[string]string{"UpperDir": upper, "LowerDir": "/l1:/l2"}}}
+		GraphDriver: engine.GraphDriver{Data: map[string]string{"UpperDir": upper, "LowerDir": "/l1:/l2"}},
+		Mounts: []engine.MountPoint{{Type: "volume", Name: "data", Source: "/v/data/_data", Destination: "/data", RW: true},
+			{Type: "tmpfs", Destination: "/tmp", RW: true}}}
 	r, err := Inspect(context.Background(), c, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(r.Mounts, c.Mounts) {
+		t.Errorf("mounts = %+v, want %+v", r.Mounts, c.Mounts)
 	}
 	if len(r.Namespaces) < 6 || r.Writes != 600 || r.WriteFiles != 3 || r.WritesCapped || len(r.Lower) != 2 {
 		t.Errorf("report: %+v", r)
