@@ -37,7 +37,7 @@ test-stress: build
 
 ## test-slow: tests that bootstrap debian:bookworm with debootstrap (minutes)
 test-slow: build
-	BERTH_BIN=$(CURDIR)/$(BIN) BERTH_SLOW=1 $(GO) test -tags $(TAGS) -count=1 -timeout 60m -p 1 -run Slow $(PKGS)
+	BERTH_BIN=$(CURDIR)/$(BIN) BERTH_SLOW=1 $(GO) test -tags $(TAGS) -count=1 -timeout 60m -p 1 -run 'Slow|Debian' $(PKGS)
 
 ## bench: benchmarks (figures, not pass/fail)
 bench: build
