@@ -61,6 +61,9 @@ func (m *Model) actionKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	if m.panel == panelNetworks {
 		return m.networkKey(k)
 	}
+	if m.panel == panelVolumes {
+		return m.volumeKey(k)
+	}
 	if m.panel != panelContainers {
 		return nil, false
 	}
@@ -193,6 +196,8 @@ func (m *Model) updateDialog(msg tea.Msg) tea.Cmd {
 		return m.startPull(res.Value)
 	case "netrm", "netprune":
 		return m.runNetworkAction(p)
+	case "volrm", "volprune":
+		return m.runVolumeAction(p)
 	}
 	return nil
 }
@@ -290,6 +295,9 @@ func (m *Model) onAction(msg actionMsg) tea.Cmd {
 	}
 	if isNetworkVerb(msg.verb) {
 		return m.refreshNetworks()
+	}
+	if isVolumeVerb(msg.verb) {
+		return m.refreshVolumes()
 	}
 	return m.refresh()
 }

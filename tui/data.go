@@ -19,6 +19,8 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		return m.onContainers(msg)
 	case networksMsg:
 		return m.onNetworks(msg)
+	case volumesMsg:
+		return m.onVolumes(msg)
 	case imagesMsg:
 		m.setBanner(msg.err)
 		if msg.err == nil {
@@ -157,7 +159,7 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	}
 	// Containers join and leave networks as they start and stop: any event
 	// may change the members, so the (cheap) network list follows them all.
-	cmds := []tea.Cmd{waitEvents(msg.ch, msg.errc), m.refresh(), m.refreshNetworks()}
+	cmds := []tea.Cmd{waitEvents(msg.ch, msg.errc), m.refresh(), m.refreshNetworks(), m.refreshVolumes()}
 	if images {
 		cmds = append(cmds, m.refreshImages())
 	}
@@ -210,6 +212,9 @@ func (m *Model) onTick() tea.Cmd {
 	}
 	if m.ticks%5 == 0 { // a cheap periodic re-list catches what events miss
 		cmds = append(cmds, m.refresh(), m.refreshNetworks())
+	}
+	if m.ticks%volumeRefreshEvery == 0 && m.panel == panelVolumes { // sizes fill in as walks finish
+		cmds = append(cmds, m.refreshVolumes())
 	}
 	if m.ticks%2 == 0 && m.topKey != "" {
 		m.topGen++

@@ -62,6 +62,13 @@ func (m *Model) syncDetail() tea.Cmd {
 		}
 	}
 	cmds = append(cmds, m.syncImageDetail(), m.syncNetDetail())
+	m.syncVolDetail()
+	if shown := m.panel == panelVolumes; shown != m.volShown {
+		m.volShown = shown
+		if shown { // sizes may have been computed since the last listing
+			cmds = append(cmds, m.refreshVolumes())
+		}
+	}
 	return tea.Batch(cmds...)
 }
 

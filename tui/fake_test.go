@@ -273,7 +273,7 @@ func fakeXRay(ctx context.Context, c *engine.Container) (xray.Report, error) {
 		Lower:    []xray.Layer{{Dir: "/var/lib/berth-test/images/l/ABCDEF", Step: "ADD busybox-static /bin/", Size: 2 << 20}},
 		UpperDir: dir + "/fs/upper", WorkDir: dir + "/fs/work", MergedDir: dir + "/rootfs", Writes: 12 << 10, WriteFiles: 3,
 		CapEff: spec.CapsFromMask(0xa80425fb), CapBnd: spec.CapsFromMask(0xa80425fb), Seccomp: 2, NoNewPrivs: false,
-		Network: fakeNetwork(c)}, nil
+		Network: fakeNetwork(c), Mounts: c.Mounts}, nil
 }
 
 // Create adds a created container, as the engine would.

@@ -91,12 +91,19 @@ func newTestModel(t testing.TB, w, h int) (*Model, *fakeEngine) {
 
 // newTestModelNets is newTestModel that also returns the fake networks.
 func newTestModelNets(t testing.TB, w, h int) (*Model, *fakeEngine, *fakeNetworks) {
+	m, f, fn, _ := newTestModelAll(t, w, h)
+	return m, f, fn
+}
+
+// newTestModelAll is newTestModel that also returns the fake networks and volumes.
+func newTestModelAll(t testing.TB, w, h int) (*Model, *fakeEngine, *fakeNetworks, *fakeVolumes) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	f := newFakeEngine(t)
 	fn := newFakeNetworks(f)
+	fv := newFakeVolumes(f)
 	m := New(ctx, f, Options{
-		Images: newFakeImages(), Networks: fn, Now: func() time.Time { return testNow }, Exe: "/bin/false",
+		Images: newFakeImages(), Networks: fn, Volumes: fv, Now: func() time.Time { return testNow }, Exe: "/bin/false",
 		Host: func() (HostSample, error) {
 			return HostSample{Busy: 100, Total: 400, MemTotal: 8 << 30, MemAvailable: 6 << 30}, nil
 		},
@@ -111,7 +118,7 @@ func newTestModelNets(t testing.TB, w, h int) (*Model, *fakeEngine, *fakeNetwork
 	for _, b := range fakeStats(f) {
 		m.Update(statsMsg{b})
 	}
-	return m, f, fn
+	return m, f, fn, fv
 }
 
 // checkGolden compares the frame, drawn with the 16-colour profile, to
@@ -184,6 +191,13 @@ func TestGoldenFrames(t *testing.T) {
 		{"network-remove", []string{"3", "j", "j", "d"}, "Remove network isolated?"},
 		{"network-prune", []string{"3", "P"}, "Prune 1 unused network(s)?"},
 		{"network-form", []string{"3", "n", "a", "p", "i", "tab", "1", "0", ".", "9"}, "invalid subnet"},
+		{"volumes", []string{"4"}, "pgdata"},
+		{"volume-containers", []string{"4", "j", "j", "j", "]"}, "/var/lib/data"},
+		{"volume-remove-busy", []string{"4", "d"}, "remove them first"},
+		{"volume-remove", []string{"4", "j", "j", "d"}, "Remove volume backups?"},
+		{"volume-prune", []string{"4", "P"}, "Prune 1 unused volume(s)?"},
+		{"volume-form", []string{"4", "n", "b", "a", "d", "/", "x"}, "invalid characters"},
+		{"xray-mounts", append([]string{"j", "[", "l", "G"}, strings.Split(strings.Repeat("k", 48), "")...), "memory-backed"},
 		{"help", []string{"?"}, "quit"},
 		{"cmdlog", []string{"S", "L"}, "berth stop demo-logger"},
 	}

@@ -18,6 +18,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.updateForm(k)
 	case m.netForm != nil:
 		return m.updateNetForm(k)
+	case m.volForm != nil:
+		return m.updateVolForm(k)
 	case m.pull != nil:
 		if k.String() == "esc" {
 			return m.cancelPull()
@@ -89,6 +91,8 @@ func (m *Model) applyFilter(f string) {
 		m.imgs.SetFilter(f)
 	case panelNetworks:
 		m.nets.SetFilter(f)
+	case panelVolumes:
+		m.vols.SetFilter(f)
 	default:
 		m.ctrs.SetFilter(f)
 	}
@@ -122,12 +126,9 @@ func (m *Model) updateDetail(k tea.KeyPressMsg) (bool, tea.Cmd) {
 	if m.panel == panelContainers && m.cTab == tabStats {
 		return false, nil
 	}
-	if m.panel <= panelNetworks {
-		var used bool
-		m.pane, used = m.pane.Update(k)
-		return used, nil
-	}
-	return false, nil
+	var used bool
+	m.pane, used = m.pane.Update(k)
+	return used, nil
 }
 
 func (m *Model) globalKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
@@ -142,7 +143,7 @@ func (m *Model) globalKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(k, km.Command):
 		m.commanding = true
 		return m.command.Focus(), true
-	case key.Matches(k, km.Filter) && m.panel <= panelNetworks:
+	case key.Matches(k, km.Filter):
 		m.filtering, m.detail = true, false
 		return m.filter.Focus(), true
 	case key.Matches(k, km.NextPanel), key.Matches(k, km.PrevPanel), key.Matches(k, km.Panel):
@@ -167,12 +168,14 @@ func (m *Model) globalKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			m.iTab = (m.iTab + d + numImageTabs) % numImageTabs
 		case panelNetworks:
 			m.nTab = (m.nTab + d + numNetTabs) % numNetTabs
+		case panelVolumes:
+			m.vTab = (m.vTab + d + numVolTabs) % numVolTabs
 		default:
 			m.cTab = (m.cTab + d + numContainerTabs) % numContainerTabs
 		}
 		return m.syncDetail(), true
 	case key.Matches(k, km.Detail):
-		m.detail = m.panel <= panelNetworks
+		m.detail = true
 	case key.Matches(k, km.List):
 		if !m.detail && k.String() == "esc" && m.currentFilter() != "" {
 			m.filter.SetValue("")
@@ -192,6 +195,8 @@ func (m *Model) currentFilter() string {
 		return m.imgs.Filter()
 	case panelNetworks:
 		return m.nets.Filter()
+	case panelVolumes:
+		return m.vols.Filter()
 	}
 	return m.ctrs.Filter()
 }
@@ -207,6 +212,8 @@ func (m *Model) updateList(k tea.KeyPressMsg) tea.Cmd {
 		m.imgs, used = m.imgs.Update(k, page)
 	case panelNetworks:
 		m.nets, used = m.nets.Update(k, page)
+	case panelVolumes:
+		m.vols, used = m.vols.Update(k, page)
 	}
 	if !used {
 		return nil

@@ -63,6 +63,9 @@ func (k keyMap) helpGroups() []help.Group {
 		{Title: "Networks", Keys: []key.Binding{key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "create a network (a form)")),
 			key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove the network (asks first)")),
 			key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "prune unused networks (asks first)"))}},
+		{Title: "Volumes", Keys: []key.Binding{key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "create a volume (a form: name, labels)")),
+			key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove the volume (asks first; refused while in use)")),
+			key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "prune unused anonymous volumes (asks first)"))}},
 		{Title: "Lists", Keys: containers.Keys().Bindings()},
 		{Title: "Logs (detail focused)", Keys: logs.Keys().Bindings()},
 	}

@@ -59,6 +59,9 @@ func (m *Model) Render() string {
 	if m.netForm != nil {
 		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.netForm.View(m.th, w-4))
 	}
+	if m.volForm != nil {
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.volForm.View(m.th, w-4))
+	}
 	return strings.Join([]string{m.header(w), body, m.statusLine(w), m.footer(w)}, "\n")
 }
 
@@ -101,10 +104,9 @@ func (m *Model) panelView(w, h int) string {
 		list := m.nets.View(m.th, w, lh, !m.detail, now)
 		return m.split(list, m.tabBar(netTabs[:], m.nTab, w), h, lh, func(dh int) string { return m.networkDetail(w, dh) })
 	}
-	lines := []string{"", "  berth has no volumes yet (issue 7).",
-		"  Containers keep their writes in their own overlay upper directory.",
-		"  This panel will list volumes once they exist."}
-	return views.Box(m.th, panelNames[m.panel], lines, w, h, true)
+	lh := m.listHeight()
+	list := m.vols.View(m.th, w, lh, !m.detail, now)
+	return m.split(list, m.tabBar(volTabs[:], m.vTab, w), h, lh, func(dh int) string { return m.volumeDetail(w, dh) })
 }
 
 func (m *Model) containerDetail(w, h int) string {
@@ -240,7 +242,7 @@ func (m *Model) footer(w int) string {
 		parts = []string{k("enter", "ok"), k("esc", "cancel")}
 	case m.form != nil:
 		parts = []string{k("tab", "next field"), k("enter", "run"), k("esc", "cancel")}
-	case m.netForm != nil:
+	case m.netForm != nil, m.volForm != nil:
 		parts = []string{k("tab", "next field"), k("enter", "create"), k("esc", "cancel")}
 	case m.pull != nil:
 		parts = []string{k("esc", "cancel the pull")}
@@ -255,7 +257,7 @@ func (m *Model) footer(w int) string {
 			k(":", "cmd"), k("L", "log"), k("q", "quit")}
 	case m.panel == panelImages:
 		parts = []string{k("u", "pull"), k("n", "run"), k("d", "remove"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
-	case m.panel == panelNetworks:
+	case m.panel == panelNetworks, m.panel == panelVolumes:
 		parts = []string{k("n", "create"), k("d", "remove"), k("P", "prune"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("L", "log"), k("?", "help"), k("q", "quit")}
 	default:
 		parts = []string{k("tab", "panel"), k(":", "cmd"), k("?", "help"), k("q", "quit")}

@@ -19,6 +19,7 @@ import (
 	"berth/views/pullview"
 	"berth/views/runform"
 	"berth/views/text"
+	"berth/views/volumes"
 )
 
 // Panels, in tab order.
@@ -86,11 +87,13 @@ type Model struct {
 	cTab    int
 	iTab    int
 	nTab    int
+	vTab    int
 	overlay overlay
 
 	ctrs   containers.Model
 	imgs   imagelist.Model
 	nets   networks.Model
+	vols   volumes.Model
 	logs   logs.Model
 	pane   text.Model // Inspect, Env, Top, History
 	output text.Model // output of ':' commands
@@ -116,6 +119,7 @@ type Model struct {
 	dialog  *dialog.Model
 	form    *runform.Model
 	netForm *networks.Form
+	volForm *volumes.Form
 	pull    *pullview.Model
 
 	pullCancel context.CancelFunc
@@ -132,6 +136,9 @@ type Model struct {
 	listing     bool
 	netListing  bool
 	netRelist   bool
+	volListing  bool
+	volRelist   bool
+	volShown    bool
 	relist      bool
 	ticks       int
 	commands    []string
@@ -156,6 +163,11 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 			opts.Networks = n.Networks()
 		}
 	}
+	if opts.Volumes == nil {
+		if v, ok := eng.(volumer); ok && v.Volumes() != nil {
+			opts.Volumes = v.Volumes()
+		}
+	}
 	if opts.XRay == nil {
 		opts.XRay = defaultXRay(eng, opts.Images)
 	}
@@ -165,7 +177,7 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 	c.Prompt = ":"
 	return &Model{
 		ctx: ctx, eng: eng, opts: opts, th: views.NewTheme(opts.NoColor), keys: newKeyMap(),
-		now: opts.Now, ctrs: containers.New(), imgs: imagelist.New(), nets: networks.New(), logs: logs.New(),
+		now: opts.Now, ctrs: containers.New(), imgs: imagelist.New(), nets: networks.New(), vols: volumes.New(), logs: logs.New(),
 		hist: map[string]*stats.Ring{}, filter: f, command: c, statsOut: make(chan []stats.Sample, 1),
 	}
 }
@@ -177,7 +189,7 @@ func (m *Model) Init() tea.Cmd {
 	if m.opts.Images != nil {
 		cmds = append(cmds, listImages(m.ctx, m.opts.Images))
 	}
-	cmds = append(cmds, m.refreshNetworks())
+	cmds = append(cmds, m.refreshNetworks(), m.refreshVolumes())
 	if m.opts.Sampler != nil {
 		cmds = append(cmds, runSampler(m.ctx, m.opts.Sampler, m.statsOut), waitStats(m.statsOut))
 	}
@@ -198,6 +210,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if m.netForm != nil {
 			return m, m.updateNetForm(msg)
+		}
+		if m.volForm != nil {
+			return m, m.updateVolForm(msg)
 		}
 		return m, m.handleInput(msg)
 	case tea.MouseMsg:

@@ -10,7 +10,7 @@ import (
 // name or a tab switches to it, on a list row selects it, in the detail pane
 // focuses it; the wheel moves the selection or scrolls the detail pane.
 func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
-	if m.dialog != nil || m.form != nil || m.netForm != nil || m.overlay != overlayNone || m.filtering || m.commanding {
+	if m.dialog != nil || m.form != nil || m.netForm != nil || m.volForm != nil || m.overlay != overlayNone || m.filtering || m.commanding {
 		return nil
 	}
 	mo := msg.Mouse()
@@ -22,7 +22,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		if mo.Button == tea.MouseWheelUp {
 			k = tea.KeyPressMsg{Code: 'k', Text: "k"}
 		}
-		if inList || m.panel > panelNetworks {
+		if inList {
 			return m.updateList(k)
 		}
 		if _, cmd := m.updateDetail(k); cmd != nil {
@@ -39,7 +39,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	switch {
 	case mo.Y == 0:
 		return m.clickPanel(mo.X)
-	case inList && m.panel <= panelNetworks:
+	case inList:
 		m.detail = false
 		used := false
 		switch m.panel {
@@ -47,15 +47,17 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 			used = m.ctrs.ClickRow(mo.Y - 3)
 		case panelImages:
 			used = m.imgs.ClickRow(mo.Y - 3)
-		default:
+		case panelNetworks:
 			used = m.nets.ClickRow(mo.Y - 3)
+		default:
+			used = m.vols.ClickRow(mo.Y - 3)
 		}
 		if used {
 			return m.syncDetail()
 		}
-	case mo.Y == lh+1 && !m.compact() && m.panel <= panelNetworks:
+	case mo.Y == lh+1 && !m.compact():
 		return m.clickTab(mo.X)
-	case mo.Y > lh && m.panel <= panelNetworks:
+	case mo.Y > lh:
 		m.detail = true
 	}
 	return nil
@@ -88,6 +90,8 @@ func (m *Model) clickTab(x int) tea.Cmd {
 		tabs = imageTabs[:]
 	case panelNetworks:
 		tabs = netTabs[:]
+	case panelVolumes:
+		tabs = volTabs[:]
 	}
 	pos := 1
 	for i, t := range tabs {
@@ -98,6 +102,8 @@ func (m *Model) clickTab(x int) tea.Cmd {
 				m.iTab = i
 			case panelNetworks:
 				m.nTab = i
+			case panelVolumes:
+				m.vTab = i
 			default:
 				m.cTab = i
 			}

@@ -92,6 +92,9 @@ type Options struct {
 	// Networks is the network manager (nil: the engine's, when it has one;
 	// else the Networks panel stays empty).
 	Networks NetworkManager
+	// Volumes is the volume store (nil: the engine's, when it has one; else
+	// the Volumes panel stays empty).
+	Volumes VolumeStore
 	// Sampler samples stats of running containers (nil: no live stats).
 	Sampler Sampler
 	// Top lists a container's processes by cgroup path (nil: stats.Top).

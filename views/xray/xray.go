@@ -1,5 +1,5 @@
 // Package xray draws the X-ray tab: what a running container is made of on
-// the host (namespaces, cgroup limits, overlay layers, network, capabilities,
+// the host (namespaces, cgroup limits, overlay layers, mounts, network, capabilities,
 // seccomp), each item with a line on what it is for. The data comes from
 // engine/xray, gathered by the router in a command; this package only draws.
 package xray
@@ -89,6 +89,7 @@ func Lines(th views.Theme, r *xray.Report, err error, width int) []string {
 	add("  upper    "+writes, about(r.UpperDir+" — copy-on-write: every file it creates or changes"),
 		"  work     "+th.Dim.Render(r.WorkDir+" — overlayfs scratch space for atomic copy-up"),
 		"  merged   "+th.Dim.Render(r.MergedDir+" — the union, mounted as its /"))
+	add(mountLines(th, r.Mounts)...)
 	add("", th.Title.Render("Network")+th.Dim.Render("  — its own namespace, wired to a bridge on the host"))
 	add(networkLines(th, r, width)...)
 	add("", th.Title.Render("Privileges"))

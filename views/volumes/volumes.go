@@ -1,0 +1,294 @@
+// Package volumes is the volumes panel: a table of berth's local volumes
+// (name, driver, mountpoint, size, users, age) with a cursor, the detail pages
+// (inspect as `berth volume inspect` prints it, and the containers that mount
+// the volume and where) and the `n` form that creates one. The data comes
+// from the router, which reads the volume store in a command; this package
+// only keeps state and draws.
+package volumes
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/docker/go-units"
+
+	"berth/engine"
+	"berth/views"
+	"berth/views/containers"
+	"berth/volumes"
+)
+
+// Row is one volume and its size as far as it is known.
+type Row struct {
+	// Vol is the volume as the store keeps it.
+	Vol volumes.Volume
+	// Size is the apparent size of its data in bytes, valid when SizeKnown.
+	Size      int64
+	SizeKnown bool
+}
+
+// Model is the volumes table.
+type Model struct {
+	rows   []Row
+	view   []int
+	cursor int
+	offset int
+	filter string
+	keys   containers.KeyMap
+}
+
+// New returns an empty table.
+func New() Model { return Model{keys: containers.Keys()} }
+
+// SetRows replaces the rows, keeping the cursor on the same volume.
+func (m *Model) SetRows(rows []Row) {
+	sel, _ := m.Selected()
+	m.rows = rows
+	m.rebuild(sel.Vol.Name)
+}
+
+// Rows returns every volume (unfiltered).
+func (m Model) Rows() []Row { return m.rows }
+
+// SetFilter filters rows fuzzily on name, driver and labels.
+func (m *Model) SetFilter(f string) {
+	sel, _ := m.Selected()
+	m.filter = f
+	m.rebuild(sel.Vol.Name)
+}
+
+// Filter returns the current filter.
+func (m Model) Filter() string { return m.filter }
+
+func (m *Model) rebuild(name string) {
+	m.view = m.view[:0]
+	for i, r := range m.rows {
+		text := r.Vol.Name + " " + r.Vol.Driver
+		for k, v := range r.Vol.Labels {
+			text += " " + k + "=" + v
+		}
+		if _, ok := views.FuzzyScore(m.filter, text); ok {
+			m.view = append(m.view, i)
+			if r.Vol.Name == name && name != "" {
+				m.cursor = len(m.view) - 1
+			}
+		}
+	}
+	m.cursor = min(max(m.cursor, 0), max(len(m.view)-1, 0))
+}
+
+// Selected returns the volume under the cursor.
+func (m Model) Selected() (Row, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.view) {
+		return Row{}, false
+	}
+	return m.rows[m.view[m.cursor]], true
+}
+
+// Update handles the table's keys; it reports whether it used the key.
+func (m Model) Update(msg tea.KeyPressMsg, page int) (Model, bool) {
+	k := m.keys
+	last := max(len(m.view)-1, 0)
+	switch {
+	case key.Matches(msg, k.Up):
+		m.cursor = max(m.cursor-1, 0)
+	case key.Matches(msg, k.Down):
+		m.cursor = min(m.cursor+1, last)
+	case key.Matches(msg, k.Top):
+		m.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		m.cursor = last
+	case key.Matches(msg, k.PageUp):
+		m.cursor = max(m.cursor-page, 0)
+	case key.Matches(msg, k.PageDown):
+		m.cursor = min(m.cursor+page, last)
+	default:
+		return m, false
+	}
+	return m, true
+}
+
+// ClickRow moves the cursor to the row-th visible data row (from 0); it
+// reports whether a row was there.
+func (m *Model) ClickRow(row int) bool {
+	i := m.offset + row
+	if row < 0 || i >= len(m.view) {
+		return false
+	}
+	m.cursor = i
+	return true
+}
+
+var columns = []views.Column{
+	{Title: "NAME", Width: 20, Grow: true},
+	{Title: "DRIVER", Width: 6, HideBelow: 64},
+	{Title: "MOUNTPOINT", Width: 50, Grow: true, HideBelow: 100},
+	{Title: "SIZE", Width: 8, Right: true},
+	{Title: "USERS", Width: 5, Right: true},
+	{Title: "CREATED", Width: 14, HideBelow: 56},
+}
+
+// View draws the table in a box.
+func (m *Model) View(th views.Theme, width, height int, focused bool, now time.Time) string {
+	inner := width - 2
+	ws := views.ColumnWidths(columns, inner)
+	hdr := make([]string, len(columns))
+	for i, c := range columns {
+		hdr[i] = c.Title
+	}
+	lines := []string{th.Header.Render(views.TableRow(columns, ws, hdr))}
+	if len(m.view) == 0 {
+		msg := "  no volumes yet — berth run -v data:/data … makes one; n creates one"
+		if m.filter != "" {
+			msg = "  nothing matches /" + m.filter + " (esc clears)"
+		}
+		lines = append(lines, th.Dim.Render(msg))
+	}
+	rowsH := height - 3
+	m.offset = views.Window(m.cursor, m.offset, rowsH, len(m.view))
+	for vi := m.offset; vi < len(m.view) && vi < m.offset+rowsH; vi++ {
+		r := m.rows[m.view[vi]]
+		line := views.TableRow(columns, ws, cells(th, r, now))
+		switch {
+		case vi == m.cursor && focused:
+			line = views.Highlight(th, line)
+		case vi == m.cursor:
+			line = th.Title.Render(">") + ansi.Cut(line, 1, inner)
+		}
+		lines = append(lines, line)
+	}
+	title := fmt.Sprintf("Volumes %d", len(m.view))
+	if m.filter != "" {
+		title += " /" + m.filter
+	}
+	return views.Box(th, title, lines, width, height, focused)
+}
+
+// ShortName is a volume's name for the table: anonymous volumes' 64-hex
+// names cut to 12 characters.
+func ShortName(v volumes.Volume) string {
+	if v.Anonymous && len(v.Name) > 12 {
+		return v.Name[:12] + "…"
+	}
+	return v.Name
+}
+
+func cells(th views.Theme, r Row, now time.Time) []string {
+	v := r.Vol
+	size := th.Dim.Render("…")
+	if r.SizeKnown {
+		size = views.HumanBytes(uint64(max(r.Size, 0)))
+	}
+	users := fmt.Sprint(len(v.UsedBy))
+	if len(v.UsedBy) == 0 {
+		users = th.Dim.Render("0")
+	}
+	created := "-"
+	if !v.CreatedAt.IsZero() {
+		created = units.HumanDuration(now.Sub(v.CreatedAt)) + " ago"
+	}
+	name := views.Sanitize(ShortName(v))
+	if v.Anonymous {
+		name = th.Dim.Render(name)
+	}
+	return []string{" " + name, v.Driver, v.Mountpoint, size, users, created}
+}
+
+// Inspect is a volume as `berth volume inspect` shows it (Docker's field names).
+type Inspect struct {
+	CreatedAt  string            `json:"CreatedAt"`
+	Driver     string            `json:"Driver"`
+	Labels     map[string]string `json:"Labels"`
+	Mountpoint string            `json:"Mountpoint"`
+	Name       string            `json:"Name"`
+	Options    map[string]string `json:"Options"`
+	Scope      string            `json:"Scope"`
+	UsedBy     []string          `json:"UsedBy"`
+}
+
+// InspectOf builds the inspect view of v.
+func InspectOf(v volumes.Volume) Inspect {
+	out := Inspect{CreatedAt: v.CreatedAt.Format(time.RFC3339), Driver: v.Driver, Labels: v.Labels,
+		Mountpoint: v.Mountpoint, Name: v.Name, Options: map[string]string{}, Scope: "local", UsedBy: v.UsedBy}
+	if out.Labels == nil {
+		out.Labels = map[string]string{}
+	}
+	if out.UsedBy == nil {
+		out.UsedBy = []string{}
+	}
+	return out
+}
+
+// Use is one container's mount of a volume.
+type Use struct {
+	// Container is the container's name; State its state.
+	Container, State string
+	// Mount is the mount of the volume in it.
+	Mount engine.MountPoint
+}
+
+// UsesOf finds the containers among cs that mount the volume name, sorted by
+// container name then destination.
+func UsesOf(name string, cs []*engine.Container) []Use {
+	var out []Use
+	for _, c := range cs {
+		for _, mp := range c.Mounts {
+			if mp.Type == "volume" && mp.Name == name {
+				out = append(out, Use{Container: trimSlash(c.Name), State: c.State.Status, Mount: mp})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Container != out[j].Container {
+			return out[i].Container < out[j].Container
+		}
+		return out[i].Mount.Destination < out[j].Mount.Destination
+	})
+	return out
+}
+
+func trimSlash(s string) string {
+	if len(s) > 0 && s[0] == '/' {
+		return s[1:]
+	}
+	return s
+}
+
+// ContainerLines lists the containers that mount r and where (header and one
+// line each): container, destination, rw/ro, the container's state.
+func ContainerLines(th views.Theme, r Row, cs []*engine.Container) (string, []string) {
+	const format = "%-22s %-30s %-4s %s"
+	uses := UsesOf(r.Vol.Name, cs)
+	if len(uses) == 0 {
+		return "", []string{th.Dim.Render("  no container mounts " + ShortName(r.Vol) + " — berth run -v " + r.Vol.Name + ":/data … mounts it")}
+	}
+	lines := make([]string, 0, len(uses))
+	for _, u := range uses {
+		lines = append(lines, fmt.Sprintf(format, views.Sanitize(u.Container), views.Sanitize(u.Mount.Destination), Mode(u.Mount), u.State))
+	}
+	return fmt.Sprintf(format, "CONTAINER", "DESTINATION", "MODE", "STATE"), lines
+}
+
+// Mode is "rw" or "ro".
+func Mode(mp engine.MountPoint) string {
+	if mp.RW {
+		return "rw"
+	}
+	return "ro"
+}
+
+// Prunable lists the volumes `berth volume prune` would remove: anonymous
+// ones no container uses.
+func Prunable(rows []Row) []Row {
+	var out []Row
+	for _, r := range rows {
+		if r.Vol.Anonymous && len(r.Vol.UsedBy) == 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
