@@ -168,7 +168,14 @@ func screenHas(t *testing.T, r *recorder, want ...string) {
 func TestStopFromTheUI(t *testing.T) {
 	e := realEngine(t)
 	runDetached(t, e, "web", "sh", "-c", "trap 'exit 0' TERM; while :; do echo tick; sleep 0.2; done")
-	runDetached(t, e, "other", "sleep", "1000")
+	one := 1
+	vo := engine.CreateOptions{Name: "other", Config: engine.Config{Image: "busybox", Cmd: []string{"sleep", "1000"}, StopTimeout: &one}}
+	vo.HostConfig.Mounts = []engine.MountSpec{{Type: "volume", Source: "tuidata", Target: "/data"}}
+	if c, err := e.Create(context.Background(), vo); err != nil {
+		t.Fatal(err)
+	} else if err := e.Start(context.Background(), c.ID, engine.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	opts := Options{Images: e.Images(), Exe: "/bin/false"}
 	if r, err := stats.NewReader(); err == nil {
 		opts.Sampler = stats.NewSampler(r, 500*time.Millisecond, 1)
@@ -182,6 +189,10 @@ func TestStopFromTheUI(t *testing.T) {
 	screenHas(t, rec, "Networks 1", "bridge", `"Name": "bridge"`)
 	tm.Send(press("]"))
 	screenHas(t, rec, "Containers on bridge — 2 attached", "web", "other", "eth0")
+	tm.Send(press("4")) // other mounts the named volume tuidata at /data
+	screenHas(t, rec, "Volumes 1", "tuidata", `"Name": "tuidata"`)
+	tm.Send(press("]"))
+	screenHas(t, rec, "Containers mounting tuidata — 1", "other", "/data", "rw")
 	tm.Send(press("1"))
 	screenHas(t, rec, "Containers 2")
 

@@ -32,6 +32,8 @@ type VolumeStore interface {
 	SizeAsync(ctx context.Context, name string) (int64, bool)
 }
 
+var _ VolumeStore = (*volumes.Store)(nil)
+
 // volumer is an engine that has a volume store (*engine.Engine).
 type volumer interface {
 	Volumes() *volumes.Store
