@@ -116,6 +116,9 @@ func teardown(t *testing.T, e *engine.Engine) {
 	if err := e.Networks().RemoveAll(ctx); err != nil {
 		t.Errorf("teardown networks: %v", err)
 	}
+	if _, err := netlink.LinkByName(e.Networks().DefaultBridge()); err == nil {
+		t.Errorf("bridge %s left after teardown", e.Networks().DefaultBridge())
+	}
 	e.Close()
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
 	if strings.Contains(string(mounts), e.Root()) {
