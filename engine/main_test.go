@@ -7,8 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,10 +40,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	before := kernelObjects()
 	code := m.Run()
 	cleanup()
-	if left := newObjects(before, kernelObjects()); len(left) > 0 {
+	if left := leftObjects(); len(left) > 0 {
 		fmt.Fprintln(os.Stderr, "engine tests left kernel objects behind:", left)
 		code = 1
 	}
@@ -92,6 +91,7 @@ func openEngine(t *testing.T, root string, bootstrap bool) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
+	usedNames.Store(e.Networks().TableName(), true)
 	if bootstrap {
 		if _, err := e.Images().Bootstrap(context.Background(), "busybox", func(string) {}); err != nil {
 			t.Fatal(err)
@@ -164,36 +164,32 @@ func opts(cmd ...string) engine.CreateOptions {
 	return engine.CreateOptions{Config: engine.Config{Image: "busybox", Cmd: cmd}}
 }
 
-// kernelObjects lists the network links and nftables tables that look like
-// berth's (berth0, berth-*, vberth*, and the per-root bXXXXX prefixes).
-func kernelObjects() map[string]bool {
-	out := map[string]bool{}
+// usedNames are the kernel-object prefixes (bridges, nftables table) of the
+// data roots these tests made; other packages' tests run alongside with
+// their own, so only these are checked.
+var usedNames sync.Map
+
+// leftObjects lists links and nftables tables of the tests' roots still there.
+func leftObjects() []string {
+	var left []string
 	links, _ := netlink.LinkList()
-	for _, l := range links {
-		n := l.Attrs().Name
-		if strings.HasPrefix(n, "berth") || strings.HasPrefix(n, "vberth") || berthPrefix.MatchString(n) {
-			out["link "+n] = true
-		}
-	}
+	tables := []*nftables.Table{}
 	if c, err := nftables.New(); err == nil {
-		tables, _ := c.ListTables()
-		for _, t := range tables {
-			if t.Name == "berth" || berthPrefix.MatchString(t.Name) {
-				out["nft table "+t.Name] = true
+		tables, _ = c.ListTables()
+	}
+	usedNames.Range(func(k, _ any) bool {
+		name := k.(string)
+		for _, l := range links {
+			if strings.HasPrefix(l.Attrs().Name, name) {
+				left = append(left, "link "+l.Attrs().Name)
 			}
 		}
-	}
-	return out
-}
-
-var berthPrefix = regexp.MustCompile(`^b[0-9a-f]{5}`)
-
-func newObjects(before, after map[string]bool) []string {
-	var left []string
-	for k := range after {
-		if !before[k] {
-			left = append(left, k)
+		for _, t := range tables {
+			if t.Name == name {
+				left = append(left, "nft table "+t.Name)
+			}
 		}
-	}
+		return true
+	})
 	return left
 }
