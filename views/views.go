@@ -1,7 +1,8 @@
 // Package views holds the screens of berth's terminal UI and what they share:
-// the theme, boxes, tables, sparklines, braille graphs, fuzzy matching and
-// human-readable sizes. Each screen lives in its own sub-package with its own
-// model, keys and rendering; views never import the tui router, and nothing
+// the theme, boxes, tables and the list state behind every table panel,
+// sparklines, braille graphs, fuzzy matching and human-readable sizes (the
+// forms' shared fields are in views/form). Each screen lives in its own
+// sub-package with its own model, keys and rendering; views never import the tui router, and nothing
 // below views imports Bubble Tea.
 package views
 

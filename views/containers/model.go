@@ -2,7 +2,6 @@ package containers
 
 import (
 	"cmp"
-	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -45,16 +44,11 @@ type usage struct {
 
 // Model is the containers table. The zero value is not usable; call New.
 type Model struct {
-	rows   []Row
-	view   []int // indices into rows, filtered and sorted
-	cursor int   // index into view
-	offset int
-	marks  map[string]bool
-	sort   SortKey
-	desc   bool
-	filter string
-	use    map[string]*usage
-	keys   KeyMap
+	list views.List[Row]
+	sort SortKey
+	desc bool
+	use  map[string]*usage
+	keys KeyMap
 }
 
 // KeyMap is the table's own keys.
@@ -84,31 +78,28 @@ func (k KeyMap) Bindings() []key.Binding {
 
 // New returns an empty table.
 func New() Model {
-	return Model{marks: map[string]bool{}, use: map[string]*usage{}, keys: Keys()}
+	return Model{list: views.NewList(func(r Row) string { return r.ID }, filterText), use: map[string]*usage{}, keys: Keys()}
 }
+
+// filterText is what the filter matches: name, image and state.
+func filterText(r Row) string { return r.Name + " " + r.Image + " " + r.State }
 
 // SetContainers replaces the rows, keeping the cursor on the same container
 // when it is still there (else at the same position) and dropping marks and
 // stats of containers that are gone.
 func (m *Model) SetContainers(cs []*engine.Container) {
-	sel, _ := m.Selected()
-	m.rows = m.rows[:0]
+	rows := make([]Row, 0, len(cs))
 	seen := make(map[string]bool, len(cs))
 	for _, c := range cs {
-		m.rows = append(m.rows, FromContainer(c))
+		rows = append(rows, FromContainer(c))
 		seen[c.ID] = true
-	}
-	for id := range m.marks {
-		if !seen[id] {
-			delete(m.marks, id)
-		}
 	}
 	for id := range m.use {
 		if !seen[id] {
 			delete(m.use, id)
 		}
 	}
-	m.rebuild(sel.ID)
+	m.list.SetRows(rows)
 }
 
 // SetStats records a batch of samples from the stats sampler.
@@ -130,63 +121,42 @@ func (m *Model) SetStats(batch []stats.Sample) {
 		u.spark = append(u.spark, s.CPUPercent)
 	}
 	if m.sort == SortCPU || m.sort == SortMem {
-		sel, _ := m.Selected()
-		m.rebuild(sel.ID)
+		m.list.SetOrder(m.order())
 	}
 }
 
 // SetFilter filters rows fuzzily on name, image and state.
 func (m *Model) SetFilter(f string) {
-	if f == m.filter {
+	if f == m.list.Filter() {
 		return
 	}
-	sel, _ := m.Selected()
-	m.filter = f
-	m.rebuild(sel.ID)
+	m.list.SetFilter(f)
 }
 
 // Filter returns the current filter.
-func (m Model) Filter() string { return m.filter }
+func (m Model) Filter() string { return m.list.Filter() }
 
 // Sort returns the sort key and direction.
 func (m Model) Sort() (SortKey, bool) { return m.sort, m.desc }
 
-// rebuild filters and sorts, then puts the cursor on id if present.
-func (m *Model) rebuild(id string) {
-	type scored struct{ i, score int }
-	var sc []scored
-	for i, r := range m.rows {
-		s, ok := views.FuzzyScore(m.filter, r.Name+" "+r.Image+" "+r.State)
-		if ok {
-			sc = append(sc, scored{i, s})
+// order is the row order for the current sort: nil for created, newest
+// first (the engine's own order).
+func (m *Model) order() func(a, b Row) int {
+	if m.sort == SortCreated && !m.desc {
+		return nil
+	}
+	k, desc, use := m.sort, m.desc, m.use
+	return func(a, b Row) int {
+		c := compare(k, use, a, b)
+		if desc {
+			return -c
 		}
+		return c
 	}
-	m.view = m.view[:0]
-	for _, s := range sc {
-		m.view = append(m.view, s.i)
-	}
-	if m.sort != SortCreated || m.desc {
-		slices.SortStableFunc(m.view, func(a, b int) int {
-			c := m.compare(m.rows[a], m.rows[b])
-			if m.desc {
-				return -c
-			}
-			return c
-		})
-	}
-	if id != "" {
-		for vi, ri := range m.view {
-			if m.rows[ri].ID == id {
-				m.cursor = vi
-				return
-			}
-		}
-	}
-	m.cursor = min(max(m.cursor, 0), max(len(m.view)-1, 0))
 }
 
-func (m *Model) compare(a, b Row) int {
-	switch m.sort {
+func compare(k SortKey, use map[string]*usage, a, b Row) int {
+	switch k {
 	case SortName:
 		return strings.Compare(a.Name, b.Name)
 	case SortImage:
@@ -194,9 +164,9 @@ func (m *Model) compare(a, b Row) int {
 	case SortState:
 		return cmp.Or(strings.Compare(a.State, b.State), strings.Compare(a.Name, b.Name))
 	case SortCPU:
-		return -cmp.Compare(m.cpu(a.ID), m.cpu(b.ID))
+		return -cmp.Compare(cpuOf(use, a.ID), cpuOf(use, b.ID))
 	case SortMem:
-		return -cmp.Compare(m.mem(a.ID), m.mem(b.ID))
+		return -cmp.Compare(memOf(use, a.ID), memOf(use, b.ID))
 	case SortUptime:
 		return cmp.Compare(a.Started.Unix()*boolInt(a.Running()), b.Started.Unix()*boolInt(b.Running()))
 	}
@@ -210,104 +180,62 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-func (m *Model) cpu(id string) float64 {
-	if u := m.use[id]; u != nil {
+func cpuOf(use map[string]*usage, id string) float64 {
+	if u := use[id]; u != nil {
 		return u.cpu
 	}
 	return 0
 }
 
-func (m *Model) mem(id string) uint64 {
-	if u := m.use[id]; u != nil {
+func memOf(use map[string]*usage, id string) uint64 {
+	if u := use[id]; u != nil {
 		return u.mem
 	}
 	return 0
 }
 
 // Selected returns the row under the cursor.
-func (m Model) Selected() (Row, bool) {
-	if m.cursor < 0 || m.cursor >= len(m.view) {
-		return Row{}, false
-	}
-	return m.rows[m.view[m.cursor]], true
-}
+func (m Model) Selected() (Row, bool) { return m.list.Selected() }
 
 // Targets returns the marked rows, or the selected one when none is marked.
-func (m Model) Targets() []Row {
-	var out []Row
-	for _, i := range m.view {
-		if m.marks[m.rows[i].ID] {
-			out = append(out, m.rows[i])
-		}
-	}
-	if len(out) == 0 {
-		if r, ok := m.Selected(); ok {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+func (m Model) Targets() []Row { return m.list.Targets() }
 
 // Rows returns all rows (unfiltered).
-func (m Model) Rows() []Row { return m.rows }
+func (m Model) Rows() []Row { return m.list.Rows() }
 
 // Len returns the number of rows shown (after the filter).
-func (m Model) Len() int { return len(m.view) }
+func (m Model) Len() int { return m.list.Len() }
 
 // ClearMarks unmarks every row.
-func (m *Model) ClearMarks() { clear(m.marks) }
+func (m *Model) ClearMarks() { m.list.ClearMarks() }
 
 // Update handles the table's keys; it reports whether it used the key.
 func (m Model) Update(msg tea.KeyPressMsg, page int) (Model, bool) {
 	k := m.keys
 	switch {
-	case key.Matches(msg, k.Up):
-		m.cursor = max(m.cursor-1, 0)
-	case key.Matches(msg, k.Down):
-		m.cursor = max(min(m.cursor+1, len(m.view)-1), 0)
-	case key.Matches(msg, k.Top):
-		m.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		m.cursor = max(len(m.view)-1, 0)
-	case key.Matches(msg, k.PageUp):
-		m.cursor = max(m.cursor-max(page, 1), 0)
-	case key.Matches(msg, k.PageDown):
-		m.cursor = max(min(m.cursor+max(page, 1), len(m.view)-1), 0)
 	case key.Matches(msg, k.Mark):
-		if r, ok := m.Selected(); ok {
-			if m.marks[r.ID] {
-				delete(m.marks, r.ID)
-			} else {
-				m.marks[r.ID] = true
-			}
-			m.cursor = max(min(m.cursor+1, len(m.view)-1), 0)
-		}
+		m.list.ToggleMark()
 	case key.Matches(msg, k.Sort), key.Matches(msg, k.Reverse):
 		if key.Matches(msg, k.Sort) {
 			m.sort = (m.sort + 1) % numSortKeys
 		} else {
 			m.desc = !m.desc
 		}
-		sel, _ := m.Selected()
-		m.rebuild(sel.ID)
+		m.list.SetOrder(m.order())
 	default:
-		return m, false
+		return m, m.list.Navigate(msg, k.Nav(), max(page, 1))
 	}
 	return m, true
 }
 
 // Select moves the cursor to the container with id, if shown.
-func (m *Model) Select(id string) {
-	m.rebuild(id)
-}
+func (m *Model) Select(id string) { m.list.Select(id) }
 
 // ClickRow moves the cursor to the row-th visible data row (from 0), as a
 // mouse click does; it reports whether a row was there.
-func (m *Model) ClickRow(row int) bool {
-	i := m.offset + row
-	if row < 0 || i >= len(m.view) {
-		return false
-	}
-	m.cursor = i
-	return true
+func (m *Model) ClickRow(row int) bool { return m.list.ClickRow(row) }
+
+// Nav returns the cursor keys every table shares.
+func (k KeyMap) Nav() views.NavKeys {
+	return views.NavKeys{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, PageUp: k.PageUp, PageDown: k.PageDown}
 }

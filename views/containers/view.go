@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"berth/views"
 )
 
@@ -24,14 +22,13 @@ var columns = []views.Column{
 
 // View draws the table as a box of width×height cells.
 func (m *Model) View(th views.Theme, width, height int, focused bool, now time.Time) string {
-	inner := width - 2
-	rowsH := height - 3 // borders and header
-	title := fmt.Sprintf("Containers %d", len(m.view))
-	if len(m.view) != len(m.rows) {
-		title = fmt.Sprintf("Containers %d/%d", len(m.view), len(m.rows))
+	shown, total, f := m.list.Len(), len(m.list.Rows()), m.list.Filter()
+	title := fmt.Sprintf("Containers %d", shown)
+	if shown != total {
+		title = fmt.Sprintf("Containers %d/%d", shown, total)
 	}
-	if m.filter != "" {
-		title += " /" + m.filter
+	if f != "" {
+		title += " /" + f
 	}
 	if m.sort != SortCreated || m.desc {
 		arrow := "▲"
@@ -40,42 +37,18 @@ func (m *Model) View(th views.Theme, width, height int, focused bool, now time.T
 		}
 		title += " · sort " + m.sort.String() + arrow
 	}
-	if n := len(m.marks); n > 0 {
+	if n := m.list.MarkCount(); n > 0 {
 		title += fmt.Sprintf(" · %d marked", n)
 	}
-	ws := views.ColumnWidths(columns, inner)
-	hdr := make([]string, len(columns))
-	for i, c := range columns {
-		hdr[i] = c.Title
-	}
-	lines := make([]string, 0, height)
-	lines = append(lines, th.Header.Render(views.TableRow(columns, ws, hdr)))
-	if len(m.view) == 0 {
-		msg := "  no containers — run one with  :run -d busybox sleep 1000"
-		if m.filter != "" {
-			msg = "  nothing matches /" + m.filter + " (esc clears)"
-		}
-		lines = append(lines, th.Dim.Render(msg))
-	}
-	m.offset = views.Window(m.cursor, m.offset, rowsH, len(m.view))
-	for vi := m.offset; vi < len(m.view) && vi < m.offset+rowsH; vi++ {
-		r := m.rows[m.view[vi]]
-		line := views.TableRow(columns, ws, m.cells(th, r, now))
-		switch {
-		case vi == m.cursor && focused:
-			line = views.Highlight(th, line)
-		case vi == m.cursor:
-			line = th.Title.Render(">") + ansi.Cut(line, 1, inner)
-		}
-		lines = append(lines, line)
-	}
-	return views.Box(th, title, lines, width, height, focused)
+	empty := views.FilterEmpty("  no containers — run one with  :run -d busybox sleep 1000", f)
+	return m.list.Box(th, columns, title, empty, width, height, focused,
+		func(r Row) []string { return m.cells(th, r, now) })
 }
 
 // cells renders one row's cells.
 func (m *Model) cells(th views.Theme, r Row, now time.Time) []string {
 	name := r.Name
-	if m.marks[r.ID] {
+	if m.list.Marked(r) {
 		name = th.Marked.Render("✓" + name)
 	} else {
 		name = " " + name
@@ -112,12 +85,13 @@ func StateCell(th views.Theme, r Row) string {
 
 // Counts returns how many containers run and how many there are.
 func (m Model) Counts() (running, total int) {
-	for _, r := range m.rows {
+	rows := m.list.Rows()
+	for _, r := range rows {
 		if r.Running() {
 			running++
 		}
 	}
-	return running, len(m.rows)
+	return running, len(rows)
 }
 
 // Names returns the names of rows, joined for dialogs.

@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/docker/go-units"
 
 	"berth/images"
@@ -19,17 +18,19 @@ import (
 
 // Model is the images table.
 type Model struct {
-	imgs   []images.Image
-	view   []int
-	cursor int
-	offset int
-	filter string
-	marks  map[string]bool
-	keys   containers.KeyMap
+	list views.List[images.Image]
+	keys containers.KeyMap
 }
 
 // New returns an empty table.
-func New() Model { return Model{marks: map[string]bool{}, keys: containers.Keys()} }
+func New() Model {
+	return Model{list: views.NewList(func(img images.Image) string { return img.ID }, filterText), keys: containers.Keys()}
+}
+
+// filterText is what the filter matches: tags and short ID.
+func filterText(img images.Image) string {
+	return strings.Join(img.RepoTags, " ") + " " + ShortID(img.ID)
+}
 
 // Name is the image's first tag, or "<none>".
 func Name(img images.Image) string {
@@ -46,100 +47,31 @@ func ShortID(id string) string {
 }
 
 // SetImages replaces the rows, keeping the cursor on the same image.
-func (m *Model) SetImages(imgs []images.Image) {
-	sel, _ := m.Selected()
-	m.imgs = imgs
-	seen := map[string]bool{}
-	for _, i := range imgs {
-		seen[i.ID] = true
-	}
-	for id := range m.marks {
-		if !seen[id] {
-			delete(m.marks, id)
-		}
-	}
-	m.rebuild(sel.ID)
-}
+func (m *Model) SetImages(imgs []images.Image) { m.list.SetRows(imgs) }
 
 // SetFilter filters rows fuzzily on tags and ID.
-func (m *Model) SetFilter(f string) {
-	sel, _ := m.Selected()
-	m.filter = f
-	m.rebuild(sel.ID)
-}
+func (m *Model) SetFilter(f string) { m.list.SetFilter(f) }
 
 // Filter returns the current filter.
-func (m Model) Filter() string { return m.filter }
-
-func (m *Model) rebuild(id string) {
-	m.view = m.view[:0]
-	for i, img := range m.imgs {
-		if _, ok := views.FuzzyScore(m.filter, strings.Join(img.RepoTags, " ")+" "+ShortID(img.ID)); ok {
-			m.view = append(m.view, i)
-			if img.ID == id && id != "" {
-				m.cursor = len(m.view) - 1
-			}
-		}
-	}
-	m.cursor = min(max(m.cursor, 0), max(len(m.view)-1, 0))
-}
+func (m Model) Filter() string { return m.list.Filter() }
 
 // Selected returns the image under the cursor.
-func (m Model) Selected() (images.Image, bool) {
-	if m.cursor < 0 || m.cursor >= len(m.view) {
-		return images.Image{}, false
-	}
-	return m.imgs[m.view[m.cursor]], true
-}
+func (m Model) Selected() (images.Image, bool) { return m.list.Selected() }
 
 // Targets returns the marked images, or the selected one.
-func (m Model) Targets() []images.Image {
-	var out []images.Image
-	for _, i := range m.view {
-		if m.marks[m.imgs[i].ID] {
-			out = append(out, m.imgs[i])
-		}
-	}
-	if len(out) == 0 {
-		if img, ok := m.Selected(); ok {
-			out = append(out, img)
-		}
-	}
-	return out
-}
+func (m Model) Targets() []images.Image { return m.list.Targets() }
 
 // Len is the number of images shown.
-func (m Model) Len() int { return len(m.view) }
+func (m Model) Len() int { return m.list.Len() }
 
 // Update handles the table's keys; it reports whether it used the key.
 func (m Model) Update(msg tea.KeyPressMsg, page int) (Model, bool) {
-	k := m.keys
-	last := max(len(m.view)-1, 0)
-	switch {
-	case key.Matches(msg, k.Up):
-		m.cursor = max(m.cursor-1, 0)
-	case key.Matches(msg, k.Down):
-		m.cursor = min(m.cursor+1, last)
-	case key.Matches(msg, k.Top):
-		m.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		m.cursor = last
-	case key.Matches(msg, k.PageUp):
-		m.cursor = max(m.cursor-page, 0)
-	case key.Matches(msg, k.PageDown):
-		m.cursor = min(m.cursor+page, last)
-	case key.Matches(msg, k.Mark):
-		if img, ok := m.Selected(); ok {
-			m.marks[img.ID] = !m.marks[img.ID]
-			if !m.marks[img.ID] {
-				delete(m.marks, img.ID)
-			}
-			m.cursor = min(m.cursor+1, last)
-		}
-	default:
-		return m, false
+	if key.Matches(msg, m.keys.Mark) {
+		m.list.ToggleMark()
+		return m, true
 	}
-	return m, true
+	ok := m.list.Navigate(msg, m.keys.Nav(), page)
+	return m, ok
 }
 
 var columns = []views.Column{
@@ -152,49 +84,18 @@ var columns = []views.Column{
 
 // View draws the table in a box.
 func (m *Model) View(th views.Theme, width, height int, focused bool, now time.Time) string {
-	inner := width - 2
-	ws := views.ColumnWidths(columns, inner)
-	hdr := make([]string, len(columns))
-	for i, c := range columns {
-		hdr[i] = c.Title
-	}
-	lines := []string{th.Header.Render(views.TableRow(columns, ws, hdr))}
-	if len(m.view) == 0 {
-		lines = append(lines, th.Dim.Render("  no images — try  :image bootstrap busybox"))
-	}
-	rowsH := height - 3
-	m.offset = views.Window(m.cursor, m.offset, rowsH, len(m.view))
-	for vi := m.offset; vi < len(m.view) && vi < m.offset+rowsH; vi++ {
-		img := m.imgs[m.view[vi]]
-		name := " " + Name(img)
-		if m.marks[img.ID] {
-			name = th.Marked.Render("✓" + Name(img))
-		}
-		created := units.HumanDuration(now.Sub(img.Created)) + " ago"
-		line := views.TableRow(columns, ws, []string{name, ShortID(img.ID), created,
-			views.HumanBytes(uint64(img.Size)), fmt.Sprint(len(img.Layers))})
-		switch {
-		case vi == m.cursor && focused:
-			line = views.Highlight(th, line)
-		case vi == m.cursor:
-			line = th.Title.Render(">") + ansi.Cut(line, 1, inner)
-		}
-		lines = append(lines, line)
-	}
-	title := fmt.Sprintf("Images %d", len(m.view))
-	if m.filter != "" {
-		title += " /" + m.filter
-	}
-	return views.Box(th, title, lines, width, height, focused)
+	title := views.CountTitle("Images", m.list.Len(), m.list.Filter())
+	return m.list.Box(th, columns, title, "  no images — try  :image bootstrap busybox", width, height, focused,
+		func(img images.Image) []string {
+			name := " " + Name(img)
+			if m.list.Marked(img) {
+				name = th.Marked.Render("✓" + Name(img))
+			}
+			created := units.HumanDuration(now.Sub(img.Created)) + " ago"
+			return []string{name, ShortID(img.ID), created, views.HumanBytes(uint64(img.Size)), fmt.Sprint(len(img.Layers))}
+		})
 }
 
 // ClickRow moves the cursor to the row-th visible data row (from 0); it
 // reports whether a row was there.
-func (m *Model) ClickRow(row int) bool {
-	i := m.offset + row
-	if row < 0 || i >= len(m.view) {
-		return false
-	}
-	m.cursor = i
-	return true
-}
+func (m *Model) ClickRow(row int) bool { return m.list.ClickRow(row) }

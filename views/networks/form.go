@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/containerd/errdefs"
 
 	"berth/netmgr"
 	"berth/views"
+	"berth/views/form"
 )
 
 // The form's fields, in order.
@@ -23,9 +24,9 @@ const (
 	numFields
 )
 
-var labels = [numFields]string{"Name", "Subnet", "Gateway", "Internal"}
+var labels = []string{"Name", "Subnet", "Gateway", "Internal"}
 
-var hints = [numFields]string{
+var hints = []string{
 	"letters, digits, _ . - (bridge, host and none are taken)",
 	"optional CIDR, e.g. 10.123.0.0/24 (a free /24 otherwise)",
 	"optional; an address inside the subnet (its first address otherwise)",
@@ -44,72 +45,39 @@ type Created struct {
 
 // Form is the `n` form that creates a network.
 type Form struct {
-	inputs [numFields]textinput.Model
-	errs   [numFields]string
-	focus  int
+	fields form.Fields
 }
 
 // NewForm returns an empty form focused on the name.
 func NewForm() (Form, tea.Cmd) {
-	var f Form
-	for i := range f.inputs {
-		in := textinput.New()
-		in.Prompt = ""
-		in.CharLimit = 128
-		f.inputs[i] = in
-	}
-	f.inputs[fSubnet].Placeholder = "picked free"
-	f.inputs[fGateway].Placeholder = "the subnet's first address"
-	f.inputs[fInternal].Placeholder = "no"
-	return f, f.inputs[fName].Focus()
+	f := Form{fields: form.New(numFields, 128)}
+	f.fields.Input(fSubnet).Placeholder = "picked free"
+	f.fields.Input(fGateway).Placeholder = "the subnet's first address"
+	f.fields.Input(fInternal).Placeholder = "no"
+	return f, f.fields.Focus()
 }
 
 // Update handles a message; it returns the result once submitted with valid
 // input, and done when the form closed (submitted or cancelled).
 func (f Form) Update(msg tea.Msg) (Form, tea.Cmd, *Created, bool) {
-	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "esc":
-			return f, nil, nil, true
-		case "tab", "down":
-			return f, f.move(1), nil, false
-		case "shift+tab", "up":
-			return f, f.move(-1), nil, false
-		case "enter":
-			res, bad := f.Submit()
-			if bad < 0 {
-				return f, nil, &res, true
-			}
-			f.errs = f.check()
-			f.inputs[f.focus].Blur()
-			f.focus = bad
-			return f, f.inputs[bad].Focus(), nil, false
-		}
+	cmd, step := f.fields.Update(msg, check)
+	switch step {
+	case form.Cancel:
+		return f, nil, nil, true
+	case form.Submit:
+		res, _ := f.Submit()
+		return f, nil, &res, true
 	}
-	var cmd tea.Cmd
-	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
-	f.errs[f.focus] = f.check()[f.focus]
 	return f, cmd, nil, false
-}
-
-func (f *Form) move(d int) tea.Cmd {
-	f.inputs[f.focus].Blur()
-	f.focus = (f.focus + d + numFields) % numFields
-	return f.inputs[f.focus].Focus()
 }
 
 // SetValue sets a field by its label ("Name", "Subnet", ...); tests fill the
 // form with it.
 func (f *Form) SetValue(label, v string) {
-	for i, l := range labels {
-		if l == label {
-			f.inputs[i].SetValue(v)
-			f.errs[i] = f.check()[i]
-		}
+	if i := slices.Index(labels, label); i >= 0 {
+		f.fields.Set(i, v, check)
 	}
 }
-
-func (f Form) value(i int) string { return strings.TrimSpace(f.inputs[i].Value()) }
 
 // ParseCreate checks the form's values as `berth network create` would and
 // returns the options; errors are errdefs.ErrInvalidArgument and name the field.
@@ -153,9 +121,10 @@ func ParseCreate(name, subnet, gateway, internal string) (netmgr.CreateOptions, 
 	return o, errs
 }
 
-func (f Form) check() [numFields]string {
-	_, errs := ParseCreate(f.value(fName), f.value(fSubnet), f.value(fGateway), f.value(fInternal))
-	var out [numFields]string
+// check is the form's form.Check: ParseCreate's errors as text.
+func check(fs form.Fields) []string {
+	_, errs := ParseCreate(fs.Value(fName), fs.Value(fSubnet), fs.Value(fGateway), fs.Value(fInternal))
+	out := make([]string, numFields)
 	for i, e := range errs {
 		if e != nil {
 			out[i] = e.Error()
@@ -166,7 +135,8 @@ func (f Form) check() [numFields]string {
 
 // Submit builds the result, or returns the index of the first invalid field.
 func (f Form) Submit() (Created, int) {
-	o, errs := ParseCreate(f.value(fName), f.value(fSubnet), f.value(fGateway), f.value(fInternal))
+	v := f.fields.Value
+	o, errs := ParseCreate(v(fName), v(fSubnet), v(fGateway), v(fInternal))
 	for i, e := range errs {
 		if e != nil {
 			return Created{}, i
@@ -192,20 +162,6 @@ func CreateCommand(o netmgr.CreateOptions) string {
 
 // View draws the form as a box at most width cells wide.
 func (f Form) View(th views.Theme, width int) string {
-	w := min(width, 76)
-	var lines []string
-	for i := range f.inputs {
-		label := views.Fit(labels[i], 9)
-		if i == f.focus {
-			label = th.Key.Render(label)
-		}
-		f.inputs[i].SetWidth(w - 15)
-		lines = append(lines, " "+label+" "+th.Dim.Render("▏")+f.inputs[i].View())
-		if f.errs[i] != "" {
-			lines = append(lines, "           "+th.Bad.Render("✗ "+views.Sanitize(strings.TrimSuffix(f.errs[i], ": invalid argument"))))
-		}
-	}
-	lines = append(lines, "", " "+th.Dim.Render(hints[f.focus]), "",
-		" "+th.Key.Render("tab/↓")+" next  "+th.Key.Render("shift+tab/↑")+" previous  "+th.Key.Render("enter")+" create  "+th.Key.Render("esc")+" cancel")
-	return views.Box(th, "Create a network (berth network create)", lines, w, len(lines)+2, true)
+	return f.fields.View(th, form.Layout{Title: "Create a network (berth network create)",
+		Labels: labels, Hints: hints, LabelWidth: 9, Verb: "create"}, width)
 }

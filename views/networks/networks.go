@@ -12,9 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/docker/go-units"
 
 	"berth/netmgr"
@@ -32,91 +30,44 @@ type Row struct {
 
 // Model is the networks table.
 type Model struct {
-	rows   []Row
-	view   []int
-	cursor int
-	offset int
-	filter string
-	keys   containers.KeyMap
+	list views.List[Row]
+	keys containers.KeyMap
 }
 
 // New returns an empty table.
-func New() Model { return Model{keys: containers.Keys()} }
+func New() Model {
+	return Model{list: views.NewList(func(r Row) string { return r.Net.ID }, filterText), keys: containers.Keys()}
+}
+
+// filterText is what the filter matches: name, subnet and driver.
+func filterText(r Row) string {
+	return r.Net.Name + " " + r.Net.Subnet.String() + " " + r.Net.Driver
+}
 
 // SetRows replaces the rows, keeping the cursor on the same network.
-func (m *Model) SetRows(rows []Row) {
-	sel, _ := m.Selected()
-	m.rows = rows
-	m.rebuild(sel.Net.ID)
-}
+func (m *Model) SetRows(rows []Row) { m.list.SetRows(rows) }
 
 // Rows returns every network (unfiltered).
-func (m Model) Rows() []Row { return m.rows }
+func (m Model) Rows() []Row { return m.list.Rows() }
 
 // SetFilter filters rows fuzzily on name, subnet and driver.
-func (m *Model) SetFilter(f string) {
-	sel, _ := m.Selected()
-	m.filter = f
-	m.rebuild(sel.Net.ID)
-}
+func (m *Model) SetFilter(f string) { m.list.SetFilter(f) }
 
 // Filter returns the current filter.
-func (m Model) Filter() string { return m.filter }
-
-func (m *Model) rebuild(id string) {
-	m.view = m.view[:0]
-	for i, r := range m.rows {
-		if _, ok := views.FuzzyScore(m.filter, r.Net.Name+" "+r.Net.Subnet.String()+" "+r.Net.Driver); ok {
-			m.view = append(m.view, i)
-			if r.Net.ID == id && id != "" {
-				m.cursor = len(m.view) - 1
-			}
-		}
-	}
-	m.cursor = min(max(m.cursor, 0), max(len(m.view)-1, 0))
-}
+func (m Model) Filter() string { return m.list.Filter() }
 
 // Selected returns the network under the cursor.
-func (m Model) Selected() (Row, bool) {
-	if m.cursor < 0 || m.cursor >= len(m.view) {
-		return Row{}, false
-	}
-	return m.rows[m.view[m.cursor]], true
-}
+func (m Model) Selected() (Row, bool) { return m.list.Selected() }
 
 // Update handles the table's keys; it reports whether it used the key.
 func (m Model) Update(msg tea.KeyPressMsg, page int) (Model, bool) {
-	k := m.keys
-	last := max(len(m.view)-1, 0)
-	switch {
-	case key.Matches(msg, k.Up):
-		m.cursor = max(m.cursor-1, 0)
-	case key.Matches(msg, k.Down):
-		m.cursor = min(m.cursor+1, last)
-	case key.Matches(msg, k.Top):
-		m.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		m.cursor = last
-	case key.Matches(msg, k.PageUp):
-		m.cursor = max(m.cursor-page, 0)
-	case key.Matches(msg, k.PageDown):
-		m.cursor = min(m.cursor+page, last)
-	default:
-		return m, false
-	}
-	return m, true
+	ok := m.list.Navigate(msg, m.keys.Nav(), page)
+	return m, ok
 }
 
 // ClickRow moves the cursor to the row-th visible data row (from 0); it
 // reports whether a row was there.
-func (m *Model) ClickRow(row int) bool {
-	i := m.offset + row
-	if row < 0 || i >= len(m.view) {
-		return false
-	}
-	m.cursor = i
-	return true
-}
+func (m *Model) ClickRow(row int) bool { return m.list.ClickRow(row) }
 
 var columns = []views.Column{
 	{Title: "NAME", Width: 10, Grow: true},
@@ -130,38 +81,10 @@ var columns = []views.Column{
 
 // View draws the table in a box.
 func (m *Model) View(th views.Theme, width, height int, focused bool, now time.Time) string {
-	inner := width - 2
-	ws := views.ColumnWidths(columns, inner)
-	hdr := make([]string, len(columns))
-	for i, c := range columns {
-		hdr[i] = c.Title
-	}
-	lines := []string{th.Header.Render(views.TableRow(columns, ws, hdr))}
-	if len(m.view) == 0 {
-		msg := "  no networks yet — the default bridge appears with the first container; n creates one"
-		if m.filter != "" {
-			msg = "  nothing matches /" + m.filter + " (esc clears)"
-		}
-		lines = append(lines, th.Dim.Render(msg))
-	}
-	rowsH := height - 3
-	m.offset = views.Window(m.cursor, m.offset, rowsH, len(m.view))
-	for vi := m.offset; vi < len(m.view) && vi < m.offset+rowsH; vi++ {
-		r := m.rows[m.view[vi]]
-		line := views.TableRow(columns, ws, cells(th, r, now))
-		switch {
-		case vi == m.cursor && focused:
-			line = views.Highlight(th, line)
-		case vi == m.cursor:
-			line = th.Title.Render(">") + ansi.Cut(line, 1, inner)
-		}
-		lines = append(lines, line)
-	}
-	title := fmt.Sprintf("Networks %d", len(m.view))
-	if m.filter != "" {
-		title += " /" + m.filter
-	}
-	return views.Box(th, title, lines, width, height, focused)
+	f := m.list.Filter()
+	empty := views.FilterEmpty("  no networks yet — the default bridge appears with the first container; n creates one", f)
+	return m.list.Box(th, columns, views.CountTitle("Networks", m.list.Len(), f), empty, width, height, focused,
+		func(r Row) []string { return cells(th, r, now) })
 }
 
 func cells(th views.Theme, r Row, now time.Time) []string {

@@ -2,14 +2,15 @@ package volumes
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/containerd/errdefs"
 
 	"berth/views"
+	"berth/views/form"
 	"berth/volumes"
 )
 
@@ -20,9 +21,9 @@ const (
 	numFields
 )
 
-var labels = [numFields]string{"Name", "Labels"}
+var labels = []string{"Name", "Labels"}
 
-var hints = [numFields]string{
+var hints = []string{
 	"letters, digits, _ . - (empty: a random 64-hex name)",
 	"optional key=value pairs separated by spaces or commas",
 }
@@ -39,65 +40,38 @@ type Created struct {
 
 // Form is the `n` form that creates a volume.
 type Form struct {
-	inputs [numFields]textinput.Model
-	errs   [numFields]string
-	focus  int
+	fields form.Fields
 }
 
 // NewForm returns an empty form focused on the name.
 func NewForm() (Form, tea.Cmd) {
-	var f Form
-	for i := range f.inputs {
-		in := textinput.New()
-		in.Prompt = ""
-		in.CharLimit = 256
-		f.inputs[i] = in
-	}
-	f.inputs[fName].Placeholder = "random"
-	f.inputs[fLabels].Placeholder = "none"
-	return f, f.inputs[fName].Focus()
+	f := Form{fields: form.New(numFields, 256)}
+	f.fields.Input(fName).Placeholder = "random"
+	f.fields.Input(fLabels).Placeholder = "none"
+	return f, f.fields.Focus()
 }
 
 // Update handles a message; it returns the result once submitted with valid
 // input, and done when the form closed (submitted or cancelled).
 func (f Form) Update(msg tea.Msg) (Form, tea.Cmd, *Created, bool) {
-	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "esc":
-			return f, nil, nil, true
-		case "tab", "down", "shift+tab", "up":
-			f.inputs[f.focus].Blur()
-			f.focus = (f.focus + 1) % numFields // two fields: either way is the other
-			return f, f.inputs[f.focus].Focus(), nil, false
-		case "enter":
-			res, bad := f.Submit()
-			if bad < 0 {
-				return f, nil, &res, true
-			}
-			f.errs = f.check()
-			f.inputs[f.focus].Blur()
-			f.focus = bad
-			return f, f.inputs[bad].Focus(), nil, false
-		}
+	cmd, step := f.fields.Update(msg, check)
+	switch step {
+	case form.Cancel:
+		return f, nil, nil, true
+	case form.Submit:
+		res, _ := f.Submit()
+		return f, nil, &res, true
 	}
-	var cmd tea.Cmd
-	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
-	f.errs[f.focus] = f.check()[f.focus]
 	return f, cmd, nil, false
 }
 
 // SetValue sets a field by its label ("Name", "Labels"); tests fill the form
 // with it.
 func (f *Form) SetValue(label, v string) {
-	for i, l := range labels {
-		if l == label {
-			f.inputs[i].SetValue(v)
-			f.errs[i] = f.check()[i]
-		}
+	if i := slices.Index(labels, label); i >= 0 {
+		f.fields.Set(i, v, check)
 	}
 }
-
-func (f Form) value(i int) string { return strings.TrimSpace(f.inputs[i].Value()) }
 
 // ParseCreate checks the form's values as `berth volume create` would; errors
 // are errdefs.ErrInvalidArgument.
@@ -118,9 +92,10 @@ func ParseCreate(name, labelText string) (map[string]string, [numFields]error) {
 	return ls, errs
 }
 
-func (f Form) check() [numFields]string {
-	_, errs := ParseCreate(f.value(fName), f.value(fLabels))
-	var out [numFields]string
+// check is the form's form.Check: ParseCreate's errors as text.
+func check(fs form.Fields) []string {
+	_, errs := ParseCreate(fs.Value(fName), fs.Value(fLabels))
+	out := make([]string, numFields)
 	for i, e := range errs {
 		if e != nil {
 			out[i] = e.Error()
@@ -131,13 +106,13 @@ func (f Form) check() [numFields]string {
 
 // Submit builds the result, or returns the index of the first invalid field.
 func (f Form) Submit() (Created, int) {
-	ls, errs := ParseCreate(f.value(fName), f.value(fLabels))
+	ls, errs := ParseCreate(f.fields.Value(fName), f.fields.Value(fLabels))
 	for i, e := range errs {
 		if e != nil {
 			return Created{}, i
 		}
 	}
-	return Created{Name: f.value(fName), Labels: ls, Command: CreateCommand(f.value(fName), ls)}, -1
+	return Created{Name: f.fields.Value(fName), Labels: ls, Command: CreateCommand(f.fields.Value(fName), ls)}, -1
 }
 
 // CreateCommand is the `berth volume create` line that makes the volume.
@@ -159,20 +134,6 @@ func CreateCommand(name string, ls map[string]string) string {
 
 // View draws the form as a box at most width cells wide.
 func (f Form) View(th views.Theme, width int) string {
-	w := min(width, 76)
-	var lines []string
-	for i := range f.inputs {
-		label := views.Fit(labels[i], 9)
-		if i == f.focus {
-			label = th.Key.Render(label)
-		}
-		f.inputs[i].SetWidth(w - 15)
-		lines = append(lines, " "+label+" "+th.Dim.Render("▏")+f.inputs[i].View())
-		if f.errs[i] != "" {
-			lines = append(lines, "           "+th.Bad.Render("✗ "+views.Sanitize(strings.TrimSuffix(f.errs[i], ": invalid argument"))))
-		}
-	}
-	lines = append(lines, "", " "+th.Dim.Render(hints[f.focus]), "",
-		" "+th.Key.Render("tab/↓")+" next  "+th.Key.Render("enter")+" create  "+th.Key.Render("esc")+" cancel")
-	return views.Box(th, "Create a volume (berth volume create)", lines, w, len(lines)+2, true)
+	return f.fields.View(th, form.Layout{Title: "Create a volume (berth volume create)",
+		Labels: labels, Hints: hints, LabelWidth: 9, Verb: "create"}, width)
 }
