@@ -32,7 +32,7 @@ func TestRunFormFrames(t *testing.T) {
 			m, _ := newTestModel(t, size[0], size[1])
 			keys(m, "n", "tab")
 			typeText(m, "-bad")
-			keys(m, "tab", "tab", "tab")
+			keys(m, "tab", "tab", "tab", "tab", "tab") // Command, Env, Ports, Volumes, Memory
 			typeText(m, "lots")
 			keys(m, "enter")
 			got := ansi.Strip(m.Render())
@@ -59,6 +59,10 @@ func TestRunFormRuns(t *testing.T) {
 	keys(m, "tab")
 	typeText(m, "A=1,B=x")
 	keys(m, "tab")
+	typeText(m, "8080:80")
+	keys(m, "tab")
+	typeText(m, "data:/data")
+	keys(m, "tab")
 	typeText(m, "64m")
 	keys(m, "tab")
 	typeText(m, "0.5")
@@ -79,7 +83,11 @@ func TestRunFormRuns(t *testing.T) {
 		!slices.Equal(c.Config.Env, []string{"A=1", "B=x"}) || !slices.Equal(c.Config.Cmd, []string{"sh", "-c", "sleep 100"}) {
 		t.Errorf("created %+v %+v", c.Config, c.HostConfig)
 	}
-	want := "berth run -d --name web2 -e A=1 -e B=x --memory 64m --cpus 0.5 --restart always busybox sh -c 'sleep 100'"
+	if p := c.HostConfig.PortBindings["80/tcp"]; len(p) != 1 || p[0].HostPort != "8080" ||
+		len(c.HostConfig.Mounts) != 1 || c.HostConfig.Mounts[0].Source != "data" || c.HostConfig.Mounts[0].Target != "/data" {
+		t.Errorf("ports %+v, mounts %+v", c.HostConfig.PortBindings, c.HostConfig.Mounts)
+	}
+	want := "berth run -d --name web2 -e A=1 -e B=x -p 8080:80 -v data:/data --memory 64m --cpus 0.5 --restart always busybox sh -c 'sleep 100'"
 	if len(m.commands) != 1 || !strings.HasSuffix(m.commands[0], want) {
 		t.Errorf("command log %q, want %q", m.commands, want)
 	}

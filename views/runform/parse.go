@@ -9,7 +9,10 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/docker/go-units"
 
+	"berth/engine"
 	"berth/engine/monitor"
+	"berth/netmgr"
+	"berth/volumes"
 )
 
 // SplitArgs splits a command line into words as a shell would for plain
@@ -127,4 +130,30 @@ func Quote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ParsePorts parses space-separated -p specs into the engine's port map.
+func ParsePorts(s string) (engine.PortMap, error) {
+	maps, err := netmgr.ParsePorts(strings.Fields(s))
+	if err != nil {
+		return nil, err
+	}
+	if len(maps) == 0 {
+		return nil, nil
+	}
+	return engine.PortMapFromMappings(maps), nil
+}
+
+// ParseVolumes parses space-separated -v specs into the engine's mounts.
+func ParseVolumes(s string) ([]engine.MountSpec, error) {
+	var out []engine.MountSpec
+	for _, spec := range strings.Fields(s) {
+		m, err := volumes.ParseVolume(spec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, engine.MountSpec{Type: m.Type, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly,
+			Propagation: m.Propagation, NoCopy: m.NoCopy, FromShort: true})
+	}
+	return out, nil
 }

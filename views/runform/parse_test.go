@@ -88,3 +88,20 @@ func FuzzParseLimits(f *testing.F) {
 		}
 	})
 }
+
+func TestParsePortsAndVolumes(t *testing.T) {
+	pm, err := ParsePorts("8080:80 127.0.0.1:5353:53/udp")
+	if err != nil || len(pm["80/tcp"]) != 1 || pm["80/tcp"][0].HostPort != "8080" || pm["53/udp"][0].HostIP != "127.0.0.1" {
+		t.Errorf("ports: %+v %v", pm, err)
+	}
+	if _, err := ParsePorts("70000:80"); err == nil {
+		t.Error("port 70000 accepted")
+	}
+	ms, err := ParseVolumes("data:/d /srv:/www:ro /scratch")
+	if err != nil || len(ms) != 3 || ms[0].Type != "volume" || ms[1].Type != "bind" || !ms[1].ReadOnly || ms[2].Source != "" {
+		t.Errorf("volumes: %+v %v", ms, err)
+	}
+	if _, err := ParseVolumes("data:relative"); err == nil {
+		t.Error("relative target accepted")
+	}
+}

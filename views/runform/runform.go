@@ -1,5 +1,5 @@
 // Package runform is the `n` form that runs a new container: image, name,
-// command, environment, memory, CPUs and restart policy, each field checked
+// command, environment, ports, volumes, memory, CPUs and restart policy, each field checked
 // in place with the parsers the CLI uses. On submit it yields the engine's
 // CreateOptions and the equivalent `berth run -d` command line.
 package runform
@@ -21,19 +21,23 @@ const (
 	fName
 	fCmd
 	fEnv
+	fPorts
+	fVolumes
 	fMemory
 	fCPUs
 	fRestart
 	numFields
 )
 
-var labels = []string{"Image", "Name", "Command", "Env", "Memory", "CPUs", "Restart"}
+var labels = []string{"Image", "Name", "Command", "Env", "Ports", "Volumes", "Memory", "CPUs", "Restart"}
 
 var hints = []string{
 	"the image to run, e.g. busybox (pull others from the Images panel)",
 	"optional; letters, digits, _ . - (a random name otherwise)",
 	"optional; words as in a shell: sh -c 'while :; do date; sleep 1; done'",
 	"optional; KEY=VALUE pairs, comma or space separated",
+	"optional; -p specs, space separated: 8080:80 127.0.0.1:5353:53/udp",
+	"optional; -v specs, space separated: data:/var/lib/data /srv/site:/www:ro /scratch",
 	"optional memory limit (--memory), e.g. 64m, 1g",
 	"optional CPU limit (--cpus), e.g. 0.5",
 	"no, always, unless-stopped or on-failure[:N]",
@@ -103,6 +107,10 @@ func check(fs form.Fields) []string {
 	set(fCmd, err)
 	_, err = ParseEnv(fs.Value(fEnv))
 	set(fEnv, err)
+	_, err = ParsePorts(fs.Value(fPorts))
+	set(fPorts, err)
+	_, err = ParseVolumes(fs.Value(fVolumes))
+	set(fVolumes, err)
 	_, err = ParseMemory(fs.Value(fMemory))
 	set(fMemory, err)
 	_, err = ParseCPUs(fs.Value(fCPUs))
@@ -127,6 +135,8 @@ func (m Model) Submit() (Result, int) {
 	o := engine.CreateOptions{Name: m.fields.Value(fName), Config: engine.Config{Image: m.fields.Value(fImage), Cmd: cmd, Env: env}}
 	o.HostConfig.Memory, o.HostConfig.NanoCPUs, o.HostConfig.RestartPolicy = mem, cpus, restart
 	o.HostConfig.LogConfig = engine.LogConfig{Type: "json-file", Config: map[string]string{}}
+	o.HostConfig.PortBindings, _ = ParsePorts(m.fields.Value(fPorts))
+	o.HostConfig.Mounts, _ = ParseVolumes(m.fields.Value(fVolumes))
 	line := []string{"berth", "run", "-d"}
 	add := func(flag string, i int) {
 		if v := m.fields.Value(i); v != "" {
@@ -136,6 +146,12 @@ func (m Model) Submit() (Result, int) {
 	add("--name", fName)
 	for _, e := range env {
 		line = append(line, "-e", Quote(e))
+	}
+	for _, p := range strings.Fields(m.fields.Value(fPorts)) {
+		line = append(line, "-p", Quote(p))
+	}
+	for _, v := range strings.Fields(m.fields.Value(fVolumes)) {
+		line = append(line, "-v", Quote(v))
 	}
 	add("--memory", fMemory)
 	add("--cpus", fCPUs)
