@@ -46,6 +46,7 @@ bench: build
 	bash bench/save-load.sh
 	bash bench/stats.sh
 	bash bench/proxy.sh
+	bash bench/streams.sh
 
 ## run: the demo — busybox image, three demo containers, then berth
 run: build
