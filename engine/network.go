@@ -76,7 +76,7 @@ func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	return portsFree(maps)
+	return netmgr.CheckPorts(maps)
 }
 
 // portMappings turns Docker's PortMap into netmgr's mappings.
@@ -129,36 +129,6 @@ func PortMapFromMappings(ms []netmgr.PortMapping) PortMap {
 		pm[key] = append(pm[key], PortBinding{HostIP: ip, HostPort: hp})
 	}
 	return pm
-}
-
-// portsFree fails when a fixed host port is taken on this host right now.
-func portsFree(ms []netmgr.PortMapping) error {
-	for _, m := range ms {
-		if m.HostPort == 0 {
-			continue
-		}
-		ip := "0.0.0.0"
-		if m.HostIP.IsValid() {
-			ip = m.HostIP.String()
-		}
-		addr := net.JoinHostPort(ip, strconv.Itoa(int(m.HostPort)))
-		var err error
-		if m.Proto == "udp" {
-			var c net.PacketConn
-			if c, err = net.ListenPacket("udp", addr); err == nil {
-				c.Close()
-			}
-		} else {
-			var l net.Listener
-			if l, err = net.Listen("tcp", addr); err == nil {
-				l.Close()
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("cannot publish %s/%s: port is already in use: %w", addr, m.Proto, errdefs.ErrConflict)
-		}
-	}
-	return nil
 }
 
 // netSetup is what a start learned of the container's network.

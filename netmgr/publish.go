@@ -43,6 +43,14 @@ func (m *Manager) Publish(ctx context.Context, containerID string, ip netip.Addr
 	return final, nil
 }
 
+// CheckPorts reports whether every fixed host port of ports can be bound now
+// (errdefs.ErrConflict naming the first that cannot); nothing stays bound. The
+// engine calls it at create, so that a port in use fails before anything is made.
+func CheckPorts(ports []PortMapping) error {
+	_, err := reservePorts(ports)
+	return err
+}
+
 // reservePorts binds each host port to prove it free (and to pick random ones),
 // then lets them all go.
 func reservePorts(ports []PortMapping) ([]PortMapping, error) {
