@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/spf13/cobra"
+
+	"berth/engine"
 )
 
 func (a *app) inspectCommand() *cobra.Command {
@@ -68,4 +71,32 @@ func (a *app) printInspect(format string, items []any) error {
 		return nil
 	}
 	return printFormatted(a.stdout, format, nil, items)
+}
+
+// objectInspect is "KIND inspect OBJ...": view turns each argument into what
+// is printed (JSON array, or --format per object).
+func (a *app) objectInspect(kind string, view func(cmd *cobra.Command, e *engine.Engine, ref string) (any, error)) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [OPTIONS] " + strings.ToUpper(kind) + " [" + strings.ToUpper(kind) + "...]",
+		Short: "Display detailed information on one or more " + kind + "s",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			var items []any
+			for _, ref := range args {
+				v, err := view(cmd, e, ref)
+				if err != nil {
+					return err
+				}
+				items = append(items, v)
+			}
+			return a.printInspect(format, items)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")
+	return cmd
 }

@@ -127,29 +127,9 @@ func (a *app) networkLs() *cobra.Command {
 }
 
 func (a *app) networkInspect() *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "inspect [OPTIONS] NETWORK [NETWORK...]",
-		Short: "Display detailed information on one or more networks",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
-			if err != nil {
-				return err
-			}
-			var items []any
-			for _, ref := range args {
-				v, err := a.networkView(cmd, e, ref)
-				if err != nil {
-					return err
-				}
-				items = append(items, v)
-			}
-			return a.printInspect(format, items)
-		},
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")
-	return cmd
+	return a.objectInspect("network", func(cmd *cobra.Command, e *engine.Engine, ref string) (any, error) {
+		return a.networkView(cmd, e, ref)
+	})
 }
 
 func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (networkView, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"berth/engine"
 	"berth/volumes"
 )
 
@@ -121,38 +122,21 @@ type volumeView struct {
 }
 
 func (a *app) volumeInspect() *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "inspect [OPTIONS] VOLUME [VOLUME...]",
-		Short: "Display detailed information on one or more volumes",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
-			if err != nil {
-				return err
-			}
-			var items []any
-			for _, name := range args {
-				v, err := e.Volumes().Get(cmd.Context(), name)
-				if err != nil {
-					return err
-				}
-				labels := v.Labels
-				if labels == nil {
-					labels = map[string]string{}
-				}
-				used := v.UsedBy
-				if used == nil {
-					used = []string{}
-				}
-				items = append(items, volumeView{CreatedAt: v.CreatedAt.Format(time.RFC3339), Driver: v.Driver, Labels: labels,
-					Mountpoint: v.Mountpoint, Name: v.Name, Options: map[string]string{}, Scope: "local", UsedBy: used})
-			}
-			return a.printInspect(format, items)
-		},
-	}
-	cmd.Flags().StringVarP(&format, "format", "f", "", "format output using a Go template")
-	return cmd
+	return a.objectInspect("volume", func(cmd *cobra.Command, e *engine.Engine, name string) (any, error) {
+		v, err := e.Volumes().Get(cmd.Context(), name)
+		if err != nil {
+			return nil, err
+		}
+		labels, used := v.Labels, v.UsedBy
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		if used == nil {
+			used = []string{}
+		}
+		return volumeView{CreatedAt: v.CreatedAt.Format(time.RFC3339), Driver: v.Driver, Labels: labels,
+			Mountpoint: v.Mountpoint, Name: v.Name, Options: map[string]string{}, Scope: "local", UsedBy: used}, nil
+	})
 }
 
 func (a *app) volumeRm() *cobra.Command {
