@@ -1,4 +1,20 @@
-# Shared by the bench scripts: start_dockerd NAME starts a private Debian dockerd
+# Shared by the bench scripts. Source it after setting $work; it records which
+# of Docker's host directories exist now, so that stop_dockerds removes only
+# those a private dockerd made.
+pids=()
+created=()
+for h in /run/docker /run/containerd /etc/docker; do [ -e "$h" ] || created+=("$h"); done
+
+# stop_dockerds stops the private daemons and removes their cgroups and the
+# host directories they created.
+stop_dockerds() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
+	for h in "${created[@]}"; do rm -rf "$h"; done
+}
+
+# start_dockerd NAME starts a private Debian dockerd
 # under $work/NAME (its own socket, data root and cgroup parent; no bridge, no
 # iptables, no ip_forward change) and appends its pid to the pids array.
 start_dockerd() {

@@ -10,19 +10,13 @@ n=${1:-20}
 berth=$PWD/bin/berth
 work=$(mktemp -d /tmp/berth-rr.XXXXXX)
 root=$work/berth
-pids=()
-created=()
-for h in /run/docker /run/containerd /etc/docker; do [ -e "$h" ] || created+=("$h"); done
+. bench/lib-docker.sh
 cleanup() {
 	$berth --root "$root" system reset -f >/dev/null 2>&1 || true
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
-	for h in "${created[@]}"; do rm -rf "$h"; done
+	stop_dockerds
 	rm -rf "$work"
 }
 trap cleanup EXIT
-. bench/lib-docker.sh
 $berth --root "$root" image bootstrap busybox >/dev/null 2>&1
 
 median_ms() { # runs "$@" n times after a warm-up, prints the median wall time in ms

@@ -18,16 +18,11 @@ n=${1:-5}
 berth=$PWD/bin/berth
 work=$(mktemp -d /tmp/berth-sl.XXXXXX)
 src=$work/src dst=$work/dst
-pids=()
-created=()
-for h in /run/docker /run/containerd /etc/docker; do [ -e "$h" ] || created+=("$h"); done
+. bench/lib-docker.sh
 
 cleanup() {
 	for r in "$src" "$dst"; do [ -d "$r" ] && $berth --root "$r" system reset -f >/dev/null 2>&1; done
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
-	for h in "${created[@]}"; do rm -rf "$h"; done
+	stop_dockerds
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,7 +31,6 @@ now_ns() { date +%s%N; }
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
 mbps() { awk -v b="$1" -v ns="$2" 'BEGIN {printf "%.1f", (b/1e6)/(ns/1e9)}'; }
 
-. bench/lib-docker.sh
 
 $berth --root "$src" image bootstrap busybox >/dev/null 2>&1
 imgs=(busybox:latest)

@@ -9,20 +9,14 @@ n=${1:-20}
 berth=$PWD/bin/berth
 work=$(mktemp -d /tmp/berth-st.XXXXXX)
 root=$work/berth
-pids=()
-created=()
-for h in /run/docker /run/containerd /etc/docker; do [ -e "$h" ] || created+=("$h"); done
+. bench/lib-docker.sh
 cleanup() {
 	$berth --root "$root" system reset -f >/dev/null 2>&1 || true
 	if [ -n "${DOCKER_HOST:-}" ]; then docker ps -aq | xargs -r docker rm -f >/dev/null 2>&1 || true; fi
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
-	for h in "${created[@]}"; do rm -rf "$h"; done
+	stop_dockerds
 	rm -rf "$work"
 }
 trap cleanup EXIT
-. bench/lib-docker.sh
 B() { $berth --root "$root" "$@"; }
 med() { local ts=(); for _ in 1 2 3 4 5; do a=$(date +%s%N); "$@" >/dev/null 2>&1; b=$(date +%s%N); ts+=($(( (b - a) / 100000 ))); done; printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p | awk '{printf "%.1f", $1/10}'; }
 B image bootstrap busybox >/dev/null 2>&1
