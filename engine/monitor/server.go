@@ -110,13 +110,15 @@ func (s *server) serve(c *net.UnixConn) {
 		s.drop(c)
 		return
 	}
-	s.once.Do(func() { close(s.ready) })
 	s.mu.Lock()
 	lean := s.lean
 	if _, ok := s.clients[c]; ok {
 		s.clients[c] = waiting
 	}
 	s.mu.Unlock()
+	// Only now may the process start: serveAll must find this client waiting,
+	// or the process's first output would reach the log but not the client.
+	s.once.Do(func() { close(s.ready) })
 	if lean && s.tell(c) {
 		s.serveInput(c)
 	}
