@@ -25,7 +25,9 @@ func TestRunOutputAndExitCodes(t *testing.T) {
 		{"echo", opts("echo", "hello"), "hello\n", "", 0},
 		{"exit code", opts("sh", "-c", "exit 3"), "", "", 3},
 		{"stderr apart", opts("sh", "-c", "echo out; echo err >&2"), "out\n", "err\n", 0},
-		{"child killed by signal", opts("sh", "-c", "sleep 10 & kill -9 $!; wait $!"), "", "Killed\n", 137},
+		// ash prints "Killed" or not depending on when it reaps the child, so its
+		// wait's message is silenced; the exit code is what is checked.
+		{"child killed by signal", opts("sh", "-c", "sleep 10 & kill -9 $!; wait $! 2>/dev/null"), "", "", 137},
 		{"hostname is short id", withHost(opts("hostname"), "box1"), "box1\n", "", 0},
 		{"env and workdir", func() engine.CreateOptions {
 			o := opts("sh", "-c", "echo $FOO $(pwd)")
