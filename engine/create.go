@@ -251,11 +251,9 @@ func (e *Engine) makeContainerDir(dir, hostname string) error {
 	if err := os.Chmod(dir, 0o711); err != nil {
 		return fmt.Errorf("container dir: %w", err)
 	}
-	files := map[string]string{"hostname": hostname + "\n", "hosts": baseHosts, "resolv.conf": hostResolvConf()}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			return fmt.Errorf("container dir: %w", err)
-		}
+	// hosts and resolv.conf depend on the network and are written at each start.
+	if err := os.WriteFile(filepath.Join(dir, "hostname"), []byte(hostname+"\n"), 0o644); err != nil {
+		return fmt.Errorf("container dir: %w", err)
 	}
 	return nil
 }
