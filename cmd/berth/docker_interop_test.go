@@ -21,35 +21,45 @@ import (
 
 // Interop with a real Docker, both ways: berth's saves load into dockerd and
 // run there, docker's saves load into berth and run here. The daemon is
-// Debian's docker.io, started by the test on its own socket, data root and exec
-// root with no bridge, no iptables rules and no ip_forward change, so a Docker
-// the host may run (docker0, /var/lib/docker, its rules) is never touched.
+// Debian's docker.io, started by the test on its own socket, data root and
+// exec root, in a network namespace and a mount namespace of its own (with a
+// private /run): whatever it does to links, routes and iptables rules (with
+// --bridge=none it deletes any docker0 it sees), whatever it mounts and the
+// containerd it starts stay there, and a Docker the host may run (docker0,
+// /var/lib/docker, /run/containerd, its rules) is never touched. The test
+// checks that: each of the daemon's processes is in other namespaces than the
+// test's, and the host's links, addresses, routes, rules, nftables and
+// iptables rules and Docker's host paths read the same after as before.
 
-// hostDirs are host paths dockerd 20.10 and its containerd create whatever their
-// roots are; the test removes those it finds missing before it starts.
-var hostDirs = []string{"/run/docker", "/run/containerd", "/etc/docker"}
+// dockerdIsolation is the shell run by unshare(1) in the daemon's new
+// namespaces: loopback up, a private /run, then dockerd with the arguments.
+const dockerdIsolation = `ip link set lo up && mount -t tmpfs -o mode=0755 tmpfs /run && exec dockerd "$@"`
 
 // dockerDaemon is a private dockerd and the docker CLI environment that reaches it.
 type dockerDaemon struct {
-	t       *testing.T
-	dir     string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	env     []string
-	cgroup  string
-	created []string
+	t      *testing.T
+	dir    string
+	cmd    *exec.Cmd
+	exited chan struct{}
+	env    []string
+	cgroup string
 }
 
-// requireDockerd installs Debian's docker.io when dockerd is missing, with
-// services kept from starting, and skips the test only if that fails.
+// requireDockerd installs Debian's docker.io (and nftables, for the host
+// snapshot) when dockerd, docker or nft is missing, with services kept from
+// starting, and skips the test only if that fails.
 func requireDockerd(t *testing.T) {
 	t.Helper()
-	_, errD := exec.LookPath("dockerd")
-	_, errC := exec.LookPath("docker")
-	if errD == nil && errC == nil {
+	var missing []string
+	for _, p := range []struct{ bin, pkg string }{{"dockerd", "docker.io"}, {"docker", "docker.io"}, {"nft", "nftables"}} {
+		if _, err := exec.LookPath(p.bin); err != nil && !slices.Contains(missing, p.pkg) {
+			missing = append(missing, p.pkg)
+		}
+	}
+	if len(missing) == 0 {
 		return
 	}
-	t.Log("dockerd not found: installing Debian's docker.io with apt-get (once)")
+	t.Logf("installing Debian's %s with apt-get (once)", strings.Join(missing, " "))
 	const policy = "/usr/sbin/policy-rc.d"
 	if _, err := os.Stat(policy); errors.Is(err, os.ErrNotExist) {
 		// Keep the package from starting the host's default docker service.
@@ -58,7 +68,7 @@ func requireDockerd(t *testing.T) {
 		}
 	}
 	install := func() ([]byte, error) {
-		cmd := exec.Command("apt-get", "install", "-y", "-q", "docker.io")
+		cmd := exec.Command("apt-get", append([]string{"install", "-y", "-q"}, missing...)...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		return cmd.CombinedOutput()
 	}
@@ -67,9 +77,11 @@ func requireDockerd(t *testing.T) {
 		exec.Command("apt-get", "update", "-q").Run()
 		out, err = install()
 	}
-	if _, lerr := exec.LookPath("dockerd"); err != nil || lerr != nil {
-		t.Skipf("SKIP Docker interop: dockerd is missing and `apt-get install docker.io` failed (%v): %s",
-			err, lastLines(string(out), 3))
+	_, errD := exec.LookPath("dockerd")
+	_, errN := exec.LookPath("nft")
+	if err != nil || errD != nil || errN != nil {
+		t.Skipf("SKIP Docker interop: `apt-get install %s` failed (%v): %s",
+			strings.Join(missing, " "), err, lastLines(string(out), 3))
 	}
 }
 
@@ -78,35 +90,25 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], " | ")
 }
 
-// startDockerd starts a private dockerd and waits until it answers.
+// startDockerd starts a private dockerd in namespaces of its own and waits
+// until it answers. It checks, when the test ends, that the host is as before.
 func startDockerd(t *testing.T) *dockerDaemon {
 	t.Helper()
+	// Registered before d.stop, so its check runs after the daemon is gone.
+	checkHostUnchanged(t)
 	dir, err := os.MkdirTemp("/tmp", "berth-dk-") // short: unix socket paths are limited
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := &dockerDaemon{t: t, dir: dir, cgroup: "/" + filepath.Base(dir), exited: make(chan struct{})}
-	for _, h := range hostDirs {
-		if _, err := os.Stat(h); errors.Is(err, os.ErrNotExist) {
-			d.created = append(d.created, h)
-		}
-	}
 	t.Cleanup(d.stop)
-	conf := "{}\n"
-	if v, _ := exec.Command("dockerd", "--version").Output(); strings.Contains(string(v), "version 20.") {
-		conf = `{"deprecated-key-path": "` + dir + `/key.json"}` + "\n" // else /etc/docker/key.json
-	}
-	os.WriteFile(filepath.Join(dir, "daemon.json"), []byte(conf), 0o644)
-	args := []string{"--host", "unix://" + dir + "/docker.sock", "--data-root", dir + "/root",
-		"--exec-root", dir + "/exec", "--pidfile", dir + "/docker.pid", "--config-file", dir + "/daemon.json",
-		"--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false",
-		"--cgroup-parent", d.cgroup, "--storage-driver", "overlay2"}
 	log, err := os.Create(filepath.Join(dir, "dockerd.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	d.cmd = exec.Command("dockerd", args...)
+	d.cmd = exec.Command("unshare", append([]string{"--net", "--mount", "--propagation", "private", "--",
+		"sh", "-c", dockerdIsolation, "dockerd"}, d.args()...)...)
 	d.cmd.Stdout, d.cmd.Stderr = log, log
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := d.cmd.Start(); err != nil {
@@ -114,8 +116,10 @@ func startDockerd(t *testing.T) *dockerDaemon {
 	}
 	go func() { d.cmd.Wait(); close(d.exited) }()
 	d.env = append(os.Environ(), "DOCKER_HOST=unix://"+dir+"/docker.sock", "DOCKER_CONFIG="+dir+"/cli")
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	// A bound against a hang, not a speed requirement.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
 		if _, err := d.docker(nil, "version"); err == nil {
+			d.checkIsolated()
 			return d
 		}
 		select {
@@ -124,8 +128,54 @@ func startDockerd(t *testing.T) *dockerDaemon {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dockerd did not answer in 30s: %s", d.log())
+			t.Fatalf("dockerd did not answer: %s", d.log())
 		}
+	}
+}
+
+// args are dockerd's arguments: everything it keeps under d.dir, no bridge,
+// no iptables rules, no ip_forward change (belt and braces: its network
+// namespace is its own anyway).
+func (d *dockerDaemon) args() []string {
+	dir := d.dir
+	conf := "{}\n"
+	if v, _ := exec.Command("dockerd", "--version").Output(); strings.Contains(string(v), "version 20.") {
+		conf = `{"deprecated-key-path": "` + dir + `/key.json"}` + "\n" // else /etc/docker/key.json
+	}
+	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte(conf), 0o644); err != nil {
+		d.t.Fatal(err)
+	}
+	return []string{"--host", "unix://" + dir + "/docker.sock", "--data-root", dir + "/root",
+		"--exec-root", dir + "/exec", "--pidfile", dir + "/docker.pid", "--config-file", dir + "/daemon.json",
+		"--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false",
+		"--cgroup-parent", d.cgroup, "--storage-driver", "overlay2"}
+}
+
+// checkIsolated fails the test unless dockerd and the containerd it started
+// run in another network and mount namespace than the test, and the host
+// sees none of their mounts.
+func (d *dockerDaemon) checkIsolated() {
+	t := d.t
+	t.Helper()
+	pids := pidsMentioning(d.dir)
+	if len(pids) < 2 {
+		t.Errorf("want dockerd and its containerd, found pids %v", pids)
+	}
+	for _, ns := range []string{"net", "mnt"} {
+		own, err := os.Readlink("/proc/self/ns/" + ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pid := range pids {
+			if got, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, ns)); err == nil && got == own {
+				cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				name, _, _ := bytes.Cut(cmd, []byte{0})
+				t.Errorf("%s (pid %d) runs in the host's %s namespace %s", name, pid, ns, own)
+			}
+		}
+	}
+	if m := mountsUnder(d.dir); len(m) > 0 {
+		t.Errorf("the host sees dockerd's mounts: %v", m)
 	}
 }
 
@@ -163,15 +213,15 @@ func (d *dockerDaemon) ok(stdin io.Reader, args ...string) string {
 }
 
 // stop ends dockerd, then checks and clears what it could leave: processes,
-// mounts (netns files are bind mounts under the exec root), cgroups, dirs.
+// mounts (none can reach the host's mount namespace), cgroups, its dir.
 func (d *dockerDaemon) stop() {
 	t := d.t
 	if d.cmd != nil && d.cmd.Process != nil {
 		d.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-d.exited:
-		case <-time.After(20 * time.Second):
-			t.Errorf("dockerd ignored SIGTERM for 20s; killing it")
+		case <-time.After(2 * time.Minute): // a bound against a hang
+			t.Errorf("dockerd ignored SIGTERM; killing it")
 			d.cmd.Process.Kill()
 			<-d.exited
 		}
@@ -187,9 +237,6 @@ func (d *dockerDaemon) stop() {
 	cgs, _ := filepath.Glob("/sys/fs/cgroup/*" + d.cgroup)
 	for _, cg := range cgs {
 		removeCgroup(cg)
-	}
-	for _, h := range d.created {
-		os.RemoveAll(h)
 	}
 	if err := os.RemoveAll(d.dir); err != nil {
 		t.Errorf("remove %s: %v", d.dir, err)
