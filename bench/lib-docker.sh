@@ -1,35 +1,41 @@
-# Shared by the bench scripts. Source it after setting $work; it records which
-# of Docker's host directories exist now, so that stop_dockerds removes only
-# those a private dockerd made.
+# Shared by the bench scripts. Source it after setting $work. Each private
+# dockerd runs in a network namespace and a mount namespace of its own (with
+# a private /run), so it cannot touch the host's links (with --bridge=none it
+# deletes any docker0 it sees), routes, iptables rules, mounts, /run/docker or
+# a containerd the host runs: everything it makes dies with its namespaces or
+# lives under $work. cmd/berth's TestBenchLibDockerdIsolated checks this.
 pids=()
-created=()
-for h in /run/docker /run/containerd /etc/docker; do [ -e "$h" ] || created+=("$h"); done
 
-# stop_dockerds stops the private daemons and removes their cgroups and the
-# host directories they created.
+# stop_dockerds stops the private daemons and removes their cgroups.
 stop_dockerds() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
 	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
-	for h in "${created[@]}"; do rm -rf "$h"; done
+	return 0
 }
 
-# start_dockerd NAME starts a private Debian dockerd
-# under $work/NAME (its own socket, data root and cgroup parent; no bridge, no
-# iptables, no ip_forward change) and appends its pid to the pids array.
+# start_dockerd NAME starts a private Debian dockerd under $work/NAME (its own
+# socket, data root, exec root and cgroup parent; no bridge, no iptables, no
+# ip_forward change) in new network and mount namespaces, and appends its pid
+# to the pids array.
 start_dockerd() {
 	local d=$work/$1
 	mkdir -p "$d"
 	local conf="{}"
 	dockerd --version | grep -q 'version 20\.' && conf="{\"deprecated-key-path\": \"$d/key.json\"}"
 	echo "$conf" >"$d/daemon.json"
-	dockerd --host "unix://$d/docker.sock" --data-root "$d/root" --exec-root "$d/exec" \
+	# unshare execs sh, which execs dockerd: $! is dockerd's pid.
+	unshare --net --mount --propagation private -- sh -c \
+		'ip link set lo up && mount -t tmpfs -o mode=0755 tmpfs /run && exec dockerd "$@"' dockerd \
+		--host "unix://$d/docker.sock" --data-root "$d/root" --exec-root "$d/exec" \
 		--pidfile "$d/docker.pid" --config-file "$d/daemon.json" --bridge=none --iptables=false \
 		--ip6tables=false --ip-forward=false --ip-masq=false --cgroup-parent "/berth-sl-$1" \
 		--storage-driver overlay2 >"$d/log" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 150); do
+	local pid=$!
+	pids+=("$pid")
+	for _ in $(seq 600); do
 		DOCKER_HOST=unix://$d/docker.sock docker version >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
 	done
 	echo "dockerd $1 did not start: $(tail -3 "$d/log")" >&2
