@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,16 +86,21 @@ func TestStatsAndTopCLI(t *testing.T) {
 		t.Errorf("stats json: %v %v", row, err)
 	}
 	// Streaming into a pipe appends frames without clearing the screen.
-	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
-	defer cancel()
-	stream, _ := exec.CommandContext(ctx, filepath.Join(binDir, "berth"), "--root", c.root, "stats").Output()
-	if n := strings.Count(string(stream), "CONTAINER ID"); n < 2 || strings.Contains(string(stream), clearHome) {
+	if stream, n := statsFrames(t, c.root, 2); n < 2 || strings.Contains(stream, clearHome) {
 		t.Errorf("stats stream into a pipe: %d frames: %q", n, stream)
 	}
 
+	// C is %CPU over the process's lifetime, which the kernel's counters
+	// bound from readings before and after; no constant holds on every machine.
+	pid, _ := strconv.Atoi(strings.TrimSpace(c.ok("inspect", "-f", "{{.State.Pid}}", "web")))
+	before := readProcTimes(t, pid)
 	out = c.ok("top", "web")
-	if !regexp.MustCompile(`^UID +PID +PPID +C +STIME +TTY +TIME +CMD\nroot +\d+ +\d+ +0 +\d\d:\d\d +\? +00:00:00 +sleep 1000\n$`).MatchString(out) {
-		t.Errorf("top:\n%s", out)
+	after := readProcTimes(t, pid)
+	m := regexp.MustCompile(`^UID +PID +PPID +C +STIME +TTY +TIME +CMD\nroot +(\d+) +\d+ +(\d+) +\d\d:\d\d +\? +00:00:00 +sleep 1000\n$`).FindStringSubmatch(out)
+	if m == nil || m[1] != strconv.Itoa(pid) {
+		t.Errorf("top (container pid %d):\n%s", pid, out)
+	} else if cpu, _ := strconv.ParseFloat(m[2], 64); cpu < math.Floor(before.percent(after)) || cpu > after.percent(before) {
+		t.Errorf("top: C = %v, the kernel's counters give %.2f–%.2f", cpu, before.percent(after), after.percent(before))
 	}
 	if out = c.ok("top", "web", "-o", "nspid,comm"); out != "NSPID               COMMAND\n1                   sleep\n" {
 		t.Errorf("top -o nspid,comm: %q", out)
@@ -112,4 +122,68 @@ func TestStatsAndTopCLI(t *testing.T) {
 			t.Errorf("berth %v: exit %d, stderr %q, want 125 and %q", tc.args, code, errOut, tc.want)
 		}
 	}
+}
+
+// statsFrames runs `berth stats` into a pipe until it has written n frames
+// (or ended), then stops it; it returns what it wrote and the frames counted.
+// Only a hang is bounded in time: a slow machine just waits longer.
+func statsFrames(t *testing.T, root string, n int) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "berth"), "--root", root, "stats")
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	var out strings.Builder
+	frames := 0
+	sc := bufio.NewScanner(pipe)
+	for frames < n && sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "CONTAINER ID") {
+			frames++
+		}
+	}
+	return out.String(), frames
+}
+
+// procTimes is a reading of a process's CPU time and age from /proc.
+type procTimes struct {
+	ticks, start, uptime float64 // utime+stime and starttime in 1/100 s; /proc/uptime in s
+}
+
+// percent is ps's %CPU from p's CPU time and other's age (+Inf for no age).
+func (p procTimes) percent(other procTimes) float64 {
+	if life := other.uptime*100 - other.start; life > 0 {
+		return p.ticks / life * 100
+	}
+	return math.Inf(1)
+}
+
+func readProcTimes(t *testing.T, pid int) procTimes {
+	t.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After the command's closing parenthesis: state is field 3, utime 14, stime 15, starttime 22.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	num := func(s string) float64 {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	return procTimes{ticks: num(f[14-3]) + num(f[15-3]), start: num(f[22-3]), uptime: num(strings.Fields(string(up))[0])}
 }
