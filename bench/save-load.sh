@@ -10,7 +10,8 @@
 # holding it is given with BERTH_DEBIAN_ROOT=DIR (make one with
 # `bin/berth --root DIR image bootstrap debian`, a few minutes).
 # Docker: Debian's dockerd, two private daemons on their own sockets and data roots,
-# no bridge, no iptables, no ip_forward change; "docker unavailable" when missing.
+# each in network and mount namespaces of its own (bench/lib-docker.sh), so the
+# host's docker0, rules and mounts are untouched; "docker unavailable" when missing.
 # Usage: bench/save-load.sh [N]   (as root, after make build)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # logs --tail 100 on a 1,000,000-line log and stats --no-stream over N running
-# containers, berth side by side with Docker (a private Debian dockerd, no
-# bridge, no iptables), whole-command wall time, median of 5.
+# containers, berth side by side with Docker (a private Debian dockerd in
+# namespaces of its own, see bench/lib-docker.sh), whole-command wall time,
+# median of 5.
 # Usage: bench/streams.sh [N]   (as root, after make build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
