@@ -123,6 +123,9 @@ func (e *Engine) validate(o *CreateOptions) error {
 	if _, err := spec.Capabilities(h.Privileged, h.CapAdd, h.CapDrop, e.host.bounding); err != nil {
 		return err
 	}
+	if err := checkEnv(o.Config.Env); err != nil {
+		return err
+	}
 	if s := o.Config.StopSignal; s != "" {
 		if _, err := ParseSignal(s); err != nil {
 			return err
@@ -140,6 +143,21 @@ func (e *Engine) validate(o *CreateOptions) error {
 	_, err := spec.Build(spec.Options{Rootfs: "/", Args: []string{"true"}, Resources: h.Resources,
 		Privileged: h.Privileged, CapAdd: h.CapAdd, CapDrop: h.CapDrop}, e.host.spec(""))
 	return err
+}
+
+// checkEnv refuses a variable the kernel would not pass to the container's
+// process: execve takes at most MAX_ARG_STRLEN (32 pages) for one
+// "KEY=value" string, its terminating NUL included.
+func checkEnv(env []string) error {
+	maxLen := 32*os.Getpagesize() - 1
+	for _, kv := range env {
+		if len(kv) > maxLen {
+			k, _, _ := strings.Cut(kv, "=")
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(
+				"environment variable %s is %d bytes long; Linux passes at most %d bytes for one variable", k, len(kv), maxLen))
+		}
+	}
+	return nil
 }
 
 func validateRestart(p monitor.RestartPolicy) error {
