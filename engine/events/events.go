@@ -4,7 +4,7 @@
 //
 // The package is imported by the lean per-container monitor, so it depends only
 // on the standard library, golang.org/x/sys/unix and
-// github.com/containerd/errdefs.
+// github.com/containerd/errdefs (and moby's dependency-free events API types).
 package events
 
 import (
