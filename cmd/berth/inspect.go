@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/inspect"
 )
 
 func (a *app) inspectCommand() *cobra.Command {
@@ -28,14 +30,16 @@ func (a *app) inspectCommand() *cobra.Command {
 				var v any
 				if typ != "image" {
 					if c, err := e.Inspect(cmd.Context(), ref); err == nil {
-						v = c
+						v = inspect.ContainerOf(c)
 					} else if !errdefs.IsNotFound(err) || typ == "container" {
 						return err
 					}
 				}
 				if v == nil && typ != "container" {
 					if img, err := e.Images().Resolve(ref); err == nil {
-						v = imageInspect(img)
+						if v, err = inspect.ImageOf(img); err != nil {
+							return err
+						}
 					}
 				}
 				if v == nil {
@@ -56,19 +60,24 @@ func (a *app) inspectCommand() *cobra.Command {
 	return cmd
 }
 
-// printInspect prints items as an indented JSON array (docker's default) or
-// through a --format template.
+// printInspect prints items as an indented JSON array (docker's default), a
+// compact one (--format json), or through a --format template.
 func (a *app) printInspect(format string, items []any) error {
-	if format == "" {
+	if format == "" || format == "json" {
 		if items == nil {
 			items = []any{}
 		}
-		b, err := json.MarshalIndent(items, "", "    ")
-		if err != nil {
-			return err
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if format == "" {
+			enc.SetIndent("", "    ")
 		}
-		fmt.Fprintln(a.stdout, string(b))
-		return nil
+		if err := enc.Encode(items); err != nil {
+			return fmt.Errorf("encode inspect output: %w", err)
+		}
+		_, err := a.stdout.Write(buf.Bytes())
+		return err
 	}
 	return printFormatted(a.stdout, format, nil, items)
 }

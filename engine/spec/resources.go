@@ -20,11 +20,7 @@ func resources(r Resources, h Host) (*specs.LinuxResources, error) {
 	out := &specs.LinuxResources{}
 	if r.Memory > 0 {
 		mem := &specs.LinuxMemory{Limit: &r.Memory}
-		swap := r.MemorySwap
-		if swap == 0 && h.SwapAccount {
-			swap = 2 * r.Memory // Docker's default: as much swap as memory
-		}
-		if swap != 0 && h.SwapAccount {
+		if swap := r.SwapLimit(h); swap != 0 && h.SwapAccount {
 			mem.Swap = &swap
 		}
 		out.Memory = mem
@@ -47,6 +43,20 @@ func resources(r Resources, h Host) (*specs.LinuxResources, error) {
 		out.Pids = &specs.LinuxPids{Limit: r.PidsLimit}
 	}
 	return out, nil
+}
+
+// SwapLimit is the memory+swap limit a container gets, as Docker reports it:
+// --memory-swap when given; with only --memory, twice that (as much swap as
+// memory), or -1 (unlimited) where the kernel has no swap accounting; 0
+// without --memory.
+func (r Resources) SwapLimit(h Host) int64 {
+	switch {
+	case r.Memory <= 0 || r.MemorySwap != 0:
+		return r.MemorySwap
+	case h.SwapAccount:
+		return 2 * r.Memory
+	}
+	return -1
 }
 
 // ValidateResources checks limits the way docker run does, before anything is made.
