@@ -81,7 +81,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 }
 
 func invalid(format string, a ...any) error {
-	return fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArgument)...)
+	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(format, a...))
 }
 
 // options turns the flags and the positional IMAGE [COMMAND...] into CreateOptions.
