@@ -165,7 +165,7 @@ func classifyRemote(err error) error {
 		case 404:
 			return errdefs.ErrNotFound.WithMessage("not found in the registry" + registrySays(te))
 		case 401, 403:
-			return errdefs.ErrPermissionDenied.WithMessage("access denied by the registry" + registrySays(te))
+			return errdefs.ErrPermissionDenied.WithMessage("permission denied by the registry" + registrySays(te))
 		}
 	}
 	return err
