@@ -24,7 +24,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, streams IO) (int, error
 	conn, err := net.Dial("unix", e.sockPath(c.ID))
 	if err != nil {
 		if !c.State.Running {
-			return -1, fmt.Errorf("you cannot attach to a stopped container %s, start it first: %w", c.Name[1:], errdefs.ErrConflict)
+			return -1, errdefs.ErrConflict.WithMessage(fmt.Sprintf("you cannot attach to a stopped container %s, start it first", c.Name[1:]))
 		}
 		return -1, fmt.Errorf("attach %s: %w", c.Name[1:], err)
 	}

@@ -38,7 +38,7 @@ var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 // ValidateName checks a container name as Docker does.
 func ValidateName(name string) error {
 	if !validName.MatchString(name) {
-		return fmt.Errorf("invalid container name %q, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed: %w", name, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid container name %q, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
 	}
 	return nil
 }
@@ -56,8 +56,10 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	img, err := e.images.Resolve(o.Config.Image)
-	if err != nil {
-		return nil, fmt.Errorf("unable to find image %q locally: %w", o.Config.Image, err)
+	if errdefs.IsNotFound(err) {
+		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("unable to find image %q locally", o.Config.Image))
+	} else if err != nil {
+		return nil, err // an ambiguous ID prefix or a bad reference, which says so
 	}
 	rec := record{Config: mergeImageConfig(o, img), HostConfig: o.HostConfig, ImageRef: o.Config.Image}
 	if mode := o.HostConfig.NetworkMode; mode != modeHost && mode != modeNone && !strings.HasPrefix(mode, "container:") {
@@ -66,7 +68,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	}
 	args := append(append([]string(nil), rec.Config.Entrypoint...), rec.Config.Cmd...)
 	if len(args) == 0 {
-		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage("no command specified")
 	}
 	rec.Path, rec.Args = args[0], args[1:]
 	if rec.Lowers, err = e.images.Prepare(ctx, img); err != nil {
@@ -102,7 +104,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 
 func (e *Engine) validate(o *CreateOptions) error {
 	if o.Config.Image == "" {
-		return fmt.Errorf("no image given: %w", errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage("no image given")
 	}
 	if o.Name != "" {
 		if err := ValidateName(strings.TrimPrefix(o.Name, "/")); err != nil {
@@ -115,12 +117,15 @@ func (e *Engine) validate(o *CreateOptions) error {
 		return err
 	}
 	if h.AutoRemove && h.RestartPolicy.Name != "" && h.RestartPolicy.Name != "no" {
-		return fmt.Errorf("conflicting options: --restart and --rm: %w", errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage("conflicting options: --restart and --rm")
 	}
 	if err := spec.ValidateResources(h.Resources, e.host.spec("")); err != nil {
 		return err
 	}
 	if _, err := spec.Capabilities(h.Privileged, h.CapAdd, h.CapDrop, e.host.bounding); err != nil {
+		return err
+	}
+	if err := checkEnv(o.Config.Env); err != nil {
 		return err
 	}
 	if s := o.Config.StopSignal; s != "" {
@@ -132,7 +137,7 @@ func (e *Engine) validate(o *CreateOptions) error {
 		h.LogConfig.Type = "json-file"
 	}
 	if h.LogConfig.Type != "json-file" {
-		return fmt.Errorf("unsupported log driver %q (berth has json-file): %w", h.LogConfig.Type, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unsupported log driver %q (berth has json-file)", h.LogConfig.Type))
 	}
 	if _, err := logfile.ParseOpts(h.LogConfig.Config); err != nil {
 		return err
@@ -142,18 +147,33 @@ func (e *Engine) validate(o *CreateOptions) error {
 	return err
 }
 
+// checkEnv refuses a variable the kernel would not pass to the container's
+// process: execve takes at most MAX_ARG_STRLEN (32 pages) for one
+// "KEY=value" string, its terminating NUL included.
+func checkEnv(env []string) error {
+	maxLen := 32*os.Getpagesize() - 1
+	for _, kv := range env {
+		if len(kv) > maxLen {
+			k, _, _ := strings.Cut(kv, "=")
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(
+				"environment variable %s is %d bytes long; Linux passes at most %d bytes for one variable", k, len(kv), maxLen))
+		}
+	}
+	return nil
+}
+
 func validateRestart(p monitor.RestartPolicy) error {
 	switch p.Name {
 	case "", "no", "always", "unless-stopped":
 		if p.MaximumRetryCount != 0 {
-			return fmt.Errorf("invalid restart policy: maximum retry count can only be used with 'on-failure': %w", errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage("invalid restart policy: maximum retry count can only be used with 'on-failure'")
 		}
 	case "on-failure":
 		if p.MaximumRetryCount < 0 {
-			return fmt.Errorf("invalid restart policy: maximum retry count must not be negative: %w", errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage("invalid restart policy: maximum retry count must not be negative")
 		}
 	default:
-		return fmt.Errorf("invalid restart policy %q: want no, always, unless-stopped or on-failure[:max-retries]: %w", p.Name, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid restart policy %q: want no, always, unless-stopped or on-failure[:max-retries]", p.Name))
 	}
 	return nil
 }

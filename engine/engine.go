@@ -66,7 +66,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	root, err := filepath.Abs(opts.Root)
 	if err != nil {
-		return nil, fmt.Errorf("data root %q: %w", opts.Root, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid data root %q: %v", opts.Root, err))
 	}
 	if opts.RunRoot == "" {
 		opts.RunRoot = "/run/berth"

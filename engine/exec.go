@@ -34,17 +34,17 @@ type ExecOptions struct {
 // over to runner.Init when re-executed as "init".
 func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, streams IO) (int, error) {
 	if len(o.Cmd) == 0 {
-		return -1, fmt.Errorf("exec: no command given: %w", errdefs.ErrInvalidArgument)
+		return -1, errdefs.ErrInvalidArgument.WithMessage("exec: no command given")
 	}
 	c, err := e.Inspect(ctx, ref)
 	if err != nil {
 		return -1, err
 	}
 	if !c.State.Running || c.State.Restarting {
-		return -1, fmt.Errorf("container %s is not running: %w", c.Name[1:], errdefs.ErrConflict)
+		return -1, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", c.Name[1:]))
 	}
 	if c.State.Paused {
-		return -1, fmt.Errorf("container %s is paused, unpause the container before exec: %w", c.Name[1:], errdefs.ErrConflict)
+		return -1, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is paused, unpause the container before exec", c.Name[1:]))
 	}
 	p, err := e.execProcess(c, o)
 	if err != nil {

@@ -96,7 +96,7 @@ func (e *Engine) Kill(ctx context.Context, ref, signal string) error {
 		}
 	}
 	if !c.State.Running {
-		return fmt.Errorf("cannot kill container %s: container is not running: %w", c.Name[1:], errdefs.ErrConflict)
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot kill container %s: container is not running", c.Name[1:]))
 	}
 	if sig == unix.SIGKILL || sig == unix.SIGTERM {
 		// A kill is a stop the user asked for: no restart.
@@ -131,10 +131,10 @@ func (e *Engine) Pause(ctx context.Context, ref string) error {
 		return err
 	}
 	if !c.State.Running || c.State.Restarting {
-		return fmt.Errorf("container %s is not running: %w", c.Name[1:], errdefs.ErrConflict)
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", c.Name[1:]))
 	}
 	if c.State.Paused {
-		return fmt.Errorf("container %s is already paused: %w", c.Name[1:], errdefs.ErrConflict)
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is already paused", c.Name[1:]))
 	}
 	lc, err := runner.Load(e.stateRoot(), c.ID)
 	if err != nil {
@@ -157,7 +157,7 @@ func (e *Engine) Unpause(ctx context.Context, ref string) error {
 		return err
 	}
 	if !c.State.Paused {
-		return fmt.Errorf("container %s is not paused: %w", c.Name[1:], errdefs.ErrConflict)
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not paused", c.Name[1:]))
 	}
 	if err := e.resume(c.ID); err != nil {
 		return err

@@ -42,10 +42,10 @@ func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
 	switch {
 	case mode == modeHost || mode == modeNone || strings.HasPrefix(mode, "container:"):
 		if len(h.PortBindings) > 0 || h.PublishAll {
-			return fmt.Errorf("conflicting options: port publishing and the %s network mode: %w", mode, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("conflicting options: port publishing and the %s network mode", mode))
 		}
 		if custom {
-			return fmt.Errorf("conflicting options: --ip, --mac-address or --network-alias and the %s network mode: %w", mode, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("conflicting options: --ip, --mac-address or --network-alias and the %s network mode", mode))
 		}
 		if ref, ok := strings.CutPrefix(mode, "container:"); ok {
 			if _, err := e.db.Get(ctx, ref); err != nil {
@@ -55,21 +55,23 @@ func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
 		return nil
 	case mode == modeBridge:
 		if o.Network.IPAddress != "" || len(o.Network.Aliases) > 0 {
-			return fmt.Errorf("--ip and --network-alias need a user-defined network (not the default bridge): %w", errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage("--ip and --network-alias need a user-defined network (not the default bridge)")
 		}
 	default:
-		if _, err := e.nets.Get(ctx, mode); err != nil {
+		if _, err := e.nets.Get(ctx, mode); errdefs.IsNotFound(err) {
+			return err // "network NAME not found"
+		} else if err != nil {
 			return fmt.Errorf("network %s: %w", mode, err)
 		}
 	}
 	if a := o.Network.IPAddress; a != "" {
 		if _, err := netip.ParseAddr(a); err != nil {
-			return fmt.Errorf("invalid --ip %q: %w", a, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --ip %q", a))
 		}
 	}
 	if m := o.Network.MacAddress; m != "" {
 		if _, err := net.ParseMAC(m); err != nil {
-			return fmt.Errorf("invalid --mac-address %q: %w", m, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --mac-address %q", m))
 		}
 	}
 	maps, err := portMappings(h.PortBindings)
@@ -89,19 +91,19 @@ func portMappings(pm PortMap) ([]netmgr.PortMapping, error) {
 		}
 		cp, err := strconv.ParseUint(port, 10, 16)
 		if err != nil || cp == 0 {
-			return nil, fmt.Errorf("invalid container port %q: %w", key, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid container port %q", key))
 		}
 		for _, b := range bindings {
 			m := netmgr.PortMapping{ContainerPort: uint16(cp), Proto: proto}
 			if b.HostIP != "" {
 				if m.HostIP, err = netip.ParseAddr(b.HostIP); err != nil {
-					return nil, fmt.Errorf("invalid host IP %q: %w", b.HostIP, errdefs.ErrInvalidArgument)
+					return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid host IP %q", b.HostIP))
 				}
 			}
 			if b.HostPort != "" {
 				hp, err := strconv.ParseUint(b.HostPort, 10, 16)
 				if err != nil {
-					return nil, fmt.Errorf("invalid host port %q: %w", b.HostPort, errdefs.ErrInvalidArgument)
+					return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid host port %q", b.HostPort))
 				}
 				m.HostPort = uint16(hp)
 			}
@@ -375,7 +377,7 @@ func (e *Engine) joinContainerNet(ctx context.Context, ref string, ns *netSetup)
 		return nil, err
 	}
 	if !other.State.Running {
-		return nil, fmt.Errorf("cannot join the network of container %s: it is not running: %w", other.Name[1:], errdefs.ErrConflict)
+		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot join the network of container %s: it is not running", other.Name[1:]))
 	}
 	ns.nsPath = fmt.Sprintf("/proc/%d/ns/net", other.State.Pid)
 	if other.NetworkSettings.SandboxKey != "" {
@@ -442,7 +444,7 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 	}
 	defer unlock()
 	if m := c.HostConfig.NetworkMode; m == modeHost || m == modeNone || strings.HasPrefix(m, "container:") {
-		return fmt.Errorf("container %s uses the %s network mode and cannot join networks: %w", c.Name[1:], m, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("container %s uses the %s network mode and cannot join networks", c.Name[1:], m))
 	}
 	if netRef == modeBridge {
 		if _, err := e.nets.EnsureDefault(ctx); err != nil {
@@ -454,7 +456,7 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 		return err
 	}
 	if _, ok := rec.Networks[n.Name]; ok {
-		return fmt.Errorf("container %s is already connected to network %s: %w", c.Name[1:], n.Name, errdefs.ErrConflict)
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is already connected to network %s", c.Name[1:], n.Name))
 	}
 	if rec.Networks == nil {
 		rec.Networks = map[string]*EndpointSettings{}
@@ -487,7 +489,7 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 		return err
 	}
 	if _, ok := rec.Networks[n.Name]; !ok {
-		return fmt.Errorf("container %s is not connected to network %s: %w", c.Name[1:], n.Name, errdefs.ErrNotFound)
+		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("container %s is not connected to network %s", c.Name[1:], n.Name))
 	}
 	if c.State.Running {
 		if err := e.nets.Disconnect(ctx, n.Name, c.ID); err != nil && !errdefs.IsNotFound(err) {

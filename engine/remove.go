@@ -29,8 +29,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	}
 	if c.State.Running {
 		if !o.Force {
-			return fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w",
-				c.Name[1:], c.State.Status, errdefs.ErrConflict)
+			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot remove container %s: container is %s: stop the container before removing or force remove", c.Name[1:], c.State.Status))
 		}
 		_ = os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600)
 		if c.State.Paused {

@@ -13,7 +13,7 @@ import (
 func ParseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil {
 		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("invalid signal %q: %w", s, errdefs.ErrInvalidArgument)
+			return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid signal %q", s))
 		}
 		return unix.Signal(n), nil
 	}
@@ -24,5 +24,5 @@ func ParseSignal(s string) (unix.Signal, error) {
 	if sig := unix.SignalNum(name); sig != 0 {
 		return sig, nil
 	}
-	return 0, fmt.Errorf("invalid signal %q: %w", s, errdefs.ErrInvalidArgument)
+	return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid signal %q", s))
 }

@@ -55,7 +55,7 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
 		return err
 	}
 	if c.State.Paused {
-		return fmt.Errorf("cannot start a paused container %s, try unpause instead: %w", c.Name[1:], errdefs.ErrConflict)
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot start a paused container %s, try unpause instead", c.Name[1:]))
 	}
 	if c.State.Running {
 		return nil
@@ -215,7 +215,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Sp
 	var mounts []specs.Mount
 	if c.HostConfig.Init != nil && *c.HostConfig.Init {
 		if _, err := os.Stat(e.initPath); err != nil {
-			return nil, fmt.Errorf("--init: %s missing (build it with make build): %w", e.initPath, errdefs.ErrNotFound)
+			return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("--init: %s missing (build it with make build)", e.initPath))
 		}
 		mounts = append(mounts, specs.Mount{Destination: "/sbin/docker-init", Type: "bind", Source: e.initPath, Options: []string{"bind", "ro"}})
 		args = append([]string{"/sbin/docker-init", "--"}, args...)
@@ -267,7 +267,11 @@ func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
 	}
 	u, err := user.GetExecUserPath(spec, &user.ExecUser{Home: "/"}, passwd, group)
 	if err != nil {
-		return nil, fmt.Errorf("unable to find user %s: %v: %w", spec, err, errdefs.ErrInvalidArgument)
+		msg := err.Error() // moby/sys/user names the user: "unable to find user x: ..."
+		if !strings.HasPrefix(msg, "unable to find") {
+			msg = fmt.Sprintf("invalid user %s: %s", spec, msg)
+		}
+		return nil, errdefs.ErrInvalidArgument.WithMessage(msg)
 	}
 	if u.Home == "" {
 		u.Home = "/"

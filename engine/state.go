@@ -51,6 +51,7 @@ func (e *Engine) load(row store.Row) (*Container, error) {
 	if c.Args == nil {
 		c.Args = []string{}
 	}
+	c.HostConfig.MemorySwap = rec.HostConfig.SwapLimit(e.host.spec(""))
 	c.Mounts = loadMounts(rec.Mounts)
 	c.NetworkSettings = NetworkSettings{SandboxKey: rec.NetNS, Ports: rec.Ports, Networks: rec.Networks}
 	if c.NetworkSettings.Networks == nil {

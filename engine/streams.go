@@ -202,12 +202,12 @@ func (e *Engine) Top(ctx context.Context, ref string) ([]stats.Process, error) {
 		return nil, err
 	}
 	if !c.State.Running {
-		return nil, fmt.Errorf("container %s is not running: %w", c.Name[1:], errdefs.ErrConflict)
+		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", c.Name[1:]))
 	}
 	ps, err := stats.Top(CgroupPath(c.ID))
 	if err != nil {
 		if errdefs.IsNotFound(err) { // stopped between Inspect and Top
-			return nil, fmt.Errorf("container %s is not running: %w", c.Name[1:], errdefs.ErrConflict)
+			return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", c.Name[1:]))
 		}
 		return nil, fmt.Errorf("top %s: %w", c.Name[1:], err)
 	}

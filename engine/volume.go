@@ -28,26 +28,26 @@ func (e *Engine) checkMounts(ctx context.Context, o *CreateOptions) error {
 	seen := map[string]bool{}
 	for _, m := range o.HostConfig.Mounts {
 		if !path.IsAbs(m.Target) {
-			return fmt.Errorf("invalid mount target %q: must be an absolute path: %w", m.Target, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid mount target %q: must be an absolute path", m.Target))
 		}
 		t := path.Clean(m.Target)
 		if seen[t] {
-			return fmt.Errorf("duplicate mount point: %s: %w", t, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("duplicate mount point: %s", t))
 		}
 		seen[t] = true
 		if m.Type == "bind" {
 			if !filepath.IsAbs(m.Source) {
-				return fmt.Errorf("invalid bind source %q: must be an absolute path: %w", m.Source, errdefs.ErrInvalidArgument)
+				return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid bind source %q: must be an absolute path", m.Source))
 			}
 			if _, err := os.Stat(m.Source); err != nil && !m.FromShort {
-				return fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s: %w", m.Source, errdefs.ErrInvalidArgument)
+				return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid mount config for type \"bind\": bind source path does not exist: %s", m.Source))
 			}
 		}
 	}
 	for _, vf := range o.HostConfig.VolumesFrom {
 		ref, mode, _ := strings.Cut(vf, ":")
 		if mode != "" && mode != "ro" && mode != "rw" {
-			return fmt.Errorf("invalid --volumes-from mode %q: want ro or rw: %w", mode, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --volumes-from mode %q: want ro or rw", mode))
 		}
 		if _, err := e.db.Get(ctx, ref); err != nil {
 			return fmt.Errorf("--volumes-from %s: %w", ref, err)
@@ -127,7 +127,7 @@ func (e *Engine) makeMount(ctx context.Context, m MountSpec, id string) (MountPo
 		}
 		return mp, "", nil
 	}
-	return mp, "", fmt.Errorf("unknown mount type %q: %w", m.Type, errdefs.ErrInvalidArgument)
+	return mp, "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unknown mount type %q", m.Type))
 }
 
 // mountsFrom copies the volumes and binds of --volumes-from containers.

@@ -44,7 +44,7 @@ func (s *Store) addImage(ctx context.Context, img v1.Image, tags, digests []stri
 	}
 	m, err := v1.ParseManifest(bytes.NewReader(manifest))
 	if err != nil {
-		return nil, fmt.Errorf("parse manifest: %w: %w", err, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("parse manifest: %v", err))
 	}
 	tmp, err := s.tmpDir("add-")
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *Store) fetchLayer(ctx context.Context, img v1.Image, d v1.Descriptor, t
 		return "", fmt.Errorf("copy layer %s: %w", digest, err)
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != digest || n != d.Size {
-		return "", fmt.Errorf("layer %s: got %d bytes with digest %s, want %d bytes: %w", digest, n, got, d.Size, errdefs.ErrDataLoss)
+		return "", errdefs.ErrDataLoss.WithMessage(fmt.Sprintf("layer %s: got %d bytes with digest %s, want %d bytes", digest, n, got, d.Size))
 	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("write layer %s: %w", digest, err)

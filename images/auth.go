@@ -40,7 +40,7 @@ func authKey(server string) (string, name.Registry, error) {
 	}
 	reg, err := name.NewRegistry(server, opts...)
 	if err != nil {
-		return "", reg, fmt.Errorf("registry %q: %w", server, errdefs.ErrInvalidArgument)
+		return "", reg, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid registry %q: %v", server, err))
 	}
 	if reg.RegistryStr() == name.DefaultRegistry {
 		return dockerHubAuthKey, reg, nil
@@ -93,7 +93,7 @@ func Logout(server, configDir string) error {
 	}
 	return editAuths(configDir, func(auths map[string]map[string]string) error {
 		if _, ok := auths[key]; !ok {
-			return fmt.Errorf("logout: not logged in to %s: %w", key, errdefs.ErrNotFound)
+			return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("logout: not logged in to %s", key))
 		}
 		delete(auths, key)
 		return nil
@@ -113,13 +113,13 @@ func editAuths(configDir string, edit func(map[string]map[string]string) error) 
 	}
 	if len(b) > 0 {
 		if err := json.Unmarshal(b, &doc); err != nil {
-			return fmt.Errorf("parse %s: %w: %w", path, err, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("parse %s: %v", path, err))
 		}
 	}
 	auths := map[string]map[string]string{}
 	if raw, ok := doc["auths"]; ok {
 		if err := json.Unmarshal(raw, &auths); err != nil {
-			return fmt.Errorf("parse auths in %s: %w: %w", path, err, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("parse auths in %s: %v", path, err))
 		}
 	}
 	if err := edit(auths); err != nil {

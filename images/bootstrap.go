@@ -44,7 +44,7 @@ func (s *Store) Bootstrap(ctx context.Context, name string, progress func(string
 	case "debian":
 		return s.bootstrapDebian(ctx, progress)
 	}
-	return nil, fmt.Errorf("bootstrap %q: unknown base image (known: %s): %w", name, strings.Join(BootstrapNames(), ", "), errdefs.ErrInvalidArgument)
+	return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("bootstrap %q: unknown base image (known: %s)", name, strings.Join(BootstrapNames(), ", ")))
 }
 
 // ensureTool installs a Debian package with apt-get when path does not exist.

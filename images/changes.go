@@ -16,7 +16,7 @@ func ApplyChange(cfg *v1.Config, change string) error {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(change), " ")
 	rest = strings.TrimSpace(rest)
 	bad := func(why string) error {
-		return fmt.Errorf("change %q: %s: %w", change, why, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("change %q: %s", change, why))
 	}
 	if rest == "" {
 		return bad("missing argument")

@@ -46,14 +46,14 @@ type newImage struct {
 func (s *Store) commit(ctx context.Context, n newImage) (*Image, error) {
 	m, err := v1.ParseManifest(bytes.NewReader(n.manifest))
 	if err != nil {
-		return nil, fmt.Errorf("parse manifest: %w: %w", err, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("parse manifest: %v", err))
 	}
 	cfg, err := v1.ParseConfigFile(bytes.NewReader(n.config))
 	if err != nil {
-		return nil, fmt.Errorf("parse image config: %w: %w", err, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("parse image config: %v", err))
 	}
 	if m.Config.Digest.String() != digestOf(n.config) {
-		return nil, fmt.Errorf("config digest %s does not match manifest %s: %w", digestOf(n.config), m.Config.Digest, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("config digest %s does not match manifest %s", digestOf(n.config), m.Config.Digest))
 	}
 	layers, err := describeLayers(m, cfg)
 	if err != nil {

@@ -66,7 +66,7 @@ func tagRef(ref string) (string, error) {
 		return "", err
 	}
 	if r.Digest != "" {
-		return "", fmt.Errorf("reference %q: cannot tag with a digest: %w", ref, errdefs.ErrInvalidArgument)
+		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("reference %q: cannot tag with a digest", ref))
 	}
 	return r.TagRef(), nil
 }
@@ -76,7 +76,7 @@ func tagRef(ref string) (string, error) {
 func (s *Store) writeLayer(ctx context.Context, dir string, r io.Reader) (layerFile, error) {
 	rd, err := compression.DecompressStream(&ctxReader{ctx: ctx, r: r})
 	if err != nil {
-		return layerFile{}, fmt.Errorf("read archive: %w: %w", err, errdefs.ErrInvalidArgument)
+		return layerFile{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("read archive: %v", err))
 	}
 	defer rd.Close()
 	f, err := os.CreateTemp(dir, "layer-")
@@ -91,7 +91,7 @@ func (s *Store) writeLayer(ctx context.Context, dir string, r io.Reader) (layerF
 		return layerFile{}, err
 	}
 	if n == 0 {
-		return layerFile{}, fmt.Errorf("not a tar archive (no entries): %w", errdefs.ErrInvalidArgument)
+		return layerFile{}, errdefs.ErrInvalidArgument.WithMessage("not a tar archive (no entries)")
 	}
 	if err := f.Close(); err != nil {
 		return layerFile{}, fmt.Errorf("write layer file: %w", err)

@@ -24,7 +24,7 @@ type ListOptions struct {
 func (s *Store) List(ctx context.Context, opts ListOptions) ([]Image, error) {
 	for k := range opts.Filters {
 		if k != "dangling" && k != "reference" {
-			return nil, fmt.Errorf("invalid filter %q: %w", k, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter %q", k))
 		}
 	}
 	ids, err := s.allIDs(ctx, s.db)
@@ -70,7 +70,7 @@ func matchFilters(img *Image, filters map[string][]string) (bool, error) {
 			case "false", "0":
 				match = match || len(img.RepoTags) > 0
 			default:
-				return false, fmt.Errorf("invalid dangling filter %q: %w", v, errdefs.ErrInvalidArgument)
+				return false, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid dangling filter %q", v))
 			}
 		}
 		if !match {
@@ -81,7 +81,7 @@ func matchFilters(img *Image, filters map[string][]string) (bool, error) {
 		match := false
 		for _, p := range pats {
 			if _, err := path.Match(p, ""); err != nil {
-				return false, fmt.Errorf("invalid reference filter %q: %w", p, errdefs.ErrInvalidArgument)
+				return false, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid reference filter %q", p))
 			}
 			for _, t := range img.RepoTags {
 				repo := t[:strings.LastIndex(t, ":")]

@@ -64,7 +64,7 @@ func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([
 func extractArchive(ctx context.Context, r io.Reader, dir string) error {
 	rd, err := compression.DecompressStream(&ctxReader{ctx: ctx, r: r})
 	if err != nil {
-		return fmt.Errorf("read archive: %w: %w", err, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("read archive: %v", err))
 	}
 	defer rd.Close()
 	tr := tar.NewReader(rd)
@@ -75,17 +75,17 @@ func extractArchive(ctx context.Context, r io.Reader, dir string) error {
 			break
 		}
 		if err != nil && n == 0 {
-			return fmt.Errorf("not a tar archive (%v): %w", err, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("not a tar archive (%v)", err))
 		}
 		if err != nil {
-			return fmt.Errorf("read archive entry %d: %w: %w", n+1, err, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("read archive entry %d: %v", n+1, err))
 		}
 		if err := extractEntry(tr, hdr, dir); err != nil {
 			return err
 		}
 	}
 	if n == 0 {
-		return fmt.Errorf("not a tar archive (no entries): %w", errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage("not a tar archive (no entries)")
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func extractEntry(tr *tar.Reader, hdr *tar.Header, dir string) error {
 	case tar.TypeSymlink, tar.TypeLink, tar.TypeXGlobalHeader:
 		return nil // not part of any format read here
 	default:
-		return fmt.Errorf("archive entry %q: unexpected type %q: %w", hdr.Name, hdr.Typeflag, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("archive entry %q: unexpected type %q", hdr.Name, hdr.Typeflag))
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("archive entry %q: %w", hdr.Name, err)
@@ -115,10 +115,10 @@ func extractEntry(tr *tar.Reader, hdr *tar.Header, dir string) error {
 	defer f.Close()
 	got, err := io.Copy(f, tr)
 	if err != nil {
-		return fmt.Errorf("archive entry %q: %w: %w", hdr.Name, err, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("archive entry %q: %v", hdr.Name, err))
 	}
 	if got != hdr.Size {
-		return fmt.Errorf("archive entry %q: %d bytes, header says %d: %w", hdr.Name, got, hdr.Size, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("archive entry %q: %d bytes, header says %d", hdr.Name, got, hdr.Size))
 	}
 	return f.Close()
 }
@@ -133,7 +133,7 @@ func readArchive(dir string) ([]newImage, error) {
 		return readOCILayout(dir, entries)
 	}
 	if entries == nil {
-		return nil, fmt.Errorf("neither manifest.json nor index.json found: not an image archive: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage("neither manifest.json nor index.json found: not an image archive")
 	}
 	return readLegacy(dir, entries)
 }
@@ -148,7 +148,7 @@ func readDockerManifest(dir string) ([]dockerManifestEntry, error) {
 	}
 	var entries []dockerManifestEntry
 	if err := json.Unmarshal(b, &entries); err != nil {
-		return nil, fmt.Errorf("manifest.json: %w: %w", err, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("manifest.json: %v", err))
 	}
 	if entries == nil {
 		entries = []dockerManifestEntry{}
@@ -160,7 +160,7 @@ func readDockerManifest(dir string) ([]dockerManifestEntry, error) {
 func readMeta(dir, name string) ([]byte, error) {
 	clean := path.Clean(name)
 	if !filepath.IsLocal(clean) {
-		return nil, fmt.Errorf("path %q leaves the archive: %w", name, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("path %q leaves the archive", name))
 	}
 	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(clean)))
 	if err != nil {
@@ -172,7 +172,7 @@ func readMeta(dir, name string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(b) > maxMetaFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes: %w", name, maxMetaFile, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s is larger than %d bytes", name, maxMetaFile))
 	}
 	return b, nil
 }

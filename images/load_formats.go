@@ -24,7 +24,7 @@ func readOCILayout(dir string, entries []dockerManifestEntry) ([]newImage, error
 	}
 	idx, err := v1.ParseIndexManifest(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("index.json: %w: %w", err, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("index.json: %v", err))
 	}
 	byManifest := map[string]*newImage{}
 	var order []string
@@ -46,7 +46,7 @@ func readOCILayout(dir string, entries []dockerManifestEntry) ([]newImage, error
 		}
 	}
 	if len(order) == 0 {
-		return nil, fmt.Errorf("index.json lists no images: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage("index.json lists no images")
 	}
 	out := make([]newImage, 0, len(order))
 	for _, d := range order {
@@ -60,12 +60,12 @@ func readOCILayout(dir string, entries []dockerManifestEntry) ([]newImage, error
 func pickManifest(dir string, desc v1.Descriptor, depth int) (v1.Descriptor, error) {
 	if !desc.MediaType.IsIndex() {
 		if !desc.MediaType.IsImage() {
-			return desc, fmt.Errorf("index entry %s: unsupported media type %q: %w", desc.Digest, desc.MediaType, errdefs.ErrInvalidArgument)
+			return desc, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("index entry %s: unsupported media type %q", desc.Digest, desc.MediaType))
 		}
 		return desc, nil
 	}
 	if depth > 4 {
-		return desc, fmt.Errorf("index %s: nested too deep: %w", desc.Digest, errdefs.ErrInvalidArgument)
+		return desc, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("index %s: nested too deep", desc.Digest))
 	}
 	b, err := readBlob(dir, desc.Digest.String())
 	if err != nil {
@@ -73,7 +73,7 @@ func pickManifest(dir string, desc v1.Descriptor, depth int) (v1.Descriptor, err
 	}
 	idx, err := v1.ParseIndexManifest(bytes.NewReader(b))
 	if err != nil {
-		return desc, fmt.Errorf("index %s: %w: %w", desc.Digest, err, errdefs.ErrInvalidArgument)
+		return desc, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("index %s: %v", desc.Digest, err))
 	}
 	want := v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
 	for _, m := range idx.Manifests {
@@ -81,20 +81,20 @@ func pickManifest(dir string, desc v1.Descriptor, depth int) (v1.Descriptor, err
 			return pickManifest(dir, m, depth+1)
 		}
 	}
-	return desc, fmt.Errorf("index %s has no image for %s/%s: %w", desc.Digest, want.OS, want.Architecture, errdefs.ErrNotFound)
+	return desc, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("index %s has no image for %s/%s", desc.Digest, want.OS, want.Architecture))
 }
 
 // readBlob reads a small blob of the layout and checks its digest.
 func readBlob(dir, digest string) ([]byte, error) {
 	if !fullIDRe.MatchString(digest) || !strings.HasPrefix(digest, "sha256:") {
-		return nil, fmt.Errorf("unsupported digest %q: %w", digest, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unsupported digest %q", digest))
 	}
 	b, err := readMeta(dir, blobName(digest))
 	if err != nil {
 		return nil, err
 	}
 	if got := digestOf(b); got != digest {
-		return nil, fmt.Errorf("blob %s has digest %s: %w", digest, got, errdefs.ErrDataLoss)
+		return nil, errdefs.ErrDataLoss.WithMessage(fmt.Sprintf("blob %s has digest %s", digest, got))
 	}
 	return b, nil
 }
@@ -106,7 +106,7 @@ func readOCIImage(dir string, d v1.Descriptor, entries []dockerManifestEntry) (*
 	}
 	m, err := v1.ParseManifest(bytes.NewReader(mb))
 	if err != nil {
-		return nil, fmt.Errorf("manifest %s: %w: %w", d.Digest, err, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("manifest %s: %v", d.Digest, err))
 	}
 	cb, err := readBlob(dir, m.Config.Digest.String())
 	if err != nil {
@@ -135,7 +135,7 @@ func readOCIImage(dir string, d v1.Descriptor, entries []dockerManifestEntry) (*
 // checkedLayer verifies a layout layer blob's digest (and size when known).
 func checkedLayer(dir, digest string, size int64) (string, error) {
 	if !fullIDRe.MatchString(digest) || !strings.HasPrefix(digest, "sha256:") {
-		return "", fmt.Errorf("unsupported layer digest %q: %w", digest, errdefs.ErrInvalidArgument)
+		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unsupported layer digest %q", digest))
 	}
 	p := filepath.Join(dir, filepath.FromSlash(blobName(digest)))
 	got, n, err := hashFile(p)
@@ -143,7 +143,7 @@ func checkedLayer(dir, digest string, size int64) (string, error) {
 		return "", fmt.Errorf("layer %s: %w", digest, err)
 	}
 	if got != digest || (size >= 0 && n != size) {
-		return "", fmt.Errorf("layer %s: content has digest %s and %d bytes (want %d): %w", digest, got, n, size, errdefs.ErrDataLoss)
+		return "", errdefs.ErrDataLoss.WithMessage(fmt.Sprintf("layer %s: content has digest %s and %d bytes (want %d)", digest, got, n, size))
 	}
 	return p, nil
 }
@@ -192,7 +192,7 @@ func readLegacy(dir string, entries []dockerManifestEntry) ([]newImage, error) {
 		out = append(out, n)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("manifest.json lists no images: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage("manifest.json lists no images")
 	}
 	return out, nil
 }
@@ -200,7 +200,7 @@ func readLegacy(dir string, entries []dockerManifestEntry) ([]newImage, error) {
 func legacyLayer(dir, lp string) (v1.Descriptor, error) {
 	clean := filepath.Clean(filepath.FromSlash(lp))
 	if !filepath.IsLocal(clean) {
-		return v1.Descriptor{}, fmt.Errorf("layer path %q leaves the archive: %w", lp, errdefs.ErrInvalidArgument)
+		return v1.Descriptor{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("layer path %q leaves the archive", lp))
 	}
 	p := filepath.Join(dir, clean)
 	digest, size, err := hashFile(p)
@@ -219,7 +219,7 @@ func legacyLayer(dir, lp string) (v1.Descriptor, error) {
 		mt = types.OCILayerZStd
 	case compression.None:
 	default:
-		return v1.Descriptor{}, fmt.Errorf("layer %s: unsupported compression %s: %w", lp, c.Extension(), errdefs.ErrInvalidArgument)
+		return v1.Descriptor{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("layer %s: unsupported compression %s", lp, c.Extension()))
 	}
 	h, _ := v1.NewHash(digest)
 	return v1.Descriptor{MediaType: mt, Size: size, Digest: h}, nil

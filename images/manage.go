@@ -157,7 +157,7 @@ func (s *Store) planRemove(ctx context.Context, img *Image, key, table string, f
 		}
 		switch {
 		case used && !force:
-			return removePlan{}, fmt.Errorf("unable to remove repository reference %q (must force) - a container is using its referenced image %s: %w", key, short, errdefs.ErrConflict)
+			return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("unable to remove repository reference %q (must force) - a container is using its referenced image %s", key, short))
 		case used || children:
 			return removePlan{untag: all}, nil
 		}
@@ -165,11 +165,11 @@ func (s *Store) planRemove(ctx context.Context, img *Image, key, table string, f
 	}
 	switch {
 	case len(img.RepoTags) > 1 && !force:
-		return removePlan{}, fmt.Errorf("unable to delete %s (must be forced) - image is referenced in multiple repositories: %w", short, errdefs.ErrConflict)
+		return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("unable to delete %s (must be forced) - image is referenced in multiple repositories", short))
 	case used && !force:
-		return removePlan{}, fmt.Errorf("unable to delete %s (must be forced) - image is being used by a container: %w", short, errdefs.ErrConflict)
+		return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("unable to delete %s (must be forced) - image is being used by a container", short))
 	case children:
-		return removePlan{}, fmt.Errorf("unable to delete %s (cannot be forced) - image has dependent child images: %w", short, errdefs.ErrConflict)
+		return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("unable to delete %s (cannot be forced) - image has dependent child images", short))
 	case used:
 		return removePlan{untag: all}, nil
 	}

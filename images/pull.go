@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -55,7 +56,7 @@ func (s *Store) Pull(ctx context.Context, ref string, opts PullOptions) (*Image,
 	if opts.Platform != "" {
 		p, err := v1.ParsePlatform(opts.Platform)
 		if err != nil {
-			return nil, fmt.Errorf("platform %q: %w: %w", opts.Platform, err, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("platform %q: %v", opts.Platform, err))
 		}
 		plat = *p
 	}
@@ -142,15 +143,29 @@ func progressSender(ctx context.Context, ch chan<- Progress) func(Progress) {
 	}
 }
 
+// registrySays is ": " and the registry's own messages, if it gave any.
+func registrySays(te *transport.Error) string {
+	var msgs []string
+	for _, d := range te.Errors {
+		if d.Message != "" {
+			msgs = append(msgs, d.Message)
+		}
+	}
+	if len(msgs) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(msgs, "; ")
+}
+
 // classifyRemote maps registry errors onto errdefs classes.
 func classifyRemote(err error) error {
 	var te *transport.Error
 	if errors.As(err, &te) {
 		switch te.StatusCode {
 		case 404:
-			return fmt.Errorf("%w: %w", err, errdefs.ErrNotFound)
+			return errdefs.ErrNotFound.WithMessage("not found in the registry" + registrySays(te))
 		case 401, 403:
-			return fmt.Errorf("%w: %w", err, errdefs.ErrPermissionDenied)
+			return errdefs.ErrPermissionDenied.WithMessage("permission denied by the registry" + registrySays(te))
 		}
 	}
 	return err

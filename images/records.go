@@ -108,7 +108,7 @@ func (s *Store) byPrefix(ctx context.Context, q queryer, ref string) (string, er
 	case 1:
 		return ids[0], nil
 	}
-	return "", fmt.Errorf("image ID prefix %q is ambiguous: %w", ref, errdefs.ErrInvalidArgument)
+	return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("image ID prefix %q is ambiguous", ref))
 }
 
 func (s *Store) exists(ctx context.Context, q queryer, id string) (bool, error) {
@@ -190,8 +190,7 @@ func (s *Store) allIDs(ctx context.Context, q queryer) ([]string, error) {
 // describeLayers pairs a manifest's layers with the config's diff IDs and history.
 func describeLayers(m *v1.Manifest, cfg *v1.ConfigFile) ([]Layer, error) {
 	if len(m.Layers) != len(cfg.RootFS.DiffIDs) {
-		return nil, fmt.Errorf("manifest has %d layers but config has %d diff IDs: %w",
-			len(m.Layers), len(cfg.RootFS.DiffIDs), errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("manifest has %d layers but config has %d diff IDs", len(m.Layers), len(cfg.RootFS.DiffIDs)))
 	}
 	var createdBy []string
 	for _, h := range cfg.History {

@@ -41,7 +41,7 @@ func (r Reference) TagRef() string {
 // accepted. The result carries the familiar form used for tags.
 func ParseReference(s string) (Reference, error) {
 	if s == "" || strings.TrimSpace(s) != s {
-		return Reference{}, fmt.Errorf("invalid reference format %q: %w", s, errdefs.ErrInvalidArgument)
+		return Reference{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid reference format %q", s))
 	}
 	var opts []name.Option
 	if isLocalRegistry(s) {
@@ -49,7 +49,7 @@ func ParseReference(s string) (Reference, error) {
 	}
 	ref, err := name.ParseReference(s, opts...)
 	if err != nil {
-		return Reference{}, fmt.Errorf("invalid reference format %q: %w", s, errdefs.ErrInvalidArgument)
+		return Reference{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid reference format %q", s))
 	}
 	out := Reference{Name: ref, Repo: familiarRepo(ref.Context())}
 	switch r := ref.(type) {

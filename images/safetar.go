@@ -13,7 +13,7 @@ import (
 )
 
 // ErrUnsafeLayer classifies layers refused because an entry would escape the root.
-var ErrUnsafeLayer = fmt.Errorf("unsafe layer entry: %w", errdefs.ErrInvalidArgument)
+var ErrUnsafeLayer = errdefs.ErrInvalidArgument.WithMessage("unsafe layer entry")
 
 // checkEntry refuses tar entries that would write or point outside the root:
 // absolute or ".."-climbing names, hard links whose target leaves the root,
@@ -81,7 +81,7 @@ func checkTarCount(r io.Reader, w io.Writer) (int, error) {
 			break
 		}
 		if err != nil {
-			return n, fmt.Errorf("read tar entry %d: %w: %w", n+1, err, errdefs.ErrInvalidArgument)
+			return n, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("read tar entry %d: %v", n+1, err))
 		}
 		if err := checkEntry(hdr); err != nil {
 			return n, err

@@ -27,7 +27,7 @@ type dockerManifestEntry struct {
 // saves that tag; an ID saves the image untagged.
 func (s *Store) Save(ctx context.Context, w io.Writer, refs []string) error {
 	if len(refs) == 0 {
-		return fmt.Errorf("save: no images given: %w", errInvalid)
+		return errInvalid.WithMessage("save: no images given")
 	}
 	var (
 		entries []dockerManifestEntry

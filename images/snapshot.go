@@ -145,7 +145,7 @@ func (s *Store) unpack(ctx context.Context, dir string, l *Layer) error {
 		return fmt.Errorf("read layer %s: %w", l.Digest, err)
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != l.DiffID {
-		return fmt.Errorf("layer %s: content digest %s does not match diff ID %s: %w", l.Digest, got, l.DiffID, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("layer %s: content digest %s does not match diff ID %s", l.Digest, got, l.DiffID))
 	}
 	return nil
 }

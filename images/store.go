@@ -160,13 +160,13 @@ func (s *Store) tmpDir(prefix string) (string, error) {
 func (s *Store) blobPath(digest string) (string, error) {
 	h, err := v1.NewHash(digest)
 	if err != nil {
-		return "", fmt.Errorf("digest %q: %w", digest, errdefs.ErrInvalidArgument)
+		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid digest %q", digest))
 	}
 	return filepath.Join(string(s.lp), "blobs", h.Algorithm, h.Hex), nil
 }
 
 func notFound(ref string) error {
-	return fmt.Errorf("image %q: %w", ref, errdefs.ErrNotFound)
+	return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("no such image: %s", ref))
 }
 
 // errInvalid is errdefs.ErrInvalidArgument, for brevity.

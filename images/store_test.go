@@ -70,7 +70,7 @@ func TestResolveUnknown(t *testing.T) {
 		if !errdefs.IsNotFound(err) {
 			t.Errorf("Resolve(%q) = %v, want not found", ref, err)
 		}
-		if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("image %q", ref)) {
+		if err != nil && err.Error() != "no such image: "+ref {
 			t.Errorf("Resolve(%q) error %q does not name the image", ref, err)
 		}
 	}

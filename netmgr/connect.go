@@ -37,7 +37,7 @@ type Endpoint struct {
 // of it is left.
 func (m *Manager) Connect(ctx context.Context, netRef, containerID, nsPath string, o ConnectOptions) (*Endpoint, error) {
 	if containerID == "" {
-		return nil, fmt.Errorf("connect: empty container id: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage("connect: empty container id")
 	}
 	n, err := m.Get(ctx, netRef)
 	if err != nil {
@@ -115,7 +115,7 @@ func (m *Manager) Disconnect(ctx context.Context, netRef, containerID string) er
 		return err
 	}
 	if len(eps) == 0 {
-		return fmt.Errorf("container %s is not connected to network %s: %w", short(containerID), n.Name, errdefs.ErrNotFound)
+		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("container %s is not connected to network %s", short(containerID), n.Name))
 	}
 	if err := deleteLink(eps[0].HostVeth); err != nil {
 		return err

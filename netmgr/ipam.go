@@ -29,14 +29,14 @@ func (m *Manager) lease(ctx context.Context, n *Network, ctr, nsPath string, o C
 	if len(o.MAC) == 0 {
 		ep.MAC = randomMAC().String()
 	} else if len(o.MAC) != 6 || o.MAC[0]&1 == 1 {
-		return nil, fmt.Errorf("mac address %s: want a unicast ethernet address: %w", o.MAC, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("mac address %s: want a unicast ethernet address", o.MAC))
 	}
 	sum := sha256.Sum256([]byte(n.ID + "/" + ctr))
 	ep.HostVeth = "v" + m.opt.Name + hex.EncodeToString(sum[:])[:8]
 	err := m.writeTx(ctx, func(c *sql.Conn) error {
 		var exists int
 		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM net_networks WHERE id = ?`, n.ID).Scan(&exists); err != nil || exists == 0 {
-			return fmt.Errorf("network %s not found: %w", n.Name, errdefs.ErrNotFound)
+			return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("network %s not found", n.Name))
 		}
 		rows, err := leaseRows(ctx, c, n.ID, ctr)
 		if err != nil {
@@ -66,10 +66,10 @@ func (m *Manager) lease(ctx context.Context, n *Network, ctr, nsPath string, o C
 func checkAliases(aliases []string) error {
 	for i, a := range aliases {
 		if !netNameRe.MatchString(a) {
-			return fmt.Errorf("alias %q: invalid: %w", a, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("alias %q: invalid", a))
 		}
 		if slices.Contains(aliases[:i], a) {
-			return fmt.Errorf("alias %q given twice: %w", a, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("alias %q given twice", a))
 		}
 	}
 	return nil
@@ -115,11 +115,11 @@ func leaseRows(ctx context.Context, c *sql.Conn, netID, ctr string) (*leaseState
 
 func (st *leaseState) check(ep *Endpoint, n *Network) error {
 	if st.attached {
-		return fmt.Errorf("container %s is already connected to network %s: %w", short(ep.ContainerID), n.Name, errdefs.ErrAlreadyExists)
+		return errdefs.ErrAlreadyExists.WithMessage(fmt.Sprintf("container %s is already connected to network %s", short(ep.ContainerID), n.Name))
 	}
 	for _, a := range ep.Aliases {
 		if st.aliases[a] {
-			return fmt.Errorf("alias %s is already used on network %s: %w", a, n.Name, errdefs.ErrAlreadyExists)
+			return errdefs.ErrAlreadyExists.WithMessage(fmt.Sprintf("alias %s is already used on network %s", a, n.Name))
 		}
 	}
 	return nil
@@ -139,10 +139,10 @@ func pickAddr(n *Network, used map[netip.Addr]bool, want netip.Addr) (netip.Addr
 	first, last := n.Subnet.Masked().Addr(), lastAddr(n.Subnet)
 	if want.IsValid() {
 		if !n.Subnet.Contains(want) || want == first || want == last || want == n.Gateway {
-			return netip.Addr{}, fmt.Errorf("address %s is not a free host address of %s (%s): %w", want, n.Name, n.Subnet, errdefs.ErrInvalidArgument)
+			return netip.Addr{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("address %s is not a free host address of %s (%s)", want, n.Name, n.Subnet))
 		}
 		if used[want] {
-			return netip.Addr{}, fmt.Errorf("address %s is already in use on network %s: %w", want, n.Name, errdefs.ErrConflict)
+			return netip.Addr{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("address %s is already in use on network %s", want, n.Name))
 		}
 		return want, nil
 	}
@@ -151,7 +151,7 @@ func pickAddr(n *Network, used map[netip.Addr]bool, want netip.Addr) (netip.Addr
 			return a, nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("no free address left on network %s (%s): %w", n.Name, n.Subnet, errdefs.ErrUnavailable)
+	return netip.Addr{}, errdefs.ErrUnavailable.WithMessage(fmt.Sprintf("no free address left on network %s (%s)", n.Name, n.Subnet))
 }
 
 func randomMAC() net.HardwareAddr {

@@ -58,7 +58,7 @@ func OpenWith(db *sql.DB, runDir string, opt Options) (*Manager, error) {
 		opt.Name = "berth"
 	}
 	if !nameRe.MatchString(opt.Name) {
-		return nil, fmt.Errorf("netmgr name %q: want 1-6 lowercase letters or digits: %w", opt.Name, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("netmgr name %q: want 1-6 lowercase letters or digits", opt.Name))
 	}
 	if !opt.Pool.IsValid() {
 		opt.Pool = netip.MustParsePrefix("10.213.0.0/16")
@@ -67,7 +67,7 @@ func OpenWith(db *sql.DB, runDir string, opt Options) (*Manager, error) {
 		opt.PoolBits = 24
 	}
 	if opt.PoolBits < opt.Pool.Bits() || opt.PoolBits > 30 {
-		return nil, fmt.Errorf("netmgr pool %s/%d: %w", opt.Pool, opt.PoolBits, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid netmgr pool %s/%d", opt.Pool, opt.PoolBits))
 	}
 	if opt.DockerCompat == "" {
 		opt.DockerCompat = "filter"

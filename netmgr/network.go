@@ -50,11 +50,11 @@ var dockerSubnet = netip.MustParsePrefix("172.17.0.0/16")
 // name is ErrAlreadyExists.
 func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error) {
 	if !netNameRe.MatchString(o.Name) || len(o.Name) > 128 {
-		return nil, fmt.Errorf("network name %q: invalid: %w", o.Name, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("network name %q: invalid", o.Name))
 	}
 	switch o.Name {
 	case DefaultNetwork, "host", "none", "default":
-		return nil, fmt.Errorf("network name %q is reserved: %w", o.Name, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("network name %q is reserved", o.Name))
 	}
 	return m.create(ctx, o, "")
 }
@@ -106,18 +106,18 @@ func (m *Manager) create(ctx context.Context, o CreateOptions, bridge string) (*
 func checkSubnet(o CreateOptions) error {
 	if o.Subnet.IsValid() {
 		if !o.Subnet.Addr().Is4() || o.Subnet.Bits() > 30 || o.Subnet.Bits() < 8 {
-			return fmt.Errorf("subnet %s: want an IPv4 prefix between /8 and /30: %w", o.Subnet, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("subnet %s: want an IPv4 prefix between /8 and /30", o.Subnet))
 		}
 		if o.Subnet != o.Subnet.Masked() {
-			return fmt.Errorf("subnet %s: host bits set (did you mean %s?): %w", o.Subnet, o.Subnet.Masked(), errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("subnet %s: host bits set (did you mean %s?)", o.Subnet, o.Subnet.Masked()))
 		}
 	}
 	if o.Gateway.IsValid() {
 		if !o.Subnet.IsValid() {
-			return fmt.Errorf("gateway %s needs --subnet: %w", o.Gateway, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("gateway %s needs --subnet", o.Gateway))
 		}
 		if !o.Subnet.Contains(o.Gateway) || o.Gateway == o.Subnet.Addr() || o.Gateway == lastAddr(o.Subnet) {
-			return fmt.Errorf("gateway %s is not a host address of subnet %s: %w", o.Gateway, o.Subnet, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("gateway %s is not a host address of subnet %s", o.Gateway, o.Subnet))
 		}
 	}
 	return nil
@@ -129,7 +129,7 @@ func (m *Manager) insertNetwork(ctx context.Context, c *sql.Conn, n *Network, ro
 		return fmt.Errorf("network %s: %w", n.Name, err)
 	}
 	if taken > 0 {
-		return fmt.Errorf("network with name %s already exists: %w", n.Name, errdefs.ErrAlreadyExists)
+		return errdefs.ErrAlreadyExists.WithMessage(fmt.Sprintf("network with name %s already exists", n.Name))
 	}
 	used, err := subnetsInUse(ctx, c)
 	if err != nil {
@@ -138,7 +138,7 @@ func (m *Manager) insertNetwork(ctx context.Context, c *sql.Conn, n *Network, ro
 	if n.Subnet.IsValid() {
 		for _, u := range used {
 			if u.Overlaps(n.Subnet) {
-				return fmt.Errorf("subnet %s overlaps with another network's %s: %w", n.Subnet, u, errdefs.ErrInvalidArgument)
+				return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("subnet %s overlaps with another network's %s", n.Subnet, u))
 			}
 		}
 	} else if n.Subnet, err = m.pickSubnet(append(used, routes...)); err != nil {
@@ -195,7 +195,7 @@ func (m *Manager) pickSubnet(used []netip.Prefix) (netip.Prefix, error) {
 			return cand, nil
 		}
 	}
-	return netip.Prefix{}, fmt.Errorf("no free /%d subnet left in pool %s: %w", m.opt.PoolBits, pool, errdefs.ErrUnavailable)
+	return netip.Prefix{}, errdefs.ErrUnavailable.WithMessage(fmt.Sprintf("no free /%d subnet left in pool %s", m.opt.PoolBits, pool))
 }
 
 // Get finds a network by name, full ID or unique ID prefix; "bridge" is the
@@ -222,11 +222,11 @@ func (m *Manager) Get(ctx context.Context, ref string) (*Network, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("network %s not found: %w", ref, errdefs.ErrNotFound)
+		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("network %s not found", ref))
 	case 1:
 		return &found[0], nil
 	}
-	return nil, fmt.Errorf("network ID prefix %s matches %d networks: %w", ref, len(found), errdefs.ErrInvalidArgument)
+	return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("network ID prefix %s matches %d networks", ref, len(found)))
 }
 
 func (m *Manager) byName(ctx context.Context, name string) (*Network, error) {
@@ -235,7 +235,7 @@ func (m *Manager) byName(ctx context.Context, name string) (*Network, error) {
 		return nil, err
 	}
 	if len(ns) == 0 {
-		return nil, fmt.Errorf("network %s not found: %w", name, errdefs.ErrNotFound)
+		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("network %s not found", name))
 	}
 	return &ns[0], nil
 }
@@ -277,7 +277,7 @@ func (m *Manager) Remove(ctx context.Context, ref string) error {
 		return err
 	}
 	if n.Name == DefaultNetwork {
-		return fmt.Errorf("%s is a pre-defined network and cannot be removed: %w", n.Name, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s is a pre-defined network and cannot be removed", n.Name))
 	}
 	return m.remove(ctx, n)
 }
@@ -304,7 +304,7 @@ func (m *Manager) remove(ctx context.Context, n *Network) error {
 			return fmt.Errorf("network %s endpoints: %w", n.Name, err)
 		}
 		if eps > 0 {
-			return fmt.Errorf("network %s has %d active endpoints: %w", n.Name, eps, errdefs.ErrConflict)
+			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("network %s has %d active endpoints", n.Name, eps))
 		}
 		if _, err := c.ExecContext(ctx, `DELETE FROM net_networks WHERE id = ?`, n.ID); err != nil {
 			return fmt.Errorf("delete network %s: %w", n.Name, err)

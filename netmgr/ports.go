@@ -36,7 +36,7 @@ func ParsePorts(specs []string) ([]PortMapping, error) {
 	for _, s := range specs {
 		ms, err := parsePort(s)
 		if err != nil {
-			return nil, fmt.Errorf("invalid port spec %q: %w: %w", s, err, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid port spec %q: %v", s, err))
 		}
 		out = append(out, ms...)
 	}

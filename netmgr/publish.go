@@ -27,7 +27,7 @@ var loopback8 = netip.MustParsePrefix("127.0.0.0/8")
 // masquerade. It returns the final mappings.
 func (m *Manager) Publish(ctx context.Context, containerID string, ip netip.Addr, ports []PortMapping) ([]PortMapping, error) {
 	if !ip.Is4() {
-		return nil, fmt.Errorf("publish: container address %s is not IPv4: %w", ip, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("publish: container address %s is not IPv4", ip))
 	}
 	final, err := reservePorts(ports)
 	if err != nil {
@@ -63,7 +63,7 @@ func reservePorts(ports []PortMapping) ([]PortMapping, error) {
 	out := make([]PortMapping, len(ports))
 	for i, p := range ports {
 		if p.Proto != "tcp" && p.Proto != "udp" || p.ContainerPort == 0 {
-			return nil, fmt.Errorf("publish %d/%s: invalid mapping: %w", p.ContainerPort, p.Proto, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("publish %d/%s: invalid mapping", p.ContainerPort, p.Proto))
 		}
 		host := ""
 		if p.HostIP.IsValid() {
@@ -85,7 +85,7 @@ func reservePorts(ports []PortMapping) ([]PortMapping, error) {
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("port %d/%s is already in use (%w): %w", p.HostPort, p.Proto, err, errdefs.ErrConflict)
+			return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("port %d/%s is already in use (%v)", p.HostPort, p.Proto, err))
 		}
 		held = append(held, c)
 		p.HostPort = uint16(port)
@@ -103,7 +103,7 @@ func insertPorts(ctx context.Context, c *sql.Conn, ctr string, ip netip.Addr, po
 			return fmt.Errorf("check port %d/%s: %w", p.HostPort, p.Proto, err)
 		}
 		if taken > 0 {
-			return fmt.Errorf("port %d/%s is already in use by another container: %w", p.HostPort, p.Proto, errdefs.ErrConflict)
+			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("port %d/%s is already in use by another container", p.HostPort, p.Proto))
 		}
 		_, err = c.ExecContext(ctx, `INSERT INTO net_ports (container_id, host_ip, host_port, container_ip, container_port, proto)
 			VALUES (?, ?, ?, ?, ?, ?)`, ctr, hostIP(p), p.HostPort, ip.String(), p.ContainerPort, p.Proto)

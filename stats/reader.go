@@ -75,7 +75,7 @@ func NewReader(opts ...Option) (*Reader, error) {
 		r.mode = cgroups.Mode()
 	}
 	if r.mode == cgroups.Unavailable {
-		return nil, fmt.Errorf("new stats reader: no cgroup file system at %s: %w", r.root, errdefs.ErrNotImplemented)
+		return nil, errdefs.ErrNotImplemented.WithMessage(fmt.Sprintf("new stats reader: no cgroup file system at %s", r.root))
 	}
 	data, err := os.ReadFile(filepath.Join(r.procRoot, "meminfo"))
 	if err != nil {
@@ -108,8 +108,7 @@ func (r *Reader) Read(t Target) (Sample, error) {
 // targets shares one read of /proc/stat.
 func (r *Reader) read(t Target, sys procStat) (Sample, error) {
 	if !path.IsAbs(t.CgroupPath) || path.Clean(t.CgroupPath) != t.CgroupPath || t.CgroupPath == "/" {
-		return Sample{}, fmt.Errorf("read stats of %q: cgroup path %q must be absolute, clean and not the root: %w",
-			t.ID, t.CgroupPath, errdefs.ErrInvalidArgument)
+		return Sample{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("read stats of %q: cgroup path %q must be absolute, clean and not the root", t.ID, t.CgroupPath))
 	}
 	s := Sample{ID: t.ID, Time: time.Now()}
 	var (

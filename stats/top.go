@@ -93,7 +93,7 @@ func (r *Reader) Top(cgroupPath string) ([]Process, error) {
 // cgroupPIDs reads the PIDs listed in the cgroup's cgroup.procs.
 func (r *Reader) cgroupPIDs(cgPath string) ([]int, error) {
 	if !filepath.IsAbs(cgPath) || filepath.Clean(cgPath) != cgPath {
-		return nil, fmt.Errorf("cgroup path %q must be absolute and clean: %w", cgPath, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("cgroup path %q must be absolute and clean", cgPath))
 	}
 	dirs := []string{filepath.Join(r.root, cgPath)}
 	if r.mode != cgroups.Unified {
@@ -112,7 +112,7 @@ func (r *Reader) cgroupPIDs(cgPath string) ([]int, error) {
 		}
 		return parsePIDList(data)
 	}
-	return nil, fmt.Errorf("cgroup %s: %w", cgPath, errdefs.ErrNotFound)
+	return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("cgroup %s not found", cgPath))
 }
 
 // hostInfo holds host values needed to turn /proc/<pid>/stat into times.

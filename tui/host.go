@@ -45,7 +45,7 @@ func parseHost(stat, meminfo []byte) (HostSample, error) {
 	line, _, _ := bytes.Cut(stat, []byte("\n"))
 	f := bytes.Fields(line)
 	if len(f) < 5 || string(f[0]) != "cpu" {
-		return h, fmt.Errorf("parse /proc/stat: no cpu line: %w", errdefs.ErrInvalidArgument)
+		return h, errdefs.ErrInvalidArgument.WithMessage("parse /proc/stat: no cpu line")
 	}
 	for i, v := range f[1:min(len(f), 9)] {
 		n, err := strconv.ParseUint(string(v), 10, 64)
@@ -78,7 +78,7 @@ func parseHost(stat, meminfo []byte) (HostSample, error) {
 		}
 	}
 	if h.MemTotal == 0 {
-		return h, fmt.Errorf("parse /proc/meminfo: no MemTotal: %w", errdefs.ErrInvalidArgument)
+		return h, errdefs.ErrInvalidArgument.WithMessage("parse /proc/meminfo: no MemTotal")
 	}
 	return h, nil
 }

@@ -45,13 +45,13 @@ func ArchivePathWith(rootfs, path string, opts ArchiveOptions, w io.Writer) (os.
 	}
 	info, err := os.Lstat(hostPath)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("could not find the file %s in container: %w", path, errdefs.ErrNotFound)
+		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("could not find the file %s in container", path))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("stat %s in container: %w", path, err)
 	}
 	if strings.HasSuffix(path, "/") && !info.IsDir() {
-		return nil, fmt.Errorf("%s: not a directory: %w", path, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: not a directory", path))
 	}
 	tw := tar.NewWriter(w)
 	a := &archiver{tw: tw, links: map[fileID]string{}}
@@ -82,7 +82,7 @@ func ArchivePathWith(rootfs, path string, opts ArchiveOptions, w io.Writer) (os.
 // tar's top entry. Without follow, the final component is not resolved.
 func resolveSource(rootfs, path string, follow bool) (string, string, error) {
 	if path == "" {
-		return "", "", fmt.Errorf("empty path: %w", errdefs.ErrInvalidArgument)
+		return "", "", errdefs.ErrInvalidArgument.WithMessage("empty path")
 	}
 	clean := filepath.Join("/", path)
 	contentOnly := strings.HasSuffix(path, "/.") || path == "."

@@ -42,13 +42,13 @@ func ExtractIntoWith(rootfs, dstPath string, r io.Reader, opts ExtractOptions) e
 	}
 	st, err := os.Stat(dstHost)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("could not find the file %s in container: %w", dstPath, errdefs.ErrNotFound)
+		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("could not find the file %s in container", dstPath))
 	}
 	if err != nil {
 		return fmt.Errorf("stat %s in container: %w", dstPath, err)
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("extract to %s: destination must be a directory: %w", dstPath, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("extract to %s: destination must be a directory", dstPath))
 	}
 	spool, err := os.CreateTemp("", "berth-cp-*.tar")
 	if err != nil {
@@ -79,14 +79,14 @@ func ExtractIntoWith(rootfs, dstPath string, r io.Reader, opts ExtractOptions) e
 // cleanEntry checks one archive path: relative and staying below the destination.
 func cleanEntry(name string) (string, error) {
 	if name == "" {
-		return "", fmt.Errorf("archive entry with an empty name: %w", errdefs.ErrInvalidArgument)
+		return "", errdefs.ErrInvalidArgument.WithMessage("archive entry with an empty name")
 	}
 	if filepath.IsAbs(name) {
-		return "", fmt.Errorf("archive entry %q has an absolute path: %w", name, errdefs.ErrInvalidArgument)
+		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("archive entry %q has an absolute path", name))
 	}
 	clean := filepath.Clean(name)
 	if clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", fmt.Errorf("archive entry %q escapes the destination: %w", name, errdefs.ErrInvalidArgument)
+		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("archive entry %q escapes the destination", name))
 	}
 	return clean, nil
 }
@@ -101,7 +101,7 @@ func checkArchive(r io.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read archive: %v: %w", err, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("read archive: %v", err))
 		}
 		clean, err := cleanEntry(hdr.Name)
 		if err != nil {
@@ -118,8 +118,7 @@ func checkArchive(r io.Reader) error {
 		for _, p := range paths {
 			for dir := filepath.Dir(p); dir != "."; dir = filepath.Dir(dir) {
 				if links[dir] {
-					return fmt.Errorf("archive entry %q goes through the symlink %q it makes: %w",
-						hdr.Name, dir, errdefs.ErrInvalidArgument)
+					return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("archive entry %q goes through the symlink %q it makes", hdr.Name, dir))
 				}
 			}
 		}

@@ -48,7 +48,7 @@ var propagations = map[string]bool{"private": true, "rprivate": true, "shared": 
 var consistencies = map[string]bool{"consistent": true, "cached": true, "delegated": true, "default": true}
 
 func invalid(spec, format string, args ...any) error {
-	return fmt.Errorf("invalid spec: %s: %s: %w", spec, fmt.Sprintf(format, args...), errdefs.ErrInvalidArgument)
+	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid spec: %s: %s", spec, fmt.Sprintf(format, args...)))
 }
 
 // checkTarget checks a container path: absolute, not "/".
@@ -189,8 +189,7 @@ func PrepareBind(m Mount) error {
 		}
 		return nil
 	case os.IsNotExist(err):
-		return fmt.Errorf("invalid mount config for type \"bind\": bind source path does not exist: %s: %w",
-			m.Source, errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid mount config for type \"bind\": bind source path does not exist: %s", m.Source))
 	default:
 		return fmt.Errorf("bind source %s: %w", m.Source, err)
 	}

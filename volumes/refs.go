@@ -30,7 +30,7 @@ func (s *Store) Remove(ctx context.Context, name string, force bool) error {
 		return err
 	}
 	if len(users) > 0 {
-		return fmt.Errorf("remove %s: volume is in use - [%s]: %w", name, strings.Join(users, ", "), errdefs.ErrConflict)
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("remove %s: volume is in use - [%s]", name, strings.Join(users, ", ")))
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM vol_volumes WHERE name=?`, name); err != nil {
 		return fmt.Errorf("remove volume %s: %w", name, err)
@@ -92,7 +92,7 @@ func (s *Store) Use(ctx context.Context, name, containerID string) error {
 		return fmt.Errorf("use volume %s: %w", name, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("use %s: no such volume: %w", name, errdefs.ErrNotFound)
+		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("use %s: no such volume", name))
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO vol_refs(name, container_id) VALUES(?,?)`, name, containerID); err != nil {
 		return fmt.Errorf("use volume %s: %w", name, err)

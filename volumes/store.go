@@ -86,8 +86,7 @@ func (s *Store) Root() string { return s.root }
 // errdefs.ErrInvalidArgument.
 func ValidateName(name string) error {
 	if !nameRe.MatchString(name) || strings.Contains(name, "..") {
-		return fmt.Errorf("%q includes invalid characters for a local volume name, only %q are allowed: %w",
-			name, "[a-zA-Z0-9][a-zA-Z0-9_.-]", errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%q includes invalid characters for a local volume name, only %q are allowed", name, "[a-zA-Z0-9][a-zA-Z0-9_.-]"))
 	}
 	return nil
 }
@@ -159,7 +158,7 @@ func getTx(ctx context.Context, q queryer, s *Store, name string) (*Volume, erro
 	err := q.QueryRowContext(ctx, `SELECT labels, created, anonymous FROM vol_volumes WHERE name=?`, name).
 		Scan(&lj, &created, &anon)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("get %s: no such volume: %w", name, errdefs.ErrNotFound)
+		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("get %s: no such volume", name))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get volume %s: %w", name, err)
@@ -288,13 +287,13 @@ func filterFor(key string, vals []string) (func(*Volume) bool, error) {
 		case "dangling":
 			want, ok := map[string]bool{"true": true, "1": true, "false": false, "0": false}[val]
 			if !ok {
-				return nil, fmt.Errorf("invalid filter 'dangling=%s': %w", val, errdefs.ErrInvalidArgument)
+				return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter 'dangling=%s'", val))
 			}
 			ors = append(ors, func(v *Volume) bool { return (len(v.UsedBy) == 0) == want })
 		case "name":
 			re, err := regexp.Compile(val)
 			if err != nil {
-				return nil, fmt.Errorf("invalid filter 'name=%s': %v: %w", val, err, errdefs.ErrInvalidArgument)
+				return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter 'name=%s': %v", val, err))
 			}
 			ors = append(ors, func(v *Volume) bool { return re.MatchString(v.Name) })
 		case "label":
@@ -306,7 +305,7 @@ func filterFor(key string, vals []string) (func(*Volume) bool, error) {
 		case "driver":
 			ors = append(ors, func(v *Volume) bool { return v.Driver == val })
 		default:
-			return nil, fmt.Errorf("invalid filter '%s': %w", key, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter '%s'", key))
 		}
 	}
 	return func(v *Volume) bool {

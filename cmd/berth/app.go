@@ -34,6 +34,7 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().Bool("help", false, "help for a command") // -h is --hostname, as in docker
 	root.PersistentFlags().StringVar(&a.rootDir, "root", def, "data root of berth (env BERTH_ROOT)")
+	root.SetFlagErrorFunc(flagError)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.AddCommand(a.containerCommands()...)

@@ -54,9 +54,10 @@ func (a *app) eventsCommand() *cobra.Command {
 
 // printEvent prints an event as docker events does:
 // 2026-11-23T04:42:07.123456789Z container start 1f2e… (image=busybox, name=web)
+// A --format template (or "json") sees Docker's message shape.
 func (a *app) printEvent(ev events.Event, format string) error {
 	if format != "" {
-		return printFormatted(a.stdout, format, nil, []any{ev})
+		return printFormatted(a.stdout, format, nil, []any{ev.Message()})
 	}
 	attrs := ""
 	for i, k := range sortedKeys(ev.Attributes) {

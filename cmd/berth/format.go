@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -13,20 +14,69 @@ import (
 	"github.com/docker/go-units"
 )
 
-// templateFuncs are the functions docker's --format templates offer.
+// templateFuncs are the functions docker's --format templates offer, with
+// docker's behaviour (github.com/docker/cli/templates); println and the
+// other text/template builtins come with every template.
 var templateFuncs = template.FuncMap{
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-	"join":     strings.Join,
+	"json":     formatJSON,
 	"split":    strings.Split,
+	"join":     joinElements,
+	"title":    titleWords,
 	"lower":    strings.ToLower,
 	"upper":    strings.ToUpper,
-	"title":    strings.ToTitle,
-	"println":  fmt.Sprintln,
-	"truncate": func(s string, n int) string { return truncate(s, n) },
-	"pad":      func(s string, l, r int) string { return strings.Repeat(" ", l) + s + strings.Repeat(" ", r) },
+	"pad":      padWithSpace,
+	"truncate": truncate,
+}
+
+// formatJSON is docker's json: compact, without HTML escaping.
+func formatJSON(v any) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(buf.String()), nil
+}
+
+// joinElements joins a slice or array of anything, or a map's values sorted.
+func joinElements(elems any, sep string) (string, error) {
+	if elems == nil {
+		return "", nil
+	}
+	if ss, ok := elems.([]string); ok {
+		return strings.Join(ss, sep), nil
+	}
+	var out []string
+	switch rv := reflect.ValueOf(elems); rv.Kind() {
+	case reflect.Array, reflect.Slice:
+		for i := range rv.Len() {
+			out = append(out, fmt.Sprint(rv.Index(i).Interface()))
+		}
+	case reflect.Map:
+		for _, k := range rv.MapKeys() {
+			out = append(out, fmt.Sprint(rv.MapIndex(k).Interface()))
+		}
+		sort.Strings(out)
+	default:
+		return "", fmt.Errorf("join: expected a list, got %T", elems)
+	}
+	return strings.Join(out, sep), nil
+}
+
+// titleWords upper-cases the first letter of each word. It is docker's
+// title, strings.Title (deprecated for its Unicode word breaks, which docker
+// keeps).
+func titleWords(s string) string {
+	return strings.Title(s) //nolint:staticcheck // docker's own behaviour
+}
+
+// padWithSpace pads a non-empty s with l spaces before and r after.
+func padWithSpace(s string, l, r int) string {
+	if s == "" {
+		return s
+	}
+	return strings.Repeat(" ", l) + s + strings.Repeat(" ", r)
 }
 
 func truncate(s string, n int) string {
@@ -84,7 +134,8 @@ func printFormatted(w io.Writer, format string, header map[string]string, items 
 }
 
 // execTemplate runs t on the typed value and, if that fails (a field named as
-// in Docker's JSON, like .Id), on the value's JSON form, as docker inspect does.
+// in Docker's JSON, like .Id), on the value's JSON form, as docker inspect
+// does: numbers stay exact (json.Number) and a missing key is an error.
 func execTemplate(t *template.Template, w *bytes.Buffer, v any) error {
 	if err := t.Execute(w, v); err == nil {
 		return nil
@@ -92,14 +143,20 @@ func execTemplate(t *template.Template, w *bytes.Buffer, v any) error {
 	w.Reset()
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return fmt.Errorf("template: %w", err)
 	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var m any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return err
+	if err := dec.Decode(&m); err != nil {
+		return fmt.Errorf("template: %w", err)
 	}
-	if err := t.Execute(w, m); err != nil {
-		return invalid("template: %v", err)
+	strict, err := t.Clone()
+	if err != nil {
+		return fmt.Errorf("template: %w", err)
+	}
+	if err := strict.Option("missingkey=error").Execute(w, m); err != nil {
+		return invalid("%v", err) // "template: NAME:LINE:COL: executing ..."
 	}
 	return nil
 }

@@ -14,37 +14,6 @@ import (
 	"berth/images"
 )
 
-// imageView is what inspect shows of an image, with Docker's field names.
-type imageView struct {
-	ID           string   `json:"Id"`
-	RepoTags     []string `json:"RepoTags"`
-	RepoDigests  []string `json:"RepoDigests"`
-	Parent       string   `json:"Parent"`
-	Created      string   `json:"Created"`
-	Size         int64    `json:"Size"`
-	Architecture string   `json:"Architecture"`
-	Os           string   `json:"Os"`
-	Config       any      `json:"Config"`
-	RootFS       any      `json:"RootFS"`
-}
-
-func imageInspect(img *images.Image) imageView {
-	tags := img.RepoTags
-	if tags == nil {
-		tags = []string{}
-	}
-	dig := img.RepoDigests
-	if dig == nil {
-		dig = []string{}
-	}
-	return imageView{
-		ID: img.ID, RepoTags: tags, RepoDigests: dig, Parent: img.Parent,
-		Created: img.Created.UTC().Format(time.RFC3339Nano), Size: img.Size,
-		Architecture: img.Config.Architecture, Os: img.Config.OS,
-		Config: img.Config.Config, RootFS: img.Config.RootFS,
-	}
-}
-
 // imageTopLevel are the docker-style top-level image verbs.
 func (a *app) imageTopLevel() []*cobra.Command {
 	ls := a.imagesCommand()

@@ -185,7 +185,7 @@ func TestSaveLoadKeepsID(t *testing.T) {
 	if got, _, _ := other.run("", "run", "--rm", "busybox", "echo", "ok"); got != "ok\n" {
 		t.Errorf("run loaded image: %q", got)
 	}
-	c.fail("", "not found", "save", "-o", filepath.Join(t.TempDir(), "x.tar"), "nosuch")
+	c.fail("", "no such image: nosuch", "save", "-o", filepath.Join(t.TempDir(), "x.tar"), "nosuch")
 	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "*")); len(m) != 1 {
 		t.Errorf("failed save left files: %v", m)
 	}

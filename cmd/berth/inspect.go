@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/inspect"
 )
 
 func (a *app) inspectCommand() *cobra.Command {
@@ -18,6 +21,9 @@ func (a *app) inspectCommand() *cobra.Command {
 		Short: "Return low-level information on containers or images",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if p := cmd.Parent(); typ == "" && p != nil && p.Name() == "container" {
+				typ = "container" // berth container inspect
+			}
 			e, err := a.engine()
 			if err != nil {
 				return err
@@ -25,23 +31,13 @@ func (a *app) inspectCommand() *cobra.Command {
 			var items []any
 			var failed error
 			for _, ref := range args {
-				var v any
-				if typ != "image" {
-					if c, err := e.Inspect(cmd.Context(), ref); err == nil {
-						v = c
-					} else if !errdefs.IsNotFound(err) || typ == "container" {
-						return err
-					}
-				}
-				if v == nil && typ != "container" {
-					if img, err := e.Images().Resolve(ref); err == nil {
-						v = imageInspect(img)
-					}
-				}
-				if v == nil {
-					fmt.Fprintf(a.stderr, "berth: no such object: %s\n", ref)
+				v, err := inspectObject(cmd.Context(), e, ref, typ)
+				if errdefs.IsNotFound(err) {
+					fmt.Fprintln(a.stderr, "berth:", err) // docker goes on with the others, then exits 1
 					failed = exitError{1}
 					continue
+				} else if err != nil {
+					return err
 				}
 				items = append(items, v)
 			}
@@ -56,19 +52,51 @@ func (a *app) inspectCommand() *cobra.Command {
 	return cmd
 }
 
-// printInspect prints items as an indented JSON array (docker's default) or
-// through a --format template.
+// inspectObject finds ref among the containers, then the images (or only
+// among those of typ), in Docker's inspect shape. Not finding it is an
+// errdefs.ErrNotFound error naming what was looked for, as docker does.
+func inspectObject(ctx context.Context, e *engine.Engine, ref, typ string) (any, error) {
+	if typ != "" && typ != "container" && typ != "image" {
+		return nil, invalid("unknown --type %q: want container or image", typ)
+	}
+	if typ != "image" {
+		c, err := e.Inspect(ctx, ref)
+		if err == nil {
+			return inspect.ContainerOf(c), nil
+		} else if !errdefs.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	if typ != "container" {
+		img, err := e.Images().Resolve(ref)
+		if err == nil {
+			return inspect.ImageOf(img)
+		} else if !errdefs.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	what := map[string]string{"": "object", "container": "container", "image": "image"}[typ]
+	return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("no such %s: %s", what, ref))
+}
+
+// printInspect prints items as an indented JSON array (docker's default), a
+// compact one (--format json), or through a --format template.
 func (a *app) printInspect(format string, items []any) error {
-	if format == "" {
+	if format == "" || format == "json" {
 		if items == nil {
 			items = []any{}
 		}
-		b, err := json.MarshalIndent(items, "", "    ")
-		if err != nil {
-			return err
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if format == "" {
+			enc.SetIndent("", "    ")
 		}
-		fmt.Fprintln(a.stdout, string(b))
-		return nil
+		if err := enc.Encode(items); err != nil {
+			return fmt.Errorf("encode inspect output: %w", err)
+		}
+		_, err := a.stdout.Write(buf.Bytes())
+		return err
 	}
 	return printFormatted(a.stdout, format, nil, items)
 }

@@ -9,8 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/containerd/errdefs"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"berth/engine"
 	"berth/engine/runner"
@@ -44,6 +48,39 @@ func run(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "berth:", err)
 	return exitCode(err)
+}
+
+// flagError turns pflag's parse errors into one plain sentence: pflag's own
+// text carries the parser's message ("strconv.ParseInt: parsing "x": invalid
+// syntax"), which says nothing a user wrote.
+func flagError(_ *cobra.Command, err error) error {
+	var iv *pflag.InvalidValueError
+	if !errors.As(err, &iv) {
+		return errdefs.ErrInvalidArgument.WithMessage(err.Error())
+	}
+	f := iv.GetFlag()
+	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --%s %q: %s", f.Name, iv.GetValue(), flagWant(f, iv.Unwrap())))
+}
+
+// flagWant says what a flag of f's type takes, for a value it refused.
+func flagWant(f *pflag.Flag, cause error) string {
+	var ne *strconv.NumError
+	if errors.As(cause, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+		return "beyond the range of the flag"
+	}
+	switch t := f.Value.Type(); {
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
+		return "not an integer"
+	case strings.HasPrefix(t, "float"):
+		return "not a number"
+	case t == "duration":
+		return "not a duration such as 10s or 1m30s"
+	case t == "bool":
+		return "want true or false"
+	case cause != nil:
+		return cause.Error()
+	}
+	return "invalid value"
 }
 
 // exitCode maps berth's own errors to docker's exit codes.

@@ -48,12 +48,12 @@ func (a *app) networkCreate() *cobra.Command {
 			var err error
 			if subnet != "" {
 				if o.Subnet, err = netip.ParsePrefix(subnet); err != nil {
-					return invalid("invalid --subnet %q: %v", subnet, err)
+					return invalid("invalid --subnet %q: want an address prefix such as 10.1.0.0/24", subnet)
 				}
 			}
 			if gateway != "" {
 				if o.Gateway, err = netip.ParseAddr(gateway); err != nil {
-					return invalid("invalid --gateway %q: %v", gateway, err)
+					return invalid("invalid --gateway %q: not an IP address", gateway)
 				}
 			}
 			if o.Labels, err = parseLabels(labels); err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"net/netip"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"berth/engine"
+	"berth/engine/envfile"
 	"berth/engine/monitor"
 	"berth/engine/spec"
 	"berth/netmgr"
@@ -81,7 +81,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 }
 
 func invalid(format string, a ...any) error {
-	return fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArgument)...)
+	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(format, a...))
 }
 
 // options turns the flags and the positional IMAGE [COMMAND...] into CreateOptions.
@@ -207,26 +207,11 @@ func parseLabels(in []string) (map[string]string, error) {
 func readEnv(files, vals []string) ([]string, error) {
 	var out []string
 	for _, path := range files {
-		fh, err := os.Open(path)
+		kvs, err := envfile.ParseFile(path, os.LookupEnv)
 		if err != nil {
-			return nil, invalid("--env-file %s: %v", path, err)
+			return nil, err
 		}
-		sc := bufio.NewScanner(fh)
-		for n := 1; sc.Scan(); n++ {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			kv, err := envValue(line)
-			if err != nil {
-				fh.Close()
-				return nil, invalid("--env-file %s line %d: %v", path, n, err)
-			}
-			if kv != "" {
-				out = append(out, kv)
-			}
-		}
-		fh.Close()
+		out = append(out, kvs...)
 	}
 	for _, v := range vals {
 		kv, err := envValue(v)

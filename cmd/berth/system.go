@@ -23,7 +23,7 @@ func (a *app) systemReset() *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "reset [-f]",
-		Short: "Remove every container and network of this data root (images stay)",
+		Short: "Remove every container and network of this data root (images and named volumes stay)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !force && !confirm(a, "WARNING! This removes every container (running ones too) and network of "+a.rootDir+".\nAre you sure you want to continue? [y/N] ") {

@@ -215,6 +215,9 @@ func (a *app) cpCommand() *cobra.Command {
 					_, err := e.CopyFrom(cmd.Context(), sc, sp, follow, a.stdout)
 					return err
 				}
+				if _, err := e.Inspect(cmd.Context(), sc); err != nil {
+					return err // before the archive pipe, which would wrap it
+				}
 				pr, pw := io.Pipe()
 				go func() { _, err := e.CopyFrom(cmd.Context(), sc, sp, follow, pw); pw.CloseWithError(err) }()
 				return untarToHost(pr, dst)

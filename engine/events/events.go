@@ -4,7 +4,7 @@
 //
 // The package is imported by the lean per-container monitor, so it depends only
 // on the standard library, golang.org/x/sys/unix and
-// github.com/containerd/errdefs.
+// github.com/containerd/errdefs (and moby's dependency-free events API types).
 package events
 
 import (
@@ -59,7 +59,7 @@ func (l *Log) Append(ev Event) error {
 	}
 	ev.Time = ev.Time.UTC()
 	if ev.Type == "" || ev.Action == "" {
-		return fmt.Errorf("append event: type and action are required: %w", errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage("append event: type and action are required")
 	}
 	line, err := json.Marshal(ev)
 	if err != nil {
@@ -120,7 +120,7 @@ func Decode(line []byte) (Event, error) {
 		return Event{}, fmt.Errorf("decode event: %w: %w", errdefs.ErrInvalidArgument, err)
 	}
 	if ev.Type == "" || ev.Action == "" {
-		return Event{}, fmt.Errorf("decode event: missing type or action: %w", errdefs.ErrInvalidArgument)
+		return Event{}, errdefs.ErrInvalidArgument.WithMessage("decode event: missing type or action")
 	}
 	return ev, nil
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -254,4 +255,30 @@ func ExampleFilter_Match() {
 	f, _ := ParseFilters([]string{"type=container", "event=die", "event=stop"})
 	fmt.Println(f.Match(Event{Type: "container", Action: "die"}), f.Match(Event{Type: "image", Action: "die"}))
 	// Output: true false
+}
+
+// TestMessageShape checks the Docker shape of an event: moby's keys and the
+// legacy status, id and from of container and image events.
+func TestMessageShape(t *testing.T) {
+	at := time.Date(2026, 11, 23, 4, 42, 7, 123456789, time.UTC)
+	tests := []struct {
+		ev   Event
+		want string
+	}{
+		{Event{Time: at, Type: "container", Action: "start", ID: "c1", Attributes: map[string]string{"image": "busybox", "name": "web"}},
+			`{"status":"start","id":"c1","from":"busybox","Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"image":"busybox","name":"web"}},"scope":"local","time":1795408927,"timeNano":1795408927123456789}`},
+		{Event{Time: at, Type: "image", Action: "tag", ID: "sha256:ab", Attributes: map[string]string{"name": "x:1"}},
+			`{"status":"tag","id":"sha256:ab","Type":"image","Action":"tag","Actor":{"ID":"sha256:ab","Attributes":{"name":"x:1"}},"scope":"local","time":1795408927,"timeNano":1795408927123456789}`},
+		{Event{Time: at, Type: "network", Action: "prune"},
+			`{"Type":"network","Action":"prune","Actor":{"ID":"","Attributes":{}},"scope":"local","time":1795408927,"timeNano":1795408927123456789}`},
+	}
+	for _, tt := range tests {
+		b, err := json.Marshal(tt.ev.Message())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != tt.want {
+			t.Errorf("%s %s:\n got %s\nwant %s", tt.ev.Type, tt.ev.Action, b, tt.want)
+		}
+	}
 }

@@ -39,7 +39,7 @@ func ParseFilters(args []string) (Filter, error) {
 		key, value, ok := strings.Cut(arg, "=")
 		key = strings.ToLower(strings.TrimSpace(key))
 		if !ok || value == "" {
-			return Filter{}, fmt.Errorf("filter %q: want key=value: %w", arg, errdefs.ErrInvalidArgument)
+			return Filter{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("filter %q: want key=value", arg))
 		}
 		switch key {
 		case "container":
@@ -48,7 +48,7 @@ func ParseFilters(args []string) (Filter, error) {
 			f.Actions = append(f.Actions, value)
 		case "type":
 			if !knownType(value) {
-				return Filter{}, fmt.Errorf("filter %q: unknown event type %q: %w", arg, value, errdefs.ErrInvalidArgument)
+				return Filter{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("filter %q: unknown event type %q", arg, value))
 			}
 			f.Types = append(f.Types, value)
 		case "image":
@@ -60,7 +60,7 @@ func ParseFilters(args []string) (Filter, error) {
 		case "volume":
 			f.Volumes = append(f.Volumes, value)
 		default:
-			return Filter{}, fmt.Errorf("unknown filter key %q in %q: %w", key, arg, errdefs.ErrInvalidArgument)
+			return Filter{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unknown filter key %q in %q", key, arg))
 		}
 	}
 	return f, nil

@@ -33,7 +33,7 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 	if t, ok := parseUnix(s); ok {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("invalid time %q (want RFC3339, a date, Unix seconds or a duration): %w", s, errdefs.ErrInvalidArgument)
+	return time.Time{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid time %q (want RFC3339, a date, Unix seconds or a duration)", s))
 }
 
 // parseDate tries the date layouts Docker accepts.

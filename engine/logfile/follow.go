@@ -71,7 +71,7 @@ func (s *session) checkRotation(r *fileReader) (*fileReader, error) {
 			return nil, fmt.Errorf("follow log %s: %w", s.path, err)
 		}
 		if links(cur) == 0 {
-			return nil, fmt.Errorf("follow log %s: log file was removed: %w", s.path, errdefs.ErrNotFound)
+			return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("follow log %s: log file was removed", s.path))
 		}
 		return r, nil // renamed by a rotation; the new file is not there yet
 	}
@@ -93,7 +93,7 @@ func (s *session) checkRotation(r *fileReader) (*fileReader, error) {
 	f, err := os.Open(s.path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("follow log %s: log file was removed: %w", s.path, errdefs.ErrNotFound)
+			return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("follow log %s: log file was removed", s.path))
 		}
 		return nil, fmt.Errorf("follow log %s: %w", s.path, err)
 	}

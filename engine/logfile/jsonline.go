@@ -102,7 +102,7 @@ func ParseLine(line []byte) (Entry, error) {
 		return Entry{}, fmt.Errorf("parse log line: %w: %w", errdefs.ErrInvalidArgument, err)
 	}
 	if jl.Log == nil {
-		return Entry{}, fmt.Errorf("parse log line: no \"log\" field: %w", errdefs.ErrInvalidArgument)
+		return Entry{}, errdefs.ErrInvalidArgument.WithMessage("parse log line: no \"log\" field")
 	}
 	payload := []byte(*jl.Log)
 	return Entry{

@@ -19,21 +19,21 @@ func ParseOpts(opts map[string]string) (WriterOptions, error) {
 		case "max-size":
 			n, err := parseSize(v)
 			if err != nil {
-				return WriterOptions{}, fmt.Errorf("log-opt max-size=%q: %w", v, err)
+				return WriterOptions{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid log-opt max-size=%q: want a size such as 10m", v))
 			}
 			wo.MaxSize = n
 		case "max-file":
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil || n < 1 {
-				return WriterOptions{}, fmt.Errorf("log-opt max-file=%q: must be an integer >= 1: %w", v, errdefs.ErrInvalidArgument)
+				return WriterOptions{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("log-opt max-file=%q: must be an integer >= 1", v))
 			}
 			wo.MaxFiles = n
 		default:
-			return WriterOptions{}, fmt.Errorf("unknown log-opt %q for json-file: %w", k, errdefs.ErrInvalidArgument)
+			return WriterOptions{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unknown log-opt %q for json-file", k))
 		}
 	}
 	if wo.MaxFiles > 1 && wo.MaxSize == 0 {
-		return WriterOptions{}, fmt.Errorf("log-opt max-file=%d needs max-size: %w", wo.MaxFiles, errdefs.ErrInvalidArgument)
+		return WriterOptions{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("log-opt max-file=%d needs max-size", wo.MaxFiles))
 	}
 	return wo, nil
 }
@@ -66,11 +66,11 @@ func parseSize(s string) (int64, error) {
 	}
 	lower = strings.TrimSpace(lower)
 	if !isDecimal(lower) {
-		return 0, fmt.Errorf("invalid size %q: %w", s, errdefs.ErrInvalidArgument)
+		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid size %q", s))
 	}
 	f, err := strconv.ParseFloat(lower, 64)
 	if err != nil || f < 0 || f*float64(mult) >= 1<<62 {
-		return 0, fmt.Errorf("invalid size %q: %w", s, errdefs.ErrInvalidArgument)
+		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid size %q", s))
 	}
 	return int64(f * float64(mult)), nil
 }

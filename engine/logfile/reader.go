@@ -179,7 +179,7 @@ func openFiles(path string) ([]*os.File, error) {
 	cur, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("open log %s: %w", path, errdefs.ErrNotFound)
+			return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("open log %s", path))
 		}
 		return nil, fmt.Errorf("open log %s: %w", path, err)
 	}

@@ -55,7 +55,7 @@ type Writer struct {
 // NewWriter opens path for appending (creating it if needed) and returns a Writer.
 func NewWriter(path string, opts WriterOptions) (*Writer, error) {
 	if opts.MaxSize < 0 || opts.MaxFiles < 0 {
-		return nil, fmt.Errorf("log writer %s: negative max-size or max-file: %w", path, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("log writer %s: negative max-size or max-file", path))
 	}
 	if opts.MaxFiles == 0 {
 		opts.MaxFiles = 1

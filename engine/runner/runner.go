@@ -65,7 +65,7 @@ func Create(stateRoot, id string, s *specs.Spec) (*libcontainer.Container, error
 func Load(stateRoot, id string) (*libcontainer.Container, error) {
 	c, err := libcontainer.Load(stateRoot, id)
 	if errors.Is(err, libcontainer.ErrNotExist) {
-		return nil, fmt.Errorf("container %s is not running: %w", id, errdefs.ErrNotFound)
+		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("container %s is not running", id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load container %s: %w", id, err)
@@ -114,7 +114,7 @@ func NewProcess(p *specs.Process, init bool) (*libcontainer.Process, error) {
 	for _, r := range p.Rlimits {
 		t, ok := rlimitTypes[r.Type]
 		if !ok {
-			return nil, fmt.Errorf("unknown rlimit %q: %w", r.Type, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unknown rlimit %q", r.Type))
 		}
 		lp.Rlimits = append(lp.Rlimits, configs.Rlimit{Type: t, Soft: r.Soft, Hard: r.Hard})
 	}

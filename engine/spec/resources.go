@@ -20,11 +20,7 @@ func resources(r Resources, h Host) (*specs.LinuxResources, error) {
 	out := &specs.LinuxResources{}
 	if r.Memory > 0 {
 		mem := &specs.LinuxMemory{Limit: &r.Memory}
-		swap := r.MemorySwap
-		if swap == 0 && h.SwapAccount {
-			swap = 2 * r.Memory // Docker's default: as much swap as memory
-		}
-		if swap != 0 && h.SwapAccount {
+		if swap := r.SwapLimit(h); swap != 0 && h.SwapAccount {
 			mem.Swap = &swap
 		}
 		out.Memory = mem
@@ -49,10 +45,24 @@ func resources(r Resources, h Host) (*specs.LinuxResources, error) {
 	return out, nil
 }
 
+// SwapLimit is the memory+swap limit a container gets, as Docker reports it:
+// --memory-swap when given; with only --memory, twice that (as much swap as
+// memory), or -1 (unlimited) where the kernel has no swap accounting; 0
+// without --memory.
+func (r Resources) SwapLimit(h Host) int64 {
+	switch {
+	case r.Memory <= 0 || r.MemorySwap != 0:
+		return r.MemorySwap
+	case h.SwapAccount:
+		return 2 * r.Memory
+	}
+	return -1
+}
+
 // ValidateResources checks limits the way docker run does, before anything is made.
 func ValidateResources(r Resources, h Host) error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArgument)...)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(format, a...))
 	}
 	switch {
 	case r.Memory < 0:
@@ -95,10 +105,10 @@ func validateCpuset(s string, online int) error {
 			b, err2 = strconv.Atoi(hi)
 		}
 		if err1 != nil || err2 != nil || a < 0 || b < a {
-			return fmt.Errorf("invalid --cpuset-cpus %q: %w", s, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --cpuset-cpus %q", s))
 		}
 		if online > 0 && b >= online {
-			return fmt.Errorf("invalid --cpuset-cpus %q: CPU %d is not available (host has %d): %w", s, b, online, errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --cpuset-cpus %q: CPU %d is not available (host has %d)", s, b, online))
 		}
 	}
 	return nil
@@ -116,21 +126,21 @@ var ulimitNames = map[string]string{
 func ParseUlimit(s string) (Ulimit, error) {
 	name, val, ok := strings.Cut(s, "=")
 	if !ok || ulimitNames[name] == "" {
-		return Ulimit{}, fmt.Errorf("invalid --ulimit %q: want name=soft[:hard] with a known name: %w", s, errdefs.ErrInvalidArgument)
+		return Ulimit{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --ulimit %q: want name=soft[:hard] with a known name", s))
 	}
 	softS, hardS, hasHard := strings.Cut(val, ":")
 	soft, err := strconv.ParseInt(softS, 10, 64)
 	if err != nil {
-		return Ulimit{}, fmt.Errorf("invalid --ulimit %q: soft limit %q is not a number: %w", s, softS, errdefs.ErrInvalidArgument)
+		return Ulimit{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --ulimit %q: soft limit %q is not a number", s, softS))
 	}
 	hard := soft
 	if hasHard {
 		if hard, err = strconv.ParseInt(hardS, 10, 64); err != nil {
-			return Ulimit{}, fmt.Errorf("invalid --ulimit %q: hard limit %q is not a number: %w", s, hardS, errdefs.ErrInvalidArgument)
+			return Ulimit{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --ulimit %q: hard limit %q is not a number", s, hardS))
 		}
 	}
 	if soft > hard {
-		return Ulimit{}, fmt.Errorf("invalid --ulimit %q: soft limit %d is above hard limit %d: %w", s, soft, hard, errdefs.ErrInvalidArgument)
+		return Ulimit{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --ulimit %q: soft limit %d is above hard limit %d", s, soft, hard))
 	}
 	return Ulimit{Name: name, Soft: soft, Hard: hard}, nil
 }
@@ -146,11 +156,10 @@ func rlimits(us []Ulimit, nofileHard uint64) ([]specs.POSIXRlimit, error) {
 	for _, u := range us {
 		t := ulimitNames[u.Name]
 		if t == "" {
-			return nil, fmt.Errorf("unknown ulimit %q: %w", u.Name, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unknown ulimit %q", u.Name))
 		}
 		if t == "RLIMIT_NOFILE" && nofileHard > 0 && uint64(u.Hard) > nofileHard {
-			return nil, fmt.Errorf("--ulimit nofile=%d:%d is above this host's hard limit %d (berth lacks CAP_SYS_RESOURCE to raise it): %w",
-				u.Soft, u.Hard, nofileHard, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("--ulimit nofile=%d:%d is above this host's hard limit %d (berth lacks CAP_SYS_RESOURCE to raise it)", u.Soft, u.Hard, nofileHard))
 		}
 		r := specs.POSIXRlimit{Type: t, Soft: uint64(u.Soft), Hard: uint64(u.Hard)}
 		replaced := false

@@ -92,10 +92,10 @@ type Options struct {
 // Build returns the OCI runtime spec for o on host h.
 func Build(o Options, h Host) (*specs.Spec, error) {
 	if o.Rootfs == "" || !strings.HasPrefix(o.Rootfs, "/") {
-		return nil, fmt.Errorf("rootfs %q must be absolute: %w", o.Rootfs, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("rootfs %q must be absolute", o.Rootfs))
 	}
 	if len(o.Args) == 0 {
-		return nil, fmt.Errorf("no command given and the image has none: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage("no command given and the image has none")
 	}
 	caps, err := Capabilities(o.Privileged, o.CapAdd, o.CapDrop, h.Bounding)
 	if err != nil {
@@ -281,7 +281,7 @@ func NormalizeCap(c string) (string, error) {
 			return u, nil
 		}
 	}
-	return "", fmt.Errorf("unknown capability %q: %w", c, errdefs.ErrInvalidArgument)
+	return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unknown capability %q", c))
 }
 
 // CapsFromMask names the capabilities set in a mask such as /proc/self/status's CapBnd.

@@ -162,3 +162,25 @@ func TestBuildDockerDefaults(t *testing.T) {
 		t.Errorf("nofile above the hard limit: %v", err)
 	}
 }
+
+// TestSwapLimit: with only --memory Docker reports (and sets) twice it, or -1
+// without swap accounting; --memory-swap, -1 included, is kept.
+func TestSwapLimit(t *testing.T) {
+	const m = 64 << 20
+	tests := []struct {
+		r    Resources
+		acct bool
+		want int64
+	}{
+		{Resources{}, true, 0},
+		{Resources{Memory: m}, true, 2 * m},
+		{Resources{Memory: m}, false, -1},
+		{Resources{Memory: m, MemorySwap: -1}, true, -1},
+		{Resources{Memory: m, MemorySwap: 3 * m}, true, 3 * m},
+	}
+	for _, tt := range tests {
+		if got := tt.r.SwapLimit(Host{SwapAccount: tt.acct}); got != tt.want {
+			t.Errorf("%+v (swap accounting %v): SwapLimit %d, want %d", tt.r, tt.acct, got, tt.want)
+		}
+	}
+}

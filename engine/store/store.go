@@ -67,7 +67,7 @@ func (s *Store) Insert(ctx context.Context, r Row) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO containers(id, name, image_id, created, data) VALUES(?,?,?,?,?)`,
 		r.ID, r.Name, r.ImageID, r.Created.UnixNano(), r.Data)
 	if isUnique(err) {
-		return fmt.Errorf("the container name %q is already in use: %w", "/"+r.Name, errdefs.ErrAlreadyExists)
+		return errdefs.ErrAlreadyExists.WithMessage(fmt.Sprintf("the container name %q is already in use", "/"+r.Name))
 	}
 	if err != nil {
 		return fmt.Errorf("insert container %s: %w", r.Name, err)
@@ -83,7 +83,7 @@ func isUnique(err error) bool {
 func (s *Store) Get(ctx context.Context, ref string) (Row, error) {
 	ref = strings.TrimPrefix(ref, "/")
 	if ref == "" {
-		return Row{}, fmt.Errorf("no container name or ID given: %w", errdefs.ErrInvalidArgument)
+		return Row{}, errdefs.ErrInvalidArgument.WithMessage("no container name or ID given")
 	}
 	rows, err := s.query(ctx, `SELECT id, name, image_id, created, data FROM containers WHERE id = ? OR name = ?`, ref, ref)
 	if err != nil {
@@ -106,10 +106,10 @@ func (s *Store) Get(ctx context.Context, ref string) (Row, error) {
 			return rows[0], nil
 		}
 		if len(rows) > 1 {
-			return Row{}, fmt.Errorf("multiple containers found with ID prefix %q: %w", ref, errdefs.ErrInvalidArgument)
+			return Row{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("multiple containers found with ID prefix %q", ref))
 		}
 	}
-	return Row{}, fmt.Errorf("no such container: %s: %w", ref, errdefs.ErrNotFound)
+	return Row{}, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("no such container: %s", ref))
 }
 
 func isHex(s string) bool {
@@ -168,7 +168,7 @@ func (s *Store) Update(ctx context.Context, id string, data []byte) error {
 func (s *Store) Rename(ctx context.Context, id, name string, data []byte) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE containers SET name = ?, data = ? WHERE id = ?`, name, data, id)
 	if isUnique(err) {
-		return fmt.Errorf("the container name %q is already in use: %w", "/"+name, errdefs.ErrAlreadyExists)
+		return errdefs.ErrAlreadyExists.WithMessage(fmt.Sprintf("the container name %q is already in use", "/"+name))
 	}
 	return affected(res, err, id)
 }
@@ -184,7 +184,7 @@ func affected(res sql.Result, err error, id string) error {
 		return fmt.Errorf("container %s: %w", id, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("no such container: %s: %w", id, errdefs.ErrNotFound)
+		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("no such container: %s", id))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +64,29 @@ func TestStore(t *testing.T) {
 	}
 	if err := s.Delete(ctx, a.ID); !errdefs.IsNotFound(err) {
 		t.Errorf("second delete: %v", err)
+	}
+}
+
+// TestErrorText: an error names its problem once, with its class kept for
+// code (errdefs.IsX, errors.Is) and not shown in the text.
+func TestErrorText(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "berth.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := Row{ID: "abc123" + strings.Repeat("0", 58), Name: "web", ImageID: "sha256:i", Created: time.Now(), Data: []byte("{}")}
+	if err := s.Insert(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Get(ctx, "nosuch")
+	if err == nil || err.Error() != "no such container: nosuch" || !errdefs.IsNotFound(err) || !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("Get(nosuch) = %v, want a not-found error saying only \"no such container: nosuch\"", err)
+	}
+	r.ID = "ffff" + strings.Repeat("0", 60)
+	err = s.Insert(ctx, r)
+	if err == nil || err.Error() != `the container name "/web" is already in use` || !errdefs.IsAlreadyExists(err) {
+		t.Errorf("Insert(duplicate name) = %v", err)
 	}
 }

@@ -126,7 +126,7 @@ func Inspect(ctx context.Context, c *engine.Container, hist []images.HistoryEntr
 		CgroupPath: engine.CgroupPath(c.ID), HostNetwork: c.HostConfig.NetworkMode == "host",
 		Mounts: append([]engine.MountPoint(nil), c.Mounts...)}
 	if !c.State.Running || c.State.Pid <= 0 {
-		return r, fmt.Errorf("x-ray %s: not running: %w", r.Name, errdefs.ErrFailedPrecondition)
+		return r, errdefs.ErrFailedPrecondition.WithMessage(fmt.Sprintf("x-ray %s: not running", r.Name))
 	}
 	var err error
 	if r.Namespaces, err = namespaces(o.Proc, c.State.Pid); err != nil {
@@ -196,11 +196,11 @@ func hostInode(proc, typ string) uint64 {
 func ParseNSLink(s string) (typ string, inode uint64, err error) {
 	t, rest, ok := strings.Cut(s, ":[")
 	if !ok || t == "" || !strings.HasSuffix(rest, "]") {
-		return "", 0, fmt.Errorf("namespace link %q: want type:[inode]: %w", s, errdefs.ErrInvalidArgument)
+		return "", 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("namespace link %q: want type:[inode]", s))
 	}
 	n, err := strconv.ParseUint(strings.TrimSuffix(rest, "]"), 10, 64)
 	if err != nil {
-		return "", 0, fmt.Errorf("namespace link %q: %w: %w", s, err, errdefs.ErrInvalidArgument)
+		return "", 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("namespace link %q: %v", s, err))
 	}
 	return t, n, nil
 }

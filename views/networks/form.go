@@ -85,7 +85,7 @@ func ParseCreate(name, subnet, gateway, internal string) (netmgr.CreateOptions, 
 	var o netmgr.CreateOptions
 	var errs [numFields]error
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArgument)...)
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(format, a...))
 	}
 	switch {
 	case name == "":

@@ -19,7 +19,7 @@ import (
 // words, single and double quotes and backslash escapes (no expansions).
 func SplitArgs(s string) ([]string, error) {
 	if !utf8.ValidString(s) {
-		return nil, fmt.Errorf("command line is not valid UTF-8: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage("command line is not valid UTF-8")
 	}
 	var args []string
 	var cur strings.Builder
@@ -52,7 +52,7 @@ func SplitArgs(s string) ([]string, error) {
 		}
 	}
 	if quote != 0 || escaped {
-		return nil, fmt.Errorf("command line %q: unterminated quote or escape: %w", s, errdefs.ErrInvalidArgument)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("command line %q: unterminated quote or escape", s))
 	}
 	if inWord {
 		args = append(args, cur.String())
@@ -70,7 +70,7 @@ func ParseEnv(s string) ([]string, error) {
 	for _, w := range words {
 		k, _, ok := strings.Cut(w, "=")
 		if !ok || k == "" || strings.ContainsAny(k, " \t") {
-			return nil, fmt.Errorf("%q: want KEY=VALUE: %w", w, errdefs.ErrInvalidArgument)
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%q: want KEY=VALUE", w))
 		}
 	}
 	return words, nil
@@ -84,7 +84,7 @@ func ParseMemory(s string) (int64, error) {
 	}
 	m, err := units.RAMInBytes(s)
 	if err != nil || m <= 0 {
-		return 0, fmt.Errorf("%q: want a positive size such as 32m: %w", s, errdefs.ErrInvalidArgument)
+		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%q: want a positive size such as 32m", s))
 	}
 	return m, nil
 }
@@ -96,7 +96,7 @@ func ParseCPUs(s string) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(f > 0 && f <= 1024) {
-		return 0, fmt.Errorf("%q: want a number of CPUs such as 0.5: %w", s, errdefs.ErrInvalidArgument)
+		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%q: want a number of CPUs such as 0.5", s))
 	}
 	return int64(f * 1e9), nil
 }
@@ -106,7 +106,7 @@ func ParseCPUs(s string) (int64, error) {
 func ParseRestart(s string) (monitor.RestartPolicy, error) {
 	name, maxRetries, hasMax := strings.Cut(s, ":")
 	p := monitor.RestartPolicy{Name: name}
-	bad := fmt.Errorf("%q: want no, always, unless-stopped or on-failure[:N]: %w", s, errdefs.ErrInvalidArgument)
+	bad := errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%q: want no, always, unless-stopped or on-failure[:N]", s))
 	if hasMax {
 		n, err := strconv.Atoi(maxRetries)
 		if err != nil || n < 0 || name != "on-failure" {

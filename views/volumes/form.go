@@ -84,7 +84,7 @@ func ParseCreate(name, labelText string) (map[string]string, [numFields]error) {
 	for _, kv := range strings.FieldsFunc(labelText, func(r rune) bool { return r == ',' || r == ' ' }) {
 		k, v, _ := strings.Cut(kv, "=")
 		if k == "" {
-			errs[fLabels] = fmt.Errorf("invalid label %q: want key=value: %w", kv, errdefs.ErrInvalidArgument)
+			errs[fLabels] = errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid label %q: want key=value", kv))
 			break
 		}
 		ls[k] = v
