@@ -56,17 +56,26 @@ func TestNetworkVerbs(t *testing.T) {
 
 func TestPublishAndPortVerb(t *testing.T) {
 	c := newCLI(t)
-	c.ok("run", "-d", "--name", "web", "-p", "127.0.0.1:18090:80/tcp", "-p", "18091:81", "busybox", "sh", "-c",
+	lo, all := freePortCLI(t), freePortCLI(t)
+	c.ok("run", "-d", "--name", "web", "-p", "127.0.0.1:"+lo+":80/tcp", "-p", all+":81", "busybox", "sh", "-c",
 		"mkdir /www; echo hello-port > /www/index.html; httpd -p 81 -h /www; httpd -f -p 80 -h /www")
-	if got := c.ok("port", "web"); got != "80/tcp -> 127.0.0.1:18090\n81/tcp -> 0.0.0.0:18091\n" {
-		t.Errorf("port: %q", got)
+	if got, want := c.ok("port", "web"), "80/tcp -> 127.0.0.1:"+lo+"\n81/tcp -> 0.0.0.0:"+all+"\n"; got != want {
+		t.Errorf("port: %q, want %q", got, want)
 	}
-	for _, url := range []string{"http://127.0.0.1:18090/", "http://127.0.0.1:18091/"} {
+	for args, want := range map[string]string{"80": "127.0.0.1:" + lo + "\n", "81/tcp": "0.0.0.0:" + all + "\n"} {
+		if got := c.ok("port", "web", args); got != want {
+			t.Errorf("port web %s: %q, want %q", args, got, want)
+		}
+	}
+	if out, errOut, code := c.run("", "port", "web", "82"); code == 0 || out != "" || errOut != "berth: no public port '82/tcp' published for web\n" {
+		t.Errorf("port web 82: exit %d %q %q", code, out, errOut)
+	}
+	for _, url := range []string{"http://127.0.0.1:" + lo + "/", "http://127.0.0.1:" + all + "/"} {
 		if body := httpGetCLI(t, url); body != "hello-port\n" {
 			t.Errorf("%s: %q", url, body)
 		}
 	}
-	if _, errOut, code := c.run("", "run", "--rm", "-p", "18091:80", "busybox", "true"); code != 125 || !strings.Contains(errOut, "already in use") {
+	if _, errOut, code := c.run("", "run", "--rm", "-p", all+":80", "busybox", "true"); code != 125 || !strings.Contains(errOut, "already in use") {
 		t.Errorf("port in use: exit %d %q", code, errOut)
 	}
 }
