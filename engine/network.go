@@ -58,8 +58,12 @@ func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
 			return fmt.Errorf("--ip and --network-alias need a user-defined network (not the default bridge): %w", errdefs.ErrInvalidArgument)
 		}
 	default:
-		if _, err := e.nets.Get(ctx, mode); err != nil {
+		n, err := e.nets.Get(ctx, mode)
+		if err != nil {
 			return fmt.Errorf("network %s: %w", mode, err)
+		}
+		if err := n.Connectable(); err != nil { // host or none named by ID
+			return err
 		}
 	}
 	if a := o.Network.IPAddress; a != "" {
@@ -451,6 +455,9 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 	}
 	n, err := e.nets.Get(ctx, netRef)
 	if err != nil {
+		return err
+	}
+	if err := n.Connectable(); err != nil {
 		return err
 	}
 	if _, ok := rec.Networks[n.Name]; ok {

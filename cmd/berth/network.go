@@ -104,14 +104,16 @@ func (a *app) networkLs() *cobra.Command {
 				return err
 			}
 			type row struct{ ID, Name, Driver, Scope, Subnet, Gateway, Internal string }
+			sort.SliceStable(ns, func(i, j int) bool { return naturalLess(ns[i].Name, ns[j].Name) })
 			var items []any
 			for _, n := range ns {
 				id := n.ID
 				if !noTrunc && len(id) > 12 {
 					id = id[:12]
 				}
+				subnet, gw := addrText(n)
 				items = append(items, row{ID: id, Name: n.Name, Driver: n.Driver, Scope: "local",
-					Subnet: n.Subnet.String(), Gateway: n.Gateway.String(), Internal: fmt.Sprint(n.Internal)})
+					Subnet: subnet, Gateway: gw, Internal: fmt.Sprint(n.Internal)})
 			}
 			switch {
 			case quiet:
@@ -135,8 +137,17 @@ func (a *app) networkInspect() *cobra.Command {
 	})
 }
 
+// addrText is a network's subnet and gateway for network ls; empty for host
+// and none, which have neither.
+func addrText(n netmgr.Network) (string, string) {
+	if !n.Subnet.IsValid() {
+		return "", ""
+	}
+	return n.Subnet.String(), n.Gateway.String()
+}
+
 func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (networkView, error) {
-	if ref == "bridge" {
+	if netmgr.Predefined(ref) { // host and none date from the default bridge
 		if _, err := e.Networks().EnsureDefault(cmd.Context()); err != nil {
 			return networkView{}, err
 		}
@@ -151,8 +162,11 @@ func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (net
 	}
 	v := networkView{Name: n.Name, ID: n.ID, Created: n.Created.Format("2006-01-02T15:04:05.999999999Z07:00"),
 		Driver: n.Driver, Internal: n.Internal, Labels: n.Labels, Containers: map[string]map[string]any{},
-		Options: map[string]string{"com.docker.network.bridge.name": n.Bridge},
-		IPAM:    map[string]any{"Driver": "default", "Config": []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}}}
+		Options: map[string]string{}, IPAM: map[string]any{"Driver": "default", "Config": []map[string]string{}}}
+	if !n.Builtin() {
+		v.Options["com.docker.network.bridge.name"] = n.Bridge
+		v.IPAM["Config"] = []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}
+	}
 	if v.Labels == nil {
 		v.Labels = map[string]string{}
 	}
