@@ -214,6 +214,8 @@ func (m *Manager) addPortRules(ctr string, ip netip.Addr, ports []PortMapping) e
 		match := l4port(p.Proto, p.HostPort)
 		c.AddRule(rule(t, chainPre, tag, cat(notBerth, dst, match, dnat)...))
 		c.AddRule(rule(t, chainOut, tag, cat(ipMatch(false, loopback8, true), dst, match, dnat)...))
+		// Docker's hairpin masquerade (a container reaching its own port): with
+		// bridge traffic left to the proxy it only matters if that ever changes.
 		self := netip.PrefixFrom(ip, 32)
 		c.AddRule(rule(t, chainPost, tag, cat(ipMatch(true, self, false), ipMatch(false, self, false),
 			l4port(p.Proto, p.ContainerPort), []expr.Any{&expr.Masq{}})...))
