@@ -63,8 +63,8 @@ func peerAddr(s string) string {
 // IP 0.0.0.0) is DNATed, not proxied, for a client in another namespace and
 // for the host itself connecting to the host's main address, so the container
 // sees the real client address; 127.0.0.1 goes through the userland proxy
-// (the container sees the bridge gateway); a port published on the main
-// address alone works the same way.
+// (the container sees the bridge gateway), as does another container on the
+// bridge; a port published on the main address alone works the same way.
 func TestPublishedPortKeepsClientAddress(t *testing.T) {
 	main, err := nettest.HostAddr()
 	if err != nil {
@@ -98,5 +98,12 @@ func TestPublishedPortKeepsClientAddress(t *testing.T) {
 		if got := peerAddr(getVia(t, tc.dial, url)); got != tc.want {
 			t.Errorf("%s (%s): the container saw %q, want %q", tc.name, url, got, tc.want)
 		}
+	}
+	// Another container on the bridge reaches the port on the host's address
+	// too, through the proxy (as Docker's docker0 traffic does).
+	url := "http://" + net.JoinHostPort(main.String(), all) + "/cgi-bin/peer"
+	out, _, code := runAttached(t, e, onNet("bridge", "", "wget", "-qO-", url))
+	if got := peerAddr(out); code != 0 || got != gw {
+		t.Errorf("a container on the bridge to %s: exit %d, the server saw %q, want %q", url, code, got, gw)
 	}
 }
