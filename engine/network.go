@@ -58,10 +58,14 @@ func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
 			return errdefs.ErrInvalidArgument.WithMessage("--ip and --network-alias need a user-defined network (not the default bridge)")
 		}
 	default:
-		if _, err := e.nets.Get(ctx, mode); errdefs.IsNotFound(err) {
+		n, err := e.nets.Get(ctx, mode)
+		if errdefs.IsNotFound(err) {
 			return err // "network NAME not found"
 		} else if err != nil {
 			return fmt.Errorf("network %s: %w", mode, err)
+		}
+		if err := n.Connectable(); err != nil { // host or none named by ID
+			return err
 		}
 	}
 	if a := o.Network.IPAddress; a != "" {
@@ -453,6 +457,9 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 	}
 	n, err := e.nets.Get(ctx, netRef)
 	if err != nil {
+		return err
+	}
+	if err := n.Connectable(); err != nil {
 		return err
 	}
 	if _, ok := rec.Networks[n.Name]; ok {

@@ -117,32 +117,40 @@ func TestInternalNetworkHasNoWayOut(t *testing.T) {
 
 func TestPublishedPorts(t *testing.T) {
 	e := newEngine(t)
+	hp := freePort(t, "tcp")
 	o := opts("sh", "-c", "mkdir -p /www && echo served > /www/index.html && httpd -f -p 80 -h /www")
 	o.Name = "web"
-	o.HostConfig.PortBindings = engine.PortMap{"80/tcp": {{HostPort: "18080"}}}
+	o.HostConfig.PortBindings = engine.PortMap{"80/tcp": {{HostPort: hp}}}
 	c := startNamed(t, e, o)
-	body := httpGet(t, "http://127.0.0.1:18080/")
+	body := httpGet(t, "http://127.0.0.1:"+hp+"/")
 	if body != "served\n" {
 		t.Errorf("through 127.0.0.1: %q", body)
 	}
 	gw := c.NetworkSettings.Networks["bridge"].Gateway
-	if body := httpGet(t, "http://"+net.JoinHostPort(gw, "18080")+"/"); body != "served\n" {
+	if body := httpGet(t, "http://"+net.JoinHostPort(gw, hp)+"/"); body != "served\n" {
 		t.Errorf("through the bridge's host address %s: %q", gw, body)
 	}
-	if got := c.NetworkSettings.Ports["80/tcp"]; len(got) != 1 || got[0].HostPort != "18080" {
+	if got := c.NetworkSettings.Ports["80/tcp"]; len(got) != 1 || got[0].HostPort != hp {
 		t.Errorf("inspect ports: %+v", c.NetworkSettings.Ports)
 	}
 	// The port is taken now: a second container asking for it fails before anything is made.
 	o2 := opts("true")
-	o2.HostConfig.PortBindings = engine.PortMap{"80/tcp": {{HostPort: "18080"}}}
+	o2.HostConfig.PortBindings = engine.PortMap{"80/tcp": {{HostPort: hp}}}
 	if _, err := e.Create(context.Background(), o2); !errdefs.IsConflict(err) {
-		t.Errorf("second publish of 18080: %v", err)
+		t.Errorf("second publish of %s: %v", hp, err)
 	}
 }
 
 func httpGet(t *testing.T, url string) string {
 	t.Helper()
-	cl := http.Client{Timeout: 5 * time.Second}
+	return httpGetWith(t, nil, url)
+}
+
+// httpGetWith is httpGet through rt (nil: the default transport), retrying
+// while the server is not up yet.
+func httpGetWith(t *testing.T, rt http.RoundTripper, url string) string {
+	t.Helper()
+	cl := http.Client{Timeout: 5 * time.Second, Transport: rt}
 	var last error
 	for i := 0; i < 50; i++ {
 		resp, err := cl.Get(url)
@@ -184,9 +192,10 @@ func TestUDPPublish(t *testing.T) {
 	e := newEngine(t)
 	udpEchoImage(t, e)
 	o := engine.CreateOptions{Name: "udp", Config: engine.Config{Image: "udpecho:test", Cmd: []string{"/udpecho", ":5353"}}}
-	o.HostConfig.PortBindings = engine.PortMap{"5353/udp": {{HostPort: "15353"}}}
+	hp := freePort(t, "udp")
+	o.HostConfig.PortBindings = engine.PortMap{"5353/udp": {{HostPort: hp}}}
 	startNamed(t, e, o)
-	c, err := net.Dial("udp", "127.0.0.1:15353")
+	c, err := net.Dial("udp", "127.0.0.1:"+hp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +211,7 @@ func TestUDPPublish(t *testing.T) {
 			return
 		}
 	}
-	t.Errorf("no UDP reply through 127.0.0.1:15353; logs %q", readLogsQuiet(e, "udp"))
+	t.Errorf("no UDP reply through 127.0.0.1:%s; logs %q", hp, readLogsQuiet(e, "udp"))
 }
 
 func readLogsQuiet(e *engine.Engine, ref string) string {

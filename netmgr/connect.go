@@ -43,6 +43,9 @@ func (m *Manager) Connect(ctx context.Context, netRef, containerID, nsPath strin
 	if err != nil {
 		return nil, err
 	}
+	if err := n.Connectable(); err != nil {
+		return nil, err
+	}
 	ep, err := m.lease(ctx, n, containerID, nsPath, o)
 	if err != nil {
 		return nil, err

@@ -88,7 +88,7 @@ func (e *testEnv) teardown(tb testing.TB) {
 			tb.Error(err)
 		}
 	}
-	nets, _ := e.m.List(ctx)
+	nets, _ := e.m.query(ctx, ``)
 	for _, n := range nets {
 		_, _ = e.m.db.Exec(`DELETE FROM net_endpoints WHERE network_id = ?`, n.ID)
 		_, _ = e.m.db.Exec(`DELETE FROM net_networks WHERE id = ?`, n.ID)

@@ -199,10 +199,13 @@ func (m *Manager) pickSubnet(used []netip.Prefix) (netip.Prefix, error) {
 }
 
 // Get finds a network by name, full ID or unique ID prefix; "bridge" is the
-// default network (created on first use).
+// default network (created on first use), "host" and "none" the built-in ones.
 func (m *Manager) Get(ctx context.Context, ref string) (*Network, error) {
-	if ref == DefaultNetwork {
+	switch ref {
+	case DefaultNetwork:
 		return m.EnsureDefault(ctx)
+	case HostNetwork, NoneNetwork:
+		return m.builtin(ctx, ref)
 	}
 	if n, err := m.byName(ctx, ref); !errors.Is(err, errdefs.ErrNotFound) {
 		return n, err
@@ -240,9 +243,18 @@ func (m *Manager) byName(ctx context.Context, name string) (*Network, error) {
 	return &ns[0], nil
 }
 
-// List returns every network, oldest first.
+// List returns every network: the bridge networks oldest first, then the
+// built-in host and none (as old as the default bridge).
 func (m *Manager) List(ctx context.Context) ([]Network, error) {
-	return m.query(ctx, ``)
+	ns, err := m.query(ctx, ``)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := m.builtins(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(ns, bs...), nil
 }
 
 func (m *Manager) query(ctx context.Context, where string, args ...any) ([]Network, error) {
@@ -270,23 +282,24 @@ func (m *Manager) query(ctx context.Context, where string, args ...any) ([]Netwo
 }
 
 // Remove deletes a network, its bridge and its nftables rules. Attached
-// containers make it ErrConflict; the default network cannot be removed.
+// containers make it ErrConflict; the pre-defined networks (bridge, host,
+// none) cannot be removed (ErrInvalidArgument).
 func (m *Manager) Remove(ctx context.Context, ref string) error {
 	n, err := m.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
-	if n.Name == DefaultNetwork {
-		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s is a pre-defined network and cannot be removed", n.Name))
+	if Predefined(n.Name) {
+		return errdefs.ErrInvalidArgument.WithMessage(n.Name + " is a pre-defined network and cannot be removed")
 	}
 	return m.remove(ctx, n)
 }
 
-// RemoveAll removes every network of this manager, the default one too, with
-// its bridge and rules: for tearing a whole data root down (tests, uninstall).
-// Networks that still have endpoints are refused (ErrConflict).
+// RemoveAll removes every bridge network of this manager, the default one
+// too, with its bridge and rules: for tearing a whole data root down (tests,
+// uninstall). Networks that still have endpoints are refused (ErrConflict).
 func (m *Manager) RemoveAll(ctx context.Context) error {
-	ns, err := m.List(ctx)
+	ns, err := m.query(ctx, ``)
 	if err != nil {
 		return err
 	}
@@ -319,13 +332,13 @@ func (m *Manager) remove(ctx context.Context, n *Network) error {
 
 // Prune removes every user-defined network without endpoints and returns their names.
 func (m *Manager) Prune(ctx context.Context) ([]string, error) {
-	all, err := m.List(ctx)
+	all, err := m.query(ctx, ``)
 	if err != nil {
 		return nil, err
 	}
 	var removed []string
 	for _, n := range all {
-		if n.Name == DefaultNetwork {
+		if Predefined(n.Name) {
 			continue
 		}
 		err := m.Remove(ctx, n.ID)

@@ -22,14 +22,14 @@ var loopback8 = netip.MustParsePrefix("127.0.0.0/8")
 // Publish makes the container at ip reachable through host ports: it checks each
 // requested host port is free (failing with ErrConflict "port 8080/tcp is already
 // in use" before anything is made), picks free ports for zero HostPorts, and adds
-// DNAT rules for traffic to the host's addresses (from outside and from the host
-// itself, except 127.0.0.0/8, which the userland proxy serves) plus hairpin
-// masquerade. It returns the final mappings.
+// DNAT rules for traffic to the host's addresses (see addPortRules) plus hairpin
+// masquerade. A HostIP of 0.0.0.0 means every address, as no HostIP does. It
+// returns the final mappings.
 func (m *Manager) Publish(ctx context.Context, containerID string, ip netip.Addr, ports []PortMapping) ([]PortMapping, error) {
 	if !ip.Is4() {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("publish: container address %s is not IPv4", ip))
 	}
-	final, err := reservePorts(ports)
+	final, err := reservePorts(everyAddress(ports))
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +47,23 @@ func (m *Manager) Publish(ctx context.Context, containerID string, ip netip.Addr
 // (errdefs.ErrConflict naming the first that cannot); nothing stays bound. The
 // engine calls it at create, so that a port in use fails before anything is made.
 func CheckPorts(ports []PortMapping) error {
-	_, err := reservePorts(ports)
+	_, err := reservePorts(everyAddress(ports))
 	return err
+}
+
+// everyAddress returns ports with the IPv4 wildcard 0.0.0.0 (Docker's way of
+// writing "every address", which `-p 8080:80` becomes in a PortMap) turned
+// into the zero HostIP, so that it is published, stored and matched as every
+// address rather than as the literal address 0.0.0.0, which no packet has.
+func everyAddress(ports []PortMapping) []PortMapping {
+	out := make([]PortMapping, len(ports))
+	for i, p := range ports {
+		if p.HostIP.Is4() && p.HostIP.IsUnspecified() {
+			p.HostIP = netip.Addr{}
+		}
+		out[i] = p
+	}
+	return out
 }
 
 // reservePorts binds each host port to prove it free (and to pick random ones),
@@ -161,6 +176,14 @@ func (m *Manager) Unpublish(ctx context.Context, containerID string) error {
 	return m.deleteRules(ctrTag(containerID))
 }
 
+// addPortRules DNATs each port as Docker does: in prerouting for traffic from
+// outside and from other namespaces, in output for the host's own traffic, to
+// any local address (fib daddr type local) or to the one HostIP. It leaves
+// alone what the kernel cannot forward, which the userland proxy (listening on
+// the published address) serves instead: 127.0.0.0/8, which a DNATed packet
+// cannot leave, and traffic from berth's bridges, whose replies would take the
+// bridge's short way back past the NAT (Docker's `! -i docker0`). Ports on
+// loopback or IPv6 host addresses get no rules.
 func (m *Manager) addPortRules(ctr string, ip netip.Addr, ports []PortMapping) error {
 	unlock, err := m.lock()
 	if err != nil {
@@ -173,6 +196,7 @@ func (m *Manager) addPortRules(ctr string, ip netip.Addr, ports []PortMapping) e
 	}
 	m.ensureBase(c)
 	t, tag := m.table(), ctrTag(ctr)
+	notBerth := ifname(expr.MetaKeyIIFNAME, m.opt.Name+"*", true)
 	for _, p := range ports {
 		if p.HostIP.IsValid() && (!p.HostIP.Is4() || p.HostIP.IsLoopback()) {
 			continue // only the userland proxy serves these
@@ -188,8 +212,10 @@ func (m *Manager) addPortRules(ctr string, ip netip.Addr, ports []PortMapping) e
 			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, RegProtoMin: 2},
 		}
 		match := l4port(p.Proto, p.HostPort)
-		c.AddRule(rule(t, chainPre, tag, cat(dst, match, dnat)...))
+		c.AddRule(rule(t, chainPre, tag, cat(notBerth, dst, match, dnat)...))
 		c.AddRule(rule(t, chainOut, tag, cat(ipMatch(false, loopback8, true), dst, match, dnat)...))
+		// Docker's hairpin masquerade (a container reaching its own port): with
+		// bridge traffic left to the proxy it only matters if that ever changes.
 		self := netip.PrefixFrom(ip, 32)
 		c.AddRule(rule(t, chainPost, tag, cat(ipMatch(true, self, false), ipMatch(false, self, false),
 			l4port(p.Proto, p.ContainerPort), []expr.Any{&expr.Masq{}})...))

@@ -84,7 +84,7 @@ func (m *Manager) reconcileEndpoints(ctx context.Context, live func(string) bool
 // reconcileLinks deletes berth-named veths and bridges that no record owns.
 func (m *Manager) reconcileLinks(ctx context.Context) error {
 	owned := map[string]bool{}
-	nets, err := m.List(ctx)
+	nets, err := m.query(ctx, ``)
 	if err != nil {
 		return err
 	}

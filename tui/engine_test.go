@@ -186,7 +186,7 @@ func TestStopFromTheUI(t *testing.T) {
 	tm := teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(120, 40))
 	screenHas(t, rec, "other", "web", "running")
 	tm.Send(press("3")) // the containers run on the default bridge
-	screenHas(t, rec, "Networks 1", "bridge", `"Name": "bridge"`)
+	screenHas(t, rec, "Networks 3", "bridge", "host", "none", `"Name": "bridge"`)
 	tm.Send(press("]"))
 	screenHas(t, rec, "Containers on bridge — 2 attached", "web", "other", "eth0")
 	tm.Send(press("4")) // other mounts the named volume tuidata at /data

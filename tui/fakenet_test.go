@@ -34,6 +34,11 @@ func newFakeNetworks(f *fakeEngine) *fakeNetworks {
 		net("a99c2e", "appnet", "10.123.0.0/24", "berth-a99c2e", false, 3*time.Hour),
 		net("e1f0c3", "isolated", "10.213.2.0/24", "berth-e1f0c3", true, 20*time.Minute),
 	}, eps: map[string][]netmgr.Endpoint{}}
+	for _, b := range []struct{ id, name, driver string }{{"96614d", "host", "host"}, {"ffecaa", "none", "null"}} {
+		// The built-in networks, as netmgr lists them: after the bridges, as old as the default one.
+		fn.nets = append(fn.nets, netmgr.Network{ID: fmt.Sprintf("%s%058x", b.id, len(b.name)), Name: b.name,
+			Driver: b.driver, Labels: map[string]string{}, Created: fn.nets[0].Created})
+	}
 	ep := func(n netmgr.Network, c *engine.Container, ifn string, host int, aliases ...string) netmgr.Endpoint {
 		ip := n.Subnet.Addr()
 		for i := 0; i < host; i++ {
@@ -114,6 +119,9 @@ func (fn *fakeNetworks) Remove(ctx context.Context, ref string) error {
 		return err
 	}
 	n := fn.nets[i]
+	if netmgr.Predefined(n.Name) {
+		return errdefs.ErrInvalidArgument.WithMessage(n.Name + " is a pre-defined network and cannot be removed")
+	}
 	if k := len(fn.eps[n.ID]); k > 0 {
 		return fmt.Errorf("network %s has %d active endpoints: %w", n.Name, k, errdefs.ErrConflict)
 	}
@@ -128,7 +136,7 @@ func (fn *fakeNetworks) Prune(ctx context.Context) ([]string, error) {
 	var gone []string
 	kept := fn.nets[:0]
 	for _, n := range fn.nets {
-		if n.Name != netmgr.DefaultNetwork && len(fn.eps[n.ID]) == 0 {
+		if !netmgr.Predefined(n.Name) && len(fn.eps[n.ID]) == 0 {
 			gone = append(gone, n.Name)
 			continue
 		}

@@ -56,7 +56,8 @@ func listNetworks(ctx context.Context, nm NetworkManager) tea.Cmd {
 		if err != nil {
 			return networksMsg{err: fmt.Errorf("list networks: %w", err)}
 		}
-		sort.Slice(ns, func(i, j int) bool { return ns[i].Created.Before(ns[j].Created) })
+		// Stable: host and none are as old as the bridge and listed after it.
+		sort.SliceStable(ns, func(i, j int) bool { return ns[i].Created.Before(ns[j].Created) })
 		rows := make([]networks.Row, 0, len(ns))
 		for _, n := range ns {
 			eps, err := nm.Members(ctx, n.ID)
@@ -147,6 +148,10 @@ func (m *Model) networkKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 func (m *Model) askRemoveNetwork() {
 	r, ok := m.nets.Selected()
 	if !ok {
+		return
+	}
+	if netmgr.Predefined(r.Net.Name) {
+		m.setBanner(fmt.Errorf("%s is a pre-defined network and cannot be removed", r.Net.Name))
 		return
 	}
 	if n := len(r.Members); n > 0 {

@@ -20,10 +20,12 @@ func TestNetworkActions(t *testing.T) {
 	}{
 		{"create", []string{"3", "n", "a", "p", "i", "tab", "1", "0", ".", "9", "9", ".", "0", ".", "0", "/", "2", "4", "tab", "tab", "y", "e", "s", "enter"},
 			"create api", "berth network create --subnet 10.99.0.0/24 --internal api", "10.99.0.0/24"},
-		{"remove", []string{"3", "j", "j", "d", "y"}, "rm isolated", "berth network rm isolated", "Networks 2"},
+		{"remove", []string{"3", "j", "j", "j", "j", "d", "y"}, "rm isolated", "berth network rm isolated", "Networks 4"},
 		{"prune", []string{"3", "P", "y"}, "prune [isolated]", "berth network prune -f", "pruned 1 network(s)"},
-		{"remove-busy", []string{"3", "d", "y"}, "", "", "remove or disconnect them first"},
-		{"create-cancelled", []string{"3", "n", "x", "esc"}, "", "", "Networks 3"},
+		{"remove-busy", []string{"3", "j", "j", "j", "d", "y"}, "", "", "remove or disconnect them first"},
+		{"remove-predefined", []string{"3", "j", "j", "d", "y"}, "", "", "none is a pre-defined network and cannot be removed"},
+		{"remove-default", []string{"3", "d", "y"}, "", "", "bridge is a pre-defined network and cannot be removed"},
+		{"create-cancelled", []string{"3", "n", "x", "esc"}, "", "", "Networks 5"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/containerd/errdefs"
 	"github.com/spf13/cobra"
 
 	"berth/engine"
@@ -101,14 +104,16 @@ func (a *app) networkLs() *cobra.Command {
 				return err
 			}
 			type row struct{ ID, Name, Driver, Scope, Subnet, Gateway, Internal string }
+			sort.SliceStable(ns, func(i, j int) bool { return naturalLess(ns[i].Name, ns[j].Name) })
 			var items []any
 			for _, n := range ns {
 				id := n.ID
 				if !noTrunc && len(id) > 12 {
 					id = id[:12]
 				}
+				subnet, gw := addrText(n)
 				items = append(items, row{ID: id, Name: n.Name, Driver: n.Driver, Scope: "local",
-					Subnet: n.Subnet.String(), Gateway: n.Gateway.String(), Internal: fmt.Sprint(n.Internal)})
+					Subnet: subnet, Gateway: gw, Internal: fmt.Sprint(n.Internal)})
 			}
 			switch {
 			case quiet:
@@ -132,8 +137,17 @@ func (a *app) networkInspect() *cobra.Command {
 	})
 }
 
+// addrText is a network's subnet and gateway for network ls; empty for host
+// and none, which have neither.
+func addrText(n netmgr.Network) (string, string) {
+	if !n.Subnet.IsValid() {
+		return "", ""
+	}
+	return n.Subnet.String(), n.Gateway.String()
+}
+
 func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (networkView, error) {
-	if ref == "bridge" {
+	if netmgr.Predefined(ref) { // host and none date from the default bridge
 		if _, err := e.Networks().EnsureDefault(cmd.Context()); err != nil {
 			return networkView{}, err
 		}
@@ -148,8 +162,11 @@ func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (net
 	}
 	v := networkView{Name: n.Name, ID: n.ID, Created: n.Created.Format("2006-01-02T15:04:05.999999999Z07:00"),
 		Driver: n.Driver, Internal: n.Internal, Labels: n.Labels, Containers: map[string]map[string]any{},
-		Options: map[string]string{"com.docker.network.bridge.name": n.Bridge},
-		IPAM:    map[string]any{"Driver": "default", "Config": []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}}}
+		Options: map[string]string{}, IPAM: map[string]any{"Driver": "default", "Config": []map[string]string{}}}
+	if !n.Builtin() {
+		v.Options["com.docker.network.bridge.name"] = n.Bridge
+		v.IPAM["Config"] = []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}
+	}
 	if v.Labels == nil {
 		v.Labels = map[string]string{}
 	}
@@ -250,6 +267,13 @@ func (a *app) portCommand() *cobra.Command {
 		Short: "List port mappings of a container",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			private := ""
+			if len(args) == 2 {
+				private = args[1]
+			}
+			if _, err := privatePortKey(private); err != nil {
+				return err
+			}
 			e, err := a.engine()
 			if err != nil {
 				return err
@@ -258,20 +282,89 @@ func (a *app) portCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var keys []string
-			for k := range c.NetworkSettings.Ports {
-				keys = append(keys, k)
+			lines, err := portLines(c.NetworkSettings.Ports, private, args[0])
+			for _, l := range lines {
+				fmt.Fprintln(a.stdout, l)
 			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				if len(args) == 2 && k != args[1] && k != args[1]+"/tcp" {
-					continue
-				}
-				for _, b := range c.NetworkSettings.Ports[k] {
-					fmt.Fprintf(a.stdout, "%s -> %s:%s\n", k, b.HostIP, b.HostPort)
-				}
-			}
-			return nil
+			return err
 		},
 	}
+}
+
+// privatePortKey turns port's PRIVATE_PORT[/PROTO] argument into a PortMap
+// key ("80" is "80/tcp"); "" stays "".
+func privatePortKey(private string) (string, error) {
+	if private == "" {
+		return "", nil
+	}
+	port, proto, _ := strings.Cut(private, "/")
+	if proto == "" {
+		proto = "tcp"
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 || proto != "tcp" && proto != "udp" {
+		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid port %q: want PORT or PORT/PROTO, such as 80 or 53/udp", private))
+	}
+	return port + "/" + proto, nil
+}
+
+// portLines is what `port` prints, in natural order as Docker sorts it: with
+// a private port, the host addresses it is published on ("0.0.0.0:8080");
+// without, every mapping ("80/tcp -> 0.0.0.0:8080"). A private port that is
+// not published is ErrNotFound; name is the container as the user wrote it.
+func portLines(ports engine.PortMap, private, name string) ([]string, error) {
+	key, err := privatePortKey(private)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k, bindings := range ports {
+		if key != "" && k != key {
+			continue
+		}
+		for _, b := range bindings {
+			addr := net.JoinHostPort(b.HostIP, b.HostPort)
+			if key == "" {
+				addr = k + " -> " + addr
+			}
+			out = append(out, addr)
+		}
+	}
+	if key != "" && len(out) == 0 {
+		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("no public port '%s' published for %s", key, name))
+	}
+	sort.Slice(out, func(i, j int) bool { return naturalLess(out[i], out[j]) })
+	return out, nil
+}
+
+// naturalLess orders strings with their runs of digits compared as numbers
+// ("9/tcp" before "10/tcp").
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+// digitRun is the length of the run of ASCII digits s starts with.
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }

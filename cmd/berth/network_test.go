@@ -56,17 +56,26 @@ func TestNetworkVerbs(t *testing.T) {
 
 func TestPublishAndPortVerb(t *testing.T) {
 	c := newCLI(t)
-	c.ok("run", "-d", "--name", "web", "-p", "127.0.0.1:18090:80/tcp", "-p", "18091:81", "busybox", "sh", "-c",
+	lo, all := freePortCLI(t), freePortCLI(t)
+	c.ok("run", "-d", "--name", "web", "-p", "127.0.0.1:"+lo+":80/tcp", "-p", all+":81", "busybox", "sh", "-c",
 		"mkdir /www; echo hello-port > /www/index.html; httpd -p 81 -h /www; httpd -f -p 80 -h /www")
-	if got := c.ok("port", "web"); got != "80/tcp -> 127.0.0.1:18090\n81/tcp -> 0.0.0.0:18091\n" {
-		t.Errorf("port: %q", got)
+	if got, want := c.ok("port", "web"), "80/tcp -> 127.0.0.1:"+lo+"\n81/tcp -> 0.0.0.0:"+all+"\n"; got != want {
+		t.Errorf("port: %q, want %q", got, want)
 	}
-	for _, url := range []string{"http://127.0.0.1:18090/", "http://127.0.0.1:18091/"} {
+	for args, want := range map[string]string{"80": "127.0.0.1:" + lo + "\n", "81/tcp": "0.0.0.0:" + all + "\n"} {
+		if got := c.ok("port", "web", args); got != want {
+			t.Errorf("port web %s: %q, want %q", args, got, want)
+		}
+	}
+	if out, errOut, code := c.run("", "port", "web", "82"); code == 0 || out != "" || errOut != "berth: no public port '82/tcp' published for web\n" {
+		t.Errorf("port web 82: exit %d %q %q", code, out, errOut)
+	}
+	for _, url := range []string{"http://127.0.0.1:" + lo + "/", "http://127.0.0.1:" + all + "/"} {
 		if body := httpGetCLI(t, url); body != "hello-port\n" {
 			t.Errorf("%s: %q", url, body)
 		}
 	}
-	if _, errOut, code := c.run("", "run", "--rm", "-p", "18091:80", "busybox", "true"); code != 125 || !strings.Contains(errOut, "already in use") {
+	if _, errOut, code := c.run("", "run", "--rm", "-p", all+":80", "busybox", "true"); code != 125 || !strings.Contains(errOut, "already in use") {
 		t.Errorf("port in use: exit %d %q", code, errOut)
 	}
 }
@@ -93,12 +102,61 @@ func TestNetworkBadInputCLI(t *testing.T) {
 			t.Errorf("%v: exit %d %q, want 125 and %q", tt.args, code, errOut, tt.err)
 		}
 	}
-	if out := c.ok("network", "ls", "-q"); strings.Count(out, "\n") != 2 {
+	if out := c.ok("network", "ls", "-q"); strings.Count(out, "\n") != 4 { // bridge, first, host, none
 		t.Errorf("bad input created networks: %q", out)
 	}
 	if out := c.ok("ps", "-aq"); out != "" {
 		t.Errorf("bad input created containers: %q", out)
 	}
+}
+
+// TestPredefinedNetworksCLI: network ls lists bridge, host and none (sorted
+// by name, as Docker does), inspect shows host and none, rm refuses them in
+// one plain sentence, and --network host|none still run.
+func TestPredefinedNetworksCLI(t *testing.T) {
+	c := newCLI(t)
+	c.ok("network", "create", "appnet")
+	if got, want := c.ok("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}} {{.Subnet}}|"),
+		"appnet bridge local 10."; !strings.HasPrefix(got, want) || !strings.Contains(got, "\nhost host local |\nnone null local |\n") ||
+		!strings.Contains(got, "|\nbridge bridge local 10.") {
+		t.Errorf("network ls: %q", got)
+	}
+	var insp []struct {
+		Name, Id, Driver string
+		IPAM             struct{ Config []map[string]string }
+	}
+	out := c.ok("network", "inspect", "host", "none")
+	if err := json.Unmarshal([]byte(out), &insp); err != nil || len(insp) != 2 || insp[0].Name != "host" || insp[0].Driver != "host" ||
+		insp[1].Name != "none" || insp[1].Driver != "null" || len(insp[0].IPAM.Config) != 0 || len(insp[0].Id) != 64 {
+		t.Fatalf("network inspect host none: %v %s", err, out)
+	}
+	if got := c.ok("network", "inspect", "-f", "{{.Name}}", insp[0].Id[:12]); got != "host\n" {
+		t.Errorf("inspect host by ID prefix: %q", got)
+	}
+	for _, name := range []string{"host", "none", "bridge"} {
+		if out, errOut, code := c.run("", "network", "rm", name); code == 0 || out != "" ||
+			errOut != "berth: "+name+" is a pre-defined network and cannot be removed\n" {
+			t.Errorf("network rm %s: exit %d %q %q", name, code, out, errOut)
+		}
+	}
+	if _, errOut, code := c.run("", "network", "connect", "host", mustRun(c)); code != 125 || !strings.Contains(errOut, "--network host") {
+		t.Errorf("connect to host: exit %d %q", code, errOut)
+	}
+	if out := c.ok("network", "prune", "-f"); strings.Contains(out, "host") || strings.Contains(out, "none") {
+		t.Errorf("prune: %q", out)
+	}
+	if got := c.ok("run", "--rm", "--network", "none", "busybox", "sh", "-c", "ls /sys/class/net"); got != "lo\n" {
+		t.Errorf("--network none: %q", got)
+	}
+	if got := c.ok("run", "--rm", "--network", "host", "busybox", "cat", "/proc/net/route"); !strings.Contains(got, "Iface") {
+		t.Errorf("--network host: %q", got)
+	}
+}
+
+// mustRun starts a detached sleeping container and returns its name.
+func mustRun(c *cli) string {
+	c.ok("run", "-d", "--name", "idle", "busybox", "sleep", "100")
+	return "idle"
 }
 
 func httpGetCLI(t *testing.T, url string) string {

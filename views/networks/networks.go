@@ -1,5 +1,6 @@
-// Package networks is the networks panel: a table of berth's bridge networks
-// (name, driver, subnet, gateway, internal, containers, age) with a cursor,
+// Package networks is the networks panel: a table of berth's networks (its
+// bridge networks and the built-in host and none; name, driver, subnet,
+// gateway, internal, containers, age) with a cursor,
 // the detail pages (inspect as `berth network inspect` prints it, and the
 // attached containers with their addresses) and the `n` form that creates a
 // network. The data comes from the router, which reads the network manager in
@@ -41,7 +42,16 @@ func New() Model {
 
 // filterText is what the filter matches: name, subnet and driver.
 func filterText(r Row) string {
-	return r.Net.Name + " " + r.Net.Subnet.String() + " " + r.Net.Driver
+	subnet, _ := addrCells(r.Net)
+	return r.Net.Name + " " + subnet + " " + r.Net.Driver
+}
+
+// addrCells are a network's subnet and gateway, "-" for host and none.
+func addrCells(n netmgr.Network) (string, string) {
+	if !n.Subnet.IsValid() {
+		return "-", "-"
+	}
+	return n.Subnet.String(), n.Gateway.String()
 }
 
 // SetRows replaces the rows, keeping the cursor on the same network.
@@ -97,8 +107,8 @@ func cells(th views.Theme, r Row, now time.Time) []string {
 	if !n.Created.IsZero() {
 		created = units.HumanDuration(now.Sub(n.Created)) + " ago"
 	}
-	return []string{" " + n.Name, n.Driver, n.Subnet.String(), n.Gateway.String(), internal,
-		fmt.Sprint(len(r.Members)), created}
+	subnet, gw := addrCells(n)
+	return []string{" " + n.Name, n.Driver, subnet, gw, internal, fmt.Sprint(len(r.Members)), created}
 }
 
 // Inspect is a network as `berth network inspect` shows it (Docker's field
@@ -120,8 +130,11 @@ func InspectOf(r Row, names map[string]string) Inspect {
 	n := r.Net
 	v := Inspect{Name: n.Name, ID: n.ID, Created: n.Created.Format("2006-01-02T15:04:05.999999999Z07:00"),
 		Driver: n.Driver, Internal: n.Internal, Labels: n.Labels, Containers: map[string]map[string]any{},
-		Options: map[string]string{"com.docker.network.bridge.name": n.Bridge},
-		IPAM:    map[string]any{"Driver": "default", "Config": []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}}}
+		Options: map[string]string{}, IPAM: map[string]any{"Driver": "default", "Config": []map[string]string{}}}
+	if !n.Builtin() { // host and none have no bridge and no addresses
+		v.Options["com.docker.network.bridge.name"] = n.Bridge
+		v.IPAM["Config"] = []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}
+	}
 	if v.Labels == nil {
 		v.Labels = map[string]string{}
 	}
@@ -163,11 +176,11 @@ func ContainerLines(th views.Theme, r Row, names map[string]string) (string, []s
 }
 
 // Unused lists the networks prune would remove: user-defined ones without
-// containers (the default bridge always stays).
+// containers (the pre-defined bridge, host and none always stay).
 func Unused(rows []Row) []Row {
 	var out []Row
 	for _, r := range rows {
-		if r.Net.Name != netmgr.DefaultNetwork && len(r.Members) == 0 {
+		if !netmgr.Predefined(r.Net.Name) && len(r.Members) == 0 {
 			out = append(out, r)
 		}
 	}

@@ -2,9 +2,14 @@ package networks
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/containerd/errdefs"
+
+	"berth/netmgr"
+	"berth/views"
 )
 
 func TestParseCreate(t *testing.T) {
@@ -66,4 +71,35 @@ func FuzzParseCreate(f *testing.F) {
 			t.Errorf("accepted gateway %s outside %s", o.Gateway, o.Subnet)
 		}
 	})
+}
+
+// TestBuiltinRows: host and none show no subnet or gateway, inspect with no
+// IPAM config or bridge option, and are never offered to prune.
+func TestBuiltinRows(t *testing.T) {
+	bridge := netmgr.Network{ID: "b1", Name: "bridge", Driver: "bridge", Subnet: netip.MustParsePrefix("10.213.0.0/24"),
+		Gateway: netip.MustParseAddr("10.213.0.1"), Bridge: "berth0"}
+	host := netmgr.Network{ID: "h1", Name: "host", Driver: "host"}
+	none := netmgr.Network{ID: "n1", Name: "none", Driver: "null"}
+	app := netmgr.Network{ID: "a1", Name: "app", Driver: "bridge", Subnet: netip.MustParsePrefix("10.1.0.0/24"),
+		Gateway: netip.MustParseAddr("10.1.0.1"), Bridge: "berth-a1"}
+	rows := []Row{{Net: bridge}, {Net: host}, {Net: none}, {Net: app}}
+	if got := Unused(rows); len(got) != 1 || got[0].Net.Name != "app" {
+		t.Errorf("unused: %+v", got)
+	}
+	cs := cells(views.Theme{}, Row{Net: host}, time.Now())
+	if cs[2] != "-" || cs[3] != "-" || cs[1] != "host" {
+		t.Errorf("host cells: %q", cs)
+	}
+	if got := filterText(Row{Net: none}); got != "none - null" {
+		t.Errorf("filter text: %q", got)
+	}
+	v := InspectOf(Row{Net: host}, nil)
+	if cfg := v.IPAM["Config"].([]map[string]string); len(cfg) != 0 || len(v.Options) != 0 {
+		t.Errorf("host inspect: %+v", v)
+	}
+	v = InspectOf(Row{Net: bridge}, nil)
+	if cfg := v.IPAM["Config"].([]map[string]string); len(cfg) != 1 || cfg[0]["Subnet"] != "10.213.0.0/24" ||
+		v.Options["com.docker.network.bridge.name"] != "berth0" {
+		t.Errorf("bridge inspect: %+v", v)
+	}
 }
