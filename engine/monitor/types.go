@@ -6,6 +6,8 @@
 //
 // The engine and the monitor share no memory: the engine writes a Config file and
 // reads the State file that the monitor rewrites (atomically) on every change.
+// The monitor reads the Config's restart policy again at each exit, so that
+// berth update --restart reaches a running container.
 // The monitor links only libcontainer, the log writer and the events log, so that
 // one idle monitor costs about a megabyte.
 package monitor

@@ -44,7 +44,29 @@ func Update(stateRoot, id string, l Limits) (restore func() error, err error) {
 	cg := *cfg.Cgroups
 	res := *cg.Resources
 	cg.Resources, cfg.Cgroups = &res, &cg
-	r := &res
+	l.apply(&res)
+	// Device rules are not ours to change here (runc update skips them too).
+	res.SkipDevices = true
+	if err := c.Set(cfg); err != nil {
+		if errors.Is(err, libcontainer.ErrNotRunning) {
+			return nil, fmt.Errorf("container %s is not running: %w", id, errdefs.ErrNotFound)
+		}
+		return nil, fmt.Errorf("update cgroup of container %s: %w", id, err)
+	}
+	return func() error {
+		back := *orig.Cgroups.Resources
+		back.SkipDevices = true
+		cg := *orig.Cgroups
+		cg.Resources, orig.Cgroups = &back, &cg
+		if err := c.Set(orig); err != nil {
+			return fmt.Errorf("restore cgroup of container %s: %w", id, err)
+		}
+		return nil
+	}, nil
+}
+
+// apply sets the limits that l carries in r.
+func (l Limits) apply(r *cgroups.Resources) {
 	if l.Memory != nil {
 		r.Memory = *l.Memory
 	}
@@ -68,24 +90,6 @@ func Update(stateRoot, id string, l Limits) (restore func() error, err error) {
 		p := *l.PidsLimit
 		r.PidsLimit = &p
 	}
-	// Device rules are not ours to change here (runc update skips them too).
-	r.SkipDevices = true
-	if err := c.Set(cfg); err != nil {
-		if errors.Is(err, libcontainer.ErrNotRunning) {
-			return nil, fmt.Errorf("container %s is not running: %w", id, errdefs.ErrNotFound)
-		}
-		return nil, fmt.Errorf("update cgroup of container %s: %w", id, err)
-	}
-	return func() error {
-		back := *orig.Cgroups.Resources
-		back.SkipDevices = true
-		cg := *orig.Cgroups
-		cg.Resources, orig.Cgroups = &back, &cg
-		if err := c.Set(orig); err != nil {
-			return fmt.Errorf("restore cgroup of container %s: %w", id, err)
-		}
-		return nil
-	}, nil
 }
 
 // SeccompEnabled reports whether this binary was built with seccomp support
