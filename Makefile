@@ -5,6 +5,11 @@ BIN       := bin
 PKGS      := ./...
 APT_PKGS  := libseccomp-dev pkg-config busybox-static tmux iproute2 curl
 export CGO_ENABLED := 1
+# Build stamps that berth version and berth info report.
+VERSION   ?= $(shell git describe --tags 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+BUILDTIME ?= $(shell git log -1 --format=%cI 2>/dev/null)
+STAMP     := -X berth/engine.buildVersion=$(VERSION) -X berth/engine.buildCommit=$(COMMIT) -X berth/engine.buildTime=$(BUILDTIME)
 
 .PHONY: all build deps test test-stress test-slow bench run clean fmt vet
 
@@ -22,7 +27,7 @@ deps:
 ## build: bin/berth, bin/berth-monitor (lean, one per container) and bin/berth-init (static)
 build: deps
 	@mkdir -p $(BIN)
-	$(GO) build -tags $(TAGS) -o $(BIN)/berth ./cmd/berth
+	$(GO) build -tags $(TAGS) -ldflags "$(STAMP)" -o $(BIN)/berth ./cmd/berth
 	$(GO) build -tags $(TAGS) -ldflags "-s -w" -trimpath -o $(BIN)/berth-monitor ./cmd/berth-monitor
 	CGO_ENABLED=0 $(GO) build -ldflags "-s -w" -trimpath -o $(BIN)/berth-init ./cmd/berth-init
 

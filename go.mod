@@ -18,7 +18,7 @@ require (
 	github.com/google/nftables v0.3.0
 	github.com/moby/docker-image-spec v1.3.1
 	github.com/moby/go-archive v0.3.3
-	github.com/moby/moby/api v1.55.0
+	github.com/moby/moby/api v1.56.1
 	github.com/moby/profiles/seccomp v0.2.4
 	github.com/moby/sys/mountinfo v0.7.2
 	github.com/moby/sys/user v0.4.1

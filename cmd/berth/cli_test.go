@@ -48,7 +48,7 @@ func buildAll(dir string) error {
 	for _, b := range []struct{ name, pkg, cgo string }{
 		{"berth", "./cmd/berth", "1"}, {"berth-monitor", "./cmd/berth-monitor", "1"}, {"berth-init", "./cmd/berth-init", "0"},
 	} {
-		cmd := exec.Command("go", "build", "-tags", "seccomp", "-o", filepath.Join(dir, b.name), b.pkg)
+		cmd := exec.Command("go", "build", "-tags", "seccomp", "-ldflags", stampFlags(), "-o", filepath.Join(dir, b.name), b.pkg)
 		cmd.Dir = "../.."
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -20,7 +20,7 @@ func (a *app) containerCommands() []*cobra.Command {
 		a.stopCommand(), a.restartCommand(), a.killCommand(), a.simpleCommand("pause", "Pause all processes in containers", (*engine.Engine).Pause),
 		a.simpleCommand("unpause", "Unpause all processes in containers", (*engine.Engine).Unpause),
 		a.waitCommand(), a.renameCommand(), a.rmCommand(), a.inspectCommand(),
-		a.logsCommand(), a.execCommand(), a.attachCommand(), a.statsCommand(), a.topCommand(),
+		a.logsCommand(), a.execCommand(), a.attachCommand(), a.statsCommand(), a.topCommand(), a.updateCommand(),
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -47,7 +48,11 @@ func newPSRow(c *engine.Container, now time.Time, trunc bool) psRow {
 }
 
 // portsText is docker ps's PORTS: "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp".
+// A container that does not run publishes nothing, so it shows none.
 func portsText(c *engine.Container) string {
+	if !c.State.Running || c.State.Restarting {
+		return ""
+	}
 	var out []string
 	for port, bindings := range c.NetworkSettings.Ports {
 		for _, b := range bindings {
@@ -79,55 +84,97 @@ var psHeader = map[string]string{
 
 const psTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 
+// psOptions are docker ps's flags.
+type psOptions struct {
+	all, quiet, noTrunc, latest, size bool
+	last                              int
+	format                            string
+	filters                           []string
+}
+
 func (a *app) psCommand() *cobra.Command {
-	var all, quiet, noTrunc, latest bool
-	var format string
-	var filters []string
+	var o psOptions
 	cmd := &cobra.Command{
 		Use:   "ps [OPTIONS]",
 		Short: "List containers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
-			if err != nil {
-				return err
-			}
-			match, err := psFilter(filters)
-			if err != nil {
-				return err
-			}
-			cs, err := e.List(cmd.Context(), all || len(filters) > 0 || latest)
-			if err != nil {
-				return err
-			}
-			now := time.Now()
-			var items []any
-			for _, c := range cs {
-				if !match(c) {
-					continue
-				}
-				items = append(items, newPSRow(c, now, !noTrunc))
-				if latest {
-					break
-				}
-			}
-			switch {
-			case quiet:
-				format = "{{.ID}}"
-			case format == "" || format == "table":
-				format = psTable
-			}
-			return printFormatted(a.stdout, format, psHeader, items)
+			return a.ps(cmd.Context(), o)
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVarP(&all, "all", "a", false, "show all containers (default shows just running)")
-	fl.BoolVarP(&quiet, "quiet", "q", false, "only display container IDs")
-	fl.BoolVar(&noTrunc, "no-trunc", false, "don't truncate output")
-	fl.BoolVarP(&latest, "latest", "l", false, "show the latest created container")
-	fl.StringVar(&format, "format", "", "format output using a Go template, 'table', 'table TEMPLATE' or 'json'")
-	fl.StringArrayVarP(&filters, "filter", "f", nil, "filter output (status=, name=, id=, label=, ancestor=)")
+	fl.BoolVarP(&o.all, "all", "a", false, "show all containers (default shows just running)")
+	fl.BoolVarP(&o.quiet, "quiet", "q", false, "only display container IDs")
+	fl.BoolVar(&o.noTrunc, "no-trunc", false, "don't truncate output")
+	fl.BoolVarP(&o.latest, "latest", "l", false, "show the latest created container (includes all states)")
+	fl.IntVarP(&o.last, "last", "n", -1, "show n last created containers (includes all states)")
+	fl.BoolVarP(&o.size, "size", "s", false, "display total file sizes")
+	fl.StringVar(&o.format, "format", "", "format output using a Go template, 'table', 'table TEMPLATE' or 'json'")
+	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output (status=, name=, id=, label=, ancestor=)")
 	return cmd
+}
+
+func (a *app) ps(ctx context.Context, o psOptions) error {
+	e, err := a.engine()
+	if err != nil {
+		return err
+	}
+	match, err := psFilter(o.filters)
+	if err != nil {
+		return err
+	}
+	if o.latest && o.last == -1 {
+		o.last = 1
+	}
+	cs, err := e.List(ctx, o.all || len(o.filters) > 0 || o.last > 0)
+	if err != nil {
+		return err
+	}
+	format := o.format
+	switch {
+	case o.quiet:
+		format = "{{.ID}}"
+	case format == "" || format == "table":
+		format = psTable
+		if o.size {
+			format += "\t{{.Size}}"
+		}
+	}
+	withSize := !o.quiet && (o.size || strings.Contains(format, ".Size"))
+	now := time.Now()
+	var items []any
+	for _, c := range cs {
+		if o.last > 0 && len(items) == o.last {
+			break
+		}
+		if !match(c) {
+			continue
+		}
+		row := newPSRow(c, now, !o.noTrunc)
+		if withSize {
+			if row.Size, err = sizeText(ctx, e, c); err != nil {
+				return err
+			}
+		}
+		items = append(items, row)
+	}
+	return printFormatted(a.stdout, format, psHeader, items)
+}
+
+// sizeText is docker ps -s's SIZE: "2B (virtual 4.26MB)".
+func sizeText(ctx context.Context, e *engine.Engine, c *engine.Container) (string, error) {
+	s, err := e.Size(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	return formatSize(s), nil
+}
+
+func formatSize(s engine.ContainerSize) string {
+	if s.SizeRootFs > 0 {
+		return fmt.Sprintf("%s (virtual %s)", humanSize(s.SizeRw), humanSize(s.SizeRootFs))
+	}
+	return humanSize(s.SizeRw)
 }
 
 // psFilter builds a predicate from docker ps --filter values.

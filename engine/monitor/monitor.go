@@ -125,7 +125,7 @@ func (m *monitor) restartNext(code, restarts int) bool {
 // wantsRestart applies the restart policy, and the user's stop, to an exit.
 func (m *monitor) wantsRestart(code, restarts int) bool {
 	_, stopErr := os.Stat(m.cfg.StopPath)
-	return m.cfg.Restart.ShouldRestart(code, restarts, stopErr == nil)
+	return m.cfg.restartPolicy().ShouldRestart(code, restarts, stopErr == nil)
 }
 
 func reply(ready *os.File, err error) {

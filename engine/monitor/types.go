@@ -6,6 +6,8 @@
 //
 // The engine and the monitor share no memory: the engine writes a Config file and
 // reads the State file that the monitor rewrites (atomically) on every change.
+// The monitor reads the Config's restart policy again at each exit, so that
+// berth update --restart reaches a running container.
 // The monitor links only libcontainer, the log writer and the events log, so that
 // one idle monitor costs about a megabyte.
 package monitor
@@ -68,6 +70,8 @@ type Config struct {
 	// the container has exited for good: it removes the container.
 	RemoveCmd []string `json:"RemoveCmd,omitempty"`
 	DNS       *DNS     `json:"DNS,omitempty"`
+
+	path string // the file ReadConfig read, re-read for the restart policy
 }
 
 // Proxy is one userland port proxy the monitor runs while the container runs
@@ -106,7 +110,22 @@ func ReadConfig(path string) (*Config, error) {
 	if err := readJSON(path, &c); err != nil {
 		return nil, err
 	}
+	c.path = path
 	return &c, nil
+}
+
+// restartPolicy is the restart policy as the config file says now: berth
+// update --restart rewrites it while the container runs, and the monitor
+// applies the new policy to the next exit.
+func (c *Config) restartPolicy() RestartPolicy {
+	if c.path == "" {
+		return c.Restart
+	}
+	cur, err := ReadConfig(c.path)
+	if err != nil {
+		return c.Restart
+	}
+	return cur.Restart
 }
 
 // ReadState loads a State file; a missing file is returned as os.ErrNotExist.

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"math/big"
+
+	"github.com/docker/go-units"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"berth/engine"
+)
+
+// updateFlags are docker update's flags, as given.
+type updateFlags struct {
+	memory, memorySwap, cpus, cpusetCpus, restart string
+	cpuShares, pidsLimit                          int64
+}
+
+func (a *app) updateCommand() *cobra.Command {
+	f := &updateFlags{}
+	cmd := &cobra.Command{
+		Use:   "update [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Update configuration of one or more containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := f.options(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			return eachRef(a, args, func(ref string) error { return e.Update(cmd.Context(), ref, o) })
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+func (f *updateFlags) register(fl *pflag.FlagSet) {
+	fl.StringVarP(&f.memory, "memory", "m", "", "memory limit (e.g. 64m, 1g)")
+	fl.StringVar(&f.memorySwap, "memory-swap", "", "memory plus swap limit; -1 for unlimited swap")
+	fl.StringVar(&f.cpus, "cpus", "", "number of CPUs (e.g. 0.5)")
+	fl.Int64VarP(&f.cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
+	fl.StringVar(&f.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
+	fl.Int64Var(&f.pidsLimit, "pids-limit", 0, "process limit (-1 for unlimited)")
+	fl.StringVar(&f.restart, "restart", "", "restart policy to apply when a container exits")
+}
+
+// options turns the flags that were given into engine.UpdateOptions; the
+// others stay nil (unchanged). Giving none is an error, as in Docker.
+func (f *updateFlags) options(fs *pflag.FlagSet) (engine.UpdateOptions, error) {
+	var o engine.UpdateOptions
+	given := false
+	for _, name := range []string{"memory", "memory-swap", "cpus", "cpu-shares", "cpuset-cpus", "pids-limit", "restart"} {
+		given = given || fs.Changed(name)
+	}
+	if !given {
+		return o, invalid("you must provide one or more flags when using this command")
+	}
+	if fs.Changed("memory") {
+		m, err := units.RAMInBytes(f.memory)
+		if err != nil || m <= 0 {
+			return o, invalid("invalid --memory %q: want a positive size such as 64m", f.memory)
+		}
+		o.Memory = &m
+	}
+	if fs.Changed("memory-swap") {
+		m, err := parseMemorySwap(f.memorySwap)
+		if err != nil {
+			return o, err
+		}
+		o.MemorySwap = &m
+	}
+	if fs.Changed("cpus") {
+		n, err := parseCPUs(f.cpus)
+		if err != nil {
+			return o, err
+		}
+		o.NanoCPUs = &n
+	}
+	// As in Docker, 0 shares and an empty CPU set leave the value as it is.
+	if fs.Changed("cpu-shares") && f.cpuShares != 0 {
+		o.CPUShares = &f.cpuShares
+	}
+	if fs.Changed("cpuset-cpus") && f.cpusetCpus != "" {
+		o.CpusetCpus = &f.cpusetCpus
+	}
+	if fs.Changed("pids-limit") {
+		o.PidsLimit = &f.pidsLimit
+	}
+	if fs.Changed("restart") {
+		p, err := parseRestart(f.restart)
+		if err != nil {
+			return o, err
+		}
+		o.Restart = &p
+	}
+	return o, nil
+}
+
+// parseMemorySwap parses --memory-swap: a size, or -1 for unlimited swap.
+func parseMemorySwap(s string) (int64, error) {
+	if s == "-1" {
+		return -1, nil
+	}
+	m, err := units.RAMInBytes(s)
+	if err != nil || m <= 0 {
+		return 0, invalid("invalid --memory-swap %q: want a size such as 128m, or -1", s)
+	}
+	return m, nil
+}
+
+// parseCPUs parses --cpus ("1.5") into nano-CPUs exactly, as docker does.
+func parseCPUs(s string) (int64, error) {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || r.Sign() <= 0 {
+		return 0, invalid("invalid --cpus %q: want a positive number such as 0.5", s)
+	}
+	nano := r.Mul(r, big.NewRat(1e9, 1))
+	if !nano.IsInt() {
+		return 0, invalid("invalid --cpus %q: use at most nine decimal places", s)
+	}
+	if !nano.Num().IsInt64() {
+		return 0, invalid("invalid --cpus %q: too many CPUs", s)
+	}
+	return nano.Num().Int64(), nil
+}
