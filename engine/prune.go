@@ -32,21 +32,21 @@ func ParsePruneFilters(values []string, now time.Time) (PruneFilters, error) {
 	for _, v := range values {
 		key, val, ok := strings.Cut(v, "=")
 		if !ok {
-			return f, fmt.Errorf("bad format of filter %q (expected name=value): %w", v, errdefs.ErrInvalidArgument)
+			return f, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("bad format of filter %q (expected name=value)", v))
 		}
 		switch key {
 		case "until":
 			if !f.Until.IsZero() {
-				return f, fmt.Errorf("more than one until filter: %w", errdefs.ErrInvalidArgument)
+				return f, errdefs.ErrInvalidArgument.WithMessage("more than one until filter")
 			}
 			t, err := events.ParseTime(val, now)
 			if err != nil || t.IsZero() {
-				return f, fmt.Errorf("invalid until filter %q (want a timestamp, a date or a duration such as 24h): %w", val, errdefs.ErrInvalidArgument)
+				return f, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid until filter %q (want a timestamp, a date or a duration such as 24h)", val))
 			}
 			f.Until = t
 		case "label", "label!":
 			if val == "" || strings.HasPrefix(val, "=") {
-				return f, fmt.Errorf("invalid %s filter %q (want KEY or KEY=VALUE): %w", key, v, errdefs.ErrInvalidArgument)
+				return f, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid %s filter %q (want KEY or KEY=VALUE)", key, v))
 			}
 			if key == "label" {
 				f.Labels = append(f.Labels, val)
@@ -54,7 +54,7 @@ func ParsePruneFilters(values []string, now time.Time) (PruneFilters, error) {
 				f.NotLabels = append(f.NotLabels, val)
 			}
 		default:
-			return f, fmt.Errorf("invalid filter %q (want until, label or label!): %w", key, errdefs.ErrInvalidArgument)
+			return f, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter %q (want until, label or label!)", key))
 		}
 	}
 	return f, nil
@@ -100,7 +100,7 @@ type SystemPruneOptions struct {
 // volumes, so it cannot go with Volumes.
 func (o SystemPruneOptions) Validate() error {
 	if o.Volumes && !o.Filters.Until.IsZero() {
-		return fmt.Errorf("the until filter is not supported with --volumes: %w", errdefs.ErrInvalidArgument)
+		return errdefs.ErrInvalidArgument.WithMessage("the until filter is not supported with --volumes")
 	}
 	return nil
 }

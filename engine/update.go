@@ -86,7 +86,7 @@ func applyUpdate(cur HostConfig, o UpdateOptions, h spec.Host) (HostConfig, erro
 	r := &next.Resources
 	if o.Memory != nil {
 		if cur.MemorySwap > 0 && *o.Memory > cur.MemorySwap && o.MemorySwap == nil {
-			return cur, fmt.Errorf("memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time: %w", errdefs.ErrInvalidArgument)
+			return cur, errdefs.ErrInvalidArgument.WithMessage("memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time")
 		}
 		r.Memory = *o.Memory
 	}
@@ -117,7 +117,7 @@ func applyUpdate(cur HostConfig, o UpdateOptions, h spec.Host) (HostConfig, erro
 			return cur, err
 		}
 		if cur.AutoRemove && o.Restart.Name != "" && o.Restart.Name != "no" {
-			return cur, fmt.Errorf("restart policy cannot be updated because AutoRemove is enabled for the container: %w", errdefs.ErrInvalidArgument)
+			return cur, errdefs.ErrInvalidArgument.WithMessage("restart policy cannot be updated because AutoRemove is enabled for the container")
 		}
 		next.RestartPolicy = *o.Restart
 	}

@@ -74,5 +74,5 @@ func (m *Manager) builtin(ctx context.Context, name string) (*Network, error) {
 			return &bs[i], nil
 		}
 	}
-	return nil, fmt.Errorf("network %s not found: %w", name, errdefs.ErrNotFound)
+	return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("network %s not found", name))
 }

@@ -49,7 +49,7 @@ func Update(stateRoot, id string, l Limits) (restore func() error, err error) {
 	res.SkipDevices = true
 	if err := c.Set(cfg); err != nil {
 		if errors.Is(err, libcontainer.ErrNotRunning) {
-			return nil, fmt.Errorf("container %s is not running: %w", id, errdefs.ErrNotFound)
+			return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("container %s is not running", id))
 		}
 		return nil, fmt.Errorf("update cgroup of container %s: %w", id, err)
 	}
