@@ -74,7 +74,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop Linux capabilities")
 	fs.StringArrayVar(&f.ulimits, "ulimit", nil, "ulimit options (nofile=1024:2048)")
 	fs.StringArrayVar(&f.securityOpt, "security-opt", nil,
-		"security options: no-new-privileges[=true|false], seccomp=unconfined|PROFILE.json, systempaths=unconfined")
+		"security options: no-new-privileges[=true|false], seccomp=unconfined|PROFILE.json, systempaths=unconfined; label=disable and apparmor=unconfined change nothing")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
