@@ -143,7 +143,7 @@ func (e *Engine) validate(o *CreateOptions) error {
 		return err
 	}
 	_, err := spec.Build(spec.Options{Rootfs: "/", Args: []string{"true"}, Resources: h.Resources,
-		Privileged: h.Privileged, CapAdd: h.CapAdd, CapDrop: h.CapDrop}, e.host.spec(""))
+		Privileged: h.Privileged, CapAdd: h.CapAdd, CapDrop: h.CapDrop, SecurityOpt: h.SecurityOpt}, e.host.spec(""))
 	return err
 }
 

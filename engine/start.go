@@ -212,6 +212,11 @@ func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Sp
 	}
 	h := e.host.spec(e.containerDir(c.ID))
 	h.NetNSPath, h.ShareHostNet = nw.nsPath, nw.hostNet
+	if c.HostConfig.Privileged {
+		if h.Devices, err = hostDevices(); err != nil {
+			return nil, err
+		}
+	}
 	var mounts []specs.Mount
 	if c.HostConfig.Init != nil && *c.HostConfig.Init {
 		if _, err := os.Stat(e.initPath); err != nil {
@@ -233,7 +238,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Sp
 		Cwd: c.Config.WorkingDir, UID: uint32(u.Uid), GID: uint32(u.Gid), ExtraGIDs: toU32(u.Sgids),
 		Terminal: c.Config.Tty, ReadOnly: c.HostConfig.ReadonlyRootfs, Privileged: c.HostConfig.Privileged,
 		CapAdd: c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop, Resources: c.HostConfig.Resources,
-		Mounts: mounts, CgroupsPath: CgroupPath(c.ID),
+		Mounts: mounts, CgroupsPath: CgroupPath(c.ID), SecurityOpt: c.HostConfig.SecurityOpt,
 	}, h)
 }
 

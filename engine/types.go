@@ -57,6 +57,9 @@ type HostConfig struct {
 	PublishAll     bool                  `json:"PublishAllPorts"`
 	DNS            []string              `json:"Dns"`
 	ExtraHosts     []string              `json:"ExtraHosts"`
+	// SecurityOpt are the --security-opt values; a seccomp profile is kept as
+	// its JSON text ("seccomp={...}"), as Docker keeps it.
+	SecurityOpt []string `json:"SecurityOpt"`
 	spec.Resources
 }
 

@@ -25,7 +25,7 @@ type runFlags struct {
 	restart, stopSignal, memory, memorySwap   string
 	cpusetCpus, network, logDriver            string
 	env, envFile, labels, capAdd, capDrop     []string
-	ulimits, logOpts                          []string
+	ulimits, logOpts, securityOpt             []string
 	publish, dns, addHosts, aliases           []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
 	ip, mac                                   string
@@ -73,6 +73,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "add Linux capabilities")
 	fs.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop Linux capabilities")
 	fs.StringArrayVar(&f.ulimits, "ulimit", nil, "ulimit options (nofile=1024:2048)")
+	fs.StringArrayVar(&f.securityOpt, "security-opt", nil,
+		"security options: no-new-privileges[=true|false], seccomp=unconfined|PROFILE.json, systempaths=unconfined; label=disable and apparmor=unconfined change nothing")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
@@ -113,6 +115,9 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	h := &o.HostConfig
 	h.AutoRemove, h.ReadonlyRootfs, h.Privileged = f.rm, f.readOnly, f.privileged
 	h.CapAdd, h.CapDrop = f.capAdd, f.capDrop
+	if h.SecurityOpt, err = securityOpts(f.securityOpt); err != nil {
+		return o, err
+	}
 	if f.init {
 		t := true
 		h.Init = &t

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
-	"github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -49,6 +48,8 @@ type Host struct {
 	// Bounding is the caller's capability bounding set; "all capabilities"
 	// (--privileged, --cap-add ALL) means these. Nil means every known one.
 	Bounding []string
+	// Devices are the host's devices, which a privileged container gets.
+	Devices []specs.LinuxDevice
 }
 
 // Resources are the cgroup limits of a container, as docker run's flags give them.
@@ -87,6 +88,7 @@ type Options struct {
 	Resources   Resources
 	Mounts      []specs.Mount // extra mounts (volumes, binds, tmpfs)
 	CgroupsPath string        // absolute cgroup path, e.g. /berth/<id>
+	SecurityOpt []string      // --security-opt values (see ParseSecurityOpts)
 }
 
 // Build returns the OCI runtime spec for o on host h.
@@ -102,6 +104,10 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 		return nil, err
 	}
 	rl, err := rlimits(o.Resources.Ulimits, h.NofileHard)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := ParseSecurityOpts(o.SecurityOpt)
 	if err != nil {
 		return nil, err
 	}
@@ -122,8 +128,7 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 			Capabilities: &specs.LinuxCapabilities{
 				Bounding: caps, Effective: caps, Permitted: caps,
 			},
-			Rlimits:         rl,
-			NoNewPrivileges: !o.Privileged,
+			Rlimits: rl,
 		},
 		Mounts: append(defaultMounts(o.Privileged, h), o.Mounts...),
 		Linux: &specs.Linux{
@@ -136,14 +141,9 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 		return nil, err
 	}
 	s.Linux.Resources = res
-	if !o.Privileged {
-		s.Linux.MaskedPaths = append([]string(nil), maskedPaths...)
-		s.Linux.ReadonlyPaths = append([]string(nil), readonlyPaths...)
-		sc, err := seccomp.GetDefaultProfile(s)
-		if err != nil {
-			return nil, fmt.Errorf("seccomp profile: %w", err)
-		}
-		s.Linux.Seccomp = dropX32(sc)
+	setDevices(s, o.Privileged, h.Devices)
+	if err := applySecurity(s, o.Privileged, sec); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
