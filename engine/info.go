@@ -91,8 +91,8 @@ func cgroupVersion(v2 bool) string {
 
 // securityOptions are what every (unprivileged) container gets, in Docker's
 // "name=...,key=value" form: Docker's seccomp profile (when built in),
-// a private cgroup namespace (when the kernel has them), and
-// no-new-privileges, which berth sets for every unprivileged container.
+// and a private cgroup namespace (when the kernel has them). As Docker,
+// no-new-privileges is not listed: it is set only when a container asks.
 func (e *Engine) securityOptions() []string {
 	var out []string
 	if runner.SeccompEnabled() {
@@ -101,7 +101,7 @@ func (e *Engine) securityOptions() []string {
 	if e.host.cgroupNS {
 		out = append(out, "name=cgroupns")
 	}
-	return append(out, "name=no-new-privileges")
+	return out
 }
 
 // infoWarnings are Docker's warnings for missing resource controls.

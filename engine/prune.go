@@ -172,7 +172,7 @@ func (e *Engine) pruneNetworks(ctx context.Context, f PruneFilters, rep *SystemP
 	}
 	defer e.emitPrune("network", 0)
 	for _, n := range ns {
-		if n.Name == netmgr.DefaultNetwork || !f.Match(n.Created, n.Labels) {
+		if netmgr.Predefined(n.Name) || !f.Match(n.Created, n.Labels) {
 			continue
 		}
 		err := e.RemoveNetwork(ctx, n.ID)

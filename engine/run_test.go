@@ -45,7 +45,7 @@ func TestRunOutputAndExitCodes(t *testing.T) {
 			return o
 		}(), "a b\n", "", 0},
 		{"only own pids", opts("sh", "-c", "echo /proc/[0-9]*"), "/proc/1\n", "", 0},
-		{"seccomp filter and no_new_privs", opts("sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status | tr -s '\\t' ' '"), "NoNewPrivs: 1\nSeccomp: 2\n", "", 0},
+		{"seccomp filter, no_new_privs off as Docker", opts("sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status | tr -s '\\t' ' '"), "NoNewPrivs: 0\nSeccomp: 2\n", "", 0},
 		{"default caps", opts("sh", "-c", "grep CapEff /proc/self/status | cut -f2"), "00000000a80425fb\n", "", 0},
 		{"cap drop all", func() engine.CreateOptions {
 			o := opts("sh", "-c", "grep CapEff /proc/self/status | cut -f2")

@@ -277,7 +277,8 @@ func TestSetuidGainsNothing(t *testing.T) {
 		want     string
 	}{
 		{"no-new-privileges", []string{"ALL"}, []string{"no-new-privileges"}, denied},
-		{"berth's default no_new_privs", []string{"ALL"}, nil, denied},
+		{"default, as Docker: setuid works", []string{"ALL"}, nil,
+			"uid=1000 euid=0 CapEff=0000000000000000 NoNewPrivs=0 secret=ok root-only"},
 		{"no-new-privileges=false", []string{"ALL"}, []string{"no-new-privileges=false"},
 			"uid=1000 euid=0 CapEff=0000000000000000 NoNewPrivs=0 secret=ok root-only"},
 		{"no-new-privileges=false, default caps", nil, []string{"no-new-privileges=false"},

@@ -81,7 +81,7 @@ func TestSystemPrune(t *testing.T) {
 	if got := c.ok("volume", "ls", "-q"); got != "named\n" {
 		t.Errorf("volumes after prune: %q", got)
 	}
-	if got := c.ok("network", "ls", "--format", "{{.Name}}"); got != "bridge\n" {
+	if got := c.ok("network", "ls", "--format", "{{.Name}}"); got != "bridge\nhost\nnone\n" {
 		t.Errorf("networks after prune: %q", got)
 	}
 	// -a also removes tagged images no container uses; busybox is in use.

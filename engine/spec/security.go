@@ -100,14 +100,14 @@ func badSecurityOpt(opt, why string) error {
 	if len(opt) > 60 {
 		opt = opt[:57] + "..."
 	}
-	return fmt.Errorf("invalid --security-opt %q: %s: %w", opt, why, errdefs.ErrInvalidArgument)
+	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --security-opt %q: %s", opt, why))
 }
 
-// applySecurity sets no_new_privs, the masked and read-only /proc paths and
+// applySecurity sets no_new_privs (only when asked, as Docker), the masked and read-only /proc paths and
 // the seccomp filter as Docker does: a privileged container gets none of the
 // last three, whatever was asked.
 func applySecurity(s *specs.Spec, privileged bool, sec Security) error {
-	s.Process.NoNewPrivileges = !privileged
+	s.Process.NoNewPrivileges = false // Docker leaves it off unless asked
 	if sec.NoNewPrivileges != nil {
 		s.Process.NoNewPrivileges = *sec.NoNewPrivileges
 	}

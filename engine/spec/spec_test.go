@@ -145,8 +145,8 @@ func TestBuildDockerDefaults(t *testing.T) {
 			t.Errorf("mount %s missing", want)
 		}
 	}
-	if s.Linux.Seccomp == nil || len(s.Linux.MaskedPaths) == 0 || len(s.Linux.ReadonlyPaths) == 0 || !s.Process.NoNewPrivileges {
-		t.Error("seccomp, masked/readonly paths or no_new_privs missing")
+	if s.Linux.Seccomp == nil || len(s.Linux.MaskedPaths) == 0 || len(s.Linux.ReadonlyPaths) == 0 || s.Process.NoNewPrivileges {
+		t.Error("seccomp or masked/readonly paths missing, or no_new_privs set though Docker leaves it off")
 	}
 	if r := s.Process.Rlimits[0]; r.Type != "RLIMIT_NOFILE" || r.Hard != 20000 {
 		t.Errorf("nofile rlimit %+v, want capped at the caller's 20000", r)
