@@ -89,7 +89,7 @@ func (s *Store) references(ctx context.Context) (storeRefs, error) {
 // owns. With repair it then removes the orphans (as image removal's garbage
 // collection does) and stale temp files; corrupt blobs an image uses are kept
 // and reported, since only a new copy repairs them: pulling or loading the
-// image again replaces them. It is what `berth system check` runs.
+// image again replaces them. It is meant for `berth system check`.
 func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 	var rep CheckReport
 	refs, blobs, snaps, err := s.checkListing(ctx)

@@ -51,6 +51,11 @@ func (a archiveImage) config() []byte {
 // <id>.json, <dir>/layer.tar) or, with oci, as an OCI image layout tarball.
 func buildArchive(t testing.TB, oci bool, imgs ...archiveImage) []byte {
 	t.Helper()
+	return tarFiles(t, archiveFiles(oci, imgs...))
+}
+
+// archiveFiles are the files of the archive buildArchive makes, by path.
+func archiveFiles(oci bool, imgs ...archiveImage) map[string][]byte {
 	files := map[string][]byte{}
 	var manifest []map[string]any
 	var index []map[string]any
@@ -89,7 +94,7 @@ func buildArchive(t testing.TB, oci bool, imgs ...archiveImage) []byte {
 	} else {
 		files["manifest.json"], _ = json.Marshal(manifest)
 	}
-	return tarFiles(t, files)
+	return files
 }
 
 // tarFiles makes a tar of regular files in name order.
