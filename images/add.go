@@ -71,15 +71,17 @@ func (s *Store) fetchLayers(ctx context.Context, img v1.Image, m *v1.Manifest, t
 	}
 	for _, d := range m.Layers {
 		digest := d.Digest.String()
-		if p, err := s.blobPath(digest); err == nil {
-			if st, err := os.Stat(p); err == nil && st.Size() == d.Size {
+		g.Go(func() error {
+			intact, err := s.haveIntact(gctx, digest, d.Size)
+			if err != nil {
+				return err
+			}
+			if intact {
 				if progress != nil {
 					progress(digest, d.Size, d.Size, "Already exists")
 				}
-				continue
+				return nil
 			}
-		}
-		g.Go(func() error {
 			path, err := s.fetchLayer(gctx, img, d, tmp, progress)
 			if err != nil {
 				return err
@@ -94,6 +96,22 @@ func (s *Store) fetchLayers(ctx context.Context, img v1.Image, m *v1.Manifest, t
 		return nil, err
 	}
 	return blobs, nil
+}
+
+// haveIntact reports whether the store holds the blob with the right size and
+// content. Every local layer of a pulled image is hashed in full: a corrupt
+// copy is then downloaded again (and replaced on commit) instead of being kept
+// behind an "Already exists", and hashing runs at disk speed, small beside
+// the registry round trips of a pull.
+func (s *Store) haveIntact(ctx context.Context, digest string, size int64) (bool, error) {
+	err := s.verifyBlob(ctx, digest, size)
+	if err == nil {
+		return true, nil
+	}
+	if ctx.Err() != nil {
+		return false, fmt.Errorf("verify layer %s: %w", digest, ctx.Err())
+	}
+	return false, nil // missing, corrupt or unreadable: fetch a fresh copy
 }
 
 // fetchLayer copies one layer blob into a temp file and checks its digest and size.

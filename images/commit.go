@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -41,9 +42,16 @@ type newImage struct {
 	parent   string
 }
 
-// commit moves an image's blobs into the layout and records it in one transaction.
-// Blobs already present are kept; the temp files are then removed.
-func (s *Store) commit(ctx context.Context, n newImage) (*Image, error) {
+// preparedImage is a newImage whose manifest and config parsed and agree.
+type preparedImage struct {
+	newImage
+	id, manifestDigest string
+	cfg                *v1.ConfigFile
+	layers             []Layer
+}
+
+// prepareNew parses an image's manifest and config and pairs their layers.
+func prepareNew(n newImage) (*preparedImage, error) {
 	m, err := v1.ParseManifest(bytes.NewReader(n.manifest))
 	if err != nil {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("parse manifest: %v", err))
@@ -59,61 +67,127 @@ func (s *Store) commit(ctx context.Context, n newImage) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &preparedImage{newImage: n, id: digestOf(n.config), manifestDigest: digestOf(n.manifest), cfg: cfg, layers: layers}, nil
+}
+
+// commit moves an image's blobs into the layout and records it in one transaction.
+func (s *Store) commit(ctx context.Context, n newImage) (*Image, error) {
+	p, err := prepareNew(n)
+	if err != nil {
+		return nil, err
+	}
+	imgs, err := s.commitAll(ctx, []*preparedImage{p})
+	if err != nil {
+		return nil, err
+	}
+	return imgs[0], nil
+}
+
+// commitAll moves the images' blobs into the layout and records them all in one
+// transaction: every image is stored or none is, and blob files this call
+// added are removed again when it fails. A blob file already present is
+// replaced by the new (verified) one, which repairs a corrupt copy.
+func (s *Store) commitAll(ctx context.Context, ps []*preparedImage) ([]*Image, error) {
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := s.storeBlobs(n); err != nil {
-		return nil, err
+	batch := &blobBatch{s: s, moved: map[string]bool{}}
+	for _, p := range ps {
+		if err := batch.store(p.newImage); err != nil {
+			batch.undo()
+			return nil, err
+		}
 	}
-	id := digestOf(n.config)
-	if err := s.record(ctx, id, digestOf(n.manifest), cfg, n, layers); err != nil {
+	if err := s.record(ctx, ps); err != nil {
+		batch.undo()
 		return nil, err
 	}
 	if err := s.syncIndex(ctx); err != nil {
 		return nil, err
 	}
-	return s.loadImage(ctx, s.db, id)
+	out := make([]*Image, len(ps))
+	for i, p := range ps {
+		if out[i], err = s.loadImage(ctx, s.db, p.id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-// storeBlobs moves temp blob files into place and writes the manifest and config.
-func (s *Store) storeBlobs(n newImage) error {
+// blobBatch moves the blobs of one commit into the layout and remembers the
+// files it created, so a failed commit can take them back.
+type blobBatch struct {
+	s     *Store
+	added []string        // blob files that did not exist before
+	moved map[string]bool // digests already moved into place
+}
+
+// store moves an image's temp blob files into place (over any copy already
+// there) and writes its manifest and config.
+func (b *blobBatch) store(n newImage) error {
 	for digest, tmp := range n.blobs {
-		dst, err := s.blobPath(digest)
+		if b.moved[digest] {
+			continue // another image of the batch shares the blob
+		}
+		dst, err := b.s.blobPath(digest)
 		if err != nil {
 			return err
-		}
-		if _, err := os.Stat(dst); err == nil {
-			_ = os.Remove(tmp)
-			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("store blob %s: %w", digest, err)
 		}
+		_, statErr := os.Lstat(dst)
 		if err := os.Rename(tmp, dst); err != nil {
 			return fmt.Errorf("store blob %s: %w", digest, err)
 		}
+		b.moved[digest] = true
+		if statErr != nil {
+			b.added = append(b.added, dst)
+		}
 	}
-	if err := s.writeBlob(n.config); err != nil {
-		return err
+	for _, blob := range [][]byte{n.config, n.manifest} {
+		p, err := b.s.writeBlob(blob)
+		if err != nil {
+			return err
+		}
+		if p != "" {
+			b.added = append(b.added, p)
+		}
 	}
-	return s.writeBlob(n.manifest)
+	return nil
 }
 
-// writeBlob writes a small blob atomically (temp file, then rename).
-func (s *Store) writeBlob(b []byte) error {
+// undo removes the blob files the batch created.
+func (b *blobBatch) undo() {
+	for _, p := range b.added {
+		_ = os.Remove(p)
+	}
+}
+
+// writeBlob writes a small blob atomically (temp file, then rename), unless a
+// copy with the same content is there already. It returns the path when it
+// created the file, "" when it kept or repaired an existing one.
+func (s *Store) writeBlob(b []byte) (string, error) {
 	dst, err := s.blobPath(digestOf(b))
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := os.Stat(dst); err == nil {
-		return nil
+	old, err := os.ReadFile(dst)
+	if err == nil && bytes.Equal(old, b) {
+		return "", nil
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("write blob: %w", err)
+		return "", fmt.Errorf("write blob: %w", err)
 	}
-	return writeFileAtomic(dst, b, 0o644)
+	if werr := writeFileAtomic(dst, b, 0o644); werr != nil {
+		return "", werr
+	}
+	if err != nil {
+		return dst, nil
+	}
+	return "", nil
 }
 
 func writeFileAtomic(dst string, b []byte, mode os.FileMode) error {
@@ -139,42 +213,53 @@ func writeFileAtomic(dst string, b []byte, mode os.FileMode) error {
 	return nil
 }
 
-// record inserts the image row and moves the given tags and digests onto it.
-func (s *Store) record(ctx context.Context, id, manifest string, cfg *v1.ConfigFile, n newImage, layers []Layer) error {
-	cfgJSON, err := json.Marshal(cfg)
+// record inserts the images' rows and moves their tags and digests onto them,
+// all in one transaction.
+func (s *Store) record(ctx context.Context, ps []*preparedImage) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record images: %w", err)
+	}
+	defer tx.Rollback()
+	for _, p := range ps {
+		if err := recordOne(ctx, tx, p); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record images: %w", err)
+	}
+	return nil
+}
+
+// recordOne inserts one image row (kept when present) and its references.
+func recordOne(ctx context.Context, tx *sql.Tx, p *preparedImage) error {
+	cfgJSON, err := json.Marshal(p.cfg)
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
 	}
-	layersJSON, err := json.Marshal(layers)
+	layersJSON, err := json.Marshal(p.layers)
 	if err != nil {
 		return fmt.Errorf("encode layers: %w", err)
 	}
 	var size int64
-	for _, l := range layers {
+	for _, l := range p.layers {
 		size += l.Size
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("record image %s: %w", id, err)
-	}
-	defer tx.Rollback()
 	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO img_images (id, manifest, created, size, config, layers, parent, added)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, manifest, cfg.Created.UnixNano(), size, cfgJSON, layersJSON, n.parent, time.Now().UnixNano())
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.id, p.manifestDigest, p.cfg.Created.UnixNano(), size, cfgJSON, layersJSON, p.parent, time.Now().UnixNano())
 	if err != nil {
-		return fmt.Errorf("record image %s: %w", id, err)
+		return fmt.Errorf("record image %s: %w", p.id, err)
 	}
-	for _, t := range n.tags {
-		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO img_tags (ref, image_id) VALUES (?, ?)", t, id); err != nil {
-			return fmt.Errorf("tag image %s as %s: %w", id, t, err)
+	for _, t := range p.tags {
+		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO img_tags (ref, image_id) VALUES (?, ?)", t, p.id); err != nil {
+			return fmt.Errorf("tag image %s as %s: %w", p.id, t, err)
 		}
 	}
-	for _, d := range n.digests {
-		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO img_digests (ref, image_id) VALUES (?, ?)", d, id); err != nil {
+	for _, d := range p.digests {
+		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO img_digests (ref, image_id) VALUES (?, ?)", d, p.id); err != nil {
 			return fmt.Errorf("record digest %s: %w", d, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record image %s: %w", id, err)
 	}
 	return nil
 }

@@ -16,29 +16,16 @@ const staleTmp = time.Hour
 // gc removes blobs and snapshots that no image record references, and stale
 // temp dirs, returning the bytes freed. The caller holds the store lock.
 func (s *Store) gc(ctx context.Context) (int64, error) {
-	ids, err := s.allIDs(ctx, s.db)
+	refs, err := s.references(ctx)
 	if err != nil {
 		return 0, err
 	}
-	blobs := map[string]bool{}
-	snaps := map[string]bool{emptySnapshot: true}
-	for _, id := range ids {
-		img, err := s.loadImage(ctx, s.db, id)
-		if err != nil {
-			return 0, err
-		}
-		blobs[hexOf(img.ID)] = true
-		blobs[hexOf(img.ManifestDigest)] = true
-		for _, l := range img.Layers {
-			blobs[hexOf(l.Digest)] = true
-			snaps[hexOf(l.ChainID)] = true
-		}
-	}
+	blobs, snaps := refs.blobs, refs.snaps
 	var freed int64
 	blobDir := filepath.Join(string(s.lp), "blobs", "sha256")
 	ents, _ := os.ReadDir(blobDir)
 	for _, e := range ents {
-		if blobs[e.Name()] || (strings.HasPrefix(e.Name(), ".tmp-") && !isStale(e)) {
+		if _, used := blobs[e.Name()]; used || (strings.HasPrefix(e.Name(), ".tmp-") && !isStale(e)) {
 			continue
 		}
 		if fi, err := e.Info(); err == nil {

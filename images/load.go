@@ -23,8 +23,10 @@ const maxMetaFile = 8 << 20
 
 // Load reads a `docker save` tarball (Docker before 25 and after) or an OCI image
 // layout tarball (optionally compressed) and stores its images. It returns the
-// loaded tags, or image IDs for untagged images. A damaged or truncated archive
-// fails with a clear error and stores nothing; progress gets one line per image.
+// loaded tags, or image IDs for untagged images. Every blob's digest and every
+// layer's tar entries and diff ID are checked before anything is stored: a
+// damaged, truncated or unsafe archive fails with an error naming what was
+// wrong and leaves the store as it was. Progress gets one line per image.
 func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([]string, error) {
 	if progress == nil {
 		progress = func(string) {}
@@ -41,22 +43,55 @@ func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
+	ps, err := checkArchiveImages(ctx, imgs)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	stored, err := s.commitAll(ctx, ps)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
 	var loaded []string
-	for _, n := range imgs {
-		img, err := s.commit(ctx, n)
-		if err != nil {
-			return loaded, fmt.Errorf("load: %w", err)
-		}
-		if len(n.tags) == 0 {
+	for i, img := range stored {
+		if len(ps[i].tags) == 0 {
 			loaded = append(loaded, img.ID)
 			progress("Loaded image ID: " + img.ID)
 		}
-		for _, t := range n.tags {
+		for _, t := range ps[i].tags {
 			loaded = append(loaded, t)
 			progress("Loaded image: " + t)
 		}
 	}
 	return loaded, nil
+}
+
+// checkArchiveImages parses every image of an archive and reads each of its
+// layers through the tar checker, verifying blob digests, sizes and diff IDs.
+func checkArchiveImages(ctx context.Context, imgs []newImage) ([]*preparedImage, error) {
+	ps := make([]*preparedImage, 0, len(imgs))
+	checked := map[string]bool{} // digest+diff ID pairs already read
+	for _, n := range imgs {
+		p, err := prepareNew(n)
+		if err != nil {
+			return nil, err
+		}
+		for i := range p.layers {
+			l := &p.layers[i]
+			if checked[l.Digest+l.DiffID] {
+				continue
+			}
+			path, ok := n.blobs[l.Digest]
+			if !ok {
+				return nil, plainf(errdefs.ErrInvalidArgument, "layer %s is not in the archive", l.Digest)
+			}
+			if err := checkLayer(ctx, path, l); err != nil {
+				return nil, err
+			}
+			checked[l.Digest+l.DiffID] = true
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
 }
 
 // extractArchive unpacks a (possibly compressed) tarball of regular files and

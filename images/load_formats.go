@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -114,7 +115,7 @@ func readOCIImage(dir string, d v1.Descriptor, entries []dockerManifestEntry) (*
 	}
 	n := &newImage{manifest: mb, config: cb, blobs: map[string]string{}}
 	for _, l := range m.Layers {
-		p, err := checkedLayer(dir, l.Digest.String(), l.Size)
+		p, err := layoutLayer(dir, l.Digest.String())
 		if err != nil {
 			return nil, err
 		}
@@ -132,18 +133,15 @@ func readOCIImage(dir string, d v1.Descriptor, entries []dockerManifestEntry) (*
 	return n, nil
 }
 
-// checkedLayer verifies a layout layer blob's digest (and size when known).
-func checkedLayer(dir, digest string, size int64) (string, error) {
+// layoutLayer finds a layout layer blob; checkLayer verifies its content later.
+func layoutLayer(dir, digest string) (string, error) {
 	if !fullIDRe.MatchString(digest) || !strings.HasPrefix(digest, "sha256:") {
 		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unsupported layer digest %q", digest))
 	}
 	p := filepath.Join(dir, filepath.FromSlash(blobName(digest)))
-	got, n, err := hashFile(p)
-	if err != nil {
-		return "", fmt.Errorf("layer %s: %w", digest, err)
-	}
-	if got != digest || (size >= 0 && n != size) {
-		return "", errdefs.ErrDataLoss.WithMessage(fmt.Sprintf("layer %s: content has digest %s and %d bytes (want %d)", digest, got, n, size))
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		return "", plainf(errdefs.ErrInvalidArgument, "layer %s is not in the archive", digest)
 	}
 	return p, nil
 }

@@ -84,6 +84,8 @@ func (s *Store) Pull(ctx context.Context, ref string, opts PullOptions) (*Image,
 }
 
 // Push uploads the image tagged ref to its registry and records the repo digest.
+// Every blob of the image is verified first; a corrupt one fails the push
+// before anything is uploaded.
 func (s *Store) Push(ctx context.Context, ref string, opts PushOptions) error {
 	r, err := ParseReference(ref)
 	if err != nil {
@@ -92,6 +94,11 @@ func (s *Store) Push(ctx context.Context, ref string, opts PushOptions) error {
 	local, err := s.resolve(ctx, s.db, ref)
 	if err != nil {
 		return err
+	}
+	// A corrupt blob must not reach the registry: check them all before the
+	// first upload rather than leave the registry to refuse one half-way.
+	if err := s.verifyImage(ctx, local); err != nil {
+		return fmt.Errorf("push %s: %w", ref, err)
 	}
 	h, err := v1.NewHash(local.ManifestDigest)
 	if err != nil {

@@ -201,6 +201,15 @@ func describeLayers(m *v1.Manifest, cfg *v1.ConfigFile) ([]Layer, error) {
 	layers := make([]Layer, len(m.Layers))
 	chain := ""
 	for i, d := range m.Layers {
+		if d.Digest.Algorithm != "sha256" {
+			return nil, plainf(errdefs.ErrInvalidArgument, "manifest layer %d has no sha256 digest", i+1)
+		}
+		if d.Size < 0 {
+			return nil, plainf(errdefs.ErrInvalidArgument, "manifest layer %d has a negative size", i+1)
+		}
+		if cfg.RootFS.DiffIDs[i].Algorithm != "sha256" {
+			return nil, plainf(errdefs.ErrInvalidArgument, "image config diff ID %d is not a sha256 digest", i+1)
+		}
 		diff := cfg.RootFS.DiffIDs[i].String()
 		chain = chainID(chain, diff)
 		layers[i] = Layer{DiffID: diff, ChainID: chain, Digest: d.Digest.String(), MediaType: string(d.MediaType), Size: d.Size}

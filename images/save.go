@@ -24,7 +24,9 @@ type dockerManifestEntry struct {
 // Save writes the images refs name as Docker 25+ `docker save` does: an OCI image
 // layout (oci-layout, index.json, blobs/sha256/...) plus manifest.json and
 // repositories, which both `docker load` and OCI tools accept. A tag reference
-// saves that tag; an ID saves the image untagged.
+// saves that tag; an ID saves the image untagged. Each blob is hashed as it is
+// written: a corrupt one fails the save, and as the metadata files come last,
+// the partial tarball does not load.
 func (s *Store) Save(ctx context.Context, w io.Writer, refs []string) error {
 	if len(refs) == 0 {
 		return errInvalid.WithMessage("save: no images given")
@@ -137,8 +139,12 @@ func (s *Store) copyBlobToTar(tw *tar.Writer, digest string, mtime time.Time) er
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
-	if _, err := io.Copy(tw, f); err != nil {
+	hr := newHashReader(f)
+	if _, err := io.Copy(tw, hr); err != nil {
 		return fmt.Errorf("save: blob %s: %w", digest, err)
+	}
+	if got := hr.digest(); got != digest || hr.n != fi.Size() {
+		return fmt.Errorf("save: %w", corrupt(digest, got, hr.n, fi.Size()))
 	}
 	return nil
 }

@@ -194,17 +194,3 @@ func TestLoadRefusesBadArchives(t *testing.T) {
 		t.Errorf("tampered config: %v, want data loss", err)
 	}
 }
-
-func FuzzLoad(f *testing.F) {
-	img := imageOf(f, v1.Config{Cmd: []string{"x"}}, layerOf(f, makeTar(f, tarEntry{name: "a", body: "1"})))
-	f.Add(legacyTarball(f, img, "f:1"))
-	f.Add(ociTarball(f, img, "f:2"))
-	f.Add(makeTar(f, tarEntry{name: "manifest.json", body: `[{"Config":"c.json","RepoTags":["a:b"],"Layers":["l.tar"]}]`},
-		tarEntry{name: "c.json", body: `{"rootfs":{"type":"layers","diff_ids":["sha256:` + strings.Repeat("0", 64) + `"]}}`},
-		tarEntry{name: "l.tar", body: string(makeTar(f, tarEntry{name: "z"}))}))
-	f.Add(makeTar(f, tarEntry{name: "index.json", body: `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:` + strings.Repeat("1", 64) + `","size":2}]}`}))
-	s := newStore(f)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = s.Load(context.Background(), bytes.NewReader(b), nil)
-	})
-}

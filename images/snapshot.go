@@ -3,9 +3,7 @@ package images
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,9 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/containerd/errdefs"
 	"github.com/moby/go-archive"
-	"github.com/moby/go-archive/compression"
 	"golang.org/x/sys/unix"
 )
 
@@ -121,33 +117,13 @@ func shortName() string {
 }
 
 // unpack applies a layer blob into dir after checking every entry, and verifies
-// that the uncompressed stream matches the layer's diff ID.
+// the blob's digest and the uncompressed stream's diff ID.
 func (s *Store) unpack(ctx context.Context, dir string, l *Layer) error {
 	p, err := s.blobPath(l.Digest)
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		return fmt.Errorf("open layer %s: %w", l.Digest, err)
-	}
-	defer f.Close()
-	rd, err := compression.DecompressStream(&ctxReader{ctx: ctx, r: f})
-	if err != nil {
-		return fmt.Errorf("decompress layer %s: %w", l.Digest, err)
-	}
-	defer rd.Close()
-	h := sha256.New()
-	if err := ApplyLayer(dir, io.TeeReader(rd, h)); err != nil {
-		return fmt.Errorf("unpack layer %s: %w", l.Digest, err)
-	}
-	if _, err := io.Copy(h, rd); err != nil {
-		return fmt.Errorf("read layer %s: %w", l.Digest, err)
-	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != l.DiffID {
-		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("layer %s: content digest %s does not match diff ID %s", l.Digest, got, l.DiffID))
-	}
-	return nil
+	return readLayer(ctx, p, l, func(r io.Reader) error { return ApplyLayer(dir, r) })
 }
 
 // ApplyLayer unpacks an uncompressed layer tar into dir in overlay form
@@ -167,10 +143,14 @@ func ApplyLayer(dir string, r io.Reader) error {
 	err := archive.UntarUncompressed(pr, dir, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat})
 	_ = pr.CloseWithError(errors.New("unpack ended"))
 	cerr := <-checked
-	if cerr != nil {
+	var pe *plainError
+	if cerr != nil && (err == nil || errors.As(cerr, &pe)) {
 		return cerr // the entry check's error names the entry; prefer it
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("unpack: %w", err)
+	}
+	return nil
 }
 
 // ctxReader stops reading once its context is done.

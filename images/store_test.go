@@ -153,7 +153,7 @@ func TestEmptyImagePrepares(t *testing.T) {
 	}
 }
 
-func gz(t *testing.T, b []byte) []byte {
+func gz(t testing.TB, b []byte) []byte {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(b)

@@ -21,6 +21,8 @@ type progressView struct {
 	order []string
 	rows  map[string]*progressRow
 	drawn int // lines drawn by the last redraw (terminal mode)
+	// fetched is set once any layer was downloaded rather than found intact.
+	fetched bool
 }
 
 // progressRow is the last known state of one layer.
@@ -46,6 +48,7 @@ func transferring(status string) bool { return status == "Downloading" || status
 
 // update applies one event and draws the change.
 func (v *progressView) update(p images.Progress) {
+	v.fetched = v.fetched || p.Status == "Downloading"
 	r, ok := v.rows[p.ID]
 	if !ok && p.Status == "Pull complete" && len(v.order) > 0 {
 		// The image is stored: every downloaded layer is now complete.

@@ -84,7 +84,7 @@ func (a *app) pullCommand() *cobra.Command {
 				fmt.Fprintln(out, "Digest:", d)
 			}
 			status := "Downloaded newer image for "
-			if before == img.ID {
+			if before == img.ID && !view.fetched { // every local layer verified intact
 				status = "Image is up to date for "
 			}
 			fmt.Fprintln(out, "Status: "+status+r.Familiar())
