@@ -54,6 +54,9 @@ func (a *app) runCommand() *cobra.Command {
 }
 
 func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool, af attachFlags) error {
+	if _, err := detachKeyBytes(af.detachKeys); err != nil {
+		return err
+	}
 	e, err := a.engine()
 	if err != nil {
 		return err
@@ -135,6 +138,9 @@ func (a *app) startCommand() *cobra.Command {
 			if attach || interactive {
 				if len(args) != 1 {
 					return invalid("you cannot start and attach multiple containers at once")
+				}
+				if _, err := detachKeyBytes(af.detachKeys); err != nil {
+					return err
 				}
 				c, err := e.Inspect(cmd.Context(), args[0])
 				if err != nil {
