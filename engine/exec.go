@@ -245,19 +245,7 @@ func runTTY(ctx context.Context, run func(*runner.Process) error, proc *runner.P
 	}
 	stopResize := make(chan struct{})
 	if s.Resize != nil {
-		go func() {
-			for {
-				select {
-				case ws, ok := <-s.Resize:
-					if !ok {
-						return
-					}
-					_ = con.Resize(console.WinSize{Width: ws.Width, Height: ws.Height})
-				case <-stopResize:
-					return
-				}
-			}
-		}()
+		go resizeConsole(con, s.Resize, stopResize)
 	}
 	out := &gate{w: s.Stdout}
 	copied := make(chan struct{})
@@ -278,6 +266,21 @@ func runTTY(ctx context.Context, run func(*runner.Process) error, proc *runner.P
 	})
 	close(stopResize)
 	return code, err
+}
+
+// resizeConsole applies terminal sizes to con until sizes closes or stop.
+func resizeConsole(con console.Console, sizes <-chan WinSize, stop <-chan struct{}) {
+	for {
+		select {
+		case ws, ok := <-sizes:
+			if !ok {
+				return
+			}
+			_ = con.Resize(console.WinSize{Width: ws.Width, Height: ws.Height})
+		case <-stop:
+			return
+		}
+	}
 }
 
 func waitExit(ps *os.ProcessState, err error) (int, error) {

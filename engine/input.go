@@ -23,6 +23,7 @@ var errInputStopped = errors.New("input stopped")
 // their goroutine ends when their Read returns.
 type input struct {
 	r        io.Reader
+	fd, wake int      // r's descriptor when it is an *os.File; wakeR's
 	wakeR    *os.File // poll wake-up pipe (for *os.File input)
 	wakeW    *os.File
 	done     chan struct{}
@@ -36,11 +37,14 @@ type input struct {
 type deadliner interface{ SetReadDeadline(time.Time) error }
 
 func newInput(r io.Reader) *input {
-	in := &input{r: r, done: make(chan struct{})}
-	switch r.(type) {
+	in := &input{r: r, fd: -1, done: make(chan struct{})}
+	switch f := r.(type) {
 	case *os.File:
+		if in.fd = rawFd(f); in.fd < 0 {
+			break
+		}
 		if pr, pw, err := os.Pipe(); err == nil {
-			in.wakeR, in.wakeW, in.waitable = pr, pw, true
+			in.wakeR, in.wakeW, in.wake, in.waitable = pr, pw, rawFd(pr), true
 		}
 	case deadliner:
 		in.waitable = true
@@ -48,13 +52,21 @@ func newInput(r io.Reader) *input {
 	return in
 }
 
+// rawFd is f's descriptor, or -1; unlike Fd it leaves a non-blocking file so.
+func rawFd(f *os.File) int {
+	fd := -1
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(u uintptr) { fd = int(u) })
+	}
+	return fd
+}
+
 // Read reads the next input, or fails with errInputStopped once stop is called.
 func (in *input) Read(p []byte) (int, error) {
-	f, ok := in.r.(*os.File)
-	if !ok || in.wakeR == nil {
+	if in.wakeR == nil {
 		return in.r.Read(p)
 	}
-	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}, {Fd: int32(in.wakeR.Fd()), Events: unix.POLLIN}}
+	fds := []unix.PollFd{{Fd: int32(in.fd), Events: unix.POLLIN}, {Fd: int32(in.wake), Events: unix.POLLIN}}
 	for {
 		_, err := unix.Poll(fds, -1)
 		if err == unix.EINTR {
@@ -67,7 +79,7 @@ func (in *input) Read(p []byte) (int, error) {
 			return 0, errInputStopped
 		}
 		if fds[0].Revents != 0 {
-			return f.Read(p)
+			return in.r.Read(p)
 		}
 	}
 }

@@ -8,9 +8,9 @@
 // one it stays cooked, so that typed lines can be edited and read back, but
 // XON/XOFF flow control is off and the last detach key ends a line, so that
 // the detach keys arrive as they are typed. Signals are forwarded to the
-// container when SigProxy is set and there is no TTY; otherwise SIGINT and
-// SIGTERM end the session (returning *Interrupted) and leave the container
-// running.
+// container when SigProxy is set and there is no TTY; otherwise SIGINT,
+// SIGQUIT and SIGTERM end the session (returning *Interrupted) and leave the
+// container running.
 package session
 
 import (
@@ -67,7 +67,7 @@ func (i *Interrupted) Error() string { return fmt.Sprintf("detached on %v", unix
 type Func func(ctx context.Context, keys []byte, s engine.IO) (int, error)
 
 // Run prepares the terminal, runs fn and restores the terminal. It returns
-// fn's results, or *Interrupted when SIGINT or SIGTERM ended the session.
+// fn's results, or *Interrupted when a signal ended the session.
 func Run(ctx context.Context, t Terminal, o Options, fn Func) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -22,8 +22,8 @@ type signals struct {
 }
 
 // newSignals starts handling: with a proxy (SigProxy, no TTY) every proxied
-// signal goes to o.Signal; otherwise SIGINT and SIGTERM end the session by
-// calling end. SIGHUP is left alone then, so that a caller whose terminal is
+// signal goes to o.Signal; otherwise SIGINT, SIGQUIT (ctrl+\ would dump
+// this process's goroutines) and SIGTERM end the session by calling end. SIGHUP is left alone then, so that a caller whose terminal is
 // gone still dies as it would without a session.
 func newSignals(o Options, end func()) *signals {
 	s := &signals{ch: make(chan os.Signal, 8), done: make(chan struct{})}
@@ -31,7 +31,7 @@ func newSignals(o Options, end func()) *signals {
 	if proxy {
 		signal.Notify(s.ch, proxied...)
 	} else {
-		signal.Notify(s.ch, unix.SIGINT, unix.SIGTERM)
+		signal.Notify(s.ch, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM)
 	}
 	s.wg.Add(1)
 	go func() {
