@@ -66,9 +66,12 @@ func (m *Model) attach(r containers.Row) tea.Cmd {
 	if r.C != nil {
 		tty, stdin = r.C.Config.Tty, r.C.Config.OpenStdin
 	}
-	how := "ctrl+p ctrl+q"
-	if !tty {
-		how += " or ctrl+c"
+	how := "ctrl+c" // input is not read: the keys cannot come through
+	switch {
+	case stdin && tty:
+		how = "ctrl+p ctrl+q"
+	case stdin:
+		how = "ctrl+p ctrl+q or ctrl+c"
 	}
 	eng, id := m.eng, r.ID
 	c := &sessionCmd{
