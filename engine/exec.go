@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/containerd/console"
 	"github.com/containerd/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"berth/engine/attach"
 	"berth/engine/runner"
 	"berth/engine/spec"
 )
@@ -27,14 +29,27 @@ type ExecOptions struct {
 	Tty         bool
 	Interactive bool
 	Privileged  bool
+	// Detach starts the process and returns at once with exit code 0, its
+	// output discarded and its stdin empty (docker exec -d). This process
+	// reaps it while it lives; once it exits the process runs on alone.
+	Detach bool
+	// DetachKeys, when not empty, is the byte sequence that, read from
+	// stdin, detaches: Exec returns ErrDetached and the process runs on with
+	// its output discarded (a process on a terminal gets SIGHUP when this
+	// process exits and the terminal closes, as over a dropped ssh session).
+	DetachKeys []byte
 }
 
 // Exec runs a process in a running container, in this process's care (it is
 // the process's parent), and returns its exit code. The calling binary must hand
-// over to runner.Init when re-executed as "init".
+// over to runner.Init when re-executed as "init". Once Exec returns no
+// goroutine reads streams.Stdin any more (see input).
 func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, streams IO) (int, error) {
 	if len(o.Cmd) == 0 {
 		return -1, errdefs.ErrInvalidArgument.WithMessage("exec: no command given")
+	}
+	if o.Detach && o.Tty {
+		return -1, errdefs.ErrInvalidArgument.WithMessage("exec -d cannot keep a terminal: the process would lose it when berth exits, drop -t")
 	}
 	c, err := e.Inspect(ctx, ref)
 	if err != nil {
@@ -59,17 +74,105 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, streams IO
 		return -1, err
 	}
 	e.emit("exec_start", c, map[string]string{"execID": newID(), "exec": strings.Join(o.Cmd, " ")})
-	if o.Tty {
-		return runTTY(lc.Run, proc, streams, o.Interactive)
+	if !o.Interactive {
+		streams.Stdin = nil
 	}
-	if o.Interactive && streams.Stdin != nil {
-		proc.Stdin = streams.Stdin
+	switch {
+	case o.Detach:
+		if err := lc.Run(proc); err != nil {
+			return execFailure(err)
+		}
+		go proc.Wait() // reap it while this process lives
+		return 0, nil
+	case o.Tty:
+		return runTTY(ctx, lc.Run, proc, streams, o.DetachKeys)
 	}
-	proc.Stdout, proc.Stderr = streams.Stdout, streams.Stderr
-	if err := lc.Run(proc); err != nil {
+	return runPiped(ctx, lc.Run, proc, streams, o.DetachKeys)
+}
+
+// runPiped runs proc with pipes: its stdin (when streams has one) is fed by
+// a stoppable copy that watches for the detach keys.
+func runPiped(ctx context.Context, run func(*runner.Process) error, proc *runner.Process, s IO, keys []byte) (int, error) {
+	if s.Stdin == nil { // nothing can detach: the process writes to the streams itself
+		proc.Stdout, proc.Stderr = s.Stdout, s.Stderr
+		if err := run(proc); err != nil {
+			return execFailure(err)
+		}
+		return waitExit(proc.Wait())
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return -1, fmt.Errorf("exec stdin: %w", err)
+	}
+	defer pr.Close()
+	out, errOut := &gate{w: s.Stdout}, &gate{w: s.Stderr}
+	proc.Stdin, proc.Stdout, proc.Stderr = pr, out, errOut
+	if err := run(proc); err != nil {
+		pw.Close()
 		return execFailure(err)
 	}
-	return waitExit(proc.Wait())
+	in, detached := newInput(s.Stdin), make(chan struct{})
+	send := func(b []byte) error { _, err := pw.Write(b); return err }
+	in.start(attach.NewDetector(keys), send, func() { pw.Close() }, detached)
+	cut := func() { out.cut(); errOut.cut() }
+	return waitOrDetach(ctx, proc, in, detached, cut, func() { pw.Close() })
+}
+
+// waitOrDetach waits for proc to exit, for the detach keys or for the
+// context to end. On detach (or the end of ctx) the
+// output is cut and the process is reaped in the background; either way the
+// input copy is stopped and release runs once the process is gone.
+func waitOrDetach(ctx context.Context, proc *runner.Process, in *input, detached <-chan struct{}, cut, release func()) (int, error) {
+	type result struct {
+		code int
+		err  error
+	}
+	exited := make(chan result, 1)
+	go func() {
+		code, err := waitExit(proc.Wait())
+		exited <- result{code, err}
+	}()
+	select {
+	case r := <-exited:
+		if in != nil {
+			in.stop()
+		}
+		release()
+		return r.code, r.err
+	case <-detached:
+	case <-ctx.Done():
+	}
+	cut()
+	if in != nil {
+		in.stop()
+	}
+	go func() { <-exited; release() }()
+	if ctx.Err() != nil {
+		return -1, ctx.Err()
+	}
+	return -1, ErrDetached
+}
+
+// gate is an io.Writer that can be cut off: after cut it discards.
+type gate struct {
+	mu  sync.Mutex
+	w   io.Writer
+	off bool
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.off || g.w == nil {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+func (g *gate) cut() {
+	g.mu.Lock()
+	g.off = true
+	g.mu.Unlock()
 }
 
 // execFailure maps an exec that could not start to docker's exit codes.
@@ -117,7 +220,7 @@ func (e *Engine) execProcess(c *Container, o ExecOptions) (*specs.Process, error
 }
 
 // runTTY starts proc with a pseudo-terminal and copies it to streams.
-func runTTY(run func(*runner.Process) error, proc *runner.Process, s IO, interactive bool) (int, error) {
+func runTTY(ctx context.Context, run func(*runner.Process) error, proc *runner.Process, s IO, keys []byte) (int, error) {
 	parent, child, err := runner.ConsolePair()
 	if err != nil {
 		return -1, err
@@ -137,29 +240,47 @@ func runTTY(run func(*runner.Process) error, proc *runner.Process, s IO, interac
 	con, err := console.ConsoleFromFile(f)
 	if err != nil {
 		f.Close()
+		_ = proc.Signal(unix.SIGKILL)
 		return -1, fmt.Errorf("console: %w", err)
 	}
-	defer con.Close()
+	stopResize := make(chan struct{})
 	if s.Resize != nil {
-		go func() {
-			for ws := range s.Resize {
-				_ = con.Resize(console.WinSize{Width: ws.Width, Height: ws.Height})
-			}
-		}()
+		go resizeConsole(con, s.Resize, stopResize)
 	}
-	if interactive && s.Stdin != nil {
-		go io.Copy(con, s.Stdin)
-	}
+	out := &gate{w: s.Stdout}
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
-		if s.Stdout != nil {
-			io.Copy(s.Stdout, con)
-		}
+		io.Copy(out, con)
 	}()
-	code, err := waitExit(proc.Wait())
-	<-copied
+	var in *input
+	var detached chan struct{}
+	if s.Stdin != nil {
+		in, detached = newInput(s.Stdin), make(chan struct{})
+		send := func(b []byte) error { _, err := con.Write(b); return err }
+		in.start(attach.NewDetector(keys), send, func() {}, detached)
+	}
+	code, err := waitOrDetach(ctx, proc, in, detached, out.cut, func() {
+		<-copied // the output is read until the last writer closes the pty
+		con.Close()
+	})
+	close(stopResize)
 	return code, err
+}
+
+// resizeConsole applies terminal sizes to con until sizes closes or stop.
+func resizeConsole(con console.Console, sizes <-chan WinSize, stop <-chan struct{}) {
+	for {
+		select {
+		case ws, ok := <-sizes:
+			if !ok {
+				return
+			}
+			_ = con.Resize(console.WinSize{Width: ws.Width, Height: ws.Height})
+		case <-stop:
+			return
+		}
+	}
 }
 
 func waitExit(ps *os.ProcessState, err error) (int, error) {

@@ -153,7 +153,7 @@ func runAttached(t *testing.T, e *engine.Engine, o engine.CreateOptions) (string
 		t.Fatalf("start: %v", err)
 	}
 	var out, errb bytes.Buffer
-	code, err := e.Attach(ctx, c.ID, engine.IO{Stdout: &out, Stderr: &errb})
+	code, err := e.Attach(ctx, c.ID, engine.AttachOptions{}, engine.IO{Stdout: &out, Stderr: &errb})
 	if err != nil {
 		t.Fatalf("attach: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -334,12 +333,4 @@ func (m *Model) showCmdLog() {
 	m.cmdlog.SetLines("cmdlog", lines)
 	m.cmdlog.ScrollToEnd()
 	m.overlay = overlayCmdLog
-}
-
-// execShell leaves the UI for `berth exec -it ID sh` and comes back.
-func (m *Model) execShell(r containers.Row) tea.Cmd {
-	m.logCommand("berth exec -it " + r.Name + " sh")
-	c := exec.Command(m.opts.Exe, "--root", m.eng.Root(), "exec", "-it", r.ID, "sh")
-	name := r.Name
-	return tea.ExecProcess(c, func(err error) tea.Msg { return execDoneMsg{name: name, err: err} })
 }

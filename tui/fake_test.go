@@ -319,3 +319,22 @@ func (f *fakeImages) Pull(ctx context.Context, ref string, o images.PullOptions)
 	send(images.Progress{ID: "abababababab", Status: "Pull complete"})
 	return &img, nil
 }
+
+// Attach records the attach and writes one line, as a container would.
+func (f *fakeEngine) Attach(ctx context.Context, ref string, o engine.AttachOptions, s engine.IO) (int, error) {
+	f.mu.Lock()
+	f.acts = append(f.acts, "attach "+ref)
+	f.mu.Unlock()
+	if s.Stdout != nil {
+		fmt.Fprintln(s.Stdout, "attached")
+	}
+	return 0, nil
+}
+
+// Exec records the exec.
+func (f *fakeEngine) Exec(ctx context.Context, ref string, o engine.ExecOptions, s engine.IO) (int, error) {
+	f.mu.Lock()
+	f.acts = append(f.acts, "exec "+ref+" "+strings.Join(o.Cmd, " "))
+	f.mu.Unlock()
+	return 0, nil
+}

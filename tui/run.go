@@ -3,13 +3,11 @@ package tui
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
 	"berth/engine"
-	"berth/views/containers"
 	"berth/views/imagelist"
 	"berth/views/runform"
 )
@@ -59,13 +57,4 @@ func (m *Model) runContainer(res runform.Result) tea.Cmd {
 		}
 		return actionMsg{verb: "run", ids: []string{c.ID}, info: "started " + name}
 	}
-}
-
-// attach leaves the UI for `berth attach ID` and comes back when it detaches
-// or the container ends.
-func (m *Model) attach(r containers.Row) tea.Cmd {
-	m.logCommand("berth attach " + r.Name)
-	c := exec.Command(m.opts.Exe, "--root", m.eng.Root(), "attach", r.ID)
-	name := r.Name
-	return tea.ExecProcess(c, func(err error) tea.Msg { return execDoneMsg{name: name, verb: "attach to", err: err} })
 }

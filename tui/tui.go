@@ -62,6 +62,11 @@ type Engine interface {
 	Events() *events.Log
 	// Root is the engine's data root (passed as --root to berth commands).
 	Root() string
+	// Attach connects streams to a running container until it exits or
+	// the client detaches.
+	Attach(ctx context.Context, ref string, o engine.AttachOptions, s engine.IO) (int, error)
+	// Exec runs a process in a running container on streams.
+	Exec(ctx context.Context, ref string, o engine.ExecOptions, s engine.IO) (int, error)
 }
 
 // ImageStore is what the UI needs of the image store; *images.Store
@@ -104,7 +109,7 @@ type Options struct {
 	XRay func(ctx context.Context, c *engine.Container) (xray.Report, error)
 	// Host reads the host's CPU and memory (nil: read /proc).
 	Host func() (HostSample, error)
-	// Exe is the berth binary run for `e` (exec) and `:` commands
+	// Exe is the berth binary run for `:` commands
 	// (empty: os.Executable).
 	Exe string
 	// Now is the clock (nil: time.Now); tests fix it.

@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"berth/engine"
 )
@@ -36,6 +33,7 @@ func (a *app) containerGroup() *cobra.Command {
 
 func (a *app) runCommand() *cobra.Command {
 	f := &runFlags{}
+	var af attachFlags
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Create and run a new container from an image",
@@ -45,16 +43,20 @@ func (a *app) runCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.run(cmd.Context(), o, f.detach)
+			return a.run(cmd.Context(), o, f.detach, af)
 		},
 	}
 	f.register(cmd.Flags())
+	af.register(cmd.Flags(), false)
 	cmd.Flags().BoolVarP(&f.detach, "detach", "d", false, "run in the background and print the container ID")
 	cmd.Flags().BoolVar(&f.rm, "rm", false, "remove the container when it exits")
 	return cmd
 }
 
-func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool) error {
+func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool, af attachFlags) error {
+	if _, err := detachKeyBytes(af.detachKeys); err != nil {
+		return err
+	}
 	e, err := a.engine()
 	if err != nil {
 		return err
@@ -75,16 +77,13 @@ func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool) erro
 		_ = e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true})
 		return err
 	}
-	code, err := a.attach(ctx, c)
-	if o.HostConfig.AutoRemove {
+	code, err := a.attach(ctx, c, af)
+	if o.HostConfig.AutoRemove && err == nil {
 		if _, werr := e.Wait(context.Background(), c.ID); werr == nil {
 			_ = e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
 		}
 	}
-	if err != nil {
-		return err
-	}
-	return exitWith(code)
+	return a.sessionEnd(code, err, false)
 }
 
 func exitWith(code int) error {
@@ -92,42 +91,6 @@ func exitWith(code int) error {
 		return nil
 	}
 	return exitError{code}
-}
-
-// attach connects this terminal to a container: raw mode and resizes for a
-// TTY, signal forwarding otherwise (as docker's --sig-proxy does).
-func (a *app) attach(ctx context.Context, c *engine.Container) (int, error) {
-	e, _ := a.engine()
-	streams := engine.IO{Stdout: a.stdout, Stderr: a.stderr}
-	if c.Config.OpenStdin {
-		streams.Stdin = a.stdin
-	}
-	if c.Config.Tty {
-		restore, resize := a.rawTerminal()
-		defer restore()
-		streams.Resize = resize
-	} else {
-		stop := a.forwardSignals(e, c.ID)
-		defer stop()
-	}
-	return e.Attach(ctx, c.ID, streams)
-}
-
-func (a *app) forwardSignals(e *engine.Engine, id string) func() {
-	ch := make(chan os.Signal, 4)
-	signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case s := <-ch:
-				_ = e.Kill(context.Background(), id, fmt.Sprint(int(s.(unix.Signal))))
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { signal.Stop(ch); close(done) }
 }
 
 func (a *app) createCommand() *cobra.Command {
@@ -162,6 +125,7 @@ func (a *app) createCommand() *cobra.Command {
 
 func (a *app) startCommand() *cobra.Command {
 	var attach, interactive bool
+	af := attachFlags{sigProxy: true}
 	cmd := &cobra.Command{
 		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Start one or more stopped containers",
@@ -175,6 +139,9 @@ func (a *app) startCommand() *cobra.Command {
 				if len(args) != 1 {
 					return invalid("you cannot start and attach multiple containers at once")
 				}
+				if _, err := detachKeyBytes(af.detachKeys); err != nil {
+					return err
+				}
 				c, err := e.Inspect(cmd.Context(), args[0])
 				if err != nil {
 					return err
@@ -182,17 +149,18 @@ func (a *app) startCommand() *cobra.Command {
 				if err := e.Start(cmd.Context(), c.ID, engine.StartOptions{WaitAttach: true}); err != nil {
 					return err
 				}
-				code, err := a.attach(cmd.Context(), c)
-				if err != nil {
-					return err
+				if !interactive {
+					af.noStdin = true
 				}
-				return exitWith(code)
+				code, err := a.attach(cmd.Context(), c, af)
+				return a.sessionEnd(code, err, false)
 			}
 			return eachRef(a, args, func(ref string) error { return e.Start(cmd.Context(), ref, engine.StartOptions{}) })
 		},
 	}
 	cmd.Flags().BoolVarP(&attach, "attach", "a", false, "attach STDOUT/STDERR and forward signals")
 	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "attach the container's STDIN")
+	cmd.Flags().StringVar(&af.detachKeys, "detach-keys", "", "override the key sequence for detaching (default ctrl-p,ctrl-q)")
 	return cmd
 }
 

@@ -73,7 +73,7 @@ func (s *Security) set(opt, k, v string) error {
 	case "seccomp":
 		if v != SeccompUnconfined && v != SeccompBuiltin {
 			if err := CheckSeccompProfile([]byte(v)); err != nil {
-				return fmt.Errorf("invalid seccomp profile in --security-opt: %s: %w", err.Error(), errdefs.ErrInvalidArgument)
+				return errdefs.ErrInvalidArgument.WithMessage("invalid seccomp profile in --security-opt: " + err.Error())
 			}
 		}
 		s.Seccomp = v
@@ -130,7 +130,7 @@ func applySecurity(s *specs.Spec, privileged bool, sec Security) error {
 	default:
 		sc, err := seccomp.LoadProfile(sec.Seccomp, s)
 		if err != nil {
-			return fmt.Errorf("seccomp profile: %s: %w", err.Error(), errdefs.ErrInvalidArgument)
+			return errdefs.ErrInvalidArgument.WithMessage("seccomp profile: " + err.Error())
 		}
 		s.Linux.Seccomp = sc
 	}
