@@ -47,6 +47,7 @@ func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([
 		if err != nil {
 			return loaded, fmt.Errorf("load: %w", err)
 		}
+		s.emitLoaded(img, n.tags)
 		if len(n.tags) == 0 {
 			loaded = append(loaded, img.ID)
 			progress("Loaded image ID: " + img.ID)
