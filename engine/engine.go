@@ -41,7 +41,8 @@ type Options struct {
 	BerthPath string
 	// EventsMaxSize rotates the events log (events.log → events.log.1) when
 	// it would grow past this many bytes; one rotated file is kept
-	// (0: events.DefaultMaxSize, 8 MiB). Monitors rotate at the default.
+	// (0: events.DefaultMaxSize, 8 MiB; < 0: never). Monitors rotate at the
+	// default size.
 	EventsMaxSize int64
 }
 
