@@ -31,38 +31,14 @@ func TestEventsLogBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	for i := 0; i < 80; i++ {
-		c, err := e.Create(ctx, opts("true"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.Remove(ctx, c.ID, engine.RemoveOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := 0; i < 3; i++ {
-		o := opts("true")
-		o.Name = "cycle"
-		if _, _, code := runAttached(t, e, o); code != 0 {
-			t.Fatalf("run exit %d", code)
-		}
-		if err := e.Remove(ctx, "cycle", engine.RemoveOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cycles(t, e, 80, 3)
 	last, err := e.Create(ctx, opts("true"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(root, "events.log*"))
-	var total int64
-	for _, f := range files {
-		st, _ := os.Stat(f)
-		total += st.Size()
-	}
 	// Two files of at most maxSize, plus the few events monitors append
 	// (they rotate at the default size) before the engine's next append.
-	if len(files) != 2 || total > 2*maxSize+4<<10 {
+	if files, total := logFiles(root); len(files) != 2 || total > 2*maxSize+4<<10 {
 		t.Fatalf("events log files %v hold %d bytes, want 2 files of about %d", files, total, maxSize)
 	}
 	rotated, err := os.ReadFile(filepath.Join(root, "events.log.1"))
@@ -121,4 +97,41 @@ func TestImageEventsFromAnotherEngine(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no image event from the other engine")
 	}
+}
+
+// cycles creates and removes n containers, then runs and removes runs more.
+func cycles(t *testing.T, e *engine.Engine, n, runs int) {
+	t.Helper()
+	ctx := context.Background()
+	for i := 0; i < n; i++ {
+		c, err := e.Create(ctx, opts("true"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Remove(ctx, c.ID, engine.RemoveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < runs; i++ {
+		o := opts("true")
+		o.Name = "cycle"
+		if _, _, code := runAttached(t, e, o); code != 0 {
+			t.Fatalf("run exit %d", code)
+		}
+		if err := e.Remove(ctx, "cycle", engine.RemoveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// logFiles returns the events log's files under root and their total size.
+func logFiles(root string) ([]string, int64) {
+	files, _ := filepath.Glob(filepath.Join(root, "events.log*"))
+	var total int64
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			total += st.Size()
+		}
+	}
+	return files, total
 }

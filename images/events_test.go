@@ -110,18 +110,25 @@ func TestStoreEvents(t *testing.T) {
 	}
 	built, _ := s.Resolve("built")
 	expectEvents(t, "commit", &l, "tag "+built.ID+" built:latest")
-	if _, _, err := s.Prune(ctx, true, func(i string) bool { return i != built.ID }); err != nil {
+	expectPrune(t, s, &l, built.ID)
+	if _, err := s.Remove(ctx, "nosuch:1", false, nil); err == nil {
+		t.Fatal("removed a missing image")
+	}
+	expectEvents(t, "failed rmi", &l)
+}
+
+// expectPrune prunes with every image but id in use: id is untagged and
+// deleted, then the prune is reported with the bytes it reclaimed.
+func expectPrune(t *testing.T, s *Store, l *eventLog, id string) {
+	t.Helper()
+	if _, _, err := s.Prune(context.Background(), true, func(i string) bool { return i != id }); err != nil {
 		t.Fatal(err)
 	}
 	got := l.take()
-	if len(got) != 3 || got[0] != "untag "+built.ID+" built:latest" || got[1] != "delete "+built.ID+" "+built.ID || !strings.HasPrefix(got[2], "prune  ") {
+	if len(got) != 3 || got[0] != "untag "+id+" built:latest" || got[1] != "delete "+id+" "+id || !strings.HasPrefix(got[2], "prune  ") {
 		t.Errorf("prune: events %q", got)
 	}
 	if last := l.evs[len(l.evs)-1]; last.Attributes["reclaimed"] == "" {
 		t.Errorf("prune event without reclaimed: %+v", last)
 	}
-	if _, err := s.Remove(ctx, "nosuch:1", false, nil); err == nil {
-		t.Fatal("removed a missing image")
-	}
-	expectEvents(t, "failed rmi", &l)
 }

@@ -73,21 +73,34 @@ func TestUIFollowsImagesAndRecordsChanges(t *testing.T) {
 	}
 	screenHas(t, rec, "Images 1", "untag elsewhere:v1")
 
+	networkRoundTrip(t, tm, rec, e)
+	volumeRoundTrip(t, tm, rec, e)
+	tm.Send(press("q"))
+	tm.WaitFinished(t)
+}
+
+// sendText sends each character of s as a key press.
+func sendText(tm *teatest.TestModel, s string) {
+	for _, k := range strings.Split(s, "") {
+		tm.Send(press(k))
+	}
+}
+
+// networkRoundTrip creates and removes a network from the Networks panel and
+// checks that both changes are in the events log.
+func networkRoundTrip(t *testing.T, tm *teatest.TestModel, rec *recorder, e *engine.Engine) {
+	t.Helper()
 	tm.Send(press("3"))
 	screenHas(t, rec, "Networks")
 	tm.Send(press("n"))
-	for _, k := range strings.Split("tuinet", "") {
-		tm.Send(press(k))
-	}
+	sendText(tm, "tuinet")
 	tm.Send(press("enter"))
 	screenHas(t, rec, "created network tuinet")
 	if !hasEvent(t, e, "network", "create", "tuinet") {
 		t.Error("the UI's network create left no event")
 	}
 	tm.Send(press("/"))
-	for _, k := range strings.Split("tuinet", "") {
-		tm.Send(press(k))
-	}
+	sendText(tm, "tuinet")
 	tm.Send(press("enter"))
 	tm.Send(press("d"))
 	screenHas(t, rec, "Remove network tuinet?")
@@ -97,12 +110,16 @@ func TestUIFollowsImagesAndRecordsChanges(t *testing.T) {
 		t.Error("the UI's network rm left no event")
 	}
 
+}
+
+// volumeRoundTrip creates and removes a volume from the Volumes panel and
+// checks that both changes are in the events log.
+func volumeRoundTrip(t *testing.T, tm *teatest.TestModel, rec *recorder, e *engine.Engine) {
+	t.Helper()
 	tm.Send(press("4"))
 	screenHas(t, rec, "Volumes 0")
 	tm.Send(press("n"))
-	for _, k := range strings.Split("tuivol", "") {
-		tm.Send(press(k))
-	}
+	sendText(tm, "tuivol")
 	tm.Send(press("enter"))
 	screenHas(t, rec, "Volumes 1", "created volume tuivol")
 	if !hasEvent(t, e, "volume", "create", "tuivol") {
@@ -115,6 +132,4 @@ func TestUIFollowsImagesAndRecordsChanges(t *testing.T) {
 	if !hasEvent(t, e, "volume", "destroy", "tuivol") {
 		t.Error("the UI's volume rm left no event")
 	}
-	tm.Send(press("q"))
-	tm.WaitFinished(t)
 }
