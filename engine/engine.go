@@ -39,6 +39,11 @@ type Options struct {
 	// BerthPath is the berth binary a monitor runs to remove a detached --rm
 	// container (default: berth beside the monitor, if it exists).
 	BerthPath string
+	// EventsMaxSize rotates the events log (events.log → events.log.1) when
+	// it would grow past this many bytes; one rotated file is kept
+	// (0: events.DefaultMaxSize, 8 MiB; < 0: never). Monitors rotate at the
+	// default size.
+	EventsMaxSize int64
 }
 
 // DefaultRoot is the data root when none is given.
@@ -100,10 +105,12 @@ func New(opts Options) (*Engine, error) {
 	if e.db, err = store.Open(filepath.Join(root, "berth.db")); err != nil {
 		return nil, err
 	}
+	e.events = events.OpenWith(e.eventsPath(), events.Options{MaxSize: opts.EventsMaxSize})
 	if e.images, err = images.Open(filepath.Join(root, "images"), e.db.DB()); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("image store: %w", err)
 	}
+	e.images.SetEventSink(e.emitImage)
 	if e.vols, err = volumes.Open(filepath.Join(root, "volumes"), e.db.DB()); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("volume store: %w", err)
@@ -118,7 +125,6 @@ func New(opts Options) (*Engine, error) {
 		e.db.Close()
 		return nil, fmt.Errorf("network reconcile: %w", err)
 	}
-	e.events = events.Open(e.eventsPath())
 	e.host = probeHost()
 	return e, nil
 }

@@ -22,7 +22,12 @@ type layerProgress func(digest string, current, total int64, status string)
 // layout or built with mutate) into the store, verifying every blob's digest,
 // and tags it. Nothing is recorded unless every blob arrived intact.
 func (s *Store) AddImage(ctx context.Context, img v1.Image, tags ...string) (*Image, error) {
-	return s.addImage(ctx, img, tags, nil, nil)
+	out, err := s.addImage(ctx, img, tags, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.emitTags(out, tagRefs(tags))
+	return out, nil
 }
 
 func (s *Store) addImage(ctx context.Context, img v1.Image, tags, digests []string, progress layerProgress) (*Image, error) {

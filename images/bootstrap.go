@@ -38,13 +38,21 @@ func (s *Store) Bootstrap(ctx context.Context, name string, progress func(string
 	if progress == nil {
 		progress = func(string) {}
 	}
+	var img *Image
+	var err error
 	switch name {
 	case "busybox":
-		return s.bootstrapBusybox(ctx, progress)
+		img, err = s.bootstrapBusybox(ctx, progress)
 	case "debian":
-		return s.bootstrapDebian(ctx, progress)
+		img, err = s.bootstrapDebian(ctx, progress)
+	default:
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("bootstrap %q: unknown base image (known: %s)", name, strings.Join(BootstrapNames(), ", ")))
 	}
-	return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("bootstrap %q: unknown base image (known: %s)", name, strings.Join(BootstrapNames(), ", ")))
+	if err != nil {
+		return nil, err
+	}
+	s.emitImported(img, img.RepoTags)
+	return img, nil
 }
 
 // ensureTool installs a Debian package with apt-get when path does not exist.

@@ -70,7 +70,12 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 		}
 		layers = append(layers, lf)
 	}
-	return s.commitLayers(ctx, cfg, layers, tags, parentID)
+	img, err := s.commitLayers(ctx, cfg, layers, tags, parentID)
+	if err != nil {
+		return nil, err
+	}
+	s.emitTags(img, tags)
+	return img, nil
 }
 
 func mediaTypeOf(l Layer) types.MediaType { return types.MediaType(l.MediaType) }

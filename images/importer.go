@@ -56,7 +56,12 @@ func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	cfg.History = []v1.History{{Created: cfg.Created, Comment: "Imported from -"}}
-	return s.commitLayers(ctx, cfg, []layerFile{lf}, tags, "")
+	img, err := s.commitLayers(ctx, cfg, []layerFile{lf}, tags, "")
+	if err != nil {
+		return nil, err
+	}
+	s.emitImported(img, tags)
+	return img, nil
 }
 
 // tagRef normalises a reference that must name a tag (not a digest).

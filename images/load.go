@@ -53,6 +53,7 @@ func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([
 	}
 	var loaded []string
 	for i, img := range stored {
+		s.emitLoaded(img, ps[i].tags)
 		if len(ps[i].tags) == 0 {
 			loaded = append(loaded, img.ID)
 			progress("Loaded image ID: " + img.ID)

@@ -43,13 +43,14 @@ func (s *Store) Tag(ctx context.Context, src, target string) error {
 		return err
 	}
 	defer unlock()
-	id, err := s.resolveID(ctx, s.db, src)
+	img, err := s.resolve(ctx, s.db, src)
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_tags (ref, image_id) VALUES (?, ?)", t, id); err != nil {
+	if _, err := s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_tags (ref, image_id) VALUES (?, ?)", t, img.ID); err != nil {
 		return fmt.Errorf("tag %s as %s: %w", src, target, err)
 	}
+	s.emitTags(img, []string{t})
 	return s.syncIndex(ctx)
 }
 
@@ -104,6 +105,7 @@ func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(i
 	if err != nil {
 		return nil, err
 	}
+	s.emitRemoved(img.ID, img, resp)
 	if _, err := s.gc(ctx); err != nil {
 		return resp, err
 	}
@@ -251,12 +253,14 @@ func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) 
 		if err != nil {
 			return resp, 0, err
 		}
+		s.emitRemoved(id, img, r)
 		resp = append(resp, r...)
 	}
 	reclaimed, err := s.gc(ctx)
 	if err != nil {
 		return resp, reclaimed, err
 	}
+	s.emitPrune(reclaimed)
 	return resp, reclaimed, s.syncIndex(ctx)
 }
 

@@ -80,6 +80,7 @@ func (s *Store) Pull(ctx context.Context, ref string, opts PullOptions) (*Image,
 		return nil, fmt.Errorf("pull %s: %w", ref, classifyRemote(err))
 	}
 	send(Progress{ID: shortID(out.ID), Status: "Pull complete"})
+	s.emit("pull", r.Familiar(), r.Repo, out)
 	return out, nil
 }
 
@@ -127,6 +128,7 @@ func (s *Store) Push(ctx context.Context, ref string, opts PushOptions) error {
 	if err != nil {
 		return fmt.Errorf("push %s: record digest: %w", ref, err)
 	}
+	s.emit("push", r.Familiar(), r.Repo, local)
 	return nil
 }
 

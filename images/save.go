@@ -72,7 +72,11 @@ func (s *Store) Save(ctx context.Context, w io.Writer, refs []string) error {
 		entries = append(entries, e)
 		index.Manifests = append(index.Manifests, desc)
 	}
-	return s.writeSaveTar(ctx, w, entries, index, repos, blobs)
+	if err := s.writeSaveTar(ctx, w, entries, index, repos, blobs); err != nil {
+		return err
+	}
+	s.emitSaved(ctx, refs)
+	return nil
 }
 
 func blobName(digest string) string { return "blobs/sha256/" + hexOf(digest) }

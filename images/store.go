@@ -26,6 +26,7 @@ type Store struct {
 	root string
 	db   *sql.DB
 	lp   layout.Path
+	sink func(Event) // see SetEventSink
 }
 
 // Image is one image as the store knows it.

@@ -159,14 +159,10 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 		opts.Host = readHost
 	}
 	if opts.Networks == nil {
-		if n, ok := eng.(networker); ok && n.Networks() != nil {
-			opts.Networks = n.Networks()
-		}
+		opts.Networks = networksOf(eng)
 	}
 	if opts.Volumes == nil {
-		if v, ok := eng.(volumer); ok && v.Volumes() != nil {
-			opts.Volumes = v.Volumes()
-		}
+		opts.Volumes = volumesOf(eng)
 	}
 	if opts.XRay == nil {
 		opts.XRay = defaultXRay(eng, opts.Images)

@@ -34,6 +34,48 @@ type networker interface {
 	Networks() *netmgr.Manager
 }
 
+// netEngine is an engine that also changes networks itself, recording a
+// network event for each change (*engine.Engine).
+type netEngine interface {
+	networker
+	CreateNetwork(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error)
+	RemoveNetwork(ctx context.Context, ref string) error
+	PruneNetworks(ctx context.Context) ([]string, error)
+}
+
+// engineNetworks is the NetworkManager of an engine: it reads the engine's
+// network manager and makes every change through the engine, so that other
+// berth processes see it in the events log.
+type engineNetworks struct{ eng netEngine }
+
+func (n engineNetworks) List(ctx context.Context) ([]netmgr.Network, error) {
+	return n.eng.Networks().List(ctx)
+}
+
+func (n engineNetworks) Members(ctx context.Context, ref string) ([]netmgr.Endpoint, error) {
+	return n.eng.Networks().Members(ctx, ref)
+}
+
+func (n engineNetworks) Create(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error) {
+	return n.eng.CreateNetwork(ctx, o)
+}
+
+func (n engineNetworks) Remove(ctx context.Context, ref string) error {
+	return n.eng.RemoveNetwork(ctx, ref)
+}
+
+func (n engineNetworks) Prune(ctx context.Context) ([]string, error) {
+	return n.eng.PruneNetworks(ctx)
+}
+
+// networksOf returns the NetworkManager of eng, or nil when it has none.
+func networksOf(eng Engine) NetworkManager {
+	if n, ok := eng.(netEngine); ok && n.Networks() != nil {
+		return engineNetworks{n}
+	}
+	return nil
+}
+
 // Network detail tabs.
 const (
 	tabNetInspect = iota

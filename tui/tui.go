@@ -94,11 +94,13 @@ type Sampler interface {
 type Options struct {
 	// Images is the image store (nil: the Images panel stays empty).
 	Images ImageStore
-	// Networks is the network manager (nil: the engine's, when it has one;
-	// else the Networks panel stays empty).
+	// Networks is the network manager (nil: the engine's, when it has one,
+	// changed through the engine so that each change is an event; else the
+	// Networks panel stays empty).
 	Networks NetworkManager
-	// Volumes is the volume store (nil: the engine's, when it has one; else
-	// the Volumes panel stays empty).
+	// Volumes is the volume store (nil: the engine's, when it has one,
+	// changed through the engine so that each change is an event; else the
+	// Volumes panel stays empty).
 	Volumes VolumeStore
 	// Sampler samples stats of running containers (nil: no live stats).
 	Sampler Sampler

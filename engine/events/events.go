@@ -1,6 +1,11 @@
 // Package events is berth's append-only events log: one JSON object per line
-// in a single file that every berth process appends to (O_APPEND, one write
-// per event under flock(LOCK_EX)) and any process can read or follow.
+// in a file that every berth process appends to (O_APPEND, one write per event
+// under flock(LOCK_EX)) and any process can read or follow. The log is
+// rotated by size: when an append would take the file past Options.MaxSize,
+// the file becomes path.1 (path.1 becomes path.2 …, up to Options.Backups)
+// and a new file starts, so the log never holds more than about
+// (Backups+1)×MaxSize bytes. Readers read the rotated files in order;
+// followers start at the end without reading what came before.
 //
 // The package is imported by the lean per-container monitor, so it depends only
 // on the standard library, golang.org/x/sys/unix and
@@ -9,14 +14,11 @@ package events
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/errdefs"
-	"golang.org/x/sys/unix"
 )
 
 // Event is one recorded change, shaped like Docker's events.
@@ -33,82 +35,84 @@ type Event struct {
 	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
+// DefaultMaxSize is the size at which the log rotates unless Options say
+// otherwise: about 10,000 run/rm cycles of events.
+const DefaultMaxSize = 8 << 20
+
+// DefaultBackups is how many rotated files are kept unless Options say
+// otherwise.
+const DefaultBackups = 1
+
+// maxBackups bounds Options.Backups (and how many rotated files readers look for).
+const maxBackups = 9
+
+// Options bound the size of a log.
+type Options struct {
+	// MaxSize rotates the file before an append that would take it past
+	// MaxSize bytes (a single larger event still gets a file of its own).
+	// 0 means DefaultMaxSize; a negative value never rotates.
+	MaxSize int64
+	// Backups is how many rotated files (path.1 … path.N) are kept, 1 to 9;
+	// 0 means DefaultBackups.
+	Backups int
+}
+
 // Log is an events log file. It holds no open file between calls, so a Log is
-// cheap and safe for concurrent use.
+// cheap and safe for concurrent use. Processes that share a log may use
+// different Options: each rotates at its own MaxSize, so the smallest bound holds.
 type Log struct {
-	path string
+	path    string
+	maxSize int64
+	backups int
+	// bytesRead counts the bytes readers and followers read from the files.
+	bytesRead atomic.Int64
 }
 
-// Open returns the events log stored at path. The file is created by the
-// first Append.
+// Open returns the events log stored at path with the default size bounds.
+// The file is created by the first Append.
 func Open(path string) *Log {
-	return &Log{path: path}
+	return OpenWith(path, Options{})
 }
 
-// Path returns the file the log is stored in.
+// OpenWith returns the events log stored at path, rotated as o says.
+func OpenWith(path string, o Options) *Log {
+	l := &Log{path: path, maxSize: o.MaxSize, backups: o.Backups}
+	if l.maxSize == 0 {
+		l.maxSize = DefaultMaxSize
+	}
+	if l.backups <= 0 {
+		l.backups = DefaultBackups
+	}
+	l.backups = min(l.backups, maxBackups)
+	return l
+}
+
+// Path returns the file the log is stored in; rotated files are Path()+".1" …
 func (l *Log) Path() string {
 	return l.path
 }
 
-// Append writes ev as one line, filling Time with the current time when zero.
-// The line is written with a single write() on an O_APPEND descriptor while
-// holding an exclusive flock, so concurrent appenders never interleave.
+// Append writes ev as one line, filling Time with the current time when zero
+// (taken while holding the lock, so such events are in time order in the
+// file). The line is written with a single write() on an O_APPEND descriptor
+// while holding an exclusive flock on the current file, so concurrent
+// appenders never interleave, and rotation happens under the same lock.
 func (l *Log) Append(ev Event) error {
-	if ev.Time.IsZero() {
-		ev.Time = time.Now()
-	}
-	ev.Time = ev.Time.UTC()
 	if ev.Type == "" || ev.Action == "" {
 		return errdefs.ErrInvalidArgument.WithMessage("append event: type and action are required")
 	}
-	line, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("append event %s %s: %w", ev.Type, ev.Action, err)
-	}
-	line = append(line, '\n')
-	f, err := l.openAppend()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fd := int(f.Fd())
-	if err := flock(fd, unix.LOCK_EX); err != nil {
-		return fmt.Errorf("lock events log %s: %w", l.path, err)
-	}
-	defer flock(fd, unix.LOCK_UN)
-	n, err := unix.Write(fd, line)
-	if err == nil && n != len(line) {
-		err = fmt.Errorf("short write (%d of %d bytes)", n, len(line))
-	}
-	if err != nil {
-		return fmt.Errorf("append to events log %s: %w", l.path, err)
-	}
-	return nil
-}
-
-func (l *Log) openAppend() (*os.File, error) {
-	const flags = os.O_WRONLY | os.O_APPEND | os.O_CREATE
-	f, err := os.OpenFile(l.path, flags, 0o644)
-	if errors.Is(err, os.ErrNotExist) {
-		if mkErr := os.MkdirAll(filepath.Dir(l.path), 0o755); mkErr != nil {
-			return nil, fmt.Errorf("create events log dir for %s: %w", l.path, mkErr)
+	stamp := ev.Time.IsZero()
+	return l.withCurrent(func() ([]byte, error) {
+		if stamp {
+			ev.Time = time.Now()
 		}
-		f, err = os.OpenFile(l.path, flags, 0o644)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open events log %s: %w", l.path, err)
-	}
-	return f, nil
-}
-
-// flock applies how to fd, retrying when interrupted by a signal.
-func flock(fd, how int) error {
-	for {
-		err := unix.Flock(fd, how)
-		if !errors.Is(err, unix.EINTR) {
-			return err
+		ev.Time = ev.Time.UTC()
+		line, err := json.Marshal(ev)
+		if err != nil {
+			return nil, fmt.Errorf("append event %s %s: %w", ev.Type, ev.Action, err)
 		}
-	}
+		return append(line, '\n'), nil
+	})
 }
 
 // Decode parses one events log line (with or without its trailing newline).
@@ -117,7 +121,7 @@ func flock(fd, how int) error {
 func Decode(line []byte) (Event, error) {
 	var ev Event
 	if err := json.Unmarshal(line, &ev); err != nil {
-		return Event{}, fmt.Errorf("decode event: %w: %w", errdefs.ErrInvalidArgument, err)
+		return Event{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("decode event: %v", err))
 	}
 	if ev.Type == "" || ev.Action == "" {
 		return Event{}, errdefs.ErrInvalidArgument.WithMessage("decode event: missing type or action")

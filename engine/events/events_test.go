@@ -175,11 +175,12 @@ func TestSubscribe(t *testing.T) {
 	l.Append(Event{Type: "container", Action: "create", ID: "old"})
 	ctx, cancel := context.WithCancel(context.Background())
 	replay, _ := l.Subscribe(ctx, Filter{Since: start})
-	live, liveErrs := l.Subscribe(ctx, Filter{Actions: []string{"die"}})
+	// Subscribe takes its position before it returns: the live subscriber
+	// sees every event appended from here on, and nothing before.
+	live, liveErrs := l.Subscribe(ctx, Filter{Actions: []string{"die", "create"}})
 	if ev := recv(t, replay); ev.ID != "old" {
 		t.Fatalf("replay got %+v", ev)
 	}
-	time.Sleep(250 * time.Millisecond) // both subscribers are now following
 	go func() {
 		for i := 0; i < 5; i++ {
 			l.Append(Event{Type: "container", Action: "start", ID: strconv.Itoa(i)})
@@ -205,16 +206,47 @@ func TestSubscribe(t *testing.T) {
 	waitGoroutines(t, base)
 }
 
-func TestSubscribeBeforeCreateAndUntil(t *testing.T) {
+// TestSubscribeBeforeCreate follows a log whose file does not exist yet: the
+// first append creates it and the follower reads it from its start.
+func TestSubscribeBeforeCreate(t *testing.T) {
 	base := runtime.NumGoroutine()
-	path := filepath.Join(t.TempDir(), "events.log")
-	l := Open(path)
-	ch, errs := l.Subscribe(context.Background(), Filter{Until: time.Now().Add(time.Second)})
-	time.Sleep(150 * time.Millisecond)
+	l := Open(filepath.Join(t.TempDir(), "events.log"))
+	ctx, cancel := context.WithCancel(context.Background())
+	ch, errs := l.Subscribe(ctx, Filter{})
 	l.Append(Event{Type: "volume", Action: "create", ID: "v"})
 	if ev := recv(t, ch); ev.ID != "v" {
 		t.Fatalf("got %+v", ev)
 	}
+	cancel()
+	for range ch {
+	}
+	for err := range errs {
+		t.Fatal(err)
+	}
+	waitGoroutines(t, base)
+}
+
+// TestSubscribeUntil: a subscription ends by itself once Until has passed,
+// after delivering the events up to Until (and none after it).
+func TestSubscribeUntil(t *testing.T) {
+	base := runtime.NumGoroutine()
+	l := Open(filepath.Join(t.TempDir(), "events.log"))
+	t0 := time.Now().Add(-time.Hour)
+	for i, id := range []string{"before", "in", "after"} {
+		l.Append(Event{Time: t0.Add(time.Duration(i) * time.Minute), Type: "volume", Action: "create", ID: id})
+	}
+	ch, errs := l.Subscribe(context.Background(), Filter{Since: t0.Add(30 * time.Second), Until: t0.Add(90 * time.Second)})
+	var got []string
+	for ev := range ch { // Until has passed: the replay is all there is
+		got = append(got, ev.ID)
+	}
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "in" {
+		t.Errorf("events between since and until: %q, want [in]", got)
+	}
+	ch, errs = l.Subscribe(context.Background(), Filter{Until: time.Now().Add(50 * time.Millisecond)})
 	for range ch { // ends by itself when Until passes
 	}
 	for err := range errs {
@@ -223,6 +255,8 @@ func TestSubscribeBeforeCreateAndUntil(t *testing.T) {
 	waitGoroutines(t, base)
 }
 
+// TestSubscribeTruncated: a follower whose file is removed and replaced by a
+// fresh one reads the new file from its start, whenever its poll notices.
 func TestSubscribeTruncated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events.log")
 	l := Open(path)
@@ -232,9 +266,7 @@ func TestSubscribeTruncated(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ch, _ := l.Subscribe(ctx, Filter{})
-	time.Sleep(150 * time.Millisecond)
 	os.Remove(path) // replaced by a fresh file
-	time.Sleep(250 * time.Millisecond)
 	l.Append(Event{Type: "container", Action: "start", ID: "after"})
 	if ev := recv(t, ch); ev.ID != "after" {
 		t.Fatalf("got %+v", ev)

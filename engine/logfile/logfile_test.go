@@ -363,21 +363,29 @@ func TestFollowUntilAndCancel(t *testing.T) {
 	w := mustWriter(t, path, WriterOptions{})
 	defer w.Close()
 	write(t, w.Stream("stdout"), "old\n")
-	ch, _ := Read(context.Background(), path, ReadOptions{Tail: 0, Follow: true, Until: time.Now().Add(time.Second)})
-	time.Sleep(200 * time.Millisecond) // let the reader reach the end of the file
 	write(t, w.Stream("stdout"), "x\n")
+	// The last line and then the follow: x comes first whenever the reader
+	// starts, and the stream ends by itself once Until passes.
+	ch, _ := Read(context.Background(), path, ReadOptions{Tail: 1, Follow: true, Until: time.Now().Add(200 * time.Millisecond)})
 	if e := next(t, ch); string(e.Line) != "x\n" {
 		t.Fatalf("got %q", e.Line)
 	}
 	for range ch { // ends by itself once Until passes
 	}
-	// Cancel while the reader is blocked sending to a consumer that stopped.
+	// Cancel while the reader is blocked sending to a consumer that stopped:
+	// it has filled the channel's buffer and waits for room.
 	for i := 0; i < 500; i++ {
 		write(t, w.Stream("stdout"), "y\n")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	_, _ = Read(ctx, path, ReadOptions{Tail: -1, Follow: true})
-	time.Sleep(50 * time.Millisecond)
+	blocked, _ := Read(ctx, path, ReadOptions{Tail: -1, Follow: true})
+	deadline := time.Now().Add(10 * time.Second)
+	for len(blocked) < cap(blocked) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reader filled %d of %d entries", len(blocked), cap(blocked))
+		}
+		time.Sleep(time.Millisecond)
+	}
 	cancel()
 	waitGoroutines(t, base)
 }
