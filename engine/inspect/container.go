@@ -104,7 +104,7 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		AutoRemove: h.AutoRemove, VolumesFrom: h.VolumesFrom,
 		CapAdd: h.CapAdd, CapDrop: h.CapDrop, DNS: addrs(h.DNS), DNSOptions: []string{}, DNSSearch: []string{},
 		ExtraHosts: h.ExtraHosts, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
-		ReadonlyRootfs: h.ReadonlyRootfs, Tmpfs: h.Tmpfs, Init: h.Init,
+		ReadonlyRootfs: h.ReadonlyRootfs, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs, Init: h.Init,
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
 			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: h.PidsLimit},
 	}
