@@ -102,7 +102,7 @@ func (s *Store) writeLayer(ctx context.Context, dir string, r io.Reader) (layerF
 		return layerFile{}, fmt.Errorf("write layer file: %w", err)
 	}
 	d := "sha256:" + hex.EncodeToString(h.Sum(nil))
-	return layerFile{path: f.Name(), digest: d, diffID: d, size: cw.n, mediaType: types.OCILayer}, nil
+	return layerFile{path: f.Name(), digest: d, diffID: d, size: cw.n, mediaType: types.OCIUncompressedLayer}, nil
 }
 
 type countWriter struct{ n int64 }

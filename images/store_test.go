@@ -179,6 +179,11 @@ func TestImport(t *testing.T) {
 		if _, ok := c.ExposedPorts["80/tcp"]; !ok {
 			t.Errorf("%s: ExposedPorts %v", name, c.ExposedPorts)
 		}
+		// The stored blob is the plain tar (its digest is its diff ID), so its
+		// media type must say so, or other registry clients gunzip a tar.
+		if l := img.Layers[0]; l.MediaType != "application/vnd.oci.image.layer.v1.tar" || l.Digest != l.DiffID {
+			t.Errorf("%s: layer %s has media type %s", name, l.Digest, l.MediaType)
+		}
 		root := mountImage(t, s, img)
 		if b, err := os.ReadFile(filepath.Join(root, "bin/hello")); err != nil || string(b) != "hi" {
 			t.Errorf("%s: bin/hello = %q %v", name, b, err)
