@@ -5,6 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"berth/engine/inspect"
 	"berth/views/containers"
 	"berth/views/imagelist"
 )
@@ -48,7 +49,7 @@ func (m *Model) syncDetail() tea.Cmd {
 		switch m.cTab {
 		case tabInspect:
 			m.pane.SetHeader("")
-			m.pane.SetLines("inspect:"+sel.ID, jsonLines(sel.C))
+			m.pane.SetLines("inspect:"+sel.ID, jsonLines(inspect.ContainerOf(sel.C))) // as berth inspect shows it
 		case tabEnv:
 			m.pane.SetHeader("")
 			m.pane.SetLines("env:"+sel.ID, append([]string(nil), sel.C.Config.Env...))
@@ -81,7 +82,11 @@ func (m *Model) syncImageDetail() tea.Cmd {
 	if m.iTab == tabImgInspect {
 		m.histKey = ""
 		m.pane.SetHeader("")
-		m.pane.SetLines("iinspect:"+img.ID, jsonLines(img))
+		if shape, err := inspect.ImageOf(&img); err == nil { // as berth image inspect shows it
+			m.pane.SetLines("iinspect:"+img.ID, jsonLines(shape))
+		} else {
+			m.pane.SetLines("iinspect:"+img.ID, jsonLines(img))
+		}
 		return nil
 	}
 	if m.histKey == img.ID || m.opts.Images == nil {
