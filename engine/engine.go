@@ -120,6 +120,9 @@ func New(opts Options) (*Engine, error) {
 	}
 	e.events = events.Open(e.eventsPath())
 	e.host = probeHost()
+	// A berth process killed in the middle of a removal left the container
+	// marked: finish the removal (nothing to do in the common case).
+	e.completeRemovals(context.Background())
 	return e, nil
 }
 

@@ -38,6 +38,30 @@ type handoff struct {
 	Listener int    `json:"listener"`          // attach socket
 	Clients  []int  `json:"clients,omitempty"` // attached clients
 	Net      []int  `json:"net,omitempty"`     // network service sockets (see netsvc.go), 0 = none
+	Order    string `json:"order,omitempty"`   // writes announced but not copied yet: 'o' stdout, 'e' stderr
+}
+
+// encodeOrder writes a copier's order of streams as a handoff's Order.
+func encodeOrder(order []int) string {
+	b := make([]byte, len(order))
+	for i, s := range order {
+		b[i] = "oe"[s]
+	}
+	return string(b)
+}
+
+// decodeOrder reads a handoff's Order.
+func decodeOrder(s string) []int {
+	var order []int
+	for _, c := range s {
+		switch c {
+		case 'o':
+			order = append(order, streamOut)
+		case 'e':
+			order = append(order, streamErr)
+		}
+	}
+	return order
 }
 
 // handoffFromEnv returns the handoff this process was started with, if any.

@@ -28,6 +28,9 @@ func (m *monitor) runLean(h *handoff) int {
 	}
 	p := &procIO{tty: h.Pty > 0, outR: fileOf(h.Out, "stdout"), errR: fileOf(h.Err, "stderr"),
 		inW: fileOf(h.In, "stdin"), pty: fileOf(h.Pty, "pty")}
+	if p.outR != nil && p.errR != nil {
+		p.cp = newCopier(p.outR, p.errR, decodeOrder(h.Order))
+	}
 	for i, fd := range h.Net {
 		m.netFiles = append(m.netFiles, fileOf(fd, "net-"+strconv.Itoa(i)))
 	}
@@ -39,6 +42,7 @@ func (m *monitor) runLean(h *handoff) int {
 	}
 	if !m.wantsRestart(code, m.state.RestartCount) {
 		// No restart: end here, without going back to the full shape.
+		m.ended()
 		if err := destroyStopped(m.cfg.StateRoot, m.cfg.ID); err != nil {
 			fmt.Fprintln(os.Stderr, "berth-monitor: destroy:", err)
 		}
@@ -51,6 +55,7 @@ func (m *monitor) runLean(h *handoff) int {
 	}
 	// The full shape could not be re-entered: end here, as cleanly as we can.
 	fmt.Fprintln(os.Stderr, "berth-monitor: back to the full shape:", err)
+	m.ended()
 	m.teardown()
 	return 1
 }

@@ -3,6 +3,7 @@ package monitor
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -31,6 +32,8 @@ type monitor struct {
 	log      *logfile.Writer
 	ev       *events.Log
 	netFiles []*os.File // sockets of the port proxies and DNS (see netsvc.go)
+	command  string     // the container's command, as the spec gives it
+	ready    *os.File   // where the first start is reported (see reply), nil once it was
 }
 
 // Run is the monitor's main: the full shape, or the lean one when this process
@@ -58,7 +61,8 @@ func (m *monitor) runFull(ready *os.File) int {
 	m.state = State{Status: StatusCreated, MonitorPid: os.Getpid(), MonitorStart: ProcStart(os.Getpid())}
 	var err error
 	if m.srv, err = listen(m.cfg.SocketPath); err != nil {
-		reply(ready, fmt.Errorf("attach socket: %w", err))
+		m.ready = ready
+		m.reply(fmt.Errorf("attach socket: %w", err))
 		return 1
 	}
 	return m.loop(ready, 0)
@@ -89,26 +93,88 @@ func (m *monitor) afterExit(h *handoff) int {
 // loop starts the container (restarts so far given) until the policy says stop.
 func (m *monitor) loop(ready *os.File, restarts int) int {
 	defer m.teardown()
+	m.ready = ready
 	for ; ; restarts++ {
 		m.state.RestartCount = restarts
-		code, err := m.runOnce(ready, restarts == 0 && ready != nil && m.cfg.WaitAttach)
-		ready = nil
-		if err != nil {
-			m.finish(128, false, err)
-			if restarts == 0 {
-				return 1
+		var unlock func()
+		if restarts > 0 {
+			var ok bool
+			if unlock, ok = m.lockForRestart(); !ok {
+				m.state.Status = StatusExited
+				m.save()
+				return 0
 			}
 		}
-		if err != nil || !m.restartNext(code, restarts) {
+		code, err := m.runOnce(restarts == 0 && ready != nil && m.cfg.WaitAttach, unlock)
+		if err != nil && restarts == 0 {
+			m.failStart(err)
+			m.reply(err)
+			return 1
+		}
+		if err != nil {
+			m.finish(ExitStartFailed, false, err)
+			return 0
+		}
+		if !m.restartNext(code, restarts) {
 			return 0
 		}
 	}
+}
+
+// lockForRestart takes the container's lock for a start under the restart
+// policy: the engine holds it while it stops, kills or removes the container,
+// so that the restart either happens before (and the engine sees the
+// container run) or not at all. It gives up when the user stops the container.
+func (m *monitor) lockForRestart() (func(), bool) {
+	f, err := os.OpenFile(m.cfg.LockPath, os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "berth-monitor: restart unguarded:", err)
+		return func() {}, !m.stopped()
+	}
+	for !m.stopped() {
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			if m.stopped() { // stopped while we waited for the lock
+				break
+			}
+			return func() { f.Close() }, true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.Close()
+	return nil, false
+}
+
+// stopped reports whether the user stopped the container.
+func (m *monitor) stopped() bool {
+	_, err := os.Stat(m.cfg.StopPath)
+	return err == nil
+}
+
+// failStart records a first start that failed: the container keeps the state
+// it had (created, or exited from an earlier run), with docker's exit code for
+// the failure, and no monitor.
+func (m *monitor) failStart(err error) {
+	code, _, _ := CommandFailure(err.Error(), m.command)
+	st := State{Status: StatusCreated}
+	if prev, rerr := ReadState(m.cfg.StatePath); rerr == nil && !prev.StartedAt.IsZero() {
+		st = State{Status: StatusExited, StartedAt: prev.StartedAt, FinishedAt: prev.FinishedAt, RestartCount: prev.RestartCount}
+	}
+	if errors.Is(err, errStoppedBeforeStart) {
+		code, err = 0, nil
+	}
+	st.ExitCode = code
+	if err != nil {
+		st.Error = err.Error()
+	}
+	m.state = st
+	m.save()
 }
 
 // restartNext applies the restart policy to an exit and, if it says so, waits
 // the backoff. It reports whether to start again.
 func (m *monitor) restartNext(code, restarts int) bool {
 	if !m.wantsRestart(code, restarts) {
+		m.ended()
 		return false
 	}
 	m.state.Status = StatusRestarting
@@ -122,22 +188,33 @@ func (m *monitor) restartNext(code, restarts int) bool {
 	return true
 }
 
-// wantsRestart applies the restart policy, and the user's stop, to an exit.
-func (m *monitor) wantsRestart(code, restarts int) bool {
-	_, stopErr := os.Stat(m.cfg.StopPath)
-	return m.cfg.Restart.ShouldRestart(code, restarts, stopErr == nil)
+// ended records that the container will not run again under this monitor.
+func (m *monitor) ended() {
+	if m.state.Status != StatusExited {
+		m.state.Status = StatusExited
+		m.save()
+	}
 }
 
-func reply(ready *os.File, err error) {
-	if ready == nil {
+// wantsRestart applies the restart policy, and the user's stop, to an exit.
+func (m *monitor) wantsRestart(code, restarts int) bool {
+	return m.cfg.Restart.ShouldRestart(code, restarts, m.stopped())
+}
+
+// reply tells the engine that started this monitor how the first start went:
+// "ok" once the container runs (or waits for its attaching client), or why it
+// failed — after the state says so. Only the first reply is sent.
+func (m *monitor) reply(err error) {
+	if m.ready == nil {
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(ready, "%v\n", err)
+		fmt.Fprintf(m.ready, "%v\n", err)
 	} else {
-		fmt.Fprintln(ready, "ok")
+		fmt.Fprintln(m.ready, "ok")
 	}
-	ready.Close()
+	m.ready.Close()
+	m.ready = nil
 }
 
 func (m *monitor) teardown() {
@@ -176,7 +253,7 @@ func (m *monitor) backoff(restarts int, ran time.Duration) bool {
 	}
 	deadline := time.Now().Add(min(d, time.Minute))
 	for time.Now().Before(deadline) {
-		if _, err := os.Stat(m.cfg.StopPath); err == nil {
+		if m.stopped() {
 			return false
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -203,8 +280,15 @@ func (m *monitor) event(action string, attrs map[string]string) {
 	}
 }
 
+// finish records an exit. While this monitor lives after an exit, the state
+// says "restarting" if the restart policy will start the container again and
+// "exited" only if it will not: an engine that sees a container exited and
+// its monitor alive knows that the monitor is merely finishing.
 func (m *monitor) finish(code int, oom bool, err error) {
 	m.state.Status = StatusExited
+	if err == nil && m.wantsRestart(code, m.state.RestartCount) {
+		m.state.Status = StatusRestarting
+	}
 	m.state.Pid = 0
 	m.state.ExitCode = code
 	m.state.OOMKilled = oom
@@ -229,24 +313,32 @@ func loadSpec(path string) (*specs.Spec, error) {
 
 // runOnce creates and starts the container, then hands it to the lean shape;
 // only when that exec fails does it wait here. It returns the exit code.
-func (m *monitor) runOnce(ready *os.File, waitAttach bool) (int, error) {
+// unlock, if not nil, releases the container's lock once the container runs
+// (or failed to).
+func (m *monitor) runOnce(waitAttach bool, unlock func()) (int, error) {
+	release := func() {
+		if unlock != nil {
+			unlock()
+			unlock = nil
+		}
+	}
+	defer release()
 	s, err := loadSpec(m.cfg.SpecPath)
 	if err != nil {
-		reply(ready, err)
 		return -1, err
 	}
+	m.command = s.Process.Args[0]
 	c, err := runner.Create(m.cfg.StateRoot, m.cfg.ID, s)
 	if err != nil {
-		reply(ready, err)
 		return -1, err
 	}
 	pio, err := newProcIO(m.cfg.TTY, m.cfg.OpenStdin)
 	if err != nil {
 		c.Destroy()
-		reply(ready, err)
 		return -1, err
 	}
-	pid, err := m.start(c, s, pio, ready, waitAttach)
+	pid, err := m.start(c, s, pio, waitAttach)
+	release()
 	if err != nil {
 		pio.closeAll()
 		c.Destroy()
@@ -266,34 +358,34 @@ func (m *monitor) runOnce(ready *os.File, waitAttach bool) (int, error) {
 
 // start starts the process, waits for an attaching client if asked, and lets
 // the process run; the state says running before the starter hears "ok".
-func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, ready *os.File, waitAttach bool) (int, error) {
+func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, waitAttach bool) (int, error) {
 	proc, err := runner.NewProcess(s.Process, true)
 	if err != nil {
-		reply(ready, err)
 		return 0, err
 	}
 	pio.attach(proc)
 	if err := c.Start(proc); err != nil {
-		reply(ready, err)
-		return 0, fmt.Errorf("start: %w", err)
+		return 0, err
 	}
 	if err := pio.afterStart(); err != nil {
 		_ = proc.Signal(unix.SIGKILL)
 		_, _ = proc.Wait()
-		reply(ready, err)
 		return 0, err
 	}
 	if waitAttach {
 		m.state.Status = StatusCreated
 		m.save()
-		reply(ready, nil)
-		_ = m.srv.waitReady(attachWait)
+		m.reply(nil)
+		if !m.awaitClient() {
+			_ = proc.Signal(unix.SIGKILL)
+			_, _ = proc.Wait()
+			return 0, errStoppedBeforeStart
+		}
 	}
 	m.netFiles = m.openNet()
 	if err := c.Exec(); err != nil {
 		_ = proc.Signal(unix.SIGKILL)
 		_, _ = proc.Wait()
-		reply(ready, err)
 		return 0, fmt.Errorf("exec: %w", err)
 	}
 	pid, _ := proc.Pid()
@@ -302,8 +394,27 @@ func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, r
 	m.state.StartedAt, m.state.Error, m.state.OOMKilled = time.Now().UTC(), "", false
 	m.save()
 	m.event("start", nil)
-	reply(ready, nil)
+	m.reply(nil)
 	return pid, nil
+}
+
+// errStoppedBeforeStart is a start given up because the user stopped (or
+// removed) the container while it waited for its attaching client.
+var errStoppedBeforeStart = errors.New("stopped before it started")
+
+// awaitClient waits for the attaching client (at most attachWait); it
+// reports false if the user stopped the container meanwhile.
+func (m *monitor) awaitClient() bool {
+	deadline := time.Now().Add(attachWait)
+	for time.Now().Before(deadline) {
+		if m.srv.waitReady(50*time.Millisecond) == nil {
+			return true
+		}
+		if m.stopped() {
+			return false
+		}
+	}
+	return true
 }
 
 // awaitExec waits (briefly) until the container's init has executed the
@@ -347,5 +458,16 @@ func (m *monitor) toLean(pid int, pio *procIO) error {
 	for _, f := range m.netFiles {
 		h.Net = append(h.Net, fdOf(f))
 	}
-	return reexec(h)
+	var order []int
+	if pio.cp != nil {
+		order = pio.cp.handoff()
+		pio.cp.close()
+		pio.cp = nil
+		h.Order = encodeOrder(order)
+	}
+	err = reexec(h)
+	if !pio.tty {
+		pio.cp = newCopier(pio.outR, pio.errR, order)
+	}
+	return err
 }
