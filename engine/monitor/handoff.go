@@ -39,6 +39,8 @@ type handoff struct {
 	Clients  []int  `json:"clients,omitempty"` // attached clients
 	Net      []int  `json:"net,omitempty"`     // network service sockets (see netsvc.go), 0 = none
 	Order    string `json:"order,omitempty"`   // writes announced but not copied yet: 'o' stdout, 'e' stderr
+	Pending  bool   `json:"pending,omitempty"` // later writes are announced by signals queued to the main thread
+	Queued   int    `json:"queued,omitempty"`  // memory file of output read and not yet copied (see queueFile)
 }
 
 // encodeOrder writes a copier's order of streams as a handoff's Order.
@@ -81,7 +83,7 @@ func handoffFromEnv() (*handoff, error) {
 // reexec replaces this process with the monitor binary in the shape h names,
 // keeping h's descriptors open. It returns only on failure.
 func reexec(h *handoff) error {
-	fds := append(append([]int{h.Out, h.Err, h.In, h.Pty, h.Listener}, h.Clients...), h.Net...)
+	fds := append(append([]int{h.Out, h.Err, h.In, h.Pty, h.Listener, h.Queued}, h.Clients...), h.Net...)
 	for _, fd := range fds {
 		if fd > 0 {
 			if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {

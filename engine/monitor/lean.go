@@ -3,6 +3,7 @@ package monitor
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 
@@ -28,8 +29,18 @@ func (m *monitor) runLean(h *handoff) int {
 	}
 	p := &procIO{tty: h.Pty > 0, outR: fileOf(h.Out, "stdout"), errR: fileOf(h.Err, "stderr"),
 		inW: fileOf(h.In, "stdin"), pty: fileOf(h.Pty, "pty")}
-	if p.outR != nil && p.errR != nil {
-		p.cp = newCopier(p.outR, p.errR, decodeOrder(h.Order))
+	var queued []chunk
+	if qf := fileOf(h.Queued, "queued-output"); qf != nil {
+		if queued, err = readQueueFile(qf); err != nil {
+			fmt.Fprintln(os.Stderr, "berth-monitor:", err)
+		}
+	}
+	switch {
+	case p.outR == nil || p.errR == nil:
+	case h.Pending && m.onMain:
+		p.cp = takeOverCopier(p.outR, p.errR, queued, decodeOrder(h.Order))
+	default:
+		p.cp = newCopier(p.outR, p.errR, queued, decodeOrder(h.Order))
 	}
 	for i, fd := range h.Net {
 		m.netFiles = append(m.netFiles, fileOf(fd, "net-"+strconv.Itoa(i)))
@@ -51,6 +62,10 @@ func (m *monitor) runLean(h *handoff) int {
 	}
 	ln, _, err := m.srv.handoff()
 	if err == nil {
+		// This program started with the output signals blocked (see
+		// takeOverCopier); the full shape, which starts containers, must not.
+		runtime.LockOSThread()
+		_ = unblockOutputSignals()
 		err = reexec(&handoff{Mode: modeExited, Listener: ln})
 	}
 	// The full shape could not be re-entered: end here, as cleanly as we can.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ type monitor struct {
 	netFiles []*os.File // sockets of the port proxies and DNS (see netsvc.go)
 	command  string     // the container's command, as the spec gives it
 	ready    *os.File   // where the first start is reported (see reply), nil once it was
+	onMain   bool       // this goroutine is locked to the main thread
 }
 
 // Run is the monitor's main: the full shape, or the lean one when this process
@@ -46,7 +48,14 @@ func Run(cfg *Config, ready *os.File) int {
 		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
 		return 1
 	}
-	m := &monitor{cfg: cfg, ev: events.Open(cfg.EventsPath)}
+	// The main goroutine stays on the main thread, which every exec between
+	// the two shapes is made from: output signals queued to it survive the
+	// exec (see order.go).
+	onMain := unix.Gettid() == os.Getpid()
+	if onMain {
+		runtime.LockOSThread()
+	}
+	m := &monitor{cfg: cfg, ev: events.Open(cfg.EventsPath), onMain: onMain}
 	switch {
 	case h == nil:
 		return m.runFull(ready)
@@ -458,16 +467,36 @@ func (m *monitor) toLean(pid int, pio *procIO) error {
 	for _, f := range m.netFiles {
 		h.Net = append(h.Net, fdOf(f))
 	}
+	var queued []chunk
 	var order []int
 	if pio.cp != nil {
-		order = pio.cp.handoff()
+		queued, order, h.Pending = pio.cp.handoff(m.onMain)
 		pio.cp.close()
 		pio.cp = nil
 		h.Order = encodeOrder(order)
 	}
+	var qf *os.File
+	if len(queued) > 0 {
+		if qf, err = queueFile(queued); err != nil {
+			return m.stayFull(pio, queued, order, h.Pending, err)
+		}
+		h.Queued = fdOf(qf)
+	}
 	err = reexec(h)
+	if qf != nil {
+		qf.Close()
+	}
+	return m.stayFull(pio, queued, order, h.Pending, err)
+}
+
+// stayFull resumes copying in the full shape after a failed change of shape.
+func (m *monitor) stayFull(pio *procIO, queued []chunk, order []int, pending bool, err error) error {
+	if pending {
+		// The signals queued here since are lost; the new copier drains what they announced.
+		_ = unblockOutputSignals()
+	}
 	if !pio.tty {
-		pio.cp = newCopier(pio.outR, pio.errR, order)
+		pio.cp = newCopier(pio.outR, pio.errR, queued, order)
 	}
 	return err
 }

@@ -3,12 +3,10 @@ package monitor
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"sync"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,20 +20,29 @@ import (
 // copies the output. Real-time signals queue in the order they are sent and
 // are never merged: the copier reads them from a signalfd and takes, for each,
 // one message from the pipe it names — the writes come out as they were made.
+// It reads as soon as the pipes exist, into a queue in memory, so that a pipe
+// never fills while nobody copies (a writer blocked on a full pipe is
+// signalled twice for one write); the queue is written out once the monitor
+// is ready for it (see run), or handed to the next shape.
 //
-// Writes made while no copier listened (between the two shapes of the
-// monitor) were not signalled: what the pipes hold when a copier starts is
-// copied first, in the order the previous copier handed over and then stdout
-// before stderr. A write whose signal is lost (the real-time queue was full
-// and the kernel sent a plain SIGIO instead) leaves data that no signal
-// announces; the copier drains it, stdout first, after a short grace for a
-// signal still on its way.
+// The monitor changes shape (an exec, see handoff.go) while the container
+// runs. Before the exec, the pipes' signals are directed at the main thread,
+// which makes the exec with them blocked: the signals queued meanwhile stay
+// queued across it, and the next shape's copier reads them first (after the
+// streams the old copier had been told of but not copied). Where that cannot
+// be done (the exec fails, or does not happen on the main thread), what the
+// pipes hold when a copier starts is copied first, stdout before stderr. A
+// write whose signal is lost (the real-time queue was full and the kernel sent
+// a plain SIGIO instead) leaves data that no signal announces; the copier
+// drains it, stdout first, after a short grace for a signal still on its way.
 
 const (
 	outputSignal = 40   // a real-time signal that neither Go nor glibc uses
 	packetSize   = 4096 // PIPE_BUF: a longer write comes as several messages of this size
 	pipeSize     = 256 << 10
+	maxPipeSize  = 1 << 20 // the usual fs.pipe-max-size
 	orphanGrace  = 20 * time.Millisecond
+	queueLimit   = 1 << 20 // bytes read and not yet written out before reading pauses
 )
 
 // Stream indexes.
@@ -48,17 +55,35 @@ const (
 type copier struct {
 	files   [2]*os.File
 	raw     [2]int // the files' descriptors
-	fds     [2]int // the descriptors still to read, -1 once at EOF
+	fds     [2]int // the descriptors still to read (by the reader), -1 once at EOF
 	order   []int  // streams with messages due before any signal (from a handoff)
 	backlog [2]int // bytes in the pipes before they were signalled
-	quit    int    // eventfd: stop copying
+	slots   [2]int // the pipes' capacity in messages
+	shared  bool   // the signals go to the process, whose threads all block them
+	lost    bool   // a signal was lost before this copier ran
+	kick    int    // eventfd that wakes the reader: a request, or room in the queue
 
-	start    chan [2]io.Writer
-	stop     chan chan []int
-	quitCh   chan struct{}
-	quitOnce sync.Once
-	done     chan struct{} // the copier's goroutine ended
-	copied   chan struct{} // both streams reached their end
+	mu       sync.Mutex
+	queue    []chunk // read, not yet written out
+	queued   int     // bytes in queue
+	ended    bool    // the reader is done
+	req      *stopRequest
+	quitting bool
+	wake     chan struct{} // the writer has work
+
+	quitCh     chan struct{}
+	quitOnce   sync.Once
+	readerDone chan struct{}
+	started    bool
+	copied     chan struct{} // closed when the writer has written everything
+}
+
+// stopRequest asks the reader to end and reply with the streams of the
+// writes announced to it and not read; keep leaves the pipes signal-driven
+// (their signals were directed at another thread first).
+type stopRequest struct {
+	keep  bool
+	reply chan []int
 }
 
 // newPacketPipe makes a pipe in packet mode.
@@ -67,269 +92,282 @@ func newPacketPipe() (r, w *os.File, err error) {
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_DIRECT); err != nil {
 		return nil, nil, err
 	}
-	_, _ = unix.FcntlInt(uintptr(p[0]), unix.F_SETPIPE_SZ, pipeSize) // more room for short writes; the default does too
+	// Room for many short writes (one message each) while nobody reads: the
+	// system's maximum, else less; the default does too.
+	for _, size := range []int{maxPipeSize, pipeSize} {
+		if _, err := unix.FcntlInt(uintptr(p[0]), unix.F_SETPIPE_SZ, size); err == nil {
+			break
+		}
+	}
 	return os.NewFile(uintptr(p[0]), "pipe-r"), os.NewFile(uintptr(p[1]), "pipe-w"), nil
 }
 
-// newCopier sets up the ordered copy of the read ends out and errf, with the
-// streams of order (handed over by the previous shape) due first. It returns
-// once every later write to the pipes is signalled; copying starts with run.
-func newCopier(out, errf *os.File, order []int) *copier {
-	c := &copier{files: [2]*os.File{out, errf}, order: order, quit: -1,
-		start: make(chan [2]io.Writer), stop: make(chan chan []int), quitCh: make(chan struct{}),
-		done: make(chan struct{}), copied: make(chan struct{})}
+// newCopier starts the ordered copy of the read ends out and errf, with what
+// the previous shape handed over (see handoff) due first: queued output,
+// then the streams of order. It returns once every later write to the pipes
+// is signalled.
+func newCopier(out, errf *os.File, queued []chunk, order []int) *copier {
+	c := makeCopier(out, errf, queued, order)
+	c.startReader()
+	return c
+}
+
+// takeOverCopier is newCopier for the pipes whose signals the previous shape
+// directed at this thread (the main one, which keeps them across the exec,
+// and with them blocked: so does every thread of this program). It must run
+// on that thread. The signals queued meanwhile come after order; from now on
+// they are queued to the process.
+func takeOverCopier(out, errf *os.File, queued []chunk, order []int) *copier {
+	c := makeCopier(out, errf, queued, order)
+	c.shared = true
+	for _, fd := range c.raw {
+		_ = setOwner(fd, ownerProcess, os.Getpid())
+	}
+	if sfd, err := unix.Signalfd(-1, outputSigset(), unix.SFD_CLOEXEC|unix.SFD_NONBLOCK); err == nil {
+		more, lost := readSignals(sfd, c.fds)
+		c.order, c.lost = append(c.order, more...), lost
+		unix.Close(sfd)
+	}
+	c.startReader()
+	return c
+}
+
+func makeCopier(out, errf *os.File, queued []chunk, order []int) *copier {
+	c := &copier{files: [2]*os.File{out, errf}, order: order, kick: -1, wake: make(chan struct{}, 1),
+		quitCh: make(chan struct{}), readerDone: make(chan struct{}), copied: make(chan struct{})}
 	for i, f := range c.files {
 		c.raw[i] = int(f.Fd()) // Fd makes it blocking: set non-blocking after
 		c.fds[i] = c.raw[i]
 		_ = unix.SetNonblock(c.raw[i], true)
+		c.slots[i] = 16 // the default
+		if size, err := unix.FcntlInt(uintptr(c.raw[i]), unix.F_GETPIPE_SZ, 0); err == nil {
+			c.slots[i] = size / packetSize
+		}
+	}
+	for _, ch := range queued {
+		c.push(ch.stream, ch.data)
 	}
 	if fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err == nil {
-		c.quit = fd
+		c.kick = fd
 	}
-	ready := make(chan struct{})
-	go c.main(ready)
-	<-ready
 	return c
 }
 
-// main runs on a thread of its own, which the output signal is directed at
-// and blocked on (so that it stays queued for the signalfd).
-func (c *copier) main(ready chan<- struct{}) {
-	defer close(c.done)
+func (c *copier) startReader() {
+	ready := make(chan struct{})
+	go c.read(ready)
+	<-ready
+}
+
+// read is the reader: on a thread of its own, with the output signals
+// blocked (so that they stay queued for its signalfd) and, unless shared,
+// directed at it, it reads the pipes into the queue until both end or it is
+// asked to stop.
+func (c *copier) read(ready chan<- struct{}) {
+	defer close(c.readerDone)
 	runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-	for i, fd := range c.fds {
-		c.backlog[i], _ = unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD
-	}
 	sfd, err := c.arm()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "berth-monitor: output order:", err)
 	}
 	close(ready)
-	select {
-	case w := <-c.start:
-		c.copy(sfd, w)
-		c.disarm()
-	case reply := <-c.stop:
-		c.disarm()
-		reply <- append(c.order, c.pending(sfd)...)
-	case <-c.quitCh:
-		c.disarm()
-	}
-	if sfd >= 0 {
-		unix.Close(sfd)
-	}
-}
-
-// disarm stops the pipes' signals. It must happen before this thread ends:
-// the signals would go to whichever thread gets its ID next (after an exec,
-// this thread's ID may be the new program's main thread, which a real-time
-// signal kills before the Go runtime installs its handlers).
-func (c *copier) disarm() {
-	for _, fd := range c.raw {
-		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil && fl&unix.O_ASYNC != 0 {
-			_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_ASYNC)
+	defer func() {
+		if sfd >= 0 {
+			unix.Close(sfd)
+		}
+		c.mu.Lock()
+		c.ended = true
+		c.mu.Unlock()
+		c.notify()
+	}()
+	buf := make([]byte, 64<<10)
+	c.catchUp(buf)
+	for c.fds[streamOut] >= 0 || c.fds[streamErr] >= 0 {
+		if c.answer(sfd) {
+			return
+		}
+		if !c.readOnce(sfd, buf) {
+			break
 		}
 	}
+	c.disarm()
 }
 
-// arm blocks the output signal on this thread and directs the pipes' signals
-// at it. It returns the signalfd, or -1 if the kernel would not.
-func (c *copier) arm() (int, error) {
-	var set unix.Sigset_t
-	for _, s := range []int{outputSignal, int(unix.SIGIO)} {
-		set.Val[(s-1)/64] |= 1 << ((s - 1) % 64)
+// readOnce waits for output (or a kick) and reads what is announced.
+func (c *copier) readOnce(sfd int, buf []byte) bool {
+	pfds := []unix.PollFd{{Fd: int32(c.kick), Events: unix.POLLIN}, {Fd: int32(sfd), Events: unix.POLLIN}}
+	if c.full() {
+		pfds = pfds[:1] // wait for room
+	} else {
+		for _, fd := range c.fds {
+			pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}) // -1 is ignored
+		}
 	}
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+	if _, err := unix.Poll(pfds, -1); err != nil && !errors.Is(err, unix.EINTR) {
+		fmt.Fprintln(os.Stderr, "berth-monitor: output:", err)
+		return false
+	}
+	if pfds[0].Revents != 0 {
+		var b [8]byte
+		_, _ = unix.Read(c.kick, b[:])
+		return true
+	}
+	if len(pfds) < 4 {
+		return true
+	}
+	order, lost := readSignals(sfd, c.fds)
+	c.take(order, buf)
+	unannounced := pfds[2].Revents != 0 || pfds[3].Revents != 0
+	if lost || (len(order) == 0 && unannounced && !c.awaitSignal(sfd)) {
+		c.drain(streamOut, buf)
+		c.drain(streamErr, buf)
+	}
+	return true
+}
+
+// answer ends the reader if asked: it reports whether it must end.
+func (c *copier) answer(sfd int) bool {
+	c.mu.Lock()
+	req, quitting := c.req, c.quitting
+	c.mu.Unlock()
+	switch {
+	case req != nil:
+		if !req.keep {
+			c.disarm()
+		}
+		more, _ := readSignals(sfd, c.fds)
+		req.reply <- more
+		return true
+	case quitting:
+		c.disarm()
+		return true
+	}
+	return false
+}
+
+// disarm stops the pipes' signals. It must happen before the reader's thread
+// ends: the signals would go to whichever thread gets its ID next (after an
+// exec, this thread's ID may be the new program's main thread, which a
+// real-time signal kills before the Go runtime installs its handlers).
+func (c *copier) disarm() {
+	for _, fd := range c.raw {
+		quietPipe(fd)
+	}
+}
+
+// arm blocks the output signals on this thread and, unless they are shared,
+// measures what the pipes hold already and directs their signals here. It
+// returns the signalfd, or -1 if the kernel would not.
+func (c *copier) arm() (int, error) {
+	if err := blockOutputSignals(); err != nil {
 		return -1, err
 	}
-	sfd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC|unix.SFD_NONBLOCK)
+	sfd, err := unix.Signalfd(-1, outputSigset(), unix.SFD_CLOEXEC|unix.SFD_NONBLOCK)
 	if err != nil {
 		return -1, fmt.Errorf("signalfd: %w", err)
 	}
-	owner := struct{ typ, pid int32 }{0 /* F_OWNER_TID */, int32(unix.Gettid())}
+	if c.shared {
+		return sfd, nil
+	}
+	for i, fd := range c.fds {
+		c.backlog[i], _ = unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD
+	}
 	for _, fd := range c.fds {
-		_, err := unix.FcntlInt(uintptr(fd), unix.F_SETSIG, outputSignal)
-		if err == nil {
-			if _, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), unix.F_SETOWN_EX, uintptr(unsafe.Pointer(&owner))); e != 0 {
-				err = e
-			}
-		}
-		if err == nil {
-			var fl int
-			if fl, err = unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
-				_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl|unix.O_ASYNC)
-			}
-		}
-		if err != nil {
+		if err := signalPipe(fd, unix.Gettid()); err != nil {
 			unix.Close(sfd)
-			return -1, fmt.Errorf("signal-driven pipe: %w", err)
+			return -1, err
 		}
 	}
 	return sfd, nil
 }
 
-// run starts copying stdout to w[0] and stderr to w[1]; the channel closes
-// when both reached their end.
-func (c *copier) run(out, errw io.Writer) <-chan struct{} {
-	select {
-	case c.start <- [2]io.Writer{out, errw}:
-	case <-c.done:
-		close(c.copied)
-	}
-	return c.copied
-}
-
-// handoff stops a copier that has not started copying and returns the
-// streams of the writes announced so far, in order, for the next shape.
-func (c *copier) handoff() []int {
-	reply := make(chan []int, 1)
-	select {
-	case c.stop <- reply:
-		return <-reply
-	case <-c.done:
-		return nil
-	}
-}
-
-// close stops the copier and waits for it; the files stay open.
-func (c *copier) close() {
-	c.quitOnce.Do(func() {
-		close(c.quitCh)
-		if c.quit >= 0 {
-			_, _ = unix.Write(c.quit, []byte{1, 0, 0, 0, 0, 0, 0, 0})
-		}
-	})
-	<-c.done
-	if c.quit >= 0 {
-		unix.Close(c.quit)
-		c.quit = -1
-	}
-}
-
-// pending reads the signals queued so far and returns the streams they name.
-func (c *copier) pending(sfd int) []int {
-	order, _ := c.signals(sfd)
-	return order
-}
-
-// signals reads the queued signals: the streams written, in order, and
-// whether some signal was lost (SIGIO instead of the real-time one).
-func (c *copier) signals(sfd int) ([]int, bool) {
-	if sfd < 0 {
-		return nil, false
-	}
-	var order []int
-	lost := false
-	var si [64]unix.SignalfdSiginfo
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&si[0])), int(unsafe.Sizeof(si)))
-	for {
-		n, err := unix.Read(sfd, b)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if n <= 0 {
-			return order, lost
-		}
-		for _, s := range si[:n/int(unsafe.Sizeof(si[0]))] {
-			if s.Signo != outputSignal {
-				lost = true
-				continue
-			}
-			for i, fd := range c.fds {
-				if fd >= 0 && int32(fd) == s.Fd {
-					order = append(order, i)
-				}
-			}
-		}
-	}
-}
-
-// copy copies until both streams end or the copier is closed.
-func (c *copier) copy(sfd int, w [2]io.Writer) {
-	buf := make([]byte, 64<<10)
-	for _, s := range c.order {
-		c.backlog[s] -= c.message(s, buf, w)
+// catchUp reads what was announced before this copier ran: the streams of
+// order, then what the pipes held unannounced (stdout first).
+func (c *copier) catchUp(buf []byte) {
+	for s, n := range c.take(c.order, buf) {
+		c.backlog[s] -= n
 	}
 	c.order = nil
+	if c.lost {
+		c.drain(streamOut, buf)
+		c.drain(streamErr, buf)
+	}
 	for s := range c.backlog {
 		for c.backlog[s] > 0 {
-			n := c.message(s, buf, w)
+			n := c.message(s, buf)
 			if n == 0 {
 				break
 			}
 			c.backlog[s] -= n
 		}
 	}
-	for c.fds[streamOut] >= 0 || c.fds[streamErr] >= 0 {
-		pfds := []unix.PollFd{{Fd: int32(c.quit), Events: unix.POLLIN}, {Fd: int32(sfd), Events: unix.POLLIN}}
-		for _, fd := range c.fds {
-			pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}) // -1 is ignored
-		}
-		if _, err := unix.Poll(pfds, -1); err != nil && !errors.Is(err, unix.EINTR) {
-			fmt.Fprintln(os.Stderr, "berth-monitor: output:", err)
-			return
-		}
-		if pfds[0].Revents != 0 {
-			return
-		}
-		order, lost := c.signals(sfd)
-		for _, s := range order {
-			c.message(s, buf, w)
-		}
-		unannounced := pfds[2].Revents != 0 || pfds[3].Revents != 0
-		if lost || (len(order) == 0 && unannounced && !c.awaitSignal(sfd)) {
-			c.drain(streamOut, buf, w)
-			c.drain(streamErr, buf, w)
-		}
-	}
-	close(c.copied)
 }
 
-// awaitSignal waits a little for a signal that may be on its way (a write's
-// data is in the pipe a moment before its signal is queued).
-func (c *copier) awaitSignal(sfd int) bool {
-	if sfd < 0 {
-		return false
+// take reads the writes that a batch of signals announces, in order. A
+// writer that finds its pipe full is signalled once more before it waits:
+// all the writes announced by the signals of one batch are in the pipe at
+// once, so a stream's signals beyond the pipe's capacity (in messages) are
+// such extra ones, and skipped. It returns the bytes read per stream.
+func (c *copier) take(order []int, buf []byte) [2]int {
+	var seen, n [2]int
+	for _, s := range order {
+		if seen[s]++; seen[s] <= c.slots[s] {
+			n[s] += c.message(s, buf)
+		}
 	}
-	pfds := []unix.PollFd{{Fd: int32(sfd), Events: unix.POLLIN}, {Fd: int32(c.quit), Events: unix.POLLIN}}
-	n, err := unix.Poll(pfds, int(orphanGrace.Milliseconds()))
-	return err == nil && n > 0
+	return n
 }
 
-// message copies one write (one message, or the messages of a write longer
-// than PIPE_BUF) of stream s and returns its size.
-func (c *copier) message(s int, buf []byte, w [2]io.Writer) int {
-	total := 0
-	for c.fds[s] >= 0 {
-		n, err := unix.Read(c.fds[s], buf)
-		switch {
-		case n > 0:
-			w[s].Write(buf[:n])
-			if total += n; n < packetSize {
-				return total
+// handoff stops the reader of a copier that has not started writing out and
+// returns what the next shape must copy first: the output read, then the
+// streams of the writes announced and not read. With toThread (the caller
+// runs on the main thread and execs from it), the pipes' signals are first
+// directed at the calling thread, blocked there, so that the writes made
+// while no copier runs are still announced, in order, to the next shape
+// (handed is then true); otherwise they are not signalled until the next
+// copier starts.
+func (c *copier) handoff(toThread bool) (queued []chunk, order []int, handed bool) {
+	if toThread {
+		if toThread = blockOutputSignals() == nil; toThread {
+			for _, fd := range c.raw {
+				if setOwner(fd, ownerThread, unix.Gettid()) != nil {
+					toThread = false
+				}
 			}
-		case errors.Is(err, unix.EINTR):
-		case errors.Is(err, unix.EAGAIN):
-			return total
-		default: // end of stream, or a broken one
-			c.fds[s] = -1
 		}
 	}
-	return total
+	req := &stopRequest{keep: toThread, reply: make(chan []int, 1)}
+	c.mu.Lock()
+	c.req = req
+	c.mu.Unlock()
+	c.poke()
+	select {
+	case order = <-req.reply:
+	case <-c.readerDone:
+	}
+	<-c.readerDone
+	c.mu.Lock()
+	queued, c.queue, c.queued = c.queue, nil, 0
+	c.mu.Unlock()
+	return queued, order, toThread
 }
 
-// drain copies whatever stream s holds.
-func (c *copier) drain(s int, buf []byte, w [2]io.Writer) {
-	for c.fds[s] >= 0 {
-		n, err := unix.Read(c.fds[s], buf)
-		switch {
-		case n > 0:
-			w[s].Write(buf[:n])
-		case errors.Is(err, unix.EINTR):
-		case errors.Is(err, unix.EAGAIN):
-			return
-		default:
-			c.fds[s] = -1
-		}
+// close stops the copier and waits for it, the writing out of what was read
+// included; the files stay open.
+func (c *copier) close() {
+	c.quitOnce.Do(func() {
+		c.mu.Lock()
+		c.quitting = true
+		c.mu.Unlock()
+		close(c.quitCh)
+		c.poke()
+	})
+	<-c.readerDone
+	if c.started {
+		<-c.copied
+	}
+	if c.kick >= 0 {
+		unix.Close(c.kick)
+		c.kick = -1
 	}
 }

@@ -76,7 +76,7 @@ func (p *procIO) afterStart() error {
 	}
 	p.outW, p.errW, p.inR, p.consCh = nil, nil, nil, nil
 	if !p.tty {
-		p.cp = newCopier(p.outR, p.errR, nil)
+		p.cp = newCopier(p.outR, p.errR, nil, nil)
 		return nil
 	}
 	f, err := runner.RecvConsole(p.consParent)
@@ -180,7 +180,7 @@ func (m *monitor) copyOutput(p *procIO) <-chan struct{} {
 		return done
 	}
 	if p.cp == nil {
-		p.cp = newCopier(p.outR, p.errR, nil)
+		p.cp = newCopier(p.outR, p.errR, nil, nil)
 	}
 	return p.cp.run(stream("stdout", attach.Stdout), stream("stderr", attach.Stderr))
 }
