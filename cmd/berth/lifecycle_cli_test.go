@@ -69,9 +69,10 @@ func TestOutputKeepsTheOrderOfWrites(t *testing.T) {
 
 func TestVerbsOnARestartingContainer(t *testing.T) {
 	c := newCLI(t)
-	for _, name := range []string{"flaky", "flaky2", "flaky3", "flaky4"} {
+	flapping := func(name string) {
 		c.ok("run", "-d", "--name", name, "--restart", "always", "busybox", "sh", "-c", "exit 1")
 	}
+	flapping("flaky")
 	c.ok("run", "-d", "--name", "steady", "busybox", "sleep", "100")
 	restarting := func(name string) { // between two runs, with a backoff of 400 ms or more
 		c.waitFor(name+" restarting", func(out string) bool {
@@ -92,6 +93,7 @@ func TestVerbsOnARestartingContainer(t *testing.T) {
 	if got := c.ok("events", "--since", "1h", "--until", "0s", "--filter", "container=flaky", "--filter", "event=stop", "--format", "{{.Action}}"); got != "stop\n" {
 		t.Errorf("stop events of flaky: %q", got)
 	}
+	flapping("flaky2")
 	restarting("flaky2")
 	if out, errOut, code := c.run("", "kill", "flaky2"); code != 0 || out != "flaky2\n" {
 		t.Errorf("kill of a restarting container: %q %q exit %d", out, errOut, code)
@@ -99,10 +101,12 @@ func TestVerbsOnARestartingContainer(t *testing.T) {
 	if got := c.ok("inspect", "-f", "{{.State.Status}}", "flaky2"); got != "exited\n" {
 		t.Errorf("after kill: %q", got)
 	}
+	flapping("flaky3")
 	restarting("flaky3")
 	if out, errOut, code := c.run("", "restart", "-t", "1", "flaky3"); code != 0 || out != "flaky3\n" {
 		t.Errorf("restart of a restarting container: %q %q exit %d", out, errOut, code)
 	}
+	flapping("flaky4")
 	restarting("flaky4")
 	if out, errOut, code := c.run("", "rm", "-f", "flaky4"); code != 0 || out != "flaky4\n" {
 		t.Errorf("rm -f of a restarting container: %q %q exit %d", out, errOut, code)
