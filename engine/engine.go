@@ -126,6 +126,9 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("network reconcile: %w", err)
 	}
 	e.host = probeHost()
+	// A berth process killed in the middle of a removal left the container
+	// marked: finish the removal (nothing to do in the common case).
+	e.completeRemovals(context.Background())
 	return e, nil
 }
 

@@ -11,7 +11,9 @@ import (
 	"github.com/containerd/errdefs"
 	"golang.org/x/sys/unix"
 
+	"berth/engine/monitor"
 	"berth/engine/runner"
+	"berth/engine/store"
 )
 
 // DefaultStopTimeout is how long stop waits after the stop signal before SIGKILL.
@@ -20,23 +22,28 @@ const DefaultStopTimeout = 10 * time.Second
 // Stop sends the container's stop signal (SIGTERM unless set), waits up to
 // timeout (nil: the container's --stop-timeout or 10 s) and then kills it.
 // Stopping a container that does not run does nothing. The restart policy does
-// not bring a stopped container back.
+// not bring a stopped container back; a container between two runs of its
+// restart policy is stopped by cancelling the next run.
 func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
-	c, err := e.Inspect(ctx, ref)
+	row, unlock, err := e.lockRow(ctx, ref)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600); err != nil {
-		return fmt.Errorf("stop %s: %w", c.Name[1:], err)
+	c, st, err := e.loadLocked(row)
+	if err == nil {
+		err = e.markStopped(c)
 	}
-	if !c.State.Running {
-		return nil
+	if err != nil || !c.State.Running {
+		unlock()
+		return err
 	}
-	sig := unix.SIGTERM
-	if c.Config.StopSignal != "" {
-		if sig, err = ParseSignal(c.Config.StopSignal); err != nil {
-			return err
-		}
+	sig, err := stopSignal(c)
+	if err == nil && !c.State.Restarting {
+		err = e.sendSignal(c, sig)
+	}
+	unlock()
+	if err != nil {
+		return err
 	}
 	d := DefaultStopTimeout
 	if c.Config.StopTimeout != nil {
@@ -45,17 +52,11 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) e
 	if timeout != nil {
 		d = *timeout
 	}
-	if err := e.signal(c.ID, sig); err != nil {
-		return err
-	}
-	if c.State.Paused {
-		_ = e.resume(c.ID)
-	}
-	if !e.waitStopped(ctx, c.ID, d) {
-		if err := e.signal(c.ID, unix.SIGKILL); err != nil {
+	if !waitMonitor(ctx, st, d) {
+		if err := e.Kill(ctx, c.ID, "KILL"); err != nil && !errdefs.IsConflict(err) {
 			return err
 		}
-		if !e.waitStopped(ctx, c.ID, 30*time.Second) {
+		if !waitMonitor(ctx, st, 30*time.Second) {
 			return fmt.Errorf("container %s did not stop after SIGKILL", c.Name[1:])
 		}
 	}
@@ -63,49 +64,128 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) e
 	return nil
 }
 
-// waitStopped polls until the container's monitor has finished with it.
-func (e *Engine) waitStopped(ctx context.Context, id string, d time.Duration) bool {
-	st, err := e.runtimeState(id)
+// loadLocked loads a container whose lock the caller holds, repairing its
+// state first if its monitor died.
+func (e *Engine) loadLocked(row store.Row) (*Container, *monitor.State, error) {
+	st, err := e.settle(row.ID)
 	if err != nil {
-		return false
+		return nil, nil, err
 	}
-	return waitMonitor(ctx, st, d)
+	c, err := e.load(row)
+	return c, st, err
 }
 
+// markStopped records that the user stopped the container: its monitor
+// restarts it no more.
+func (e *Engine) markStopped(c *Container) error {
+	if err := os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600); err != nil {
+		return fmt.Errorf("stop %s: %w", c.Name[1:], err)
+	}
+	return nil
+}
+
+func stopSignal(c *Container) (unix.Signal, error) {
+	if c.Config.StopSignal == "" {
+		return unix.SIGTERM, nil
+	}
+	return ParseSignal(c.Config.StopSignal)
+}
+
+// sendSignal signals the container's init and records the kill event; a
+// paused container is thawed so that the signal arrives. A container whose
+// init is gone (it exited meanwhile) is left to its monitor.
+func (e *Engine) sendSignal(c *Container, sig unix.Signal) error {
+	err := e.signal(c.ID, sig)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.emit("kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
+	if c.State.Paused && (sig == unix.SIGKILL || sig == unix.SIGTERM) {
+		_ = e.resume(c.ID)
+	}
+	return nil
+}
+
+// signal signals the init of container id; a container whose init is gone
+// (or exited and awaits its monitor) is errdefs.ErrNotFound.
 func (e *Engine) signal(id string, sig unix.Signal) error {
 	c, err := runner.Load(e.stateRoot(), id)
 	if err != nil {
 		return err
 	}
 	if err := c.Signal(sig); err != nil {
+		if st, serr := c.Status(); serr == nil && st.String() == "stopped" {
+			return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("container %s is not running", id[:12]))
+		}
 		return fmt.Errorf("signal %s: %w", id[:12], err)
 	}
 	return nil
 }
 
-// Kill sends a signal (default SIGKILL) to the container's init.
+// Kill sends a signal (default SIGKILL) to the container's init. SIGKILL and
+// the container's stop signal also end its restart policy until the next
+// start; such a signal given to a container between two runs of its restart
+// policy cancels the next run (there is no process to signal). Any other
+// signal needs a running process.
 func (e *Engine) Kill(ctx context.Context, ref, signal string) error {
-	c, err := e.Inspect(ctx, ref)
-	if err != nil {
-		return err
-	}
 	sig := unix.SIGKILL
 	if signal != "" {
+		var err error
 		if sig, err = ParseSignal(signal); err != nil {
 			return err
 		}
 	}
+	row, unlock, err := e.lockRow(ctx, ref)
+	if err != nil {
+		return err
+	}
+	c, st, err := e.loadLocked(row)
+	if err != nil {
+		unlock()
+		return err
+	}
+	err = e.kill(c, sig)
+	unlock()
+	if err == nil && c.State.Restarting {
+		// Done once the monitor has seen the cancellation and ended.
+		waitMonitor(ctx, st, 30*time.Second)
+	}
+	return err
+}
+
+// kill is Kill under the container's lock.
+func (e *Engine) kill(c *Container, sig unix.Signal) error {
 	if !c.State.Running {
 		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot kill container %s: container is not running", c.Name[1:]))
 	}
-	if sig == unix.SIGKILL || sig == unix.SIGTERM {
-		// A kill is a stop the user asked for: no restart.
-		_ = os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600)
+	stopSig, _ := stopSignal(c)
+	fatal := sig == unix.SIGKILL || sig == unix.SIGTERM || sig == stopSig
+	if !fatal && c.State.Restarting {
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot kill container %s: it is restarting, wait until the container is running", c.Name[1:]))
 	}
-	if err := e.signal(c.ID, sig); err != nil {
+	if fatal {
+		if err := e.markStopped(c); err != nil {
+			return err
+		}
+	}
+	if c.State.Restarting {
+		e.emit("kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
+		return nil
+	}
+	err := e.signal(c.ID, sig)
+	if errdefs.IsNotFound(err) {
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot kill container %s: container is not running", c.Name[1:]))
+	}
+	if err != nil {
 		return err
 	}
 	e.emit("kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
+	if fatal && c.State.Paused {
+		_ = e.resume(c.ID) // a frozen process takes no signal
+	}
 	return nil
 }
 
@@ -126,11 +206,19 @@ func (e *Engine) Restart(ctx context.Context, ref string, timeout *time.Duration
 
 // Pause freezes every process of the container (cgroup freezer).
 func (e *Engine) Pause(ctx context.Context, ref string) error {
-	c, err := e.Inspect(ctx, ref)
+	row, unlock, err := e.lockRow(ctx, ref)
 	if err != nil {
 		return err
 	}
-	if !c.State.Running || c.State.Restarting {
+	defer unlock()
+	c, _, err := e.loadLocked(row)
+	if err != nil {
+		return err
+	}
+	if c.State.Restarting {
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is restarting, wait until the container is running", c.Name[1:]))
+	}
+	if !c.State.Running {
 		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", c.Name[1:]))
 	}
 	if c.State.Paused {
@@ -152,7 +240,12 @@ func (e *Engine) Pause(ctx context.Context, ref string) error {
 
 // Unpause thaws a paused container.
 func (e *Engine) Unpause(ctx context.Context, ref string) error {
-	c, err := e.Inspect(ctx, ref)
+	row, unlock, err := e.lockRow(ctx, ref)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, _, err := e.loadLocked(row)
 	if err != nil {
 		return err
 	}

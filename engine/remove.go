@@ -11,7 +11,9 @@ import (
 	"github.com/containerd/errdefs"
 	"golang.org/x/sys/unix"
 
+	"berth/engine/monitor"
 	"berth/engine/runner"
+	"berth/engine/store"
 )
 
 // RemoveOptions tune Remove.
@@ -20,40 +22,45 @@ type RemoveOptions struct {
 	Volumes bool // remove its anonymous volumes (none until volumes exist)
 }
 
+// removal marks a container's record while it is being removed, so that a
+// removal killed halfway is completed by the next one (or by the next engine
+// that opens).
+type removal struct {
+	Volumes bool `json:"Volumes,omitempty"` // remove the anonymous volumes too
+}
+
 // Remove deletes a container: its record, root filesystem, logs and runtime
-// state. A running container is refused unless Force.
+// state. A running container is refused unless Force. The steps are ordered
+// so that a kill at any point leaves a state the next removal completes:
+// under the container's lock, the record is marked first; then the monitor is
+// stopped and waited for, so that nothing writes into the container's
+// directory any more; then the files go, and the record last.
 func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error {
-	c, err := e.Inspect(ctx, ref)
-	if err != nil {
-		return err
-	}
-	if c.State.Running {
-		if !o.Force {
-			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot remove container %s: container is %s: stop the container before removing or force remove", c.Name[1:], c.State.Status))
-		}
-		_ = os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600)
-		if c.State.Paused {
-			_ = e.signal(c.ID, unix.SIGKILL)
-			_ = e.resume(c.ID)
-		}
-		_ = e.signal(c.ID, unix.SIGKILL)
-		if !e.waitStopped(ctx, c.ID, 30*time.Second) {
-			return fmt.Errorf("cannot remove container %s: it did not stop", c.Name[1:])
-		}
-	}
-	// An exited container's monitor may still be finishing (destroying the
-	// cgroup, unmounting): let it.
-	if !e.waitStopped(ctx, c.ID, 30*time.Second) {
-		return fmt.Errorf("cannot remove container %s: its monitor does not finish", c.Name[1:])
-	}
-	unlock, err := e.lock(c.ID)
+	row, unlock, err := e.lockRow(ctx, ref)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	c, st, rec, err := e.removalTarget(row)
+	if err != nil {
+		return err
+	}
+	if rec.Removal == nil {
+		if c.State.Running && !o.Force {
+			return fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w",
+				c.Name[1:], c.State.Status, errdefs.ErrConflict)
+		}
+		rec.Removal = &removal{Volumes: o.Volumes}
+		if err := e.saveRecord(ctx, c.ID, rec); err != nil {
+			return err
+		}
+	}
+	if err := e.stopForRemoval(ctx, c, st); err != nil {
+		return err
+	}
 	e.teardownNetwork(ctx, c.ID, nil)
 	var anon []string
-	if o.Volumes {
+	if rec.Removal.Volumes {
 		anon = anonymous(c.Mounts)
 	}
 	e.releaseVolumes(ctx, c.ID, anon)
@@ -63,8 +70,63 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	if err := e.db.Delete(ctx, c.ID); err != nil {
 		return err
 	}
+	// Whoever waits for the lock finds the record gone once it has it.
+	os.Remove(e.lockPath(c.ID))
 	e.emit("destroy", c, nil)
 	return nil
+}
+
+// removalTarget loads what Remove needs of a container whose lock the caller
+// holds. A record too corrupt to load is still removed, by ID and name.
+func (e *Engine) removalTarget(row store.Row) (*Container, *monitor.State, *record, error) {
+	st, err := e.settle(row.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rec, err := decodeRecord(row.Data)
+	if err != nil {
+		bare := &Container{ID: row.ID, Name: "/" + row.Name, State: toState(st, false)}
+		return bare, st, &record{}, nil
+	}
+	c, err := e.load(row)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c, st, rec, nil
+}
+
+// stopForRemoval makes sure no monitor runs for the container any more: it
+// cancels restarts, kills the container if it runs (or is being started),
+// and waits for the monitor to exit.
+func (e *Engine) stopForRemoval(ctx context.Context, c *Container, st *monitor.State) error {
+	if !st.Alive() {
+		return nil
+	}
+	_ = os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600)
+	if err := e.signal(c.ID, unix.SIGKILL); err == nil && e.isPaused(c.ID) {
+		_ = e.resume(c.ID) // a frozen process takes no signal
+	}
+	if !waitMonitor(ctx, st, 30*time.Second) {
+		return fmt.Errorf("cannot remove container %s: its monitor (pid %d) does not end", c.Name[1:], st.MonitorPid)
+	}
+	return nil
+}
+
+// completeRemovals finishes the removals that were killed halfway, unless
+// another process is at it.
+func (e *Engine) completeRemovals(ctx context.Context) {
+	ids, err := e.db.Removing(ctx)
+	if err != nil {
+		return
+	}
+	for _, id := range ids {
+		unlock, ok := e.tryLock(id)
+		if !ok {
+			continue
+		}
+		unlock()
+		_ = e.Remove(ctx, id, RemoveOptions{Force: true})
+	}
 }
 
 // cleanup removes everything of a stopped container but its record.

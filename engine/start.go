@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/containerd/errdefs"
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -25,7 +26,7 @@ import (
 )
 
 // ErrCommandNotFound is returned when a container's command does not exist in
-// its root filesystem (docker run exits 127 for it).
+// the container (docker run exits 127 for it).
 var ErrCommandNotFound = errors.New("executable file not found")
 
 // ErrCommandNotExecutable is returned when a container's command is not
@@ -41,18 +42,33 @@ type StartOptions struct {
 
 // Start starts a created or exited container; starting a running one does nothing.
 func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
-	row, err := e.db.Get(ctx, ref)
-	if err != nil {
-		return err
-	}
-	unlock, err := e.lock(row.ID)
+	row, unlock, err := e.lockRow(ctx, ref)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	c, err := e.load(row)
+	c, st, err := e.loadLocked(row)
 	if err != nil {
 		return err
+	}
+	if st.Alive() && !c.State.Running {
+		if st.Status == monitor.StatusCreated {
+			return nil // being started: its monitor waits for the attaching client
+		}
+		// Its monitor is finishing (it will not restart it: see monitor.finish).
+		if !waitMonitor(ctx, st, 30*time.Second) {
+			return fmt.Errorf("cannot start container %s: its monitor (pid %d) does not end", c.Name[1:], st.MonitorPid)
+		}
+		if c, _, err = e.loadLocked(row); err != nil {
+			return err
+		}
+	}
+	rec, err := decodeRecord(row.Data)
+	if err != nil {
+		return fmt.Errorf("container %s: %w", row.ID, err)
+	}
+	if rec.Removal != nil {
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is marked for removal and cannot be started", c.Name[1:]))
 	}
 	if c.State.Paused {
 		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot start a paused container %s, try unpause instead", c.Name[1:]))
@@ -60,11 +76,7 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
 	if c.State.Running {
 		return nil
 	}
-	var rec record
-	if err := json.Unmarshal(row.Data, &rec); err != nil {
-		return fmt.Errorf("container %s: %w", row.ID, err)
-	}
-	return e.start(ctx, c, &rec, o)
+	return e.start(ctx, c, rec, o)
 }
 
 func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOptions) (err error) {
@@ -107,7 +119,7 @@ func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOp
 		return err
 	}
 	os.Remove(cfg.StopPath)
-	return e.spawnMonitor(cfgPath, filepath.Join(dir, "monitor.log"))
+	return e.spawnMonitor(cfgPath, filepath.Join(dir, "monitor.log"), s.Process.Args[0])
 }
 
 func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath string, nw *netSetup) *monitor.Config {
@@ -118,7 +130,7 @@ func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath st
 		StateRoot: e.stateRoot(), SpecPath: specPath, LogPath: e.logPath(c.ID),
 		Log:        monitor.LogOptions{MaxSize: lo.MaxSize, MaxFiles: lo.MaxFiles},
 		EventsPath: e.eventsPath(), StatePath: e.statePath(c.ID), SocketPath: e.sockPath(c.ID),
-		StopPath: filepath.Join(dir, "stopped"), PausePath: filepath.Join(dir, "paused"),
+		StopPath: filepath.Join(dir, "stopped"), PausePath: filepath.Join(dir, "paused"), LockPath: e.lockPath(c.ID),
 		Rootfs: rootfs, Restart: c.HostConfig.RestartPolicy,
 		TTY: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		WaitAttach: o.WaitAttach, Proxies: nw.proxies, DNS: nw.dns,
@@ -206,10 +218,10 @@ func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Sp
 	if c.Config.Tty && !hasEnv(env, "TERM") {
 		env = append(env, "TERM=xterm")
 	}
+	// The command is looked up by the container's init, inside the container
+	// with its mounts in place (a command may live on a volume); a start that
+	// fails there is reported as a commandError.
 	args := append([]string{c.Path}, c.Args...)
-	if err := checkCommand(rootfs, args[0], env, c.Config.WorkingDir); err != nil {
-		return nil, err
-	}
 	h := e.host.spec(e.containerDir(c.ID))
 	h.NetNSPath, h.ShareHostNet = nw.nsPath, nw.hostNet
 	if c.HostConfig.Privileged {
@@ -284,50 +296,6 @@ func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
 	return u, nil
 }
 
-// checkCommand looks the command up in the container's rootfs with its PATH,
-// so that a missing or non-executable command fails before anything runs.
-func checkCommand(rootfs, cmd string, env []string, workdir string) error {
-	var candidates []string
-	switch {
-	case strings.Contains(cmd, "/"):
-		p := cmd
-		if !filepath.IsAbs(p) {
-			p = filepath.Join("/", workdir, cmd)
-		}
-		candidates = []string{p}
-	default:
-		path := ""
-		for _, kv := range env {
-			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-				path = v
-			}
-		}
-		for _, d := range filepath.SplitList(path) {
-			candidates = append(candidates, filepath.Join("/", d, cmd))
-		}
-	}
-	notExec := false
-	for _, p := range candidates {
-		full, err := securejoin.SecureJoin(rootfs, p)
-		if err != nil {
-			continue
-		}
-		fi, err := os.Stat(full)
-		if err != nil || fi.IsDir() {
-			continue
-		}
-		if fi.Mode()&0o111 == 0 {
-			notExec = true
-			continue
-		}
-		return nil
-	}
-	if notExec {
-		return fmt.Errorf("exec: %q: %w", cmd, ErrCommandNotExecutable)
-	}
-	return fmt.Errorf("exec: %q: %w in $PATH", cmd, ErrCommandNotFound)
-}
-
 // ensureWorkdir creates the working directory in the rootfs if missing, as Docker does.
 func ensureWorkdir(rootfs, dir string, u *user.ExecUser) error {
 	if dir == "" || dir == "/" {
@@ -346,9 +314,32 @@ func ensureWorkdir(rootfs, dir string, u *user.ExecUser) error {
 	return os.Chown(full, u.Uid, u.Gid)
 }
 
+// commandError is a start that failed because the container's command could
+// not be run; it unwraps to ErrCommandNotFound or ErrCommandNotExecutable.
+type commandError struct {
+	msg   string
+	class error
+}
+
+func (e *commandError) Error() string { return e.msg }
+func (e *commandError) Unwrap() error { return e.class }
+
+// startError is the error of a start the monitor reported as failed with
+// msg; cmd is the container's command.
+func startError(msg, cmd string) error {
+	code, text, ok := monitor.CommandFailure(msg, cmd)
+	switch {
+	case ok && code == monitor.ExitNotFound:
+		return &commandError{text, ErrCommandNotFound}
+	case ok:
+		return &commandError{text, ErrCommandNotExecutable}
+	}
+	return fmt.Errorf("start container: %s", msg)
+}
+
 // spawnMonitor starts a detached monitor and waits for its word that the
-// container is created (or why it is not).
-func (e *Engine) spawnMonitor(cfgPath, logPath string) error {
+// container is created (or why it is not); cmd is the container's command.
+func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("monitor pipe: %w", err)
@@ -384,7 +375,7 @@ func (e *Engine) spawnMonitor(cfgPath, logPath string) error {
 		b, _ := os.ReadFile(logPath)
 		line = fmt.Sprintf("monitor exited early (%v): %s", err, lastLine(string(b)))
 	}
-	return fmt.Errorf("start container: %s", line)
+	return startError(line, command)
 }
 
 func lastLine(s string) string {

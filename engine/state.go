@@ -20,6 +20,9 @@ import (
 
 const zeroTime = "0001-01-01T00:00:00Z"
 
+// StatusRemoving is the status of a container while it is being removed.
+const StatusRemoving = "removing"
+
 // Inspect returns a container by name, ID or ID prefix, with its current state.
 func (e *Engine) Inspect(ctx context.Context, ref string) (*Container, error) {
 	row, err := e.db.Get(ctx, ref)
@@ -65,6 +68,9 @@ func (e *Engine) load(row store.Row) (*Container, error) {
 		return nil, err
 	}
 	c.State = toState(st, e.isPaused(row.ID))
+	if rec.Removal != nil && !c.State.Running {
+		c.State.Status = StatusRemoving
+	}
 	c.RestartCount = st.RestartCount
 	return c, nil
 }
@@ -110,8 +116,7 @@ func toState(st *monitor.State, paused bool) State {
 
 // runtimeState reads the monitor's state file. A container never started is
 // "created". A state that says the container runs while its monitor is gone
-// (killed, or the host rebooted) is repaired: the container is stopped and
-// marked exited, so it is never lost nor left running unwatched.
+// (killed, or the host rebooted) is repaired (see recover).
 func (e *Engine) runtimeState(id string) (*monitor.State, error) {
 	st, err := monitor.ReadState(e.statePath(id))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -120,31 +125,53 @@ func (e *Engine) runtimeState(id string) (*monitor.State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s state: %w", id, err)
 	}
-	if st.Status == monitor.StatusExited || st.Status == monitor.StatusDead || st.Alive() {
+	if !orphaned(st) {
 		return st, nil
 	}
-	if st.Status == monitor.StatusCreated && st.MonitorPid == 0 {
-		return st, nil
-	}
-	return e.recover(id)
+	return e.recover(id, st)
 }
 
-// recover handles a container whose monitor died. Its init, if still running,
-// has no one to collect its exit code or read its output, so it is killed and
-// the container marked exited (137), under the container's lock so that two
-// processes never both do it.
-func (e *Engine) recover(id string) (*monitor.State, error) {
-	unlock, err := e.lock(id)
-	if err != nil {
-		return nil, err
+// orphaned reports whether st says a monitor watches the container while
+// that monitor is gone.
+func orphaned(st *monitor.State) bool {
+	switch {
+	case st.Status == monitor.StatusExited || st.Status == monitor.StatusDead || st.Alive():
+		return false
+	case st.Status == monitor.StatusCreated && st.MonitorPid == 0:
+		return false
+	}
+	return true
+}
+
+// recover handles a container whose monitor died, for a reader. The repair
+// needs the container's lock; a reader never waits for it, and when someone
+// holds it (this very process included, in the middle of an operation that
+// repairs under the lock itself) the reader is shown the state the repair
+// will write.
+func (e *Engine) recover(id string, st *monitor.State) (*monitor.State, error) {
+	unlock, ok := e.tryLock(id)
+	if !ok {
+		view := repaired(*st)
+		return &view, nil
 	}
 	defer unlock()
+	return e.settle(id)
+}
+
+// settle reads the state of container id, whose lock the caller holds, and
+// repairs it if its monitor died: the container's init, if still running,
+// has no one to collect its exit code or read its output, so it is killed
+// and the container marked exited (137).
+func (e *Engine) settle(id string) (*monitor.State, error) {
 	st, err := monitor.ReadState(e.statePath(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &monitor.State{Status: monitor.StatusCreated}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("container %s state: %w", id, err)
 	}
-	if st.Status == monitor.StatusExited || st.Alive() {
-		return st, nil // someone else repaired it, or a new monitor runs
+	if !orphaned(st) {
+		return st, nil
 	}
 	if c, err := runner.Load(e.stateRoot(), id); err == nil {
 		_ = c.Signal(unix.SIGKILL)
@@ -159,27 +186,107 @@ func (e *Engine) recover(id string) (*monitor.State, error) {
 	_ = unix.Unmount(e.rootfs(id), unix.MNT_DETACH)
 	os.Remove(filepath.Join(e.containerDir(id), "paused"))
 	os.Remove(e.sockPath(id))
-	st.Status, st.Pid, st.ExitCode = monitor.StatusExited, 0, 137
-	st.Error = "monitor process died; container stopped by recovery"
-	st.FinishedAt = time.Now().UTC()
-	if err := monitor.WriteJSON(e.statePath(id), st); err != nil {
+	fixed := repaired(*st)
+	if err := monitor.WriteJSON(e.statePath(id), &fixed); err != nil {
 		return nil, err
 	}
 	e.emitID("die", id, map[string]string{"exitCode": strconv.Itoa(137)})
-	return st, nil
+	return &fixed, nil
 }
 
-// lock takes the cross-process lock of container id.
+// repaired is st as recovery leaves it.
+func repaired(st monitor.State) monitor.State {
+	st.Status, st.Pid, st.ExitCode = monitor.StatusExited, 0, 137
+	st.Error = "monitor process died; container stopped by recovery"
+	if st.FinishedAt.IsZero() || st.FinishedAt.Before(st.StartedAt) {
+		st.FinishedAt = time.Now().UTC()
+	}
+	return st
+}
+
+// lockPoll is how often a lock that is held is tried again.
+const lockPoll = 10 * time.Millisecond
+
+// lockPath is the file whose flock guards changes to container id. It lives
+// outside the container's directory, so that a removal can delete that
+// directory and still hold the lock, and a removal killed halfway can be
+// completed later.
+func (e *Engine) lockPath(id string) string { return filepath.Join(e.runRoot, "locks", id) }
+
+// lock takes the cross-process lock of container id, waiting as long as it takes.
 func (e *Engine) lock(id string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(e.containerDir(id), "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	return e.lockCtx(context.Background(), id)
+}
+
+// lockCtx takes the cross-process lock of container id, giving up when ctx
+// ends. flock locks belong to an open file, so two holders in one process
+// exclude each other too.
+func (e *Engine) lockCtx(ctx context.Context, id string) (func(), error) {
+	f, err := e.openLock(id)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock container %s: %w", id, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("lock container %s: %w", id, ctx.Err())
+		case <-time.After(lockPoll):
+		}
+	}
+}
+
+// tryLock takes the lock of container id if nobody holds it.
+func (e *Engine) tryLock(id string) (func(), bool) {
+	f, err := e.openLock(id)
+	if err != nil {
+		return nil, false
+	}
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+		f.Close()
+		return nil, false
+	}
+	return func() { f.Close() }, true
+}
+
+func (e *Engine) openLock(id string) (*os.File, error) {
+	p := e.lockPath(id)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(p), 0o700); err == nil {
+			f, err = os.OpenFile(p, os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock container %s: %w", id, err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock container %s: %w", id, err)
+	return f, nil
+}
+
+// lockRow finds a container and takes its lock. The row is read again under
+// the lock: a container removed meanwhile is not found.
+func (e *Engine) lockRow(ctx context.Context, ref string) (store.Row, func(), error) {
+	row, err := e.db.Get(ctx, ref)
+	if err != nil {
+		return row, nil, err
 	}
-	return func() { f.Close() }, nil
+	unlock, err := e.lockCtx(ctx, row.ID)
+	if err != nil {
+		return row, nil, err
+	}
+	if row, err = e.db.Get(ctx, row.ID); err != nil {
+		unlock()
+		return row, nil, err
+	}
+	return row, unlock, nil
 }
 
 // List returns all containers (all) or the running ones, newest first.

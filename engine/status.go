@@ -8,7 +8,8 @@ import (
 )
 
 // StatusText is docker ps's STATUS column: "Up 3 minutes", "Up 2 hours
-// (Paused)", "Exited (137) 5 seconds ago", "Restarting (1) 2 seconds ago", "Created".
+// (Paused)", "Exited (137) 5 seconds ago", "Restarting (1) 2 seconds ago", "Created",
+// "Removal In Progress".
 func (c *Container) StatusText(now time.Time) string {
 	s := c.State
 	started, finished := c.StartedTime(), c.FinishedTime()
@@ -19,6 +20,8 @@ func (c *Container) StatusText(now time.Time) string {
 		return "Up " + units.HumanDuration(now.Sub(started)) + " (Paused)"
 	case s.Running:
 		return "Up " + units.HumanDuration(now.Sub(started))
+	case s.Status == StatusRemoving:
+		return "Removal In Progress"
 	case s.Status == "exited" && !finished.IsZero():
 		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(finished)))
 	case s.Dead:

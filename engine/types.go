@@ -204,6 +204,8 @@ type record struct {
 	NetNS string `json:"NetNS,omitempty"`
 	// Mounts are the container's mounts, resolved at create.
 	Mounts []storedMount `json:"Mounts,omitempty"`
+	// Removal is set while the container is being removed.
+	Removal *removal `json:"Removal,omitempty"`
 }
 
 // storedMount is a MountPoint as the record keeps it, with the fields that

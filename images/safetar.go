@@ -14,7 +14,7 @@ import (
 
 // ErrUnsafeLayer classifies layers refused because an entry would escape the root
 // or could not be unpacked as written.
-var ErrUnsafeLayer = fmt.Errorf("unsafe layer entry: %w", errdefs.ErrInvalidArgument)
+var ErrUnsafeLayer = errdefs.ErrInvalidArgument.WithMessage("unsafe layer entry")
 
 // plainError is an error whose text is one sentence of its own; its class (an
 // errdefs error or a sentinel of this package) is reachable with errors.Is but

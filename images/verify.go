@@ -15,7 +15,7 @@ import (
 )
 
 // ErrCorruptBlob classifies blobs whose content does not match their digest.
-var ErrCorruptBlob = fmt.Errorf("corrupt blob: %w", errdefs.ErrDataLoss)
+var ErrCorruptBlob = errdefs.ErrDataLoss.WithMessage("corrupt blob")
 
 // corrupt describes a blob whose content hashed to got (n bytes) instead of
 // digest (want bytes; want < 0 when unknown).

@@ -182,6 +182,40 @@ func eachRef(a *app, refs []string, fn func(string) error) error {
 	return nil
 }
 
+// parallelLimit bounds how many containers stop, restart, kill and rm change
+// at once (docker's CLI allows 50).
+const parallelLimit = 50
+
+// eachRefParallel applies fn to every container argument concurrently (at
+// most parallelLimit at a time) and reports as eachRef does, in argument
+// order: stopping four containers that ignore SIGTERM takes one timeout, not
+// four, as with docker.
+func eachRefParallel(a *app, refs []string, fn func(string) error) error {
+	sem := make(chan struct{}, parallelLimit)
+	results := make([]chan error, len(refs))
+	for i, r := range refs {
+		results[i] = make(chan error, 1)
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] <- fn(r)
+		}()
+	}
+	failed := false
+	for i, r := range refs {
+		if err := <-results[i]; err != nil {
+			fmt.Fprintln(a.stderr, "berth:", err)
+			failed = true
+			continue
+		}
+		fmt.Fprintln(a.stdout, r)
+	}
+	if failed {
+		return exitError{1}
+	}
+	return nil
+}
+
 func (a *app) stopCommand() *cobra.Command {
 	return a.timedCommand("stop", "Stop one or more running containers", (*engine.Engine).Stop)
 }
@@ -203,7 +237,7 @@ func (a *app) timedCommand(use, short string, fn func(*engine.Engine, context.Co
 				return err
 			}
 			t := timeoutFlag(cmd, secs)
-			return eachRef(a, args, func(ref string) error { return fn(e, cmd.Context(), ref, t) })
+			return eachRefParallel(a, args, func(ref string) error { return fn(e, cmd.Context(), ref, t) })
 		},
 	}
 	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
@@ -232,7 +266,7 @@ func (a *app) killCommand() *cobra.Command {
 			if _, err := engine.ParseSignal(sig); err != nil {
 				return err
 			}
-			return eachRef(a, args, func(ref string) error { return e.Kill(cmd.Context(), ref, sig) })
+			return eachRefParallel(a, args, func(ref string) error { return e.Kill(cmd.Context(), ref, sig) })
 		},
 	}
 	cmd.Flags().StringVarP(&sig, "signal", "s", "KILL", "signal to send to the container")
@@ -306,7 +340,7 @@ func (a *app) rmCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return eachRef(a, args, func(ref string) error { return e.Remove(cmd.Context(), ref, o) })
+			return eachRefParallel(a, args, func(ref string) error { return e.Remove(cmd.Context(), ref, o) })
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Force, "force", "f", false, "force the removal of a running container (uses SIGKILL)")

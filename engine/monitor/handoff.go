@@ -38,6 +38,32 @@ type handoff struct {
 	Listener int    `json:"listener"`          // attach socket
 	Clients  []int  `json:"clients,omitempty"` // attached clients
 	Net      []int  `json:"net,omitempty"`     // network service sockets (see netsvc.go), 0 = none
+	Order    string `json:"order,omitempty"`   // writes announced but not copied yet: 'o' stdout, 'e' stderr
+	Pending  bool   `json:"pending,omitempty"` // later writes are announced by signals queued to the main thread
+	Queued   int    `json:"queued,omitempty"`  // memory file of output read and not yet copied (see queueFile)
+}
+
+// encodeOrder writes a copier's order of streams as a handoff's Order.
+func encodeOrder(order []int) string {
+	b := make([]byte, len(order))
+	for i, s := range order {
+		b[i] = "oe"[s]
+	}
+	return string(b)
+}
+
+// decodeOrder reads a handoff's Order.
+func decodeOrder(s string) []int {
+	var order []int
+	for _, c := range s {
+		switch c {
+		case 'o':
+			order = append(order, streamOut)
+		case 'e':
+			order = append(order, streamErr)
+		}
+	}
+	return order
 }
 
 // handoffFromEnv returns the handoff this process was started with, if any.
@@ -57,7 +83,7 @@ func handoffFromEnv() (*handoff, error) {
 // reexec replaces this process with the monitor binary in the shape h names,
 // keeping h's descriptors open. It returns only on failure.
 func reexec(h *handoff) error {
-	fds := append(append([]int{h.Out, h.Err, h.In, h.Pty, h.Listener}, h.Clients...), h.Net...)
+	fds := append(append([]int{h.Out, h.Err, h.In, h.Pty, h.Listener, h.Queued}, h.Clients...), h.Net...)
 	for _, fd := range fds {
 		if fd > 0 {
 			if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {

@@ -3,9 +3,11 @@ package monitor
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -31,6 +33,9 @@ type monitor struct {
 	log      *logfile.Writer
 	ev       *events.Log
 	netFiles []*os.File // sockets of the port proxies and DNS (see netsvc.go)
+	command  string     // the container's command, as the spec gives it
+	ready    *os.File   // where the first start is reported (see reply), nil once it was
+	onMain   bool       // this goroutine is locked to the main thread
 }
 
 // Run is the monitor's main: the full shape, or the lean one when this process
@@ -43,7 +48,14 @@ func Run(cfg *Config, ready *os.File) int {
 		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
 		return 1
 	}
-	m := &monitor{cfg: cfg, ev: events.Open(cfg.EventsPath)}
+	// The main goroutine stays on the main thread, which every exec between
+	// the two shapes is made from: output signals queued to it survive the
+	// exec (see order.go).
+	onMain := unix.Gettid() == os.Getpid()
+	if onMain {
+		runtime.LockOSThread()
+	}
+	m := &monitor{cfg: cfg, ev: events.Open(cfg.EventsPath), onMain: onMain}
 	switch {
 	case h == nil:
 		return m.runFull(ready)
@@ -58,7 +70,8 @@ func (m *monitor) runFull(ready *os.File) int {
 	m.state = State{Status: StatusCreated, MonitorPid: os.Getpid(), MonitorStart: ProcStart(os.Getpid())}
 	var err error
 	if m.srv, err = listen(m.cfg.SocketPath); err != nil {
-		reply(ready, fmt.Errorf("attach socket: %w", err))
+		m.ready = ready
+		m.reply(fmt.Errorf("attach socket: %w", err))
 		return 1
 	}
 	return m.loop(ready, 0)
@@ -89,55 +102,48 @@ func (m *monitor) afterExit(h *handoff) int {
 // loop starts the container (restarts so far given) until the policy says stop.
 func (m *monitor) loop(ready *os.File, restarts int) int {
 	defer m.teardown()
+	m.ready = ready
 	for ; ; restarts++ {
 		m.state.RestartCount = restarts
-		code, err := m.runOnce(ready, restarts == 0 && ready != nil && m.cfg.WaitAttach)
-		ready = nil
-		if err != nil {
-			m.finish(128, false, err)
-			if restarts == 0 {
-				return 1
+		var unlock func()
+		if restarts > 0 {
+			var ok bool
+			if unlock, ok = m.lockForRestart(); !ok {
+				m.state.Status = StatusExited
+				m.save()
+				return 0
 			}
 		}
-		if err != nil || !m.restartNext(code, restarts) {
+		code, err := m.runOnce(restarts == 0 && ready != nil && m.cfg.WaitAttach, unlock)
+		if err != nil && restarts == 0 {
+			m.failStart(err)
+			m.reply(err)
+			return 1
+		}
+		if err != nil {
+			m.finish(ExitStartFailed, false, err)
+			return 0
+		}
+		if !m.restartNext(code, restarts) {
 			return 0
 		}
 	}
 }
 
-// restartNext applies the restart policy to an exit and, if it says so, waits
-// the backoff. It reports whether to start again.
-func (m *monitor) restartNext(code, restarts int) bool {
-	if !m.wantsRestart(code, restarts) {
-		return false
-	}
-	m.state.Status = StatusRestarting
-	m.state.RestartCount = restarts + 1
-	m.save()
-	if !m.backoff(restarts, m.state.FinishedAt.Sub(m.state.StartedAt)) {
-		m.state.Status = StatusExited
-		m.save()
-		return false
-	}
-	return true
-}
-
-// wantsRestart applies the restart policy, and the user's stop, to an exit.
-func (m *monitor) wantsRestart(code, restarts int) bool {
-	_, stopErr := os.Stat(m.cfg.StopPath)
-	return m.cfg.restartPolicy().ShouldRestart(code, restarts, stopErr == nil)
-}
-
-func reply(ready *os.File, err error) {
-	if ready == nil {
+// reply tells the engine that started this monitor how the first start went:
+// "ok" once the container runs (or waits for its attaching client), or why it
+// failed — after the state says so. Only the first reply is sent.
+func (m *monitor) reply(err error) {
+	if m.ready == nil {
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(ready, "%v\n", err)
+		fmt.Fprintf(m.ready, "%v\n", err)
 	} else {
-		fmt.Fprintln(ready, "ok")
+		fmt.Fprintln(m.ready, "ok")
 	}
-	ready.Close()
+	m.ready.Close()
+	m.ready = nil
 }
 
 func (m *monitor) teardown() {
@@ -164,26 +170,6 @@ func (m *monitor) teardown() {
 	}
 }
 
-// backoff sleeps before a restart: 100 ms doubling to one minute, reset after a
-// run of ten seconds or more. It returns false if the user stopped the container
-// meanwhile.
-func (m *monitor) backoff(restarts int, ran time.Duration) bool {
-	d := 100 * time.Millisecond
-	if ran < 10*time.Second {
-		for i := 0; i < restarts && d < time.Minute; i++ {
-			d *= 2
-		}
-	}
-	deadline := time.Now().Add(min(d, time.Minute))
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(m.cfg.StopPath); err == nil {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
-}
-
 func (m *monitor) save() {
 	if err := WriteJSON(m.cfg.StatePath, &m.state); err != nil {
 		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
@@ -203,8 +189,15 @@ func (m *monitor) event(action string, attrs map[string]string) {
 	}
 }
 
+// finish records an exit. While this monitor lives after an exit, the state
+// says "restarting" if the restart policy will start the container again and
+// "exited" only if it will not: an engine that sees a container exited and
+// its monitor alive knows that the monitor is merely finishing.
 func (m *monitor) finish(code int, oom bool, err error) {
 	m.state.Status = StatusExited
+	if err == nil && m.wantsRestart(code, m.state.RestartCount) {
+		m.state.Status = StatusRestarting
+	}
 	m.state.Pid = 0
 	m.state.ExitCode = code
 	m.state.OOMKilled = oom
@@ -229,24 +222,32 @@ func loadSpec(path string) (*specs.Spec, error) {
 
 // runOnce creates and starts the container, then hands it to the lean shape;
 // only when that exec fails does it wait here. It returns the exit code.
-func (m *monitor) runOnce(ready *os.File, waitAttach bool) (int, error) {
+// unlock, if not nil, releases the container's lock once the container runs
+// (or failed to).
+func (m *monitor) runOnce(waitAttach bool, unlock func()) (int, error) {
+	release := func() {
+		if unlock != nil {
+			unlock()
+			unlock = nil
+		}
+	}
+	defer release()
 	s, err := loadSpec(m.cfg.SpecPath)
 	if err != nil {
-		reply(ready, err)
 		return -1, err
 	}
+	m.command = s.Process.Args[0]
 	c, err := runner.Create(m.cfg.StateRoot, m.cfg.ID, s)
 	if err != nil {
-		reply(ready, err)
 		return -1, err
 	}
 	pio, err := newProcIO(m.cfg.TTY, m.cfg.OpenStdin)
 	if err != nil {
 		c.Destroy()
-		reply(ready, err)
 		return -1, err
 	}
-	pid, err := m.start(c, s, pio, ready, waitAttach)
+	pid, err := m.start(c, s, pio, waitAttach)
+	release()
 	if err != nil {
 		pio.closeAll()
 		c.Destroy()
@@ -266,34 +267,34 @@ func (m *monitor) runOnce(ready *os.File, waitAttach bool) (int, error) {
 
 // start starts the process, waits for an attaching client if asked, and lets
 // the process run; the state says running before the starter hears "ok".
-func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, ready *os.File, waitAttach bool) (int, error) {
+func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, waitAttach bool) (int, error) {
 	proc, err := runner.NewProcess(s.Process, true)
 	if err != nil {
-		reply(ready, err)
 		return 0, err
 	}
 	pio.attach(proc)
 	if err := c.Start(proc); err != nil {
-		reply(ready, err)
-		return 0, fmt.Errorf("start: %w", err)
+		return 0, err
 	}
 	if err := pio.afterStart(); err != nil {
 		_ = proc.Signal(unix.SIGKILL)
 		_, _ = proc.Wait()
-		reply(ready, err)
 		return 0, err
 	}
 	if waitAttach {
 		m.state.Status = StatusCreated
 		m.save()
-		reply(ready, nil)
-		_ = m.srv.waitReady(attachWait)
+		m.reply(nil)
+		if !m.awaitClient() {
+			_ = proc.Signal(unix.SIGKILL)
+			_, _ = proc.Wait()
+			return 0, errStoppedBeforeStart
+		}
 	}
 	m.netFiles = m.openNet()
 	if err := c.Exec(); err != nil {
 		_ = proc.Signal(unix.SIGKILL)
 		_, _ = proc.Wait()
-		reply(ready, err)
 		return 0, fmt.Errorf("exec: %w", err)
 	}
 	pid, _ := proc.Pid()
@@ -302,8 +303,27 @@ func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, r
 	m.state.StartedAt, m.state.Error, m.state.OOMKilled = time.Now().UTC(), "", false
 	m.save()
 	m.event("start", nil)
-	reply(ready, nil)
+	m.reply(nil)
 	return pid, nil
+}
+
+// errStoppedBeforeStart is a start given up because the user stopped (or
+// removed) the container while it waited for its attaching client.
+var errStoppedBeforeStart = errors.New("stopped before it started")
+
+// awaitClient waits for the attaching client (at most attachWait); it
+// reports false if the user stopped the container meanwhile.
+func (m *monitor) awaitClient() bool {
+	deadline := time.Now().Add(attachWait)
+	for time.Now().Before(deadline) {
+		if m.srv.waitReady(50*time.Millisecond) == nil {
+			return true
+		}
+		if m.stopped() {
+			return false
+		}
+	}
+	return true
 }
 
 // awaitExec waits (briefly) until the container's init has executed the
@@ -347,5 +367,36 @@ func (m *monitor) toLean(pid int, pio *procIO) error {
 	for _, f := range m.netFiles {
 		h.Net = append(h.Net, fdOf(f))
 	}
-	return reexec(h)
+	var queued []chunk
+	var order []int
+	if pio.cp != nil {
+		queued, order, h.Pending = pio.cp.handoff(m.onMain)
+		pio.cp.close()
+		pio.cp = nil
+		h.Order = encodeOrder(order)
+	}
+	var qf *os.File
+	if len(queued) > 0 {
+		if qf, err = queueFile(queued); err != nil {
+			return m.stayFull(pio, queued, order, h.Pending, err)
+		}
+		h.Queued = fdOf(qf)
+	}
+	err = reexec(h)
+	if qf != nil {
+		qf.Close()
+	}
+	return m.stayFull(pio, queued, order, h.Pending, err)
+}
+
+// stayFull resumes copying in the full shape after a failed change of shape.
+func (m *monitor) stayFull(pio *procIO, queued []chunk, order []int, pending bool, err error) error {
+	if pending {
+		// The signals queued here since are lost; the new copier drains what they announced.
+		_ = unblockOutputSignals()
+	}
+	if !pio.tty {
+		pio.cp = newCopier(pio.outR, pio.errR, queued, order)
+	}
+	return err
 }

@@ -25,6 +25,7 @@ type procIO struct {
 	inR, inW           *os.File
 	consParent, consCh *os.File // console socket pair (tty)
 	pty                *os.File // pty master (tty)
+	cp                 *copier  // ordered copy of outR and errR (see order.go)
 }
 
 func newProcIO(tty, stdin bool) (*procIO, error) {
@@ -36,10 +37,10 @@ func newProcIO(tty, stdin bool) (*procIO, error) {
 		}
 		return p, nil
 	}
-	if p.outR, p.outW, err = os.Pipe(); err != nil {
+	if p.outR, p.outW, err = newPacketPipe(); err != nil {
 		return nil, fmt.Errorf("stdout pipe: %w", err)
 	}
-	if p.errR, p.errW, err = os.Pipe(); err != nil {
+	if p.errR, p.errW, err = newPacketPipe(); err != nil {
 		p.closeAll()
 		return nil, fmt.Errorf("stderr pipe: %w", err)
 	}
@@ -64,7 +65,9 @@ func (p *procIO) attach(proc *runner.Process) {
 	}
 }
 
-// afterStart closes the child's ends here and, for a tty, receives the pty master.
+// afterStart closes the child's ends here and, for a tty, receives the pty
+// master; otherwise it sets up the ordered copy of the output, before the
+// process runs a single instruction of its own.
 func (p *procIO) afterStart() error {
 	for _, f := range []*os.File{p.outW, p.errW, p.inR, p.consCh} {
 		if f != nil {
@@ -73,6 +76,7 @@ func (p *procIO) afterStart() error {
 	}
 	p.outW, p.errW, p.inR, p.consCh = nil, nil, nil, nil
 	if !p.tty {
+		p.cp = newCopier(p.outR, p.errR, nil, nil)
 		return nil
 	}
 	f, err := runner.RecvConsole(p.consParent)
@@ -86,6 +90,10 @@ func (p *procIO) afterStart() error {
 }
 
 func (p *procIO) closeAll() {
+	if p.cp != nil {
+		p.cp.close()
+		p.cp = nil
+	}
 	for _, f := range []*os.File{p.outR, p.outW, p.errR, p.errW, p.inR, p.inW, p.consParent, p.consCh, p.pty} {
 		if f != nil {
 			f.Close()
@@ -171,10 +179,10 @@ func (m *monitor) copyOutput(p *procIO) <-chan struct{} {
 		}()
 		return done
 	}
-	outDone := make(chan struct{})
-	go func() { io.Copy(stream("stdout", attach.Stdout), p.outR); close(outDone) }()
-	go func() { io.Copy(stream("stderr", attach.Stderr), p.errR); <-outDone; close(done) }()
-	return done
+	if p.cp == nil {
+		p.cp = newCopier(p.outR, p.errR, nil, nil)
+	}
+	return p.cp.run(stream("stdout", attach.Stdout), stream("stderr", attach.Stderr))
 }
 
 // oomKilled reads the OOM-kill counter of the container's memory cgroup (v1

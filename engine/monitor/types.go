@@ -70,6 +70,10 @@ type Config struct {
 	// the container has exited for good: it removes the container.
 	RemoveCmd []string `json:"RemoveCmd,omitempty"`
 	DNS       *DNS     `json:"DNS,omitempty"`
+	// LockPath is the container's lock file (the engine's flock): the monitor
+	// takes it to start the container again under its restart policy, so that
+	// a stop never races a restart.
+	LockPath string `json:"LockPath,omitempty"`
 
 	path string // the file ReadConfig read, re-read for the restart policy
 }

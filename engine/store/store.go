@@ -126,6 +126,25 @@ func (s *Store) List(ctx context.Context) ([]Row, error) {
 	return s.query(ctx, `SELECT id, name, image_id, created, data FROM containers ORDER BY created DESC`)
 }
 
+// Removing returns the IDs of containers whose record is marked as being
+// removed (the engine's "Removal" key).
+func (s *Store) Removing(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM containers WHERE json_extract(CAST(data AS TEXT), '$.Removal') IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("query containers: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("read container row: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // UsingImage returns the IDs of containers made from imageID.
 func (s *Store) UsingImage(ctx context.Context, imageID string) ([]string, error) {
 	rows, err := s.query(ctx, `SELECT id, name, image_id, created, data FROM containers WHERE image_id = ?`, imageID)
