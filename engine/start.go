@@ -134,9 +134,10 @@ func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath st
 		Rootfs: rootfs, Restart: c.HostConfig.RestartPolicy,
 		TTY: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		WaitAttach: o.WaitAttach, Proxies: nw.proxies, DNS: nw.dns,
-		// A --rm container started detached is removed by its monitor; an
-		// attached run (WaitAttach) removes it itself.
-		RemoveCmd: e.removeCmd(c.ID, c.HostConfig.AutoRemove && !o.WaitAttach),
+		// A --rm container is removed by its monitor once it ends, also when
+		// started attached: the client may detach or be killed before the end
+		// (an attached run also removes it; the container lock orders the two).
+		RemoveCmd: e.removeCmd(c.ID, c.HostConfig.AutoRemove),
 	}
 }
 
