@@ -76,11 +76,18 @@ func (l *Log) Append(ev Event) error {
 		return fmt.Errorf("lock events log %s: %w", l.path, err)
 	}
 	defer flock(fd, unix.LOCK_UN)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat events log %s: %w", l.path, err)
+	}
 	n, err := unix.Write(fd, line)
 	if err == nil && n != len(line) {
 		err = fmt.Errorf("short write (%d of %d bytes)", n, len(line))
 	}
 	if err != nil {
+		if n > 0 { // half a line (a full disk) would spoil the next event: take it back
+			_ = unix.Ftruncate(fd, st.Size)
+		}
 		return fmt.Errorf("append to events log %s: %w", l.path, err)
 	}
 	return nil
