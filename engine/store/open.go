@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"path/filepath"
 
 	"modernc.org/sqlite"
 )
@@ -36,9 +35,7 @@ CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
 func Open(path string) (*Store, error) {
 	s := &Store{res: reserve{path: path + "-reserve"}}
 	db, err := s.openDB(path)
-	released := false
-	if err != nil && openNoSpace(err, path) && s.res.release() {
-		released = true
+	if err != nil && openNoSpace(err, path) && s.giveBack() {
 		db, err = s.openDB(path)
 	}
 	if err != nil {
@@ -48,10 +45,28 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s.db = db
-	if !released {
-		_ = s.res.fill() // make or complete the reserve; a full filesystem shows in CheckSpace
+	if !s.released.Load() {
+		_ = s.res.fill(lowSpace) // make or complete the reserve; a full filesystem shows in CheckSpace
 	}
 	return s, nil
+}
+
+// giveBack deletes the reserve, so that what it held is free for this
+// process's database; it reports whether there was any space to give.
+func (s *Store) giveBack() bool {
+	if !s.res.release() {
+		return false
+	}
+	s.released.Store(true)
+	return true
+}
+
+// beforeCommit gives the reserve back when the filesystem has less than
+// lowSpace free: the commit is about to write its WAL frames.
+func (s *Store) beforeCommit() {
+	if free := freeBytes(s.res.dir()); free >= 0 && free < lowSpace {
+		s.giveBack()
+	}
 }
 
 // openDB opens the database and brings its schema up to date. Its
@@ -61,7 +76,7 @@ func (s *Store) openDB(path string) (*sql.DB, error) {
 	drv.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
 		if h, ok := c.(sqlite.HookRegisterer); ok {
 			h.RegisterCommitHook(func() int32 {
-				s.res.releaseIfLow()
+				s.beforeCommit()
 				return 0 // go on with the commit
 			})
 		}
@@ -121,7 +136,7 @@ func migrate(db *sql.DB) error {
 // that a full filesystem leaves reading and removing, which the reserve is
 // for, as the only things that run.
 func (s *Store) CheckSpace() error {
-	if err := s.res.fill(); IsNoSpace(err) {
+	if err := s.res.fill(lowSpace); IsNoSpace(err) {
 		return err
 	}
 	// A reserve that cannot be made for another reason stops nothing.
@@ -134,14 +149,15 @@ func (s *Store) CheckSpace() error {
 // DB gives the database handle to the packages that keep their own tables in it.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Close closes the database, then refills the space reserve where this
-// process used it and there is room again (closing the last connection
-// removes SQLite's WAL and shared-memory files).
+// Close closes the database, then refills the space reserve: wholly where
+// this process used it and there is room again (closing the last connection
+// removes SQLite's WAL and shared-memory files), else leaving lowSpace free.
 func (s *Store) Close() error {
 	err := s.db.Close()
-	_ = s.res.fill()
+	keep := int64(lowSpace)
+	if s.released.Load() {
+		keep = 0
+	}
+	_ = s.res.fill(keep)
 	return err
 }
-
-// dir is the directory of the database and its reserve.
-func (r reserve) dir() string { return filepath.Dir(r.path) }

@@ -77,10 +77,10 @@ func freeBytes(dir string) int64 {
 	return int64(free) * st.Bsize
 }
 
-// reserve is a file of up to ReserveSize allocated bytes. It is filled
-// whenever the filesystem has room and emptied when the database cannot be
-// opened for lack of space. Operations on it hold an flock on the file, so
-// that several berth processes do not fill and empty it at once.
+// reserve is a file of up to ReserveSize allocated bytes. It is filled when
+// the filesystem has room and deleted when the database needs the space
+// (see Open). Filling holds an flock on the file, so that several berth
+// processes do not grow it at once.
 type reserve struct {
 	path string
 }
@@ -103,17 +103,10 @@ func (r reserve) release() bool {
 	return n > 0
 }
 
-// releaseIfLow deletes the reserve when the filesystem has less than
-// lowSpace free (a commit is about to write its WAL frames).
-func (r reserve) releaseIfLow() {
-	if free := freeBytes(r.dir()); free >= 0 && free < lowSpace {
-		r.release()
-	}
-}
-
 // fill grows the reserve towards ReserveSize with what the filesystem has
-// free. It returns NoSpace's error when the reserve is still short.
-func (r reserve) fill() error {
+// free beyond keep bytes, which it leaves to everything else on the
+// filesystem. It returns NoSpace's error when the reserve is still short.
+func (r reserve) fill(keep int64) error {
 	f, err := os.OpenFile(r.path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		if IsNoSpace(err) {
@@ -134,8 +127,8 @@ func (r reserve) fill() error {
 	if want <= 0 {
 		return nil
 	}
-	if free := freeBytes(r.dir()); free >= 0 && free < want {
-		want = free &^ (64<<10 - 1) // whole 64 KiB pieces of what is left
+	if free := freeBytes(r.dir()); free >= 0 && free-keep < want {
+		want = max(free-keep, 0) &^ (64<<10 - 1) // whole 64 KiB pieces of what may be taken
 	}
 	if want > 0 {
 		if err := allocate(f, have, want); err != nil {
@@ -150,6 +143,9 @@ func (r reserve) fill() error {
 	}
 	return nil
 }
+
+// dir is the directory of the database and its reserve.
+func (r reserve) dir() string { return filepath.Dir(r.path) }
 
 // allocate makes n bytes at off really taken on disk: fallocate, or zeros
 // where the filesystem has no fallocate.

@@ -246,3 +246,55 @@ func TestIsNoSpace(t *testing.T) {
 		t.Errorf("NoSpace() says %q", s)
 	}
 }
+
+// TestReserveLeavesRoomToOthers: making a reserve leaves lowSpace free to
+// the rest of the filesystem; giving one back and closing takes it again.
+func TestReserveLeavesRoomToOthers(t *testing.T) {
+	dir := smallFS(t, 16<<20)
+	path := filepath.Join(dir, "berth.db")
+	openWithRows(t, path, 1).Close()
+	if err := os.Remove(path + "-reserve"); err != nil {
+		t.Fatal(err)
+	}
+	unfill := fillFS(t, dir)
+	if err := os.Truncate(filepath.Join(dir, "fill"), fileSize(t, filepath.Join(dir, "fill"))-2<<20); err != nil {
+		t.Fatal(err) // 2 MiB free
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if free := freeBytes(dir); free < lowSpace {
+		t.Errorf("open took the filesystem down to %d bytes free", free)
+	}
+	if err := s.CheckSpace(); !IsNoSpace(err) {
+		t.Errorf("CheckSpace with a short reserve = %v", err)
+	}
+	s.Close()
+	if free := freeBytes(dir); free < lowSpace {
+		t.Errorf("close took the filesystem down to %d bytes free", free)
+	}
+	unfill()
+	fillFS(t, dir) // full, with a short reserve
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(context.Background(), testRow(0).ID); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "fill"))
+	s.Close()
+	if got := fileSize(t, path+"-reserve"); got != ReserveSize {
+		t.Errorf("reserve after a process that used it closed: %d bytes, want %d", got, ReserveSize)
+	}
+}
+
+func fileSize(t *testing.T, p string) int64 {
+	t.Helper()
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -16,8 +17,9 @@ import (
 
 // Store is the engine's database.
 type Store struct {
-	db  *sql.DB
-	res reserve
+	db       *sql.DB
+	res      reserve
+	released atomic.Bool // this process gave the reserve back
 }
 
 // Row is one container's record: its identity plus the engine's JSON document.
