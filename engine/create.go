@@ -55,6 +55,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.checkMounts(ctx, &o); err != nil {
 		return nil, err
 	}
+	if err := e.CheckSpace(); err != nil {
+		return nil, err
+	}
 	img, err := e.images.Resolve(o.Config.Image)
 	if errdefs.IsNotFound(err) {
 		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("unable to find image %q locally", o.Config.Image))

@@ -12,6 +12,9 @@ import (
 // CreateNetwork makes a network and records a "network create" event, so
 // that a TUI elsewhere shows it at once.
 func (e *Engine) CreateNetwork(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error) {
+	if err := e.CheckSpace(); err != nil {
+		return nil, err
+	}
 	n, err := e.nets.Create(ctx, o)
 	if err == nil {
 		e.emitNetwork("create", n, "")
@@ -43,6 +46,9 @@ func (e *Engine) PruneNetworks(ctx context.Context) ([]string, error) {
 
 // CreateVolume makes (or returns) a volume ("volume create" event).
 func (e *Engine) CreateVolume(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error) {
+	if err := e.CheckSpace(); err != nil {
+		return nil, err
+	}
 	v, err := e.vols.Create(ctx, name, labels)
 	if err == nil {
 		e.emitVolume("create", v.Name)

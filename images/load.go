@@ -150,6 +150,10 @@ func extractEntry(tr *tar.Reader, hdr *tar.Header, dir string) error {
 	}
 	defer f.Close()
 	got, err := io.Copy(f, tr)
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Path == dst { // writing failed (a full disk), not the archive
+		return fmt.Errorf("archive entry %q: %w", hdr.Name, err)
+	}
 	if err != nil {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("archive entry %q: %v", hdr.Name, err))
 	}

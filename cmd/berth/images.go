@@ -41,7 +41,7 @@ func (a *app) bootstrapCommand() *cobra.Command {
 		Short: "Make a base image offline from the host's packages (busybox-static, debootstrap)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
+			e, err := a.engineToAdd()
 			if err != nil {
 				return err
 			}
@@ -274,7 +274,7 @@ func (a *app) tagCommand() *cobra.Command {
 		Short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
+			e, err := a.engineToAdd()
 			if err != nil {
 				return err
 			}
@@ -337,7 +337,7 @@ func (a *app) importCommand() *cobra.Command {
 		Short: "Import the contents from a tarball to create a filesystem image",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
+			e, err := a.engineToAdd()
 			if err != nil {
 				return err
 			}

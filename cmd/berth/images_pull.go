@@ -49,7 +49,7 @@ func (a *app) pullCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e, err := a.engine()
+			e, err := a.engineToAdd()
 			if err != nil {
 				return err
 			}

@@ -108,7 +108,7 @@ func (a *app) loadCommand() *cobra.Command {
 			} else if isTerminal(a.stdin) {
 				return invalid("requested load from stdin, but stdin is a terminal. Use the -i flag or redirect")
 			}
-			e, err := a.engine()
+			e, err := a.engineToAdd()
 			if err != nil {
 				return err
 			}

@@ -46,6 +46,7 @@ func run(args []string) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	err = plainError(err)
 	fmt.Fprintln(os.Stderr, "berth:", err)
 	return exitCode(err)
 }

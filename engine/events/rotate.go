@@ -73,6 +73,9 @@ func (l *Log) tryAppend(mk func() ([]byte, error)) (bool, error) {
 		err = fmt.Errorf("short write (%d of %d bytes)", n, len(line))
 	}
 	if err != nil {
+		if n > 0 { // half a line (a full disk) would spoil the next event: take it back
+			_ = unix.Ftruncate(fd, fst.Size)
+		}
 		return false, fmt.Errorf("append to events log %s: %w", l.path, err)
 	}
 	return true, nil

@@ -77,7 +77,11 @@ func TestParseOpts(t *testing.T) {
 		want WriterOptions
 		bad  bool
 	}{
-		{map[string]string{}, WriterOptions{MaxFiles: 1}, false},
+		{map[string]string{}, WriterOptions{DefaultMaxSize, DefaultMaxFiles}, false},
+		{nil, WriterOptions{10 << 20, 3}, false},
+		{map[string]string{"max-file": "1"}, WriterOptions{DefaultMaxSize, 1}, false},
+		{map[string]string{"max-file": "5"}, WriterOptions{DefaultMaxSize, 5}, false},
+		{map[string]string{"max-size": "-1", "max-file": "1"}, WriterOptions{0, 1}, false},
 		{map[string]string{"max-size": "10m", "max-file": "3"}, WriterOptions{10 << 20, 3}, false},
 		{map[string]string{"max-size": "1k"}, WriterOptions{1024, 1}, false},
 		{map[string]string{"max-size": "500"}, WriterOptions{500, 1}, false},
@@ -87,7 +91,7 @@ func TestParseOpts(t *testing.T) {
 		{map[string]string{"max-size": "1x"}, WriterOptions{}, true},
 		{map[string]string{"max-size": "1e3"}, WriterOptions{}, true},
 		{map[string]string{"max-size": "1m", "max-file": "0"}, WriterOptions{}, true},
-		{map[string]string{"max-file": "2"}, WriterOptions{}, true},
+		{map[string]string{"max-size": "-1", "max-file": "2"}, WriterOptions{}, true},
 		{map[string]string{"compress": "true"}, WriterOptions{}, true},
 	}
 	for _, tt := range tests {

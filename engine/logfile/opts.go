@@ -8,12 +8,26 @@ import (
 	"github.com/containerd/errdefs"
 )
 
+// DefaultMaxSize and DefaultMaxFiles bound a log whose options say nothing:
+// three files of 10 MiB, so that a chatty container keeps at most 30 MiB of
+// logs instead of filling the disk (Docker's json-file default is unbounded;
+// "max-size=-1" asks for that).
+const (
+	DefaultMaxSize  = 10 << 20
+	DefaultMaxFiles = 3
+)
+
 // ParseOpts converts json-file --log-opt values into WriterOptions. Known keys
 // are "max-size" (bytes, with an optional k/m/g/t unit, binary multiples, as in
-// "10m"; "-1" means unlimited) and "max-file" (>= 1, needs max-size when > 1).
+// "10m"; "-1" means unlimited) and "max-file" (>= 1, needs a max-size when > 1).
+// Without max-size the size is DefaultMaxSize; with neither key the number of
+// files is DefaultMaxFiles, and with max-size alone 1, as Docker's.
 // An unknown key or a bad value is an errdefs.ErrInvalidArgument error.
 func ParseOpts(opts map[string]string) (WriterOptions, error) {
-	wo := WriterOptions{MaxFiles: 1}
+	wo := WriterOptions{MaxSize: DefaultMaxSize, MaxFiles: DefaultMaxFiles}
+	if _, ok := opts["max-size"]; ok {
+		wo.MaxFiles = 1
+	}
 	for k, v := range opts {
 		switch k {
 		case "max-size":

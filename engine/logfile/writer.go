@@ -166,6 +166,14 @@ func (w *Writer) writeFile(b []byte) error {
 		return nil
 	}
 	n, err := w.f.Write(b)
+	if err != nil && n > 0 {
+		// A short write (a full disk) ends in half an entry, which would
+		// glue itself to the next one: cut the file after the last whole entry.
+		keep := bytes.LastIndexByte(b[:n], '\n') + 1
+		if w.f.Truncate(w.size+int64(keep)) == nil {
+			n = keep
+		}
+	}
 	w.size += int64(n)
 	if err != nil {
 		return fmt.Errorf("write log %s: %w", w.path, err)

@@ -7,18 +7,19 @@ package store
 import (
 	"context"
 	"database/sql"
-
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/errdefs"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
 // Store is the engine's database.
 type Store struct {
-	db *sql.DB
+	db       *sql.DB
+	res      reserve
+	released atomic.Bool // this process gave the reserve back
 }
 
 // Row is one container's record: its identity plus the engine's JSON document.
@@ -30,44 +31,15 @@ type Row struct {
 	Data    []byte
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS containers (
-	id TEXT PRIMARY KEY,
-	name TEXT NOT NULL UNIQUE,
-	image_id TEXT NOT NULL,
-	created INTEGER NOT NULL,
-	data BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
-`
-
-// Open opens (creating if needed) the database at path.
-func Open(path string) (*Store, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(4)
-	if _, err := db.Exec(schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("init database %s: %w", path, err)
-	}
-	return &Store{db: db}, nil
-}
-
-// DB gives the database handle to the packages that keep their own tables in it.
-func (s *Store) DB() *sql.DB { return s.db }
-
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
-
 // Insert adds a container; a taken name is errdefs.ErrAlreadyExists.
 func (s *Store) Insert(ctx context.Context, r Row) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO containers(id, name, image_id, created, data) VALUES(?,?,?,?,?)`,
 		r.ID, r.Name, r.ImageID, r.Created.UnixNano(), r.Data)
 	if isUnique(err) {
 		return errdefs.ErrAlreadyExists.WithMessage(fmt.Sprintf("the container name %q is already in use", "/"+r.Name))
+	}
+	if IsNoSpace(err) {
+		return NoSpace()
 	}
 	if err != nil {
 		return fmt.Errorf("insert container %s: %w", r.Name, err)
@@ -199,6 +171,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 }
 
 func affected(res sql.Result, err error, id string) error {
+	if IsNoSpace(err) {
+		return NoSpace()
+	}
 	if err != nil {
 		return fmt.Errorf("container %s: %w", id, err)
 	}
