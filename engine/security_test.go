@@ -328,11 +328,12 @@ func TestSecurityOpts(t *testing.T) {
 		cmd      string
 		want     string
 	}{
-		{"default", nil, status, "NoNewPrivs: 1\nSeccomp: 2\n1\n"},
+		{"default (as Docker: no no_new_privs)", nil, status, "NoNewPrivs: 0\nSeccomp: 2\n1\n"},
+		{"no-new-privileges", []string{"no-new-privileges"}, status, "NoNewPrivs: 1\nSeccomp: 2\n1\n"},
 		{"no-new-privileges=false", []string{"no-new-privileges=false"}, status, "NoNewPrivs: 0\nSeccomp: 2\n1\n"},
-		{"seccomp=unconfined", []string{"seccomp=unconfined"}, status, "NoNewPrivs: 1\nSeccomp: 0\n1\n"},
-		{"systempaths=unconfined", []string{"systempaths=unconfined"}, status, "NoNewPrivs: 1\nSeccomp: 2\n0\n"},
-		{"label and apparmor asking for nothing", []string{"label=disable", "apparmor=unconfined"}, status, "NoNewPrivs: 1\nSeccomp: 2\n1\n"},
+		{"seccomp=unconfined", []string{"seccomp=unconfined"}, status, "NoNewPrivs: 0\nSeccomp: 0\n1\n"},
+		{"systempaths=unconfined", []string{"systempaths=unconfined"}, status, "NoNewPrivs: 0\nSeccomp: 2\n0\n"},
+		{"label and apparmor asking for nothing", []string{"label=disable", "apparmor=unconfined"}, status, "NoNewPrivs: 0\nSeccomp: 2\n1\n"},
 		{"profile", []string{"seccomp=" + mkdirProfile}, "mkdir /x 2>&1; touch /y && echo touched",
 			"mkdir: can't create directory '/x': Operation not permitted\ntouched\n"},
 	}
