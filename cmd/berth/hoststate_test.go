@@ -22,8 +22,11 @@ type hostState map[string][]string
 
 // berthLink matches the names netmgr gives kernel objects: the default
 // "berth", an engine's "b<5 hex>" (a data root of its own), netmgr tests'
-// "t<5 hex>", with bridges suffixed and host veths prefixed by "v".
-var berthLink = regexp.MustCompile(`^v?(berth|[bt][0-9a-f]{5})`)
+// "t<5 hex>", with bridges suffixed and host veths prefixed by "v"; the test
+// clients' veths of netmgr/nettest ("nt<8 hex>"); and "if<index>", which ip
+// prints for a link deleted while it listed routes (a link of a test running
+// meanwhile: this test's own links outlive both listings).
+var berthLink = regexp.MustCompile(`^(v?(berth|[bt][0-9a-f]{5})|nt[0-9a-f]{8}|if\d+$)`)
 
 // volatile are parts of a line that change with time alone: address and
 // route lifetimes, chain counters.
@@ -213,6 +216,9 @@ func TestHostStateDiff(t *testing.T) {
 		{"docker0 deleted", "link", eth0 + "\n" + docker0 + "\n", eth0 + "\n", []string{"- link: " + docker0}},
 		{"berth's links come and go", "link", eth0 + "\n5: b8fd8c0: <UP>\n6: vb8fd8c01a2b@if2: <UP>\n",
 			eth0 + "\n7: t0a1b2-9f: <UP>\n8: berth0: <UP>\n", nil},
+		{"route6 of a link deleted while listing", "route6", "",
+			"fe80::/64 dev if6201 proto kernel metric 256 pref medium\n", nil},
+		{"nettest client veth", "link", "", "12: nt0a1b2c3d@if2: <BROADCAST> mtu 1500\n", nil},
 		{"route via berth's bridge", "route", "default via 192.0.2.1 dev eth0\n",
 			"default via 192.0.2.1 dev eth0\n10.213.0.0/24 dev b8fd8c0 proto kernel\n", nil},
 		{"address lifetimes tick", "addr", "2: eth0 inet 192.0.2.2/24 valid_lft 86300sec preferred_lft 86300sec\n",
