@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"berth/engine"
+	"berth/engine/events"
 )
 
 // privateRunRoot returns a run root on a tmpfs of its own with private
@@ -126,5 +127,38 @@ func TestOpenClearsNamespaceBeneathNetnsMount(t *testing.T) {
 	out, _, code := runAttached(t, e, opts("sh", "-c", "ip -o -4 addr show eth0 | wc -l"))
 	if code != 0 || strings.TrimSpace(out) != "1" {
 		t.Errorf("container after recovery: exit %d, eth0 addresses %q", code, out)
+	}
+}
+
+// TestOpenReportsRecoveryFailure: what the network recovery cannot remove (a
+// non-empty directory where a namespace file belongs) does not stop the
+// engine from opening; it is a warning, and a daemon warning event.
+func TestOpenReportsRecoveryFailure(t *testing.T) {
+	root := t.TempDir()
+	junk := filepath.Join(root, "run", "net", "netns", "junk")
+	if err := os.MkdirAll(junk, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(junk, "f"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(junk) })
+	e, err := engine.New(engine.Options{Root: root,
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	if err != nil {
+		t.Fatalf("open with a recovery that fails: %v", err)
+	}
+	usedNames.Store(e.Networks().TableName(), true)
+	t.Cleanup(func() { teardown(t, e) })
+	w := e.Warnings()
+	if len(w) != 1 || !strings.Contains(w[0], "junk") {
+		t.Errorf("warnings %q, want one naming the namespace file junk", w)
+	}
+	evs, err := e.Events().Read(context.Background(), events.Filter{Types: []string{"daemon"}})
+	if err != nil || len(evs) != 1 || evs[0].Action != "warning" || !strings.Contains(evs[0].Attributes["message"], "junk") {
+		t.Errorf("daemon events %+v (%v), want one warning naming junk", evs, err)
+	}
+	if _, err := e.List(context.Background(), true); err != nil {
+		t.Errorf("list after a failed recovery: %v", err)
 	}
 }
