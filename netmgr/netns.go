@@ -19,10 +19,12 @@ func (m *Manager) NamespacePath(id string) string {
 }
 
 // CreateNamespace makes a named network namespace (an nsfs bind mount at
-// NamespacePath(id)) with lo up and returns its path. The work runs on a locked OS
-// thread that is thrown away afterwards, so no thread is ever left in it. It
-// holds the netns lock shared from before the file exists until it is a
-// namespace, so Reconcile never takes the file for a left-over one.
+// NamespacePath(id)) with lo up and returns its path; a namespace of id made
+// before is returned as it is. The work runs on a locked OS thread that is
+// thrown away afterwards, so no thread is ever left in it. It holds the netns
+// lock shared from before the file exists until it is a namespace, so
+// Reconcile never takes the file for a left-over one. Callers make one id's
+// namespace at a time (the engine does under the container's lock).
 func (m *Manager) CreateNamespace(id string) (string, error) {
 	if id == "" || filepath.Base(id) != id || id == "." || id == ".." {
 		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("namespace id %q: invalid", id))
@@ -33,6 +35,14 @@ func (m *Manager) CreateNamespace(id string) (string, error) {
 	}
 	defer unlock()
 	p := m.NamespacePath(id)
+	if isNamespace(p) {
+		return p, nil // made before (a restart)
+	}
+	// A file that is no namespace is left from a creation killed halfway (the
+	// caller is the only one making id's namespace).
+	if err := m.removeNamespace(id, false); err != nil {
+		return "", err
+	}
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
 	if err != nil {
 		return "", fmt.Errorf("create namespace file %s: %w", p, err)

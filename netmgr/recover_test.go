@@ -349,3 +349,28 @@ func TestCloseKeepsNetnsDirInUse(t *testing.T) {
 		t.Errorf("netns dir mounted after Close with nothing in it: %v (%v)", mounted, err)
 	}
 }
+
+// TestCreateNamespaceAgain: making a namespace that exists returns it as it
+// is, and a namespace file left unmounted by a killed creation is replaced.
+func TestCreateNamespaceAgain(t *testing.T) {
+	e := newEnv(t)
+	p := e.ns(t, "again")
+	var first, second unix.Stat_t
+	if err := unix.Stat(p, &first); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := e.m.CreateNamespace("again"); err != nil || q != p {
+		t.Fatalf("CreateNamespace again: %q, %v", q, err)
+	}
+	if err := unix.Stat(p, &second); err != nil || second.Ino != first.Ino {
+		t.Errorf("namespace after CreateNamespace again: inode %d, want %d (%v)", second.Ino, first.Ino, err)
+	}
+	stale := e.m.NamespacePath("stale")
+	if err := os.WriteFile(stale, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	e.ns(t, "stale")
+	if !isNamespace(stale) {
+		t.Errorf("CreateNamespace over a left-over file made no namespace")
+	}
+}
