@@ -17,8 +17,9 @@ import (
 // them:
 //
 //   - making or removing a namespace, and opening one by path, holds it shared;
-//   - mounting or unmounting the directory itself, and reading the directory
-//     to remove half-made namespaces (Reconcile), holds it exclusive.
+//   - mounting or unmounting the directory itself, and Reconcile's second
+//     look at (and removal of) a file that is no namespace, holds it
+//     exclusive.
 //
 // So the directory is never unmounted under a namespace being made (which
 // would then land beneath the next bind mount of the directory, where no path
