@@ -36,9 +36,9 @@ test: build
 	$(GO) vet -tags $(TAGS) $(PKGS)
 	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -count=1 -timeout 20m -p 2 $(PKGS)
 
-## test-stress: the long forms (race detector, repeated runs)
+## test-stress: the long forms (race detector, repeated runs, 60 s concurrency tests)
 test-stress: build
-	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -race -count=3 -timeout 60m -p 1 $(PKGS)
+	BERTH_BIN=$(CURDIR)/$(BIN) BERTH_STRESS_SECONDS=60 $(GO) test -tags $(TAGS) -race -count=3 -timeout 60m -p 1 $(PKGS)
 
 ## test-slow: tests that bootstrap debian:bookworm with debootstrap (minutes)
 test-slow: build

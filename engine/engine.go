@@ -61,10 +61,11 @@ type Engine struct {
 	vols          *volumes.Store
 	events        *events.Log
 	host          hostInfo
+	warnings      []string // what the recovery at open could not fix
 }
 
-// New opens (creating if needed) the engine at opts.Root and reconciles
-// nothing eagerly: containers whose monitor died are noticed when read.
+// New opens (creating if needed) the engine at opts.Root and runs the network
+// recovery (see Warnings); containers whose monitor died are noticed when read.
 func New(opts Options) (*Engine, error) {
 	if opts.Root == "" {
 		opts.Root = DefaultRoot
@@ -119,12 +120,10 @@ func New(opts Options) (*Engine, error) {
 		e.db.Close()
 		return nil, fmt.Errorf("network manager: %w", err)
 	}
-	// A berth process killed halfway through a network setup may have left a
-	// veth, rule or lease whose namespace is gone: clear them (about 1 ms).
-	if err := e.nets.Reconcile(context.Background()); err != nil {
-		e.db.Close()
-		return nil, fmt.Errorf("network reconcile: %w", err)
-	}
+	// A berth process killed halfway through a network setup or removal may
+	// have left a namespace, veth, rule or lease: clear what no live
+	// operation or container owns (about 1 ms).
+	e.recoverNetwork(context.Background())
 	e.host = probeHost()
 	// A berth process killed in the middle of a removal left the container
 	// marked: finish the removal (nothing to do in the common case).

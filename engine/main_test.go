@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if runner.IsInit() {
 		runner.Init() // re-executed by libcontainer for exec
 	}
+	if os.Getenv("BERTH_TEST_HELPER") == "netrecon" {
+		os.Exit(netReconHelper())
+	}
 	if os.Getenv("BERTH_TEST_HELPER") != "" {
 		os.Exit(helperMain())
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 )
 
 // ConnectOptions are a container's wishes for one network.
@@ -71,9 +70,9 @@ func (m *Manager) plumb(n *Network, ep *Endpoint, nsPath string, primary bool) e
 	if err != nil {
 		return err
 	}
-	ns, err := netns.GetFromPath(nsPath)
+	ns, err := m.openNamespace(nsPath)
 	if err != nil {
-		return fmt.Errorf("open namespace %s: %w", nsPath, err)
+		return err
 	}
 	defer ns.Close()
 	mac, _ := net.ParseMAC(ep.MAC)

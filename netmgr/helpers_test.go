@@ -51,12 +51,16 @@ var poolSeq byte
 // newEnv makes a Manager with unique short names ("t" + 5 hex) and its own pool.
 func newEnv(tb testing.TB) *testEnv {
 	needRoot(tb)
+	return newEnvAt(tb, tb.TempDir())
+}
+
+// newEnvAt is newEnv with the run directory and database in dir.
+func newEnvAt(tb testing.TB, dir string) *testEnv {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	poolSeq++
 	opt := Options{Name: "t" + hex.EncodeToString(b)[:5],
 		Pool: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 240 + poolSeq%8, 0, 0}), 16)}
-	dir := tb.TempDir()
 	e := &testEnv{dir: dir, opt: opt}
 	var err error
 	if e.m, err = OpenWith(openDB(tb, filepath.Join(dir, "db")), dir, opt); err != nil {
@@ -96,7 +100,7 @@ func (e *testEnv) teardown(tb testing.TB) {
 			tb.Error(err)
 		}
 	}
-	if err := e.m.Reconcile(ctx); err != nil {
+	if err := e.m.Reconcile(ctx, nil); err != nil {
 		tb.Error(err)
 	}
 	if err := e.m.Close(); err != nil {

@@ -12,6 +12,7 @@ package netmgr
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -142,13 +143,41 @@ func (m *Manager) writeTx(ctx context.Context, fn func(c *sql.Conn) error) error
 // lock takes the run directory's file lock that serialises kernel changes shared
 // by several processes (bridges, per-network rules); the returned func unlocks.
 func (m *Manager) lock() (func(), error) {
-	f, err := os.OpenFile(filepath.Join(m.runDir, "netmgr.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	return m.flock("netmgr.lock", unix.LOCK_EX)
+}
+
+// flock takes the lock file name of the run directory as how says
+// (unix.LOCK_EX or unix.LOCK_SH), waiting for it; the returned func unlocks.
+func (m *Manager) flock(name string, how int) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(m.runDir, name), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("netmgr lock: %w", err)
+		return nil, fmt.Errorf("netmgr lock %s: %w", name, err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+	for {
+		err = unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("netmgr lock: %w", err)
+		return nil, fmt.Errorf("netmgr lock %s: %w", name, err)
 	}
 	return func() { f.Close() }, nil
+}
+
+// tryFlock is flock without waiting: ok is false when another holder has it.
+func (m *Manager) tryFlock(name string, how int) (unlock func(), ok bool, err error) {
+	f, err := os.OpenFile(filepath.Join(m.runDir, name), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, false, fmt.Errorf("netmgr lock %s: %w", name, err)
+	}
+	if err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("netmgr lock %s: %w", name, err)
+	}
+	return func() { f.Close() }, true, nil
 }

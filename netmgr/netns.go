@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/moby/sys/mountinfo"
+	"github.com/containerd/errdefs"
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,16 +19,30 @@ func (m *Manager) NamespacePath(id string) string {
 }
 
 // CreateNamespace makes a named network namespace (an nsfs bind mount at
-// NamespacePath(id)) with lo up and returns its path. The work runs on a locked OS
-// thread that is thrown away afterwards, so no thread is ever left in it.
+// NamespacePath(id)) with lo up and returns its path; a namespace of id made
+// before is returned as it is. The work runs on a locked OS thread that is
+// thrown away afterwards, so no thread is ever left in it. It holds the netns
+// lock shared from before the file exists until it is a namespace, so
+// Reconcile never takes the file for a left-over one. Callers make one id's
+// namespace at a time (the engine does under the container's lock).
 func (m *Manager) CreateNamespace(id string) (string, error) {
 	if id == "" || filepath.Base(id) != id || id == "." || id == ".." {
-		return "", fmt.Errorf("namespace id %q: invalid", id)
+		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("namespace id %q: invalid", id))
 	}
-	if err := m.sharedNetnsDir(); err != nil {
+	unlock, err := m.netnsShared()
+	if err != nil {
 		return "", err
 	}
+	defer unlock()
 	p := m.NamespacePath(id)
+	if isNamespace(p) {
+		return p, nil // made before (a restart)
+	}
+	// A file that is no namespace is left from a creation killed halfway (the
+	// caller is the only one making id's namespace).
+	if err := m.removeNamespace(id, false); err != nil {
+		return "", err
+	}
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
 	if err != nil {
 		return "", fmt.Errorf("create namespace file %s: %w", p, err)
@@ -40,8 +55,7 @@ func (m *Manager) CreateNamespace(id string) (string, error) {
 		errc <- newNamespaceOnThread(p)
 	}()
 	if err := <-errc; err != nil {
-		_ = m.DeleteNamespace(id)
-		return "", err
+		return "", errors.Join(err, m.removeNamespace(id, false))
 	}
 	return p, nil
 }
@@ -64,60 +78,61 @@ func newNamespaceOnThread(p string) error {
 	return nil
 }
 
-// sharedNetnsDir makes runDir/netns a shared mount point (as iproute2 does for
-// /run/netns), so unmounting a namespace there also reaches copies of the mount
-// that containers' mount namespaces made.
-func (m *Manager) sharedNetnsDir() error {
-	dir := filepath.Join(m.runDir, "netns")
-	unlock, err := m.lock()
+// DeleteNamespace unmounts and removes the namespace of id; a missing one is fine.
+func (m *Manager) DeleteNamespace(id string) error {
+	unlock, err := m.flock(netnsLockName, unix.LOCK_SH)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	mounted, err := mountinfo.Mounted(dir)
-	if err != nil {
-		return fmt.Errorf("netns dir %s: %w", dir, err)
+	err = m.removeNamespace(id, false)
+	unlock()
+	if !errors.Is(err, unix.EBUSY) {
+		return err
 	}
-	if !mounted {
-		if err := unix.Mount(dir, dir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("bind netns dir %s: %w", dir, err)
-		}
-	}
-	if err := unix.Mount("none", dir, "", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("share netns dir %s: %w", dir, err)
-	}
-	return nil
+	// A namespace beneath the directory's bind mount holds the file: that
+	// takes the lock exclusive.
+	return m.withNetnsLock(func() error { return m.removeNamespace(id, true) })
 }
 
-// DeleteNamespace unmounts and removes the namespace of id; a missing one is fine.
-func (m *Manager) DeleteNamespace(id string) error {
-	p := m.NamespacePath(id)
-	if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("unmount namespace %s: %w", p, err)
+// openNamespace opens the namespace at path under the netns lock (so that it
+// is not caught while unhide has moved the directory's mount aside).
+func (m *Manager) openNamespace(path string) (netns.NsHandle, error) {
+	unlock, err := m.flock(netnsLockName, unix.LOCK_SH)
+	if err != nil {
+		return netns.None(), err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove namespace %s: %w", p, err)
+	defer unlock()
+	ns, err := netns.GetFromPath(path)
+	if err != nil {
+		return netns.None(), fmt.Errorf("open namespace %s: %w", path, err)
 	}
-	return nil
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(ns), &st); err != nil || st.Type != unix.NSFS_MAGIC {
+		ns.Close()
+		return netns.None(), fmt.Errorf("open namespace %s: not a network namespace", path)
+	}
+	return ns, nil
 }
 
 // Close undoes the run directory's netns mount when no namespace is left in it
-// (tests use it; the engine may keep the mount for the host's lifetime).
+// and no other holder of the netns lock (a namespace being made, in this
+// process or another) needs it; the engine may keep the mount for the host's
+// lifetime, tests want it gone.
 func (m *Manager) Close() error {
-	dir := filepath.Join(m.runDir, "netns")
+	unlock, ok, err := m.tryFlock(netnsLockName, unix.LOCK_EX)
+	if err != nil || !ok {
+		return err
+	}
+	defer unlock()
+	if err := m.restoreAside(); err != nil {
+		return err
+	}
+	dir := m.netnsDir()
 	ents, err := os.ReadDir(dir)
 	if err != nil || len(ents) > 0 {
 		return nil
 	}
-	for range 10 { // stacked mounts from older runs too
-		if mounted, _ := mountinfo.Mounted(dir); !mounted {
-			return nil
-		}
-		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
-			return fmt.Errorf("unmount %s: %w", dir, err)
-		}
-	}
-	return nil
+	return unmountAll(dir)
 }
 
 // isNamespace reports whether p is (a bind mount of) a network namespace.

@@ -5,145 +5,286 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
-// Reconcile removes what a killed or crashed berth process left behind: endpoints
-// whose namespace is gone (their veth, lease and port rules), unmounted namespace
-// files, berth veths and bridges no record owns, and rules tagged for networks or
-// containers that no longer exist. The engine calls it at start.
-func (m *Manager) Reconcile(ctx context.Context) error {
-	return m.ReconcileLive(ctx, nil)
+// Owners answers Reconcile's questions about the containers that network
+// objects belong to; the engine implements it with its container records and
+// locks.
+type Owners interface {
+	// TryLock takes, without waiting, the lock that every change to the
+	// container's network is made under (its start, connect, disconnect,
+	// stop and removal). ok is false while someone else holds it: an
+	// operation is in flight, and Reconcile leaves the container's
+	// namespace, endpoints and ports alone. unlock releases the lock.
+	TryLock(containerID string) (unlock func(), ok bool, err error)
+	// Exists reports whether the container still has a record. The
+	// namespace, endpoints and published ports of a container without one
+	// are left-overs of a process killed while removing it.
+	Exists(ctx context.Context, containerID string) (bool, error)
 }
 
-// ReconcileLive is Reconcile that also releases everything (namespace included)
-// of containers for which live returns false; a nil live keeps every container
-// whose namespace still exists.
-func (m *Manager) ReconcileLive(ctx context.Context, live func(containerID string) bool) error {
-	var errs []error
-	errs = append(errs, m.reconcileNamespaces(ctx, live))
-	errs = append(errs, m.reconcileEndpoints(ctx, live))
-	errs = append(errs, m.reconcileLinks(ctx))
-	errs = append(errs, m.reconcileRules(ctx))
-	return errors.Join(errs...)
+// keepAll is the Owners of a Reconcile given none: every container exists
+// and none is locked, so only what no namespace backs is removed.
+type keepAll struct{}
+
+func (keepAll) TryLock(string) (func(), bool, error)         { return func() {}, true, nil }
+func (keepAll) Exists(context.Context, string) (bool, error) { return true, nil }
+
+// Reconcile removes what a killed or crashed berth process left behind, and
+// only that: namespace files never mounted, namespaces, endpoints (veth and
+// lease) and published ports of containers that owners says no longer exist,
+// endpoints whose namespace is gone, berth veths and bridges no record owns,
+// and rules tagged for networks or containers without records. Whatever an
+// operation in flight makes is kept: a container whose lock owners cannot take
+// is skipped; kernel objects are listed before the records are read, and
+// every operation writes its record before it makes the object, so a listed
+// object of a live operation always has a record; a namespace being made
+// holds the netns lock. It is idempotent, and errors do not stop it: it does
+// all it can and returns what failed. A nil owners keeps every container.
+func (m *Manager) Reconcile(ctx context.Context, owners Owners) error {
+	if owners == nil {
+		owners = keepAll{}
+	}
+	r := &reconciler{m: m, owners: owners, known: map[string]bool{}}
+	return errors.Join(r.namespaces(ctx), r.endpoints(ctx), r.ports(ctx), r.links(ctx), r.rules(ctx))
 }
 
-func (m *Manager) reconcileNamespaces(ctx context.Context, live func(string) bool) error {
-	dir := filepath.Join(m.runDir, "netns")
+// reconciler is one Reconcile run.
+type reconciler struct {
+	m      *Manager
+	owners Owners
+	known  map[string]bool // container ID -> exists, as owners said
+}
+
+// exists asks owners once per run; an error counts as "exists" (keep).
+func (r *reconciler) exists(ctx context.Context, id string) (bool, error) {
+	if v, ok := r.known[id]; ok {
+		return v, nil
+	}
+	v, err := r.owners.Exists(ctx, id)
+	if err != nil {
+		return true, fmt.Errorf("reconcile container %s: %w", short(id), err)
+	}
+	r.known[id] = v
+	return v, nil
+}
+
+// locked runs f under the container's lock unless someone else holds it.
+func (r *reconciler) locked(id string, f func() error) error {
+	unlock, ok, err := r.owners.TryLock(id)
+	if err != nil {
+		return fmt.Errorf("reconcile container %s: %w", short(id), err)
+	}
+	if !ok {
+		return nil // an operation on it is in flight
+	}
+	defer unlock()
+	return f()
+}
+
+// namespaces removes namespace files that are no namespace (never mounted, or
+// half removed) and the namespaces of containers without a record.
+func (r *reconciler) namespaces(ctx context.Context) error {
+	dir := r.m.netnsDir()
 	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("reconcile %s: %w", dir, err)
 	}
 	var errs []error
 	for _, e := range ents {
 		id := e.Name()
-		if !isNamespace(filepath.Join(dir, id)) || (live != nil && !live(id)) {
-			errs = append(errs, m.DeleteNamespace(id))
+		if isNamespace(r.m.NamespacePath(id)) {
+			alive, err := r.exists(ctx, id)
+			if alive {
+				errs = append(errs, err)
+				continue
+			}
 		}
+		errs = append(errs, r.locked(id, func() error { return r.dropNamespace(ctx, id) }))
 	}
 	return errors.Join(errs...)
 }
 
-func (m *Manager) reconcileEndpoints(ctx context.Context, live func(string) bool) error {
-	eps, err := m.endpoints(ctx, ``)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, ep := range eps {
-		var nsPath string
-		_ = m.db.QueryRowContext(ctx, `SELECT ns_path FROM net_endpoints WHERE network_id = ? AND container_id = ?`,
-			ep.NetworkID, ep.ContainerID).Scan(&nsPath)
-		if isNamespace(nsPath) && (live == nil || live(ep.ContainerID)) {
-			continue
+// dropNamespace removes the namespace file of id, unless, looked at again
+// under the netns lock (no namespace is half made then), it is a namespace of
+// a container that exists. The caller holds the container's lock.
+func (r *reconciler) dropNamespace(ctx context.Context, id string) error {
+	return r.m.withNetnsLock(func() error {
+		if isNamespace(r.m.NamespacePath(id)) {
+			if alive, err := r.exists(ctx, id); alive {
+				return err
+			}
 		}
-		errs = append(errs, deleteLink(ep.HostVeth), m.unlease(ctx, ep.NetworkID, ep.ContainerID))
-	}
-	rows, err := m.db.QueryContext(ctx, `SELECT DISTINCT container_id FROM net_ports
-		WHERE container_id NOT IN (SELECT container_id FROM net_endpoints)`)
+		return r.m.removeNamespace(id, true)
+	})
+}
+
+// endpoints frees the veth and lease of every endpoint whose namespace is gone
+// or whose container has no record.
+func (r *reconciler) endpoints(ctx context.Context) error {
+	rows, err := r.m.db.QueryContext(ctx, `SELECT network_id, container_id, host_veth, ns_path FROM net_endpoints`)
 	if err != nil {
-		return errors.Join(append(errs, fmt.Errorf("reconcile ports: %w", err))...)
+		return fmt.Errorf("reconcile endpoints: %w", err)
 	}
-	var stale []string
+	type row struct{ net, ctr, veth, ns string }
+	var eps []row
 	for rows.Next() {
-		var id string
-		if rows.Scan(&id) == nil {
-			stale = append(stale, id)
+		var e row
+		if err := rows.Scan(&e.net, &e.ctr, &e.veth, &e.ns); err != nil {
+			rows.Close()
+			return fmt.Errorf("reconcile endpoints: %w", err)
 		}
+		eps = append(eps, e)
 	}
 	rows.Close()
-	for _, id := range stale {
-		errs = append(errs, m.Unpublish(ctx, id))
+	var errs []error
+	for _, ep := range eps {
+		stale := func() (bool, error) {
+			if !isNamespace(ep.ns) {
+				return true, nil
+			}
+			alive, err := r.exists(ctx, ep.ctr)
+			return !alive, err
+		}
+		if s, err := stale(); !s {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, r.locked(ep.ctr, func() error {
+			if s, err := stale(); !s {
+				return err
+			}
+			if err := deleteLink(ep.veth); err != nil {
+				return err
+			}
+			return r.m.unlease(ctx, ep.net, ep.ctr)
+		}))
 	}
 	return errors.Join(errs...)
 }
 
-// reconcileLinks deletes berth-named veths and bridges that no record owns.
-func (m *Manager) reconcileLinks(ctx context.Context) error {
-	owned := map[string]bool{}
-	nets, err := m.query(ctx, ``)
+// ports unpublishes the ports of containers without any endpoint (a
+// container's ports are published after its endpoints are made, and dropped
+// with them).
+func (r *reconciler) ports(ctx context.Context) error {
+	const q = `SELECT DISTINCT container_id FROM net_ports
+		WHERE container_id NOT IN (SELECT container_id FROM net_endpoints)`
+	stale, err := r.m.strings(ctx, q)
 	if err != nil {
-		return err
+		return fmt.Errorf("reconcile ports: %w", err)
 	}
-	for _, n := range nets {
-		owned[n.Bridge] = true
+	var errs []error
+	for _, id := range stale {
+		errs = append(errs, r.locked(id, func() error {
+			var n int
+			err := r.m.db.QueryRowContext(ctx, `SELECT count(*) FROM net_endpoints WHERE container_id = ?`, id).Scan(&n)
+			if err != nil || n > 0 {
+				return err
+			}
+			return r.m.Unpublish(ctx, id)
+		}))
 	}
-	eps, err := m.endpoints(ctx, ``)
-	if err != nil {
-		return err
-	}
-	for _, ep := range eps {
-		owned[ep.HostVeth] = true
-	}
-	unlock, err := m.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	return errors.Join(errs...)
+}
+
+// links deletes berth-named veths and bridges that no record owns. The links
+// are listed first and the records read after: every operation records an
+// endpoint or network before it makes its link. A link is deleted by its
+// index, so a new one made since under the same name is not touched.
+func (r *reconciler) links(ctx context.Context) error {
 	links, err := retryDump(netlink.LinkList)
 	if err != nil {
 		return fmt.Errorf("reconcile links: %w", err)
 	}
+	owned := map[string]bool{}
+	bridges, err := r.m.strings(ctx, `SELECT bridge FROM net_networks`)
+	if err != nil {
+		return fmt.Errorf("reconcile links: %w", err)
+	}
+	veths, err := r.m.strings(ctx, `SELECT host_veth FROM net_endpoints`)
+	if err != nil {
+		return fmt.Errorf("reconcile links: %w", err)
+	}
+	for _, name := range append(bridges, veths...) {
+		owned[name] = true
+	}
 	var errs []error
 	for _, l := range links {
 		name := l.Attrs().Name
-		ours := (l.Type() == "veth" && strings.HasPrefix(name, "v"+m.opt.Name)) ||
-			(l.Type() == "bridge" && (name == m.DefaultBridge() || strings.HasPrefix(name, m.opt.Name+"-")))
-		if ours && !owned[name] {
-			errs = append(errs, deleteLink(name))
+		ours := (l.Type() == "veth" && strings.HasPrefix(name, "v"+r.m.opt.Name)) ||
+			(l.Type() == "bridge" && (name == r.m.DefaultBridge() || strings.HasPrefix(name, r.m.opt.Name+"-")))
+		if !ours || owned[name] {
+			continue
+		}
+		if err := netlink.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
+			errs = append(errs, fmt.Errorf("reconcile: delete link %s: %w", name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// reconcileRules deletes rules tagged for networks or containers without records.
-func (m *Manager) reconcileRules(ctx context.Context) error {
-	tags, err := m.allTags()
+// rules deletes rules tagged for networks or containers without records. The
+// rules are listed first and the records read after (records come first
+// when rules are made); a network's rules are deleted under the netmgr lock
+// they are made under, a container's under the container's lock.
+func (r *reconciler) rules(ctx context.Context) error {
+	tags, err := r.m.allTags()
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for tag := range tags {
-		var n int
 		if id, ok := strings.CutPrefix(tag, "berth net:"); ok {
-			err = m.db.QueryRowContext(ctx, `SELECT count(*) FROM net_networks WHERE id = ?`, id).Scan(&n)
+			errs = append(errs, r.m.withLock(func() error {
+				return r.m.dropRulesUnless(ctx, tag, `SELECT count(*) FROM net_networks WHERE id = ?`, id)
+			}))
 		} else if id, ok := strings.CutPrefix(tag, "berth ctr:"); ok {
-			err = m.db.QueryRowContext(ctx, `SELECT count(*) FROM net_ports WHERE container_id = ?`, id).Scan(&n)
-		} else {
-			continue
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("reconcile rule %s: %w", tag, err))
-			continue
-		}
-		if n == 0 {
-			errs = append(errs, m.withLock(func() error { return m.deleteRules(tag) }))
+			errs = append(errs, r.locked(id, func() error {
+				return r.m.withLock(func() error {
+					return r.m.dropRulesUnless(ctx, tag, `SELECT count(*) FROM net_ports WHERE container_id = ?`, id)
+				})
+			}))
 		}
 	}
-	return errors.Join(append(errs, m.withLock(m.dropEmptyTable))...)
+	return errors.Join(append(errs, r.m.withLock(r.m.dropEmptyTable))...)
+}
+
+// dropRulesUnless deletes the rules tagged tag unless query (a count of the
+// records of arg) finds one. The caller holds m.lock.
+func (m *Manager) dropRulesUnless(ctx context.Context, tag, query, arg string) error {
+	var n int
+	if err := m.db.QueryRowContext(ctx, query, arg).Scan(&n); err != nil {
+		return fmt.Errorf("reconcile rule %s: %w", tag, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return m.deleteRules(tag)
+}
+
+// strings runs a query of one text column.
+func (m *Manager) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := m.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 func (m *Manager) withLock(f func() error) error {
