@@ -12,6 +12,8 @@ import (
 
 	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
+
+	"berth/engine/monitor"
 )
 
 // checkMounts reports mounts under the containers directory that no running
@@ -167,11 +169,21 @@ func (k *checker) strayMonitor(id string, pid int) {
 	i := len(k.rep.Findings)
 	k.add(CheckFinding{Kind: "monitor", Object: strconv.Itoa(pid), Problem: "monitor of container " + id[:12] + " without a record"})
 	if k.repair {
-		k.killStray(id)
+		// The monitor first, so that it restarts nothing when its container dies.
 		err := unix.Kill(pid, unix.SIGKILL)
 		if err == unix.ESRCH {
 			err = nil
 		}
+		waitGone(pid)
+		k.killStray(id)
 		k.fix(i, "killed", err)
+	}
+}
+
+// waitGone waits (up to 10 s) until process pid has ended and been reaped.
+func waitGone(pid int) {
+	start := monitor.ProcStart(pid)
+	for i := 0; i < 1000 && start != 0 && monitor.ProcStart(pid) == start; i++ {
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"berth/images"
 )
 
 // checkNetwork reports network namespaces, leases and published ports of
@@ -131,11 +133,13 @@ func (k *checker) checkImages(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("check images: %w", err)
 	}
-	for _, b := range r.Corrupt {
-		k.add(CheckFinding{Kind: "blob", Object: b.Digest, Problem: b.Problem})
-	}
-	for _, b := range r.Missing {
-		k.add(CheckFinding{Kind: "blob", Object: b.Digest, Problem: b.Problem})
+	for _, b := range append(append([]images.BlobIssue(nil), r.Corrupt...), r.Missing...) {
+		// The store's sentence starts with the blob, which the line names already.
+		problem := strings.TrimPrefix(strings.TrimPrefix(b.Problem, "blob "+b.Digest+" "), "is ")
+		if len(b.Images) > 0 {
+			problem += fmt.Sprintf(" (used by %d image(s))", len(b.Images))
+		}
+		k.add(CheckFinding{Kind: "blob", Object: b.Digest, Problem: problem})
 	}
 	done := ""
 	if k.repair {
