@@ -79,6 +79,9 @@ type checker struct {
 	repair bool
 	rep    *CheckReport
 	rows   map[string]store.Row
+	// dead are the containers reported for a dead monitor: their mount is
+	// part of that finding.
+	dead map[string]bool
 }
 
 // Check looks for inconsistencies between the engine's records and what is on
@@ -94,7 +97,7 @@ func (e *Engine) Check(ctx context.Context, repair bool) (*CheckReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &checker{e: e, repair: repair, rep: &CheckReport{}, rows: map[string]store.Row{}}
+	k := &checker{e: e, repair: repair, rep: &CheckReport{}, rows: map[string]store.Row{}, dead: map[string]bool{}}
 	for _, r := range list {
 		k.rows[r.ID] = r
 	}
@@ -174,6 +177,7 @@ func (k *checker) checkRows(ctx context.Context, list []store.Row) {
 			continue // an operation is at it
 		}
 		i := len(k.rep.Findings)
+		k.dead[row.ID] = true
 		k.add(CheckFinding{Kind: "container", Object: row.ID, Problem: "state says " + st.Status + " but its monitor is gone"})
 		if k.repair {
 			_, err := k.e.settle(row.ID)

@@ -32,7 +32,7 @@ func (k *checker) checkMounts() error {
 			continue
 		}
 		id, _, _ := strings.Cut(rel, "/")
-		if !idPattern.MatchString(id) || k.monitorAlive(id) {
+		if !idPattern.MatchString(id) || k.dead[id] || k.monitorAlive(id) {
 			continue
 		}
 		unlock, ok := k.e.tryLock(id)

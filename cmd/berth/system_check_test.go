@@ -207,3 +207,30 @@ func TestSystemCheckCorruptBlob(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemCheckDeadMonitor checks that a container whose state says running
+// while its monitor is gone is reported and marked exited by --repair.
+func TestSystemCheckDeadMonitor(t *testing.T) {
+	c := newCLI(t)
+	id := strings.TrimSpace(c.ok("run", "-d", "--name", "orphan", "busybox", "sleep", "1000"))
+	var st struct{ MonitorPid int }
+	b, err := os.ReadFile(filepath.Join(c.root, "containers", id, "state.json"))
+	if err != nil || json.Unmarshal(b, &st) != nil || st.MonitorPid == 0 {
+		t.Fatalf("state of %s: %v %s", id, err, b)
+	}
+	if err := unix.Kill(st.MonitorPid, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitProcGone(t, st.MonitorPid)
+	want := "container " + id[:12] + ": state says running but its monitor is gone"
+	if out, code := c.check(); out != want+"\n" || code != 1 {
+		t.Errorf("system check: exit %d, %q; want exit 1, %q", code, out, want)
+	}
+	if out, code := c.check("--repair"); out != want+" (marked exited)\n" || code != 0 {
+		t.Errorf("system check --repair: exit %d, %q; want exit 0, %q", code, out, want+" (marked exited)")
+	}
+	if got := c.ok("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "orphan"); got != "exited 137\n" {
+		t.Errorf("state after repair: %q, want exited 137", got)
+	}
+	c.wantClean()
+}
