@@ -21,7 +21,7 @@ import (
 // CheckFinding is one inconsistency that Check found.
 type CheckFinding struct {
 	// Kind names the object's kind: container, mount, cgroup, monitor, netns,
-	// lease, ports, veth, bridge, rule, blob or snapshot.
+	// lease, ports, veth, bridge, rule, volume, blob or snapshot.
 	Kind string `json:"Kind"`
 	// Object names the object (an ID, a path, a link name, a digest).
 	Object string `json:"Object"`
@@ -37,7 +37,7 @@ type CheckFinding struct {
 // record (removed)".
 func (f CheckFinding) String() string {
 	obj := f.Object
-	if idPattern.MatchString(obj) {
+	if f.Kind == "container" && idPattern.MatchString(obj) {
 		obj = obj[:12]
 	}
 	s := fmt.Sprintf("%s %s: %s", f.Kind, obj, f.Problem)
@@ -88,9 +88,9 @@ type checker struct {
 // disk and in the kernel: container records without their files and files
 // without records, dead monitors, stray mounts, cgroups and monitor
 // processes, network namespaces, leases, links and rules no container or
-// network owns, and corrupt, missing or unused image content. With repair it
-// removes what no record owns, completes what a killed process left, and
-// says what it did. Objects of an operation in progress in another process
+// network owns, volume references of containers that are gone, and corrupt,
+// missing or unused image content. With repair it removes what no record
+// owns, completes what a killed process left, and says what it did. Objects of an operation in progress in another process
 // (whose container lock is held) are left alone and not reported.
 func (e *Engine) Check(ctx context.Context, repair bool) (*CheckReport, error) {
 	list, err := e.db.List(ctx)
@@ -109,6 +109,7 @@ func (e *Engine) Check(ctx context.Context, repair bool) (*CheckReport, error) {
 		k.checkMounts,
 		func() error { return k.checkCgroups(known) },
 		func() error { return k.checkNetwork(ctx) },
+		func() error { return k.checkVolumes(ctx) },
 		func() error { return k.checkImages(ctx) },
 	}
 	for _, step := range steps {

@@ -161,3 +161,52 @@ func shortID(id string) string {
 	}
 	return id
 }
+
+// checkVolumes reports volume references of containers without a record (a
+// create killed after it made its mounts); a repair drops them and removes
+// the anonymous volumes among them, as the create would have on failure.
+func (k *checker) checkVolumes(ctx context.Context) error {
+	refs, err := k.e.vols.References(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range sortedKeys(keysOf(refs)) {
+		if _, ok := k.rows[id]; ok {
+			continue
+		}
+		k.strayRefs(ctx, id, refs[id])
+	}
+	return nil
+}
+
+func (k *checker) strayRefs(ctx context.Context, id string, names []string) {
+	unlock, ok := k.e.tryLock(id)
+	if !ok {
+		return // a create holds it
+	}
+	defer unlock()
+	first := len(k.rep.Findings)
+	for _, n := range names {
+		k.add(CheckFinding{Kind: "volume", Object: n, Problem: "referenced by container " + shortID(id) + ", which has no record"})
+	}
+	if !k.repair {
+		return
+	}
+	anon, err := k.e.vols.Release(ctx, id)
+	for _, n := range anon {
+		if err == nil {
+			err = k.e.vols.Remove(ctx, n, false)
+		}
+	}
+	for i := first; i < len(k.rep.Findings); i++ {
+		k.fix(i, "released", err)
+	}
+}
+
+func keysOf[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"berth/engine"
+	"berth/engine/store"
 	"berth/netmgr"
 )
 
@@ -231,6 +232,41 @@ func TestSystemCheckDeadMonitor(t *testing.T) {
 	}
 	if got := c.ok("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "orphan"); got != "exited 137\n" {
 		t.Errorf("state after repair: %q, want exited 137", got)
+	}
+	c.wantClean()
+}
+
+// TestSystemCheckKilledCreateWithVolume checks what a create killed after it
+// made its anonymous volume but before it stored its record leaves: the
+// directory and the volume reference are reported, and --repair removes both
+// (the anonymous volume too, as a failed create does).
+func TestSystemCheckKilledCreateWithVolume(t *testing.T) {
+	c := newCLI(t)
+	id := strings.TrimSpace(c.ok("create", "--name", "half", "-v", "/anon", "busybox", "true"))
+	vol := strings.TrimSpace(c.ok("volume", "ls", "-q"))
+	db, err := store.Open(filepath.Join(c.root, "berth.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Delete(context.Background(), id)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(c.root, "containers", id), old, old); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"container " + id[:12] + ": directory without a record",
+		"volume " + vol + ": referenced by container " + id[:12] + ", which has no record"}
+	if out, code := c.check(); out != strings.Join(want, "\n")+"\n" || code != 1 {
+		t.Errorf("system check: exit %d, %q; want exit 1, %q", code, out, want)
+	}
+	if out, code := c.check("--repair"); out != want[0]+" (removed)\n"+want[1]+" (released)\n" || code != 0 {
+		t.Errorf("system check --repair: exit %d, %q", code, out)
+	}
+	if out := c.ok("volume", "ls", "-q"); out != "" {
+		t.Errorf("volumes after repair: %q, want none", out)
 	}
 	c.wantClean()
 }
