@@ -78,23 +78,33 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, fmt.Errorf("prepare image %s: %w", o.Config.Image, err)
 	}
 	id := newID()
+	// Held until the record exists, so that a check never takes the
+	// directory of a container being created for one a killed create left.
+	unlock, err := e.lock(id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if rec.Config.Hostname == "" {
 		rec.Config.Hostname = id[:12]
 	}
 	dir := e.containerDir(id)
 	if err := e.makeContainerDir(dir, rec.Config.Hostname); err != nil {
 		os.RemoveAll(dir)
+		os.Remove(e.lockPath(id))
 		return nil, err
 	}
 	mounts, err := e.makeMounts(ctx, &o, rec.Config.Volumes, id)
 	if err != nil {
 		os.RemoveAll(dir)
+		os.Remove(e.lockPath(id))
 		return nil, err
 	}
 	rec.Mounts = storeMounts(mounts)
 	if err := e.insert(ctx, id, img.ID, o.Name, &rec); err != nil {
 		e.releaseVolumes(context.WithoutCancel(ctx), id, anonymous(mounts))
 		os.RemoveAll(dir)
+		os.Remove(e.lockPath(id))
 		return nil, err
 	}
 	c, err := e.Inspect(ctx, id)

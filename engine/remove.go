@@ -41,6 +41,11 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 		return err
 	}
 	defer unlock()
+	return e.removeLocked(ctx, row, o)
+}
+
+// removeLocked is Remove for a container whose lock the caller holds.
+func (e *Engine) removeLocked(ctx context.Context, row store.Row, o RemoveOptions) error {
 	c, st, rec, err := e.removalTarget(row)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 	"berth/engine/logfile"
 	"berth/engine/monitor"
 	"berth/engine/spec"
+	"berth/engine/store"
 )
 
 // ErrCommandNotFound is returned when a container's command does not exist in
@@ -47,6 +48,11 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
 		return err
 	}
 	defer unlock()
+	return e.startLocked(ctx, row, o)
+}
+
+// startLocked is Start for a container whose lock the caller holds.
+func (e *Engine) startLocked(ctx context.Context, row store.Row, o StartOptions) error {
 	c, st, err := e.loadLocked(row)
 	if err != nil {
 		return err

@@ -194,10 +194,14 @@ func (e *Engine) settle(id string) (*monitor.State, error) {
 	return &fixed, nil
 }
 
+// recoveredError is the state's error once recovery stopped a container whose
+// monitor died (Boot starts such containers again).
+const recoveredError = "monitor process died; container stopped by recovery"
+
 // repaired is st as recovery leaves it.
 func repaired(st monitor.State) monitor.State {
 	st.Status, st.Pid, st.ExitCode = monitor.StatusExited, 0, 137
-	st.Error = "monitor process died; container stopped by recovery"
+	st.Error = recoveredError
 	if st.FinishedAt.IsZero() || st.FinishedAt.Before(st.StartedAt) {
 		st.FinishedAt = time.Now().UTC()
 	}
