@@ -344,6 +344,10 @@ func startError(msg, cmd string) error {
 	return fmt.Errorf("start container: %s", msg)
 }
 
+// monitorExitWait bounds how long a failed start waits for its monitor to
+// finish tearing down (it normally takes milliseconds).
+const monitorExitWait = 30 * time.Second
+
 // spawnMonitor starts a detached monitor and waits for its word that the
 // container is created (or why it is not); cmd is the container's command.
 func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
@@ -372,11 +376,19 @@ func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 		return fmt.Errorf("start monitor %s: %w", e.monitorPath, err)
 	}
 	w.Close()
-	go cmd.Wait() // reap it if it ends while this process lives
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }() // reap it if it ends while this process lives
 	line, err := bufio.NewReader(r).ReadString('\n')
 	line = strings.TrimSpace(line)
 	if line == "ok" {
 		return nil
+	}
+	// A failed start: the monitor is tearing down (unmounting, removing its
+	// cgroup). Let it finish while the caller still holds the container's
+	// lock, so that no later operation (rm) finds it half-gone.
+	select {
+	case <-exited:
+	case <-time.After(monitorExitWait):
 	}
 	if line == "" {
 		b, _ := os.ReadFile(logPath)
