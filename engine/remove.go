@@ -67,6 +67,11 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	if err := e.cleanup(c.ID); err != nil {
 		return err
 	}
+	// The image reference goes before the record: until the record is gone
+	// its image ID still keeps the image.
+	if err := e.images.Release(ctx, c.ID); err != nil {
+		return err
+	}
 	if err := e.db.Delete(ctx, c.ID); err != nil {
 		return err
 	}
