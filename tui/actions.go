@@ -272,40 +272,60 @@ func (m *Model) removeImages(refs []string) tea.Cmd {
 
 // doOn runs fn on each container of ids, naming failed ones by name.
 func (m *Model) doOn(verb string, ids []string, fn func(context.Context, string) error) tea.Cmd {
-	return doBatch(m.ctx, verb, ids, m.nameList(ids), actionTimeout, fn)
+	return doBatch(m.ctx, verb, ids, m.nameList(ids), batchRun{actionTimeout, actionParallel}, fn)
 }
 
-// doAction runs fn on each id, labelling failures with the id itself.
+// doAction runs fn on each id in turn (images, networks, volumes), labelling
+// failures with the id itself.
 func doAction(parent context.Context, verb string, ids []string, fn func(context.Context, string) error) tea.Cmd {
-	return doBatch(parent, verb, ids, ids, actionTimeout, fn)
+	return doBatch(parent, verb, ids, ids, batchRun{actionTimeout, 1}, fn)
 }
 
-// doBatch runs fn on each id, at most actionParallel at once, each with a
+// batchRun says how a batch runs: each item's timeout, and how many items
+// run at once.
+type batchRun struct {
+	timeout  time.Duration
+	parallel int
+}
+
+// doBatch runs fn on each id, at most r.parallel at once, each with a
 // timeout of its own that starts when its turn comes, so the tail of a large
 // batch gets as long as its head; cancelling parent stops them all. Failures
 // are reported per item under its label (labels[i] names ids[i]).
-func doBatch(parent context.Context, verb string, ids, labels []string, timeout time.Duration,
+func doBatch(parent context.Context, verb string, ids, labels []string, r batchRun,
 	fn func(context.Context, string) error) tea.Cmd {
 	return func() tea.Msg {
 		errs := make([]error, len(ids))
-		sem := make(chan struct{}, actionParallel)
+		next := make(chan int)
+		go func() {
+			defer close(next)
+			for i := range ids {
+				next <- i // in order, so one worker goes through the batch in turn
+			}
+		}()
 		var wg sync.WaitGroup
-		for i, id := range ids {
+		for range min(max(r.parallel, 1), len(ids)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				ctx, cancel := context.WithTimeout(parent, timeout)
-				defer cancel()
-				if err := fn(ctx, id); err != nil {
-					errs[i] = fmt.Errorf("%s: %w", labels[i], err)
+				for i := range next {
+					errs[i] = runItem(parent, r.timeout, ids[i], labels[i], fn)
 				}
 			}()
 		}
 		wg.Wait()
 		return actionMsg{verb: verb, ids: ids, err: batchError(verb, errs)}
 	}
+}
+
+// runItem runs fn on one item with a deadline of its own.
+func runItem(parent context.Context, timeout time.Duration, id, label string, fn func(context.Context, string) error) error {
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
+	if err := fn(ctx, id); err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
+	return nil
 }
 
 // batchError sums up the failures of a batch in one line: "stop web: …" for

@@ -17,7 +17,7 @@ import (
 func TestBatchItemsHaveTheirOwnDeadline(t *testing.T) {
 	ids := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"}
 	labels := []string{"web", "db", "c", "d", "e", "f", "g", "h", "i"}
-	cmd := doBatch(context.Background(), "stop", ids, labels, 300*time.Millisecond, func(ctx context.Context, id string) error {
+	cmd := doBatch(context.Background(), "stop", ids, labels, batchRun{300 * time.Millisecond, actionParallel}, func(ctx context.Context, id string) error {
 		if id == "a" || id == "b" {
 			<-ctx.Done() // a container that does not stop in time
 		}
@@ -47,7 +47,7 @@ func TestBatchRunsBoundedInParallel(t *testing.T) {
 	for i := range ids {
 		ids[i] = string(rune('a' + i))
 	}
-	cmd := doBatch(context.Background(), "start", ids, ids, 10*time.Second, func(ctx context.Context, id string) error {
+	cmd := doBatch(context.Background(), "start", ids, ids, batchRun{10 * time.Second, actionParallel}, func(ctx context.Context, id string) error {
 		n := cur.Add(1)
 		defer cur.Add(-1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
@@ -72,7 +72,7 @@ func TestBatchRunsBoundedInParallel(t *testing.T) {
 
 // One failure of one item names the verb and the item.
 func TestBatchSingleFailure(t *testing.T) {
-	cmd := doBatch(context.Background(), "kill", []string{"x", "y"}, []string{"web", "db"}, time.Minute, func(ctx context.Context, id string) error {
+	cmd := doBatch(context.Background(), "kill", []string{"x", "y"}, []string{"web", "db"}, batchRun{time.Minute, actionParallel}, func(ctx context.Context, id string) error {
 		if id == "y" {
 			return errors.New("container db is not running")
 		}
@@ -81,7 +81,7 @@ func TestBatchSingleFailure(t *testing.T) {
 	if got := cmd().(actionMsg).err; got == nil || got.Error() != "kill failed for 1 of 2: db: container db is not running" {
 		t.Errorf("error %v", got)
 	}
-	one := doBatch(context.Background(), "kill", []string{"y"}, []string{"db"}, time.Minute, func(context.Context, string) error {
+	one := doBatch(context.Background(), "kill", []string{"y"}, []string{"db"}, batchRun{time.Minute, 1}, func(context.Context, string) error {
 		return errors.New("container db is not running")
 	})
 	if got := one().(actionMsg).err; got == nil || got.Error() != "kill db: container db is not running" {
@@ -129,5 +129,24 @@ func TestHostNetworkContainerHasNoNetworkStats(t *testing.T) {
 	}
 	if p := got[f.cs[1].ID]; p != "/proc/4002/ns/net" {
 		t.Errorf("bridge container sampled in %q, want its own namespace", p)
+	}
+}
+
+// A batch of one at a time (images, networks, volumes) goes in order.
+func TestBatchOneAtATimeKeepsOrder(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	ids := []string{"a", "b", "c", "d", "e", "f"}
+	cmd := doBatch(context.Background(), "rmi", ids, ids, batchRun{time.Minute, 1}, func(ctx context.Context, id string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, id)
+		return nil
+	})
+	if msg := cmd().(actionMsg); msg.err != nil {
+		t.Fatal(msg.err)
+	}
+	if strings.Join(order, "") != "abcdef" {
+		t.Errorf("order %q, want abcdef", order)
 	}
 }
