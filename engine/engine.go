@@ -119,6 +119,7 @@ func New(opts Options) (*Engine, error) {
 		e.db.Close()
 		return nil, fmt.Errorf("network manager: %w", err)
 	}
+	e.releaseStaleImageRefs()
 	// A berth process killed halfway through a network setup may have left a
 	// veth, rule or lease whose namespace is gone: clear them (about 1 ms).
 	if err := e.nets.Reconcile(context.Background()); err != nil {

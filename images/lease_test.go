@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containerd/errdefs"
 )
@@ -57,5 +58,43 @@ func TestAcquireKeepsImageUntilRelease(t *testing.T) {
 	}
 	if _, err := os.Stat(s.SnapshotDir(app.Layers[1].ChainID)); err == nil {
 		t.Error("released image's snapshot kept after prune")
+	}
+}
+
+// A reference left by a holder that is gone is dropped once it is old; a
+// young one, or one whose holder lives, is kept.
+func TestReleaseStale(t *testing.T) {
+	requireRoot(t)
+	s := newStore(t)
+	ctx := context.Background()
+	app, _ := twoImages(t, s)
+	for _, h := range []string{"gone-old", "gone-young", "alive-old"} {
+		if _, err := s.Acquire(ctx, "app:1", h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour).UnixNano()
+	if _, err := s.db.ExecContext(ctx, "UPDATE img_leases SET acquired = ? WHERE holder != 'gone-young'", old); err != nil {
+		t.Fatal(err)
+	}
+	alive := func(h string) bool { return strings.HasPrefix(h, "alive") }
+	if err := s.ReleaseStale(ctx, time.Hour, alive); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	rows, err := s.db.QueryContext(ctx, "SELECT holder FROM img_leases WHERE image_id = ?", app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		got[h] = true
+	}
+	if len(got) != 2 || !got["gone-young"] || !got["alive-old"] {
+		t.Errorf("references left: %v, want gone-young and alive-old", got)
 	}
 }
