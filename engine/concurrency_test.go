@@ -18,6 +18,9 @@ import (
 // helperMain is a second berth process for the concurrency test: it creates
 // containers in the root it is given and reports how the shared name went.
 func helperMain() int {
+	if os.Getenv("BERTH_TEST_HELPER") == "rmi" {
+		return rmiHelper()
+	}
 	root, prefix := os.Getenv("BERTH_TEST_ROOT"), os.Getenv("BERTH_TEST_PREFIX")
 	e, err := engine.New(engine.Options{Root: root, MonitorPath: "/nonexistent", InitPath: "/nonexistent"})
 	if err != nil {

@@ -58,25 +58,6 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.CheckSpace(); err != nil {
 		return nil, err
 	}
-	img, err := e.images.Resolve(o.Config.Image)
-	if errdefs.IsNotFound(err) {
-		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("unable to find image %q locally", o.Config.Image))
-	} else if err != nil {
-		return nil, err // an ambiguous ID prefix or a bad reference, which says so
-	}
-	rec := record{Config: mergeImageConfig(o, img), HostConfig: o.HostConfig, ImageRef: o.Config.Image}
-	if mode := o.HostConfig.NetworkMode; mode != modeHost && mode != modeNone && !strings.HasPrefix(mode, "container:") {
-		want := o.Network
-		rec.Networks = map[string]*EndpointSettings{mode: &want}
-	}
-	args := append(append([]string(nil), rec.Config.Entrypoint...), rec.Config.Cmd...)
-	if len(args) == 0 {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("no command specified")
-	}
-	rec.Path, rec.Args = args[0], args[1:]
-	if rec.Lowers, err = e.images.Prepare(ctx, img); err != nil {
-		return nil, fmt.Errorf("prepare image %s: %w", o.Config.Image, err)
-	}
 	id := newID()
 	// Held until the record exists, so that a check never takes the
 	// directory of a container being created for one a killed create left.
@@ -85,25 +66,18 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	defer unlock()
-	if rec.Config.Hostname == "" {
-		rec.Config.Hostname = id[:12]
-	}
-	dir := e.containerDir(id)
-	if err := e.makeContainerDir(dir, rec.Config.Hostname); err != nil {
-		os.RemoveAll(dir)
+	// The image is resolved and referenced in one transaction, so an rmi in
+	// another process either removed it first or keeps it (and its layers).
+	img, err := e.images.Acquire(ctx, o.Config.Image, id)
+	if errdefs.IsNotFound(err) {
 		os.Remove(e.lockPath(id))
-		return nil, err
-	}
-	mounts, err := e.makeMounts(ctx, &o, rec.Config.Volumes, id)
-	if err != nil {
-		os.RemoveAll(dir)
+		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("unable to find image %q locally", o.Config.Image))
+	} else if err != nil {
 		os.Remove(e.lockPath(id))
-		return nil, err
+		return nil, err // an ambiguous ID prefix or a bad reference, which says so
 	}
-	rec.Mounts = storeMounts(mounts)
-	if err := e.insert(ctx, id, img.ID, o.Name, &rec); err != nil {
-		e.releaseVolumes(context.WithoutCancel(ctx), id, anonymous(mounts))
-		os.RemoveAll(dir)
+	if err := e.createFrom(ctx, id, img, &o); err != nil {
+		_ = e.images.Release(context.WithoutCancel(ctx), id)
 		os.Remove(e.lockPath(id))
 		return nil, err
 	}
@@ -113,6 +87,45 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	}
 	e.emit("create", c, nil)
 	return c, nil
+}
+
+// createFrom makes the container's directory, mounts and record from the
+// image it holds a reference to.
+func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o *CreateOptions) error {
+	rec := record{Config: mergeImageConfig(*o, img), HostConfig: o.HostConfig, ImageRef: o.Config.Image}
+	if mode := o.HostConfig.NetworkMode; mode != modeHost && mode != modeNone && !strings.HasPrefix(mode, "container:") {
+		want := o.Network
+		rec.Networks = map[string]*EndpointSettings{mode: &want}
+	}
+	args := append(append([]string(nil), rec.Config.Entrypoint...), rec.Config.Cmd...)
+	if len(args) == 0 {
+		return errdefs.ErrInvalidArgument.WithMessage("no command specified")
+	}
+	rec.Path, rec.Args = args[0], args[1:]
+	var err error
+	if rec.Lowers, err = e.images.Prepare(ctx, img); err != nil {
+		return fmt.Errorf("prepare image %s: %w", o.Config.Image, err)
+	}
+	if rec.Config.Hostname == "" {
+		rec.Config.Hostname = id[:12]
+	}
+	dir := e.containerDir(id)
+	if err := e.makeContainerDir(dir, rec.Config.Hostname); err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	mounts, err := e.makeMounts(ctx, o, rec.Config.Volumes, id)
+	if err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	rec.Mounts = storeMounts(mounts)
+	if err := e.insert(ctx, id, img.ID, o.Name, &rec); err != nil {
+		e.releaseVolumes(context.WithoutCancel(ctx), id, anonymous(mounts))
+		os.RemoveAll(dir)
+		return err
+	}
+	return nil
 }
 
 func (e *Engine) validate(o *CreateOptions) error {
@@ -326,4 +339,20 @@ func (e *Engine) insert(ctx context.Context, id, imageID, name string, rec *reco
 			return err
 		}
 	}
+}
+
+// staleImageRef is how old an image reference without its container must be
+// before it is taken for one a killed Create left; a Create still running in
+// another process holds its reference for far less.
+const staleImageRef = time.Hour
+
+// releaseStaleImageRefs drops image references whose container was never
+// stored, so that the image can be removed again. It is best effort: on a
+// full disk it leaves them for the next time.
+func (e *Engine) releaseStaleImageRefs() {
+	ctx := context.Background()
+	_ = e.images.ReleaseStale(ctx, staleImageRef, func(id string) bool {
+		_, err := e.db.Get(ctx, id)
+		return !errdefs.IsNotFound(err)
+	})
 }

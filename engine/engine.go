@@ -120,6 +120,7 @@ func New(opts Options) (*Engine, error) {
 		e.db.Close()
 		return nil, fmt.Errorf("network manager: %w", err)
 	}
+	e.releaseStaleImageRefs()
 	// A berth process killed halfway through a network setup or removal may
 	// have left a namespace, veth, rule or lease: clear what no live
 	// operation or container owns (about 1 ms).

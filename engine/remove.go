@@ -72,6 +72,11 @@ func (e *Engine) removeLocked(ctx context.Context, row store.Row, o RemoveOption
 	if err := e.cleanup(c.ID); err != nil {
 		return err
 	}
+	// The image reference goes before the record: until the record is gone
+	// its image ID still keeps the image.
+	if err := e.images.Release(ctx, c.ID); err != nil {
+		return err
+	}
 	if err := e.db.Delete(ctx, c.ID); err != nil {
 		return err
 	}

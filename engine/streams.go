@@ -48,14 +48,15 @@ func (e *Engine) StatsTargets(ctx context.Context, refs []string) ([]stats.Targe
 	}
 	ts := make([]stats.Target, len(cs))
 	for i, c := range cs {
-		ts[i] = statsTarget(c)
+		ts[i] = StatsTarget(c)
 	}
 	return ts, nil
 }
 
-// statsTarget is the stats target of c. A container on the host network
-// (or not running) gets no network namespace, so its network I/O reads zero.
-func statsTarget(c *Container) stats.Target {
+// StatsTarget is the stats target of c. A container on the host network
+// (or not running) gets no network namespace, so its network I/O reads zero,
+// as docker stats shows 0B / 0B for --network host.
+func StatsTarget(c *Container) stats.Target {
 	t := stats.Target{ID: c.ID, CgroupPath: CgroupPath(c.ID)}
 	if c.State.Running && c.State.Pid > 0 && c.HostConfig.NetworkMode != "host" {
 		t.NetNSPath = fmt.Sprintf("/proc/%d/ns/net", c.State.Pid)
@@ -162,7 +163,7 @@ func (st *statsStream) tick(ctx context.Context) ([]StatsEntry, error) {
 	}
 	ts := make([]stats.Target, len(cs))
 	for i, c := range cs {
-		ts[i] = statsTarget(c)
+		ts[i] = StatsTarget(c)
 	}
 	st.s.SetTargets(ts)
 	samples := st.s.SampleOnce()

@@ -241,6 +241,26 @@ func TestStatsTargetsAndTop(t *testing.T) {
 	}
 }
 
+// A container on the host network is sampled without a network namespace,
+// so docker stats-style output shows 0B / 0B rather than the host's traffic.
+func TestStatsTargetOfHostNetworkContainer(t *testing.T) {
+	e := newEngine(t)
+	o := opts("sleep", "1000")
+	o.HostConfig.NetworkMode = "host"
+	c := startDetached(t, e, "hostnet", o)
+	c = mustState(t, e, "hostnet", "running")
+	ts, err := e.StatsTargets(context.Background(), []string{"hostnet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 || ts[0].ID != c.ID || ts[0].NetNSPath != "" {
+		t.Errorf("targets %+v, want one without a network namespace", ts)
+	}
+	if got := engine.StatsTarget(c); got != ts[0] {
+		t.Errorf("StatsTarget %+v, StatsTargets %+v", got, ts[0])
+	}
+}
+
 func TestStatsNoGoroutineLeak(t *testing.T) {
 	e := newEngine(t)
 	startDetached(t, e, "web", opts("sleep", "1000"))

@@ -80,28 +80,17 @@ func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error)
 // Remove removes an image reference with `docker rmi` semantics: a tag is
 // untagged, and the image is deleted once no tag is left; an ID deletes the image
 // with all its tags (refused without force when several repositories use it).
-// An image inUse by a container, or with child images, is never deleted: without
+// An image inUse by a container or held by one (see Acquire), or with child
+// images, is never deleted: without
 // force that is an errdefs.ErrConflict, with force it is only untagged. Blobs and
 // snapshots no remaining image uses are then removed.
 func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(imageID string) bool) ([]DeleteResponse, error) {
-	if inUse == nil {
-		inUse = func(string) bool { return false }
-	}
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	img, err := s.resolve(ctx, s.db, ref)
-	if err != nil {
-		return nil, err
-	}
-	key, table := s.namedRef(ctx, ref, img.ID)
-	plan, err := s.planRemove(ctx, img, key, table, force, inUse(img.ID))
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.applyRemove(ctx, img.ID, plan)
+	img, resp, err := s.removeTx(ctx, ref, force, inUse)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +101,44 @@ func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(i
 	return resp, s.syncIndex(ctx)
 }
 
+// removeTx resolves ref, checks the image's users and removes what the plan
+// says in one transaction, so no container can take the image in between.
+func (s *Store) removeTx(ctx context.Context, ref string, force bool, inUse func(string) bool) (*Image, []DeleteResponse, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("remove image %s: %w", ref, err)
+	}
+	defer tx.Rollback()
+	img, err := s.resolve(ctx, tx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, table := s.namedRefQ(ctx, tx, ref, img.ID)
+	used, err := held(ctx, tx, img.ID, inUse)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := s.planRemove(ctx, tx, img, key, table, force, used)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := applyRemove(ctx, tx, img.ID, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, nil, fmt.Errorf("remove image %s: %w", img.ID, err)
+	}
+	return img, resp, nil
+}
+
 // namedRef returns the tag or digest key when ref named the image by reference
 // rather than by ID.
 func (s *Store) namedRef(ctx context.Context, ref, id string) (key, table string) {
+	return s.namedRefQ(ctx, s.db, ref, id)
+}
+
+func (s *Store) namedRefQ(ctx context.Context, q queryer, ref, id string) (key, table string) {
 	r, err := ParseReference(ref)
 	if err != nil {
 		return "", ""
@@ -124,7 +148,7 @@ func (s *Store) namedRef(ctx context.Context, ref, id string) (key, table string
 		key, table = r.Repo+"@"+r.Digest, "img_digests"
 	}
 	var got string
-	if err := s.db.QueryRowContext(ctx, "SELECT image_id FROM "+table+" WHERE ref = ?", key).Scan(&got); err != nil || got != id {
+	if err := q.QueryRowContext(ctx, "SELECT image_id FROM "+table+" WHERE ref = ?", key).Scan(&got); err != nil || got != id {
 		return "", ""
 	}
 	return key, table
@@ -136,9 +160,9 @@ type removePlan struct {
 	delete bool
 }
 
-func (s *Store) planRemove(ctx context.Context, img *Image, key, table string, force, used bool) (removePlan, error) {
+func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, table string, force, used bool) (removePlan, error) {
 	short := shortID(img.ID)
-	children, err := s.hasChildren(ctx, img.ID)
+	children, err := hasChildren(ctx, q, img.ID)
 	if err != nil {
 		return removePlan{}, err
 	}
@@ -178,21 +202,16 @@ func (s *Store) planRemove(ctx context.Context, img *Image, key, table string, f
 	return removePlan{untag: all, delete: true}, nil
 }
 
-func (s *Store) hasChildren(ctx context.Context, id string) (bool, error) {
+func hasChildren(ctx context.Context, q queryer, id string) (bool, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM img_images WHERE parent = ?", id).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM img_images WHERE parent = ?", id).Scan(&n); err != nil {
 		return false, fmt.Errorf("look up children of %s: %w", id, err)
 	}
 	return n > 0, nil
 }
 
-// applyRemove carries out a plan in one transaction.
-func (s *Store) applyRemove(ctx context.Context, id string, plan removePlan) ([]DeleteResponse, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("remove image %s: %w", id, err)
-	}
-	defer tx.Rollback()
+// applyRemove carries out a plan in the caller's transaction.
+func applyRemove(ctx context.Context, tx *sql.Tx, id string, plan removePlan) ([]DeleteResponse, error) {
 	var resp []DeleteResponse
 	for ref, table := range plan.untag {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE ref = ?", ref); err != nil {
@@ -205,9 +224,6 @@ func (s *Store) applyRemove(ctx context.Context, id string, plan removePlan) ([]
 			return nil, err
 		}
 		resp = append(resp, DeleteResponse{Deleted: id})
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("remove image %s: %w", id, err)
 	}
 	return resp, nil
 }
@@ -225,9 +241,6 @@ func deleteImageRow(ctx context.Context, tx *sql.Tx, id string) error {
 // container uses, then the blobs and snapshots nothing references. It returns
 // what it removed and the bytes reclaimed on disk.
 func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) bool) ([]DeleteResponse, int64, error) {
-	if inUse == nil {
-		inUse = func(string) bool { return false }
-	}
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -239,22 +252,14 @@ func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) 
 	}
 	var resp []DeleteResponse
 	for _, id := range ids {
-		img, err := s.loadImage(ctx, s.db, id)
-		if err != nil {
-			return nil, 0, err
-		}
-		if (!all && len(img.RepoTags) > 0) || inUse(id) {
-			continue
-		}
-		if children, err := s.hasChildren(ctx, id); err != nil || children {
-			continue
-		}
-		r, err := s.applyRemove(ctx, id, removePlan{untag: refsOf(img), delete: true})
+		img, r, err := s.pruneOne(ctx, id, all, inUse)
 		if err != nil {
 			return resp, 0, err
 		}
-		s.emitRemoved(id, img, r)
-		resp = append(resp, r...)
+		if len(r) > 0 {
+			s.emitRemoved(id, img, r)
+			resp = append(resp, r...)
+		}
 	}
 	reclaimed, err := s.gc(ctx)
 	if err != nil {
@@ -262,6 +267,40 @@ func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) 
 	}
 	s.emitPrune(reclaimed)
 	return resp, reclaimed, s.syncIndex(ctx)
+}
+
+// pruneOne deletes one image when it is prunable, deciding and deleting in one
+// transaction; an image that went meanwhile or is kept yields no response.
+func (s *Store) pruneOne(ctx context.Context, id string, all bool, inUse func(string) bool) (*Image, []DeleteResponse, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("prune image %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	img, err := s.loadImage(ctx, tx, id)
+	if errdefs.IsNotFound(err) {
+		return nil, nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if !all && len(img.RepoTags) > 0 {
+		return img, nil, nil
+	}
+	used, err := held(ctx, tx, id, inUse)
+	if err != nil || used {
+		return img, nil, err
+	}
+	if children, err := hasChildren(ctx, tx, id); err != nil || children {
+		return img, nil, err
+	}
+	r, err := applyRemove(ctx, tx, id, removePlan{untag: refsOf(img), delete: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, nil, fmt.Errorf("prune image %s: %w", id, err)
+	}
+	return img, r, nil
 }
 
 func refsOf(img *Image) map[string]string {

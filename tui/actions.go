@@ -2,9 +2,9 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -38,8 +38,12 @@ type pending struct {
 	name string
 }
 
-// actionTimeout bounds one action (stop waits up to its stop timeout).
+// actionTimeout bounds the action on one container (stop waits up to its
+// stop timeout); each container of a batch has its own.
 const actionTimeout = 2 * time.Minute
+
+// actionParallel is how many containers of a batch are worked on at once.
+const actionParallel = 4
 
 // signals offered by K.
 var signals = []string{"SIGKILL", "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"}
@@ -186,7 +190,7 @@ func (m *Model) updateDialog(msg tea.Msg) tea.Cmd {
 		return m.runIDs("kill", p.ids, res.Value)
 	case "rename":
 		m.logCommand("berth rename " + p.name + " " + res.Value)
-		return doAction(m.ctx, "rename", p.ids, func(ctx context.Context, id string) error {
+		return m.doOn("rename", p.ids, func(ctx context.Context, id string) error {
 			return m.eng.Rename(ctx, id, res.Value)
 		})
 	case "rm", "prune", "rmi":
@@ -213,10 +217,10 @@ func (m *Model) runIDs(verb string, ids []string, arg string) tea.Cmd {
 	switch verb {
 	case "kill":
 		m.logCommand("berth kill -s " + arg + " " + names)
-		return doAction(m.ctx, verb, ids, func(ctx context.Context, id string) error { return eng.Kill(ctx, id, arg) })
+		return m.doOn(verb, ids, func(ctx context.Context, id string) error { return eng.Kill(ctx, id, arg) })
 	case "rm":
 		m.logCommand("berth rm -f " + names)
-		return doAction(m.ctx, verb, ids, func(ctx context.Context, id string) error {
+		return m.doOn(verb, ids, func(ctx context.Context, id string) error {
 			return eng.Remove(ctx, id, engine.RemoveOptions{Force: true})
 		})
 	case "prune":
@@ -232,7 +236,7 @@ func (m *Model) runIDs(verb string, ids []string, arg string) tea.Cmd {
 		return m.removeImages(ids)
 	}
 	m.logCommand("berth " + verb + " " + names)
-	return doAction(m.ctx, verb, ids, func(ctx context.Context, id string) error {
+	return m.doOn(verb, ids, func(ctx context.Context, id string) error {
 		switch verb {
 		case "start":
 			return eng.Start(ctx, id, engine.StartOptions{})
@@ -266,20 +270,95 @@ func (m *Model) removeImages(refs []string) tea.Cmd {
 	})
 }
 
-// doAction runs fn on each id in turn and joins the errors.
+// doOn runs fn on each container of ids, naming failed ones by name.
+func (m *Model) doOn(verb string, ids []string, fn func(context.Context, string) error) tea.Cmd {
+	return doBatch(m.ctx, verb, ids, m.nameList(ids), batchRun{actionTimeout, actionParallel}, fn)
+}
+
+// doAction runs fn on each id in turn (images, networks, volumes), labelling
+// failures with the id itself.
 func doAction(parent context.Context, verb string, ids []string, fn func(context.Context, string) error) tea.Cmd {
+	return doBatch(parent, verb, ids, ids, batchRun{actionTimeout, 1}, fn)
+}
+
+// batchRun says how a batch runs: each item's timeout, and how many items
+// run at once.
+type batchRun struct {
+	timeout  time.Duration
+	parallel int
+}
+
+// doBatch runs fn on each id, at most r.parallel at once, each with a
+// timeout of its own that starts when its turn comes, so the tail of a large
+// batch gets as long as its head; cancelling parent stops them all. Failures
+// are reported per item under its label (labels[i] names ids[i]).
+func doBatch(parent context.Context, verb string, ids, labels []string, r batchRun,
+	fn func(context.Context, string) error) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(parent, actionTimeout)
-		defer cancel()
-		var errs []error
-		for _, id := range ids {
-			if err := fn(ctx, id); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", verb, err))
+		errs := make([]error, len(ids))
+		next := make(chan int)
+		go func() {
+			defer close(next)
+			for i := range ids {
+				next <- i // in order, so one worker goes through the batch in turn
 			}
+		}()
+		var wg sync.WaitGroup
+		for range min(max(r.parallel, 1), len(ids)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					errs[i] = runItem(parent, r.timeout, ids[i], labels[i], fn)
+				}
+			}()
 		}
-		return actionMsg{verb: verb, ids: ids, err: errors.Join(errs...)}
+		wg.Wait()
+		return actionMsg{verb: verb, ids: ids, err: batchError(verb, errs)}
 	}
 }
+
+// runItem runs fn on one item with a deadline of its own.
+func runItem(parent context.Context, timeout time.Duration, id, label string, fn func(context.Context, string) error) error {
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
+	if err := fn(ctx, id); err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
+	return nil
+}
+
+// batchError sums up the failures of a batch in one line: "stop web: …" for
+// one item, "stop failed for 2 of 5: web: …; db: …" for several.
+func batchError(verb string, errs []error) error {
+	var failed []error
+	var msgs []string
+	for _, err := range errs {
+		if err != nil {
+			failed = append(failed, err)
+			msgs = append(msgs, err.Error())
+		}
+	}
+	switch {
+	case len(failed) == 0:
+		return nil
+	case len(errs) == 1:
+		return fmt.Errorf("%s %w", verb, failed[0])
+	}
+	return &multiError{msg: fmt.Sprintf("%s failed for %d of %d: %s", verb, len(failed), len(errs), strings.Join(msgs, "; ")), errs: failed}
+}
+
+// multiError is several failures reported as one line.
+type multiError struct {
+	msg  string
+	errs []error
+}
+
+// Error returns the one-line summary.
+func (e *multiError) Error() string { return e.msg }
+
+// Unwrap returns each failure, so errors.Is and errors.As see them.
+func (e *multiError) Unwrap() []error { return e.errs }
 
 func (m *Model) onAction(msg actionMsg) tea.Cmd {
 	m.setBanner(msg.err)
@@ -303,6 +382,11 @@ func (m *Model) onAction(msg actionMsg) tea.Cmd {
 
 // names turns container IDs into their names for the command log.
 func (m *Model) names(ids []string) string {
+	return strings.Join(m.nameList(ids), " ")
+}
+
+// nameList returns each container's name, or its ID when it is not listed.
+func (m *Model) nameList(ids []string) []string {
 	byID := map[string]string{}
 	for _, r := range m.ctrs.Rows() {
 		byID[r.ID] = r.Name
@@ -314,7 +398,7 @@ func (m *Model) names(ids []string) string {
 			out[i] = n
 		}
 	}
-	return strings.Join(out, " ")
+	return out
 }
 
 // logCommand records the CLI equivalent of an action.

@@ -111,11 +111,8 @@ func (m *Model) setTargets() {
 		if !r.Running() {
 			continue
 		}
-		t := stats.Target{ID: r.ID, CgroupPath: engine.CgroupPath(r.ID)}
-		if r.Pid > 0 {
-			t.NetNSPath = fmt.Sprintf("/proc/%d/ns/net", r.Pid)
-		}
-		ts = append(ts, t)
+		// The host's traffic is not a host-network container's own.
+		ts = append(ts, engine.StatsTarget(r.C))
 	}
 	m.opts.Sampler.SetTargets(ts)
 }

@@ -65,6 +65,16 @@ func TestStatsFrameRedraw(t *testing.T) {
 	}
 }
 
+// A container on the host network shows no network I/O, as docker stats
+// shows 0B / 0B, rather than the host's traffic.
+func TestStatsHostNetworkCLI(t *testing.T) {
+	c := newCLI(t)
+	c.ok("run", "-d", "--name", "hostnet", "--network", "host", "busybox", "sleep", "1000")
+	if out := c.ok("stats", "--no-stream", "--format", "{{.Name}} {{.NetIO}}", "hostnet"); out != "hostnet 0B / 0B\n" {
+		t.Errorf("stats of a host-network container: %q, want %q", out, "hostnet 0B / 0B\n")
+	}
+}
+
 func TestStatsAndTopCLI(t *testing.T) {
 	c := newCLI(t)
 	c.ok("run", "-d", "--name", "web", "busybox", "sleep", "1000")
