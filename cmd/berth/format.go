@@ -171,3 +171,18 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// printOne renders one value with a --format template (or "json") and a
+// newline, as docker's version and info do.
+func printOne(w io.Writer, format string, v any) error {
+	t, _, err := parseFormat(format)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := execTemplate(t, &b, v); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, b.String())
+	return err
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -46,7 +45,7 @@ func (a *app) infoCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return printInfoFormat(a.stdout, format, v)
+				return printOne(a.stdout, format, v)
 			}
 			printInfo(a.stdout, a.stderr, v)
 			return err
@@ -54,19 +53,6 @@ func (a *app) infoCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format the output using a Go template, or 'json'")
 	return cmd
-}
-
-func printInfoFormat(w io.Writer, format string, v infoView) error {
-	t, _, err := parseFormat(format)
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	if err := execTemplate(t, &b, v); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(w, b.String())
-	return err
 }
 
 // printInfo writes docker info's layout; warnings go to errw, as Docker's do.

@@ -108,7 +108,7 @@ func TestPrintInfoLayout(t *testing.T) {
 		t.Errorf("warnings: %q", errOut.String())
 	}
 	var b bytes.Buffer
-	if err := printInfoFormat(&b, "{{.Containers}} {{.CgroupVersion}} {{.ClientInfo.Version}}", infoView{Info: i, ClientInfo: &infoClient{Version: "1.2.3"}}); err != nil || b.String() != "4 1 1.2.3\n" {
+	if err := printOne(&b, "{{.Containers}} {{.CgroupVersion}} {{.ClientInfo.Version}}", infoView{Info: i, ClientInfo: &infoClient{Version: "1.2.3"}}); err != nil || b.String() != "4 1 1.2.3\n" {
 		t.Errorf("info --format: %q %v", b.String(), err)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -114,16 +113,7 @@ func printVersion(w io.Writer, format string, v versionView) error {
 		v.Server = &s
 	}
 	if format != "" {
-		t, _, err := parseFormat(format)
-		if err != nil {
-			return err
-		}
-		var b bytes.Buffer
-		if err := execTemplate(t, &b, v); err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(w, b.String())
-		return err
+		return printOne(w, format, v)
 	}
 	t := template.Must(template.New("version").Funcs(template.FuncMap{"detailKeys": detailKeys}).Parse(versionTemplate))
 	tw := tabwriter.NewWriter(w, 20, 1, 1, ' ', 0)
