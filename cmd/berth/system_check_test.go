@@ -155,7 +155,11 @@ func TestSystemCheckRecordWithoutDirectory(t *testing.T) {
 // reported and released by --repair.
 func TestSystemCheckStrayNetwork(t *testing.T) {
 	c := newCLI(t)
-	c.ok("run", "--rm", "busybox", "true") // makes the default network
+	// Makes the default network. Not with --rm: its monitor runs a berth rm
+	// whose engine open would race this test and clear the strays below.
+	id := strings.TrimSpace(c.ok("run", "-d", "busybox", "true"))
+	c.ok("wait", id)
+	c.ok("rm", id)
 	e, err := engine.New(engine.Options{Root: c.root, MonitorPath: filepath.Join(binDir, "berth-monitor"),
 		InitPath: filepath.Join(binDir, "berth-init")})
 	if err != nil {
