@@ -341,18 +341,35 @@ func (e *Engine) insert(ctx context.Context, id, imageID, name string, rec *reco
 	}
 }
 
-// staleImageRef is how old an image reference without its container must be
-// before it is taken for one a killed Create left; a Create still running in
-// another process holds its reference for far less.
-const staleImageRef = time.Hour
-
 // releaseStaleImageRefs drops image references whose container was never
-// stored, so that the image can be removed again. It is best effort: on a
-// full disk it leaves them for the next time.
+// stored (a create killed halfway), so that the image can be removed again.
+// A reference is stale when its holder has no record and no create holds the
+// holder's lock (Create takes it before the reference and keeps it until the
+// record is stored). It is best effort: on a full disk it leaves them for the
+// next time.
 func (e *Engine) releaseStaleImageRefs() {
 	ctx := context.Background()
-	_ = e.images.ReleaseStale(ctx, staleImageRef, func(id string) bool {
-		_, err := e.db.Get(ctx, id)
-		return !errdefs.IsNotFound(err)
+	var stored map[string]bool // read once, on the first reference
+	_ = e.images.ReleaseStale(ctx, 0, func(id string) bool {
+		if stored == nil {
+			ids, err := e.db.IDs(ctx)
+			if err != nil {
+				return true // keep the reference: it may be in use
+			}
+			stored = ids
+		}
+		if stored[id] {
+			return true
+		}
+		unlock, ok := e.tryLock(id)
+		if !ok {
+			return true // a create is at it
+		}
+		defer unlock()
+		if _, err := e.db.Get(ctx, id); !errdefs.IsNotFound(err) {
+			return true // stored since the IDs were read
+		}
+		os.Remove(e.lockPath(id))
+		return false
 	})
 }

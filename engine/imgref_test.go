@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,5 +138,36 @@ func runTrue(t *testing.T, e *engine.Engine, id string) {
 	code, err := e.Wait(ctx, id)
 	if err != nil || code != 0 {
 		t.Errorf("container %s: exit %d, %v", id[:12], code, err)
+	}
+}
+
+// A create killed between referencing its image and storing its record leaves
+// a reference without a container: the next engine open drops it, so the
+// image can be removed at once, while a stored container's reference stays.
+func TestOpenReleasesReferencesOfKilledCreates(t *testing.T) {
+	root := t.TempDir()
+	e := openEngine(t, root, true)
+	ctx := context.Background()
+	if _, err := e.Images().Acquire(ctx, "busybox", strings.Repeat("de", 32)); err != nil {
+		t.Fatal(err)
+	}
+	inUse := func(string) bool { return false }
+	if _, err := e.Images().Remove(ctx, "busybox", false, inUse); !errdefs.IsConflict(err) {
+		t.Fatalf("rmi with a reference held: %v; want a conflict", err)
+	}
+	next := openEngine(t, root, false)
+	if _, err := next.Images().Remove(ctx, "busybox", false, inUse); err != nil {
+		t.Fatalf("rmi after the next open: %v", err)
+	}
+	// A stored container keeps its reference across opens.
+	if _, err := next.Images().Bootstrap(ctx, "busybox", func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := next.Create(ctx, engine.CreateOptions{Config: engine.Config{Image: "busybox", Cmd: []string{"true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	third := openEngine(t, root, false)
+	if _, err := third.Images().Remove(ctx, "busybox", false, inUse); !errdefs.IsConflict(err) {
+		t.Errorf("rmi of a stored container's image after an open: %v; want a conflict", err)
 	}
 }

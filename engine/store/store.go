@@ -101,7 +101,25 @@ func (s *Store) List(ctx context.Context) ([]Row, error) {
 // Removing returns the IDs of containers whose record is marked as being
 // removed (the engine's "Removal" key).
 func (s *Store) Removing(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM containers WHERE json_extract(CAST(data AS TEXT), '$.Removal') IS NOT NULL`)
+	return s.ids(ctx, `SELECT id FROM containers WHERE json_extract(CAST(data AS TEXT), '$.Removal') IS NOT NULL`)
+}
+
+// IDs returns the set of every stored container's ID, in one query.
+func (s *Store) IDs(ctx context.Context) (map[string]bool, error) {
+	ids, err := s.ids(ctx, `SELECT id FROM containers`)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
+// ids runs q, which selects one ID column.
+func (s *Store) ids(ctx context.Context, q string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query containers: %w", err)
 	}
