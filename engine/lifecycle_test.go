@@ -114,8 +114,8 @@ func TestLifecycle(t *testing.T) {
 func TestKillWithSignalAndTrap(t *testing.T) {
 	e := newEngine(t)
 	ctx := context.Background()
-	startDetached(t, e, "trap", opts("sh", "-c", "trap 'echo got usr1; exit 7' USR1; while :; do sleep 0.1; done"))
-	time.Sleep(200 * time.Millisecond)
+	startDetached(t, e, "trap", opts("sh", "-c", "trap 'echo got usr1; exit 7' USR1; echo ready; while :; do sleep 0.1; done"))
+	waitLogs(t, e, "trap", "ready\n") // the trap is set
 	if err := e.Kill(ctx, "trap", "USR1"); err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +123,37 @@ func TestKillWithSignalAndTrap(t *testing.T) {
 	if err != nil || code != 7 {
 		t.Fatalf("wait: %d %v", code, err)
 	}
-	if got := readLogs(t, e, "trap", logfile.ReadOptions{Tail: -1}); got != "got usr1\n" {
+	if got := readLogs(t, e, "trap", logfile.ReadOptions{Tail: -1}); got != "ready\ngot usr1\n" {
 		t.Errorf("logs %q", got)
+	}
+}
+
+// waitLogs polls the logs of ref until they hold want; a minute without
+// it fails the test.
+func waitLogs(t *testing.T, e *engine.Engine, ref, want string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(readLogs(t, e, ref, logfile.ReadOptions{Tail: -1}), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("logs of %s never showed %q", ref, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitDead polls until process pid has ended (gone or a zombie).
+func waitDead(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d does not end", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -154,9 +183,17 @@ func TestLogsWrittenWhileNoBerthRuns(t *testing.T) {
 	if _, err := e.Images().Bootstrap(context.Background(), "busybox", func(string) {}); err != nil {
 		t.Fatal(err)
 	}
-	startDetached(t, e, "talker", opts("sh", "-c", "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.05; done; echo oops >&2"))
+	c := startDetached(t, e, "talker", opts("sh", "-c", "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.05; done; echo oops >&2"))
 	e.Close() // the starting process goes away; the monitor keeps writing
-	time.Sleep(800 * time.Millisecond)
+	logPath := filepath.Join(root, "containers", c.ID, c.ID+"-json.log")
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(logPath); strings.Contains(string(b), "oops") {
+			break // every line written while no engine was open
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the monitor never logged the last line")
+		}
+	}
 	e2 := openEngine(t, root, false)
 	if code, err := e2.Wait(context.Background(), "talker"); err != nil || code != 0 {
 		t.Fatalf("wait: %d %v", code, err)
@@ -179,7 +216,7 @@ func TestMonitorKillIsRecovered(t *testing.T) {
 	if err := syscall.Kill(st.MonitorPid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	waitDead(t, st.MonitorPid)
 	got := mustState(t, e, "orphan", "exited")
 	if got.State.ExitCode != 137 || !strings.Contains(got.State.Error, "monitor") {
 		t.Errorf("state after monitor kill: %+v", got.State)

@@ -190,7 +190,7 @@ func TestDetachedLifecycleVerbs(t *testing.T) {
 	if got := c.ok("exec", "web", "hostname"); got != id[:12]+"\n" {
 		t.Errorf("exec hostname: %q", got)
 	}
-	time.Sleep(200 * time.Millisecond)
+	c.waitFor("web's first line", func(out string) bool { return out == "started\n" }, "logs", "web")
 	if got := c.ok("logs", "--tail", "1", "web"); got != "started\n" {
 		t.Errorf("logs: %q", got)
 	}
@@ -277,8 +277,8 @@ func TestRunOptionsFromFlags(t *testing.T) {
 	}
 	// --stop-signal and --stop-timeout: stop sends the chosen signal, then waits that long.
 	c.ok("run", "-d", "--name", "sig", "--stop-signal", "USR1", "--stop-timeout", "20", "busybox",
-		"sh", "-c", "trap 'exit 9' USR1; while :; do sleep 0.1; done")
-	time.Sleep(200 * time.Millisecond)
+		"sh", "-c", "trap 'exit 9' USR1; echo trapped; while :; do sleep 0.1; done")
+	c.waitFor("sig's trap", func(out string) bool { return out == "trapped\n" }, "logs", "sig")
 	c.ok("stop", "sig")
 	if got := c.ok("inspect", "-f", "{{.State.ExitCode}} {{.Config.StopSignal}} {{.Config.StopTimeout}}", "sig"); got != "9 USR1 20\n" {
 		t.Errorf("stop with --stop-signal: %q", got)

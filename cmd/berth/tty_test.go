@@ -58,6 +58,22 @@ func (s *tmux) waitFor(want string) {
 	s.t.Fatalf("screen never showed %q:\n%s", want, s.screen())
 }
 
+// sendUntil types line (and Enter) until the screen shows want: for what
+// reaches the shell asynchronously, such as a resize.
+func (s *tmux) sendUntil(line, want string) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		s.send(line, "Enter")
+		for next := time.Now().Add(time.Second); time.Now().Before(next); time.Sleep(50 * time.Millisecond) {
+			if strings.Contains(s.screen(), want) {
+				return
+			}
+		}
+	}
+	s.t.Fatalf("screen never showed %q:\n%s", want, s.screen())
+}
+
 func waitFile(t *testing.T, path string) string {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -81,9 +97,7 @@ func TestRunInteractiveTTY(t *testing.T) {
 	s.waitFor("/dev/pts/0")
 	s.waitFor("30 100")
 	exec.Command("tmux", "resize-window", "-t", s.session, "-x", "120", "-y", "40").Run()
-	time.Sleep(300 * time.Millisecond)
-	s.send("stty size", "Enter")
-	s.waitFor("40 120")
+	s.sendUntil("stty size", "40 120")
 	s.send("exit 7", "Enter")
 	if got := waitFile(t, exitFile); got != "7" {
 		t.Errorf("exit code through the TTY: %q", got)
@@ -101,9 +115,7 @@ func TestExecInteractiveTTY(t *testing.T) {
 	s.waitFor("1 sleep")
 	s.waitFor("25 90")
 	exec.Command("tmux", "resize-window", "-t", s.session, "-x", "110", "-y", "35").Run()
-	time.Sleep(300 * time.Millisecond)
-	s.send("stty size", "Enter")
-	s.waitFor("35 110")
+	s.sendUntil("stty size", "35 110")
 	s.send("exit 4", "Enter")
 	if got := waitFile(t, exitFile); got != "4" {
 		t.Errorf("exec exit code: %q", got)
