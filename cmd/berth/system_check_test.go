@@ -209,7 +209,7 @@ func TestSystemCheckStrayNetwork(t *testing.T) {
 		t.Errorf("namespace %s is still there", ns)
 	}
 	// The same leftovers seen by the next berth process: its open clears them.
-	ns, ep = stray(strings.Repeat("5eee", 16))
+	ns, ep = stray(strings.Repeat("5eed", 16))
 	c.ok("ps", "-a")
 	if _, err := netlink.LinkByName(ep.HostVeth); err == nil {
 		t.Errorf("veth %s is still there after the next berth opened", ep.HostVeth)
