@@ -144,8 +144,18 @@ func (e *Engine) Root() string { return e.root }
 // Images is the engine's image store.
 func (e *Engine) Images() *images.Store { return e.images }
 
-// Events is the engine's events log.
-func (e *Engine) Events() *events.Log { return e.events }
+// Subscribe streams the events that match f: those since f.Since (none
+// before the call when Since is zero), then new ones as any berth process
+// records them, until ctx ends or f.Until passes. Both channels close at the
+// end; the error channel carries at most one error.
+func (e *Engine) Subscribe(ctx context.Context, f events.Filter) (<-chan events.Event, <-chan error) {
+	return e.events.Subscribe(ctx, f)
+}
+
+// ReadEvents returns the recorded events that match f, oldest first.
+func (e *Engine) ReadEvents(ctx context.Context, f events.Filter) ([]events.Event, error) {
+	return e.events.Read(ctx, f)
+}
 
 func (e *Engine) containersDir() string         { return filepath.Join(e.root, "containers") }
 func (e *Engine) containerDir(id string) string { return filepath.Join(e.containersDir(), id) }

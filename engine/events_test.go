@@ -50,7 +50,7 @@ func TestEventsLogBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Like `berth events --since … --until 0s`.
-	ch, errc := e.Events().Subscribe(ctx, events.Filter{Since: start, Until: time.Now()})
+	ch, errc := e.Subscribe(ctx, events.Filter{Since: start, Until: time.Now()})
 	var got []events.Event
 	for ev := range ch {
 		got = append(got, ev)
@@ -78,7 +78,7 @@ func TestImageEventsFromAnotherEngine(t *testing.T) {
 	e := newEngine(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ch, _ := e.Events().Subscribe(ctx, events.Filter{Types: []string{"image"}})
+	ch, _ := e.Subscribe(ctx, events.Filter{Types: []string{"image"}})
 	other, err := engine.New(engine.Options{Root: e.Root(),
 		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
 	if err != nil {

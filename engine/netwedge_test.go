@@ -154,7 +154,7 @@ func TestOpenReportsRecoveryFailure(t *testing.T) {
 	if len(w) != 1 || !strings.Contains(w[0], "junk") {
 		t.Errorf("warnings %q, want one naming the namespace file junk", w)
 	}
-	evs, err := e.Events().Read(context.Background(), events.Filter{Types: []string{"daemon"}})
+	evs, err := e.ReadEvents(context.Background(), events.Filter{Types: []string{"daemon"}})
 	if err != nil || len(evs) != 1 || evs[0].Action != "warning" || !strings.Contains(evs[0].Attributes["message"], "junk") {
 		t.Errorf("daemon events %+v (%v), want one warning naming junk", evs, err)
 	}

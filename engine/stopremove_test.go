@@ -65,7 +65,7 @@ func monitorExited(st *monitor.State) bool {
 // actions lists the events recorded for container id.
 func actions(t *testing.T, e *engine.Engine, id string) []string {
 	t.Helper()
-	evs, err := e.Events().Read(context.Background(), events.Filter{Containers: []string{id}})
+	evs, err := e.ReadEvents(context.Background(), events.Filter{Containers: []string{id}})
 	if err != nil {
 		t.Fatal(err)
 	}

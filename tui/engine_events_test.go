@@ -33,7 +33,7 @@ func rootfsTar(t *testing.T) []byte {
 // typ and action whose name is name.
 func hasEvent(t *testing.T, e *engine.Engine, typ, action, name string) bool {
 	t.Helper()
-	evs, err := e.Events().Read(context.Background(), events.Filter{Types: []string{typ}, Actions: []string{action}})
+	evs, err := e.ReadEvents(context.Background(), events.Filter{Types: []string{typ}, Actions: []string{action}})
 	if err != nil {
 		t.Fatal(err)
 	}

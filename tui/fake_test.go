@@ -195,8 +195,10 @@ func (f *fakeEngine) Logs(ctx context.Context, ref string, o logfile.ReadOptions
 func (f *fakeEngine) ImageUsers(ctx context.Context, imageID string) ([]string, error) {
 	return nil, nil
 }
-func (f *fakeEngine) Events() *events.Log { return f.ev }
-func (f *fakeEngine) Root() string        { return f.root }
+func (f *fakeEngine) Subscribe(ctx context.Context, fl events.Filter) (<-chan events.Event, <-chan error) {
+	return f.ev.Subscribe(ctx, fl)
+}
+func (f *fakeEngine) Root() string { return f.root }
 
 // fakeImages is a fixed image store that records removals.
 type fakeImages struct {

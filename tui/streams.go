@@ -89,7 +89,7 @@ const tickerReplay = 10 * time.Minute
 
 func subscribeEvents(ctx context.Context, eng Engine, since time.Time) tea.Cmd {
 	return func() tea.Msg {
-		ch, errc := eng.Events().Subscribe(ctx, events.Filter{Since: since})
+		ch, errc := eng.Subscribe(ctx, events.Filter{Since: since})
 		return eventsStartedMsg{ch, errc}
 	}
 }

@@ -58,8 +58,8 @@ type Engine interface {
 	Logs(ctx context.Context, ref string, o logfile.ReadOptions) (<-chan logfile.Entry, <-chan error, error)
 	// ImageUsers lists the containers made from an image.
 	ImageUsers(ctx context.Context, imageID string) ([]string, error)
-	// Events is the engine's events log, followed for live updates.
-	Events() *events.Log
+	// Subscribe streams the engine's events, for live updates.
+	Subscribe(ctx context.Context, f events.Filter) (<-chan events.Event, <-chan error)
 	// Root is the engine's data root (passed as --root to berth commands).
 	Root() string
 	// Attach connects streams to a running container until it exits or

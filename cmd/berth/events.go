@@ -36,7 +36,7 @@ func (a *app) eventsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			evs, errs := e.Events().Subscribe(cmd.Context(), f)
+			evs, errs := e.Subscribe(cmd.Context(), f)
 			for ev := range evs {
 				if err := a.printEvent(ev, format); err != nil {
 					return err
