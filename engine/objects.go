@@ -77,3 +77,67 @@ func (e *Engine) PruneVolumes(ctx context.Context, all bool) ([]string, uint64, 
 func (e *Engine) emitVolume(action, name string) {
 	_ = e.events.Append(events.Event{Type: "volume", Action: action, ID: name, Attributes: map[string]string{"driver": "local"}})
 }
+
+// ListNetworks returns every network; the predefined ones (bridge, host,
+// none) are made on first use, as they are for a container.
+func (e *Engine) ListNetworks(ctx context.Context) ([]netmgr.Network, error) {
+	if _, err := e.nets.EnsureDefault(ctx); err != nil {
+		return nil, err
+	}
+	return e.nets.List(ctx)
+}
+
+// InspectNetwork returns the network that ref names (ID, unique ID prefix or
+// name) and the endpoints of the containers attached to it.
+func (e *Engine) InspectNetwork(ctx context.Context, ref string) (*netmgr.Network, []netmgr.Endpoint, error) {
+	if netmgr.Predefined(ref) { // host and none date from the default bridge
+		if _, err := e.nets.EnsureDefault(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	n, err := e.nets.Get(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	members, err := e.nets.Members(ctx, n.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, members, nil
+}
+
+// RemoveAllNetworks removes every network and what it made in the kernel
+// (system reset), recording a "network destroy" event for each.
+func (e *Engine) RemoveAllNetworks(ctx context.Context) error {
+	ns, err := e.nets.List(ctx)
+	if err != nil {
+		return err
+	}
+	if err := e.nets.RemoveAll(ctx); err != nil {
+		return err
+	}
+	for i := range ns {
+		if ns[i].Driver == "bridge" { // host and none are not made nor removed
+			e.emitNetwork("destroy", &ns[i], "")
+		}
+	}
+	return nil
+}
+
+// ListVolumes returns the volumes that pass filters (Docker's volume ls
+// filters; nil: all).
+func (e *Engine) ListVolumes(ctx context.Context, filters map[string][]string) ([]volumes.Volume, error) {
+	return e.vols.List(ctx, filters)
+}
+
+// InspectVolume returns the named volume with the containers that use it.
+func (e *Engine) InspectVolume(ctx context.Context, name string) (*volumes.Volume, error) {
+	return e.vols.Get(ctx, name)
+}
+
+// VolumeSize returns the last known size of a volume's data without blocking
+// (known false until a first measure); a missing or stale size starts a walk
+// in the background.
+func (e *Engine) VolumeSize(ctx context.Context, name string) (int64, bool) {
+	return e.vols.SizeAsync(ctx, name)
+}

@@ -29,31 +29,28 @@ type NetworkManager interface {
 	Prune(ctx context.Context) ([]string, error)
 }
 
-// networker is an engine that has a network manager (*engine.Engine).
-type networker interface {
-	Networks() *netmgr.Manager
-}
-
-// netEngine is an engine that also changes networks itself, recording a
+// netEngine is an engine that reads and changes networks, recording a
 // network event for each change (*engine.Engine).
 type netEngine interface {
-	networker
+	ListNetworks(ctx context.Context) ([]netmgr.Network, error)
+	InspectNetwork(ctx context.Context, ref string) (*netmgr.Network, []netmgr.Endpoint, error)
 	CreateNetwork(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error)
 	RemoveNetwork(ctx context.Context, ref string) error
 	PruneNetworks(ctx context.Context) ([]string, error)
 }
 
-// engineNetworks is the NetworkManager of an engine: it reads the engine's
-// network manager and makes every change through the engine, so that other
-// berth processes see it in the events log.
+// engineNetworks is the NetworkManager of an engine: it reads and makes
+// every change through the engine's API, so that other berth processes see
+// the changes in the events log.
 type engineNetworks struct{ eng netEngine }
 
 func (n engineNetworks) List(ctx context.Context) ([]netmgr.Network, error) {
-	return n.eng.Networks().List(ctx)
+	return n.eng.ListNetworks(ctx)
 }
 
 func (n engineNetworks) Members(ctx context.Context, ref string) ([]netmgr.Endpoint, error) {
-	return n.eng.Networks().Members(ctx, ref)
+	_, eps, err := n.eng.InspectNetwork(ctx, ref)
+	return eps, err
 }
 
 func (n engineNetworks) Create(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error) {
@@ -70,7 +67,7 @@ func (n engineNetworks) Prune(ctx context.Context) ([]string, error) {
 
 // networksOf returns the NetworkManager of eng, or nil when it has none.
 func networksOf(eng Engine) NetworkManager {
-	if n, ok := eng.(netEngine); ok && n.Networks() != nil {
+	if n, ok := eng.(netEngine); ok {
 		return engineNetworks{n}
 	}
 	return nil

@@ -34,26 +34,27 @@ type VolumeStore interface {
 
 var _ VolumeStore = (*volumes.Store)(nil)
 
-// volumer is an engine that has a volume store and changes volumes itself,
-// recording a volume event for each change (*engine.Engine).
+// volumer is an engine that reads and changes volumes, recording a volume
+// event for each change (*engine.Engine).
 type volumer interface {
-	Volumes() *volumes.Store
+	ListVolumes(ctx context.Context, filters map[string][]string) ([]volumes.Volume, error)
+	VolumeSize(ctx context.Context, name string) (int64, bool)
 	CreateVolume(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error)
 	RemoveVolume(ctx context.Context, name string, force bool) error
 	PruneVolumes(ctx context.Context, all bool) ([]string, uint64, error)
 }
 
-// engineVolumes is the VolumeStore of an engine: it reads the engine's volume
-// store and makes every change through the engine, so that other berth
-// processes see it in the events log.
+// engineVolumes is the VolumeStore of an engine: it reads and makes every
+// change through the engine's API, so that other berth processes see the
+// changes in the events log.
 type engineVolumes struct{ eng volumer }
 
 func (v engineVolumes) List(ctx context.Context, filters map[string][]string) ([]volumes.Volume, error) {
-	return v.eng.Volumes().List(ctx, filters)
+	return v.eng.ListVolumes(ctx, filters)
 }
 
 func (v engineVolumes) SizeAsync(ctx context.Context, name string) (int64, bool) {
-	return v.eng.Volumes().SizeAsync(ctx, name)
+	return v.eng.VolumeSize(ctx, name)
 }
 
 func (v engineVolumes) Create(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error) {
@@ -70,7 +71,7 @@ func (v engineVolumes) Prune(ctx context.Context, all bool) ([]string, uint64, e
 
 // volumesOf returns the VolumeStore of eng, or nil when it has none.
 func volumesOf(eng Engine) VolumeStore {
-	if v, ok := eng.(volumer); ok && v.Volumes() != nil {
+	if v, ok := eng.(volumer); ok {
 		return engineVolumes{v}
 	}
 	return nil

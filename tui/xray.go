@@ -9,6 +9,7 @@ import (
 	"berth/engine"
 	"berth/engine/xray"
 	"berth/images"
+	"berth/netmgr"
 	"berth/views/containers"
 	xrayview "berth/views/xray"
 )
@@ -31,7 +32,7 @@ const xrayTimeout = 5 * time.Second
 // finding veths and nftables rules through the engine's network manager.
 func defaultXRay(eng Engine, st ImageStore) func(context.Context, *engine.Container) (xray.Report, error) {
 	var o xray.Options
-	if n, ok := eng.(networker); ok && n.Networks() != nil {
+	if n, ok := eng.(interface{ Networks() *netmgr.Manager }); ok && n.Networks() != nil {
 		mgr := n.Networks()
 		o.Endpoints, o.Table = mgr.Endpoints, mgr.TableName()
 	}

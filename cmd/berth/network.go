@@ -96,10 +96,7 @@ func (a *app) networkLs() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := e.Networks().EnsureDefault(cmd.Context()); err != nil {
-				return err
-			}
-			ns, err := e.Networks().List(cmd.Context())
+			ns, err := e.ListNetworks(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -147,16 +144,7 @@ func addrText(n netmgr.Network) (string, string) {
 }
 
 func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (networkView, error) {
-	if netmgr.Predefined(ref) { // host and none date from the default bridge
-		if _, err := e.Networks().EnsureDefault(cmd.Context()); err != nil {
-			return networkView{}, err
-		}
-	}
-	n, err := e.Networks().Get(cmd.Context(), ref)
-	if err != nil {
-		return networkView{}, err
-	}
-	members, err := e.Networks().Members(cmd.Context(), n.ID)
+	n, members, err := e.InspectNetwork(cmd.Context(), ref)
 	if err != nil {
 		return networkView{}, err
 	}

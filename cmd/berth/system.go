@@ -51,7 +51,7 @@ func reset(ctx context.Context, e *engine.Engine, a *app) error {
 		}
 		fmt.Fprintln(a.stdout, "Deleted container:", c.ID)
 	}
-	if err := e.Networks().RemoveAll(ctx); err != nil {
+	if err := e.RemoveAllNetworks(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintln(a.stdout, "Deleted all networks")

@@ -79,7 +79,7 @@ func (a *app) volumeLs() *cobra.Command {
 				}
 				f[k] = append(f[k], v)
 			}
-			vs, err := e.Volumes().List(cmd.Context(), f)
+			vs, err := e.ListVolumes(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ type volumeView struct {
 
 func (a *app) volumeInspect() *cobra.Command {
 	return a.objectInspect("volume", func(cmd *cobra.Command, e *engine.Engine, name string) (any, error) {
-		v, err := e.Volumes().Get(cmd.Context(), name)
+		v, err := e.InspectVolume(cmd.Context(), name)
 		if err != nil {
 			return nil, err
 		}
