@@ -255,7 +255,7 @@ func TestXRayNetworkReal(t *testing.T) {
 	if c, err = e.Inspect(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	r, err := defaultXRay(e, e.Images())(ctx, c)
+	r, err := defaultXRay(e)(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -254,6 +254,14 @@ func fakeStats(f *fakeEngine) [][]stats.Sample {
 	return out
 }
 
+func (f *fakeEngine) XRay(ctx context.Context, ref string) (xray.Report, error) {
+	c, err := f.find(ref)
+	if err != nil {
+		return xray.Report{}, err
+	}
+	return fakeXRay(ctx, c)
+}
+
 // fakeXRay is a fixed X-ray of a container limited to 0.5 CPUs and 64 MiB.
 func fakeXRay(ctx context.Context, c *engine.Container) (xray.Report, error) {
 	ns := func(t string, own bool) xray.Namespace {

@@ -165,7 +165,7 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 		opts.Volumes = volumesOf(eng)
 	}
 	if opts.XRay == nil {
-		opts.XRay = defaultXRay(eng, opts.Images)
+		opts.XRay = defaultXRay(eng)
 	}
 	f := textinput.New()
 	f.Prompt = "/"

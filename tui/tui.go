@@ -58,6 +58,8 @@ type Engine interface {
 	Logs(ctx context.Context, ref string, o logfile.ReadOptions) (<-chan logfile.Entry, <-chan error, error)
 	// ImageUsers lists the containers made from an image.
 	ImageUsers(ctx context.Context, imageID string) ([]string, error)
+	// XRay reports what a running container is made of on its host.
+	XRay(ctx context.Context, ref string) (xray.Report, error)
 	// Subscribe streams the engine's events, for live updates.
 	Subscribe(ctx context.Context, f events.Filter) (<-chan events.Event, <-chan error)
 	// Root is the engine's data root (passed as --root to berth commands).
@@ -106,8 +108,7 @@ type Options struct {
 	Sampler Sampler
 	// Top lists a container's processes by cgroup path (nil: stats.Top).
 	Top func(cgroupPath string) ([]stats.Process, error)
-	// XRay x-rays a running container (nil: engine/xray on the real host,
-	// naming layers from Images' history).
+	// XRay x-rays a running container (nil: the engine's XRay).
 	XRay func(ctx context.Context, c *engine.Container) (xray.Report, error)
 	// Host reads the host's CPU and memory (nil: read /proc).
 	Host func() (HostSample, error)

@@ -8,8 +8,6 @@ import (
 
 	"berth/engine"
 	"berth/engine/xray"
-	"berth/images"
-	"berth/netmgr"
 	"berth/views/containers"
 	xrayview "berth/views/xray"
 )
@@ -28,21 +26,10 @@ const xrayEvery = 2
 // xrayTimeout bounds one X-ray (the walk of a large upperdir).
 const xrayTimeout = 5 * time.Second
 
-// defaultXRay reads the real host, naming layers from the image history and
-// finding veths and nftables rules through the engine's network manager.
-func defaultXRay(eng Engine, st ImageStore) func(context.Context, *engine.Container) (xray.Report, error) {
-	var o xray.Options
-	if n, ok := eng.(interface{ Networks() *netmgr.Manager }); ok && n.Networks() != nil {
-		mgr := n.Networks()
-		o.Endpoints, o.Table = mgr.Endpoints, mgr.TableName()
-	}
+// defaultXRay x-rays through the engine's API.
+func defaultXRay(eng Engine) func(context.Context, *engine.Container) (xray.Report, error) {
 	return func(ctx context.Context, c *engine.Container) (xray.Report, error) {
-		var hist []images.HistoryEntry
-		if st != nil {
-			// Without a history the layers stay unnamed; the rest still helps.
-			hist, _ = st.History(ctx, c.Image)
-		}
-		return xray.Inspect(ctx, c, hist, o)
+		return eng.XRay(ctx, c.ID)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
-	"berth/engine"
 	"berth/netmgr"
 )
 
@@ -74,10 +73,10 @@ type Network struct {
 }
 
 // gatherNetwork reads the endpoints, routes and rules of container c.
-func gatherNetwork(ctx context.Context, c *engine.Container, o Options) *Network {
-	n := &Network{Mode: c.HostConfig.NetworkMode, NetNS: c.NetworkSettings.SandboxKey}
-	if n.NetNS == "" && c.State.Pid > 0 && n.Mode != "host" {
-		n.NetNS = fmt.Sprintf("%s/%d/ns/net", o.Proc, c.State.Pid)
+func gatherNetwork(ctx context.Context, c Target, o Options) *Network {
+	n := &Network{Mode: c.NetworkMode, NetNS: c.SandboxKey}
+	if n.NetNS == "" && c.Pid > 0 && n.Mode != "host" {
+		n.NetNS = fmt.Sprintf("%s/%d/ns/net", o.Proc, c.Pid)
 	}
 	var errs []string
 	n.Endpoints = endpointsOf(ctx, c, o, &errs)
@@ -99,14 +98,14 @@ func gatherNetwork(ctx context.Context, c *engine.Container, o Options) *Network
 		}
 		n.Rules = rs
 	}
-	n.Ports = portLines(c)
+	n.Ports = c.Ports
 	n.Err = strings.Join(errs, "; ")
 	return n
 }
 
 // endpointsOf joins the engine's endpoint settings with the network
 // manager's endpoints (host veth) and the bridge the veth is plugged into.
-func endpointsOf(ctx context.Context, c *engine.Container, o Options, errs *[]string) []Endpoint {
+func endpointsOf(ctx context.Context, c Target, o Options, errs *[]string) []Endpoint {
 	var mgr []netmgr.Endpoint
 	if o.Endpoints != nil {
 		var err error
@@ -119,12 +118,12 @@ func endpointsOf(ctx context.Context, c *engine.Container, o Options, errs *[]st
 		byNet[ep.NetworkID] = ep
 	}
 	var out []Endpoint
-	for name, s := range c.NetworkSettings.Networks {
-		if s == nil || s.IPAddress == "" {
+	for _, s := range c.Networks {
+		if s.IP == "" {
 			continue
 		}
-		ep := Endpoint{Network: name, NetworkID: s.NetworkID, MAC: s.MacAddress, Prefix: s.IPPrefixLen}
-		ep.IP, _ = netip.ParseAddr(s.IPAddress)
+		ep := Endpoint{Network: s.Network, NetworkID: s.NetworkID, MAC: s.MAC, Prefix: s.Prefix}
+		ep.IP, _ = netip.ParseAddr(s.IP)
 		ep.Gateway, _ = netip.ParseAddr(s.Gateway)
 		if m, ok := byNet[s.NetworkID]; ok {
 			ep.IfName, ep.HostVeth = m.IfName, m.HostVeth
@@ -197,20 +196,4 @@ func RoutesIn(nsPath string) ([]Route, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Dst == "default" && out[j].Dst != "default" })
 	return out, nil
-}
-
-// portLines lists the container's published ports as `berth port` does.
-func portLines(c *engine.Container) []string {
-	keys := make([]string, 0, len(c.NetworkSettings.Ports))
-	for k := range c.NetworkSettings.Ports {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out []string
-	for _, k := range keys {
-		for _, b := range c.NetworkSettings.Ports[k] {
-			out = append(out, k+" -> "+b.HostIP+":"+b.HostPort)
-		}
-	}
-	return out
 }

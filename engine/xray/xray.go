@@ -19,11 +19,40 @@ import (
 
 	"github.com/containerd/errdefs"
 
-	"berth/engine"
 	"berth/engine/spec"
 	"berth/images"
 	"berth/netmgr"
+	"berth/volumes"
 )
+
+// Target is what an X-ray reads of a container; the engine fills it from the
+// container's record (engine.Engine.XRay).
+type Target struct {
+	ID, Name string
+	// Pid is the container's first process on the host; Running says it runs.
+	Pid     int
+	Running bool
+	// CgroupPath is the container's cgroup, relative to each hierarchy.
+	CgroupPath string
+	// NetworkMode is "host", "none", "container:ID" or a network's name;
+	// SandboxKey the network namespace's path.
+	NetworkMode, SandboxKey string
+	// Overlay is the overlay's directories: LowerDir, UpperDir, WorkDir, MergedDir.
+	Overlay map[string]string
+	// Mounts are the volumes, binds and tmpfs mounts.
+	Mounts []volumes.MountPoint
+	// Networks are the container's addresses on its networks.
+	Networks []NetSetting
+	// Ports are the published ports as `berth port` prints them, sorted.
+	Ports []string
+}
+
+// NetSetting is a container's address on one network.
+type NetSetting struct {
+	Network, NetworkID string
+	IP, Gateway, MAC   string
+	Prefix             int
+}
 
 // Namespace is one namespace of the container's first process.
 type Namespace struct {
@@ -75,7 +104,7 @@ type Report struct {
 	WritesCapped bool
 	// Mounts are the container's volumes, binds and tmpfs mounts, as the
 	// engine recorded them at create.
-	Mounts []engine.MountPoint
+	Mounts []volumes.MountPoint
 	// HostNetwork says the container shares the host's network namespace.
 	HostNetwork bool
 	// Network is its bridge networking: veths, routes and rules (nil when
@@ -120,27 +149,27 @@ func (o *Options) defaults() {
 // Inspect x-rays the running container c; hist is its image's history (top
 // step first, as images.Store.History returns it), used to name the layers.
 // A container that is not running is an errdefs.ErrFailedPrecondition.
-func Inspect(ctx context.Context, c *engine.Container, hist []images.HistoryEntry, o Options) (Report, error) {
+func Inspect(ctx context.Context, c Target, hist []images.HistoryEntry, o Options) (Report, error) {
 	o.defaults()
-	r := Report{ID: c.ID, Name: strings.TrimPrefix(c.Name, "/"), Pid: c.State.Pid,
-		CgroupPath: engine.CgroupPath(c.ID), HostNetwork: c.HostConfig.NetworkMode == "host",
-		Mounts: append([]engine.MountPoint(nil), c.Mounts...)}
-	if !c.State.Running || c.State.Pid <= 0 {
+	r := Report{ID: c.ID, Name: strings.TrimPrefix(c.Name, "/"), Pid: c.Pid,
+		CgroupPath: c.CgroupPath, HostNetwork: c.NetworkMode == "host",
+		Mounts: append([]volumes.MountPoint(nil), c.Mounts...)}
+	if !c.Running || c.Pid <= 0 {
 		return r, errdefs.ErrFailedPrecondition.WithMessage(fmt.Sprintf("x-ray %s: not running", r.Name))
 	}
 	var err error
-	if r.Namespaces, err = namespaces(o.Proc, c.State.Pid); err != nil {
+	if r.Namespaces, err = namespaces(o.Proc, c.Pid); err != nil {
 		return r, fmt.Errorf("x-ray %s: %w", r.Name, err)
 	}
 	r.CgroupV2, r.Cgroup = cgroupFiles(o.CgroupRoot, r.CgroupPath)
-	st, err := os.ReadFile(filepath.Join(o.Proc, strconv.Itoa(c.State.Pid), "status"))
+	st, err := os.ReadFile(filepath.Join(o.Proc, strconv.Itoa(c.Pid), "status"))
 	if err != nil {
 		return r, fmt.Errorf("x-ray %s: %w", r.Name, err)
 	}
 	s := ParseStatus(string(st))
 	r.CapEff, r.CapBnd = spec.CapsFromMask(s.CapEff), spec.CapsFromMask(s.CapBnd)
 	r.Seccomp, r.NoNewPrivs = s.Seccomp, s.NoNewPrivs
-	d := c.GraphDriver.Data
+	d := c.Overlay
 	r.UpperDir, r.WorkDir, r.MergedDir = d["UpperDir"], d["WorkDir"], d["MergedDir"]
 	r.Lower = Layers(d["LowerDir"], hist)
 	r.Network = gatherNetwork(ctx, c, o)

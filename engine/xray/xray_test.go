@@ -10,8 +10,8 @@ import (
 
 	"github.com/containerd/errdefs"
 
-	"berth/engine"
 	"berth/images"
+	"berth/volumes"
 )
 
 func TestParseNSLink(t *testing.T) {
@@ -104,9 +104,9 @@ func TestInspectSelf(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := &engine.Container{ID: "0123456789ab", Name: "/self", State: engine.State{Running: true, Pid: os.Getpid()},
-		GraphDriver: engine.GraphDriver{Data: map[string]string{"UpperDir": upper, "LowerDir": "/l1:/l2"}},
-		Mounts: []engine.MountPoint{{Type: "volume", Name: "data", Source: "/v/data/_data", Destination: "/data", RW: true},
+	c := Target{ID: "0123456789ab", Name: "/self", Running: true, Pid: os.Getpid(),
+		Overlay: map[string]string{"UpperDir": upper, "LowerDir": "/l1:/l2"},
+		Mounts: []volumes.MountPoint{{Type: "volume", Name: "data", Source: "/v/data/_data", Destination: "/data", RW: true},
 			{Type: "tmpfs", Destination: "/tmp", RW: true}}}
 	r, err := Inspect(context.Background(), c, nil, Options{})
 	if err != nil {
@@ -125,7 +125,7 @@ func TestInspectSelf(t *testing.T) {
 	if err != nil || !r.WritesCapped {
 		t.Errorf("capped walk: %+v %v", r, err)
 	}
-	c.State.Running = false
+	c.Running = false
 	if _, err := Inspect(context.Background(), c, nil, Options{}); !errors.Is(err, errdefs.ErrFailedPrecondition) {
 		t.Errorf("stopped container: %v", err)
 	}
