@@ -172,3 +172,16 @@ func notFound(ref string) error {
 
 // errInvalid is errdefs.ErrInvalidArgument, for brevity.
 var errInvalid = errdefs.ErrInvalidArgument
+
+// BlobSize returns the size of the stored blob with the given digest.
+func (s *Store) BlobSize(digest string) (int64, error) {
+	p, err := s.blobPath(digest)
+	if err != nil {
+		return 0, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0, fmt.Errorf("blob %s: %w", digest, err)
+	}
+	return st.Size(), nil
+}

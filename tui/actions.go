@@ -254,18 +254,13 @@ func (m *Model) runIDs(verb string, ids []string, arg string) tea.Cmd {
 }
 
 func (m *Model) removeImages(refs []string) tea.Cmd {
-	st, eng := m.opts.Images, m.eng
+	st := m.opts.Images
 	if st == nil {
 		return nil
 	}
 	m.logCommand("berth rmi " + strings.Join(refs, " "))
-	ctx := m.ctx
-	inUse := func(id string) bool {
-		used, err := eng.ImageUsers(ctx, id)
-		return err != nil || len(used) > 0
-	}
-	return doAction(ctx, "rmi", refs, func(ctx context.Context, ref string) error {
-		_, err := st.Remove(ctx, ref, false, inUse)
+	return doAction(m.ctx, "rmi", refs, func(ctx context.Context, ref string) error {
+		_, err := st.Remove(ctx, ref, false)
 		return err
 	})
 }

@@ -80,7 +80,7 @@ func realEngineB(t testing.TB) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Images().Bootstrap(context.Background(), "busybox", func(string) {}); err != nil {
+	if _, err := e.BootstrapImage(context.Background(), "busybox", func(string) {}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -176,7 +176,7 @@ func TestStopFromTheUI(t *testing.T) {
 	} else if err := e.Start(context.Background(), c.ID, engine.StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Images: e.Images(), Exe: "/bin/false"}
+	opts := Options{Exe: "/bin/false"}
 	if r, err := stats.NewReader(); err == nil {
 		opts.Sampler = stats.NewSampler(r, 500*time.Millisecond, 1)
 	}

@@ -230,7 +230,7 @@ func (f *fakeImages) History(ctx context.Context, ref string) ([]images.HistoryE
 	}, nil
 }
 
-func (f *fakeImages) Remove(ctx context.Context, ref string, force bool, inUse func(string) bool) ([]images.DeleteResponse, error) {
+func (f *fakeImages) Remove(ctx context.Context, ref string, force bool) ([]images.DeleteResponse, error) {
 	f.mu.Lock()
 	f.removed = append(f.removed, ref)
 	f.mu.Unlock()

@@ -158,6 +158,9 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 	if opts.Host == nil {
 		opts.Host = readHost
 	}
+	if opts.Images == nil {
+		opts.Images = imagesOf(eng)
+	}
 	if opts.Networks == nil {
 		opts.Networks = networksOf(eng)
 	}

@@ -71,8 +71,8 @@ type Engine interface {
 	Exec(ctx context.Context, ref string, o engine.ExecOptions, s engine.IO) (int, error)
 }
 
-// ImageStore is what the UI needs of the image store; *images.Store
-// satisfies it.
+// ImageStore is what the UI needs of images; the engine's image API
+// provides it (see imagesOf).
 type ImageStore interface {
 	// List returns images, newest first.
 	List(ctx context.Context, opts images.ListOptions) ([]images.Image, error)
@@ -80,8 +80,9 @@ type ImageStore interface {
 	Pull(ctx context.Context, ref string, opts images.PullOptions) (*images.Image, error)
 	// History lists the steps that made an image.
 	History(ctx context.Context, ref string) ([]images.HistoryEntry, error)
-	// Remove untags or deletes an image unless inUse says a container needs it.
-	Remove(ctx context.Context, ref string, force bool, inUse func(imageID string) bool) ([]images.DeleteResponse, error)
+	// Remove untags or deletes an image; one a container was made from is
+	// refused unless force.
+	Remove(ctx context.Context, ref string, force bool) ([]images.DeleteResponse, error)
 }
 
 // Sampler samples container stats; *stats.Sampler satisfies it.
@@ -94,7 +95,8 @@ type Sampler interface {
 
 // Options configure the UI.
 type Options struct {
-	// Images is the image store (nil: the Images panel stays empty).
+	// Images gives the images (nil: the engine's, when it has an image API;
+	// else the Images panel stays empty).
 	Images ImageStore
 	// Networks is the network manager (nil: the engine's, when it has one,
 	// changed through the engine so that each change is an event; else the

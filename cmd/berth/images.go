@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path"
@@ -41,11 +40,11 @@ func (a *app) bootstrapCommand() *cobra.Command {
 		Short: "Make a base image offline from the host's packages (busybox-static, debootstrap)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engineToAdd()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			img, err := e.Images().Bootstrap(cmd.Context(), args[0], func(s string) { fmt.Fprintln(a.stderr, s) })
+			img, err := e.BootstrapImage(cmd.Context(), args[0], func(s string) { fmt.Fprintln(a.stderr, s) })
 			if err != nil {
 				return err
 			}
@@ -83,7 +82,7 @@ func (a *app) imagesCommand() *cobra.Command {
 			if len(args) == 1 {
 				o.Filters["reference"] = append(o.Filters["reference"], args[0])
 			}
-			imgs, err := e.Images().List(cmd.Context(), o)
+			imgs, err := e.ListImages(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -185,17 +184,6 @@ func uniqueIDs(items []any) []any {
 	return out
 }
 
-func (a *app) inUse(ctx context.Context) func(string) bool {
-	return func(id string) bool {
-		e, err := a.engine()
-		if err != nil {
-			return true
-		}
-		used, err := e.ImageUsers(ctx, id)
-		return err != nil || len(used) > 0
-	}
-}
-
 func (a *app) imageRmCommand() *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
@@ -210,7 +198,7 @@ func (a *app) imageRmCommand() *cobra.Command {
 			}
 			var failed error
 			for _, ref := range args {
-				resp, err := e.Images().Remove(cmd.Context(), ref, force, a.inUse(cmd.Context()))
+				resp, err := e.RemoveImage(cmd.Context(), ref, force)
 				if err != nil {
 					fmt.Fprintln(a.stderr, "berth:", err)
 					failed = exitError{1}
@@ -254,7 +242,7 @@ func (a *app) imagePruneCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, n, err := e.Images().Prune(cmd.Context(), all, a.inUse(cmd.Context()))
+			resp, n, err := e.PruneImages(cmd.Context(), all)
 			if err != nil {
 				return err
 			}
@@ -274,11 +262,11 @@ func (a *app) tagCommand() *cobra.Command {
 		Short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engineToAdd()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			return e.Images().Tag(cmd.Context(), args[0], args[1])
+			return e.TagImage(cmd.Context(), args[0], args[1])
 		},
 	}
 }
@@ -295,7 +283,7 @@ func (a *app) historyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			hs, err := e.Images().History(cmd.Context(), args[0])
+			hs, err := e.ImageHistory(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -337,7 +325,7 @@ func (a *app) importCommand() *cobra.Command {
 		Short: "Import the contents from a tarball to create a filesystem image",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engineToAdd()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
@@ -347,12 +335,12 @@ func (a *app) importCommand() *cobra.Command {
 			}
 			var img *images.Image
 			if args[0] == "-" {
-				img, err = e.Images().Import(cmd.Context(), a.stdin, ref, changes...)
+				img, err = e.ImportImage(cmd.Context(), a.stdin, ref, changes...)
 			} else {
 				if _, serr := os.Stat(args[0]); serr != nil {
 					return invalid("import %s: %v", args[0], serr)
 				}
-				img, err = e.Images().ImportFile(cmd.Context(), args[0], ref, changes...)
+				img, err = e.ImportImageFile(cmd.Context(), args[0], ref, changes...)
 			}
 			if err != nil {
 				return err

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -49,7 +47,7 @@ func (a *app) pullCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e, err := a.engineToAdd()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
@@ -66,14 +64,14 @@ func (a *app) pullCommand() *cobra.Command {
 			}
 			fmt.Fprintf(out, "%s: Pulling from %s\n", tagOrDigest, repoPath(r))
 			var before string
-			if old, err := e.Images().Resolve(args[0]); err == nil {
+			if old, err := e.InspectImage(ctx, args[0]); err == nil {
 				before = old.ID
 			}
 			events := make(chan images.Progress, 64)
 			view := newProgressView(out)
 			done := make(chan struct{})
 			go func() { view.drain(events); close(done) }()
-			img, err := e.Images().Pull(ctx, args[0], images.PullOptions{Platform: platform, Progress: events})
+			img, err := e.PullImage(ctx, args[0], images.PullOptions{Platform: platform, Progress: events})
 			close(events)
 			<-done
 			if err != nil {
@@ -121,7 +119,7 @@ func (a *app) pushCommand() *cobra.Command {
 			if quiet {
 				out = io.Discard
 			}
-			if _, err := e.Images().Resolve(args[0]); err != nil {
+			if _, err := e.InspectImage(ctx, args[0]); err != nil {
 				return fmt.Errorf("push: %w", err)
 			}
 			fmt.Fprintf(out, "The push refers to repository [%s]\n", fullRepo(r))
@@ -129,7 +127,7 @@ func (a *app) pushCommand() *cobra.Command {
 			view := newProgressView(out)
 			done := make(chan struct{})
 			go func() { view.drain(events); close(done) }()
-			err = e.Images().Push(ctx, args[0], images.PushOptions{Progress: events})
+			digest, size, err := e.PushImage(ctx, args[0], images.PushOptions{Progress: events})
 			close(events)
 			<-done
 			if err != nil {
@@ -139,14 +137,9 @@ func (a *app) pushCommand() *cobra.Command {
 				fmt.Fprintln(a.stdout, fullRef(r))
 				return nil
 			}
-			img, err := e.Images().Resolve(args[0])
-			if err != nil {
-				return err
-			}
-			line := fmt.Sprintf("%s: digest: %s", r.Tag, img.ManifestDigest)
-			hex := strings.TrimPrefix(img.ManifestDigest, "sha256:")
-			if st, err := os.Stat(filepath.Join(e.Images().Root(), "oci", "blobs", "sha256", hex)); err == nil {
-				line += fmt.Sprintf(" size: %d", st.Size())
+			line := fmt.Sprintf("%s: digest: %s", r.Tag, digest)
+			if size > 0 {
+				line += fmt.Sprintf(" size: %d", size)
 			}
 			fmt.Fprintln(out, line)
 			return nil

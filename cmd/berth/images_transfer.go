@@ -48,9 +48,9 @@ func (a *app) saveCommand() *cobra.Command {
 				return err
 			}
 			if output == "" || output == "-" {
-				return e.Images().Save(ctx, a.stdout, args)
+				return e.SaveImages(ctx, a.stdout, args)
 			}
-			return writeFileAtomic(output, func(w io.Writer) error { return e.Images().Save(ctx, w, args) })
+			return writeFileAtomic(output, func(w io.Writer) error { return e.SaveImages(ctx, w, args) })
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to a file, instead of STDOUT")
@@ -108,11 +108,11 @@ func (a *app) loadCommand() *cobra.Command {
 			} else if isTerminal(a.stdin) {
 				return invalid("requested load from stdin, but stdin is a terminal. Use the -i flag or redirect")
 			}
-			e, err := a.engineToAdd()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			_, err = e.Images().Load(ctx, r, func(s string) { fmt.Fprintln(a.stdout, s) })
+			_, err = e.LoadImages(ctx, r, func(s string) { fmt.Fprintln(a.stdout, s) })
 			return err
 		},
 	}

@@ -68,7 +68,7 @@ func inspectObject(ctx context.Context, e *engine.Engine, ref, typ string) (any,
 		}
 	}
 	if typ != "container" {
-		img, err := e.Images().Resolve(ref)
+		img, err := e.InspectImage(ctx, ref)
 		if err == nil {
 			return inspect.ImageOf(img)
 		} else if !errdefs.IsNotFound(err) {

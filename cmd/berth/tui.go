@@ -18,7 +18,7 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	opts := tui.Options{Images: eng.Images(), NoColor: os.Getenv("NO_COLOR") != ""}
+	opts := tui.Options{NoColor: os.Getenv("NO_COLOR") != ""}
 	if r, err := stats.NewReader(); err == nil {
 		opts.Sampler = stats.NewSampler(r, time.Second, 1)
 	} else {
