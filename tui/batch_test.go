@@ -116,7 +116,7 @@ func TestHostNetworkContainerHasNoNetworkStats(t *testing.T) {
 	f := newFakeEngine(t)
 	f.cs[0].HostConfig.NetworkMode = "host" // demo-logger
 	s := &recSampler{}
-	m := New(ctx, f, Options{Sampler: s, Now: func() time.Time { return testNow }, Exe: "/bin/false"})
+	m := New(ctx, f, Options{Sampler: s, Now: func() time.Time { return testNow }})
 	settle(m, m.Init())
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -31,7 +31,7 @@ func manyContainers() []*engine.Container {
 func newBenchModel(b *testing.B, cs []*engine.Container) *Model {
 	f := newFakeEngine(b)
 	f.cs = cs
-	m := New(context.Background(), f, Options{Now: func() time.Time { return testNow }, Exe: "/bin/false"})
+	m := New(context.Background(), f, Options{Now: func() time.Time { return testNow }})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	return m
 }
@@ -128,7 +128,7 @@ func BenchmarkRealFirstFrame(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		m := New(ctx, e, Options{Exe: "/bin/false"})
+		m := New(ctx, e, Options{})
 		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 		msg := listContainers(ctx, e)()
 		m.Update(msg)

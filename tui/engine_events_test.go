@@ -60,7 +60,7 @@ func TestUIFollowsImagesAndRecordsChanges(t *testing.T) {
 	defer other.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rec := &recorder{Model: New(ctx, e, Options{Exe: "/bin/false"})}
+	rec := &recorder{Model: New(ctx, e, Options{})}
 	tm := teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(120, 40))
 	tm.Send(press("2"))
 	screenHas(t, rec, "Images 1", "busybox")

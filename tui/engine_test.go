@@ -176,7 +176,7 @@ func TestStopFromTheUI(t *testing.T) {
 	} else if err := e.Start(context.Background(), c.ID, engine.StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Exe: "/bin/false"}
+	opts := Options{}
 	if r, err := stats.NewReader(); err == nil {
 		opts.Sampler = stats.NewSampler(r, 500*time.Millisecond, 1)
 	}

@@ -103,7 +103,7 @@ func newTestModelAll(t testing.TB, w, h int) (*Model, *fakeEngine, *fakeNetworks
 	fn := newFakeNetworks(f)
 	fv := newFakeVolumes(f)
 	m := New(ctx, f, Options{
-		Images: newFakeImages(), Networks: fn, Volumes: fv, Now: func() time.Time { return testNow }, Exe: "/bin/false",
+		Images: newFakeImages(), Networks: fn, Volumes: fv, Now: func() time.Time { return testNow },
 		Host: func() (HostSample, error) {
 			return HostSample{Busy: 100, Total: 400, MemTotal: 8 << 30, MemAvailable: 6 << 30}, nil
 		},

@@ -16,7 +16,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -62,8 +61,6 @@ type Engine interface {
 	XRay(ctx context.Context, ref string) (xray.Report, error)
 	// Subscribe streams the engine's events, for live updates.
 	Subscribe(ctx context.Context, f events.Filter) (<-chan events.Event, <-chan error)
-	// Root is the engine's data root (passed as --root to berth commands).
-	Root() string
 	// Attach connects streams to a running container until it exits or
 	// the client detaches.
 	Attach(ctx context.Context, ref string, o engine.AttachOptions, s engine.IO) (int, error)
@@ -114,9 +111,8 @@ type Options struct {
 	XRay func(ctx context.Context, c *engine.Container) (xray.Report, error)
 	// Host reads the host's CPU and memory (nil: read /proc).
 	Host func() (HostSample, error)
-	// Exe is the berth binary run for `:` commands
-	// (empty: os.Executable).
-	Exe string
+	// CLI runs the berth verbs typed after `:` (nil: none can run).
+	CLI CLI
 	// Now is the clock (nil: time.Now); tests fix it.
 	Now func() time.Time
 	// NoColor draws with attributes only (NO_COLOR).
@@ -126,13 +122,6 @@ type Options struct {
 // Run opens the UI on the terminal and returns when the user quits. The
 // containers keep running.
 func Run(ctx context.Context, eng Engine, opts Options) error {
-	if opts.Exe == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("find berth binary: %w", err)
-		}
-		opts.Exe = exe
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := New(ctx, eng, opts)

@@ -16,6 +16,8 @@ type app struct {
 	stdout, stderr io.Writer
 	rootDir        string
 	eng            *engine.Engine
+	// inUI says the command was typed in the UI (after `:`), which owns eng.
+	inUI bool
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,7 +94,7 @@ func (a *app) printLogs(ents <-chan logfile.Entry, errs <-chan error, timestamps
 			}
 			var cle *logfile.CorruptLineError
 			if errors.As(err, &cle) {
-				fmt.Fprintln(os.Stderr, "berth: warning:", err)
+				fmt.Fprintln(a.stderr, "berth: warning:", err)
 				continue
 			}
 			fatal = err

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,10 +36,17 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func run(args []string) int {
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	code := a.execute(context.Background(), args)
+	a.close()
+	return code
+}
+
+// execute runs one berth command line on a's streams and returns its exit
+// code, printing an error as one plain line on a's stderr.
+func (a *app) execute(ctx context.Context, args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
-	err := root.Execute()
-	a.close()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
@@ -47,7 +55,7 @@ func run(args []string) int {
 		return ee.code
 	}
 	err = plainError(err)
-	fmt.Fprintln(os.Stderr, "berth:", err)
+	fmt.Fprintln(a.stderr, "berth:", err)
 	return exitCode(err)
 }
 

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"berth/engine"
 	"berth/stats"
 	"berth/tui"
 )
@@ -14,15 +17,27 @@ import (
 // runTUI opens the terminal UI (berth with no verb) on the engine. Quitting
 // leaves the containers running.
 func (a *app) runTUI(cmd *cobra.Command) error {
+	if a.inUI {
+		return invalid("berth with no command opens the UI, which is open already")
+	}
 	eng, err := a.engine()
 	if err != nil {
 		return err
 	}
-	opts := tui.Options{NoColor: os.Getenv("NO_COLOR") != ""}
+	opts := tui.Options{NoColor: os.Getenv("NO_COLOR") != "", CLI: a.inProcess(eng)}
 	if r, err := stats.NewReader(); err == nil {
 		opts.Sampler = stats.NewSampler(r, time.Second, 1)
 	} else {
 		fmt.Fprintln(a.stderr, "berth: live stats unavailable:", err)
 	}
 	return tui.Run(cmd.Context(), eng, opts)
+}
+
+// inProcess runs the verbs typed in the UI after `:` in this process, on
+// the UI's engine (a --root given there is ignored: the UI's root is used).
+func (a *app) inProcess(eng *engine.Engine) tui.CLI {
+	return func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+		sub := &app{stdin: stdin, stdout: stdout, stderr: stderr, rootDir: a.rootDir, eng: eng, inUI: true}
+		return sub.execute(ctx, args) // sub shares eng: it is not closed here
+	}
 }

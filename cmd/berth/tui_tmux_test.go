@@ -45,6 +45,15 @@ func TestTUIUnderTmux(t *testing.T) {
 	s.send("1")
 	s.send(":", "ps", "Enter")
 	s.waitFor("$ berth ps")
+	s.waitFor("CONTAINER ID") // run in the UI's process, through its engine
+	s.send("Escape")
+	time.Sleep(200 * time.Millisecond)
+	s.send(":", "run -d --name tmux-colon busybox true", "Enter")
+	s.waitFor("$ berth run -d --name tmux-colon")
+	s.send("Escape")
+	s.waitFor("tmux-colon") // the new row, seen through the events
+	s.send(":", "rm tmux-colon", "Enter")
+	s.waitFor("$ berth rm tmux-colon")
 	s.send("Escape")
 	time.Sleep(200 * time.Millisecond)
 	s.send("L")
