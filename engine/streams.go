@@ -214,3 +214,9 @@ func (e *Engine) Top(ctx context.Context, ref string) ([]stats.Process, error) {
 	}
 	return ps, nil
 }
+
+// HostUsage reads the host's CPU counters and memory, for a view of the
+// whole machine beside its containers (the TUI's header).
+func (e *Engine) HostUsage(ctx context.Context) (stats.HostSample, error) {
+	return stats.ReadHost()
+}

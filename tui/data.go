@@ -62,7 +62,7 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		}
 	case hostMsg:
 		if msg.err == nil {
-			m.hostCPU = CPUPercent(m.host, msg.h)
+			m.hostCPU = stats.HostCPUPercent(m.host, msg.h)
 			m.host = msg.h
 		}
 	case tickMsg:
@@ -203,7 +203,7 @@ func (m *Model) onLogLines(msg logLinesMsg) tea.Cmd {
 
 func (m *Model) onTick() tea.Cmd {
 	m.ticks++
-	cmds := []tea.Cmd{tick(), readHostCmd(m.opts.Host)}
+	cmds := []tea.Cmd{tick(), readHostCmd(m.ctx, m.eng)}
 	if m.banner != "" && m.now().After(m.bannerUntil) {
 		m.banner = ""
 	}
@@ -215,7 +215,7 @@ func (m *Model) onTick() tea.Cmd {
 	}
 	if m.ticks%2 == 0 && m.topKey != "" {
 		m.topGen++
-		cmds = append(cmds, loadTop(m.opts.Top, m.topKey, m.topGen))
+		cmds = append(cmds, loadTop(m.ctx, m.eng, m.topKey, m.topGen))
 	}
 	if m.ticks%xrayEvery == 0 {
 		cmds = append(cmds, m.refreshXRay())

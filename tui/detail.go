@@ -41,7 +41,7 @@ func (m *Model) syncDetail() tea.Cmd {
 		if wantTop != "" {
 			m.pane.SetHeader("")
 			m.pane.SetLines("top:"+wantTop, []string{"  reading processes…"})
-			cmds = append(cmds, loadTop(m.opts.Top, wantTop, m.topGen))
+			cmds = append(cmds, loadTop(m.ctx, m.eng, wantTop, m.topGen))
 		}
 	}
 	cmds = append(cmds, m.syncXRay(sel, onCtr))

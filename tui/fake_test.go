@@ -262,6 +262,17 @@ func (f *fakeEngine) XRay(ctx context.Context, ref string) (xray.Report, error) 
 	return fakeXRay(ctx, c)
 }
 
+// Top is a fixed list of one busy shell.
+func (f *fakeEngine) Top(ctx context.Context, ref string) ([]stats.Process, error) {
+	return []stats.Process{{PID: 4002, NSPID: 1, User: "root", CPUPercent: 49.5, CPUTime: 89 * time.Second,
+		RSS: 1 << 20, Command: "sh -c while :; do :; done"}}, nil
+}
+
+// HostUsage is a fixed host: 25% busy, 2 of 8 GiB in use.
+func (f *fakeEngine) HostUsage(ctx context.Context) (stats.HostSample, error) {
+	return stats.HostSample{Busy: 100, Total: 400, MemTotal: 8 << 30, MemAvailable: 6 << 30}, nil
+}
+
 // fakeXRay is a fixed X-ray of a container limited to 0.5 CPUs and 64 MiB.
 func fakeXRay(ctx context.Context, c *engine.Container) (xray.Report, error) {
 	ns := func(t string, own bool) xray.Namespace {

@@ -14,8 +14,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
-
-	"berth/stats"
 )
 
 // updating reports whether -update was given (the flag is registered by
@@ -104,14 +102,7 @@ func newTestModelAll(t testing.TB, w, h int) (*Model, *fakeEngine, *fakeNetworks
 	fv := newFakeVolumes(f)
 	m := New(ctx, f, Options{
 		Images: newFakeImages(), Networks: fn, Volumes: fv, Now: func() time.Time { return testNow },
-		Host: func() (HostSample, error) {
-			return HostSample{Busy: 100, Total: 400, MemTotal: 8 << 30, MemAvailable: 6 << 30}, nil
-		},
 		XRay: fakeXRay,
-		Top: func(string) ([]stats.Process, error) {
-			return []stats.Process{{PID: 4002, NSPID: 1, User: "root", CPUPercent: 49.5, CPUTime: 89 * time.Second,
-				RSS: 1 << 20, Command: "sh -c while :; do :; done"}}, nil
-		},
 	})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	settle(m, m.Init())

@@ -130,8 +130,8 @@ type Model struct {
 	bannerUntil time.Time
 	info        string
 	ticker      []events.Event
-	host        HostSample
-	hostPrev    HostSample
+	host        stats.HostSample
+	hostPrev    stats.HostSample
 	hostCPU     float64
 	listing     bool
 	netListing  bool
@@ -151,12 +151,6 @@ type Model struct {
 func New(ctx context.Context, eng Engine, opts Options) *Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.Top == nil {
-		opts.Top = stats.Top
-	}
-	if opts.Host == nil {
-		opts.Host = readHost
 	}
 	if opts.Images == nil {
 		opts.Images = imagesOf(eng)
@@ -184,7 +178,7 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 // Init loads the lists and starts the event, stats and clock streams.
 func (m *Model) Init() tea.Cmd {
 	m.listing = true
-	cmds := []tea.Cmd{listContainers(m.ctx, m.eng), subscribeEvents(m.ctx, m.eng, m.now().Add(-tickerReplay)), tick(), readHostCmd(m.opts.Host)}
+	cmds := []tea.Cmd{listContainers(m.ctx, m.eng), subscribeEvents(m.ctx, m.eng, m.now().Add(-tickerReplay)), tick(), readHostCmd(m.ctx, m.eng)}
 	if m.opts.Images != nil {
 		cmds = append(cmds, listImages(m.ctx, m.opts.Images))
 	}

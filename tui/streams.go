@@ -61,7 +61,7 @@ type (
 		err     error
 	}
 	hostMsg struct {
-		h   HostSample
+		h   stats.HostSample
 		err error
 	}
 	tickMsg struct{}
@@ -167,9 +167,9 @@ func waitLogs(gen int, ch <-chan logfile.Entry, errc <-chan error) tea.Cmd {
 	}
 }
 
-func loadTop(top func(string) ([]stats.Process, error), key string, gen int) tea.Cmd {
+func loadTop(ctx context.Context, eng Engine, key string, gen int) tea.Cmd {
 	return func() tea.Msg {
-		procs, err := top(engine.CgroupPath(key))
+		procs, err := eng.Top(ctx, key)
 		return topMsg{key: key, gen: gen, procs: procs, err: err}
 	}
 }
@@ -181,9 +181,9 @@ func loadHistory(ctx context.Context, st ImageStore, key string) tea.Cmd {
 	}
 }
 
-func readHostCmd(read func() (HostSample, error)) tea.Cmd {
+func readHostCmd(ctx context.Context, eng Engine) tea.Cmd {
 	return func() tea.Msg {
-		h, err := read()
+		h, err := eng.HostUsage(ctx)
 		return hostMsg{h, err}
 	}
 }

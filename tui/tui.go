@@ -59,6 +59,10 @@ type Engine interface {
 	ImageUsers(ctx context.Context, imageID string) ([]string, error)
 	// XRay reports what a running container is made of on its host.
 	XRay(ctx context.Context, ref string) (xray.Report, error)
+	// Top lists the processes of a running container.
+	Top(ctx context.Context, ref string) ([]stats.Process, error)
+	// HostUsage reads the host's CPU counters and memory.
+	HostUsage(ctx context.Context) (stats.HostSample, error)
 	// Subscribe streams the engine's events, for live updates.
 	Subscribe(ctx context.Context, f events.Filter) (<-chan events.Event, <-chan error)
 	// Attach connects streams to a running container until it exits or
@@ -105,12 +109,8 @@ type Options struct {
 	Volumes VolumeStore
 	// Sampler samples stats of running containers (nil: no live stats).
 	Sampler Sampler
-	// Top lists a container's processes by cgroup path (nil: stats.Top).
-	Top func(cgroupPath string) ([]stats.Process, error)
 	// XRay x-rays a running container (nil: the engine's XRay).
 	XRay func(ctx context.Context, c *engine.Container) (xray.Report, error)
-	// Host reads the host's CPU and memory (nil: read /proc).
-	Host func() (HostSample, error)
 	// CLI runs the berth verbs typed after `:` (nil: none can run).
 	CLI CLI
 	// Now is the clock (nil: time.Now); tests fix it.

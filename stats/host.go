@@ -1,4 +1,4 @@
-package tui
+package stats
 
 import (
 	"bytes"
@@ -17,16 +17,17 @@ type HostSample struct {
 	MemTotal, MemAvailable uint64
 }
 
-// CPUPercent is the host's CPU use between two samples (100 = all cores).
-func CPUPercent(prev, cur HostSample) float64 {
+// HostCPUPercent is the host's CPU use between two samples (100 = all cores).
+func HostCPUPercent(prev, cur HostSample) float64 {
 	if cur.Total <= prev.Total || cur.Busy < prev.Busy {
 		return 0
 	}
 	return float64(cur.Busy-prev.Busy) / float64(cur.Total-prev.Total) * 100
 }
 
-// readHost reads /proc/stat and /proc/meminfo.
-func readHost() (HostSample, error) {
+// ReadHost reads the host's CPU counters and memory from /proc/stat and
+// /proc/meminfo.
+func ReadHost() (HostSample, error) {
 	st, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return HostSample{}, fmt.Errorf("read host cpu: %w", err)
