@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"berth/stats"
 )
 
 // Each item of a batch has a deadline of its own: two items that use up
@@ -86,49 +84,6 @@ func TestBatchSingleFailure(t *testing.T) {
 	})
 	if got := one().(actionMsg).err; got == nil || got.Error() != "kill db: container db is not running" {
 		t.Errorf("error %v", got)
-	}
-}
-
-// recSampler records the targets the UI asks it to sample.
-type recSampler struct {
-	mu sync.Mutex
-	ts []stats.Target
-}
-
-// SetTargets records ts.
-func (s *recSampler) SetTargets(ts []stats.Target) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ts = ts
-}
-
-// Run waits for ctx to end.
-func (s *recSampler) Run(ctx context.Context, out chan<- []stats.Sample) error {
-	<-ctx.Done()
-	return nil
-}
-
-// A container on the host network gets no network namespace to sample, so
-// its Stats tab does not show the host's traffic as its own.
-func TestHostNetworkContainerHasNoNetworkStats(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	f := newFakeEngine(t)
-	f.cs[0].HostConfig.NetworkMode = "host" // demo-logger
-	s := &recSampler{}
-	m := New(ctx, f, Options{Sampler: s, Now: func() time.Time { return testNow }})
-	settle(m, m.Init())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	got := map[string]string{}
-	for _, tg := range s.ts {
-		got[tg.ID] = tg.NetNSPath
-	}
-	if p, ok := got[f.cs[0].ID]; !ok || p != "" {
-		t.Errorf("host-network container sampled in %q (listed %v), want no network namespace", p, ok)
-	}
-	if p := got[f.cs[1].ID]; p != "/proc/4002/ns/net" {
-		t.Errorf("bridge container sampled in %q, want its own namespace", p)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"berth/engine"
 	"berth/stats"
 	"berth/views"
 )
@@ -36,6 +35,9 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 	case statsMsg:
 		m.onStats(msg.batch)
 		return waitStats(m.statsOut)
+	case statsErrMsg:
+		m.setBanner(fmt.Errorf("live stats unavailable: %w", msg.err))
+		return nil
 	case logStartMsg:
 		if msg.gen != m.logGen {
 			return nil
@@ -91,7 +93,6 @@ func (m *Model) onContainers(msg containersMsg) tea.Cmd {
 		return nil
 	}
 	m.ctrs.SetContainers(msg.cs)
-	m.setTargets()
 	cmd := m.syncDetail()
 	if m.relist {
 		m.relist = false
@@ -99,22 +100,6 @@ func (m *Model) onContainers(msg containersMsg) tea.Cmd {
 		return tea.Batch(cmd, listContainers(m.ctx, m.eng))
 	}
 	return cmd
-}
-
-// setTargets points the one stats sampler at every running container.
-func (m *Model) setTargets() {
-	if m.opts.Sampler == nil {
-		return
-	}
-	var ts []stats.Target
-	for _, r := range m.ctrs.Rows() {
-		if !r.Running() {
-			continue
-		}
-		// The host's traffic is not a host-network container's own.
-		ts = append(ts, engine.StatsTarget(r.C))
-	}
-	m.opts.Sampler.SetTargets(ts)
 }
 
 // refresh re-lists containers now, or right after the list in flight.

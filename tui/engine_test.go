@@ -18,7 +18,6 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"berth/engine"
-	"berth/stats"
 )
 
 // binDir holds berth-monitor and berth-init for the real-engine tests.
@@ -177,9 +176,6 @@ func TestStopFromTheUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := Options{}
-	if r, err := stats.NewReader(); err == nil {
-		opts.Sampler = stats.NewSampler(r, 500*time.Millisecond, 1)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rec := &recorder{Model: New(ctx, e, opts)}

@@ -262,6 +262,17 @@ func (f *fakeEngine) XRay(ctx context.Context, ref string) (xray.Report, error) 
 	return fakeXRay(ctx, c)
 }
 
+// Stats streams nothing: the tests send the UI fixed batches themselves.
+func (f *fakeEngine) Stats(ctx context.Context, refs []string, o engine.StatsOptions) (<-chan []engine.StatsEntry, <-chan error, error) {
+	ch, errc := make(chan []engine.StatsEntry), make(chan error)
+	go func() {
+		<-ctx.Done()
+		close(ch)
+		close(errc)
+	}()
+	return ch, errc, nil
+}
+
 // Top is a fixed list of one busy shell.
 func (f *fakeEngine) Top(ctx context.Context, ref string) ([]stats.Process, error) {
 	return []stats.Process{{PID: 4002, NSPID: 1, User: "root", CPUPercent: 49.5, CPUTime: 89 * time.Second,

@@ -183,9 +183,7 @@ func (m *Model) Init() tea.Cmd {
 		cmds = append(cmds, listImages(m.ctx, m.opts.Images))
 	}
 	cmds = append(cmds, m.refreshNetworks(), m.refreshVolumes())
-	if m.opts.Sampler != nil {
-		cmds = append(cmds, runSampler(m.ctx, m.opts.Sampler, m.statsOut), waitStats(m.statsOut))
-	}
+	cmds = append(cmds, startStats(m.ctx, m.eng, m.statsOut), waitStats(m.statsOut))
 	return tea.Batch(cmds...)
 }
 

@@ -118,9 +118,32 @@ func waitEvents(ch <-chan events.Event, errc <-chan error) tea.Cmd {
 	}
 }
 
-func runSampler(ctx context.Context, s Sampler, out chan []stats.Sample) tea.Cmd {
+// statsErrMsg says the engine cannot stream stats.
+type statsErrMsg struct{ err error }
+
+// startStats follows the stats of every running container through the
+// engine, one batch a second, handing each batch to out until ctx ends.
+func startStats(ctx context.Context, eng Engine, out chan<- []stats.Sample) tea.Cmd {
 	return func() tea.Msg {
-		go s.Run(ctx, out) //nolint:errcheck // ends with ctx
+		ch, _, err := eng.Stats(ctx, nil, engine.StatsOptions{Stream: true, Interval: time.Second})
+		if err != nil {
+			return statsErrMsg{err}
+		}
+		go func() {
+			for batch := range ch {
+				samples := make([]stats.Sample, 0, len(batch))
+				for _, e := range batch {
+					s := e.Sample
+					s.ID = e.ID
+					samples = append(samples, s)
+				}
+				select {
+				case out <- samples:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
 		return nil
 	}
 }

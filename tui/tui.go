@@ -59,6 +59,9 @@ type Engine interface {
 	ImageUsers(ctx context.Context, imageID string) ([]string, error)
 	// XRay reports what a running container is made of on its host.
 	XRay(ctx context.Context, ref string) (xray.Report, error)
+	// Stats streams the stats of the running containers (no refs: all of
+	// them, following those that start later).
+	Stats(ctx context.Context, refs []string, o engine.StatsOptions) (<-chan []engine.StatsEntry, <-chan error, error)
 	// Top lists the processes of a running container.
 	Top(ctx context.Context, ref string) ([]stats.Process, error)
 	// HostUsage reads the host's CPU counters and memory.
@@ -86,14 +89,6 @@ type ImageStore interface {
 	Remove(ctx context.Context, ref string, force bool) ([]images.DeleteResponse, error)
 }
 
-// Sampler samples container stats; *stats.Sampler satisfies it.
-type Sampler interface {
-	// SetTargets sets the containers to sample.
-	SetTargets(ts []stats.Target)
-	// Run samples at each tick and sends the batches on out until ctx ends.
-	Run(ctx context.Context, out chan<- []stats.Sample) error
-}
-
 // Options configure the UI.
 type Options struct {
 	// Images gives the images (nil: the engine's, when it has an image API;
@@ -107,8 +102,6 @@ type Options struct {
 	// changed through the engine so that each change is an event; else the
 	// Volumes panel stays empty).
 	Volumes VolumeStore
-	// Sampler samples stats of running containers (nil: no live stats).
-	Sampler Sampler
 	// XRay x-rays a running container (nil: the engine's XRay).
 	XRay func(ctx context.Context, c *engine.Container) (xray.Report, error)
 	// CLI runs the berth verbs typed after `:` (nil: none can run).

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"berth/engine"
-	"berth/stats"
 	"berth/tui"
 )
 
@@ -25,11 +22,6 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 		return err
 	}
 	opts := tui.Options{NoColor: os.Getenv("NO_COLOR") != "", CLI: a.inProcess(eng)}
-	if r, err := stats.NewReader(); err == nil {
-		opts.Sampler = stats.NewSampler(r, time.Second, 1)
-	} else {
-		fmt.Fprintln(a.stderr, "berth: live stats unavailable:", err)
-	}
 	return tui.Run(cmd.Context(), eng, opts)
 }
 

@@ -27,6 +27,7 @@ func TestTUIUnderTmux(t *testing.T) {
 	s.waitFor("beat")
 	s.send("]")
 	s.waitFor("Stats tmux-logger")
+	s.waitFor("OOM kills 0") // samples streamed by the engine
 	s.send("]", "]")
 	s.waitFor("PATH=/usr/local/sbin")
 
