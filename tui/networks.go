@@ -14,8 +14,8 @@ import (
 	"berth/views/networks"
 )
 
-// NetworkManager is what the UI needs of the engine's networks;
-// *netmgr.Manager (engine.Engine.Networks()) satisfies it.
+// NetworkManager is what the UI needs of the engine's networks; the
+// engine's network API provides it (see networksOf).
 type NetworkManager interface {
 	// List returns every network.
 	List(ctx context.Context) ([]netmgr.Network, error)

@@ -15,8 +15,8 @@ import (
 	"berth/volumes"
 )
 
-// VolumeStore is what the UI needs of the engine's volumes; *volumes.Store
-// (engine.Engine.Volumes()) satisfies it.
+// VolumeStore is what the UI needs of the engine's volumes; the engine's
+// volume API provides it (see volumesOf).
 type VolumeStore interface {
 	// List returns the volumes that pass filters (nil: all).
 	List(ctx context.Context, filters map[string][]string) ([]volumes.Volume, error)
@@ -31,8 +31,6 @@ type VolumeStore interface {
 	// blocking, starting a background walk when it is missing or stale.
 	SizeAsync(ctx context.Context, name string) (int64, bool)
 }
-
-var _ VolumeStore = (*volumes.Store)(nil)
 
 // volumer is an engine that reads and changes volumes, recording a volume
 // event for each change (*engine.Engine).
