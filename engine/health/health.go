@@ -144,7 +144,7 @@ func (c *Config) Check(shell []string) *Check {
 	return &Check{Args: args, Interval: orDefault(c.Interval, DefaultInterval),
 		Timeout: orDefault(c.Timeout, DefaultTimeout), StartPeriod: c.StartPeriod,
 		StartInterval: orDefault(c.StartInterval, DefaultStartInterval),
-		Retries: int(orDefault(time.Duration(c.Retries), DefaultRetries))}
+		Retries:       int(orDefault(time.Duration(c.Retries), DefaultRetries))}
 }
 
 func orDefault(v, d time.Duration) time.Duration {
