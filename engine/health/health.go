@@ -141,10 +141,13 @@ func (c *Config) Check(shell []string) *Check {
 	default:
 		return nil
 	}
+	retries := c.Retries
+	if retries <= 0 {
+		retries = DefaultRetries
+	}
 	return &Check{Args: args, Interval: orDefault(c.Interval, DefaultInterval),
 		Timeout: orDefault(c.Timeout, DefaultTimeout), StartPeriod: c.StartPeriod,
-		StartInterval: orDefault(c.StartInterval, DefaultStartInterval),
-		Retries:       int(orDefault(time.Duration(c.Retries), DefaultRetries))}
+		StartInterval: orDefault(c.StartInterval, DefaultStartInterval), Retries: retries}
 }
 
 func orDefault(v, d time.Duration) time.Duration {
