@@ -55,6 +55,9 @@ func TestHealthHealthyAndUnhealthy(t *testing.T) {
 	ms := 100 * time.Millisecond
 	startDetached(t, e, "good", withCheck("echo fine", health.Config{Interval: ms}, "sleep", "1000"))
 	startDetached(t, e, "bad", withCheck("echo broken >&2; exit 3", health.Config{Interval: ms, Retries: 2}, "sleep", "1000"))
+	missing := opts("sleep", "1000")
+	missing.Config.Healthcheck = &health.Config{Test: []string{"CMD", "/no/such/check"}, Interval: ms, Retries: 1}
+	startDetached(t, e, "missing", missing)
 
 	c := waitHealth(t, e, "good", "healthy", status(health.Healthy))
 	if r := c.State.Health.Log[len(c.State.Health.Log)-1]; r.ExitCode != 0 || r.Output != "fine\n" || r.End.Before(r.Start) {
@@ -67,6 +70,11 @@ func TestHealthHealthyAndUnhealthy(t *testing.T) {
 	h := c.State.Health
 	if h.FailingStreak < 2 || h.Log[len(h.Log)-1].ExitCode != 3 || h.Log[len(h.Log)-1].Output != "broken\n" {
 		t.Errorf("unhealthy state: %+v (last %+v)", h, h.Log[len(h.Log)-1])
+	}
+	// A check that cannot be started fails as Docker's does: -1 and the error.
+	c = waitHealth(t, e, "missing", "unhealthy", status(health.Unhealthy))
+	if r := c.State.Health.Log[0]; r.ExitCode != -1 || !strings.Contains(r.Output, "/no/such/check") {
+		t.Errorf("result of a missing command: %+v", r)
 	}
 	// Five results at most, oldest first.
 	c = waitHealth(t, e, "good", "full log", func(h *health.State) bool { return len(h.Log) == health.MaxLog })

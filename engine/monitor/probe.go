@@ -111,7 +111,10 @@ func (m *monitor) runProbe(stop <-chan struct{}) (rep probeReport, out *health.O
 		return rep, out, true, nil
 	}
 	if derr := json.NewDecoder(stR).Decode(&rep); derr != nil {
-		return rep, out, false, fmt.Errorf("health check helper ended without a report: %v", err)
+		if err == nil {
+			err = derr
+		}
+		return rep, out, false, fmt.Errorf("health check helper ended without a report: %w", err)
 	}
 	return rep, out, false, nil
 }
@@ -133,7 +136,7 @@ func endHelper(cmd *exec.Cmd, exited <-chan error, grace time.Duration) {
 // group at the timeout (and whatever the check left running once it
 // exits), and writes a report to status. It returns the helper's exit code.
 func RunProbe(cfg *Config, status *os.File) int {
-	rep := probe(cfg)
+	rep := runCheck(cfg)
 	if err := json.NewEncoder(status).Encode(rep); err != nil {
 		fmt.Fprintln(os.Stderr, "berth-monitor:", err)
 		return 1
@@ -141,7 +144,8 @@ func RunProbe(cfg *Config, status *os.File) int {
 	return 0
 }
 
-func probe(cfg *Config) probeReport {
+// runCheck execs the check into the container and waits for it (see RunProbe).
+func runCheck(cfg *Config) probeReport {
 	if cfg.Health == nil || len(cfg.Health.Args) == 0 {
 		return probeReport{Error: "no health check configured"}
 	}
