@@ -14,8 +14,12 @@ import (
 // goroutine and a timer, nothing more, while the container runs. Each check
 // is an exec into the container made by a short-lived helper process (this
 // binary, started as "berth-monitor health CONFIG", see probe.go), so that
-// the monitor itself never loads libcontainer's exec machinery and stays as
-// small with health checks as without (see bench/health.sh for the figures).
+// the monitor itself never loads libcontainer's exec machinery and stays
+// about as small with health checks as without. Measured with
+// bench/health.sh (10 containers, a check a second): +0.13 MB Private_Dirty
+// per monitor this way; exec'ing from the monitor itself saved about a third
+// of the CPU per check but cost +1 MB per monitor and left runc's
+// intermediate children for the monitor to reap.
 // The status is published in the file health.FileName, which every berth
 // process reads without a lock.
 
