@@ -15,6 +15,7 @@ import (
 
 	"github.com/containerd/errdefs"
 
+	"berth/engine/health"
 	"berth/engine/logfile"
 	"berth/engine/monitor"
 	"berth/engine/spec"
@@ -151,6 +152,9 @@ func (e *Engine) validate(o *CreateOptions) error {
 	if _, err := spec.Capabilities(h.Privileged, h.CapAdd, h.CapDrop, e.host.bounding); err != nil {
 		return err
 	}
+	if err := o.Config.Healthcheck.Validate(); err != nil {
+		return err
+	}
 	if err := checkEnv(o.Config.Env); err != nil {
 		return err
 	}
@@ -226,6 +230,10 @@ func mergeImageConfig(o CreateOptions, img *images.Image) Config {
 	if c.StopSignal == "" {
 		c.StopSignal = ic.StopSignal
 	}
+	if len(c.Shell) == 0 {
+		c.Shell = ic.Shell
+	}
+	c.Healthcheck = health.Merge(c.Healthcheck, imageHealth(ic.Healthcheck))
 	labels := map[string]string{}
 	for k, v := range ic.Labels {
 		labels[k] = v

@@ -144,6 +144,7 @@ func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath st
 		// started attached: the client may detach or be killed before the end
 		// (an attached run also removes it; the container lock orders the two).
 		RemoveCmd: e.removeCmd(c.ID, c.HostConfig.AutoRemove),
+		Health:    c.Config.Healthcheck.Check(c.Config.Shell), HealthPath: e.healthPath(c.ID),
 	}
 }
 

@@ -68,6 +68,7 @@ func (e *Engine) load(row store.Row) (*Container, error) {
 		return nil, err
 	}
 	c.State = toState(st, e.isPaused(row.ID))
+	c.State.Health = e.health(row.ID, st)
 	if rec.Removal != nil && !c.State.Running {
 		c.State.Status = StatusRemoving
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"time"
 
+	"berth/engine/health"
 	"berth/engine/monitor"
 	"berth/engine/spec"
 	"berth/volumes"
@@ -31,6 +32,11 @@ type Config struct {
 	Labels       map[string]string   `json:"Labels"`
 	StopSignal   string              `json:"StopSignal,omitempty"`
 	StopTimeout  *int                `json:"StopTimeout,omitempty"`
+	// Healthcheck is the container's HEALTHCHECK, the image's with the
+	// user's --health-* settings laid over it (see health.Merge).
+	Healthcheck *health.Config `json:"Healthcheck,omitempty"`
+	// Shell runs a CMD-SHELL health check (the image's SHELL; /bin/sh -c when empty).
+	Shell []string `json:"Shell,omitempty"`
 }
 
 // LogConfig is the log driver and its options (json-file only).
@@ -125,6 +131,9 @@ type State struct {
 	Error      string `json:"Error"`
 	StartedAt  string `json:"StartedAt"`
 	FinishedAt string `json:"FinishedAt"`
+	// Health is the container's health, once a container with a health
+	// check has started (nil otherwise), as its monitor published it.
+	Health *health.State `json:"Health,omitempty"`
 }
 
 // GraphDriver names the storage driver and the container's overlay directories.

@@ -1,11 +1,14 @@
 // Command berth-monitor is the per-container monitor of berth: started detached
 // by the engine with the path of its config file, it stays the parent of the
 // container's init for the container's whole life (see package monitor). When
-// libcontainer re-executes it as "init" it becomes the container's init instead.
+// libcontainer re-executes it as "init" it becomes the container's init instead;
+// started by a monitor as "health CONFIG" it runs one health check of the
+// container (see monitor.RunProbe).
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"berth/engine/monitor"
@@ -15,6 +18,15 @@ import (
 func main() {
 	if runner.IsInit() {
 		runner.Init()
+	}
+	if monitor.IsProbe() {
+		runner.QuietLogs(io.Discard) // stderr is the check's output
+		cfg, err := monitor.ReadConfig(os.Args[2])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "berth-monitor:", err)
+			os.Exit(1)
+		}
+		os.Exit(monitor.RunProbe(cfg, os.NewFile(3, "status")))
 	}
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: berth-monitor CONFIG.json (started by berth, not by hand)")

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/health"
 )
 
 // psRow is one line of ps, with the field names docker ps --format knows.
@@ -110,7 +111,7 @@ func (a *app) psCommand() *cobra.Command {
 	fl.IntVarP(&o.last, "last", "n", -1, "show n last created containers (includes all states)")
 	fl.BoolVarP(&o.size, "size", "s", false, "display total file sizes")
 	fl.StringVar(&o.format, "format", "", "format output using a Go template, 'table', 'table TEMPLATE' or 'json'")
-	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output (status=, name=, id=, label=, ancestor=)")
+	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output (status=, name=, id=, label=, ancestor=, exited=, health=)")
 	return cmd
 }
 
@@ -188,6 +189,12 @@ func psFilter(fs []string) (func(*engine.Container) bool, error) {
 		}
 		switch k {
 		case "status", "name", "id", "label", "ancestor", "exited":
+		case "health":
+			switch v {
+			case health.None, health.Starting, health.Healthy, health.Unhealthy:
+			default:
+				return nil, invalid("invalid filter 'health=%s': want starting, healthy, unhealthy or none", v)
+			}
 		default:
 			return nil, invalid("invalid filter %q", k)
 		}
@@ -224,6 +231,11 @@ func psMatch(c *engine.Container, key, val string) bool {
 		return c.ImageRef == val || strings.HasPrefix(c.Image, val) || strings.HasPrefix(c.Image, "sha256:"+val)
 	case "exited":
 		return c.State.Status == "exited" && fmt.Sprint(c.State.ExitCode) == val
+	case "health":
+		if c.State.Health == nil {
+			return val == health.None
+		}
+		return c.State.Health.Status == val
 	case "label":
 		k, v, hasV := strings.Cut(val, "=")
 		got, ok := c.Config.Labels[k]

@@ -35,6 +35,7 @@ type runFlags struct {
 	cpus                                      float64
 	cpuShares, pidsLimit                      int64
 	stopTimeout                               int
+	health                                    healthFlags
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -80,6 +81,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
 	fs.BoolVar(&f.privileged, "privileged", false, "give extended privileges to this container")
 	fs.BoolVar(&f.init, "init", false, "run an init inside the container that forwards signals and reaps processes")
+	f.health.register(fs)
 }
 
 func invalid(format string, a ...any) error {
@@ -106,6 +108,9 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 		c.Entrypoint = []string{f.entrypoint}
 	}
 	var err error
+	if c.Healthcheck, err = f.health.config(); err != nil {
+		return o, err
+	}
 	if c.Env, err = readEnv(f.envFile, f.env); err != nil {
 		return o, err
 	}

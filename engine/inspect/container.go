@@ -57,7 +57,7 @@ func ContainerOf(c *engine.Container) Container {
 		Path:    c.Path, Args: nonNil(c.Args),
 		State: &container.State{Status: container.ContainerState(st.Status), Running: st.Running, Paused: st.Paused,
 			Restarting: st.Restarting, OOMKilled: st.OOMKilled, Dead: st.Dead, Pid: st.Pid, ExitCode: st.ExitCode,
-			Error: st.Error, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt},
+			Error: st.Error, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt, Health: healthState(st.Health)},
 		Image:          c.Image,
 		ResolvConfPath: c.ResolvConfPath, HostnamePath: c.HostnamePath, HostsPath: c.HostsPath, LogPath: c.LogPath,
 		Name: c.Name, RestartCount: c.RestartCount, Driver: c.Driver, Platform: c.Platform,
@@ -75,7 +75,7 @@ func config(c *engine.Config) *container.Config {
 		AttachStdin: c.AttachStdin, AttachStdout: c.AttachStdout, AttachStderr: c.AttachStderr,
 		Tty: c.Tty, OpenStdin: c.OpenStdin, StdinOnce: c.StdinOnce, Env: c.Env, Cmd: c.Cmd, Image: c.Image,
 		Volumes: c.Volumes, WorkingDir: c.WorkingDir, Entrypoint: c.Entrypoint, Labels: c.Labels,
-		StopSignal: c.StopSignal, StopTimeout: c.StopTimeout}
+		StopSignal: c.StopSignal, StopTimeout: c.StopTimeout, Shell: c.Shell, Healthcheck: healthConfig(c.Healthcheck)}
 	if len(c.ExposedPorts) > 0 {
 		out.ExposedPorts = network.PortSet{}
 		for p := range c.ExposedPorts {

@@ -299,6 +299,7 @@ func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, w
 	}
 	pid, _ := proc.Pid()
 	awaitExec(pid)
+	m.resetHealth()
 	m.state.Status, m.state.Pid = StatusRunning, pid
 	m.state.StartedAt, m.state.Error, m.state.OOMKilled = time.Now().UTC(), "", false
 	m.save()

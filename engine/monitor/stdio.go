@@ -117,6 +117,7 @@ func (m *monitor) wait(pid int, p *procIO) int {
 	stopNet := m.serveNet(m.netFiles)
 	m.netFiles = nil
 	defer stopNet()
+	stopHealth := m.watchHealth(m.state.StartedAt)
 	var ws unix.WaitStatus
 	for {
 		_, err := unix.Wait4(pid, &ws, 0, nil)
@@ -124,6 +125,7 @@ func (m *monitor) wait(pid int, p *procIO) int {
 			break
 		}
 	}
+	stopHealth() // the checks end with the container, before its exit is told
 	code := ws.ExitStatus()
 	if ws.Signaled() {
 		code = 128 + int(ws.Signal())

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"berth/engine/health"
 )
 
 // Container statuses, with Docker's names.
@@ -74,6 +76,11 @@ type Config struct {
 	// takes it to start the container again under its restart policy, so that
 	// a stop never races a restart.
 	LockPath string `json:"LockPath,omitempty"`
+	// Health, when set, is the container's health check, which the monitor
+	// runs while the container runs (see health.go); HealthPath is the file
+	// where it publishes the container's health (see health.FileName).
+	Health     *health.Check `json:"Health,omitempty"`
+	HealthPath string        `json:"HealthPath,omitempty"`
 
 	path string // the file ReadConfig read, re-read for the restart policy
 }

@@ -57,9 +57,9 @@ func parseTime(s string) time.Time {
 	return t
 }
 
-// Status is docker ps's STATUS text ("Up 3 minutes", "Exited (137) 2
-// minutes ago") computed from the row's times, so that it is the same for
-// every source of containers.
+// Status is docker ps's STATUS text ("Up 3 minutes", "Up 5 seconds
+// (health: starting)", "Exited (137) 2 minutes ago") computed from the row's
+// times, so that it is the same for every source of containers.
 func (r Row) Status(now time.Time) string {
 	s := r.C.State
 	switch {
@@ -67,6 +67,8 @@ func (r Row) Status(now time.Time) string {
 		return fmt.Sprintf("Restarting (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(r.Finished)))
 	case s.Paused:
 		return "Up " + units.HumanDuration(now.Sub(r.Started)) + " (Paused)"
+	case s.Running && s.Health != nil:
+		return "Up " + units.HumanDuration(now.Sub(r.Started)) + " (" + s.Health.Summary() + ")"
 	case s.Running:
 		return "Up " + units.HumanDuration(now.Sub(r.Started))
 	case s.Status == "exited" && !r.Finished.IsZero():
@@ -75,6 +77,15 @@ func (r Row) Status(now time.Time) string {
 		return "Dead"
 	}
 	return "Created"
+}
+
+// Health is the container's health status (starting, healthy, unhealthy)
+// while it runs with a health check, else "".
+func (r Row) Health() string {
+	if r.C == nil || !r.C.State.Running || r.C.State.Health == nil {
+		return ""
+	}
+	return r.C.State.Health.Status
 }
 
 // Uptime is a short running time ("42s", "3m", "5h", "2d"), "-" when down.

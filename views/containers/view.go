@@ -80,7 +80,22 @@ func StateCell(th views.Theme, r Row) string {
 			st = th.Dim
 		}
 	}
-	return st.Render("●") + " " + st.Render(state)
+	return st.Render("●") + " " + st.Render(state) + healthMarker(th, r)
+}
+
+// healthMarker follows the state of a running container that has a health
+// check: a heart, green when healthy, amber while starting, red when not.
+func healthMarker(th views.Theme, r Row) string {
+	st := th.Warn
+	switch r.Health() {
+	case "":
+		return ""
+	case "healthy":
+		st = th.OK
+	case "unhealthy":
+		st = th.Bad
+	}
+	return " " + st.Render("♥")
 }
 
 // Counts returns how many containers run and how many there are.
