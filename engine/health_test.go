@@ -83,7 +83,7 @@ func TestHealthHealthyAndUnhealthy(t *testing.T) {
 			t.Errorf("log out of order: %+v", c.State.Health.Log)
 		}
 	}
-	evs, err := e.Events().Read(context.Background(), events.Filter{Actions: []string{"health_status"}})
+	evs, err := e.ReadEvents(context.Background(), events.Filter{Actions: []string{"health_status"}})
 	if err != nil {
 		t.Fatal(err)
 	}
