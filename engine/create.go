@@ -76,6 +76,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		os.Remove(e.lockPath(id))
 		return nil, err // an ambiguous ID prefix or a bad reference, which says so
 	}
+	e.at("create.image-held")
 	if err := e.createFrom(ctx, id, img, &o); err != nil {
 		_ = e.images.Release(context.WithoutCancel(ctx), id)
 		os.Remove(e.lockPath(id))
@@ -106,6 +107,7 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 	if rec.Lowers, err = e.images.Prepare(ctx, img); err != nil {
 		return fmt.Errorf("prepare image %s: %w", o.Config.Image, err)
 	}
+	e.at("create.rootfs-prepared")
 	if rec.Config.Hostname == "" {
 		rec.Config.Hostname = id[:12]
 	}
@@ -114,17 +116,20 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 		os.RemoveAll(dir)
 		return err
 	}
+	e.at("create.dir-made")
 	mounts, err := e.makeMounts(ctx, o, rec.Config.Volumes, id)
 	if err != nil {
 		os.RemoveAll(dir)
 		return err
 	}
 	rec.Mounts = storeMounts(mounts)
+	e.at("create.mounts-made")
 	if err := e.insert(ctx, id, img.ID, o.Name, &rec); err != nil {
 		e.releaseVolumes(context.WithoutCancel(ctx), id, anonymous(mounts))
 		os.RemoveAll(dir)
 		return err
 	}
+	e.at("create.stored")
 	return nil
 }
 

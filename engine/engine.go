@@ -19,6 +19,7 @@ import (
 	"github.com/containerd/errdefs"
 
 	"berth/engine/events"
+	"berth/engine/fault"
 	"berth/engine/store"
 	"berth/images"
 	"berth/netmgr"
@@ -44,6 +45,9 @@ type Options struct {
 	// (0: events.DefaultMaxSize, 8 MiB; < 0: never). Monitors rotate at the
 	// default size.
 	EventsMaxSize int64
+	// Fault arms a fault point for the kill-anywhere test: "<point>" or
+	// "<point>:<n>", as BERTH_FAULT takes it (see package fault). Empty: none.
+	Fault string
 }
 
 // DefaultRoot is the data root when none is given.
@@ -62,6 +66,7 @@ type Engine struct {
 	events        *events.Log
 	host          hostInfo
 	warnings      []string // what the recovery at open could not fix
+	fault         fault.Func
 }
 
 // New opens (creating if needed) the engine at opts.Root and runs the network
@@ -81,6 +86,9 @@ func New(opts Options) (*Engine, error) {
 		}
 	}
 	e := &Engine{root: root, runRoot: opts.RunRoot, monitorPath: opts.MonitorPath, initPath: opts.InitPath, berthPath: opts.BerthPath}
+	if e.fault, err = fault.Parse(opts.Fault); err != nil {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+	}
 	if e.monitorPath == "" || e.initPath == "" {
 		exe, err := os.Executable()
 		if err != nil {
@@ -112,11 +120,13 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("image store: %w", err)
 	}
 	e.images.SetEventSink(e.emitImage)
+	e.images.SetFault(e.fault)
 	if e.vols, err = volumes.Open(filepath.Join(root, "volumes"), e.db.DB()); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("volume store: %w", err)
 	}
-	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root)}); err != nil {
+	e.vols.SetFault(e.fault)
+	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root), Fault: e.fault}); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("network manager: %w", err)
 	}
@@ -172,6 +182,10 @@ func netName(root string) string {
 	sum := sha256.Sum256([]byte(root))
 	return "b" + hex.EncodeToString(sum[:])[:5]
 }
+
+// at is a named fault point (see package fault): with BERTH_FAULT set to it,
+// the process is killed there.
+func (e *Engine) at(point string) { e.fault.At(point) }
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)

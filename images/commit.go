@@ -100,10 +100,12 @@ func (s *Store) commitAll(ctx context.Context, ps []*preparedImage) ([]*Image, e
 			return nil, err
 		}
 	}
+	s.at("image.blobs-stored")
 	if err := s.record(ctx, ps); err != nil {
 		batch.undo()
 		return nil, err
 	}
+	s.at("image.recorded")
 	if err := s.syncIndex(ctx); err != nil {
 		return nil, err
 	}
@@ -146,6 +148,7 @@ func (b *blobBatch) store(n newImage) error {
 		if statErr != nil {
 			b.added = append(b.added, dst)
 		}
+		b.s.at("image.blob-stored")
 	}
 	for _, blob := range [][]byte{n.config, n.manifest} {
 		p, err := b.s.writeBlob(blob)

@@ -32,6 +32,7 @@ func (s *Store) gc(ctx context.Context) (int64, error) {
 			freed += fi.Size()
 		}
 		_ = os.Remove(filepath.Join(blobDir, e.Name()))
+		s.at("image.gc.blob-removed")
 	}
 	snapDir := filepath.Join(s.root, "snapshots")
 	ents, _ = os.ReadDir(snapDir)

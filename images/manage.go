@@ -95,6 +95,7 @@ func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(i
 		return nil, err
 	}
 	s.emitRemoved(img.ID, img, resp)
+	s.at("image.rm.untagged")
 	if _, err := s.gc(ctx); err != nil {
 		return resp, err
 	}

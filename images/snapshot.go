@@ -88,6 +88,7 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (strin
 			return "", err
 		}
 	}
+	s.at("image.snapshot-unpacked")
 	link := shortName()
 	if err := os.WriteFile(filepath.Join(tmp, "link"), []byte(link), 0o644); err != nil {
 		return "", fmt.Errorf("write snapshot link: %w", err)
@@ -96,6 +97,7 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (strin
 	if err := os.Symlink(filepath.Join("..", "snapshots", key, "diff"), linkPath); err != nil {
 		return "", fmt.Errorf("link snapshot: %w", err)
 	}
+	s.at("image.snapshot-linked")
 	if err := os.Rename(tmp, dir); err != nil {
 		_ = os.Remove(linkPath)
 		if errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY) {

@@ -27,6 +27,22 @@ type Store struct {
 	db   *sql.DB
 	lp   layout.Path
 	sink func(Event) // see SetEventSink
+	// fault, when set, is called at the named points between the steps of
+	// commits, removals and unpacks (see SetFault).
+	fault func(point string)
+}
+
+// SetFault gives the store a hook to call at each named point between the
+// steps of its multi-step changes ("image.blob-stored", "image.recorded" …);
+// berth's engine passes its kill-anywhere fault (package berth/engine/fault),
+// so that a test can kill the process there. nil (the default) calls nothing.
+func (s *Store) SetFault(f func(point string)) { s.fault = f }
+
+// at calls the fault hook at a named point.
+func (s *Store) at(point string) {
+	if s.fault != nil {
+		s.fault(point)
+	}
 }
 
 // Image is one image as the store knows it.
