@@ -346,18 +346,3 @@ func (e *Engine) insert(ctx context.Context, id, imageID, name string, rec *reco
 	}
 }
 
-// staleImageRef is how old an image reference without its container must be
-// before it is taken for one a killed Create left; a Create still running in
-// another process holds its reference for far less.
-const staleImageRef = time.Hour
-
-// releaseStaleImageRefs drops image references whose container was never
-// stored, so that the image can be removed again. It is best effort: on a
-// full disk it leaves them for the next time.
-func (e *Engine) releaseStaleImageRefs() {
-	ctx := context.Background()
-	_ = e.images.ReleaseStale(ctx, staleImageRef, func(id string) bool {
-		_, err := e.db.Get(ctx, id)
-		return !errdefs.IsNotFound(err)
-	})
-}

@@ -121,16 +121,23 @@ func New(opts Options) (*Engine, error) {
 	}
 	e.images.SetEventSink(e.emitImage)
 	e.images.SetFault(e.fault)
+	// An image commit or removal killed halfway left blobs no record uses.
+	if err := e.images.Recover(context.Background()); err != nil {
+		e.warnings = append(e.warnings, "image store recovery: "+err.Error())
+	}
 	if e.vols, err = volumes.Open(filepath.Join(root, "volumes"), e.db.DB()); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("volume store: %w", err)
 	}
 	e.vols.SetFault(e.fault)
+	// A volume create or removal killed halfway left a directory or data aside.
+	if err := e.vols.Recover(context.Background()); err != nil {
+		e.warnings = append(e.warnings, "volume recovery: "+err.Error())
+	}
 	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root), Fault: e.fault}); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("network manager: %w", err)
 	}
-	e.releaseStaleImageRefs()
 	// A berth process killed halfway through a network setup or removal may
 	// have left a namespace, veth, rule or lease: clear what no live
 	// operation or container owns (about 1 ms).
@@ -139,6 +146,9 @@ func New(opts Options) (*Engine, error) {
 	// A berth process killed in the middle of a removal left the container
 	// marked: finish the removal (nothing to do in the common case).
 	e.completeRemovals(context.Background())
+	// A berth process killed in the middle of a create or start left files,
+	// references or a mount that nothing owns: roll them back.
+	e.recoverKilled(context.Background())
 	return e, nil
 }
 

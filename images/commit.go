@@ -93,6 +93,9 @@ func (s *Store) commitAll(ctx context.Context, ps []*preparedImage) ([]*Image, e
 		return nil, err
 	}
 	defer unlock()
+	if err := s.beginChange(ctx); err != nil {
+		return nil, err
+	}
 	batch := &blobBatch{s: s, moved: map[string]bool{}}
 	for _, p := range ps {
 		if err := batch.store(p.newImage); err != nil {
@@ -107,6 +110,9 @@ func (s *Store) commitAll(ctx context.Context, ps []*preparedImage) ([]*Image, e
 	}
 	s.at("image.recorded")
 	if err := s.syncIndex(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.endChange(); err != nil {
 		return nil, err
 	}
 	out := make([]*Image, len(ps))
