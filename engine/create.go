@@ -345,4 +345,3 @@ func (e *Engine) insert(ctx context.Context, id, imageID, name string, rec *reco
 		}
 	}
 }
-
