@@ -75,7 +75,9 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (strin
 	if link, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
 		return strings.TrimSpace(string(link)), nil
 	}
-	tmp, err := os.MkdirTemp(filepath.Join(s.root, "snapshots"), ".tmp-"+key[:min(12, len(key))]+"-")
+	// Named after the whole key, so that a sweep can take the lock above
+	// and tell the dir of a killed unpack (see sweepTemps).
+	tmp, err := os.MkdirTemp(filepath.Join(s.root, "snapshots"), ".tmp-"+key+"-")
 	if err != nil {
 		return "", fmt.Errorf("make snapshot dir: %w", err)
 	}
