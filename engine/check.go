@@ -20,7 +20,7 @@ import (
 // CheckFinding is one inconsistency that Check found.
 type CheckFinding struct {
 	// Kind names the object's kind: container, mount, cgroup, monitor, netns,
-	// lease, ports, veth, bridge, rule, volume, image, blob, snapshot or temp.
+	// lease, ports, veth, bridge, rule, volume, image, index, blob, snapshot or temp.
 	Kind string `json:"Kind"`
 	// Object names the object (an ID, a path, a link name, a digest).
 	Object string `json:"Object"`

@@ -151,6 +151,9 @@ func (k *checker) checkImages(ctx context.Context) error {
 	for _, s := range r.OrphanSnapshots {
 		k.add(CheckFinding{Kind: "snapshot", Object: s, Problem: "unpacked layer no image owns", Repair: done})
 	}
+	if r.StaleIndex {
+		k.add(CheckFinding{Kind: "index", Object: "index.json", Problem: "does not list the recorded images", Repair: strings.Replace(done, "removed", "rewritten", 1)})
+	}
 	for _, p := range r.Temps {
 		k.add(CheckFinding{Kind: "temp", Object: p, Problem: "left by a killed berth process", Repair: done})
 	}

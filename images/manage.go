@@ -47,11 +47,17 @@ func (s *Store) Tag(ctx context.Context, src, target string) error {
 	if err != nil {
 		return err
 	}
+	if err := s.beginChange(ctx); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_tags (ref, image_id) VALUES (?, ?)", t, img.ID); err != nil {
 		return fmt.Errorf("tag %s as %s: %w", src, target, err)
 	}
 	s.emitTags(img, []string{t})
-	return s.syncIndex(ctx)
+	if err := s.syncIndex(ctx); err != nil {
+		return err
+	}
+	return s.endChange()
 }
 
 // History lists the steps that made an image, newest first.
