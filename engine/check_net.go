@@ -3,7 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
+
+	"github.com/containerd/errdefs"
 
 	"berth/images"
 )
@@ -191,6 +194,9 @@ func (k *checker) strayRefs(ctx context.Context, id string, names []string) {
 		return // a create holds it
 	}
 	defer unlock()
+	if _, err := k.e.db.Get(ctx, id); !errdefs.IsNotFound(err) {
+		return // stored since the records were read
+	}
 	first := len(k.rep.Findings)
 	for _, n := range names {
 		k.add(CheckFinding{Kind: "volume", Object: n, Problem: "referenced by container " + shortID(id) + ", which has no record"})
@@ -206,6 +212,9 @@ func (k *checker) strayRefs(ctx context.Context, id string, names []string) {
 	}
 	for i := first; i < len(k.rep.Findings); i++ {
 		k.fix(i, "released", err)
+	}
+	if err == nil && !dirExists(k.e.containerDir(id)) {
+		os.Remove(k.e.lockPath(id)) // nothing of the container is left
 	}
 }
 

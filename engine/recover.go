@@ -63,8 +63,12 @@ func (e *Engine) busy(id string) bool {
 func (e *Engine) releaseStaleImageRefs() {
 	ctx := context.Background()
 	_ = e.images.ReleaseStale(ctx, 0, func(id string) bool {
+		// The lock first: a create holds it until its record is stored.
+		if e.busy(id) {
+			return true
+		}
 		_, err := e.db.Get(ctx, id)
-		return !errdefs.IsNotFound(err) || e.busy(id)
+		return !errdefs.IsNotFound(err)
 	})
 }
 

@@ -32,7 +32,8 @@ type killRoot struct {
 	ref     string // the test image's reference on the registry
 	tarball string // the test image, saved
 	kills   int
-	failed  int
+	failed  int // kills after which something did not work
+	errors  int // what did not work
 }
 
 // killCase is one verb to kill: setup makes what it needs, undo removes
@@ -60,9 +61,21 @@ func newKillRoot(t *testing.T) *killRoot {
 	return k
 }
 
-// quiet runs berth and ignores how it ends: for set-ups and undos whose
-// object a kill may or may not have left.
+// quiet runs berth and ignores how it ends.
 func (k *killRoot) quiet(args ...string) { k.run("", args...) }
+
+// undo runs a verb that removes what a killed verb may or may not have left:
+// it must work, or say the object is not there (a kill before it was made,
+// or a --rm container its monitor removed meanwhile).
+func (k *killRoot) undo(args ...string) {
+	k.t.Helper()
+	_, errOut, code := k.run("", args...)
+	low := strings.ToLower(errOut)
+	if code != 0 && !strings.Contains(low, "no such") && !strings.Contains(low, "not found") {
+		k.t.Errorf("after a kill, berth %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		k.errors++
+	}
+}
 
 // start starts berth with args, with BERTH_FAULT set to spec when not empty.
 func (k *killRoot) start(spec string, args ...string) (*exec.Cmd, *bytes.Buffer) {
@@ -94,20 +107,20 @@ func killed(err error) bool {
 func (k *killRoot) survived(what string, kc killCase) {
 	k.t.Helper()
 	k.kills++
-	ok := true
+	before := k.errors
 	if _, errOut, code := k.run("", "ps", "-a"); code != 0 {
 		k.t.Errorf("%s: the next berth process (ps -a) failed: exit %d: %s", what, code, errOut)
-		ok = false
+		k.errors++
 	}
 	if out, errOut, code := k.run("", "system", "check"); code != 0 || out != "no problems found\n" {
 		k.t.Errorf("%s: system check: exit %d: %s%s", what, code, out, errOut)
-		ok = false
+		k.errors++
 		k.quiet("system", "check", "--repair") // so that the next case starts clean
 	}
 	if kc.undo != nil {
 		kc.undo(k)
 	}
-	if !ok {
+	if k.errors > before {
 		k.failed++
 	}
 }
@@ -122,6 +135,10 @@ func (k *killRoot) atPoint(point string, kc killCase) {
 	err := cmd.Wait()
 	if !killed(err) {
 		k.t.Errorf("fault %s: berth %s was not killed there (%v): %s", point, strings.Join(kc.args, " "), err, out)
+		if kc.undo != nil {
+			kc.undo(k)
+		}
+		return
 	}
 	k.survived("fault "+point, kc)
 }
@@ -144,7 +161,7 @@ func (k *killRoot) timed(rng *rand.Rand, kc killCase, d time.Duration) {
 func rmAll(k *killRoot) {
 	out, _, _ := k.run("", "ps", "-aq", "--no-trunc")
 	for _, id := range strings.Fields(out) {
-		k.quiet("rm", "-f", "-v", id)
+		k.undo("rm", "-f", "-v", id)
 	}
 }
 
@@ -156,7 +173,7 @@ func upContainer(name string) func(k *killRoot) {
 
 func undoNetwork(k *killRoot) {
 	rmAll(k)
-	k.quiet("network", "rm", "kn")
+	k.undo("network", "rm", "kn")
 }
 
 // killCases are the verbs the test kills, by name.
@@ -167,7 +184,7 @@ func killCases() map[string]killCase {
 		upContainer("kc")(k)
 		k.ok("network", "connect", "kn", "kc")
 	}
-	noImage := func(k *killRoot) { k.quiet("rmi", "-f", k.ref) }
+	noImage := func(k *killRoot) { k.undo("rmi", "-f", k.ref) }
 	loaded := func(k *killRoot) { noImage(k); k.ok("load", "-q", "-i", k.tarball) }
 	return map[string]killCase{
 		"run -d":        runD,
@@ -180,8 +197,8 @@ func killCases() map[string]killCase {
 		"disconnect":    {name: "network disconnect", setup: connected, args: []string{"network", "disconnect", "kn", "kc"}, undo: undoNetwork},
 		"net create":    {name: "network create", args: []string{"network", "create", "kn"}, undo: undoNetwork},
 		"net rm":        {name: "network rm", setup: func(k *killRoot) { connected(k); rmAll(k) }, args: []string{"network", "rm", "kn"}, undo: undoNetwork},
-		"volume create": {name: "volume create", args: []string{"volume", "create", "kv"}, undo: func(k *killRoot) { k.quiet("volume", "rm", "kv") }},
-		"volume rm":     {name: "volume rm", setup: func(k *killRoot) { k.ok("volume", "create", "kv") }, args: []string{"volume", "rm", "kv"}, undo: func(k *killRoot) { k.quiet("volume", "rm", "kv") }},
+		"volume create": {name: "volume create", args: []string{"volume", "create", "kv"}, undo: func(k *killRoot) { k.undo("volume", "rm", "kv") }},
+		"volume rm":     {name: "volume rm", setup: func(k *killRoot) { k.ok("volume", "create", "kv") }, args: []string{"volume", "rm", "kv"}, undo: func(k *killRoot) { k.undo("volume", "rm", "kv") }},
 		"pull":          {name: "pull", setup: noImage, args: []string{"pull", "-q", "REF"}, undo: noImage},
 		"load":          {name: "load", setup: noImage, args: []string{"load", "-q", "-i", "TARBALL"}, undo: noImage},
 		"rmi":           {name: "rmi", setup: loaded, args: []string{"rmi", "REF"}, undo: noImage},
