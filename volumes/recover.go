@@ -13,9 +13,10 @@ import (
 // volume left: a directory whose create never committed its record is
 // removed; data a removal moved aside ("_removing-NAME") goes back when the
 // removal never committed (the record is still there), and is deleted when
-// it did. Create and Remove hold the database's write lock from their first
-// step to their commit, so what Recover finds under that lock is not in
-// flight. It reads the directory and the names first and takes the lock only
+// it did. On a database opened as the engine opens it (_txlock=immediate:
+// every transaction takes the write lock at its start), Create and Remove
+// hold the write lock from their first step to their commit, so what Recover
+// finds under that lock is not in flight. It reads the directory and the names first and takes the lock only
 // when something is out of place.
 func (s *Store) Recover(ctx context.Context) error {
 	strays, err := s.strays(ctx)
