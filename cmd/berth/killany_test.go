@@ -227,6 +227,15 @@ func faultVerbs() map[string]string {
 	return m
 }
 
+// moreFaults are fault points also reached by a second verb, or reached
+// several times by one (BERTH_FAULT=<point>:<n>), killed there too.
+func moreFaults() [][2]string {
+	return [][2]string{
+		{"net.connect.leased", "connect"}, {"net.connect.veth-made", "connect"},
+		{"image.blob-stored:2", "load"}, {"image.gc.blob-removed:2", "rmi"},
+	}
+}
+
 // resolve fills in the root's image reference and tarball.
 func (k *killRoot) resolve(kc killCase) killCase {
 	args := make([]string, len(kc.args))
@@ -269,6 +278,9 @@ func TestKillAnywhere(t *testing.T) {
 		}
 		k.atPoint(p, k.resolve(cases[name]))
 	}
+	for _, f := range moreFaults() {
+		k.atPoint(f[0], k.resolve(cases[f[1]]))
+	}
 	injected := k.kills
 
 	names := make([]string, 0, len(cases))
@@ -293,7 +305,7 @@ func TestKillAnywhere(t *testing.T) {
 	}
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewSource(seed))
-	timed, until := killTarget(len(points))
+	timed, until := killTarget(len(points) + len(moreFaults()))
 	for i := 0; i < timed || time.Now().Before(until); i++ {
 		n := names[rng.Intn(len(names))]
 		k.timed(rng, k.resolve(cases[n]), durations[n])
