@@ -232,7 +232,7 @@ func faultVerbs() map[string]string {
 func moreFaults() [][2]string {
 	return [][2]string{
 		{"net.connect.leased", "connect"}, {"net.connect.veth-made", "connect"},
-		{"image.blob-stored:2", "load"}, {"image.gc.blob-removed:2", "rmi"},
+		{"image.gc.blob-removed:2", "rmi"}, {"image.gc.blob-removed:3", "rmi"},
 	}
 }
 
