@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,7 +20,7 @@ import (
 // CheckFinding is one inconsistency that Check found.
 type CheckFinding struct {
 	// Kind names the object's kind: container, mount, cgroup, monitor, netns,
-	// lease, ports, veth, bridge, rule, volume, blob or snapshot.
+	// lease, ports, veth, bridge, rule, volume, image, index, blob, snapshot or temp.
 	Kind string `json:"Kind"`
 	// Object names the object (an ID, a path, a link name, a digest).
 	Object string `json:"Object"`
@@ -69,10 +68,6 @@ func (r *CheckReport) Remaining() int {
 // idPattern matches a full container ID.
 var idPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// orphanAge is how old a container directory without a record must be before
-// Check takes it for one a killed create left (and not one being made).
-const orphanAge = 5 * time.Second
-
 // checker carries one Check run.
 type checker struct {
 	e      *Engine
@@ -110,6 +105,8 @@ func (e *Engine) Check(ctx context.Context, repair bool) (*CheckReport, error) {
 		func() error { return k.checkCgroups(known) },
 		func() error { return k.checkNetwork(ctx) },
 		func() error { return k.checkVolumes(ctx) },
+		func() error { return k.checkImageRefs(ctx) },
+		func() error { return k.checkVolumeDirs(ctx) },
 		func() error { return k.checkImages(ctx) },
 	}
 	for _, step := range steps {
@@ -220,10 +217,7 @@ func (k *checker) checkDirs(ctx context.Context) error {
 		if _, ok := k.rows[id]; ok || !idPattern.MatchString(id) {
 			continue
 		}
-		fi, err := ent.Info()
-		if err != nil || time.Since(fi.ModTime()) < orphanAge {
-			continue // a create in flight, or gone meanwhile
-		}
+		// A create in flight holds the container's lock (orphanDir leaves it).
 		k.orphanDir(ctx, id)
 	}
 	return nil

@@ -3,7 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
+
+	"github.com/containerd/errdefs"
 
 	"berth/images"
 )
@@ -151,6 +154,12 @@ func (k *checker) checkImages(ctx context.Context) error {
 	for _, s := range r.OrphanSnapshots {
 		k.add(CheckFinding{Kind: "snapshot", Object: s, Problem: "unpacked layer no image owns", Repair: done})
 	}
+	if r.StaleIndex {
+		k.add(CheckFinding{Kind: "index", Object: "index.json", Problem: "does not list the recorded images", Repair: strings.Replace(done, "removed", "rewritten", 1)})
+	}
+	for _, p := range r.Temps {
+		k.add(CheckFinding{Kind: "temp", Object: p, Problem: "left by a killed berth process", Repair: done})
+	}
 	return nil
 }
 
@@ -185,6 +194,9 @@ func (k *checker) strayRefs(ctx context.Context, id string, names []string) {
 		return // a create holds it
 	}
 	defer unlock()
+	if _, err := k.e.db.Get(ctx, id); !errdefs.IsNotFound(err) {
+		return // stored since the records were read
+	}
 	first := len(k.rep.Findings)
 	for _, n := range names {
 		k.add(CheckFinding{Kind: "volume", Object: n, Problem: "referenced by container " + shortID(id) + ", which has no record"})
@@ -200,6 +212,9 @@ func (k *checker) strayRefs(ctx context.Context, id string, names []string) {
 	}
 	for i := first; i < len(k.rep.Findings); i++ {
 		k.fix(i, "released", err)
+	}
+	if err == nil && !dirExists(k.e.containerDir(id)) {
+		os.Remove(k.e.lockPath(id)) // nothing of the container is left
 	}
 }
 

@@ -77,6 +77,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		os.Remove(e.lockPath(id))
 		return nil, err // an ambiguous ID prefix or a bad reference, which says so
 	}
+	e.at("create.image-held")
 	if err := e.createFrom(ctx, id, img, &o); err != nil {
 		_ = e.images.Release(context.WithoutCancel(ctx), id)
 		os.Remove(e.lockPath(id))
@@ -107,6 +108,7 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 	if rec.Lowers, err = e.images.Prepare(ctx, img); err != nil {
 		return fmt.Errorf("prepare image %s: %w", o.Config.Image, err)
 	}
+	e.at("create.rootfs-prepared")
 	if rec.Config.Hostname == "" {
 		rec.Config.Hostname = id[:12]
 	}
@@ -115,17 +117,20 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 		os.RemoveAll(dir)
 		return err
 	}
+	e.at("create.dir-made")
 	mounts, err := e.makeMounts(ctx, o, rec.Config.Volumes, id)
 	if err != nil {
 		os.RemoveAll(dir)
 		return err
 	}
 	rec.Mounts = storeMounts(mounts)
+	e.at("create.mounts-made")
 	if err := e.insert(ctx, id, img.ID, o.Name, &rec); err != nil {
 		e.releaseVolumes(context.WithoutCancel(ctx), id, anonymous(mounts))
 		os.RemoveAll(dir)
 		return err
 	}
+	e.at("create.stored")
 	return nil
 }
 
@@ -347,37 +352,4 @@ func (e *Engine) insert(ctx context.Context, id, imageID, name string, rec *reco
 			return err
 		}
 	}
-}
-
-// releaseStaleImageRefs drops image references whose container was never
-// stored (a create killed halfway), so that the image can be removed again.
-// A reference is stale when its holder has no record and no create holds the
-// holder's lock (Create takes it before the reference and keeps it until the
-// record is stored). It is best effort: on a full disk it leaves them for the
-// next time.
-func (e *Engine) releaseStaleImageRefs() {
-	ctx := context.Background()
-	var stored map[string]bool // read once, on the first reference
-	_ = e.images.ReleaseStale(ctx, 0, func(id string) bool {
-		if stored == nil {
-			ids, err := e.db.IDs(ctx)
-			if err != nil {
-				return true // keep the reference: it may be in use
-			}
-			stored = ids
-		}
-		if stored[id] {
-			return true
-		}
-		unlock, ok := e.tryLock(id)
-		if !ok {
-			return true // a create is at it
-		}
-		defer unlock()
-		if _, err := e.db.Get(ctx, id); !errdefs.IsNotFound(err) {
-			return true // stored since the IDs were read
-		}
-		os.Remove(e.lockPath(id))
-		return false
-	})
 }

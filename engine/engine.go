@@ -19,6 +19,7 @@ import (
 	"github.com/containerd/errdefs"
 
 	"berth/engine/events"
+	"berth/engine/fault"
 	"berth/engine/store"
 	"berth/images"
 	"berth/netmgr"
@@ -44,6 +45,9 @@ type Options struct {
 	// (0: events.DefaultMaxSize, 8 MiB; < 0: never). Monitors rotate at the
 	// default size.
 	EventsMaxSize int64
+	// Fault arms a fault point for the kill-anywhere test: "<point>" or
+	// "<point>:<n>", as BERTH_FAULT takes it (see package fault). Empty: none.
+	Fault string
 }
 
 // DefaultRoot is the data root when none is given.
@@ -62,6 +66,7 @@ type Engine struct {
 	events        *events.Log
 	host          hostInfo
 	warnings      []string // what the recovery at open could not fix
+	fault         fault.Func
 }
 
 // New opens (creating if needed) the engine at opts.Root and runs the network
@@ -81,6 +86,9 @@ func New(opts Options) (*Engine, error) {
 		}
 	}
 	e := &Engine{root: root, runRoot: opts.RunRoot, monitorPath: opts.MonitorPath, initPath: opts.InitPath, berthPath: opts.BerthPath}
+	if e.fault, err = fault.Parse(opts.Fault); err != nil {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+	}
 	if e.monitorPath == "" || e.initPath == "" {
 		exe, err := os.Executable()
 		if err != nil {
@@ -112,15 +120,24 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("image store: %w", err)
 	}
 	e.images.SetEventSink(e.emitImage)
+	e.images.SetFault(e.fault)
+	// An image commit or removal killed halfway left blobs no record uses.
+	if err := e.images.Recover(context.Background()); err != nil {
+		e.warnings = append(e.warnings, "image store recovery: "+err.Error())
+	}
 	if e.vols, err = volumes.Open(filepath.Join(root, "volumes"), e.db.DB()); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("volume store: %w", err)
 	}
-	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root)}); err != nil {
+	e.vols.SetFault(e.fault)
+	// A volume create or removal killed halfway left a directory or data aside.
+	if err := e.vols.Recover(context.Background()); err != nil {
+		e.warnings = append(e.warnings, "volume recovery: "+err.Error())
+	}
+	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root), Fault: e.fault}); err != nil {
 		e.db.Close()
 		return nil, fmt.Errorf("network manager: %w", err)
 	}
-	e.releaseStaleImageRefs()
 	// A berth process killed halfway through a network setup or removal may
 	// have left a namespace, veth, rule or lease: clear what no live
 	// operation or container owns (about 1 ms).
@@ -129,6 +146,9 @@ func New(opts Options) (*Engine, error) {
 	// A berth process killed in the middle of a removal left the container
 	// marked: finish the removal (nothing to do in the common case).
 	e.completeRemovals(context.Background())
+	// A berth process killed in the middle of a create or start left files,
+	// references or a mount that nothing owns: roll them back.
+	e.recoverKilled(context.Background())
 	return e, nil
 }
 
@@ -182,6 +202,10 @@ func netName(root string) string {
 	sum := sha256.Sum256([]byte(root))
 	return "b" + hex.EncodeToString(sum[:])[:5]
 }
+
+// at is a named fault point (see package fault): with BERTH_FAULT set to it,
+// the process is killed there.
+func (e *Engine) at(point string) { e.fault.At(point) }
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)

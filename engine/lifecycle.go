@@ -37,11 +37,13 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) e
 		unlock()
 		return err
 	}
+	e.at("stop.marked")
 	sig, err := stopSignal(c)
 	if err == nil && !c.State.Restarting {
 		err = e.sendSignal(c, sig)
 	}
 	unlock()
+	e.at("stop.signalled")
 	if err != nil {
 		return err
 	}

@@ -172,13 +172,16 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 		return nil, err
 	}
 	rec.NetNS = ns.nsPath
+	e.at("start.netns-made")
 	primary, err := e.connectAll(ctx, c, rec, ns.nsPath)
 	if err != nil {
 		return nil, err
 	}
+	e.at("start.connected")
 	if err := e.publish(ctx, c, rec, primary, ns); err != nil {
 		return nil, err
 	}
+	e.at("start.published")
 	ns.hosts += primary.IP.String() + "\t" + c.Config.Hostname + "\n"
 	ns.hosts += extraHosts(c.HostConfig.ExtraHosts)
 	if mode != modeBridge {
@@ -477,6 +480,7 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 			return err
 		}
 	}
+	e.at("connect.joined")
 	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
 		return err
 	}
@@ -503,6 +507,7 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 			return err
 		}
 	}
+	e.at("disconnect.detached")
 	delete(rec.Networks, n.Name)
 	if err := e.updateNames(ctx, n.ID); err != nil {
 		return err

@@ -59,27 +59,34 @@ func (e *Engine) removeLocked(ctx context.Context, row store.Row, o RemoveOption
 		if err := e.saveRecord(ctx, c.ID, rec); err != nil {
 			return err
 		}
+		e.at("rm.marked")
 	}
 	if err := e.stopForRemoval(ctx, c, st); err != nil {
 		return err
 	}
+	e.at("rm.monitor-stopped")
 	e.teardownNetwork(ctx, c.ID, nil)
+	e.at("rm.network-released")
 	var anon []string
 	if rec.Removal.Volumes {
 		anon = anonymous(c.Mounts)
 	}
 	e.releaseVolumes(ctx, c.ID, anon)
+	e.at("rm.volumes-released")
 	if err := e.cleanup(c.ID); err != nil {
 		return err
 	}
+	e.at("rm.files-deleted")
 	// The image reference goes before the record: until the record is gone
 	// its image ID still keeps the image.
 	if err := e.images.Release(ctx, c.ID); err != nil {
 		return err
 	}
+	e.at("rm.image-released")
 	if err := e.db.Delete(ctx, c.ID); err != nil {
 		return err
 	}
+	e.at("rm.row-deleted")
 	// Whoever waits for the lock finds the record gone once it has it.
 	os.Remove(e.lockPath(c.ID))
 	e.emit("destroy", c, nil)

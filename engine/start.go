@@ -90,6 +90,7 @@ func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOp
 	if err := e.mountRootfs(c.ID, rec.Lowers); err != nil {
 		return err
 	}
+	e.at("start.rootfs-mounted")
 	defer func() {
 		if err != nil {
 			_ = unix.Unmount(rootfs, unix.MNT_DETACH)
@@ -124,6 +125,7 @@ func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOp
 	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
 		return err
 	}
+	e.at("start.record-saved")
 	os.Remove(cfg.StopPath)
 	return e.spawnMonitor(cfgPath, filepath.Join(dir, "monitor.log"), s.Process.Args[0])
 }
@@ -377,6 +379,7 @@ func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 		return fmt.Errorf("start monitor %s: %w", e.monitorPath, err)
 	}
 	w.Close()
+	e.at("start.monitor-spawned")
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }() // reap it if it ends while this process lives
 	line, err := bufio.NewReader(r).ReadString('\n')

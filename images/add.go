@@ -51,11 +51,11 @@ func (s *Store) addImage(ctx context.Context, img v1.Image, tags, digests []stri
 	if err != nil {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("parse manifest: %v", err))
 	}
-	tmp, err := s.tmpDir("add-")
+	tmp, done, err := s.tmpDir("add-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	blobs, err := s.fetchLayers(ctx, img, m, tmp, progress)
 	if err != nil {
 		return nil, err

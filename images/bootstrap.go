@@ -99,11 +99,11 @@ func (s *Store) bootstrapBusybox(ctx context.Context, progress func(string)) (*I
 	if err := busyboxTar(&buf, body, strings.Fields(string(list))); err != nil {
 		return nil, fmt.Errorf("bootstrap busybox: %w", err)
 	}
-	tmp, err := s.tmpDir("bootstrap-")
+	tmp, done, err := s.tmpDir("bootstrap-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	lf, err := s.writeLayer(ctx, tmp, &buf)
 	if err != nil {
 		return nil, fmt.Errorf("bootstrap busybox: %w", err)
@@ -207,11 +207,11 @@ func (s *Store) bootstrapDebian(ctx context.Context, progress func(string)) (*Im
 	if err := ensureTool(ctx, "/usr/sbin/debootstrap", "debootstrap", progress); err != nil {
 		return nil, fmt.Errorf("bootstrap debian: %w", err)
 	}
-	tmp, err := s.tmpDir("debootstrap-")
+	tmp, done, err := s.tmpDir("debootstrap-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	rootfs := tmp + "/rootfs"
 	progress("debootstrap --variant=minbase " + DebianSuite + " (this takes a few minutes)")
 	cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", DebianSuite, rootfs)

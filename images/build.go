@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"time"
 
@@ -59,11 +58,11 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil}
 	cfg.History = append(cfg.History, h)
 	if opts.Layer != nil {
-		tmp, err := s.tmpDir("commit-")
+		tmp, done, err := s.tmpDir("commit-")
 		if err != nil {
 			return nil, err
 		}
-		defer os.RemoveAll(tmp)
+		defer done()
 		lf, err := s.writeLayer(ctx, tmp, opts.Layer)
 		if err != nil {
 			return nil, fmt.Errorf("commit: %w", err)

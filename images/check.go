@@ -27,6 +27,12 @@ type CheckReport struct {
 	// OrphanSnapshots are the chain IDs of unpacked layers no image owns
 	// (removed by a repair).
 	OrphanSnapshots []string
+	// Temps are the temp files and dirs and half-made unpacks of killed
+	// processes (removed by a repair).
+	Temps []string
+	// StaleIndex says index.json does not list the recorded images as it
+	// should (rewritten by a repair).
+	StaleIndex bool
 	// Freed is the bytes a repair removed (orphans and stale temp files).
 	Freed int64
 }
@@ -43,7 +49,7 @@ type BlobIssue struct {
 
 // Clean reports whether the check found nothing wrong.
 func (r CheckReport) Clean() bool {
-	return len(r.Corrupt)+len(r.Missing)+len(r.OrphanBlobs)+len(r.OrphanSnapshots) == 0
+	return len(r.Corrupt)+len(r.Missing)+len(r.OrphanBlobs)+len(r.OrphanSnapshots)+len(r.Temps) == 0 && !r.StaleIndex
 }
 
 // storeRefs is what the image records reference.
@@ -92,10 +98,12 @@ func (s *Store) references(ctx context.Context) (storeRefs, error) {
 // image again replaces them. It is meant for `berth system check`.
 func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 	var rep CheckReport
-	refs, blobs, snaps, err := s.checkListing(ctx)
+	refs, blobs, snaps, temps, stale, err := s.checkListing(ctx)
 	if err != nil {
 		return rep, err
 	}
+	rep.StaleIndex = stale
+	rep.Temps = append(temps, s.sweepTemps(false)...)
 	present := map[string]bool{}
 	for _, name := range blobs {
 		present[name] = true
@@ -142,28 +150,34 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 		if rep.Freed, err = s.gc(ctx); err != nil {
 			return rep, err
 		}
+		s.sweepTemps(true)
+		if err := s.syncIndex(ctx); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
 }
 
-// checkListing reads the records and lists the blob files and snapshot dirs
-// under the store lock, so no commit is half-way; hashing happens after.
-func (s *Store) checkListing(ctx context.Context) (storeRefs, []string, []string, error) {
+// checkListing reads the records and lists the blob files, snapshot dirs and
+// temp files of killed writers under the store lock, so no commit is
+// half-way; hashing happens after.
+func (s *Store) checkListing(ctx context.Context) (refs storeRefs, blobs, snaps, temps []string, stale bool, err error) {
 	unlock, err := s.lock(ctx)
 	if err != nil {
-		return storeRefs{}, nil, nil, err
+		return refs, nil, nil, nil, false, err
 	}
 	defer unlock()
-	refs, err := s.references(ctx)
-	if err != nil {
-		return refs, nil, nil, err
+	if refs, err = s.references(ctx); err != nil {
+		return refs, nil, nil, nil, false, err
 	}
-	blobs, err := listNames(filepath.Join(string(s.lp), "blobs", "sha256"))
-	if err != nil {
-		return refs, nil, nil, err
+	if blobs, err = listNames(filepath.Join(string(s.lp), "blobs", "sha256")); err != nil {
+		return refs, nil, nil, nil, false, err
 	}
-	snaps, err := listNames(filepath.Join(s.root, "snapshots"))
-	return refs, blobs, snaps, err
+	if snaps, err = listNames(filepath.Join(s.root, "snapshots")); err != nil {
+		return refs, nil, nil, nil, false, err
+	}
+	stale, err = s.indexStale(ctx)
+	return refs, blobs, snaps, s.deadLayoutTemps(), stale, err
 }
 
 // listNames lists a directory's entries, leaving out dot names (temp files of

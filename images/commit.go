@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -93,6 +94,9 @@ func (s *Store) commitAll(ctx context.Context, ps []*preparedImage) ([]*Image, e
 		return nil, err
 	}
 	defer unlock()
+	if err := s.beginChange(ctx); err != nil {
+		return nil, err
+	}
 	batch := &blobBatch{s: s, moved: map[string]bool{}}
 	for _, p := range ps {
 		if err := batch.store(p.newImage); err != nil {
@@ -100,11 +104,16 @@ func (s *Store) commitAll(ctx context.Context, ps []*preparedImage) ([]*Image, e
 			return nil, err
 		}
 	}
+	s.at("image.blobs-stored")
 	if err := s.record(ctx, ps); err != nil {
 		batch.undo()
 		return nil, err
 	}
+	s.at("image.recorded")
 	if err := s.syncIndex(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.endChange(); err != nil {
 		return nil, err
 	}
 	out := make([]*Image, len(ps))
@@ -146,6 +155,7 @@ func (b *blobBatch) store(n newImage) error {
 		if statErr != nil {
 			b.added = append(b.added, dst)
 		}
+		b.s.at("image.blob-stored")
 	}
 	for _, blob := range [][]byte{n.config, n.manifest} {
 		p, err := b.s.writeBlob(blob)
@@ -268,19 +278,30 @@ func recordOne(ctx context.Context, tx *sql.Tx, p *preparedImage) error {
 // tag (annotated as containerd and Docker 25+ do) and one per untagged image.
 // The caller holds the store lock.
 func (s *Store) syncIndex(ctx context.Context) error {
-	ids, err := s.allIDs(ctx, s.db)
+	b, err := s.indexJSON(ctx)
 	if err != nil {
 		return err
+	}
+	return writeFileAtomic(s.indexPath(), b, 0o644)
+}
+
+func (s *Store) indexPath() string { return filepath.Join(string(s.lp), "index.json") }
+
+// indexJSON is the index.json the records call for.
+func (s *Store) indexJSON(ctx context.Context) ([]byte, error) {
+	ids, err := s.allIDs(ctx, s.db)
+	if err != nil {
+		return nil, err
 	}
 	idx := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{}}
 	for _, id := range ids {
 		img, err := s.loadImage(ctx, s.db, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		desc, err := s.manifestDescriptor(img)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(img.RepoTags) == 0 {
 			idx.Manifests = append(idx.Manifests, desc)
@@ -293,9 +314,24 @@ func (s *Store) syncIndex(ctx context.Context) error {
 	}
 	b, err := json.Marshal(idx)
 	if err != nil {
-		return fmt.Errorf("encode index.json: %w", err)
+		return nil, fmt.Errorf("encode index.json: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(string(s.lp), "index.json"), b, 0o644)
+	return b, nil
+}
+
+// indexStale reports whether index.json differs from what the records call
+// for (a commit or removal killed before it rewrote it); the caller holds the
+// store lock.
+func (s *Store) indexStale(ctx context.Context) (bool, error) {
+	want, err := s.indexJSON(ctx)
+	if err != nil {
+		return false, err
+	}
+	have, err := os.ReadFile(s.indexPath())
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, fmt.Errorf("read index.json: %w", err)
+	}
+	return !bytes.Equal(have, want), nil
 }
 
 // refAnnotations are the index annotations Docker 25+ writes for a tag.

@@ -25,13 +25,16 @@ func (s *Store) gc(ctx context.Context) (int64, error) {
 	blobDir := filepath.Join(string(s.lp), "blobs", "sha256")
 	ents, _ := os.ReadDir(blobDir)
 	for _, e := range ents {
-		if _, used := blobs[e.Name()]; used || (strings.HasPrefix(e.Name(), ".tmp-") && !isStale(e)) {
+		// Every writer of the blob directory holds the store lock, as the
+		// caller does: a temp file there is one a killed writer left.
+		if _, used := blobs[e.Name()]; used {
 			continue
 		}
 		if fi, err := e.Info(); err == nil {
 			freed += fi.Size()
 		}
 		_ = os.Remove(filepath.Join(blobDir, e.Name()))
+		s.at("image.gc.blob-removed")
 	}
 	snapDir := filepath.Join(s.root, "snapshots")
 	ents, _ = os.ReadDir(snapDir)
@@ -53,6 +56,9 @@ func (s *Store) gc(ctx context.Context) (int64, error) {
 	}
 	s.sweepLinks()
 	s.sweepTmp()
+	for _, t := range s.deadLayoutTemps() {
+		_ = os.Remove(t)
+	}
 	return freed, nil
 }
 

@@ -46,11 +46,11 @@ func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...
 			return nil, err
 		}
 	}
-	tmp, err := s.tmpDir("import-")
+	tmp, done, err := s.tmpDir("import-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	lf, err := s.writeLayer(ctx, tmp, r)
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)

@@ -31,11 +31,11 @@ func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([
 	if progress == nil {
 		progress = func(string) {}
 	}
-	tmp, err := s.tmpDir("load-")
+	tmp, done, err := s.tmpDir("load-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	if err := extractArchive(ctx, r, tmp); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}

@@ -47,11 +47,17 @@ func (s *Store) Tag(ctx context.Context, src, target string) error {
 	if err != nil {
 		return err
 	}
+	if err := s.beginChange(ctx); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_tags (ref, image_id) VALUES (?, ?)", t, img.ID); err != nil {
 		return fmt.Errorf("tag %s as %s: %w", src, target, err)
 	}
 	s.emitTags(img, []string{t})
-	return s.syncIndex(ctx)
+	if err := s.syncIndex(ctx); err != nil {
+		return err
+	}
+	return s.endChange()
 }
 
 // History lists the steps that made an image, newest first.
@@ -90,15 +96,17 @@ func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(i
 		return nil, err
 	}
 	defer unlock()
+	if err := s.beginChange(ctx); err != nil {
+		return nil, err
+	}
 	img, resp, err := s.removeTx(ctx, ref, force, inUse)
 	if err != nil {
+		_ = s.endChange() // nothing changed
 		return nil, err
 	}
 	s.emitRemoved(img.ID, img, resp)
-	if _, err := s.gc(ctx); err != nil {
-		return resp, err
-	}
-	return resp, s.syncIndex(ctx)
+	s.at("image.rm.untagged")
+	return resp, s.collect(ctx)
 }
 
 // removeTx resolves ref, checks the image's users and removes what the plan
@@ -246,6 +254,9 @@ func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) 
 		return nil, 0, err
 	}
 	defer unlock()
+	if err := s.beginChange(ctx); err != nil {
+		return nil, 0, err
+	}
 	ids, err := s.allIDs(ctx, s.db)
 	if err != nil {
 		return nil, 0, err
@@ -266,7 +277,10 @@ func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) 
 		return resp, reclaimed, err
 	}
 	s.emitPrune(reclaimed)
-	return resp, reclaimed, s.syncIndex(ctx)
+	if err := s.syncIndex(ctx); err != nil {
+		return resp, reclaimed, err
+	}
+	return resp, reclaimed, s.endChange()
 }
 
 // pruneOne deletes one image when it is prunable, deciding and deleting in one

@@ -75,7 +75,9 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (strin
 	if link, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
 		return strings.TrimSpace(string(link)), nil
 	}
-	tmp, err := os.MkdirTemp(filepath.Join(s.root, "snapshots"), ".tmp-"+key[:min(12, len(key))]+"-")
+	// Named after the whole key, so that a sweep can take the lock above
+	// and tell the dir of a killed unpack (see sweepTemps).
+	tmp, err := os.MkdirTemp(filepath.Join(s.root, "snapshots"), ".tmp-"+key+"-")
 	if err != nil {
 		return "", fmt.Errorf("make snapshot dir: %w", err)
 	}
@@ -88,6 +90,7 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (strin
 			return "", err
 		}
 	}
+	s.at("image.snapshot-unpacked")
 	link := shortName()
 	if err := os.WriteFile(filepath.Join(tmp, "link"), []byte(link), 0o644); err != nil {
 		return "", fmt.Errorf("write snapshot link: %w", err)
@@ -96,6 +99,7 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (strin
 	if err := os.Symlink(filepath.Join("..", "snapshots", key, "diff"), linkPath); err != nil {
 		return "", fmt.Errorf("link snapshot: %w", err)
 	}
+	s.at("image.snapshot-linked")
 	if err := os.Rename(tmp, dir); err != nil {
 		_ = os.Remove(linkPath)
 		if errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -27,6 +28,22 @@ type Store struct {
 	db   *sql.DB
 	lp   layout.Path
 	sink func(Event) // see SetEventSink
+	// fault, when set, is called at the named points between the steps of
+	// commits, removals and unpacks (see SetFault).
+	fault func(point string)
+}
+
+// SetFault gives the store a hook to call at each named point between the
+// steps of its multi-step changes ("image.blob-stored", "image.recorded" …);
+// berth's engine passes its kill-anywhere fault (package berth/engine/fault),
+// so that a test can kill the process there. nil (the default) calls nothing.
+func (s *Store) SetFault(f func(point string)) { s.fault = f }
+
+// at calls the fault hook at a named point.
+func (s *Store) at(point string) {
+	if s.fault != nil {
+		s.fault(point)
+	}
 }
 
 // Image is one image as the store knows it.
@@ -148,13 +165,33 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 }
 
 // tmpDir makes a private directory under the store's tmp dir (same filesystem
-// as the blobs and snapshots, so renames are atomic).
-func (s *Store) tmpDir(prefix string) (string, error) {
-	d, err := os.MkdirTemp(filepath.Join(s.root, "tmp"), prefix)
+// as the blobs and snapshots, so renames are atomic); done removes it. The
+// maker holds an flock on the directory until done, so that the recovery
+// (see sweepTemps) tells the directory of a killed process, whose lock is
+// free, from one in use. It is made as ".new-…" and renamed once locked: a
+// kill in between leaves only a ".new-" name, which is swept when old.
+func (s *Store) tmpDir(prefix string) (dir string, done func(), err error) {
+	parent := filepath.Join(s.root, "tmp")
+	d, err := os.MkdirTemp(parent, ".new-"+prefix)
 	if err != nil {
-		return "", fmt.Errorf("make temp dir: %w", err)
+		return "", nil, fmt.Errorf("make temp dir: %w", err)
 	}
-	return d, nil
+	f, err := os.Open(d)
+	if err == nil {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+	}
+	dir = filepath.Join(parent, strings.TrimPrefix(filepath.Base(d), ".new-"))
+	if err == nil {
+		err = os.Rename(d, dir)
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		os.RemoveAll(d)
+		return "", nil, fmt.Errorf("make temp dir: %w", err)
+	}
+	return dir, func() { os.RemoveAll(dir); f.Close() }, nil
 }
 
 // blobPath is where a blob with the given digest ("sha256:hex") lives.

@@ -49,6 +49,7 @@ func (m *Manager) Connect(ctx context.Context, netRef, containerID, nsPath strin
 	if err != nil {
 		return nil, err
 	}
+	m.at("net.connect.leased")
 	if err := m.plumb(n, ep, nsPath, o.Primary); err != nil {
 		_ = deleteLink(ep.HostVeth)
 		if uerr := m.unlease(context.WithoutCancel(ctx), n.ID, containerID); uerr != nil {
@@ -82,6 +83,7 @@ func (m *Manager) plumb(n *Network, ep *Endpoint, nsPath string, primary bool) e
 	if err := netlink.LinkAdd(veth); err != nil {
 		return fmt.Errorf("create veth %s: %w", ep.HostVeth, err)
 	}
+	m.at("net.connect.veth-made")
 	h, err := netlink.NewHandleAt(ns)
 	if err != nil {
 		return fmt.Errorf("netlink in %s: %w", nsPath, err)
@@ -122,6 +124,7 @@ func (m *Manager) Disconnect(ctx context.Context, netRef, containerID string) er
 	if err := deleteLink(eps[0].HostVeth); err != nil {
 		return err
 	}
+	m.at("net.disconnect.unlinked")
 	return m.unlease(ctx, n.ID, containerID)
 }
 

@@ -36,6 +36,18 @@ type Options struct {
 	// DockerCompat names the table (family ip) whose FORWARD chain, when its policy
 	// is drop, gets berth's accept rules for its bridges; default "filter".
 	DockerCompat string
+	// Fault, when set, is called at the named points between the steps of
+	// network changes ("net.connect.leased" …); berth's engine passes its
+	// kill-anywhere fault (package berth/engine/fault) so that a test can
+	// kill the process there.
+	Fault func(point string)
+}
+
+// at calls the fault hook at a named point.
+func (m *Manager) at(point string) {
+	if m.opt.Fault != nil {
+		m.opt.Fault(point)
+	}
 }
 
 // Manager creates networks and wires containers into them.

@@ -100,6 +100,7 @@ func (m *Manager) create(ctx context.Context, o CreateOptions, bridge string) (*
 	if err != nil {
 		return nil, err
 	}
+	m.at("net.create.stored")
 	return n, nil
 }
 
@@ -327,6 +328,7 @@ func (m *Manager) remove(ctx context.Context, n *Network) error {
 	if err != nil {
 		return err
 	}
+	m.at("net.rm.row-deleted")
 	return m.teardownBridge(n)
 }
 

@@ -41,10 +41,12 @@ func (s *Store) Remove(ctx context.Context, name string, force bool) error {
 	if err := os.Rename(s.dir(name), trash); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove volume %s: %w", name, err)
 	}
+	s.at("volume.rm.moved-aside")
 	if err := tx.Commit(); err != nil {
 		os.Rename(trash, s.dir(name))
 		return fmt.Errorf("remove volume %s: %w", name, err)
 	}
+	s.at("volume.rm.committed")
 	s.forgetSize(name)
 	if err := os.RemoveAll(trash); err != nil {
 		return fmt.Errorf("remove data of volume %s: %w", name, err)

@@ -66,6 +66,21 @@ type Store struct {
 
 	mu    sync.Mutex
 	sizes map[string]*sizeEntry
+
+	fault func(point string) // see SetFault
+}
+
+// SetFault gives the store a hook to call at each named point between the
+// steps of its multi-step changes ("volume.create.dir-made" …); berth's engine
+// passes its kill-anywhere fault (package berth/engine/fault), so that a test
+// can kill the process there. nil (the default) calls nothing.
+func (s *Store) SetFault(f func(point string)) { s.fault = f }
+
+// at calls the fault hook at a named point.
+func (s *Store) at(point string) {
+	if s.fault != nil {
+		s.fault(point)
+	}
 }
 
 // Open prepares root (<dataroot>/volumes) and the vol_* tables in db.
@@ -131,6 +146,7 @@ func (s *Store) Create(ctx context.Context, name string, labels map[string]strin
 	if err := os.Mkdir(s.mountpoint(name), 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("create volume %s: %w", name, err)
 	}
+	s.at("volume.create.dir-made")
 	now := time.Now()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO vol_volumes(name, labels, created, anonymous) VALUES(?,?,?,?)`,
 		name, string(lj), now.UnixNano(), anonymous); err != nil {

@@ -53,7 +53,8 @@ func (a *app) engine() (*engine.Engine, error) {
 	if a.eng != nil {
 		return a.eng, nil
 	}
-	opts := engine.Options{Root: a.rootDir}
+	// BERTH_FAULT arms a kill-anywhere fault point (package engine/fault).
+	opts := engine.Options{Root: a.rootDir, Fault: os.Getenv("BERTH_FAULT")}
 	if exe, err := os.Executable(); err == nil {
 		dir := filepath.Dir(exe)
 		opts.MonitorPath = filepath.Join(dir, "berth-monitor")
