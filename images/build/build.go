@@ -107,8 +107,11 @@ func (bd *build) parse() (int, error) {
 	stages, metaArgs, err := instructions.Parse(res.AST, nil)
 	if err != nil {
 		msg := err.Error()
+		var le *parser.LocationError
 		if m := parseLine.FindStringSubmatch(msg); m != nil {
 			msg = m[1] + ": " + strings.TrimPrefix(msg, m[0])
+		} else if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+			msg = fmt.Sprintf("%d: %s", le.Locations[0][0].Start.Line, msg)
 		}
 		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s:%s", bd.name, msg))
 	}
