@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -26,7 +27,41 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions, progress func(build.
 	if err := e.CheckSpace(); err != nil {
 		return nil, err
 	}
+	e.sweepBuilds(ctx)
 	return build.New(e.images, &buildRunner{e: e, progress: progress}).Build(ctx, o, progress)
+}
+
+// buildLabel marks a RUN step's container with the PID of the berth process
+// that runs the build.
+const buildLabel = "berth.build.pid"
+
+// sweepBuilds removes what builds killed before they could clean up left:
+// their RUN containers (the process in the label is gone) and their mounts
+// (nobody holds the mount's lock).
+func (e *Engine) sweepBuilds(ctx context.Context) {
+	if list, err := e.List(ctx, true); err == nil {
+		for _, c := range list {
+			pid, err := strconv.Atoi(c.Config.Labels[buildLabel])
+			if err != nil || pid <= 0 || unix.Kill(pid, 0) != unix.ESRCH {
+				continue
+			}
+			_ = e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
+		}
+	}
+	base := filepath.Join(e.runRoot, "build")
+	entries, _ := os.ReadDir(base)
+	for _, ent := range entries {
+		dir := filepath.Join(base, ent.Name())
+		f, err := os.Open(filepath.Join(dir, "lock"))
+		if err != nil {
+			continue // being made, or not a mount dir
+		}
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			_ = unix.Unmount(filepath.Join(dir, "merged"), unix.MNT_DETACH)
+			_ = os.RemoveAll(dir)
+		}
+		f.Close()
+	}
 }
 
 // buildRunner runs a build's RUN steps as containers and mounts its
@@ -42,7 +77,7 @@ func (r *buildRunner) Run(ctx context.Context, spec build.RunSpec, commit func(u
 	e := r.e
 	o := CreateOptions{Config: Config{Image: spec.Image.ID, Cmd: spec.Args, Env: spec.Env, User: spec.User,
 		WorkingDir: spec.WorkingDir, AttachStdout: true, AttachStderr: true,
-		Labels: map[string]string{"berth.build": "run"}}, EntrypointSet: true}
+		Labels: map[string]string{buildLabel: strconv.Itoa(os.Getpid())}}, EntrypointSet: true}
 	c, err := e.Create(ctx, o)
 	if err != nil {
 		return err
@@ -93,6 +128,19 @@ func (r *buildRunner) Mount(ctx context.Context, img *images.Image, fn func(root
 		return fmt.Errorf("build mount: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	// Held while the mount lives: a sweep takes only the mounts of builds that died.
+	// Locked before it takes its name, so a sweep never sees it unlocked.
+	lock, err := os.Create(filepath.Join(dir, "lock.new"))
+	if err != nil {
+		return fmt.Errorf("build mount: %w", err)
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		return fmt.Errorf("build mount: %w", err)
+	}
+	if err := os.Rename(lock.Name(), filepath.Join(dir, "lock")); err != nil {
+		return fmt.Errorf("build mount: %w", err)
+	}
 	root, upper, work := filepath.Join(dir, "merged"), filepath.Join(dir, "upper"), filepath.Join(dir, "work")
 	for _, d := range []string{root, upper, work} {
 		if err := os.Mkdir(d, 0o755); err != nil {

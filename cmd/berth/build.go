@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -40,7 +42,10 @@ func (a *app) buildCommand() *cobra.Command {
 			if !f.quiet {
 				progress = plainProgress(a.stderr)
 			}
-			img, err := e.Build(cmd.Context(), o, progress)
+			// Ctrl-C or a TERM cancels the build, which then removes its step's container.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			img, err := e.Build(ctx, o, progress)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // buildCase is one Dockerfile under testdata/build, the config its image must
@@ -228,5 +229,68 @@ func TestBuildStdinQuietIidfile(t *testing.T) {
 	}
 	if got := c.ok("run", "--rm", "fromstdin"); got != "stdin\n" {
 		t.Errorf("run: %q", got)
+	}
+}
+
+// startBuild starts `berth build -` of dockerfile in the background, and
+// returns once its RUN step's container runs, with the channel its end is sent on.
+func (c *cli) startBuild(dockerfile string) (*exec.Cmd, <-chan error) {
+	c.t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "berth"), "--root", c.root, "build", "-t", "slow", "-")
+	cmd.Stdin = strings.NewReader(dockerfile)
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for strings.TrimSpace(c.ok("ps", "-q")) == "" {
+		select {
+		case err := <-done:
+			c.t.Fatalf("build ended before its RUN step started: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return cmd, done
+}
+
+// TestBuildInterruptedOrKilled interrupts a build in its RUN step (it removes
+// the step's container itself), kills another (the next build removes what
+// it left: the container, and a mount no live build holds).
+func TestBuildInterruptedOrKilled(t *testing.T) {
+	c := newCLI(t)
+	cmd, done := c.startBuild("FROM busybox\nRUN sleep 600\n")
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Error("an interrupted build succeeded")
+	}
+	if out := c.ok("ps", "-aq"); out != "" {
+		t.Errorf("an interrupted build left containers: %s", out)
+	}
+	cmd, done = c.startBuild("FROM busybox\nRUN sleep 600\n")
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	// What a build killed in a COPY leaves: a mount whose lock nobody holds.
+	stale := filepath.Join(c.root, "run", "build", "mnt-stale")
+	if err := os.MkdirAll(filepath.Join(stale, "merged"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stale, "lock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "tmpfs", filepath.Join(stale, "merged")).CombinedOutput(); err != nil {
+		t.Fatalf("mount: %v %s", err, out)
+	}
+	if _, errOut, code := c.run("FROM busybox\nCMD [\"true\"]\n", "build", "-q", "-"); code != 0 {
+		t.Fatalf("build after the kill: %s", errOut)
+	}
+	if out := c.ok("ps", "-aq"); out != "" {
+		t.Errorf("the next build did not remove the killed build's container: %s", out)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the next build did not remove the stale mount")
 	}
 }
