@@ -58,7 +58,10 @@ func (bd *build) copyFiles(srcRoot, dstRoot string, cs copySpec, fromContext boo
 	}
 	dest := cs.dest
 	if !path.IsAbs(dest) {
-		dest = path.Join("/", cs.workdir, dest) + map[bool]string{true: "/"}[strings.HasSuffix(cs.dest, "/") || cs.dest == "."]
+		dirLike := strings.HasSuffix(dest, "/") || dest == "."
+		if dest = path.Join("/", cs.workdir, dest); dirLike {
+			dest += "/"
+		}
 	}
 	dstFull, err := securejoin.SecureJoin(dstRoot, dest)
 	if err != nil {
