@@ -39,7 +39,11 @@ func (a *app) buildCommand() *cobra.Command {
 				return err
 			}
 			var progress func(build.Event)
-			if !f.quiet {
+			switch {
+			case f.quiet:
+			case f.progress == "tty" || f.progress == "auto" && isTerminal(a.stderr):
+				progress = ttyProgress(a.stderr)
+			default:
 				progress = plainProgress(a.stderr)
 			}
 			// Ctrl-C or a TERM cancels the build, which then removes its step's container.
@@ -148,4 +152,47 @@ func plainProgress(w io.Writer) func(build.Event) {
 			fmt.Fprintf(w, "WARNING: %s\n", ev.Output)
 		}
 	}
+}
+
+// ttyProgress draws one line per step, rewritten in place while the step
+// runs (its last output line beside it), with its time or CACHED at the end;
+// a failed step's last output lines stay on screen.
+func ttyProgress(w io.Writer) func(build.Event) {
+	var mu sync.Mutex
+	var tail []string
+	return func(ev build.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		head := fmt.Sprintf("=> [%s %d/%d] %s", ev.Stage, ev.Step, ev.Total, ev.Instruction)
+		switch ev.Kind {
+		case build.StepStarted:
+			tail = nil
+			fmt.Fprintf(w, "\r\x1b[K%s", clip(head, 100))
+		case build.StepOutput:
+			if tail = append(tail, ev.Output); len(tail) > 10 {
+				tail = tail[1:]
+			}
+			fmt.Fprintf(w, "\r\x1b[K%s | %s", clip(head, 60), clip(ev.Output, 60))
+		case build.StepCached:
+			fmt.Fprintf(w, "\r\x1b[K%s CACHED\n", clip(head, 100))
+		case build.StepDone:
+			fmt.Fprintf(w, "\r\x1b[K%s %.1fs\n", clip(head, 100), ev.Duration.Seconds())
+		case build.StepError:
+			fmt.Fprintf(w, "\r\x1b[K%s ERROR\n", clip(head, 100))
+			for _, l := range tail {
+				fmt.Fprintf(w, "   | %s\n", l)
+			}
+		case build.Warning:
+			fmt.Fprintf(w, "\r\x1b[KWARNING: %s\n", ev.Output)
+		}
+	}
+}
+
+// clip shortens s to n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"berth/engine"
 )
@@ -78,7 +77,7 @@ func (a *app) exportCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output == "" {
-				if f, ok := a.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+				if isTerminal(a.stdout) {
 					return invalid("cowardly refusing to save to a terminal. Use the -o flag or redirect")
 				}
 			}
