@@ -74,7 +74,7 @@ func OverlayChanges(lowers []string, upper string, ignore ...string) ([]Change, 
 		ch := Change{Path: path, Kind: ChangeAdd}
 		if isWhiteout(fi) || isOpaque(p, fi) {
 			ch.Kind = ChangeDelete
-		} else if existsBelow(lowers, path, fi) {
+		} else if existsBelow(lowers, path) {
 			if fi.IsDir() && (sameDirBelow(lowers, path, fi) || onlyIgnored(p, path, skip)) {
 				return nil
 			}
@@ -118,7 +118,7 @@ func isOpaque(p string, fi os.FileInfo) bool {
 }
 
 // existsBelow says whether path is in the top-most lower dir that has it.
-func existsBelow(lowers []string, path string, _ os.FileInfo) bool {
+func existsBelow(lowers []string, path string) bool {
 	for _, l := range lowers {
 		if _, err := os.Lstat(filepath.Join(l, path)); err == nil {
 			return true
