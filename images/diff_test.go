@@ -59,3 +59,39 @@ func TestOverlayChanges(t *testing.T) {
 		t.Errorf("without ignore: %v", got)
 	}
 }
+
+// TestRemoveDeletesUnusedParents removes an image made over untagged
+// intermediates (as a build makes them): they go with it, up to the first
+// parent that is tagged, has another child or is held.
+func TestRemoveDeletesUnusedParents(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	base, err := s.AddImage(ctx, imageOf(t, v1.Config{}, layerOf(t, makeTar(t, tarEntry{name: "a", body: "1"}))), "base:1")
+	must(t, err)
+	mid1, err := s.Commit(ctx, CommitOptions{Parent: base, Config: v1.Config{Env: []string{"A=1"}}, CreatedBy: "ENV A=1"})
+	must(t, err)
+	mid2, err := s.Commit(ctx, CommitOptions{Parent: mid1, Config: v1.Config{Env: []string{"A=2"}}, CreatedBy: "ENV A=2"})
+	must(t, err)
+	other, err := s.Commit(ctx, CommitOptions{Parent: mid1, Config: v1.Config{Env: []string{"B=1"}}, CreatedBy: "ENV B=1", Tags: []string{"other:1"}})
+	must(t, err)
+	top, err := s.Commit(ctx, CommitOptions{Parent: mid2, Config: v1.Config{Cmd: []string{"x"}}, CreatedBy: "CMD x", Tags: []string{"top:1"}})
+	must(t, err)
+	resp, err := s.Remove(ctx, "top:1", false, nil)
+	must(t, err)
+	var got []string
+	for _, r := range resp {
+		got = append(got, r.Untagged+r.Deleted)
+	}
+	// mid1 stays: other:1 is its child.
+	if want := []string{"top:1", top.ID, mid2.ID}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("removed %v, want %v", got, want)
+	}
+	resp, err = s.Remove(ctx, "other:1", false, func(id string) bool { return id == mid1.ID })
+	must(t, err)
+	if len(resp) != 2 || resp[1].Deleted != other.ID {
+		t.Errorf("a parent in use was removed: %+v", resp)
+	}
+	if _, err := s.Resolve(mid1.ID); err != nil {
+		t.Errorf("mid1: %v", err)
+	}
+}
