@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -81,8 +83,15 @@ func mediaTypeOf(l Layer) types.MediaType { return types.MediaType(l.MediaType) 
 
 // DiffTar tars a container's overlay upper dir as a layer, turning overlay
 // whiteouts (0:0 character devices, opaque xattrs) back into .wh. entries.
-func DiffTar(upperDir string) (io.ReadCloser, error) {
-	rc, err := archive.TarWithOptions(upperDir, &archive.TarOptions{Compression: compression.None, WhiteoutFormat: archive.OverlayWhiteoutFormat})
+// Paths in exclude (absolute in the container, such as the mount points a
+// runtime made for /etc/hosts) are left out.
+func DiffTar(upperDir string, exclude ...string) (io.ReadCloser, error) {
+	var patterns []string
+	for _, p := range exclude {
+		patterns = append(patterns, strings.TrimPrefix(filepath.Clean(p), "/"))
+	}
+	rc, err := archive.TarWithOptions(upperDir, &archive.TarOptions{Compression: compression.None,
+		WhiteoutFormat: archive.OverlayWhiteoutFormat, ExcludePatterns: patterns})
 	if err != nil {
 		return nil, fmt.Errorf("tar %s: %w", upperDir, err)
 	}

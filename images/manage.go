@@ -134,6 +134,13 @@ func (s *Store) removeTx(ctx context.Context, ref string, force bool, inUse func
 	if err != nil {
 		return nil, nil, err
 	}
+	if plan.delete {
+		parents, err := s.removeParents(ctx, tx, img, inUse)
+		if err != nil {
+			return nil, nil, err
+		}
+		resp = append(resp, parents...)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, nil, fmt.Errorf("remove image %s: %w", img.ID, err)
 	}

@@ -124,7 +124,7 @@ func Open(root string, db *sql.DB) (*Store, error) {
 			return nil, fmt.Errorf("create OCI layout: %w", err)
 		}
 	}
-	if _, err := db.Exec(schema + leaseSchema); err != nil {
+	if _, err := db.Exec(schema + leaseSchema + buildCacheSchema); err != nil {
 		return nil, fmt.Errorf("create image tables: %w", err)
 	}
 	return s, nil

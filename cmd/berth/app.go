@@ -40,6 +40,8 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.AddCommand(a.containerCommands()...)
+	root.AddCommand(a.snapshotCommands()...)
+	root.AddCommand(a.buildCommand())
 	root.AddCommand(a.containerGroup(), a.imageCommands(), a.eventsCommand(), a.networkCommands(), a.portCommand(), a.systemCommands(), a.volumeCommands(), a.cpCommand())
 	root.AddCommand(a.imageTopLevel()...)
 	root.AddCommand(a.registryCommands()...)

@@ -28,6 +28,7 @@ func (a *app) containerGroup() *cobra.Command {
 	ls.Use, ls.Aliases = "ls", []string{"ps", "list"}
 	g.AddCommand(a.containerCommands()...)
 	g.AddCommand(ls, a.pruneCommand())
+	g.AddCommand(a.snapshotCommands()...)
 	return g
 }
 

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"berth/images/build"
+)
+
+// buildFlags are `docker build`'s flags that berth has.
+type buildFlags struct {
+	tags, buildArgs, labels []string
+	file, target, iidfile   string
+	progress                string
+	noCache, quiet          bool
+}
+
+func (a *app) buildCommand() *cobra.Command {
+	var f buildFlags
+	cmd := &cobra.Command{
+		Use:   "build [OPTIONS] PATH|-",
+		Short: "Build an image from a Dockerfile",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := f.options(args[0], a.stdin)
+			if err != nil {
+				return err
+			}
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			var progress func(build.Event)
+			switch {
+			case f.quiet:
+			case f.progress == "tty" || f.progress == "auto" && isTerminal(a.stderr):
+				progress = ttyProgress(a.stderr)
+			default:
+				progress = plainProgress(a.stderr)
+			}
+			// Ctrl-C or a TERM cancels the build, which then removes its step's container.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			img, err := e.Build(ctx, o, progress)
+			if err != nil {
+				return err
+			}
+			if f.iidfile != "" {
+				if err := os.WriteFile(f.iidfile, []byte(img.ID), 0o644); err != nil {
+					return fmt.Errorf("write --iidfile: %w", err)
+				}
+			}
+			if f.quiet {
+				fmt.Fprintln(a.stdout, img.ID)
+				return nil
+			}
+			fmt.Fprintf(a.stderr, "writing image %s\n", img.ID)
+			for _, t := range img.RepoTags {
+				fmt.Fprintf(a.stderr, "naming to %s\n", t)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.tags, "tag", "t", nil, `name and optionally a tag in the "name:tag" format`)
+	fl.StringVarP(&f.file, "file", "f", "", `name of the Dockerfile (default: "PATH/Dockerfile")`)
+	fl.StringArrayVar(&f.buildArgs, "build-arg", nil, "set build-time variables")
+	fl.StringArrayVar(&f.labels, "label", nil, "set metadata for an image")
+	fl.StringVar(&f.target, "target", "", "set the target build stage to build")
+	fl.BoolVar(&f.noCache, "no-cache", false, "do not use cache when building the image")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "suppress the build output and print image ID on success")
+	fl.StringVar(&f.iidfile, "iidfile", "", "write the image ID to the file")
+	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
+	return cmd
+}
+
+// options reads the Dockerfile and turns the flags into build options.
+func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, error) {
+	o := build.Options{Tags: f.tags, Target: f.target, NoCache: f.noCache, BuildArgs: map[string]string{}, Labels: map[string]string{}}
+	switch f.progress {
+	case "auto", "plain", "tty":
+	default:
+		return o, invalid("invalid --progress %q: use auto, plain or tty", f.progress)
+	}
+	for _, kv := range f.buildArgs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok { // --build-arg K takes K from the environment, as docker does
+			if v, ok = os.LookupEnv(k); !ok {
+				continue
+			}
+		}
+		o.BuildArgs[k] = v
+	}
+	for _, kv := range f.labels {
+		k, v, _ := strings.Cut(kv, "=")
+		o.Labels[k] = v
+	}
+	var err error
+	if ctxArg == "-" {
+		if f.file != "" {
+			return o, invalid("-f cannot be used with a Dockerfile from stdin")
+		}
+		o.DockerfileName = "Dockerfile"
+		o.Dockerfile, err = io.ReadAll(stdin)
+		if err != nil {
+			return o, fmt.Errorf("read Dockerfile from stdin: %w", err)
+		}
+		return o, nil
+	}
+	fi, err := os.Stat(ctxArg)
+	if err != nil || !fi.IsDir() {
+		return o, invalid("unable to prepare context: path %q not found or not a directory", ctxArg)
+	}
+	o.ContextDir = ctxArg
+	file := f.file
+	if file == "" {
+		file = filepath.Join(ctxArg, "Dockerfile")
+	}
+	o.DockerfileName = filepath.Base(file)
+	if o.Dockerfile, err = os.ReadFile(file); err != nil {
+		return o, invalid("unable to read the Dockerfile %s: %v", file, err)
+	}
+	return o, nil
+}
+
+// plainProgress prints build events as BuildKit's plain progress does.
+func plainProgress(w io.Writer) func(build.Event) {
+	var mu sync.Mutex
+	return func(ev build.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev.Kind {
+		case build.StepStarted:
+			fmt.Fprintf(w, "#%d [%s %d/%d] %s\n", ev.ID, ev.Stage, ev.Step, ev.Total, ev.Instruction)
+		case build.StepOutput:
+			fmt.Fprintf(w, "#%d %s\n", ev.ID, ev.Output)
+		case build.StepCached:
+			fmt.Fprintf(w, "#%d CACHED\n", ev.ID)
+		case build.StepDone:
+			fmt.Fprintf(w, "#%d DONE %.1fs\n", ev.ID, ev.Duration.Seconds())
+		case build.StepError:
+			fmt.Fprintf(w, "#%d ERROR\n", ev.ID)
+		case build.Warning:
+			fmt.Fprintf(w, "WARNING: %s\n", ev.Output)
+		}
+	}
+}
+
+// ttyProgress draws one line per step, rewritten in place while the step
+// runs (its last output line beside it), with its time or CACHED at the end;
+// a failed step's last output lines stay on screen.
+func ttyProgress(w io.Writer) func(build.Event) {
+	var mu sync.Mutex
+	var tail []string
+	return func(ev build.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		head := fmt.Sprintf("=> [%s %d/%d] %s", ev.Stage, ev.Step, ev.Total, ev.Instruction)
+		switch ev.Kind {
+		case build.StepStarted:
+			tail = nil
+			fmt.Fprintf(w, "\r\x1b[K%s", clip(head, 100))
+		case build.StepOutput:
+			if tail = append(tail, ev.Output); len(tail) > 10 {
+				tail = tail[1:]
+			}
+			fmt.Fprintf(w, "\r\x1b[K%s | %s", clip(head, 60), clip(ev.Output, 60))
+		case build.StepCached:
+			fmt.Fprintf(w, "\r\x1b[K%s CACHED\n", clip(head, 100))
+		case build.StepDone:
+			fmt.Fprintf(w, "\r\x1b[K%s %.1fs\n", clip(head, 100), ev.Duration.Seconds())
+		case build.StepError:
+			fmt.Fprintf(w, "\r\x1b[K%s ERROR\n", clip(head, 100))
+			for _, l := range tail {
+				fmt.Fprintf(w, "   | %s\n", l)
+			}
+		case build.Warning:
+			fmt.Fprintf(w, "\r\x1b[KWARNING: %s\n", ev.Output)
+		}
+	}
+}
+
+// clip shortens s to n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

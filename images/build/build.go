@@ -1,0 +1,259 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/moby/patternmatcher"
+
+	"berth/images"
+)
+
+// Builder builds images from Dockerfiles into one store.
+type Builder struct {
+	store  *images.Store
+	runner Runner
+}
+
+// New makes a builder over store that runs RUN steps with runner.
+func New(store *images.Store, runner Runner) *Builder {
+	return &Builder{store: store, runner: runner}
+}
+
+// build is one Build call's state.
+type build struct {
+	*Builder
+	opts     Options
+	progress func(Event)
+	name     string // the Dockerfile's name in errors
+	stages   []instructions.Stage
+	meta     map[string]*string // ARGs before the first FROM
+	lex      *shell.Lex
+	ignore   *patternmatcher.PatternMatcher
+	results  map[int]*images.Image
+	busy     map[int]bool
+	usedArgs map[string]bool
+	nextID   int
+}
+
+// Build builds opts.Dockerfile and returns the target stage's image, tagged
+// with opts.Tags. Steps that succeeded stay in the cache when a later one
+// fails; the failed step leaves nothing.
+func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event)) (*images.Image, error) {
+	if progress == nil {
+		progress = func(Event) {}
+	}
+	bd := &build{Builder: b, opts: opts, progress: progress, name: opts.DockerfileName,
+		results: map[int]*images.Image{}, busy: map[int]bool{}, usedArgs: map[string]bool{}}
+	if bd.name == "" {
+		bd.name = "Dockerfile"
+	}
+	if opts.ContextDir != "" {
+		abs, err := filepath.Abs(opts.ContextDir)
+		if err != nil {
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("build context %s: %v", opts.ContextDir, err))
+		}
+		bd.opts.ContextDir = abs
+	}
+	for _, t := range opts.Tags {
+		if _, err := images.ParseReference(t); err != nil {
+			return nil, err
+		}
+	}
+	target, err := bd.parse()
+	if err != nil {
+		return nil, err
+	}
+	if err := bd.loadIgnore(); err != nil {
+		return nil, err
+	}
+	img, err := bd.stage(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	if img, err = bd.addLabels(ctx, img); err != nil {
+		return nil, err
+	}
+	bd.warnUnusedArgs()
+	for _, t := range opts.Tags {
+		if err := b.store.Tag(ctx, img.ID, t); err != nil {
+			return nil, err
+		}
+	}
+	return b.store.Resolve(img.ID)
+}
+
+var parseLine = regexp.MustCompile(`^dockerfile parse error on line (\d+): `)
+
+// parse reads the Dockerfile into stages and meta ARGs and finds the target.
+func (bd *build) parse() (int, error) {
+	res, err := parser.Parse(bytes.NewReader(bd.opts.Dockerfile))
+	if err != nil {
+		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: %v", bd.name, err))
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		msg := err.Error()
+		var le *parser.LocationError
+		if m := parseLine.FindStringSubmatch(msg); m != nil {
+			msg = m[1] + ": " + strings.TrimPrefix(msg, m[0])
+		} else if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+			msg = fmt.Sprintf("%d: %s", le.Locations[0][0].Start.Line, msg)
+		}
+		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s:%s", bd.name, msg))
+	}
+	if len(stages) == 0 {
+		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: no build stage (FROM) in the Dockerfile", bd.name))
+	}
+	bd.stages, bd.lex = stages, shell.NewLex(res.EscapeToken)
+	bd.meta = map[string]*string{}
+	for _, a := range metaArgs {
+		if err := a.Expand(bd.expander(bd.metaEnv())); err != nil {
+			return 0, bd.errAt(&a, err)
+		}
+		for _, kv := range a.Args {
+			bd.meta[kv.Key] = bd.argValue(kv.Key, kv.Value)
+		}
+	}
+	if bd.opts.Target == "" {
+		return len(stages) - 1, nil
+	}
+	if i, ok := instructions.HasStage(stages, strings.ToLower(bd.opts.Target)); ok {
+		return i, nil
+	}
+	return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("target stage %q could not be found", bd.opts.Target))
+}
+
+// argValue is an ARG's value: the --build-arg given, else its default.
+func (bd *build) argValue(key string, def *string) *string {
+	if v, ok := bd.opts.BuildArgs[key]; ok {
+		bd.usedArgs[key] = true
+		return &v
+	}
+	return def
+}
+
+// metaEnv is the environment FROM lines expand in: the meta ARGs with values.
+func (bd *build) metaEnv() []string {
+	var env []string
+	for k, v := range bd.meta {
+		if v != nil {
+			env = append(env, k+"="+*v)
+		}
+	}
+	return env
+}
+
+// expander expands words with env (KEY=VALUE) as Docker's shell lexer does.
+func (bd *build) expander(env []string) instructions.SingleWordExpander {
+	getter := shell.EnvsFromSlice(env)
+	return func(word string) (string, error) {
+		out, _, err := bd.lex.ProcessWord(word, getter)
+		return out, err
+	}
+}
+
+// errAt names the Dockerfile line of cmd in err, as one sentence.
+func (bd *build) errAt(cmd instructions.Command, err error) error {
+	line := 0
+	if loc := cmd.Location(); len(loc) > 0 {
+		line = loc[0].Start.Line
+	}
+	var ee *ExitError
+	msg := fmt.Sprintf("%s:%d: %s: %v", bd.name, line, source(cmd), err)
+	if errors.As(err, &ee) {
+		return fmt.Errorf("%s:%d: %s: the command did not complete successfully: %w", bd.name, line, source(cmd), ee)
+	}
+	if errdefs.IsNotFound(err) {
+		return errdefs.ErrNotFound.WithMessage(msg)
+	}
+	if errdefs.IsInvalidArgument(err) {
+		return errdefs.ErrInvalidArgument.WithMessage(msg)
+	}
+	return errors.New(msg)
+}
+
+// warnUnusedArgs reports --build-arg values no ARG declared, as Docker does.
+func (bd *build) warnUnusedArgs() {
+	var unused []string
+	for k := range bd.opts.BuildArgs {
+		if !bd.usedArgs[k] {
+			unused = append(unused, k)
+		}
+	}
+	if len(unused) > 0 {
+		bd.progress(Event{Kind: Warning, Output: fmt.Sprintf("one or more build-args %v were not consumed", unused)})
+	}
+}
+
+// stageIndex finds a stage by name or number among those before i.
+func (bd *build) stageIndex(ref string, i int) (int, bool) {
+	if n, err := strconv.Atoi(ref); err == nil && n >= 0 && n < i {
+		return n, true
+	}
+	j, ok := instructions.HasStage(bd.stages[:i], strings.ToLower(ref))
+	return j, ok
+}
+
+// copyConfig deep-copies an image config.
+func copyConfig(c v1.Config) v1.Config {
+	b, _ := json.Marshal(c)
+	var out v1.Config
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// addLabels gives the result the --label values, as one more LABEL step.
+func (bd *build) addLabels(ctx context.Context, img *images.Image) (*images.Image, error) {
+	if len(bd.opts.Labels) == 0 {
+		return img, nil
+	}
+	keys := make([]string, 0, len(bd.opts.Labels))
+	for k := range bd.opts.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var kv instructions.KeyValuePairs
+	for _, k := range keys {
+		kv = append(kv, instructions.KeyValuePair{Key: k, Value: bd.opts.Labels[k]})
+	}
+	p, err := planMeta(&instructions.LabelCommand{Labels: kv})
+	if err != nil {
+		return nil, err
+	}
+	s := &stageState{img: img, cfg: copyConfig(img.Config.Config)}
+	key := cacheKey(img, p)
+	if !bd.opts.NoCache {
+		if cached, ok, err := bd.store.CacheLookup(ctx, key); err != nil || ok {
+			return cached, err
+		}
+	}
+	cfg := copyConfig(s.cfg)
+	p.config(&cfg)
+	out, err := bd.commit(ctx, s, p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return out, bd.store.CacheStore(ctx, key, out.ID)
+}
+
+// source is a command's text as written ("RUN exit 3").
+func source(cmd instructions.Command) string {
+	if s, ok := cmd.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return strings.ToUpper(cmd.Name())
+}

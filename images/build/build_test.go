@@ -1,0 +1,171 @@
+package build
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/containerd/errdefs"
+	_ "modernc.org/sqlite"
+
+	"berth/images"
+)
+
+// noRunner fails every Run and Mount: the parse and plan tests never get there.
+type noRunner struct{}
+
+func (noRunner) Run(context.Context, RunSpec, func(string) error) error {
+	return errors.New("no runner in this test")
+}
+
+func (noRunner) Mount(context.Context, *images.Image, func(string, string) error) error {
+	return errors.New("no runner in this test")
+}
+
+func newBuilder(t testing.TB) *Builder {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "berth.db")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := images.Open(filepath.Join(dir, "images"), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(s, noRunner{})
+}
+
+// TestBuildRefusesBadInput checks each bad Dockerfile or option is refused
+// with one sentence naming the line, before anything is stored.
+func TestBuildRefusesBadInput(t *testing.T) {
+	b := newBuilder(t)
+	for _, tc := range []struct{ dockerfile, target, want string }{
+		{"", "", "Dockerfile: file with no instructions"},
+		{"RUN true\n", "", "Dockerfile:1: no build stage in current context"},
+		{"FROM scratch\nBOGUS x\n", "", "Dockerfile:2: unknown instruction: BOGUS"},
+		{"FROM scratch AS a\nFROM scratch\n", "b", `target stage "b" could not be found`},
+		{"FROM scratch\nEXPOSE 99999\n", "", `Dockerfile:2: EXPOSE 99999: invalid port "99999"`},
+		{"FROM scratch\nCOPY --chmod=999 a b\n", "", `Dockerfile:2: COPY --chmod=999 a b: invalid --chmod "999": an octal mode is needed`},
+		{"FROM scratch\nCOPY a b\n", "", "Dockerfile:2: COPY a b: COPY needs a build context (the Dockerfile came from stdin)"},
+		{"FROM scratch\nADD http://127.0.0.1/x /x\n", "", "Dockerfile:2: ADD http://127.0.0.1/x /x: ADD of a URL (http://127.0.0.1/x) is not supported yet"},
+		{"FROM scratch\nRUN true\n", "", "Dockerfile:2: RUN true: RUN needs a filesystem to run in (FROM scratch has none yet)"},
+		{"FROM nosuch:1\n", "", `Dockerfile:1: FROM nosuch:1: unable to find image "nosuch:1" locally (berth build does not pull; use berth pull)`},
+		{"FROM ${UNSET:?required}\n", "", `Dockerfile:1: FROM ${UNSET:?required}: failed to process "${UNSET:?required}": UNSET: required`},
+	} {
+		_, err := b.Build(context.Background(), Options{Dockerfile: []byte(tc.dockerfile), Target: tc.target}, nil)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: %v, want %q", tc.dockerfile, err, tc.want)
+		}
+	}
+	list, err := b.store.List(context.Background(), images.ListOptions{All: true})
+	if err != nil || len(list) != 0 {
+		t.Errorf("bad input stored images: %v %v", list, err)
+	}
+}
+
+// TestMetadataOnlyBuild builds a Dockerfile of config instructions on
+// scratch (no runner needed) and checks the config, the history and that a
+// second build is all cache hits.
+func TestMetadataOnlyBuild(t *testing.T) {
+	b := newBuilder(t)
+	df := "ARG V=1\nFROM scratch\nARG V\nENV A=$V B=${V:+set}\nLABEL l=\"$A\"\nUSER 10:20\nSTOPSIGNAL SIGINT\nCMD echo hi\nENTRYPOINT [\"/e\"]\n"
+	var cached int
+	build := func(args map[string]string) *images.Image {
+		img, err := b.Build(context.Background(), Options{Dockerfile: []byte(df), BuildArgs: args, Tags: []string{"meta:1"}},
+			func(ev Event) {
+				if ev.Kind == StepCached {
+					cached++
+				}
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	img := build(map[string]string{"V": "2"})
+	c := img.Config.Config
+	if strings.Join(c.Env, ",") != "A=2,B=set" || c.Labels["l"] != "2" || c.User != "10:20" || c.StopSignal != "SIGINT" ||
+		strings.Join(c.Cmd, " ") != "/bin/sh -c echo hi" || strings.Join(c.Entrypoint, " ") != "/e" {
+		t.Errorf("config: %+v", c)
+	}
+	if len(img.Config.History) != 6 || img.Config.History[4].CreatedBy != `CMD ["/bin/sh" "-c" "echo hi"]` || !img.Config.History[0].EmptyLayer {
+		t.Errorf("history: %+v", img.Config.History)
+	}
+	again := build(map[string]string{"V": "2"})
+	if again.ID != img.ID || cached != 6 {
+		t.Errorf("rebuild: %s vs %s, %d cached steps", again.ID, img.ID, cached)
+	}
+	cached = 0
+	if other := build(map[string]string{"V": "3"}); other.ID == img.ID || cached != 0 {
+		t.Errorf("an ARG change kept the cache: %d cached", cached)
+	}
+	if _, err := b.Build(context.Background(), Options{Dockerfile: []byte(df), Tags: []string{"Bad:Tag"}}, nil); !errdefs.IsInvalidArgument(err) {
+		t.Errorf("bad tag: %v", err)
+	}
+}
+
+func TestExposedPorts(t *testing.T) {
+	got, err := exposedPorts([]string{"80", "53/UDP", "8000-8002/tcp"})
+	if err != nil || strings.Join(sortedKeys(got), " ") != "53/udp 80/tcp 8000/tcp 8001/tcp 8002/tcp" {
+		t.Errorf("%v %v", sortedKeys(got), err)
+	}
+	for _, bad := range []string{"0", "x", "70000", "90-80", "80-"} {
+		if _, err := exposedPorts([]string{bad}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestIsArchive(t *testing.T) {
+	dir := t.TempDir()
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	_ = tw.WriteHeader(&tar.Header{Name: "f", Mode: 0o644, Size: 1, Typeflag: tar.TypeReg})
+	_, _ = tw.Write([]byte("x"))
+	_ = tw.Close()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(tb.Bytes())
+	_ = zw.Close()
+	for name, tc := range map[string]struct {
+		body []byte
+		want bool
+	}{"a.tar": {tb.Bytes(), true}, "a.tgz": {gz.Bytes(), true}, "plain.txt": {[]byte("just text\n"), false},
+		"fake.tar.gz": {[]byte("\x1f\x8b not really"), false}} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, tc.body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := isArchive(p); got != tc.want {
+			t.Errorf("%s: isArchive %v, want %v", name, got, tc.want)
+		}
+	}
+}
+
+// FuzzParseDockerfile feeds any text to the parse step: it must answer
+// with stages or an error naming the Dockerfile, never panic.
+func FuzzParseDockerfile(f *testing.F) {
+	for _, seed := range []string{
+		"FROM busybox\nRUN echo hi\n", "ARG B=busybox\nFROM ${B} AS x\nCOPY --from=x /a /b\n",
+		"# escape=`\nFROM scratch\nENV A=1 `\n B=2\n", "FROM scratch\nHEALTHCHECK --interval=1s CMD true\n",
+		"FROM a\nONBUILD RUN x\nEXPOSE 80/udp\n", "FROM\n", "RUN <<EOF\nx\nEOF\n",
+	} {
+		f.Add(seed, "")
+	}
+	f.Fuzz(func(t *testing.T, dockerfile, target string) {
+		bd := &build{Builder: &Builder{}, opts: Options{Dockerfile: []byte(dockerfile), Target: target},
+			name: "Dockerfile", usedArgs: map[string]bool{}}
+		if _, err := bd.parse(); err != nil && !strings.Contains(err.Error(), "Dockerfile") && !strings.Contains(err.Error(), "target stage") {
+			t.Errorf("error without the file's name: %v", err)
+		}
+	})
+}

@@ -1,0 +1,264 @@
+package build
+
+import (
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/containerd/errdefs"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/go-archive"
+	"github.com/moby/go-archive/compression"
+	"golang.org/x/sys/unix"
+)
+
+// hashEntry adds one context entry to a COPY's content hash.
+func hashEntry(h hash.Hash, p, rel string, d fs.DirEntry) error {
+	fi, err := d.Info()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(h, "%s\x00%o\x00%d\x00", rel, fi.Mode(), fi.Size())
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(p)
+		if err != nil {
+			return err
+		}
+		io.WriteString(h, target)
+	case fi.Mode().IsRegular():
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := io.Copy(h, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyFiles copies cs's sources from srcRoot into the filesystem at dstRoot
+// with Docker's rules: a directory's content (not the directory) is copied;
+// several sources need a destination directory ending in "/"; a file goes
+// into an existing directory or a destination ending in "/", else it is the
+// destination. Context files belong to root unless --chown says otherwise;
+// files from an image keep their owners.
+func (bd *build) copyFiles(srcRoot, dstRoot string, cs copySpec, fromContext bool) error {
+	rels, err := bd.sources(srcRoot, cs.srcs, fromContext)
+	if err != nil {
+		return err
+	}
+	dest := cs.dest
+	if !path.IsAbs(dest) {
+		dirLike := strings.HasSuffix(dest, "/") || dest == "."
+		if dest = path.Join("/", cs.workdir, dest); dirLike {
+			dest += "/"
+		}
+	}
+	dstFull, err := securejoin.SecureJoin(dstRoot, dest)
+	if err != nil {
+		return err
+	}
+	destIsDir := strings.HasSuffix(dest, "/")
+	if fi, err := os.Stat(dstFull); err == nil && fi.IsDir() {
+		destIsDir = true
+	}
+	if (len(rels) > 1 || len(cs.srcs) > 1) && !destIsDir {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("when using %s with more than one source file, the destination must be a directory and end with a /", cs.name))
+	}
+	chmod, _ := parseChmod(cs.chmod)
+	owner, err := resolveChown(dstRoot, cs.chown)
+	if err != nil {
+		return err
+	}
+	if owner == nil && fromContext {
+		owner = &[2]int{0, 0}
+	}
+	t := treeCopy{bd: bd, owner: owner, chmod: chmod, context: fromContext}
+	for _, rel := range rels {
+		src, err := securejoin.SecureJoin(srcRoot, rel)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(src)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", cs.name, rel, err)
+		}
+		target := dstFull
+		if !fi.IsDir() && destIsDir {
+			target = filepath.Join(dstFull, filepath.Base(src))
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("%s: make %s: %w", cs.name, path.Dir(dest), err)
+		}
+		if cs.unpack && fi.Mode().IsRegular() && isArchive(src) {
+			if err := unpackInto(src, dstFull); err != nil {
+				return fmt.Errorf("ADD %s: %w", rel, err)
+			}
+			continue
+		}
+		if err := t.copy(src, rel, target); err != nil {
+			return fmt.Errorf("%s %s: %w", cs.name, rel, err)
+		}
+	}
+	return nil
+}
+
+// treeCopy copies files and trees with a COPY's ownership and mode rules.
+type treeCopy struct {
+	bd      *build
+	owner   *[2]int
+	chmod   *os.FileMode
+	context bool
+}
+
+// copy copies src (rel in its root) to dst: a directory's entries
+// recursively (skipping what .dockerignore excludes), files, symlinks.
+func (t *treeCopy) copy(src, rel, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		sub := strings.TrimPrefix(p, src)
+		if t.context && t.bd.ignored(path.Join(rel, filepath.ToSlash(sub))) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return t.entry(p, dst+sub, fi)
+	})
+}
+
+// entry copies one file system entry with its mode, owner and times.
+func (t *treeCopy) entry(src, dst string, fi fs.FileInfo) error {
+	mode := fi.Mode().Perm() | fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
+	if t.chmod != nil {
+		mode = *t.chmod
+	}
+	switch {
+	case fi.IsDir():
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return err
+		}
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(src)
+		if err != nil {
+			return err
+		}
+		_ = os.RemoveAll(dst)
+		if err := os.Symlink(target, dst); err != nil {
+			return err
+		}
+		return t.chown(dst, fi, true)
+	case fi.Mode().IsRegular():
+		if err := copyFile(src, dst); err != nil {
+			return err
+		}
+	default:
+		return nil // devices, sockets and pipes are not copied
+	}
+	if err := os.Chmod(dst, toOSMode(mode)); err != nil {
+		return err
+	}
+	if err := t.chown(dst, fi, false); err != nil {
+		return err
+	}
+	return os.Chtimes(dst, fi.ModTime(), fi.ModTime())
+}
+
+// chown gives dst the copy's owner, or the source's when it keeps them.
+func (t *treeCopy) chown(dst string, fi fs.FileInfo, link bool) error {
+	uid, gid := 0, 0
+	if t.owner != nil {
+		uid, gid = t.owner[0], t.owner[1]
+	} else if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		uid, gid = int(st.Uid), int(st.Gid)
+	}
+	if link {
+		return os.Lchown(dst, uid, gid)
+	}
+	return os.Chown(dst, uid, gid)
+}
+
+// toOSMode keeps permission and special bits of m.
+func toOSMode(m os.FileMode) os.FileMode {
+	return m & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	_ = os.Remove(dst)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// isArchive says whether the file is a tar archive (plain or compressed), as
+// ADD's auto-extraction decides.
+func isArchive(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	rd, err := compression.DecompressStream(f)
+	if err != nil {
+		return false
+	}
+	defer rd.Close()
+	buf := make([]byte, 512)
+	if _, err := io.ReadFull(rd, buf); err != nil {
+		return false
+	}
+	return string(buf[257:262]) == "ustar" || isOldTar(buf)
+}
+
+// isOldTar accepts a pre-POSIX tar header by its checksum.
+func isOldTar(h []byte) bool {
+	var sum int64
+	for i, b := range h {
+		if i >= 148 && i < 156 {
+			b = ' '
+		}
+		sum += int64(b)
+	}
+	var want int64
+	_, err := fmt.Sscanf(strings.TrimRight(strings.TrimSpace(string(h[148:156])), "\x00"), "%o", &want)
+	return err == nil && sum == want
+}
+
+// unpackInto extracts a local archive into dir, refusing entries that leave it.
+func unpackInto(src, dir string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return archive.Untar(f, dir, &archive.TarOptions{})
+}

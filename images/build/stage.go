@@ -1,0 +1,329 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/errdefs"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"berth/images"
+)
+
+// runtimeFiles are the mount points a RUN container's runtime makes in its
+// upper dir; they stay out of layers, as Docker's init layer keeps them out.
+func runtimeFiles() []string { return []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"} }
+
+// plan is what one step does: its history line and cache key part, its
+// config change, and the work that makes its layer (none for metadata).
+type plan struct {
+	createdBy string
+	extra     string
+	author    string // MAINTAINER
+	config    func(*v1.Config)
+	// mount works in the step's filesystem; it reports whether it changed it.
+	mount func(ctx context.Context, root string) (bool, error)
+	run   *RunSpec
+}
+
+// stage builds stage i (and the stages it needs) once.
+func (bd *build) stage(ctx context.Context, i int) (*images.Image, error) {
+	if img, ok := bd.results[i]; ok {
+		return img, nil
+	}
+	if bd.busy[i] {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: stage %d depends on itself", bd.name, i))
+	}
+	bd.busy[i] = true
+	st := bd.stages[i]
+	s := &stageState{name: st.Name, args: map[string]*string{}}
+	if s.name == "" {
+		s.name = fmt.Sprintf("stage-%d", i)
+	}
+	cmds, err := bd.from(ctx, i, s)
+	if err != nil {
+		return nil, err
+	}
+	cmds = append(cmds, st.Commands...)
+	for n, cmd := range cmds {
+		if err := bd.step(ctx, s, cmd, n+1, len(cmds)); err != nil {
+			return nil, err
+		}
+	}
+	if s.img == nil { // FROM scratch and nothing else
+		img, err := bd.store.Commit(ctx, images.CommitOptions{Config: s.cfg})
+		if err != nil {
+			return nil, err
+		}
+		s.img = img
+	}
+	bd.results[i] = s.img
+	return s.img, nil
+}
+
+// from sets the stage's base (scratch, an earlier stage or a stored image)
+// and returns the base's ONBUILD triggers as commands to run first.
+func (bd *build) from(ctx context.Context, i int, s *stageState) ([]instructions.Command, error) {
+	st := bd.stages[i]
+	fromCmd := &fromCommand{st: &st}
+	base, _, err := bd.lex.ProcessWord(st.BaseName, shell.EnvsFromSlice(bd.metaEnv()))
+	if err != nil {
+		return nil, bd.errAt(fromCmd, err)
+	}
+	switch j, isStage := bd.stageIndex(base, i); {
+	case base == "scratch":
+		return nil, nil
+	case isStage:
+		if s.img, err = bd.stage(ctx, j); err != nil {
+			return nil, err
+		}
+	default:
+		if s.img, err = bd.store.Resolve(base); err != nil {
+			if errdefs.IsNotFound(err) {
+				err = errdefs.ErrNotFound.WithMessage(fmt.Sprintf("unable to find image %q locally (berth build does not pull; use berth pull)", base))
+			}
+			return nil, bd.errAt(fromCmd, err)
+		}
+	}
+	s.cfg, s.author = copyConfig(s.img.Config.Config), s.img.Config.Author
+	var triggers []instructions.Command
+	for _, expr := range s.cfg.OnBuild {
+		cmd, err := parseTrigger(expr)
+		if err != nil {
+			return nil, bd.errAt(fromCmd, fmt.Errorf("ONBUILD trigger %q of %s: %w", expr, base, err))
+		}
+		triggers = append(triggers, cmd)
+	}
+	s.cfg.OnBuild = nil
+	return triggers, nil
+}
+
+// parseTrigger parses one ONBUILD expression into its command.
+func parseTrigger(expr string) (instructions.Command, error) {
+	res, err := parser.Parse(strings.NewReader(expr))
+	if err != nil {
+		return nil, err
+	}
+	if len(res.AST.Children) != 1 {
+		return nil, fmt.Errorf("not one instruction")
+	}
+	return instructions.ParseCommand(res.AST.Children[0])
+}
+
+// fromCommand lets a stage's FROM line be named in errors like any command.
+type fromCommand struct{ st *instructions.Stage }
+
+// Name is "from".
+func (f *fromCommand) Name() string { return "from" }
+
+// Location is the FROM line.
+func (f *fromCommand) Location() []parser.Range { return f.st.Location }
+
+// Comments are the FROM line's comments.
+func (f *fromCommand) Comments() []string { return f.st.Comments }
+
+// String is the FROM line's text.
+func (f *fromCommand) String() string { return f.st.SourceCode }
+
+// step runs one instruction of stage s: from the cache when its key is
+// known, else by doing its work and committing an image.
+func (bd *build) step(ctx context.Context, s *stageState, cmd instructions.Command, n, total int) error {
+	bd.nextID++
+	ev := Event{ID: bd.nextID, Stage: s.name, Step: n, Total: total, Instruction: source(cmd)}
+	if loc := cmd.Location(); len(loc) > 0 {
+		ev.Line = loc[0].Start.Line
+	}
+	start := time.Now()
+	ev.Kind = StepStarted
+	bd.progress(ev)
+	cached, err := bd.doStep(ctx, s, cmd, ev)
+	if err != nil {
+		err = bd.errAt(cmd, err)
+		ev.Kind, ev.Err = StepError, err
+		bd.progress(ev)
+		return err
+	}
+	if !cached {
+		ev.Kind, ev.Duration = StepDone, time.Since(start)
+		bd.progress(ev)
+	}
+	return nil
+}
+
+// doStep expands cmd, plans it and commits it, or takes it from the cache
+// (and says so).
+func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Command, ev Event) (bool, error) {
+	if ex, ok := cmd.(instructions.SupportsSingleWordExpansion); ok {
+		if err := ex.Expand(bd.expander(s.env())); err != nil {
+			return false, err
+		}
+	}
+	p, err := bd.plan(ctx, s, cmd)
+	if err != nil || p == nil { // p nil: the step changed the stage's state only (ARG)
+		return false, err
+	}
+	key := cacheKey(s.img, p)
+	if !bd.opts.NoCache {
+		if img, ok, err := bd.store.CacheLookup(ctx, key); err != nil {
+			return false, err
+		} else if ok {
+			s.img, s.cfg, s.author = img, copyConfig(img.Config.Config), img.Config.Author
+			ev.Kind = StepCached
+			bd.progress(ev)
+			return true, nil
+		}
+	}
+	cfg := copyConfig(s.cfg)
+	if p.config != nil {
+		p.config(&cfg)
+	}
+	if p.author != "" {
+		s.author = p.author
+	}
+	if p.run != nil {
+		lw := &lineWriter{emit: func(line string) {
+			out := ev
+			out.Kind, out.Output = StepOutput, line
+			bd.progress(out)
+		}}
+		defer lw.Flush()
+		p.run.Output = lw
+	}
+	img, err := bd.commit(ctx, s, p, cfg)
+	if err != nil {
+		return false, err
+	}
+	s.img, s.cfg = img, cfg
+	return false, bd.store.CacheStore(ctx, key, img.ID)
+}
+
+// cacheKey identifies a step: its parent image, its history line (the
+// instruction after substitution, with the build args a RUN sees) and what
+// else it read (the content of COPY and ADD sources).
+func cacheKey(parent *images.Image, p *plan) string {
+	h := sha256.New()
+	if parent != nil {
+		io.WriteString(h, parent.ID)
+	} else {
+		io.WriteString(h, "scratch")
+	}
+	fmt.Fprintf(h, "\x00%s\x00%s", p.createdBy, p.extra)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// commit makes the step's image: a RUN through the runner, a filesystem
+// change through a mount, a metadata change alone.
+func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Config) (*images.Image, error) {
+	opts := images.CommitOptions{Parent: s.img, Config: cfg, CreatedBy: p.createdBy, Author: s.author}
+	var img *images.Image
+	commitUpper := func(upper string) error {
+		layer, err := images.DiffTar(upper, runtimeFiles()...)
+		if err != nil {
+			return err
+		}
+		defer layer.Close()
+		opts.Layer = layer
+		img, err = bd.store.Commit(ctx, opts)
+		return err
+	}
+	switch {
+	case p.run != nil:
+		if s.img == nil {
+			return nil, errdefs.ErrInvalidArgument.WithMessage("RUN needs a filesystem to run in (FROM scratch has none yet)")
+		}
+		p.run.Image = s.img
+		return img, bd.runner.Run(ctx, *p.run, commitUpper)
+	case p.mount != nil:
+		err := bd.runner.Mount(ctx, s.img, func(root, upper string) error {
+			changed, err := p.mount(ctx, root)
+			if err != nil || !changed {
+				return err
+			}
+			return commitUpper(upper)
+		})
+		if err != nil || img != nil {
+			return img, err
+		}
+	}
+	return bd.store.Commit(ctx, opts)
+}
+
+// env is the stage's environment for substitution and RUN: its ARGs with
+// values, then its ENV (which wins, as in Docker).
+func (s *stageState) env() []string {
+	var out []string
+	for _, k := range s.order {
+		if v := s.args[k]; v != nil {
+			out = append(out, k+"="+*v)
+		}
+	}
+	return append(out, s.cfg.Env...)
+}
+
+// argsInUse is the "|N K=V ..." prefix BuildKit puts before a RUN's command
+// in the history when build args have values.
+func (s *stageState) argsInUse() (string, []string) {
+	var kv []string
+	for _, k := range s.order {
+		if v := s.args[k]; v != nil && !hasEnvKey(s.cfg.Env, k) {
+			kv = append(kv, k+"="+*v)
+		}
+	}
+	sort.Strings(kv)
+	if len(kv) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("|%d %s ", len(kv), strings.Join(kv, " ")), kv
+}
+
+func hasEnvKey(env []string, k string) bool {
+	for _, e := range env {
+		if strings.HasPrefix(e, k+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// lineWriter sends each complete line written to it to emit.
+type lineWriter struct {
+	mu   sync.Mutex
+	emit func(string)
+	buf  []byte
+}
+
+// Write splits p into lines.
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.emit(strings.TrimSuffix(string(w.buf[:i]), "\r"))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+// Flush sends a last line that had no newline.
+func (w *lineWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 {
+		w.emit(string(w.buf))
+		w.buf = nil
+	}
+}

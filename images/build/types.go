@@ -1,0 +1,110 @@
+package build
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"berth/images"
+)
+
+// Options describe one build, as `docker build`'s flags do.
+type Options struct {
+	// ContextDir is the build context; "" builds without one (Dockerfile from stdin).
+	ContextDir string
+	// Dockerfile is the Dockerfile's text; DockerfileName names it in errors.
+	Dockerfile     []byte
+	DockerfileName string
+	// Tags name the result (-t).
+	Tags []string
+	// BuildArgs are --build-arg values.
+	BuildArgs map[string]string
+	// Target is the stage to build (default: the last).
+	Target string
+	// NoCache builds every step again.
+	NoCache bool
+	// Labels are added to the result's config (--label).
+	Labels map[string]string
+}
+
+// RunSpec is one RUN step for a Runner.
+type RunSpec struct {
+	// Image is the image the step runs on.
+	Image *images.Image
+	// Args is the process (shell form already wrapped in the shell).
+	Args []string
+	// Env, User and WorkingDir come from the stage's config (build args in use added to Env).
+	Env        []string
+	User       string
+	WorkingDir string
+	// Output receives the process's stdout and stderr.
+	Output io.Writer
+}
+
+// Runner runs what a build needs of containers. The engine implements it.
+type Runner interface {
+	// Run runs spec as a container; when the process exits 0 it hands the
+	// container's overlay upper dir to commit before removing the container.
+	// A non-zero exit is an *ExitError. The container, its mounts and cgroup
+	// are gone when Run returns, whatever happened.
+	Run(ctx context.Context, spec RunSpec, commit func(upperDir string) error) error
+	// Mount mounts img's filesystem read-write over a fresh upper dir, hands
+	// its root and upper dir to fn, then unmounts and removes both. img nil
+	// is an empty filesystem.
+	Mount(ctx context.Context, img *images.Image, fn func(root, upperDir string) error) error
+}
+
+// ExitError is a RUN process that exited non-zero.
+type ExitError struct{ Code int }
+
+// Error says how the process ended.
+func (e *ExitError) Error() string { return "exit code: " + strconv.Itoa(e.Code) }
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	// StepStarted: a step began (Instruction, Step, Total, Stage).
+	StepStarted EventKind = iota
+	// StepOutput: a line of a RUN step's output (Line).
+	StepOutput
+	// StepCached: the step was found in the cache.
+	StepCached
+	// StepDone: the step finished (Duration).
+	StepDone
+	// StepError: the step failed (Err).
+	StepError
+	// Warning: something the user should know (Line).
+	Warning
+)
+
+// Event is one piece of a build's progress.
+type Event struct {
+	Kind EventKind
+	// ID numbers the step across the build (1, 2, ...).
+	ID int
+	// Stage is the stage's name (or "stage-N"); Step/Total count its instructions.
+	Stage       string
+	Step, Total int
+	// Instruction is the step's source text; Line its Dockerfile line.
+	Instruction string
+	Line        int
+	// Output is a line of output (StepOutput, Warning).
+	Output   string
+	Duration time.Duration
+	Err      error
+}
+
+// stageState is what a stage has built so far.
+type stageState struct {
+	name   string
+	img    *images.Image // nil: scratch with nothing committed yet
+	cfg    v1.Config
+	author string             // the image's author (MAINTAINER)
+	args   map[string]*string // ARGs declared in this stage, in scope
+	order  []string           // their declaration order
+	cmdSet bool               // CMD given in this stage (ENTRYPOINT keeps it)
+}
