@@ -116,12 +116,26 @@ func (lc *leakCycler) run(first, n int) {
 		if err := lc.e.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
 			t.Fatalf("cycle %d: start: %v", i, err)
 		}
+		if i == 0 {
+			lc.seen(c.ID)
+		}
 		if err := lc.e.Remove(ctx, c.ID, engine.RemoveOptions{Force: true}); err != nil {
 			t.Fatalf("cycle %d: rm -f: %v", i, err)
 		}
 		if v := leftVeths(lc.e); len(v) > 0 {
 			t.Fatalf("cycle %d: veths left when rm returned: %v", i, v)
 		}
+	}
+}
+
+// seen checks that the measurements see what a running container holds, so
+// that a count that stays the same means something.
+func (lc *leakCycler) seen(id string) {
+	s := lc.snap()
+	rule := slices.Contains(s.rules, "berth ctr:"+id)
+	if len(s.mounts) < 2 || len(s.cgroups) == 0 || len(s.veths) != 1 || s.leases != 1 || s.ports != 1 || !rule {
+		lc.t.Fatalf("a running container shows as mounts %v, cgroups %v, veths %v, leases %d, port owners %d, its port rule %v",
+			s.mounts, s.cgroups, s.veths, s.leases, s.ports, rule)
 	}
 }
 
@@ -202,6 +216,9 @@ func compareLeakSnaps(t *testing.T, before, after leakSnap, pages []int) {
 	// Rotation keeps events.log and one rotated file of at most leakEventsMax
 	// each; the monitors (which rotate at the default size) may append a
 	// cycle's few events past that before the engine's next append rotates.
+	if _, err := os.Stat(filepath.Join(after.root, "events.log.1")); err != nil {
+		t.Errorf("the events log never rotated: %v", err)
+	}
 	if limit := int64(2*leakEventsMax + 4<<10); after.eventBytes > limit {
 		t.Errorf("events log holds %d bytes, over the rotation bound %d", after.eventBytes, limit)
 	}

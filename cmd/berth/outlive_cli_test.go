@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,8 +64,6 @@ func TestContainersOutliveBerth(t *testing.T) {
 	before := time.Now().UTC()
 	c.ok("run", "-d", "--name", "detached", "busybox", "sh", "-c", counterScript)
 	attached := exec.Command(filepath.Join(binDir, "berth"), "--root", c.root, "run", "--name", "attached", "busybox", "sh", "-c", counterScript)
-	var attachedOut bytes.Buffer
-	attached.Stdout = &attachedOut
 	if err := attached.Start(); err != nil {
 		t.Fatal(err)
 	}
