@@ -90,6 +90,13 @@ func TestCycleLeaks(t *testing.T) {
 	}
 	t.Logf("%d cycles in %v (after %d warm-up cycles); database pages at each tenth: %v", n, took.Round(time.Second), leakWarmup, pages)
 	compareLeakSnaps(t, before, after, pages)
+	rep, err := e.Check(context.Background(), false)
+	if err != nil {
+		t.Fatalf("system check: %v", err)
+	}
+	for _, f := range rep.Findings {
+		t.Errorf("system check: %s", f)
+	}
 }
 
 // leakCycler runs the cycles of one test.

@@ -71,6 +71,7 @@ func (m *Manager) CreateNamespace(id string) (string, error) {
 func newNamespaceOnThread(p string) error {
 	orig, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
 	if err != nil {
+		runtime.UnlockOSThread()
 		return fmt.Errorf("current net namespace: %w", err)
 	}
 	defer orig.Close()
