@@ -396,13 +396,15 @@ func (e *Engine) joinContainerNet(ctx context.Context, ref string, ns *netSetup)
 }
 
 // teardownNetwork removes a container's ports, endpoints, netns and DNS names.
+// The host veths are deleted before the namespace: the kernel destroys a
+// namespace (and the veths in it) asynchronously once it is unmounted, so
+// its veths would outlive the removal for a while (seen by the next check or
+// recovery as strays, with their address already leased again); deleting
+// one waits out an RCU grace period instead.
 func (e *Engine) teardownNetwork(ctx context.Context, id string, rec *record) {
 	eps, _ := e.nets.Endpoints(ctx, id)
-	if err := e.nets.DeleteNamespace(id); err == nil {
-		_ = e.nets.Forget(ctx, id) // the veths went with the namespace
-	} else {
-		_ = e.nets.Release(ctx, id)
-	}
+	_ = e.nets.Release(ctx, id)
+	_ = e.nets.DeleteNamespace(id)
 	for _, ep := range eps {
 		_ = e.updateNames(ctx, ep.NetworkID)
 	}

@@ -146,23 +146,6 @@ func (m *Manager) Release(ctx context.Context, containerID string) error {
 	return m.Unpublish(ctx, containerID)
 }
 
-// Forget drops a container's leases and port rules without touching links:
-// for a container whose network namespace was deleted, which takes its veth
-// pairs with it (the kernel destroys them asynchronously; deleting a veth
-// ourselves waits out an RCU grace period, ~10 ms each).
-func (m *Manager) Forget(ctx context.Context, containerID string) error {
-	eps, err := m.Endpoints(ctx, containerID)
-	if err != nil {
-		return err
-	}
-	for _, ep := range eps {
-		if err := m.unlease(ctx, ep.NetworkID, containerID); err != nil {
-			return err
-		}
-	}
-	return m.Unpublish(ctx, containerID)
-}
-
 // Endpoints lists a container's attachments, in interface order.
 func (m *Manager) Endpoints(ctx context.Context, containerID string) ([]Endpoint, error) {
 	return m.endpoints(ctx, `WHERE e.container_id = ?`, containerID)

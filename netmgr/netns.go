@@ -20,11 +20,17 @@ func (m *Manager) NamespacePath(id string) string {
 
 // CreateNamespace makes a named network namespace (an nsfs bind mount at
 // NamespacePath(id)) with lo up and returns its path; a namespace of id made
-// before is returned as it is. The work runs on a locked OS thread that is
-// thrown away afterwards, so no thread is ever left in it. It holds the netns
+// before is returned as it is. It holds the netns
 // lock shared from before the file exists until it is a namespace, so
 // Reconcile never takes the file for a left-over one. Callers make one id's
 // namespace at a time (the engine does under the container's lock).
+//
+// The work runs on a locked OS thread that is moved back to the process's
+// namespace afterwards. A thread left in the namespace would keep it (and its
+// veths) alive after DeleteNamespace for as long as the process runs: Go
+// ends a locked thread whose goroutine exits, except the process's main
+// thread, which it parks for good instead. A thread that cannot go back is
+// still left locked, to end with its goroutine.
 func (m *Manager) CreateNamespace(id string) (string, error) {
 	if id == "" || filepath.Base(id) != id || id == "." || id == ".." {
 		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("namespace id %q: invalid", id))
@@ -50,7 +56,6 @@ func (m *Manager) CreateNamespace(id string) (string, error) {
 	f.Close()
 	errc := make(chan error, 1)
 	go func() {
-		// Never unlocked: the thread ends with this goroutine, in whatever namespace.
 		runtime.LockOSThread()
 		errc <- newNamespaceOnThread(p)
 	}()
@@ -60,10 +65,30 @@ func (m *Manager) CreateNamespace(id string) (string, error) {
 	return p, nil
 }
 
+// newNamespaceOnThread makes the namespace on the calling goroutine's locked
+// thread and mounts it at p, then moves the thread back and unlocks it; if
+// the thread cannot go back it stays locked.
 func newNamespaceOnThread(p string) error {
+	orig, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
+	if err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("current net namespace: %w", err)
+	}
+	defer orig.Close()
 	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread() // unchanged: still in the process's namespace
 		return fmt.Errorf("unshare net namespace: %w", err)
 	}
+	err = setUpNamespace(p)
+	if serr := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); serr != nil {
+		return errors.Join(err, fmt.Errorf("back to the process's net namespace: %w", serr))
+	}
+	runtime.UnlockOSThread()
+	return err
+}
+
+// setUpNamespace bind-mounts the calling thread's namespace at p and sets lo up.
+func setUpNamespace(p string) error {
 	self := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
 	if err := unix.Mount(self, p, "none", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("bind namespace to %s: %w", p, err)

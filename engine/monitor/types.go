@@ -179,26 +179,39 @@ func readJSON(path string, v any) error {
 // ProcStart returns the start time (clock ticks since boot) of pid, or 0 when
 // the process does not exist. A pid with a different start time was reused.
 func ProcStart(pid int) uint64 {
+	start, _ := procStat(pid)
+	return start
+}
+
+// procStat returns the start time of pid (0 when it does not exist) and its
+// state letter (R, S, D, Z for a zombie …).
+func procStat(pid int) (uint64, string) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0
+		return 0, ""
 	}
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0
+		return 0, ""
 	}
 	f := strings.Fields(s[i+1:])
 	if len(f) < 20 {
-		return 0
+		return 0, ""
 	}
 	v, _ := strconv.ParseUint(f[19], 10, 64)
-	return v
+	return v, f[0]
 }
 
-// Alive reports whether the monitor that wrote s still runs.
+// Alive reports whether the monitor that wrote s still runs. A monitor that
+// was killed stays a zombie until its parent (the host's init, as monitors
+// are detached) reaps it, which may take a while: it does not run any more.
 func (s *State) Alive() bool {
-	return s.MonitorPid > 0 && ProcStart(s.MonitorPid) == s.MonitorStart && s.MonitorStart != 0
+	if s.MonitorPid <= 0 || s.MonitorStart == 0 {
+		return false
+	}
+	start, state := procStat(s.MonitorPid)
+	return start == s.MonitorStart && state != "Z" && state != "X"
 }
 
 // ShouldRestart applies the restart policy to an exit.
