@@ -119,9 +119,9 @@ func stressDuration() time.Duration {
 	return 10 * time.Second
 }
 
-// TestNetworkRecoveryBesideSetups runs three processes that create, start,
+// TestNetworkRecoveryBesideSetups runs four processes that create, start,
 // connect, disconnect, stop and remove containers on one root beside a
-// fourth that keeps opening engines (each open runs the network recovery).
+// fifth that keeps opening engines (each open runs the network recovery).
 // Recovery must not break any setup in flight nor wedge the root: no call
 // may fail, and at the end no namespace, veth, lease or port rule is left.
 func TestNetworkRecoveryBesideSetups(t *testing.T) {
@@ -132,7 +132,7 @@ func TestNetworkRecoveryBesideSetups(t *testing.T) {
 		t.Fatal(err)
 	}
 	until := time.Now().Add(stressDuration()).UnixNano()
-	modes := []string{"loop", "loop", "loop", "open"}
+	modes := []string{"loop", "loop", "loop", "loop", "open"}
 	outs := make([]string, len(modes))
 	var wg sync.WaitGroup
 	for i, mode := range modes {
@@ -143,23 +143,29 @@ func TestNetworkRecoveryBesideSetups(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	rounds := map[string]int{}
+	failed := 0
 	for i, out := range outs {
 		sc := bufio.NewScanner(strings.NewReader(out))
-		rounds := -1
+		n := -1
 		for sc.Scan() {
 			line := sc.Text()
 			if msg, ok := strings.CutPrefix(line, "error: "); ok {
 				t.Errorf("%s helper %d: %s", modes[i], i, msg)
+				failed++
 			}
-			if n, ok := strings.CutPrefix(line, "done "); ok {
-				rounds, _ = strconv.Atoi(n)
+			if v, ok := strings.CutPrefix(line, "done "); ok {
+				n, _ = strconv.Atoi(v)
 			}
 		}
-		if rounds < 1 {
+		if n < 1 {
 			t.Errorf("%s helper %d made no round: %q", modes[i], i, out)
 		}
-		t.Logf("%s helper %d: %d rounds", modes[i], i, rounds)
+		t.Logf("%s helper %d: %d rounds", modes[i], i, n)
+		rounds[modes[i]] += max(n, 0)
 	}
+	t.Logf("concurrency: %v, 4 processes made %d run/connect/disconnect/stop/rm rounds beside %d engine opens, %d errors",
+		stressDuration(), rounds["loop"], rounds["open"], failed)
 	// Every removal deleted its veths before it returned, and no thread of a
 	// helper stayed in a namespace (which kept it and its veths alive until
 	// the helper exited, and for a while after): nothing is left even
