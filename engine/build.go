@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -148,31 +147,9 @@ func (r *buildRunner) Mount(ctx context.Context, img *images.Image, fn func(root
 		}
 	}
 	if err := e.mountOverlay(root, lowers, upper, work); err != nil {
-		return err
+		return fmt.Errorf("mount build filesystem: %w", err)
 	}
 	defer unix.Unmount(root, unix.MNT_DETACH)
 	return fn(root, upper)
 }
 
-// mountOverlay mounts an overlay at target with lowerdirs relative to the
-// image store (changing directory on a thread of its own, as mountRootfs does).
-func (e *Engine) mountOverlay(target string, lowers []string, upper, work string) error {
-	data := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + upper + ",workdir=" + work
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with its changed directory
-		if err := unix.Unshare(unix.CLONE_FS); err != nil {
-			errc <- err
-			return
-		}
-		if err := unix.Chdir(e.images.Root()); err != nil {
-			errc <- err
-			return
-		}
-		errc <- unix.Mount("overlay", target, "overlay", 0, data)
-	}()
-	if err := <-errc; err != nil {
-		return fmt.Errorf("mount build filesystem: %w", err)
-	}
-	return nil
-}

@@ -185,13 +185,21 @@ func (e *Engine) mountRootfs(id string, lowers []string) error {
 	dir := e.containerDir(id)
 	target := e.rootfs(id)
 	_ = unix.Unmount(target, unix.MNT_DETACH) // a stale mount from a crash
-	data := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + filepath.Join(dir, "fs/upper") +
-		",workdir=" + filepath.Join(dir, "fs/work")
+	if err := e.mountOverlay(target, lowers, filepath.Join(dir, "fs/upper"), filepath.Join(dir, "fs/work")); err != nil {
+		return fmt.Errorf("mount root filesystem of %s: %w", id, err)
+	}
+	return nil
+}
+
+// mountOverlay mounts an overlay at target with lowerdirs relative to the
+// image store: they are short names, so that 100+ layers fit one mount's
+// options, resolved against a working directory changed for one thread only
+// (CLONE_FS), which then dies with it.
+func (e *Engine) mountOverlay(target string, lowers []string, upper, work string) error {
+	data := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + upper + ",workdir=" + work
 	errc := make(chan error, 1)
 	go func() {
-		// Relative lowerdirs need the image store as working directory: change it
-		// for this thread only (CLONE_FS), and let the thread die afterwards.
-		runtime.LockOSThread()
+		runtime.LockOSThread() // never unlocked: the thread dies with its changed directory
 		if err := unix.Unshare(unix.CLONE_FS); err != nil {
 			errc <- err
 			return
@@ -202,10 +210,7 @@ func (e *Engine) mountRootfs(id string, lowers []string) error {
 		}
 		errc <- unix.Mount("overlay", target, "overlay", 0, data)
 	}()
-	if err := <-errc; err != nil {
-		return fmt.Errorf("mount root filesystem of %s: %w", id, err)
-	}
-	return nil
+	return <-errc
 }
 
 // buildSpec resolves the user, the working directory and the command inside
