@@ -152,4 +152,3 @@ func (r *buildRunner) Mount(ctx context.Context, img *images.Image, fn func(root
 	defer unix.Unmount(root, unix.MNT_DETACH)
 	return fn(root, upper)
 }
-

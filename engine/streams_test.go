@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/errdefs"
 
 	"berth/engine"
+	"berth/stats"
 )
 
 // collect reads n batches of a stats stream at interval and cancels it.
@@ -214,9 +215,16 @@ func TestStatsTargetsAndTop(t *testing.T) {
 	if len(ts) != 1 || ts[0].ID != c.ID || ts[0].CgroupPath != engine.CgroupPath(c.ID) || ts[0].NetNSPath != want {
 		t.Errorf("targets %+v", ts)
 	}
-	ps, err := e.Top(ctx, "web")
-	if err != nil {
-		t.Fatal(err)
+	// Start returns once the container's init was told to exec, as runc
+	// start does; until the exec is done top sees "[sleep]" (no cmdline yet).
+	var ps []stats.Process
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if ps, err = e.Top(ctx, "web"); err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != 1 || ps[0].Command != "[sleep]" || time.Now().After(deadline) {
+			break
+		}
 	}
 	if len(ps) != 1 || ps[0].NSPID != 1 || ps[0].PID != c.State.Pid || ps[0].Command != "sleep 1000" || ps[0].User != "root" {
 		t.Errorf("top: %+v", ps)
