@@ -51,3 +51,29 @@ func Check(t interface {
 		t.Fatalf("inputs %q: %s: %q", inputs, why, err)
 	}
 }
+
+// crashWords are what a recovered panic or a Go runtime fault prints.
+var crashWords = []string{"panic", "goroutine ", "runtime error", "runtime."}
+
+// CheckNoCrash is Check's weaker form for errors whose wording belongs to a
+// language the user writes in, such as text/template's execution errors
+// (which name Go types, as docker's do): one line and no panic or runtime
+// fault.
+func CheckNoCrash(t interface {
+	Helper()
+	Fatalf(string, ...any)
+}, err error, inputs ...string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg, in := err.Error(), strings.Join(inputs, "\x00")
+	if strings.ContainsAny(msg, "\n\r") && !strings.ContainsAny(in, "\n\r") {
+		t.Fatalf("inputs %q: error spans lines: %q", inputs, err)
+	}
+	for _, w := range crashWords {
+		if strings.Contains(msg, w) && !strings.Contains(in, w) {
+			t.Fatalf("inputs %q: error contains %s: %q", inputs, w, err)
+		}
+	}
+}
