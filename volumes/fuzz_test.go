@@ -104,3 +104,23 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// FuzzListFilters: `volume ls --filter KEY=VALUE` (a name regexp, dangling,
+// label, driver) builds a predicate or fails with a plain error.
+func FuzzListFilters(f *testing.F) {
+	for _, s := range []string{"name=^da", "name=(", "dangling=true", "dangling=maybe", "label=a=b", "label=a", "driver=local", "colour=red", "name=a{99999}"} {
+		f.Add(s)
+	}
+	v := &Volume{Name: "data", Driver: DriverLocal, Labels: map[string]string{"a": "b"}}
+	f.Fuzz(func(t *testing.T, kv string) {
+		key, val, _ := strings.Cut(kv, "=")
+		match, err := filterFor(key, []string{val})
+		if err != nil {
+			fuzzcheck.Check(t, err, kv)
+			return
+		}
+		if match != nil {
+			match(v)
+		}
+	})
+}
