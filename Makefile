@@ -11,7 +11,7 @@ COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 BUILDTIME ?= $(shell git log -1 --format=%cI 2>/dev/null)
 STAMP     := -X berth/engine.buildVersion=$(VERSION) -X berth/engine.buildCommit=$(COMMIT) -X berth/engine.buildTime=$(BUILDTIME)
 
-.PHONY: all build deps test test-stress test-slow bench run clean fmt vet
+.PHONY: all build deps test test-stress test-slow bench run clean fmt vet fuzz
 
 all: build
 
@@ -35,10 +35,17 @@ build: deps
 test: build
 	$(GO) vet -tags $(TAGS) $(PKGS)
 	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -count=1 -timeout 20m -p 2 $(PKGS)
+	BERTH_BIN=$(CURDIR)/$(BIN) FUZZTIME=2s bash testdata/fuzz.sh
 
 ## test-stress: the long forms (race detector, repeated runs, 60 s concurrency tests)
 test-stress: build
 	BERTH_BIN=$(CURDIR)/$(BIN) BERTH_STRESS_SECONDS=60 $(GO) test -tags $(TAGS) -race -count=3 -timeout 60m -p 1 $(PKGS)
+	BERTH_BIN=$(CURDIR)/$(BIN) FUZZTIME=60s bash testdata/fuzz.sh
+
+## fuzz: every fuzz target for FUZZTIME each (default 2s; crashers fail it)
+FUZZTIME ?= 2s
+fuzz: build
+	BERTH_BIN=$(CURDIR)/$(BIN) FUZZTIME=$(FUZZTIME) bash testdata/fuzz.sh
 
 ## test-slow: tests that bootstrap debian:bookworm with debootstrap (minutes)
 test-slow: build

@@ -262,20 +262,25 @@ func mergeImageConfig(o CreateOptions, img *images.Image) Config {
 	return c
 }
 
-// mergeEnv returns base with every KEY=value of over replacing or adding.
+// mergeEnv returns base with every KEY=value of over replacing or adding;
+// keys are looked up in a map, so 100,000 variables merge in linear time.
 func mergeEnv(base, over []string) []string {
 	out := append([]string(nil), base...)
+	at := make(map[string][]int, len(out)+len(over))
+	for i, kv := range out {
+		k, _, _ := strings.Cut(kv, "=")
+		at[k] = append(at[k], i)
+	}
 	for _, kv := range over {
 		k, _, _ := strings.Cut(kv, "=")
-		replaced := false
-		for i, b := range out {
-			if bk, _, _ := strings.Cut(b, "="); bk == k {
-				out[i], replaced = kv, true
+		if idx, ok := at[k]; ok {
+			for _, i := range idx {
+				out[i] = kv
 			}
+			continue
 		}
-		if !replaced {
-			out = append(out, kv)
-		}
+		at[k] = []int{len(out)}
+		out = append(out, kv)
 	}
 	return out
 }

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -37,14 +39,24 @@ func FuzzParseSignal(f *testing.F) {
 }
 
 func TestMergeEnv(t *testing.T) {
-	got := mergeEnv([]string{"PATH=/bin", "A=1"}, []string{"A=2", "B=3"})
-	want := []string{"PATH=/bin", "A=2", "B=3"}
-	if len(got) != len(want) {
-		t.Fatalf("got %v", got)
+	tests := []struct{ base, over, want []string }{
+		{[]string{"PATH=/bin", "A=1"}, []string{"A=2", "B=3"}, []string{"PATH=/bin", "A=2", "B=3"}},
+		{[]string{"A=1", "A=0"}, []string{"A=2"}, []string{"A=2", "A=2"}},
+		{nil, []string{"B=1", "B=2", "C"}, []string{"B=2", "C"}},
+		{[]string{"A=1"}, nil, []string{"A=1"}},
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("got %v, want %v", got, want)
+	for _, tt := range tests {
+		if got := mergeEnv(tt.base, tt.over); !slices.Equal(got, tt.want) {
+			t.Errorf("mergeEnv(%q, %q) = %q, want %q", tt.base, tt.over, got, tt.want)
 		}
+	}
+	// 100,000 variables over an image's: every one kept, in order.
+	var over []string
+	for i := range 100000 {
+		over = append(over, fmt.Sprintf("E%d=%d", i, i))
+	}
+	got := mergeEnv([]string{"PATH=/bin", "E7=image"}, over)
+	if len(got) != 100001 || got[1] != "E7=7" || got[100000] != "E99999=99999" {
+		t.Fatalf("merged %d variables: %q … %q", len(got), got[:3], got[len(got)-1])
 	}
 }

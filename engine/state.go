@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -317,9 +318,25 @@ func (e *Engine) List(ctx context.Context, all bool) ([]*Container, error) {
 func decodeRecord(data []byte) (*record, error) {
 	var rec record
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return nil, fmt.Errorf("corrupt container record: %w", err)
+		return nil, recordError(err)
 	}
 	return &rec, nil
+}
+
+// recordError says why a stored record does not decode, in the record's
+// terms rather than json's Go type names.
+func recordError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("corrupt container record: not valid JSON at byte %d", se.Offset)
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Errorf("corrupt container record: %s holds a JSON %s of the wrong kind", te.Field, te.Value)
+	case errors.As(err, &te):
+		return fmt.Errorf("corrupt container record: the record is a JSON %s, not an object", te.Value)
+	}
+	return fmt.Errorf("corrupt container record: %s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 // ImageUsers returns the IDs of containers made from imageID, so that the

@@ -49,14 +49,30 @@ var dockerSubnet = netip.MustParsePrefix("172.17.0.0/16")
 // first Connect. Bad names, subnets and gateways are ErrInvalidArgument; a taken
 // name is ErrAlreadyExists.
 func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error) {
-	if !netNameRe.MatchString(o.Name) || len(o.Name) > 128 {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("network name %q: invalid", o.Name))
-	}
-	switch o.Name {
-	case DefaultNetwork, "host", "none", "default":
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("network name %q is reserved", o.Name))
+	if err := ValidateName(o.Name); err != nil {
+		return nil, err
 	}
 	return m.create(ctx, o, "")
+}
+
+// MaxNameLen is the longest network name.
+const MaxNameLen = 128
+
+// ValidateName checks the name of a new network: Docker's characters
+// ([a-zA-Z0-9][a-zA-Z0-9_.-]*), at most MaxNameLen bytes, and none of the
+// names of the built-in modes. A bad name is errdefs.ErrInvalidArgument.
+func ValidateName(name string) error {
+	switch {
+	case len(name) > MaxNameLen:
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("network name is %d bytes long; at most %d are allowed", len(name), MaxNameLen))
+	case !netNameRe.MatchString(name):
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid network name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
+	}
+	switch name {
+	case DefaultNetwork, "host", "none", "default":
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("network name %q is reserved", name))
+	}
+	return nil
 }
 
 // EnsureDefault returns the default "bridge" network, creating its record on first use.

@@ -97,9 +97,15 @@ func Open(root string, db *sql.DB) (*Store, error) {
 // Root is the directory that holds the volumes.
 func (s *Store) Root() string { return s.root }
 
-// ValidateName checks a volume name against Docker's rule; an invalid name is
-// errdefs.ErrInvalidArgument.
+// MaxNameLen is the longest volume name: the name is one directory entry.
+const MaxNameLen = 255
+
+// ValidateName checks a volume name against Docker's rule and the length of
+// one directory entry; an invalid name is errdefs.ErrInvalidArgument.
 func ValidateName(name string) error {
+	if len(name) > MaxNameLen {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("volume name is %d bytes long; at most %d are allowed", len(name), MaxNameLen))
+	}
 	if !nameRe.MatchString(name) || strings.Contains(name, "..") {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%q includes invalid characters for a local volume name, only %q are allowed", name, "[a-zA-Z0-9][a-zA-Z0-9_.-]"))
 	}

@@ -85,6 +85,31 @@ func TestCreateBadNames(t *testing.T) {
 	}
 }
 
+// TestCreateLongName: a name longer than a directory entry (up to 1 MiB) is
+// refused with a plain error that does not echo it, where mkdir failed with
+// "file name too long" after the record was written; 255 bytes work.
+func TestCreateLongName(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	for _, n := range []int{256, 1 << 20} {
+		_, err := s.Create(ctx, strings.Repeat("a", n), nil)
+		want := fmt.Sprintf("volume name is %d bytes long; at most 255 are allowed", n)
+		if !errors.Is(err, errdefs.ErrInvalidArgument) || err.Error() != want {
+			t.Errorf("create a %d-byte name: %v, want %q", n, err, want)
+		}
+	}
+	if vs, err := s.List(ctx, nil); err != nil || len(vs) != 0 {
+		t.Fatalf("long names left %d volumes, %v", len(vs), err)
+	}
+	if entries, _ := os.ReadDir(s.Root()); len(entries) != 0 {
+		t.Fatalf("long names created %v", entries)
+	}
+	long := strings.Repeat("b", 255)
+	if v, err := s.Create(ctx, long, nil); err != nil || v.Name != long {
+		t.Fatalf("create a 255-byte name: %v", err)
+	}
+}
+
 func TestAnonymousAndRelease(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)

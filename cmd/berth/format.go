@@ -25,7 +25,7 @@ var templateFuncs = template.FuncMap{
 	"lower":    strings.ToLower,
 	"upper":    strings.ToUpper,
 	"pad":      padWithSpace,
-	"truncate": truncate,
+	"truncate": truncateFunc,
 }
 
 // formatJSON is docker's json: compact, without HTML escaping.
@@ -71,14 +71,30 @@ func titleWords(s string) string {
 	return strings.Title(s) //nolint:staticcheck // docker's own behaviour
 }
 
+// maxPad bounds pad's counts: a column wider than this is a mistake, and an
+// unbounded count would exhaust memory instead of failing.
+const maxPad = 1 << 16
+
 // padWithSpace pads a non-empty s with l spaces before and r after.
-func padWithSpace(s string, l, r int) string {
-	if s == "" {
-		return s
+func padWithSpace(s string, l, r int) (string, error) {
+	if l < 0 || r < 0 || l > maxPad || r > maxPad {
+		return "", fmt.Errorf("want counts from 0 to %d, not %d and %d", maxPad, l, r)
 	}
-	return strings.Repeat(" ", l) + s + strings.Repeat(" ", r)
+	if s == "" {
+		return s, nil
+	}
+	return strings.Repeat(" ", l) + s + strings.Repeat(" ", r), nil
 }
 
+// truncateFunc is the templates' truncate: the first n bytes of s.
+func truncateFunc(s string, n int) (string, error) {
+	if n < 0 {
+		return "", fmt.Errorf("want a length of 0 or more, not %d", n)
+	}
+	return truncate(s, n), nil
+}
+
+// truncate keeps the first n (>= 0) bytes of s.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

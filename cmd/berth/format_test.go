@@ -48,6 +48,27 @@ func TestTemplateFuncs(t *testing.T) {
 	}
 }
 
+// TestTemplateFuncLimits: pad and truncate refuse counts they cannot honour
+// with a plain error, where pad ran the CLI out of memory (a Go stack trace)
+// and truncate leaked "runtime error: slice bounds out of range".
+func TestTemplateFuncLimits(t *testing.T) {
+	for format, want := range map[string]string{
+		`{{pad "x" 99999999999 0}}`: "error calling pad: want counts from 0 to 65536, not 99999999999 and 0",
+		`{{pad "x" 0 -1}}`:          "error calling pad: want counts from 0 to 65536, not 0 and -1",
+		`{{truncate "abc" -1}}`:     "error calling truncate: want a length of 0 or more, not -1",
+	} {
+		tmpl, _, err := parseFormat(format)
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		var b bytes.Buffer
+		err = execTemplate(tmpl, &b, map[string]string{})
+		if err == nil || !strings.HasSuffix(err.Error(), want) || !errdefs.IsInvalidArgument(err) {
+			t.Errorf("%s: %v, want an invalid-argument error ending %q", format, err, want)
+		}
+	}
+}
+
 // TestTemplateFallbackKeepsNumbers: a template naming a field as the JSON
 // does (.Id) runs on the JSON form, where numbers stay integers and a
 // missing key is an error, as in docker inspect.

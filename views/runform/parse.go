@@ -95,7 +95,8 @@ func ParseCPUs(s string) (int64, error) {
 		return 0, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(f > 0 && f <= 1024) {
+	// A count that rounds to 0 nano-CPUs would mean no limit at all.
+	if err != nil || !(f > 0 && f <= 1024) || int64(f*1e9) == 0 {
 		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%q: want a number of CPUs such as 0.5", s))
 	}
 	return int64(f * 1e9), nil

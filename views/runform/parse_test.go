@@ -3,9 +3,13 @@ package runform
 import (
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/containerd/errdefs"
+
+	"berth/internal/fuzzcheck"
 )
 
 func TestParsers(t *testing.T) {
@@ -31,7 +35,7 @@ func TestParsers(t *testing.T) {
 	if n, err := ParseCPUs("0.5"); n != 5e8 || err != nil {
 		t.Errorf("ParseCPUs(0.5) = %d, %v", n, err)
 	}
-	for _, bad := range []string{"0", "-1", "x", "NaN"} {
+	for _, bad := range []string{"0", "-1", "x", "NaN", "1e-10"} {
 		if _, err := ParseCPUs(bad); err == nil {
 			t.Errorf("ParseCPUs(%q) accepted", bad)
 		}
@@ -79,11 +83,13 @@ func FuzzParseRestart(f *testing.F) {
 func FuzzParseLimits(f *testing.F) {
 	f.Add("64m", "0.5")
 	f.Add("1e99", "1e99")
+	f.Add("", "1e-10")
 	f.Fuzz(func(t *testing.T, mem, cpus string) {
-		if m, err := ParseMemory(mem); err == nil && m < 0 {
+		// Empty is no limit (0); anything else accepted is a real limit.
+		if m, err := ParseMemory(mem); err == nil && (m < 0 || (m == 0) != (mem == "")) {
 			t.Errorf("memory %q = %d", mem, m)
 		}
-		if n, err := ParseCPUs(cpus); err == nil && n <= 0 {
+		if n, err := ParseCPUs(cpus); err == nil && (n < 0 || (n == 0) != (cpus == "")) {
 			t.Errorf("cpus %q = %d", cpus, n)
 		}
 	})
@@ -104,4 +110,48 @@ func TestParsePortsAndVolumes(t *testing.T) {
 	if _, err := ParseVolumes("data:relative"); err == nil {
 		t.Error("relative target accepted")
 	}
+}
+
+// FuzzParseSplitPortsVolumes: the run form's command line, ports and volumes
+// fields take anything typed: errors are plain, and what is accepted is
+// whole (one mount per word, absolute targets, ports in range).
+func FuzzParseSplitPortsVolumes(f *testing.F) {
+	for _, s := range []string{"8080:80 127.0.0.1:5353:53/udp", "data:/d /srv:/www:ro /scratch", `sh -c "echo hi"`, "70000:80", "a:b:c:d", "'", ":/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if args, err := SplitArgs(s); err != nil {
+			fuzzcheck.Check(t, err, s)
+		} else if len(strings.Join(args, "")) > len(s) {
+			t.Fatalf("%q split into %q", s, args)
+		}
+		if pm, err := ParsePorts(s); err != nil {
+			fuzzcheck.Check(t, err, s)
+		} else {
+			for key, bs := range pm {
+				port, proto, _ := strings.Cut(string(key), "/")
+				if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp") {
+					t.Fatalf("%q: port key %q", s, key)
+				}
+				for _, b := range bs {
+					if n, err := strconv.Atoi(b.HostPort); b.HostPort != "" && (err != nil || n < 0 || n > 65535) {
+						t.Fatalf("%q: host port %q", s, b.HostPort)
+					}
+				}
+			}
+		}
+		ms, err := ParseVolumes(s)
+		if err != nil {
+			fuzzcheck.Check(t, err, s)
+			return
+		}
+		if len(ms) != len(strings.Fields(s)) {
+			t.Fatalf("%q: %d mounts", s, len(ms))
+		}
+		for _, m := range ms {
+			if !strings.HasPrefix(m.Target, "/") {
+				t.Fatalf("%q: target %q", s, m.Target)
+			}
+		}
+	})
 }
