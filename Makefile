@@ -2,7 +2,7 @@
 GO        ?= go
 TAGS      := seccomp
 BIN       := bin
-PKGS      := ./...
+PKGS      := ./... ./testdata/fuzzcheck
 APT_PKGS  := libseccomp-dev pkg-config busybox-static tmux iproute2 curl
 export CGO_ENABLED := 1
 # Build stamps that berth version and berth info report.
@@ -37,9 +37,12 @@ test: build
 	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -count=1 -timeout 20m -p 2 $(PKGS)
 	BERTH_BIN=$(CURDIR)/$(BIN) FUZZTIME=2s bash testdata/fuzz.sh
 
-## test-stress: the long forms (race detector, repeated runs, 60 s concurrency tests)
+## test-stress: the long forms (60 s concurrency, 100 kills, 1,000 leak cycles), then the
+## race detector over the engine side and the UI, then 60 s of each fuzz target
+RACE_PKGS := ./engine/... ./images/... ./netmgr/... ./volumes/... ./stats/... ./views/... ./tui/...
 test-stress: build
-	BERTH_BIN=$(CURDIR)/$(BIN) BERTH_STRESS_SECONDS=60 $(GO) test -tags $(TAGS) -race -count=3 -timeout 60m -p 1 $(PKGS)
+	BERTH_BIN=$(CURDIR)/$(BIN) BERTH_STRESS_SECONDS=60 $(GO) test -tags $(TAGS) -count=1 -timeout 90m -p 1 $(PKGS)
+	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -race -count=1 -timeout 60m -p 1 $(RACE_PKGS)
 	BERTH_BIN=$(CURDIR)/$(BIN) FUZZTIME=60s bash testdata/fuzz.sh
 
 ## fuzz: every fuzz target for FUZZTIME each (default 2s; crashers fail it)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"berth/internal/fuzzcheck"
+	"berth/testdata/fuzzcheck"
 )
 
 // dockerName is Docker's rule for container names.

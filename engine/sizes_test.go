@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"berth/engine/events"
-	"berth/internal/fuzzcheck"
+	"berth/testdata/fuzzcheck"
 )
 
 // TestHugeValues: a 1 MiB label, a 1 MiB name and 100,000 environment
@@ -27,7 +27,7 @@ func TestHugeValues(t *testing.T) {
 	if got, err := e.Inspect(ctx, c.ID); err != nil || got.Config.Labels["big"] != big {
 		t.Fatalf("inspect: the 1 MiB label came back as %d bytes, %v", len(got.Config.Labels["big"]), err)
 	}
-	evs, err := e.Events().Read(ctx, events.Filter{})
+	evs, err := e.ReadEvents(ctx, events.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}

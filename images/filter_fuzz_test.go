@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"berth/internal/fuzzcheck"
+	"berth/testdata/fuzzcheck"
 )
 
 // FuzzListFilters: `images --filter` (dangling, reference patterns) matches

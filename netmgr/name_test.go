@@ -7,7 +7,7 @@ import (
 
 	"github.com/containerd/errdefs"
 
-	"berth/internal/fuzzcheck"
+	"berth/testdata/fuzzcheck"
 )
 
 // TestValidateName: Docker's characters, a bounded length whose error does

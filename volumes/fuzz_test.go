@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"berth/internal/fuzzcheck"
+	"berth/testdata/fuzzcheck"
 )
 
 // dockerName is Docker's rule for container and volume names.

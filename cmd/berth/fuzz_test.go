@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"berth/engine"
-	"berth/internal/fuzzcheck"
+	"berth/testdata/fuzzcheck"
 )
 
 // FuzzRunFlags parses create/run arguments (split at spaces) and turns them

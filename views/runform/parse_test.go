@@ -9,7 +9,7 @@ import (
 
 	"github.com/containerd/errdefs"
 
-	"berth/internal/fuzzcheck"
+	"berth/testdata/fuzzcheck"
 )
 
 func TestParsers(t *testing.T) {
