@@ -52,7 +52,7 @@ func TestTUIUnderTmux(t *testing.T) {
 	s.send(":", "run -d --name tmux-colon busybox true", "Enter")
 	s.waitFor("$ berth run -d --name tmux-colon")
 	s.send("Escape")
-	s.waitFor("create tmux-colon") // seen through the events
+	s.waitFor("create tmux-colon")     // seen through the events
 	time.Sleep(200 * time.Millisecond) // else ":" joins Escape as alt+:
 	s.send(":", "rm tmux-colon", "Enter")
 	s.waitFor("$ berth rm tmux-colon")
