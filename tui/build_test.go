@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
@@ -126,4 +127,25 @@ func TestBuildCancel(t *testing.T) {
 	}
 	tm.Send(press("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+// TestBuildIgnoresMouse: clicks on the panels under the build form or the
+// Build view do not move the UI beneath them.
+func TestBuildIgnoresMouse(t *testing.T) {
+	m, _ := newTestModel(t, 100, 30)
+	click := func() {
+		_, cmd := m.Update(tea.MouseClickMsg{X: 8, Y: 0, Button: tea.MouseLeft}) // "1 Containers"
+		settle(m, cmd)
+	}
+	keys(m, "2", "b")
+	click()
+	if m.panel != panelImages || m.buildForm == nil {
+		t.Errorf("a click under the form switched to panel %d", m.panel)
+	}
+	keys(m, "esc")
+	startFakeBuild(m, "app:1")
+	click()
+	if m.panel != panelImages || m.build == nil {
+		t.Errorf("a click under the Build view switched to panel %d", m.panel)
+	}
 }
