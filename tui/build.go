@@ -58,7 +58,7 @@ func (m *Model) startBuild(req buildview.Request) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.buildCancel = cancel
 	m.buildGen++
-	v := buildview.New(req.Title(), m.th)
+	v := buildview.New(req, m.th)
 	m.build = &v
 	ch := make(chan build.Event, buildQueue)
 	done := make(chan buildResult, 1)

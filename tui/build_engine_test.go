@@ -54,6 +54,9 @@ func TestBuildFromTheUI(t *testing.T) {
 	}
 	tm.Send(press("esc"))
 	screenHas(t, rec, "Images 2", "tuibuild")
+	form("", "tuibuild:2") // the same steps again come from the cache
+	screenHas(t, rec, "Build of tuibuild:2", "[2/3] RUN cat /hello.txt && echo built-by-the-tui", "CACHED", "tagged tuibuild:2")
+	tm.Send(press("esc"))
 
 	before := strings.Join(mountsUnder(t, e.Root()), "\n") // the engine's own (netns)
 	form("Dockerfile.sleep", "tuisleep:1")

@@ -70,6 +70,7 @@ func (s *step) addLine(line string) {
 // Model is one build.
 type Model struct {
 	title      string
+	tags       []string
 	steps      []*step
 	byID       map[int]*step
 	stages     map[string]bool
@@ -81,10 +82,14 @@ type Model struct {
 	spin       spinner.Model
 }
 
-// New starts the view of a build named title (its tag or context).
-func New(title string, th views.Theme) Model {
+// New starts the view of the build r asked for.
+func New(r Request, th views.Theme) Model {
 	sp := spinner.Spinner{Frames: spinner.MiniDot.Frames, FPS: time.Second / 5}
-	return Model{title: title, byID: map[int]*step{}, stages: map[string]bool{},
+	var tags []string
+	if r.Tag != "" {
+		tags = []string{r.Tag}
+	}
+	return Model{title: r.Title(), tags: tags, byID: map[int]*step{}, stages: map[string]bool{},
 		spin: spinner.New(spinner.WithSpinner(sp), spinner.WithStyle(th.Info))}
 }
 
@@ -261,8 +266,8 @@ func (m Model) tail(th views.Theme, w int) []string {
 	switch {
 	case m.ended && m.err == "" && m.img != nil:
 		res := " " + th.OK.Render("✓") + " built " + shortID(m.img.ID)
-		if len(m.img.RepoTags) > 0 {
-			res += ", tagged " + strings.Join(m.img.RepoTags, ", ")
+		if len(m.tags) > 0 { // the image's other tags are older
+			res += ", tagged " + strings.Join(m.tags, ", ")
 		}
 		body = append(body, views.Fit(res, w-2))
 	case m.err != "" && !m.cancelling:

@@ -75,7 +75,7 @@ func TestParse(t *testing.T) {
 // newest with a count of the earlier ones.
 func TestOutputBounded(t *testing.T) {
 	th := views.NewTheme(true)
-	m := New("app", th)
+	m := New(Request{Tag: "app"}, th)
 	now := time.Unix(1e9, 0)
 	run := build.Event{ID: 1, Stage: "stage-0", Step: 1, Total: 1, Instruction: "RUN seq 1000"}
 	run.Kind = build.StepStarted
@@ -105,7 +105,7 @@ func TestOutputBounded(t *testing.T) {
 // are two.
 func TestManySteps(t *testing.T) {
 	th := views.NewTheme(true)
-	m := New("app", th)
+	m := New(Request{Tag: "app"}, th)
 	now := time.Unix(1e9, 0)
 	for i := 1; i <= 30; i++ {
 		stage := "builder"
@@ -134,8 +134,8 @@ func TestManySteps(t *testing.T) {
 	if m.Running() || m.steps[30].state != failed {
 		t.Error("Finish with an error left the build running")
 	}
-	m = New("app", th)
-	m.Finish(&images.Image{ID: "sha256:" + strings.Repeat("ab", 32), RepoTags: []string{"app:latest"}}, nil)
+	m = New(Request{Tag: "app:latest"}, th)
+	m.Finish(&images.Image{ID: "sha256:" + strings.Repeat("ab", 32), RepoTags: []string{"app:1", "app:latest"}}, nil)
 	if frame := ansi.Strip(m.View(th, 80, 16, now)); !strings.Contains(frame, "✓ built abababababab, tagged app:latest") ||
 		!strings.Contains(frame, "esc close") {
 		t.Errorf("finished frame:\n%s", frame)
