@@ -133,7 +133,7 @@ func (m *Model) onBuild(msg buildProgressMsg) tea.Cmd {
 		return waitBuild(msg.gen, msg.ch, msg.done)
 	}
 	m.buildCancel = nil
-	if m.build.Cancelling() {
+	if m.build.Cancelling() && msg.res.err != nil { // a build that finished first shows its image
 		m.info = "build of " + m.build.Title() + " cancelled; nothing was left behind"
 		m.build = nil
 		m.buildGen++
