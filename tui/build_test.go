@@ -10,6 +10,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"berth/images"
+	"berth/views/buildview"
 )
 
 // startFakeBuild opens the build form on the Images panel, fills it with
@@ -148,4 +151,18 @@ func TestBuildIgnoresMouse(t *testing.T) {
 	if m.panel != panelImages || m.build == nil {
 		t.Errorf("a click under the Build view switched to panel %d", m.panel)
 	}
+}
+
+// TestBuildFinishedBeforeCancel: a build that ended well before the esc
+// reached it shows its image instead of a cancel.
+func TestBuildFinishedBeforeCancel(t *testing.T) {
+	m, _ := newTestModel(t, 120, 40)
+	v := buildview.New(buildview.Request{ContextDir: ".", File: "Dockerfile", Tag: "app:1"}, m.th)
+	v.Cancel()
+	m.build, m.buildGen = &v, 7
+	m.onBuild(buildProgressMsg{gen: 7, ended: true, res: buildResult{img: &images.Image{ID: "sha256:" + strings.Repeat("ef", 32)}}})
+	if m.build == nil {
+		t.Fatal("the view closed as if cancelled")
+	}
+	frameHas(t, m, "✓ built efefefefefef, tagged app:1", "built app:1")
 }
