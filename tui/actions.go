@@ -58,6 +58,8 @@ func (m *Model) actionKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			return m.openRunForm(), true
 		case key.Matches(k, km.Pull):
 			return m.askPull(), true
+		case key.Matches(k, km.Build):
+			return m.openBuildForm(), true
 		}
 		return nil, false
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"berth/stats"
@@ -56,6 +57,10 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		}
 	case pullProgressMsg:
 		return m.onPull(msg)
+	case buildProgressMsg:
+		return m.onBuild(msg)
+	case spinner.TickMsg:
+		return m.updateBuildSpinner(msg)
 	case xrayMsg:
 		m.onXRay(msg)
 	case historyMsg:

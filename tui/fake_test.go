@@ -15,6 +15,7 @@ import (
 	"berth/engine/spec"
 	"berth/engine/xray"
 	"berth/images"
+	"berth/images/build"
 	"berth/stats"
 )
 
@@ -31,6 +32,7 @@ type fakeEngine struct {
 	ev   *events.Log
 	root string
 	acts []string
+	imgs *fakeImages // where Build stores its image (nil: nowhere)
 }
 
 func ts(d time.Duration) string { return testNow.Add(-d).Format(time.RFC3339Nano) }
@@ -369,4 +371,62 @@ func (f *fakeEngine) Exec(ctx context.Context, ref string, o engine.ExecOptions,
 	f.acts = append(f.acts, "exec "+ref+" "+strings.Join(o.Cmd, " "))
 	f.mu.Unlock()
 	return 0, nil
+}
+
+// Build plays a script chosen by the tag: FROM from the cache, a COPY, then
+// a RUN with output. A tag ending in ":slow" then waits until the build is
+// cancelled, one ending in ":fail" fails the RUN; others finish and store
+// the image.
+func (f *fakeEngine) Build(ctx context.Context, o engine.BuildOptions, progress func(build.Event)) (*images.Image, error) {
+	tag := strings.Join(o.Tags, ",")
+	f.mu.Lock()
+	f.acts = append(f.acts, fmt.Sprintf("build %s %s %q", o.ContextDir, tag, o.Dockerfile))
+	f.mu.Unlock()
+	steps := []build.Event{
+		{ID: 1, Instruction: "FROM busybox", Line: 1},
+		{ID: 2, Instruction: "COPY . /app", Line: 2},
+		{ID: 3, Instruction: "RUN cd /app && \\\n    make all", Line: 3},
+		{ID: 4, Instruction: `CMD ["/app/server"]`, Line: 5},
+	}
+	for i := range steps {
+		steps[i].Stage, steps[i].Step, steps[i].Total = "stage-0", i+1, len(steps)
+	}
+	emit := func(ev build.Event, kind build.EventKind, set func(*build.Event)) {
+		ev.Kind = kind
+		if set != nil {
+			set(&ev)
+		}
+		progress(ev)
+	}
+	emit(steps[0], build.StepStarted, nil)
+	emit(steps[0], build.StepCached, nil)
+	emit(steps[1], build.StepStarted, nil)
+	emit(steps[1], build.StepDone, func(ev *build.Event) { ev.Duration = 120 * time.Millisecond })
+	emit(steps[2], build.StepStarted, nil)
+	for i := 1; i <= 14; i++ {
+		emit(steps[2], build.StepOutput, func(ev *build.Event) { ev.Output = fmt.Sprintf("compiling module %d of 14", i) })
+	}
+	switch {
+	case strings.HasSuffix(tag, ":slow"):
+		<-ctx.Done()
+		f.mu.Lock()
+		f.acts = append(f.acts, "build cancelled")
+		f.mu.Unlock()
+		return nil, ctx.Err()
+	case strings.HasSuffix(tag, ":fail"):
+		emit(steps[2], build.StepOutput, func(ev *build.Event) { ev.Output = "make: *** [Makefile:4: all] Error 2" })
+		err := fmt.Errorf("Dockerfile:3: RUN cd /app && make all: the command did not complete successfully: %w", &build.ExitError{Code: 2})
+		emit(steps[2], build.StepError, func(ev *build.Event) { ev.Err = err })
+		return nil, err
+	}
+	emit(steps[2], build.StepDone, func(ev *build.Event) { ev.Duration = 2340 * time.Millisecond })
+	emit(steps[3], build.StepStarted, nil)
+	emit(steps[3], build.StepDone, func(ev *build.Event) { ev.Duration = 10 * time.Millisecond })
+	img := images.Image{ID: "sha256:" + strings.Repeat("cd", 32), RepoTags: o.Tags, Created: testNow}
+	if f.imgs != nil {
+		f.imgs.mu.Lock()
+		f.imgs.imgs = append([]images.Image{img}, f.imgs.imgs...)
+		f.imgs.mu.Unlock()
+	}
+	return &img, nil
 }

@@ -98,10 +98,11 @@ func newTestModelAll(t testing.TB, w, h int) (*Model, *fakeEngine, *fakeNetworks
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	f := newFakeEngine(t)
+	f.imgs = newFakeImages()
 	fn := newFakeNetworks(f)
 	fv := newFakeVolumes(f)
 	m := New(ctx, f, Options{
-		Images: newFakeImages(), Networks: fn, Volumes: fv, Now: func() time.Time { return testNow },
+		Images: f.imgs, Networks: fn, Volumes: fv, Now: func() time.Time { return testNow },
 		XRay: fakeXRay,
 	})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})

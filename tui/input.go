@@ -20,6 +20,10 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.updateNetForm(k)
 	case m.volForm != nil:
 		return m.updateVolForm(k)
+	case m.buildForm != nil:
+		return m.updateBuildForm(k)
+	case m.build != nil:
+		return m.buildKey(k)
 	case m.pull != nil:
 		if k.String() == "esc" {
 			return m.cancelPull()
@@ -46,6 +50,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) quit() tea.Cmd {
 	m.stopLogs()
+	m.stopBuild()
 	return tea.Quit
 }
 

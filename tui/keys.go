@@ -15,7 +15,7 @@ type keyMap struct {
 	NextTab, PrevTab, Detail, List         key.Binding
 	Start, Stop, Restart, Pause, Kill      key.Binding
 	Remove, Exec, Rename, Prune, ForceQuit key.Binding
-	Run, Attach, Pull                      key.Binding
+	Run, Attach, Pull, Build               key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -48,6 +48,7 @@ func newKeyMap() keyMap {
 		Run:       b("n", "run a new container (a form)", "n"),
 		Attach:    b("a", "attach to the container's output and input (ctrl+p ctrl+q detaches)", "a"),
 		Pull:      b("u", "pull an image (on the Images panel)", "u"),
+		Build:     b("b", "build an image from a Dockerfile (a form)", "b"),
 	}
 }
 
@@ -59,7 +60,7 @@ func (k keyMap) helpGroups() []help.Group {
 		{Title: "Containers", Keys: []key.Binding{k.Start, k.Stop, k.Restart, k.Pause, k.Kill,
 			k.Remove, k.Exec, k.Attach, k.Rename, k.Prune, k.Run}},
 		{Title: "Images", Keys: []key.Binding{key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove image (asks first)")),
-			k.Pull, key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "run a container of the selected image"))}},
+			k.Pull, k.Build, key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "run a container of the selected image"))}},
 		{Title: "Networks", Keys: []key.Binding{key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "create a network (a form)")),
 			key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove the network (asks first)")),
 			key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "prune unused networks (asks first)"))}},

@@ -62,6 +62,12 @@ func (m *Model) Render() string {
 	if m.volForm != nil {
 		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.volForm.View(m.th, w-4))
 	}
+	if m.buildForm != nil {
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.buildForm.View(m.th, w-4))
+	}
+	if m.build != nil {
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.build.View(m.th, w-4, bodyH, m.now()))
+	}
 	return strings.Join([]string{m.header(w), body, m.statusLine(w), m.footer(w)}, "\n")
 }
 
@@ -244,6 +250,12 @@ func (m *Model) footer(w int) string {
 		parts = []string{k("tab", "next field"), k("enter", "run"), k("esc", "cancel")}
 	case m.netForm != nil, m.volForm != nil:
 		parts = []string{k("tab", "next field"), k("enter", "create"), k("esc", "cancel")}
+	case m.buildForm != nil:
+		parts = []string{k("tab", "next field"), k("enter", "build"), k("esc", "cancel")}
+	case m.build != nil && m.build.Running():
+		parts = []string{k("esc", "cancel the build")}
+	case m.build != nil:
+		parts = []string{k("esc", "close")}
 	case m.pull != nil:
 		parts = []string{k("esc", "cancel the pull")}
 	case m.overlay != overlayNone:
@@ -256,7 +268,7 @@ func (m *Model) footer(w int) string {
 			k("K", "kill"), k("d", "rm"), k("e", "exec"), k("a", "attach"), k("n", "new"), k("R", "rename"), k("P", "prune"), k("/", "filter"),
 			k(":", "cmd"), k("L", "log"), k("q", "quit")}
 	case m.panel == panelImages:
-		parts = []string{k("u", "pull"), k("n", "run"), k("d", "remove"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
+		parts = []string{k("u", "pull"), k("b", "build"), k("n", "run"), k("d", "remove"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("?", "help"), k("q", "quit")}
 	case m.panel == panelNetworks, m.panel == panelVolumes:
 		parts = []string{k("n", "create"), k("d", "remove"), k("P", "prune"), k("/", "filter"), k("[ ]", "tabs"), k(":", "cmd"), k("L", "log"), k("?", "help"), k("q", "quit")}
 	default:

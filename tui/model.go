@@ -11,6 +11,7 @@ import (
 	"berth/images"
 	"berth/stats"
 	"berth/views"
+	"berth/views/buildview"
 	"berth/views/containers"
 	"berth/views/dialog"
 	"berth/views/imagelist"
@@ -122,6 +123,11 @@ type Model struct {
 	volForm *volumes.Form
 	pull    *pullview.Model
 
+	buildForm   *buildview.Form
+	build       *buildview.Model
+	buildCancel context.CancelFunc
+	buildGen    int
+
 	pullCancel context.CancelFunc
 	pullGen    int
 	pending    pending
@@ -204,6 +210,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if m.volForm != nil {
 			return m, m.updateVolForm(msg)
+		}
+		if m.buildForm != nil {
+			return m, m.updateBuildForm(msg)
 		}
 		return m, m.handleInput(msg)
 	case tea.MouseMsg:

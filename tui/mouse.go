@@ -10,7 +10,8 @@ import (
 // name or a tab switches to it, on a list row selects it, in the detail pane
 // focuses it; the wheel moves the selection or scrolls the detail pane.
 func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
-	if m.dialog != nil || m.form != nil || m.netForm != nil || m.volForm != nil || m.overlay != overlayNone || m.filtering || m.commanding {
+	if m.dialog != nil || m.form != nil || m.netForm != nil || m.volForm != nil || m.buildForm != nil || m.build != nil ||
+		m.overlay != overlayNone || m.filtering || m.commanding {
 		return nil
 	}
 	mo := msg.Mouse()

@@ -25,6 +25,7 @@ import (
 	"berth/engine/logfile"
 	"berth/engine/xray"
 	"berth/images"
+	"berth/images/build"
 	"berth/stats"
 )
 
@@ -73,6 +74,10 @@ type Engine interface {
 	Attach(ctx context.Context, ref string, o engine.AttachOptions, s engine.IO) (int, error)
 	// Exec runs a process in a running container on streams.
 	Exec(ctx context.Context, ref string, o engine.ExecOptions, s engine.IO) (int, error)
+	// Build builds an image from a Dockerfile, calling progress (from its
+	// own goroutines) with each step's events; cancelling ctx stops it and
+	// removes the running step's container and mounts before it returns.
+	Build(ctx context.Context, o engine.BuildOptions, progress func(build.Event)) (*images.Image, error)
 }
 
 // ImageStore is what the UI needs of images; the engine's image API
