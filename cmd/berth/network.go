@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/opts"
 	"berth/netmgr"
 )
 
@@ -59,7 +60,7 @@ func (a *app) networkCreate() *cobra.Command {
 					return invalid("invalid --gateway %q: not an IP address", gateway)
 				}
 			}
-			if o.Labels, err = parseLabels(labels); err != nil {
+			if o.Labels, err = opts.ParseLabels(labels); err != nil {
 				return err
 			}
 			e, err := a.engine()

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/opts"
 	"berth/volumes"
 )
 
@@ -32,7 +33,7 @@ func (a *app) volumeCreate() *cobra.Command {
 			if driver != "local" {
 				return invalid("volume driver %q: berth has the local driver", driver)
 			}
-			l, err := parseLabels(labels)
+			l, err := opts.ParseLabels(labels)
 			if err != nil {
 				return err
 			}
