@@ -45,7 +45,9 @@ func TestFrontEndsAgree(t *testing.T) {
 			return reflect.DeepEqual(h.Binds, []string{"/srv:/www"}) && len(h.Mounts) == 1 && h.Mounts[0].ReadOnly && h.Mounts[0].FromShort
 		}},
 		// No ports: the form had nil, the CLI an empty map.
-		{"Ports", "", "-p", true, func(h *engine.HostConfig, _ *engine.Config) bool { return h.PortBindings != nil && len(h.PortBindings) == 0 }},
+		{"Ports", "", "-p", true, func(h *engine.HostConfig, _ *engine.Config) bool {
+			return h.PortBindings != nil && len(h.PortBindings) == 0
+		}},
 	}
 	for _, tc := range cases {
 		var args []string
