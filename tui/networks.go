@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"berth/engine/inspect"
 	"berth/netmgr"
 	"berth/views/dialog"
 	"berth/views/networks"
@@ -154,7 +155,7 @@ func (m *Model) syncNetDetail() tea.Cmd {
 	names := m.ctrNames()
 	if m.nTab == tabNetInspect {
 		m.pane.SetHeader("")
-		m.pane.SetLines("ninspect:"+r.Net.ID, jsonLines([]networks.Inspect{networks.InspectOf(r, names)}))
+		m.pane.SetLines("ninspect:"+r.Net.ID, jsonLines([]inspect.Network{inspect.NetworkOf(r.Net, r.Members, names)}))
 		return nil
 	}
 	hdr, lines := networks.ContainerLines(m.th, r, names)

@@ -7,7 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"berth/engine"
+	"berth/engine/opts"
 	"berth/views/imagelist"
 	"berth/views/runform"
 )
@@ -39,22 +39,20 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 	return m.runContainer(*res)
 }
 
-// runContainer creates and starts the container in a command, as
-// `berth run -d` does, and logs that line.
+// runContainer creates and starts the container in a command with
+// engine/opts.Run, as `berth run -d` does (a container that fails to start
+// is removed again), and logs that line.
 func (m *Model) runContainer(res runform.Result) tea.Cmd {
 	m.logCommand(res.Command)
 	eng, parent := m.eng, m.ctx
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, actionTimeout)
 		defer cancel()
-		c, err := eng.Create(ctx, res.Options)
+		c, _, err := opts.Run(ctx, eng, res.Options, opts.RunOptions{})
 		if err != nil {
 			return actionMsg{verb: "run", err: fmt.Errorf("run: %w", err)}
 		}
 		name := strings.TrimPrefix(c.Name, "/")
-		if err := eng.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
-			return actionMsg{verb: "run", ids: []string{c.ID}, err: fmt.Errorf("run %s: %w", name, err)}
-		}
 		return actionMsg{verb: "run", ids: []string{c.ID}, info: "started " + name}
 	}
 }

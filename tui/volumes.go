@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"berth/engine"
+	"berth/engine/inspect"
 	"berth/views"
 	"berth/views/dialog"
 	vviews "berth/views/volumes"
@@ -145,7 +146,7 @@ func (m *Model) syncVolDetail() {
 	}
 	if m.vTab == tabVolInspect {
 		m.pane.SetHeader("")
-		m.pane.SetLines("vinspect:"+r.Vol.Name, jsonLines([]vviews.Inspect{vviews.InspectOf(r.Vol)}))
+		m.pane.SetLines("vinspect:"+r.Vol.Name, jsonLines([]inspect.Volume{inspect.VolumeOf(r.Vol)}))
 		return
 	}
 	hdr, lines := vviews.ContainerLines(m.th, r, m.allContainers())

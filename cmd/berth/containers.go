@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/opts"
 )
 
 func (a *app) containerCommands() []*cobra.Command {
@@ -62,27 +63,18 @@ func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool, af a
 	if err != nil {
 		return err
 	}
-	c, err := e.Create(ctx, o)
-	if err != nil {
-		return err
-	}
 	if detach {
-		if err := e.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
-			_ = e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true})
+		c, _, err := opts.Run(ctx, e, o, opts.RunOptions{})
+		if err != nil {
 			return err
 		}
 		fmt.Fprintln(a.stdout, c.ID)
 		return nil
 	}
-	if err := e.Start(ctx, c.ID, engine.StartOptions{WaitAttach: true}); err != nil {
-		_ = e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true})
+	c, code, err := opts.Run(ctx, e, o, opts.RunOptions{Wait: e.Wait,
+		Attach: func(ctx context.Context, c *engine.Container) (int, error) { return a.attach(ctx, c, af) }})
+	if c == nil {
 		return err
-	}
-	code, err := a.attach(ctx, c, af)
-	if o.HostConfig.AutoRemove && err == nil {
-		if _, werr := e.Wait(context.Background(), c.ID); werr == nil {
-			_ = e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
-		}
 	}
 	return a.sessionEnd(code, err, false)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -12,6 +13,7 @@ import (
 	"berth/engine"
 	"berth/engine/attach"
 	"berth/engine/attach/session"
+	"berth/engine/opts"
 )
 
 func (a *app) execCommand() *cobra.Command {
@@ -27,7 +29,7 @@ func (a *app) execCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if o.Env, err = readEnv(nil, env); err != nil {
+			if o.Env, err = opts.ParseEnv(nil, env, os.LookupEnv); err != nil {
 				return err
 			}
 			e, err := a.engine()

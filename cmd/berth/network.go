@@ -12,21 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/inspect"
+	"berth/engine/opts"
 	"berth/netmgr"
 )
-
-// networkView is what network inspect shows, with Docker's field names.
-type networkView struct {
-	Name       string                    `json:"Name"`
-	ID         string                    `json:"Id"`
-	Created    string                    `json:"Created"`
-	Driver     string                    `json:"Driver"`
-	Internal   bool                      `json:"Internal"`
-	IPAM       map[string]any            `json:"IPAM"`
-	Containers map[string]map[string]any `json:"Containers"`
-	Labels     map[string]string         `json:"Labels"`
-	Options    map[string]string         `json:"Options"`
-}
 
 func (a *app) networkCommands() *cobra.Command {
 	g := &cobra.Command{Use: "network", Short: "Manage networks"}
@@ -59,7 +48,7 @@ func (a *app) networkCreate() *cobra.Command {
 					return invalid("invalid --gateway %q: not an IP address", gateway)
 				}
 			}
-			if o.Labels, err = parseLabels(labels); err != nil {
+			if o.Labels, err = opts.ParseLabels(labels); err != nil {
 				return err
 			}
 			e, err := a.engine()
@@ -143,30 +132,20 @@ func addrText(n netmgr.Network) (string, string) {
 	return n.Subnet.String(), n.Gateway.String()
 }
 
-func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (networkView, error) {
+// networkView is what network inspect shows (engine/inspect's shape), with
+// the names of the containers on it.
+func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (inspect.Network, error) {
 	n, members, err := e.InspectNetwork(cmd.Context(), ref)
 	if err != nil {
-		return networkView{}, err
+		return inspect.Network{}, err
 	}
-	v := networkView{Name: n.Name, ID: n.ID, Created: n.Created.Format("2006-01-02T15:04:05.999999999Z07:00"),
-		Driver: n.Driver, Internal: n.Internal, Labels: n.Labels, Containers: map[string]map[string]any{},
-		Options: map[string]string{}, IPAM: map[string]any{"Driver": "default", "Config": []map[string]string{}}}
-	if !n.Builtin() {
-		v.Options["com.docker.network.bridge.name"] = n.Bridge
-		v.IPAM["Config"] = []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}
-	}
-	if v.Labels == nil {
-		v.Labels = map[string]string{}
-	}
+	names := map[string]string{}
 	for _, ep := range members {
-		name := ""
 		if c, err := e.Inspect(cmd.Context(), ep.ContainerID); err == nil {
-			name = strings.TrimPrefix(c.Name, "/")
+			names[ep.ContainerID] = strings.TrimPrefix(c.Name, "/")
 		}
-		v.Containers[ep.ContainerID] = map[string]any{"Name": name, "MacAddress": ep.MAC,
-			"IPv4Address": fmt.Sprintf("%s/%d", ep.IP, ep.Prefix), "Aliases": ep.Aliases}
 	}
-	return v, nil
+	return inspect.NetworkOf(*n, members, names), nil
 }
 
 func (a *app) networkRm() *cobra.Command {

@@ -4,26 +4,21 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/containerd/errdefs"
-	"github.com/docker/go-units"
 	"github.com/spf13/pflag"
 
 	"berth/engine"
-	"berth/engine/envfile"
-	"berth/engine/monitor"
+	"berth/engine/opts"
 	"berth/engine/spec"
-	"berth/netmgr"
-	"berth/volumes"
 )
 
 // runFlags are the flags of create and run.
 type runFlags struct {
 	name, user, workdir, entrypoint, hostname string
 	restart, stopSignal, memory, memorySwap   string
-	cpusetCpus, network, logDriver            string
+	cpusetCpus, network, logDriver, cpus      string
 	env, envFile, labels, capAdd, capDrop     []string
 	ulimits, logOpts, securityOpt             []string
 	publish, dns, addHosts, aliases           []string
@@ -32,7 +27,6 @@ type runFlags struct {
 	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
 	init, rm, detach                          bool
-	cpus                                      float64
 	cpuShares, pidsLimit                      int64
 	stopTimeout                               int
 	health                                    healthFlags
@@ -50,7 +44,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.stopTimeout, "stop-timeout", -1, "seconds to wait after the stop signal before SIGKILL")
 	fs.StringVarP(&f.memory, "memory", "m", "", "memory limit (e.g. 32m, 1g)")
 	fs.StringVar(&f.memorySwap, "memory-swap", "", "memory plus swap limit; -1 for unlimited swap")
-	fs.Float64Var(&f.cpus, "cpus", 0, "number of CPUs (e.g. 0.5)")
+	fs.StringVar(&f.cpus, "cpus", "", "number of CPUs (e.g. 0.5)")
 	fs.Int64VarP(&f.cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
 	fs.StringVar(&f.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	fs.Int64Var(&f.pidsLimit, "pids-limit", 0, "process limit (0 or -1: unlimited)")
@@ -111,10 +105,10 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	if c.Healthcheck, err = f.health.config(); err != nil {
 		return o, err
 	}
-	if c.Env, err = readEnv(f.envFile, f.env); err != nil {
+	if c.Env, err = opts.ParseEnv(f.envFile, f.env, os.LookupEnv); err != nil {
 		return o, err
 	}
-	if c.Labels, err = parseLabels(f.labels); err != nil {
+	if c.Labels, err = opts.ParseLabels(f.labels); err != nil {
 		return o, err
 	}
 	h := &o.HostConfig
@@ -127,16 +121,17 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 		t := true
 		h.Init = &t
 	}
-	if h.RestartPolicy, err = parseRestart(f.restart); err != nil {
+	if h.RestartPolicy, err = opts.ParseRestart(f.restart); err != nil {
 		return o, err
 	}
 	h.NetworkMode = f.network
 	if err := f.networkOptions(&o); err != nil {
 		return o, err
 	}
-	if err := f.mountOptions(h); err != nil {
+	if err := opts.Mounts(h, f.volumesArg, f.mounts, f.tmpfs); err != nil {
 		return o, err
 	}
+	h.VolumesFrom = f.volumesFrom
 	h.LogConfig = engine.LogConfig{Type: f.logDriver, Config: map[string]string{}}
 	for _, kv := range f.logOpts {
 		k, v, ok := strings.Cut(kv, "=")
@@ -149,26 +144,16 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 }
 
 func (f *runFlags) resources(r *spec.Resources) error {
-	if f.memory != "" {
-		m, err := units.RAMInBytes(f.memory)
-		if err != nil || m < 0 {
-			return invalid("invalid --memory %q: want a positive size such as 32m", f.memory)
-		}
-		r.Memory = m
+	var err error
+	if r.Memory, err = opts.ParseMemory(f.memory); err != nil {
+		return err
 	}
-	if f.memorySwap == "-1" {
-		r.MemorySwap = -1
-	} else if f.memorySwap != "" {
-		m, err := units.RAMInBytes(f.memorySwap)
-		if err != nil || m < 0 {
-			return invalid("invalid --memory-swap %q: want a size or -1", f.memorySwap)
-		}
-		r.MemorySwap = m
+	if r.MemorySwap, err = opts.ParseMemorySwap(f.memorySwap); err != nil {
+		return err
 	}
-	if f.cpus < 0 {
-		return invalid("invalid --cpus %v: must not be negative", f.cpus)
+	if r.NanoCPUs, err = opts.ParseCPUs(f.cpus); err != nil {
+		return err
 	}
-	r.NanoCPUs = int64(f.cpus * 1e9)
 	r.CPUShares, r.CpusetCpus = f.cpuShares, f.cpusetCpus
 	if f.pidsLimit != 0 {
 		p := f.pidsLimit
@@ -184,79 +169,13 @@ func (f *runFlags) resources(r *spec.Resources) error {
 	return nil
 }
 
-func parseRestart(s string) (monitor.RestartPolicy, error) {
-	name, max, hasMax := strings.Cut(s, ":")
-	p := monitor.RestartPolicy{Name: name}
-	if hasMax {
-		n, err := strconv.Atoi(max)
-		if err != nil || name != "on-failure" {
-			return p, invalid("invalid restart policy %q: want no, always, unless-stopped or on-failure[:max-retries]", s)
-		}
-		p.MaximumRetryCount = n
-	}
-	switch name {
-	case "", "no", "always", "unless-stopped", "on-failure":
-		return p, nil
-	}
-	return p, invalid("invalid restart policy %q: want no, always, unless-stopped or on-failure[:max-retries]", s)
-}
-
-func parseLabels(in []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, kv := range in {
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "" {
-			return nil, invalid("invalid label %q: empty key", kv)
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
-// readEnv reads --env-file files then -e values; "KEY" alone copies this process's value.
-func readEnv(files, vals []string) ([]string, error) {
-	var out []string
-	for _, path := range files {
-		kvs, err := envfile.ParseFile(path, os.LookupEnv)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, kvs...)
-	}
-	for _, v := range vals {
-		kv, err := envValue(v)
-		if err != nil {
-			return nil, invalid("-e %q: %v", v, err)
-		}
-		if kv != "" {
-			out = append(out, kv)
-		}
-	}
-	return out, nil
-}
-
-func envValue(s string) (string, error) {
-	k, _, hasVal := strings.Cut(s, "=")
-	if k == "" || strings.ContainsAny(k, " \t") {
-		return "", fmt.Errorf("invalid variable name %q", k)
-	}
-	if hasVal {
-		return s, nil
-	}
-	if v, ok := os.LookupEnv(k); ok {
-		return k + "=" + v, nil
-	}
-	return "", nil
-}
-
 // networkOptions fills the ports, DNS, hosts and endpoint options.
 func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 	h := &o.HostConfig
-	maps, err := netmgr.ParsePorts(f.publish)
-	if err != nil {
+	var err error
+	if h.PortBindings, err = opts.ParsePorts(f.publish); err != nil {
 		return err
 	}
-	h.PortBindings = engine.PortMapFromMappings(maps)
 	h.PublishAll = f.publishAll
 	for _, d := range f.dns {
 		if _, err := netip.ParseAddr(d); err != nil {
@@ -272,40 +191,5 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 	}
 	h.ExtraHosts = f.addHosts
 	o.Network = engine.EndpointSettings{IPAddress: f.ip, MacAddress: f.mac, Aliases: f.aliases}
-	return nil
-}
-
-// mountOptions parses -v, --mount and --tmpfs as Docker does.
-func (f *runFlags) mountOptions(h *engine.HostConfig) error {
-	add := func(m volumes.Mount, short bool) {
-		h.Mounts = append(h.Mounts, engine.MountSpec{Type: m.Type, Source: m.Source, Target: m.Target,
-			ReadOnly: m.ReadOnly, Propagation: m.Propagation, NoCopy: m.NoCopy, TmpfsSize: m.TmpfsSize,
-			TmpfsMode: volumes.UnixMode(m.TmpfsMode), FromShort: short})
-		if short && m.Type == "bind" {
-			h.Binds = append(h.Binds, m.Source+":"+m.Target)
-		}
-	}
-	for _, v := range f.volumesArg {
-		m, err := volumes.ParseVolume(v)
-		if err != nil {
-			return err
-		}
-		add(m, true)
-	}
-	for _, v := range f.mounts {
-		m, err := volumes.ParseMount(v)
-		if err != nil {
-			return err
-		}
-		add(m, false)
-	}
-	for _, v := range f.tmpfs {
-		m, err := volumes.ParseTmpfs(v)
-		if err != nil {
-			return err
-		}
-		add(m, false)
-	}
-	h.VolumesFrom = f.volumesFrom
 	return nil
 }

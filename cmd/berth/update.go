@@ -1,13 +1,11 @@
 package main
 
 import (
-	"math/big"
-
-	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"berth/engine"
+	"berth/engine/opts"
 )
 
 // updateFlags are docker update's flags, as given.
@@ -60,21 +58,30 @@ func (f *updateFlags) options(fs *pflag.FlagSet) (engine.UpdateOptions, error) {
 		return o, invalid("you must provide one or more flags when using this command")
 	}
 	if fs.Changed("memory") {
-		m, err := units.RAMInBytes(f.memory)
-		if err != nil || m <= 0 {
-			return o, invalid("invalid --memory %q: want a positive size such as 64m", f.memory)
+		m, err := opts.ParseMemory(f.memory)
+		if err == nil && m == 0 {
+			err = invalid("invalid --memory %q: want a positive size such as 64m", f.memory)
+		}
+		if err != nil {
+			return o, err
 		}
 		o.Memory = &m
 	}
 	if fs.Changed("memory-swap") {
-		m, err := parseMemorySwap(f.memorySwap)
+		m, err := opts.ParseMemorySwap(f.memorySwap)
+		if err == nil && m == 0 {
+			err = invalid("invalid --memory-swap %q: want a size such as 128m, or -1", f.memorySwap)
+		}
 		if err != nil {
 			return o, err
 		}
 		o.MemorySwap = &m
 	}
 	if fs.Changed("cpus") {
-		n, err := parseCPUs(f.cpus)
+		n, err := opts.ParseCPUs(f.cpus)
+		if err == nil && n == 0 {
+			err = invalid("invalid --cpus %q: want a positive number such as 0.5", f.cpus)
+		}
 		if err != nil {
 			return o, err
 		}
@@ -91,39 +98,11 @@ func (f *updateFlags) options(fs *pflag.FlagSet) (engine.UpdateOptions, error) {
 		o.PidsLimit = &f.pidsLimit
 	}
 	if fs.Changed("restart") {
-		p, err := parseRestart(f.restart)
+		p, err := opts.ParseRestart(f.restart)
 		if err != nil {
 			return o, err
 		}
 		o.Restart = &p
 	}
 	return o, nil
-}
-
-// parseMemorySwap parses --memory-swap: a size, or -1 for unlimited swap.
-func parseMemorySwap(s string) (int64, error) {
-	if s == "-1" {
-		return -1, nil
-	}
-	m, err := units.RAMInBytes(s)
-	if err != nil || m <= 0 {
-		return 0, invalid("invalid --memory-swap %q: want a size such as 128m, or -1", s)
-	}
-	return m, nil
-}
-
-// parseCPUs parses --cpus ("1.5") into nano-CPUs exactly, as docker does.
-func parseCPUs(s string) (int64, error) {
-	r, ok := new(big.Rat).SetString(s)
-	if !ok || r.Sign() <= 0 {
-		return 0, invalid("invalid --cpus %q: want a positive number such as 0.5", s)
-	}
-	nano := r.Mul(r, big.NewRat(1e9, 1))
-	if !nano.IsInt() {
-		return 0, invalid("invalid --cpus %q: use at most nine decimal places", s)
-	}
-	if !nano.Num().IsInt64() {
-		return 0, invalid("invalid --cpus %q: too many CPUs", s)
-	}
-	return nano.Num().Int64(), nil
 }

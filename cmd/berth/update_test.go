@@ -124,20 +124,31 @@ func TestUpdateStoppedContainerAndRestartPolicy(t *testing.T) {
 	t.Errorf("flaky after update --restart on-failure:1: %q, want exited after one restart", got)
 }
 
+// TestParseUpdateValues: update's --cpus and --memory-swap read as run's
+// (engine/opts), and refuse 0, which update cannot mean.
 func TestParseUpdateValues(t *testing.T) {
+	parse := func(flag, v string) (engine.UpdateOptions, error) {
+		f := &updateFlags{}
+		fs := pflag.NewFlagSet("update", pflag.ContinueOnError)
+		f.register(fs)
+		if err := fs.Parse([]string{"--" + flag + "=" + v}); err != nil {
+			t.Fatal(err)
+		}
+		return f.options(fs)
+	}
 	cpus := []struct {
 		in   string
 		want int64
 		err  string
 	}{
 		{"0.5", 5e8, ""}, {"2", 2e9, ""}, {"0.000000001", 1, ""}, {"1.25", 1.25e9, ""},
-		{"0", 0, "positive number"}, {"-1", 0, "positive number"}, {"abc", 0, "positive number"},
+		{"0", 0, "positive number"}, {"-1", 0, "must not be negative"}, {"abc", 0, "not a number"},
 		{"0.0000000001", 0, "nine decimal places"}, {"1e30", 0, "too many CPUs"},
 	}
 	for _, tt := range cpus {
-		got, err := parseCPUs(tt.in)
-		if (tt.err == "" && (err != nil || got != tt.want)) || (tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err))) {
-			t.Errorf("parseCPUs(%q) = %d, %v", tt.in, got, err)
+		o, err := parse("cpus", tt.in)
+		if (tt.err == "" && (err != nil || *o.NanoCPUs != tt.want)) || (tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err))) {
+			t.Errorf("--cpus %q = %v, %v", tt.in, o.NanoCPUs, err)
 		}
 	}
 	swaps := []struct {
@@ -145,9 +156,9 @@ func TestParseUpdateValues(t *testing.T) {
 		want int64
 	}{{"-1", -1}, {"128m", 128 << 20}, {"1g", 1 << 30}, {"x", 0}, {"0", 0}, {"-2", 0}}
 	for _, tt := range swaps {
-		got, err := parseMemorySwap(tt.in)
-		if got != tt.want || (tt.want == 0) != (err != nil) {
-			t.Errorf("parseMemorySwap(%q) = %d, %v", tt.in, got, err)
+		o, err := parse("memory-swap", tt.in)
+		if (tt.want == 0) != (err != nil) || (err == nil && *o.MemorySwap != tt.want) {
+			t.Errorf("--memory-swap %q = %v, %v", tt.in, o.MemorySwap, err)
 		}
 	}
 }

@@ -7,11 +7,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/inspect"
+	"berth/engine/opts"
 	"berth/volumes"
 )
 
@@ -32,7 +33,7 @@ func (a *app) volumeCreate() *cobra.Command {
 			if driver != "local" {
 				return invalid("volume driver %q: berth has the local driver", driver)
 			}
-			l, err := parseLabels(labels)
+			l, err := opts.ParseLabels(labels)
 			if err != nil {
 				return err
 			}
@@ -109,33 +110,13 @@ func (a *app) volumeLs() *cobra.Command {
 	return cmd
 }
 
-// volumeView is what volume inspect shows (Docker's field names).
-type volumeView struct {
-	CreatedAt  string            `json:"CreatedAt"`
-	Driver     string            `json:"Driver"`
-	Labels     map[string]string `json:"Labels"`
-	Mountpoint string            `json:"Mountpoint"`
-	Name       string            `json:"Name"`
-	Options    map[string]string `json:"Options"`
-	Scope      string            `json:"Scope"`
-	UsedBy     []string          `json:"UsedBy"`
-}
-
 func (a *app) volumeInspect() *cobra.Command {
 	return a.objectInspect("volume", func(cmd *cobra.Command, e *engine.Engine, name string) (any, error) {
 		v, err := e.InspectVolume(cmd.Context(), name)
 		if err != nil {
 			return nil, err
 		}
-		labels, used := v.Labels, v.UsedBy
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		if used == nil {
-			used = []string{}
-		}
-		return volumeView{CreatedAt: v.CreatedAt.Format(time.RFC3339), Driver: v.Driver, Labels: labels,
-			Mountpoint: v.Mountpoint, Name: v.Name, Options: map[string]string{}, Scope: "local", UsedBy: used}, nil
+		return inspect.VolumeOf(*v), nil
 	})
 }
 

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/go-units"
-
 	"berth/engine"
 )
 
@@ -55,28 +53,6 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t
-}
-
-// Status is docker ps's STATUS text ("Up 3 minutes", "Up 5 seconds
-// (health: starting)", "Exited (137) 2 minutes ago") computed from the row's
-// times, so that it is the same for every source of containers.
-func (r Row) Status(now time.Time) string {
-	s := r.C.State
-	switch {
-	case s.Restarting:
-		return fmt.Sprintf("Restarting (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(r.Finished)))
-	case s.Paused:
-		return "Up " + units.HumanDuration(now.Sub(r.Started)) + " (Paused)"
-	case s.Running && s.Health != nil:
-		return "Up " + units.HumanDuration(now.Sub(r.Started)) + " (" + s.Health.Summary() + ")"
-	case s.Running:
-		return "Up " + units.HumanDuration(now.Sub(r.Started))
-	case s.Status == "exited" && !r.Finished.IsZero():
-		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(r.Finished)))
-	case s.Dead:
-		return "Dead"
-	}
-	return "Created"
 }
 
 // Health is the container's health status (starting, healthy, unhealthy)

@@ -10,6 +10,8 @@ import (
 	"berth/views"
 )
 
+// TestHealthInStatusAndStateCell: the panel's STATUS column is the engine's
+// StatusText, the one berth ps prints.
 func TestHealthInStatusAndStateCell(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	started := now.Add(-2 * time.Minute).Format(time.RFC3339Nano)
@@ -31,12 +33,15 @@ func TestHealthInStatusAndStateCell(t *testing.T) {
 			Health: &health.State{Status: health.Healthy}}, "Up 2 minutes (Paused)", 1},
 		{"exited keeps no marker", engine.State{Status: "exited", StartedAt: started, FinishedAt: started,
 			Health: &health.State{Status: health.Unhealthy}}, "Exited (0) 2 minutes ago", 0},
+		// The panel said "Created" here; docker ps and berth ps say this.
+		{"being removed", engine.State{Status: engine.StatusRemoving, StartedAt: started, FinishedAt: started}, "Removal In Progress", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := FromContainer(&engine.Container{ID: "x", Name: "/x", State: tt.state})
-			if got := r.Status(now); got != tt.status {
-				t.Errorf("Status = %q, want %q", got, tt.status)
+			m := New()
+			if got := m.cells(th, r, now)[3]; got != tt.status {
+				t.Errorf("STATUS cell = %q, want %q", got, tt.status)
 			}
 			if cell := StateCell(th, r); strings.Count(cell, "♥") != tt.markers {
 				t.Errorf("StateCell = %q, want %d health markers", cell, tt.markers)

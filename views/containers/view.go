@@ -59,7 +59,7 @@ func (m *Model) cells(th views.Theme, r Row, now time.Time) []string {
 		mem = views.HumanBytes(u.mem)
 		spark = th.Info.Render(views.Sparkline(u.spark, 12, 100))
 	}
-	return []string{name, r.Image, StateCell(th, r), r.Status(now), cpu, mem, r.Uptime(now), spark, PortsCell(r.C)}
+	return []string{name, r.Image, StateCell(th, r), r.C.StatusText(now), cpu, mem, r.Uptime(now), spark, PortsCell(r.C)}
 }
 
 // StateCell is the coloured dot and state name.

@@ -111,44 +111,6 @@ func cells(th views.Theme, r Row, now time.Time) []string {
 	return []string{" " + n.Name, n.Driver, subnet, gw, internal, fmt.Sprint(len(r.Members)), created}
 }
 
-// Inspect is a network as `berth network inspect` shows it (Docker's field
-// names); names maps container IDs to names.
-type Inspect struct {
-	Name       string                    `json:"Name"`
-	ID         string                    `json:"Id"`
-	Created    string                    `json:"Created"`
-	Driver     string                    `json:"Driver"`
-	Internal   bool                      `json:"Internal"`
-	IPAM       map[string]any            `json:"IPAM"`
-	Containers map[string]map[string]any `json:"Containers"`
-	Labels     map[string]string         `json:"Labels"`
-	Options    map[string]string         `json:"Options"`
-}
-
-// InspectOf builds the inspect view of r; names maps container IDs to names.
-func InspectOf(r Row, names map[string]string) Inspect {
-	n := r.Net
-	v := Inspect{Name: n.Name, ID: n.ID, Created: n.Created.Format("2006-01-02T15:04:05.999999999Z07:00"),
-		Driver: n.Driver, Internal: n.Internal, Labels: n.Labels, Containers: map[string]map[string]any{},
-		Options: map[string]string{}, IPAM: map[string]any{"Driver": "default", "Config": []map[string]string{}}}
-	if !n.Builtin() { // host and none have no bridge and no addresses
-		v.Options["com.docker.network.bridge.name"] = n.Bridge
-		v.IPAM["Config"] = []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}
-	}
-	if v.Labels == nil {
-		v.Labels = map[string]string{}
-	}
-	for _, ep := range r.Members {
-		aliases := ep.Aliases
-		if aliases == nil {
-			aliases = []string{}
-		}
-		v.Containers[ep.ContainerID] = map[string]any{"Name": names[ep.ContainerID], "MacAddress": ep.MAC,
-			"IPv4Address": fmt.Sprintf("%s/%d", ep.IP, ep.Prefix), "Aliases": aliases}
-	}
-	return v
-}
-
 // ContainerLines lists the containers attached to r (header and one line
 // each): name, IP/prefix, MAC, aliases, interface and host veth.
 func ContainerLines(th views.Theme, r Row, names map[string]string) (string, []string) {

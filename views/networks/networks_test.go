@@ -73,8 +73,8 @@ func FuzzParseCreate(f *testing.F) {
 	})
 }
 
-// TestBuiltinRows: host and none show no subnet or gateway, inspect with no
-// IPAM config or bridge option, and are never offered to prune.
+// TestBuiltinRows: host and none show no subnet or gateway and are never
+// offered to prune (engine/inspect tests their inspect shape).
 func TestBuiltinRows(t *testing.T) {
 	bridge := netmgr.Network{ID: "b1", Name: "bridge", Driver: "bridge", Subnet: netip.MustParsePrefix("10.213.0.0/24"),
 		Gateway: netip.MustParseAddr("10.213.0.1"), Bridge: "berth0"}
@@ -92,14 +92,5 @@ func TestBuiltinRows(t *testing.T) {
 	}
 	if got := filterText(Row{Net: none}); got != "none - null" {
 		t.Errorf("filter text: %q", got)
-	}
-	v := InspectOf(Row{Net: host}, nil)
-	if cfg := v.IPAM["Config"].([]map[string]string); len(cfg) != 0 || len(v.Options) != 0 {
-		t.Errorf("host inspect: %+v", v)
-	}
-	v = InspectOf(Row{Net: bridge}, nil)
-	if cfg := v.IPAM["Config"].([]map[string]string); len(cfg) != 1 || cfg[0]["Subnet"] != "10.213.0.0/24" ||
-		v.Options["com.docker.network.bridge.name"] != "berth0" {
-		t.Errorf("bridge inspect: %+v", v)
 	}
 }

@@ -1,6 +1,6 @@
 // Package runform is the `n` form that runs a new container: image, name,
 // command, environment, ports, volumes, memory, CPUs and restart policy, each field checked
-// in place with the parsers the CLI uses. On submit it yields the engine's
+// in place with the parsers the CLI uses (engine/opts). On submit it yields the engine's
 // CreateOptions and the equivalent `berth run -d` command line.
 package runform
 
@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"berth/engine"
+	"berth/engine/opts"
 	"berth/views"
 	"berth/views/form"
 )
@@ -107,15 +108,14 @@ func check(fs form.Fields) []string {
 	set(fCmd, err)
 	_, err = ParseEnv(fs.Value(fEnv))
 	set(fEnv, err)
-	_, err = ParsePorts(fs.Value(fPorts))
+	_, err = opts.ParsePorts(strings.Fields(fs.Value(fPorts)))
 	set(fPorts, err)
-	_, err = ParseVolumes(fs.Value(fVolumes))
-	set(fVolumes, err)
-	_, err = ParseMemory(fs.Value(fMemory))
+	set(fVolumes, opts.Mounts(&engine.HostConfig{}, strings.Fields(fs.Value(fVolumes)), nil, nil))
+	_, err = opts.ParseMemory(fs.Value(fMemory))
 	set(fMemory, err)
-	_, err = ParseCPUs(fs.Value(fCPUs))
+	_, err = opts.ParseCPUs(fs.Value(fCPUs))
 	set(fCPUs, err)
-	_, err = ParseRestart(fs.Value(fRestart))
+	_, err = opts.ParseRestart(fs.Value(fRestart))
 	set(fRestart, err)
 	return errs
 }
@@ -129,14 +129,14 @@ func (m Model) Submit() (Result, int) {
 	}
 	cmd, _ := SplitArgs(m.fields.Value(fCmd))
 	env, _ := ParseEnv(m.fields.Value(fEnv))
-	mem, _ := ParseMemory(m.fields.Value(fMemory))
-	cpus, _ := ParseCPUs(m.fields.Value(fCPUs))
-	restart, _ := ParseRestart(m.fields.Value(fRestart))
+	mem, _ := opts.ParseMemory(m.fields.Value(fMemory))
+	cpus, _ := opts.ParseCPUs(m.fields.Value(fCPUs))
+	restart, _ := opts.ParseRestart(m.fields.Value(fRestart))
 	o := engine.CreateOptions{Name: m.fields.Value(fName), Config: engine.Config{Image: m.fields.Value(fImage), Cmd: cmd, Env: env}}
 	o.HostConfig.Memory, o.HostConfig.NanoCPUs, o.HostConfig.RestartPolicy = mem, cpus, restart
 	o.HostConfig.LogConfig = engine.LogConfig{Type: "json-file", Config: map[string]string{}}
-	o.HostConfig.PortBindings, _ = ParsePorts(m.fields.Value(fPorts))
-	o.HostConfig.Mounts, _ = ParseVolumes(m.fields.Value(fVolumes))
+	o.HostConfig.PortBindings, _ = opts.ParsePorts(strings.Fields(m.fields.Value(fPorts)))
+	_ = opts.Mounts(&o.HostConfig, strings.Fields(m.fields.Value(fVolumes)), nil, nil)
 	line := []string{"berth", "run", "-d"}
 	add := func(flag string, i int) {
 		if v := m.fields.Value(i); v != "" {

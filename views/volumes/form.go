@@ -1,14 +1,13 @@
 package volumes
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/containerd/errdefs"
 
+	"berth/engine/opts"
 	"berth/views"
 	"berth/views/form"
 	"berth/volumes"
@@ -80,14 +79,10 @@ func ParseCreate(name, labelText string) (map[string]string, [numFields]error) {
 	if name != "" {
 		errs[fName] = volumes.ValidateName(name)
 	}
-	ls := map[string]string{}
-	for _, kv := range strings.FieldsFunc(labelText, func(r rune) bool { return r == ',' || r == ' ' }) {
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "" {
-			errs[fLabels] = errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid label %q: want key=value", kv))
-			break
-		}
-		ls[k] = v
+	// The labels are --label values (engine/opts), comma or blank separated.
+	ls, err := opts.ParseLabels(strings.FieldsFunc(labelText, func(r rune) bool { return r == ',' || r == ' ' }))
+	if err != nil {
+		errs[fLabels] = err
 	}
 	return ls, errs
 }

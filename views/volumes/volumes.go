@@ -121,31 +121,6 @@ func cells(th views.Theme, r Row, now time.Time) []string {
 	return []string{" " + name, v.Driver, v.Mountpoint, size, users, created}
 }
 
-// Inspect is a volume as `berth volume inspect` shows it (Docker's field names).
-type Inspect struct {
-	CreatedAt  string            `json:"CreatedAt"`
-	Driver     string            `json:"Driver"`
-	Labels     map[string]string `json:"Labels"`
-	Mountpoint string            `json:"Mountpoint"`
-	Name       string            `json:"Name"`
-	Options    map[string]string `json:"Options"`
-	Scope      string            `json:"Scope"`
-	UsedBy     []string          `json:"UsedBy"`
-}
-
-// InspectOf builds the inspect view of v.
-func InspectOf(v volumes.Volume) Inspect {
-	out := Inspect{CreatedAt: v.CreatedAt.Format(time.RFC3339), Driver: v.Driver, Labels: v.Labels,
-		Mountpoint: v.Mountpoint, Name: v.Name, Options: map[string]string{}, Scope: "local", UsedBy: v.UsedBy}
-	if out.Labels == nil {
-		out.Labels = map[string]string{}
-	}
-	if out.UsedBy == nil {
-		out.UsedBy = []string{}
-	}
-	return out
-}
-
 // Use is one container's mount of a volume.
 type Use struct {
 	// Container is the container's name; State its state.
