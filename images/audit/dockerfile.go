@@ -191,7 +191,7 @@ func finalFindings(stages []instructions.Stage) []Finding {
 			}
 		}
 		k, ok := instructions.HasStage(stages[:i], strings.ToLower(stages[i].BaseName))
-		if !ok || userLine != 0 {
+		if !ok || userLine != 0 && health {
 			break
 		}
 		i = k
