@@ -89,6 +89,9 @@ func (m *Model) syncImageDetail() tea.Cmd {
 		}
 		return nil
 	}
+	if m.iTab == tabImgAudit {
+		return m.syncAudit(img)
+	}
 	if m.histKey == img.ID || m.opts.Images == nil {
 		return nil
 	}

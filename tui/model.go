@@ -54,10 +54,11 @@ var containerTabs = [numContainerTabs]string{"Logs", "Stats", "Inspect", "Env", 
 const (
 	tabImgInspect = iota
 	tabImgHistory
+	tabImgAudit
 	numImageTabs
 )
 
-var imageTabs = [numImageTabs]string{"Inspect", "History"}
+var imageTabs = [numImageTabs]string{"Inspect", "History", "Audit"}
 
 // overlay is a full-screen pane over the panels.
 type overlay int

@@ -107,7 +107,7 @@ func (a *app) runCheck(o build.Options) error {
 	default:
 		fmt.Fprintf(a.stdout, "Check complete, %d warnings have been found!\n", n)
 	}
-	lines := strings.Split(string(o.Dockerfile), "\n")
+	lines := strings.Split(strings.TrimSuffix(string(o.Dockerfile), "\n"), "\n")
 	for _, f := range fs {
 		writeFinding(a.stdout, f)
 		if f.Line > 0 {
