@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -31,6 +32,7 @@ func (m *Model) syncAudit(img images.Image) tea.Cmd {
 		return nil
 	}
 	m.histKey = key
+	m.stopAudit()
 	m.pane.SetHeader("")
 	a, ok := m.eng.(imageAuditor)
 	if !ok {
@@ -38,17 +40,27 @@ func (m *Model) syncAudit(img images.Image) tea.Cmd {
 		return nil
 	}
 	m.pane.SetLines(key, []string{"  auditing " + imagelist.Name(img) + ": reading every layer…"})
-	ctx := m.ctx
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.auditStop = cancel
 	return func() tea.Msg {
+		defer cancel()
 		_, fs, err := a.AuditImage(ctx, img.ID)
 		return auditMsg{key: key, findings: fs, err: err}
 	}
 }
 
+// stopAudit cancels an audit still reading layers for an earlier selection.
+func (m *Model) stopAudit() {
+	if m.auditStop != nil {
+		m.auditStop()
+		m.auditStop = nil
+	}
+}
+
 // setAudit shows an audit's findings, or its error, when still wanted.
 func (m *Model) setAudit(msg auditMsg) {
-	if msg.key != m.histKey {
-		return
+	if msg.key != m.histKey || errors.Is(msg.err, context.Canceled) {
+		return // a later selection's, or one stopped (a new audit of this image runs)
 	}
 	if msg.err != nil {
 		m.pane.SetLines(msg.key, []string{"  " + msg.err.Error()})

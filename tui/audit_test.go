@@ -85,3 +85,37 @@ func TestImageAuditTabErrors(t *testing.T) {
 		t.Errorf("engine without audit shows %q", got)
 	}
 }
+
+// blockingAuditor audits only when its context ends, reporting that it did.
+type blockingAuditor struct {
+	*fakeEngine
+	stopped chan error
+}
+
+func (b *blockingAuditor) AuditImage(ctx context.Context, ref string) (*images.Image, []audit.Finding, error) {
+	<-ctx.Done()
+	b.stopped <- ctx.Err()
+	return nil, nil, ctx.Err()
+}
+
+func TestImageAuditTabStopsWhenLeft(t *testing.T) {
+	b := &blockingAuditor{fakeEngine: newFakeEngine(t), stopped: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	m := New(ctx, b, Options{Images: newFakeImages(), Now: func() time.Time { return testNow }})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
+	settle(m, m.Init())
+	m.panel, m.iTab = panelImages, tabImgAudit
+	cmd := m.syncDetail()
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }() // the audit reads layers until stopped
+	m.iTab = tabImgHistory
+	settle(m, m.syncDetail())
+	if err := <-b.stopped; !errors.Is(err, context.Canceled) {
+		t.Fatalf("audit ended with %v, want it cancelled", err)
+	}
+	<-done
+	if got := strings.Join(m.pane.Lines(), "\n"); strings.Contains(got, "canceled") {
+		t.Errorf("a stopped audit's error is shown: %q", got)
+	}
+}

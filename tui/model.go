@@ -109,6 +109,7 @@ type Model struct {
 	topKey    string
 	topGen    int
 	histKey   string
+	auditStop context.CancelFunc // cancels the Audit tab's running audit
 	xrayKey   string
 	xrayGen   int
 

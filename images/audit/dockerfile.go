@@ -25,7 +25,7 @@ func Dockerfile(src []byte, name, contextDir string) ([]Finding, error) {
 	}
 	stages, metaArgs, err := instructions.Parse(res.AST, nil)
 	if err != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: %v", name, err))
+		return nil, parseError(name, err)
 	}
 	if len(stages) == 0 {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: no build stage (FROM) in the Dockerfile", name))
@@ -57,6 +57,22 @@ func Dockerfile(src []byte, name, contextDir string) ([]Finding, error) {
 	}
 	sortFindings(fs)
 	return fs, nil
+}
+
+// parseLine is how BuildKit's instruction parser names a line.
+var parseLine = regexp.MustCompile(`^dockerfile parse error on line (\d+): `)
+
+// parseError names the Dockerfile and the line of an instruction error, as
+// berth build does ("Dockerfile:2: unknown instruction: FOO").
+func parseError(name string, err error) error {
+	msg := err.Error()
+	var le *parser.LocationError
+	if m := parseLine.FindStringSubmatch(msg); m != nil {
+		msg = m[1] + ": " + strings.TrimPrefix(msg, m[0])
+	} else if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		msg = fmt.Sprintf("%d: %s", le.Locations[0][0].Start.Line, msg)
+	}
+	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s:%s", name, msg))
 }
 
 // lineOf is the first line of an instruction.

@@ -161,3 +161,10 @@ func FuzzDockerfile(f *testing.F) {
 		}
 	})
 }
+
+func TestDockerfileErrorNamesLine(t *testing.T) {
+	_, err := Dockerfile([]byte("FROM busybox:1\nFOO bar\n"), "app.Dockerfile", "")
+	if err == nil || !strings.HasPrefix(err.Error(), "app.Dockerfile:2: ") {
+		t.Errorf("error %v, want one starting app.Dockerfile:2:", err)
+	}
+}
