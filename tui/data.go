@@ -63,6 +63,8 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		return m.updateBuildSpinner(msg)
 	case xrayMsg:
 		m.onXRay(msg)
+	case auditMsg:
+		m.setAudit(msg)
 	case historyMsg:
 		if msg.key == m.histKey {
 			m.setHistory(msg)

@@ -75,6 +75,9 @@ func (m *Model) syncDetail() tea.Cmd {
 
 func (m *Model) syncImageDetail() tea.Cmd {
 	img, ok := m.imgs.Selected()
+	if m.panel != panelImages || !ok || m.iTab != tabImgAudit {
+		m.stopAudit() // the Audit tab is not shown: its layers need not be read
+	}
 	if m.panel != panelImages || !ok {
 		m.histKey = ""
 		return nil
@@ -88,6 +91,9 @@ func (m *Model) syncImageDetail() tea.Cmd {
 			m.pane.SetLines("iinspect:"+img.ID, jsonLines(img))
 		}
 		return nil
+	}
+	if m.iTab == tabImgAudit {
+		return m.syncAudit(img)
 	}
 	if m.histKey == img.ID || m.opts.Images == nil {
 		return nil

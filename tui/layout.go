@@ -103,6 +103,8 @@ func (m *Model) panelView(w, h int) string {
 		title := "Inspect"
 		if m.iTab == tabImgHistory {
 			title = "History — layers, sizes and the step that made each"
+		} else if m.iTab == tabImgAudit {
+			title = "Audit — pitfalls in the image, why they matter and the fix"
 		}
 		return m.split(list, m.tabBar(imageTabs[:], m.iTab, w), h, lh, func(dh int) string { return m.pane.View(m.th, title, w, dh, m.detail) })
 	case panelNetworks:

@@ -55,10 +55,11 @@ var containerTabs = [numContainerTabs]string{"Logs", "Stats", "Inspect", "Env", 
 const (
 	tabImgInspect = iota
 	tabImgHistory
+	tabImgAudit
 	numImageTabs
 )
 
-var imageTabs = [numImageTabs]string{"Inspect", "History"}
+var imageTabs = [numImageTabs]string{"Inspect", "History", "Audit"}
 
 // overlay is a full-screen pane over the panels.
 type overlay int
@@ -109,6 +110,7 @@ type Model struct {
 	topKey    string
 	topGen    int
 	histKey   string
+	auditStop context.CancelFunc // cancels the Audit tab's running audit
 	xrayKey   string
 	xrayGen   int
 

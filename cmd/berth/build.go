@@ -20,7 +20,7 @@ type buildFlags struct {
 	tags, buildArgs, labels []string
 	file, target, iidfile   string
 	progress                string
-	noCache, quiet          bool
+	noCache, quiet, check   bool
 }
 
 func (a *app) buildCommand() *cobra.Command {
@@ -33,6 +33,9 @@ func (a *app) buildCommand() *cobra.Command {
 			o, err := f.options(args[0], a.stdin)
 			if err != nil {
 				return err
+			}
+			if f.check { // --check: the Dockerfile's findings, no build
+				return a.runCheck(o)
 			}
 			e, err := a.engine()
 			if err != nil {
@@ -78,6 +81,7 @@ func (a *app) buildCommand() *cobra.Command {
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not use cache when building the image")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "suppress the build output and print image ID on success")
 	fl.StringVar(&f.iidfile, "iidfile", "", "write the image ID to the file")
+	fl.BoolVar(&f.check, "check", false, "check the Dockerfile and context for common pitfalls without building (exit 1 on warnings)")
 	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
 	return cmd
 }

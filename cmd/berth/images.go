@@ -29,7 +29,7 @@ func (a *app) imageCommands() *cobra.Command {
 	insp := a.inspectCommand()
 	insp.Flags().Set("type", "image")
 	g.AddCommand(ls, a.bootstrapCommand(), a.imageRmCommand(), a.tagCommand(), a.historyCommand(),
-		a.importCommand(), a.imagePruneCommand(), insp)
+		a.importCommand(), a.imagePruneCommand(), insp, a.auditCommand())
 	g.AddCommand(a.transferCommands()...)
 	return g
 }

@@ -1,0 +1,5 @@
+FROM busybox:1.36
+USER app
+RUN true
+USER 0:0
+HEALTHCHECK CMD true

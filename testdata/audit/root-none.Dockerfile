@@ -1,0 +1,3 @@
+FROM busybox:1.36
+HEALTHCHECK CMD true
+CMD ["sh"]

@@ -1,0 +1,7 @@
+ARG GITHUB_TOKEN=ghp_abc
+ARG NPM_TOKEN
+FROM busybox:1.36
+ENV DB_PASSWORD=hunter2 APP_NAME=demo
+ENV PASSWORD_FILE=/run/secrets/pw
+USER nobody
+HEALTHCHECK CMD true
