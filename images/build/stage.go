@@ -35,6 +35,8 @@ type plan struct {
 	// mount works in the step's filesystem; it reports whether it changed it.
 	mount func(ctx context.Context, root string) (bool, error)
 	run   *RunSpec
+	// mounts are a RUN's --mount filesystems.
+	mounts []*mountPlan
 }
 
 // stage builds stage i (and the stages it needs) once.
@@ -227,8 +229,13 @@ func cacheKey(parent *images.Image, p *plan) string {
 func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Config) (*images.Image, error) {
 	opts := images.CommitOptions{Parent: s.img, Config: cfg, CreatedBy: p.createdBy, Author: s.author}
 	var img *images.Image
+	var excludes func(upper string) []string
 	commitUpper := func(upper string) error {
-		layer, err := images.DiffTar(upper, runtimeFiles()...)
+		ex := runtimeFiles()
+		if excludes != nil {
+			ex = append(ex, excludes(upper)...)
+		}
+		layer, err := images.DiffTar(upper, ex...)
 		if err != nil {
 			return err
 		}
@@ -243,7 +250,12 @@ func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Conf
 			return nil, errdefs.ErrInvalidArgument.WithMessage("RUN needs a filesystem to run in (FROM scratch has none yet)")
 		}
 		p.run.Image = s.img
-		return img, bd.runner.Run(ctx, *p.run, commitUpper)
+		err := bd.withMounts(ctx, p.mounts, nil, func(rms []RunMount) error {
+			p.run.Mounts = rms
+			excludes = func(upper string) []string { return mountExcludes(upper, rms) }
+			return bd.runner.Run(ctx, *p.run, commitUpper)
+		})
+		return img, err
 	case p.mount != nil:
 		err := bd.runner.Mount(ctx, s.img, func(root, upper string) error {
 			changed, err := p.mount(ctx, root)
