@@ -140,10 +140,11 @@ func (bd *build) planRun(ctx context.Context, s *stageState, c *instructions.Run
 			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("RUN --%s is not supported yet", f))
 		}
 	}
-	if len(c.Files) > 0 {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("RUN with a heredoc is not supported yet")
+	cmdline, script, err := heredocRun(c)
+	if err != nil {
+		return nil, err
 	}
-	args := commandLine(s, c.ShellDependantCmdLine)
+	args := commandLine(s, instructions.ShellDependantCmdLine{CmdLine: cmdline, PrependShell: c.PrependShell})
 	prefix, _ := s.argsInUse()
 	env := s.env()
 	if !hasEnvKey(env, "PATH") {
@@ -152,6 +153,10 @@ func (bd *build) planRun(ctx context.Context, s *stageState, c *instructions.Run
 	mounts, extra, err := bd.planRunMounts(ctx, s, c)
 	if err != nil {
 		return nil, err
+	}
+	if script != nil {
+		mounts = append(mounts, script)
+		extra += "\x00script " + hashInline([]instructions.SourceContent{{Data: string(script.inline)}})
 	}
 	network := instructions.GetNetwork(c)
 	if network == instructions.NetworkDefault {

@@ -31,6 +31,7 @@ type mountPlan struct {
 	target string        // absolute, in the container
 	img    *images.Image // bind from a stage or image
 	secret []byte        // the secret's value (nil: not a secret)
+	inline []byte        // a heredoc script's text (nil: not a script)
 }
 
 // planRunMounts checks a RUN's --mount flags and returns them with the part
@@ -176,8 +177,12 @@ func (bd *build) withMounts(ctx context.Context, mps []*mountPlan, done []RunMou
 		}
 		defer release()
 		return next(RunMount{Type: "bind", Source: dir, ReadOnly: mp.m.ReadOnly})
+	case mp.inline != nil:
+		return withFile(mp.inline, 0, 0, 0o755, func(file string) error {
+			return next(RunMount{Type: "bind", Source: file, ReadOnly: true})
+		})
 	case mp.secret != nil:
-		return withSecretFile(mp, func(file string) error {
+		return withFile(mp.secret, idOf(mp.m.UID), idOf(mp.m.GID), fileMode(mp.m.Mode, 0o400), func(file string) error {
 			return next(RunMount{Type: "bind", Source: file, ReadOnly: true})
 		})
 	case mp.img != nil:
@@ -210,23 +215,24 @@ func (bd *build) withMounts(ctx context.Context, mps []*mountPlan, done []RunMou
 	})
 }
 
-// withSecretFile copies a secret to a private file with the mount's owner
-// and mode (default root, 0400), hands it to fn, and removes it.
-func withSecretFile(mp *mountPlan, fn func(string) error) error {
-	dir, err := os.MkdirTemp("", "berth-secret-")
+// withFile writes data to a private file with the owner and mode given
+// (a secret: root, 0400 by default; a heredoc script: 0755), hands it to
+// fn, and removes it.
+func withFile(data []byte, uid, gid int, mode os.FileMode, fn func(string) error) error {
+	dir, err := os.MkdirTemp("", "berth-mount-")
 	if err != nil {
-		return fmt.Errorf("secret: %w", err)
+		return fmt.Errorf("mount file: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	file := filepath.Join(dir, "secret")
-	if err := os.WriteFile(file, mp.secret, 0o600); err != nil {
-		return fmt.Errorf("secret: %w", err)
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return fmt.Errorf("mount file: %w", err)
 	}
-	if err := os.Chown(file, idOf(mp.m.UID), idOf(mp.m.GID)); err != nil {
-		return fmt.Errorf("secret: %w", err)
+	if err := os.Chown(file, uid, gid); err != nil {
+		return fmt.Errorf("mount file: %w", err)
 	}
-	if err := os.Chmod(file, fileMode(mp.m.Mode, 0o400)); err != nil {
-		return fmt.Errorf("secret: %w", err)
+	if err := os.Chmod(file, mode); err != nil {
+		return fmt.Errorf("mount file: %w", err)
 	}
 	return fn(file)
 }

@@ -171,6 +171,11 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 			return false, err
 		}
 	}
+	if ex, ok := cmd.(instructions.SupportsSingleWordExpansionRaw); ok {
+		if err := ex.ExpandRaw(rawExpander(s.env())); err != nil {
+			return false, err
+		}
+	}
 	p, err := bd.plan(ctx, s, cmd)
 	if err != nil || p == nil { // p nil: the step changed the stage's state only (ARG)
 		return false, err
