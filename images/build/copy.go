@@ -34,6 +34,8 @@ type copySpec struct {
 	unpack  bool // ADD: extract local tar archives
 	workdir string
 	inline  []instructions.SourceContent // heredoc documents (COPY <<EOF /f)
+	remote  *remoteFiles                 // ADD's URL sources
+	shown   []string                     // the sources as the history shows them (nil: srcs)
 }
 
 // loadIgnore reads the context's .dockerignore.
@@ -76,23 +78,48 @@ func (bd *build) planCopy(ctx context.Context, s *stageState, c *instructions.Co
 }
 
 func (bd *build) planAdd(ctx context.Context, s *stageState, c *instructions.AddCommand) (*plan, error) {
-	if c.Link || c.Checksum != "" || len(c.ExcludePatterns) > 0 || c.KeepGitDir != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("ADD --link, --checksum, --exclude and --keep-git-dir are not supported yet")
+	if c.Link || len(c.ExcludePatterns) > 0 || c.KeepGitDir != nil {
+		return nil, errdefs.ErrInvalidArgument.WithMessage("ADD --link, --exclude and --keep-git-dir are not supported yet")
 	}
+	var urls, locals []string
 	for _, src := range c.SourcePaths {
-		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
-			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of a URL (%s) is not supported yet", src))
+		switch {
+		case isURL(src):
+			urls = append(urls, src)
+		case strings.Contains(src, "://") || strings.HasPrefix(src, "git@"):
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of %s is not supported (only http and https URLs)", src))
+		default:
+			locals = append(locals, src)
 		}
 	}
+	if len(urls)+len(locals)+len(c.SourceContents) > 1 && !strings.HasSuffix(c.DestPath, "/") {
+		return nil, errdefs.ErrInvalidArgument.WithMessage("when using ADD with more than one source file, the destination must be a directory and end with a /")
+	}
+	remote, key, err := bd.planRemote(ctx, urls, c.Checksum, len(locals)+len(c.SourceContents))
+	if err != nil {
+		return nil, err
+	}
 	unpack := c.Unpack == nil || *c.Unpack
-	return bd.planFiles(ctx, s, copySpec{name: "ADD", srcs: c.SourcePaths, dest: c.DestPath, inline: c.SourceContents,
-		chown: c.Chown, chmod: c.Chmod, unpack: unpack, workdir: s.cfg.WorkingDir})
+	p, err := bd.planFiles(ctx, s, copySpec{name: "ADD", srcs: locals, dest: c.DestPath, inline: c.SourceContents,
+		chown: c.Chown, chmod: c.Chmod, unpack: unpack, workdir: s.cfg.WorkingDir, remote: remote, shown: c.SourcePaths})
+	if err != nil {
+		remote.cleanup()
+		return nil, err
+	}
+	if remote != nil {
+		p.extra += "\x00" + key
+		p.cleanup = remote.cleanup
+		if c.Checksum != "" {
+			p.createdBy = strings.Replace(p.createdBy, "ADD ", "ADD --checksum="+c.Checksum+" ", 1)
+		}
+	}
+	return p, nil
 }
 
 // planFiles plans a COPY or ADD: the cache key covers the content of the
 // context sources (or the source image's ID), the flags and the destination.
 func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*plan, error) {
-	if len(cs.srcs)+len(cs.inline) == 0 {
+	if len(cs.srcs)+len(cs.inline) == 0 && cs.remote == nil {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s needs a source and a destination", cs.name))
 	}
 	if len(cs.srcs) > 0 && len(cs.inline) > 0 && !strings.HasSuffix(cs.dest, "/") {
@@ -111,7 +138,11 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 	if cs.chmod != "" {
 		by += " --chmod=" + cs.chmod
 	}
-	srcs := append(append([]string{}, cs.srcs...), inlineNames(cs.inline)...)
+	srcs := cs.srcs
+	if cs.shown != nil {
+		srcs = cs.shown
+	}
+	srcs = append(append([]string{}, srcs...), inlineNames(cs.inline)...)
 	p := &plan{createdBy: by + " " + strings.Join(srcs, " ") + " " + cs.dest + " # buildkit"}
 	if len(cs.inline) > 0 {
 		p.extra = "inline " + hashInline(cs.inline) + "\x00"
@@ -123,6 +154,11 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 	p.mount = func(ctx context.Context, root string) (bool, error) {
 		if len(cs.inline) > 0 {
 			if err := bd.copyInline(root, cs); err != nil {
+				return false, err
+			}
+		}
+		if cs.remote != nil {
+			if err := bd.copyRemote(ctx, root, cs); err != nil {
 				return false, err
 			}
 		}

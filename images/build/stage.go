@@ -35,6 +35,8 @@ type plan struct {
 	// mount works in the step's filesystem; it reports whether it changed it.
 	mount func(ctx context.Context, root string) (bool, error)
 	run   *RunSpec
+	// cleanup, when set, removes what planning fetched (ADD of a URL).
+	cleanup func()
 	// mounts are a RUN's --mount filesystems.
 	mounts []*mountPlan
 }
@@ -179,6 +181,9 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 	p, err := bd.plan(ctx, s, cmd)
 	if err != nil || p == nil { // p nil: the step changed the stage's state only (ARG)
 		return false, err
+	}
+	if p.cleanup != nil {
+		defer p.cleanup()
 	}
 	key := cacheKey(s.img, p)
 	if !bd.opts.NoCache {
