@@ -76,7 +76,11 @@ func (r *buildRunner) Run(ctx context.Context, spec build.RunSpec, commit func(u
 	e := r.e
 	o := CreateOptions{Config: Config{Image: spec.Image.ID, Cmd: spec.Args, Env: spec.Env, User: spec.User,
 		WorkingDir: spec.WorkingDir, AttachStdout: true, AttachStderr: true,
-		Labels: map[string]string{buildLabel: strconv.Itoa(os.Getpid())}}, EntrypointSet: true}
+		Labels: map[string]string{buildLabel: strconv.Itoa(os.Getpid())}}, EntrypointSet: true,
+		HostConfig: HostConfig{NetworkMode: spec.Network}}
+	for _, m := range spec.Mounts {
+		o.HostConfig.Mounts = append(o.HostConfig.Mounts, MountSpec{Type: m.Type, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+	}
 	c, err := e.Create(ctx, o)
 	if err != nil {
 		return err

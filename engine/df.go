@@ -12,6 +12,7 @@ type DiskUsage struct {
 	Images     []ImageUsage
 	Containers []ContainerUsage
 	Volumes    []VolumeUsage
+	BuildCache []images.CacheEntry
 }
 
 // ImageUsage is one image's size and the containers using it.
@@ -69,6 +70,9 @@ func (e *Engine) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 	for _, v := range vs {
 		size, _ := e.vols.Size(ctx, v.Name)
 		du.Volumes = append(du.Volumes, VolumeUsage{Name: v.Name, Size: size, Links: len(v.UsedBy)})
+	}
+	if du.BuildCache, err = e.BuildCache(ctx); err != nil {
+		return nil, err
 	}
 	return du, nil
 }

@@ -14,9 +14,24 @@ const buildCacheSchema = `
 CREATE TABLE IF NOT EXISTS img_build_cache (
 	key TEXT PRIMARY KEY,
 	image_id TEXT NOT NULL,
-	created INTEGER NOT NULL
+	created INTEGER NOT NULL,
+	size INTEGER NOT NULL DEFAULT 0
 );
 `
+
+// migrateBuildCache adds the size column to a table made before it existed.
+func migrateBuildCache(db *sql.DB) error {
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM pragma_table_info('img_build_cache') WHERE name = 'size'").Scan(&n); err != nil {
+		return fmt.Errorf("build cache table: %w", err)
+	}
+	if n == 0 {
+		if _, err := db.Exec("ALTER TABLE img_build_cache ADD COLUMN size INTEGER NOT NULL DEFAULT 0"); err != nil {
+			return fmt.Errorf("build cache table: %w", err)
+		}
+	}
+	return nil
+}
 
 // CacheLookup returns the image a build step with this cache key made
 // before, if it is still in the store.
@@ -39,10 +54,21 @@ func (s *Store) CacheLookup(ctx context.Context, key string) (*Image, bool, erro
 	return img, true, nil
 }
 
-// CacheStore records that the build step with this cache key made image id.
+// CacheStore records that the build step with this cache key made image id,
+// with the size of the layer the step added (0 for a config change).
 func (s *Store) CacheStore(ctx context.Context, key, id string) error {
-	if _, err := s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_build_cache (key, image_id, created) VALUES (?, ?, ?)",
-		key, id, time.Now().UnixNano()); err != nil {
+	var size int64
+	if img, err := s.loadImage(ctx, s.db, id); err == nil && len(img.Layers) > 0 {
+		parentLayers := 0
+		if parent, err := s.loadImage(ctx, s.db, img.Parent); err == nil {
+			parentLayers = len(parent.Layers)
+		}
+		if len(img.Layers) > parentLayers {
+			size = img.Layers[len(img.Layers)-1].Size
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_build_cache (key, image_id, created, size) VALUES (?, ?, ?, ?)",
+		key, id, time.Now().UnixNano(), size); err != nil {
 		return fmt.Errorf("build cache: %w", err)
 	}
 	return nil

@@ -127,6 +127,9 @@ func Open(root string, db *sql.DB) (*Store, error) {
 	if _, err := db.Exec(schema + leaseSchema + buildCacheSchema); err != nil {
 		return nil, fmt.Errorf("create image tables: %w", err)
 	}
+	if err := migrateBuildCache(db); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

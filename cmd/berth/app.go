@@ -42,7 +42,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.containerCommands()...)
 	root.AddCommand(a.snapshotCommands()...)
 	root.AddCommand(a.buildCommand())
-	root.AddCommand(a.containerGroup(), a.imageCommands(), a.eventsCommand(), a.networkCommands(), a.portCommand(), a.systemCommands(), a.volumeCommands(), a.cpCommand())
+	root.AddCommand(a.containerGroup(), a.imageCommands(), a.eventsCommand(), a.networkCommands(), a.portCommand(), a.systemCommands(), a.volumeCommands(), a.cpCommand(), a.builderCommands())
 	root.AddCommand(a.imageTopLevel()...)
 	root.AddCommand(a.registryCommands()...)
 	root.AddCommand(a.versionCommand(), a.infoCommand())

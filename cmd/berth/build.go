@@ -18,6 +18,7 @@ import (
 // buildFlags are `docker build`'s flags that berth has.
 type buildFlags struct {
 	tags, buildArgs, labels []string
+	secrets                 []string
 	file, target, iidfile   string
 	progress                string
 	noCache, quiet, check   bool
@@ -80,6 +81,7 @@ func (a *app) buildCommand() *cobra.Command {
 	fl.StringVar(&f.target, "target", "", "set the target build stage to build")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not use cache when building the image")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "suppress the build output and print image ID on success")
+	fl.StringArrayVar(&f.secrets, "secret", nil, `secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=mysecret,env=VAR")`)
 	fl.StringVar(&f.iidfile, "iidfile", "", "write the image ID to the file")
 	fl.BoolVar(&f.check, "check", false, "check the Dockerfile and context for common pitfalls without building (exit 1 on warnings)")
 	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
@@ -108,6 +110,9 @@ func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, err
 		o.Labels[k] = v
 	}
 	var err error
+	if o.Secrets, err = parseSecrets(f.secrets); err != nil {
+		return o, err
+	}
 	if ctxArg == "-" {
 		if f.file != "" {
 			return o, invalid("-f cannot be used with a Dockerfile from stdin")

@@ -80,7 +80,7 @@ func (a *app) systemDf() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each image, container and volume")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show each image, container, volume and build cache entry")
 	return cmd
 }
 
@@ -122,7 +122,7 @@ func printDf(a *app, du *engine.DiskUsage) {
 		row{"Images", fmt.Sprint(len(du.Images)), fmt.Sprint(iActive), humanSize(iSize), pct(iFree, iSize)},
 		row{"Containers", fmt.Sprint(len(du.Containers)), fmt.Sprint(cActive), humanSize(cSize), pct(cFree, cSize)},
 		row{"Local Volumes", fmt.Sprint(len(du.Volumes)), fmt.Sprint(vActive), humanSize(vSize), pct(vFree, vSize)},
-		row{"Build Cache", "0", "0", "0B", "0B"},
+		buildCacheRow(du),
 	}
 	printFormatted(a.stdout, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
 		map[string]string{"Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"}, items)
@@ -147,6 +147,7 @@ func printDfVerbose(a *app, du *engine.DiskUsage) {
 		items = append(items, map[string]string{"Name": v.Name, "Links": fmt.Sprint(v.Links), "Size": humanSize(v.Size)})
 	}
 	printFormatted(a.stdout, "table {{.Name}}\t{{.Links}}\t{{.Size}}", map[string]string{"Name": "VOLUME NAME", "Links": "LINKS", "Size": "SIZE"}, items)
+	printBuildCacheVerbose(a, du)
 }
 
 func shortID(id string) string {

@@ -33,6 +33,9 @@ type copySpec struct {
 	chmod   string
 	unpack  bool // ADD: extract local tar archives
 	workdir string
+	inline  []instructions.SourceContent // heredoc documents (COPY <<EOF /f)
+	remote  *remoteFiles                 // ADD's URL sources
+	shown   []string                     // the sources as the history shows them (nil: srcs)
 }
 
 // loadIgnore reads the context's .dockerignore.
@@ -70,29 +73,57 @@ func (bd *build) planCopy(ctx context.Context, s *stageState, c *instructions.Co
 	if c.Link || c.Parents || len(c.ExcludePatterns) > 0 {
 		return nil, errdefs.ErrInvalidArgument.WithMessage("COPY --link, --parents and --exclude are not supported yet")
 	}
-	return bd.planFiles(ctx, s, copySpec{name: "COPY", srcs: c.SourcePaths, dest: c.DestPath, from: c.From,
+	return bd.planFiles(ctx, s, copySpec{name: "COPY", srcs: c.SourcePaths, dest: c.DestPath, from: c.From, inline: c.SourceContents,
 		chown: c.Chown, chmod: c.Chmod, workdir: s.cfg.WorkingDir})
 }
 
 func (bd *build) planAdd(ctx context.Context, s *stageState, c *instructions.AddCommand) (*plan, error) {
-	if c.Link || c.Checksum != "" || len(c.ExcludePatterns) > 0 || c.KeepGitDir != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("ADD --link, --checksum, --exclude and --keep-git-dir are not supported yet")
+	if c.Link || len(c.ExcludePatterns) > 0 || c.KeepGitDir != nil {
+		return nil, errdefs.ErrInvalidArgument.WithMessage("ADD --link, --exclude and --keep-git-dir are not supported yet")
 	}
+	var urls, locals []string
 	for _, src := range c.SourcePaths {
-		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
-			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of a URL (%s) is not supported yet", src))
+		switch {
+		case isURL(src):
+			urls = append(urls, src)
+		case strings.Contains(src, "://") || strings.HasPrefix(src, "git@"):
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of %s is not supported (only http and https URLs)", src))
+		default:
+			locals = append(locals, src)
 		}
 	}
+	if len(urls)+len(locals)+len(c.SourceContents) > 1 && !strings.HasSuffix(c.DestPath, "/") {
+		return nil, errdefs.ErrInvalidArgument.WithMessage("when using ADD with more than one source file, the destination must be a directory and end with a /")
+	}
+	remote, key, err := bd.planRemote(ctx, urls, c.Checksum, len(locals)+len(c.SourceContents))
+	if err != nil {
+		return nil, err
+	}
 	unpack := c.Unpack == nil || *c.Unpack
-	return bd.planFiles(ctx, s, copySpec{name: "ADD", srcs: c.SourcePaths, dest: c.DestPath,
-		chown: c.Chown, chmod: c.Chmod, unpack: unpack, workdir: s.cfg.WorkingDir})
+	p, err := bd.planFiles(ctx, s, copySpec{name: "ADD", srcs: locals, dest: c.DestPath, inline: c.SourceContents,
+		chown: c.Chown, chmod: c.Chmod, unpack: unpack, workdir: s.cfg.WorkingDir, remote: remote, shown: c.SourcePaths})
+	if err != nil {
+		remote.cleanup()
+		return nil, err
+	}
+	if remote != nil {
+		p.extra += "\x00" + key
+		p.cleanup = remote.cleanup
+		if c.Checksum != "" {
+			p.createdBy = strings.Replace(p.createdBy, "ADD ", "ADD --checksum="+c.Checksum+" ", 1)
+		}
+	}
+	return p, nil
 }
 
 // planFiles plans a COPY or ADD: the cache key covers the content of the
 // context sources (or the source image's ID), the flags and the destination.
 func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*plan, error) {
-	if len(cs.srcs) == 0 {
+	if len(cs.srcs)+len(cs.inline) == 0 && cs.remote == nil {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s needs a source and a destination", cs.name))
+	}
+	if len(cs.srcs) > 0 && len(cs.inline) > 0 && !strings.HasSuffix(cs.dest, "/") {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("when using %s with more than one source file, the destination must be a directory and end with a /", cs.name))
 	}
 	if _, err := parseChmod(cs.chmod); err != nil {
 		return nil, err
@@ -107,35 +138,68 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 	if cs.chmod != "" {
 		by += " --chmod=" + cs.chmod
 	}
-	p := &plan{createdBy: by + " " + strings.Join(cs.srcs, " ") + " " + cs.dest + " # buildkit"}
-	var srcImg *images.Image
-	if cs.from != "" {
-		img, err := bd.fromImage(ctx, cs.from)
-		if err != nil {
-			return nil, err
-		}
-		srcImg, p.extra = img, "from "+img.ID
-	} else {
-		if bd.opts.ContextDir == "" {
-			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s needs a build context (the Dockerfile came from stdin)", cs.name))
-		}
-		rels, err := bd.sources(bd.opts.ContextDir, cs.srcs, true)
-		if err != nil {
-			return nil, err
-		}
-		sum, err := bd.hashSources(bd.opts.ContextDir, rels)
-		if err != nil {
-			return nil, err
-		}
-		p.extra = "content " + sum
+	srcs := cs.srcs
+	if cs.shown != nil {
+		srcs = cs.shown
+	}
+	srcs = append(append([]string{}, srcs...), inlineNames(cs.inline)...)
+	p := &plan{createdBy: by + " " + strings.Join(srcs, " ") + " " + cs.dest + " # buildkit"}
+	if len(cs.inline) > 0 {
+		p.extra = "inline " + hashInline(cs.inline) + "\x00"
+	}
+	srcImg, err := bd.planSources(ctx, cs, p)
+	if err != nil {
+		return nil, err
 	}
 	p.mount = func(ctx context.Context, root string) (bool, error) {
-		if srcImg == nil {
+		if len(cs.inline) > 0 {
+			if err := bd.copyInline(root, cs); err != nil {
+				return false, err
+			}
+		}
+		if cs.remote != nil {
+			if err := bd.copyRemote(ctx, root, cs); err != nil {
+				return false, err
+			}
+		}
+		switch {
+		case len(cs.srcs) == 0:
+			return true, nil
+		case srcImg == nil:
 			return true, bd.copyFiles(bd.opts.ContextDir, root, cs, true)
 		}
 		return true, bd.runner.Mount(ctx, srcImg, func(src, _ string) error { return bd.copyFiles(src, root, cs, false) })
 	}
 	return p, nil
+}
+
+// planSources adds what a COPY's files sources are to the step's key: the
+// source image's ID (returned), or the content of the context sources.
+func (bd *build) planSources(ctx context.Context, cs copySpec, p *plan) (*images.Image, error) {
+	if len(cs.srcs) == 0 {
+		return nil, nil
+	}
+	if cs.from != "" {
+		img, err := bd.fromImage(ctx, cs.from)
+		if err != nil {
+			return nil, err
+		}
+		p.extra += "from " + img.ID
+		return img, nil
+	}
+	if bd.opts.ContextDir == "" {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s needs a build context (the Dockerfile came from stdin)", cs.name))
+	}
+	rels, err := bd.sources(bd.opts.ContextDir, cs.srcs, true)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := bd.hashSources(bd.opts.ContextDir, rels)
+	if err != nil {
+		return nil, err
+	}
+	p.extra += "content " + sum
+	return nil, nil
 }
 
 // fromImage is the image COPY --from names: an earlier stage or a stored image.

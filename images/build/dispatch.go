@@ -26,7 +26,7 @@ func (bd *build) plan(ctx context.Context, s *stageState, cmd instructions.Comma
 		bd.declareArgs(s, c)
 		return nil, nil
 	case *instructions.RunCommand:
-		return bd.planRun(s, c)
+		return bd.planRun(ctx, s, c)
 	case *instructions.CopyCommand:
 		return bd.planCopy(ctx, s, c)
 	case *instructions.AddCommand:
@@ -134,21 +134,38 @@ func (bd *build) declareArgs(s *stageState, c *instructions.ArgCommand) {
 }
 
 // planRun plans a RUN: its process, environment and history line.
-func (bd *build) planRun(s *stageState, c *instructions.RunCommand) (*plan, error) {
-	if len(c.FlagsUsed) > 0 {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("RUN --%s is not supported yet", c.FlagsUsed[0]))
+func (bd *build) planRun(ctx context.Context, s *stageState, c *instructions.RunCommand) (*plan, error) {
+	for _, f := range c.FlagsUsed {
+		if f != "mount" && f != "network" {
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("RUN --%s is not supported yet", f))
+		}
 	}
-	if len(c.Files) > 0 {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("RUN with a heredoc is not supported yet")
+	cmdline, script, err := heredocRun(c)
+	if err != nil {
+		return nil, err
 	}
-	args := commandLine(s, c.ShellDependantCmdLine)
+	args := commandLine(s, instructions.ShellDependantCmdLine{CmdLine: cmdline, PrependShell: c.PrependShell})
 	prefix, _ := s.argsInUse()
 	env := s.env()
 	if !hasEnvKey(env, "PATH") {
 		env = append(env, defaultPath)
 	}
-	return &plan{createdBy: "RUN " + prefix + strings.Join(args, " ") + " # buildkit",
-		run: &RunSpec{Args: args, Env: env, User: s.cfg.User, WorkingDir: s.cfg.WorkingDir}}, nil
+	mounts, extra, err := bd.planRunMounts(ctx, s, c)
+	if err != nil {
+		return nil, err
+	}
+	if script != nil {
+		mounts = append(mounts, script)
+		extra += "\x00script " + hashInline([]instructions.SourceContent{{Data: string(script.inline)}})
+	}
+	network := instructions.GetNetwork(c)
+	if network == instructions.NetworkDefault {
+		network = ""
+	} else {
+		extra += "\x00network " + network
+	}
+	return &plan{createdBy: "RUN " + prefix + strings.Join(args, " ") + " # buildkit", extra: extra, mounts: mounts,
+		run: &RunSpec{Args: args, Env: env, User: s.cfg.User, WorkingDir: s.cfg.WorkingDir, Network: network}}, nil
 }
 
 // commandLine is a RUN, CMD or ENTRYPOINT's argv: exec form as written, shell

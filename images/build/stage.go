@@ -35,6 +35,10 @@ type plan struct {
 	// mount works in the step's filesystem; it reports whether it changed it.
 	mount func(ctx context.Context, root string) (bool, error)
 	run   *RunSpec
+	// cleanup, when set, removes what planning fetched (ADD of a URL).
+	cleanup func()
+	// mounts are a RUN's --mount filesystems.
+	mounts []*mountPlan
 }
 
 // stage builds stage i (and the stages it needs) once.
@@ -169,9 +173,17 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 			return false, err
 		}
 	}
+	if ex, ok := cmd.(instructions.SupportsSingleWordExpansionRaw); ok {
+		if err := ex.ExpandRaw(rawExpander(s.env())); err != nil {
+			return false, err
+		}
+	}
 	p, err := bd.plan(ctx, s, cmd)
 	if err != nil || p == nil { // p nil: the step changed the stage's state only (ARG)
 		return false, err
+	}
+	if p.cleanup != nil {
+		defer p.cleanup()
 	}
 	key := cacheKey(s.img, p)
 	if !bd.opts.NoCache {
@@ -227,8 +239,13 @@ func cacheKey(parent *images.Image, p *plan) string {
 func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Config) (*images.Image, error) {
 	opts := images.CommitOptions{Parent: s.img, Config: cfg, CreatedBy: p.createdBy, Author: s.author}
 	var img *images.Image
+	var excludes func(upper string) []string
 	commitUpper := func(upper string) error {
-		layer, err := images.DiffTar(upper, runtimeFiles()...)
+		ex := runtimeFiles()
+		if excludes != nil {
+			ex = append(ex, excludes(upper)...)
+		}
+		layer, err := images.DiffTar(upper, ex...)
 		if err != nil {
 			return err
 		}
@@ -243,7 +260,12 @@ func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Conf
 			return nil, errdefs.ErrInvalidArgument.WithMessage("RUN needs a filesystem to run in (FROM scratch has none yet)")
 		}
 		p.run.Image = s.img
-		return img, bd.runner.Run(ctx, *p.run, commitUpper)
+		err := bd.withMounts(ctx, p.mounts, nil, func(rms []RunMount) error {
+			p.run.Mounts = rms
+			excludes = func(upper string) []string { return mountExcludes(upper, rms) }
+			return bd.runner.Run(ctx, *p.run, commitUpper)
+		})
+		return img, err
 	case p.mount != nil:
 		err := bd.runner.Mount(ctx, s.img, func(root, upper string) error {
 			changed, err := p.mount(ctx, root)

@@ -28,6 +28,9 @@ type Options struct {
 	NoCache bool
 	// Labels are added to the result's config (--label).
 	Labels map[string]string
+	// Secrets are the --secret values by id, for RUN --mount=type=secret.
+	// They reach a RUN's mount only: no layer, history, config or cache key.
+	Secrets map[string][]byte
 }
 
 // RunSpec is one RUN step for a Runner.
@@ -40,6 +43,10 @@ type RunSpec struct {
 	Env        []string
 	User       string
 	WorkingDir string
+	// Mounts are the step's --mount filesystems, ready on the host.
+	Mounts []RunMount
+	// Network is RUN --network: "" (default, the bridge), "none" or "host".
+	Network string
 	// Output receives the process's stdout and stderr.
 	Output io.Writer
 }

@@ -1,0 +1,144 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// CacheEntry is one piece of build cache, as `docker system df -v` lists it.
+type CacheEntry struct {
+	// ID is the step's cache key (or the cache mount's directory name).
+	ID string
+	// Type is "regular" (a build step) or "exec.cachemount" (RUN --mount=type=cache).
+	Type        string
+	Description string
+	Size        int64
+	Created     time.Time
+	// InUse: a container uses the step's image; Shared: a kept image (tagged,
+	// or under a tagged one or a container's) holds its layer, so pruning the
+	// entry frees nothing.
+	InUse, Shared bool
+}
+
+// Reclaimable says whether pruning the entry frees its size.
+func (c CacheEntry) Reclaimable() bool { return !c.InUse && !c.Shared }
+
+// BuildCache lists the build cache: each step recorded, and each cache mount.
+func (s *Store) BuildCache(ctx context.Context, inUse func(imageID string) bool) ([]CacheEntry, error) {
+	kept, used, err := s.keptImages(ctx, inUse)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT key, image_id, created, size FROM img_build_cache ORDER BY created")
+	if err != nil {
+		return nil, fmt.Errorf("build cache: %w", err)
+	}
+	defer rows.Close()
+	var out []CacheEntry
+	for rows.Next() {
+		var key, id string
+		var created, size int64
+		if err := rows.Scan(&key, &id, &created, &size); err != nil {
+			return nil, fmt.Errorf("build cache: %w", err)
+		}
+		e := CacheEntry{ID: strings.TrimPrefix(key, "sha256:"), Type: "regular", Size: size, Created: time.Unix(0, created),
+			InUse: used[id], Shared: kept[id] && !used[id]}
+		if img, err := s.loadImage(ctx, s.db, id); err == nil && len(img.Config.History) > 0 {
+			e.Description = img.Config.History[len(img.Config.History)-1].CreatedBy
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("build cache: %w", err)
+	}
+	return append(out, s.cacheMounts()...), nil
+}
+
+// cacheMounts lists the cache mounts' directories with their sizes.
+func (s *Store) cacheMounts() []CacheEntry {
+	ents, _ := os.ReadDir(s.cacheMountsDir())
+	var out []CacheEntry
+	for _, ent := range ents {
+		dir := filepath.Join(s.cacheMountsDir(), ent.Name())
+		id, _ := os.ReadFile(filepath.Join(dir, "id"))
+		e := CacheEntry{ID: ent.Name(), Type: "exec.cachemount", Description: "mount / from exec " + string(id)}
+		if fi, err := ent.Info(); err == nil {
+			e.Created = fi.ModTime()
+		}
+		filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+			if fi, ierr := d.Info(); err == nil && ierr == nil && d.Type().IsRegular() {
+				e.Size += fi.Size()
+			}
+			return nil
+		})
+		out = append(out, e)
+	}
+	return out
+}
+
+// keptImages are the images a tag or a container holds, with their
+// ancestors; used are those a container uses.
+func (s *Store) keptImages(ctx context.Context, inUse func(string) bool) (kept, used map[string]bool, err error) {
+	ids, err := s.allIDs(ctx, s.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept, used = map[string]bool{}, map[string]bool{}
+	for _, id := range ids {
+		img, err := s.loadImage(ctx, s.db, id)
+		if err != nil {
+			continue
+		}
+		if inUse != nil && inUse(id) {
+			used[id] = true
+		} else if len(img.RepoTags) == 0 {
+			continue
+		}
+		for cur := img; cur != nil && !kept[cur.ID]; {
+			kept[cur.ID] = true
+			if cur, err = s.loadImage(ctx, s.db, cur.Parent); err != nil {
+				cur = nil
+			}
+		}
+	}
+	return kept, used, nil
+}
+
+// PruneBuildCache removes build cache nothing keeps: the steps whose image
+// is not held by a tag or a container (their images go too, as dangling
+// intermediates), and with all every step recorded and every cache mount.
+// It returns the entries removed and the bytes reclaimed.
+func (s *Store) PruneBuildCache(ctx context.Context, all bool, inUse func(imageID string) bool) ([]string, int64, error) {
+	entries, err := s.BuildCache(ctx, inUse)
+	if err != nil {
+		return nil, 0, err
+	}
+	var removed []string
+	var reclaimed int64
+	for _, e := range entries {
+		if e.InUse || (e.Shared && !all) {
+			continue
+		}
+		if e.Type == "exec.cachemount" {
+			if !all {
+				continue
+			}
+			if err := os.RemoveAll(filepath.Join(s.cacheMountsDir(), e.ID)); err != nil {
+				return removed, reclaimed, fmt.Errorf("remove cache mount: %w", err)
+			}
+		} else if _, err := s.db.ExecContext(ctx, "DELETE FROM img_build_cache WHERE key = ?", "sha256:"+e.ID); err != nil {
+			return removed, reclaimed, fmt.Errorf("build cache: %w", err)
+		}
+		removed = append(removed, e.ID)
+		if e.Reclaimable() {
+			reclaimed += e.Size
+		}
+	}
+	_, _, err = s.Prune(ctx, false, func(id string) bool { return inUse != nil && inUse(id) })
+	return removed, reclaimed, err
+}
