@@ -9,7 +9,6 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/go-archive"
-	"golang.org/x/sys/unix"
 
 	"berth/images"
 )
@@ -144,20 +143,7 @@ func (e *Engine) withMerged(ctx context.Context, ref string, fn func(root string
 	if c.State.Running {
 		return fn(e.rootfs(c.ID))
 	}
-	row, unlock, err := e.lockRow(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	rec, err := decodeRecord(row.Data)
-	if err != nil {
-		return err
-	}
-	if err := e.mountRootfs(c.ID, rec.Lowers); err != nil {
-		return err
-	}
-	defer unix.Unmount(e.rootfs(c.ID), unix.MNT_DETACH)
-	return fn(e.rootfs(c.ID))
+	return e.withStoppedRootfs(ctx, c.ID, fn)
 }
 
 // ctxReader stops reading once its context is done.

@@ -260,22 +260,24 @@ func (e *Engine) withRootfs(ctx context.Context, ref string, fn func(root string
 	if c.State.Running && c.State.Pid > 0 {
 		return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid))
 	}
-	unlock, err := e.lock(c.ID)
+	return e.withStoppedRootfs(ctx, c.ID, fn)
+}
+
+// withStoppedRootfs mounts the overlay of container id, which does not run,
+// for the while of fn, under the container's lock.
+func (e *Engine) withStoppedRootfs(ctx context.Context, id string, fn func(root string) error) error {
+	row, unlock, err := e.lockRow(ctx, id)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	row, err := e.db.Get(ctx, c.ID)
-	if err != nil {
-		return err
-	}
 	rec, err := decodeRecord(row.Data)
 	if err != nil {
 		return err
 	}
-	if err := e.mountRootfs(c.ID, rec.Lowers); err != nil {
+	if err := e.mountRootfs(id, rec.Lowers); err != nil {
 		return err
 	}
-	defer unix.Unmount(e.rootfs(c.ID), unix.MNT_DETACH)
-	return fn(e.rootfs(c.ID))
+	defer unix.Unmount(e.rootfs(id), unix.MNT_DETACH)
+	return fn(e.rootfs(id))
 }
