@@ -78,11 +78,23 @@ func ArchivePathWith(rootfs, path string, opts ArchiveOptions, w io.Writer) (os.
 	return info, nil
 }
 
+// checkContainerPath refuses a path no file can have: one holding a NUL
+// byte (the kernel would answer "invalid argument" for it).
+func checkContainerPath(p string) error {
+	if strings.ContainsRune(p, 0) {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid path %q: a path cannot hold a NUL byte", p))
+	}
+	return nil
+}
+
 // resolveSource maps a container path to a host path inside rootfs and names the
 // tar's top entry. Without follow, the final component is not resolved.
 func resolveSource(rootfs, path string, follow bool) (string, string, error) {
 	if path == "" {
 		return "", "", errdefs.ErrInvalidArgument.WithMessage("empty path")
+	}
+	if err := checkContainerPath(path); err != nil {
+		return "", "", err
 	}
 	clean := filepath.Join("/", path)
 	contentOnly := strings.HasSuffix(path, "/.") || path == "."

@@ -36,6 +36,9 @@ func ExtractInto(rootfs, dstPath string, r io.Reader) error {
 // resolved inside rootfs (their symlinks never lead out of it). A missing dstPath
 // is errdefs.ErrNotFound; one that is not a directory, ErrInvalidArgument.
 func ExtractIntoWith(rootfs, dstPath string, r io.Reader, opts ExtractOptions) error {
+	if err := checkContainerPath(dstPath); err != nil {
+		return err
+	}
 	dstHost, err := securejoin.SecureJoin(rootfs, filepath.Join("/", dstPath))
 	if err != nil {
 		return fmt.Errorf("resolve %s in container: %w", dstPath, err)
