@@ -1,32 +1,31 @@
 package tui
 
 import (
+	"berth/engine"
 	"context"
 	"errors"
 
 	tea "charm.land/bubbletea/v2"
 
-	"berth/images"
-	"berth/images/audit"
 	"berth/views/auditview"
 	"berth/views/imagelist"
 )
 
 // imageAuditor is an engine that audits images (*engine.Engine).
 type imageAuditor interface {
-	AuditImage(ctx context.Context, ref string) (*images.Image, []audit.Finding, error)
+	AuditImage(ctx context.Context, ref string) (*engine.Image, []engine.AuditFinding, error)
 }
 
 // auditMsg carries an image's findings for the Audit tab.
 type auditMsg struct {
 	key      string
-	findings []audit.Finding
+	findings []engine.AuditFinding
 	err      error
 }
 
 // syncAudit fills the Audit tab for img, reading its layers in the background
 // once per selection.
-func (m *Model) syncAudit(img images.Image) tea.Cmd {
+func (m *Model) syncAudit(img engine.Image) tea.Cmd {
 	key := "audit:" + img.ID
 	if m.histKey == key {
 		return nil

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"berth/engine"
 	"context"
 	"errors"
 	"strings"
@@ -10,7 +11,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"berth/images"
 	"berth/images/audit"
 )
 
@@ -23,14 +23,14 @@ type auditEngine struct {
 	fails bool
 }
 
-func (a *auditEngine) AuditImage(ctx context.Context, ref string) (*images.Image, []audit.Finding, error) {
+func (a *auditEngine) AuditImage(ctx context.Context, ref string) (*engine.Image, []audit.Finding, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.refs = append(a.refs, ref)
 	if a.fails {
 		return nil, nil, errors.New("blob sha256:aa is missing from the store")
 	}
-	return &images.Image{ID: ref}, a.fs, nil
+	return &engine.Image{ID: ref}, a.fs, nil
 }
 
 // openAuditTab shows the Images panel's Audit tab of the first image.
@@ -92,7 +92,7 @@ type blockingAuditor struct {
 	stopped chan error
 }
 
-func (b *blockingAuditor) AuditImage(ctx context.Context, ref string) (*images.Image, []audit.Finding, error) {
+func (b *blockingAuditor) AuditImage(ctx context.Context, ref string) (*engine.Image, []audit.Finding, error) {
 	<-ctx.Done()
 	b.stopped <- ctx.Err()
 	return nil, nil, ctx.Err()

@@ -12,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"berth/engine"
-	"berth/stats"
 )
 
 // manyContainers is 1,000 containers, 50 of them running.
@@ -72,10 +71,10 @@ func BenchmarkMoveSelection(b *testing.B) {
 	cs := manyContainers()
 	m := newBenchModel(b, cs)
 	m.Update(containersMsg{cs: cs})
-	var batch []stats.Sample
+	var batch []engine.StatsSample
 	for _, c := range cs {
 		if c.State.Running {
-			batch = append(batch, stats.Sample{ID: c.ID, CPUPercent: 12.5, MemUsage: 1 << 20})
+			batch = append(batch, engine.StatsSample{ID: c.ID, CPUPercent: 12.5, MemUsage: 1 << 20})
 		}
 	}
 	for range 30 {

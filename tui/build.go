@@ -1,21 +1,20 @@
 package tui
 
 import (
+	"berth/engine"
 	"context"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
 
-	"berth/images"
-	"berth/images/build"
 	"berth/views/buildview"
 )
 
 // buildProgressMsg carries the events of build gen that were queued.
 type buildProgressMsg struct {
 	gen   int
-	evs   []build.Event
-	ch    <-chan build.Event
+	evs   []engine.BuildEvent
+	ch    <-chan engine.BuildEvent
 	done  <-chan buildResult
 	ended bool
 	res   buildResult
@@ -23,7 +22,7 @@ type buildProgressMsg struct {
 
 // buildResult is how a build ended.
 type buildResult struct {
-	img *images.Image
+	img *engine.Image
 	err error
 }
 
@@ -60,7 +59,7 @@ func (m *Model) startBuild(req buildview.Request) tea.Cmd {
 	m.buildGen++
 	v := buildview.New(req, m.th)
 	m.build = &v
-	ch := make(chan build.Event, buildQueue)
+	ch := make(chan engine.BuildEvent, buildQueue)
 	done := make(chan buildResult, 1)
 	go runBuild(ctx, m.eng, req, ch, done)
 	return tea.Batch(waitBuild(m.buildGen, ch, done), v.Tick())
@@ -69,10 +68,10 @@ func (m *Model) startBuild(req buildview.Request) tea.Cmd {
 // runBuild reads the Dockerfile and builds; the engine's progress events go
 // to ch (waiting while the UI is behind, until ctx ends), which is closed
 // before the result is sent on done.
-func runBuild(ctx context.Context, eng Engine, req buildview.Request, ch chan<- build.Event, done chan<- buildResult) {
+func runBuild(ctx context.Context, eng Engine, req buildview.Request, ch chan<- engine.BuildEvent, done chan<- buildResult) {
 	var mu sync.Mutex
 	closed := false
-	progress := func(ev build.Event) { // called from the build's goroutines
+	progress := func(ev engine.BuildEvent) { // called from the build's goroutines
 		mu.Lock()
 		defer mu.Unlock()
 		if closed {
@@ -84,7 +83,7 @@ func runBuild(ctx context.Context, eng Engine, req buildview.Request, ch chan<- 
 		}
 	}
 	o, err := req.Options()
-	var img *images.Image
+	var img *engine.Image
 	if err == nil {
 		img, err = eng.Build(ctx, o, progress)
 	}
@@ -96,13 +95,13 @@ func runBuild(ctx context.Context, eng Engine, req buildview.Request, ch chan<- 
 }
 
 // waitBuild waits for an event and takes the events already queued with it.
-func waitBuild(gen int, ch <-chan build.Event, done <-chan buildResult) tea.Cmd {
+func waitBuild(gen int, ch <-chan engine.BuildEvent, done <-chan buildResult) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
 		if !ok {
 			return buildProgressMsg{gen: gen, ended: true, res: <-done}
 		}
-		evs := []build.Event{ev}
+		evs := []engine.BuildEvent{ev}
 		for len(evs) < maxBatch {
 			select {
 			case ev, ok := <-ch:

@@ -12,7 +12,6 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"berth/engine"
-	"berth/images"
 )
 
 // TestBuildFromTheUI builds a Dockerfile from a temporary directory through
@@ -87,7 +86,7 @@ func TestBuildFromTheUI(t *testing.T) {
 	if rep, err := e.Check(ctx, false); err != nil || rep.Remaining() > 0 {
 		t.Errorf("system check after the cancel: %+v (%v)", rep, err)
 	}
-	imgs, _ := e.ListImages(ctx, images.ListOptions{})
+	imgs, _ := e.ListImages(ctx, engine.ImageListOptions{})
 	for _, img := range imgs {
 		for _, tag := range img.RepoTags {
 			if strings.HasPrefix(tag, "tuisleep") {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"berth/engine"
 	"context"
 	"slices"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"berth/images"
 	"berth/views/buildview"
 )
 
@@ -160,7 +160,7 @@ func TestBuildFinishedBeforeCancel(t *testing.T) {
 	v := buildview.New(buildview.Request{ContextDir: ".", File: "Dockerfile", Tag: "app:1"}, m.th)
 	v.Cancel()
 	m.build, m.buildGen = &v, 7
-	m.onBuild(buildProgressMsg{gen: 7, ended: true, res: buildResult{img: &images.Image{ID: "sha256:" + strings.Repeat("ef", 32)}}})
+	m.onBuild(buildProgressMsg{gen: 7, ended: true, res: buildResult{img: &engine.Image{ID: "sha256:" + strings.Repeat("ef", 32)}}})
 	if m.build == nil {
 		t.Fatal("the view closed as if cancelled")
 	}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"berth/engine"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -8,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"berth/stats"
 	"berth/views"
 )
 
@@ -71,7 +71,7 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		}
 	case hostMsg:
 		if msg.err == nil {
-			m.hostCPU = stats.HostCPUPercent(m.host, msg.h)
+			m.hostCPU = engine.HostCPUPercent(m.host, msg.h)
 			m.host = msg.h
 		}
 	case tickMsg:
@@ -159,14 +159,14 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) onStats(batch []stats.Sample) {
+func (m *Model) onStats(batch []engine.StatsSample) {
 	m.ctrs.SetStats(batch)
 	seen := make(map[string]bool, len(batch))
 	for _, s := range batch {
 		seen[s.ID] = true
 		r := m.hist[s.ID]
 		if r == nil {
-			r = stats.NewRing(historyLen)
+			r = engine.NewStatsRing(historyLen)
 			m.hist[s.ID] = r
 		}
 		r.Push(s)

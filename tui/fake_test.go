@@ -16,7 +16,6 @@ import (
 	"berth/engine/xray"
 	"berth/images"
 	"berth/images/build"
-	"berth/stats"
 )
 
 // testNow is the fixed clock of the golden frames.
@@ -205,13 +204,13 @@ func (f *fakeEngine) Root() string { return f.root }
 // fakeImages is a fixed image store that records removals.
 type fakeImages struct {
 	mu        sync.Mutex
-	imgs      []images.Image
+	imgs      []engine.Image
 	removed   []string
 	cancelled []string
 }
 
 func newFakeImages() *fakeImages {
-	return &fakeImages{imgs: []images.Image{
+	return &fakeImages{imgs: []engine.Image{
 		{ID: "sha256:f1f4b3e78916db6ea0fd0b01442e0e1a30ef0df431d6927381a53eb839339ac8", RepoTags: []string{"busybox:latest"},
 			Created: testNow.Add(-800 * 24 * time.Hour), Size: 2 << 20, Layers: []images.Layer{{DiffID: "sha256:aa", Size: 2 << 20}}},
 		{ID: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", RepoTags: []string{"nginx:1.27"},
@@ -219,33 +218,33 @@ func newFakeImages() *fakeImages {
 	}}
 }
 
-func (f *fakeImages) List(ctx context.Context, o images.ListOptions) ([]images.Image, error) {
+func (f *fakeImages) List(ctx context.Context, o engine.ImageListOptions) ([]engine.Image, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]images.Image(nil), f.imgs...), nil
+	return append([]engine.Image(nil), f.imgs...), nil
 }
 
-func (f *fakeImages) History(ctx context.Context, ref string) ([]images.HistoryEntry, error) {
-	return []images.HistoryEntry{
+func (f *fakeImages) History(ctx context.Context, ref string) ([]engine.HistoryEntry, error) {
+	return []engine.HistoryEntry{
 		{ID: ref, Created: testNow.Add(-800 * 24 * time.Hour), CreatedBy: `CMD ["sh"]`, EmptyLayer: true},
 		{ID: "<missing>", Created: testNow.Add(-800 * 24 * time.Hour), CreatedBy: "ADD busybox-static /bin/", Size: 2 << 20},
 	}, nil
 }
 
-func (f *fakeImages) Remove(ctx context.Context, ref string, force bool) ([]images.DeleteResponse, error) {
+func (f *fakeImages) Remove(ctx context.Context, ref string, force bool) ([]engine.ImageDeleteResponse, error) {
 	f.mu.Lock()
 	f.removed = append(f.removed, ref)
 	f.mu.Unlock()
-	return []images.DeleteResponse{{Untagged: ref}}, nil
+	return []engine.ImageDeleteResponse{{Untagged: ref}}, nil
 }
 
 // fakeStats is a fixed history of samples for demo-cpu and demo-logger.
-func fakeStats(f *fakeEngine) [][]stats.Sample {
-	var out [][]stats.Sample
+func fakeStats(f *fakeEngine) [][]engine.StatsSample {
+	var out [][]engine.StatsSample
 	for i := 0; i < 60; i++ {
 		t := testNow.Add(time.Duration(i-60) * time.Second)
 		cpu := 40 + float64(i%10)
-		out = append(out, []stats.Sample{
+		out = append(out, []engine.StatsSample{
 			{ID: f.cs[0].ID, Time: t, CPUPercent: float64(i%5) / 2, MemUsage: 700 << 10, MemLimit: 8 << 30,
 				NetRxBytes: uint64(i) * 1000, PIDs: 2},
 			{ID: f.cs[1].ID, Time: t, CPUPercent: cpu, MemUsage: uint64(300+i) << 10, MemLimit: 64 << 20,
@@ -276,14 +275,14 @@ func (f *fakeEngine) Stats(ctx context.Context, refs []string, o engine.StatsOpt
 }
 
 // Top is a fixed list of one busy shell.
-func (f *fakeEngine) Top(ctx context.Context, ref string) ([]stats.Process, error) {
-	return []stats.Process{{PID: 4002, NSPID: 1, User: "root", CPUPercent: 49.5, CPUTime: 89 * time.Second,
+func (f *fakeEngine) Top(ctx context.Context, ref string) ([]engine.Process, error) {
+	return []engine.Process{{PID: 4002, NSPID: 1, User: "root", CPUPercent: 49.5, CPUTime: 89 * time.Second,
 		RSS: 1 << 20, Command: "sh -c while :; do :; done"}}, nil
 }
 
 // HostUsage is a fixed host: 25% busy, 2 of 8 GiB in use.
-func (f *fakeEngine) HostUsage(ctx context.Context) (stats.HostSample, error) {
-	return stats.HostSample{Busy: 100, Total: 400, MemTotal: 8 << 30, MemAvailable: 6 << 30}, nil
+func (f *fakeEngine) HostUsage(ctx context.Context) (engine.HostSample, error) {
+	return engine.HostSample{Busy: 100, Total: 400, MemTotal: 8 << 30, MemAvailable: 6 << 30}, nil
 }
 
 // fakeXRay is a fixed X-ray of a container limited to 0.5 CPUs and 64 MiB.
@@ -327,16 +326,16 @@ func (f *fakeEngine) Create(ctx context.Context, o engine.CreateOptions) (*engin
 
 // Pull sends progress for three layers; a reference ending in ":slow" then
 // waits until it is cancelled, others are stored.
-func (f *fakeImages) Pull(ctx context.Context, ref string, o images.PullOptions) (*images.Image, error) {
-	send := func(p images.Progress) {
+func (f *fakeImages) Pull(ctx context.Context, ref string, o engine.PullOptions) (*engine.Image, error) {
+	send := func(p engine.PullProgress) {
 		select {
 		case o.Progress <- p:
 		case <-ctx.Done():
 		}
 	}
-	send(images.Progress{ID: "a3ed95caeb02", Status: "Already exists", Total: 32})
-	send(images.Progress{ID: "9ad63333ebc9", Status: "Downloading", Current: 3 << 20, Total: 4 << 20})
-	send(images.Progress{ID: "4f4fb700ef54", Status: "Pulling fs layer"})
+	send(engine.PullProgress{ID: "a3ed95caeb02", Status: "Already exists", Total: 32})
+	send(engine.PullProgress{ID: "9ad63333ebc9", Status: "Downloading", Current: 3 << 20, Total: 4 << 20})
+	send(engine.PullProgress{ID: "4f4fb700ef54", Status: "Pulling fs layer"})
 	if strings.HasSuffix(ref, ":slow") {
 		<-ctx.Done()
 		f.mu.Lock()
@@ -344,13 +343,13 @@ func (f *fakeImages) Pull(ctx context.Context, ref string, o images.PullOptions)
 		f.mu.Unlock()
 		return nil, fmt.Errorf("pull %s: %w", ref, ctx.Err())
 	}
-	send(images.Progress{ID: "9ad63333ebc9", Status: "Download complete", Current: 4 << 20, Total: 4 << 20})
-	send(images.Progress{ID: "4f4fb700ef54", Status: "Download complete", Current: 100, Total: 100})
-	img := images.Image{ID: "sha256:" + strings.Repeat("ab", 32), RepoTags: []string{ref}, Created: testNow}
+	send(engine.PullProgress{ID: "9ad63333ebc9", Status: "Download complete", Current: 4 << 20, Total: 4 << 20})
+	send(engine.PullProgress{ID: "4f4fb700ef54", Status: "Download complete", Current: 100, Total: 100})
+	img := engine.Image{ID: "sha256:" + strings.Repeat("ab", 32), RepoTags: []string{ref}, Created: testNow}
 	f.mu.Lock()
-	f.imgs = append([]images.Image{img}, f.imgs...)
+	f.imgs = append([]engine.Image{img}, f.imgs...)
 	f.mu.Unlock()
-	send(images.Progress{ID: "abababababab", Status: "Pull complete"})
+	send(engine.PullProgress{ID: "abababababab", Status: "Pull complete"})
 	return &img, nil
 }
 
@@ -377,7 +376,7 @@ func (f *fakeEngine) Exec(ctx context.Context, ref string, o engine.ExecOptions,
 // a RUN with output. A tag ending in ":slow" then waits until the build is
 // cancelled, one ending in ":fail" fails the RUN; others finish and store
 // the image.
-func (f *fakeEngine) Build(ctx context.Context, o engine.BuildOptions, progress func(build.Event)) (*images.Image, error) {
+func (f *fakeEngine) Build(ctx context.Context, o engine.BuildOptions, progress func(build.Event)) (*engine.Image, error) {
 	tag := strings.Join(o.Tags, ",")
 	f.mu.Lock()
 	f.acts = append(f.acts, fmt.Sprintf("build %s %s %q", o.ContextDir, tag, o.Dockerfile))
@@ -422,10 +421,10 @@ func (f *fakeEngine) Build(ctx context.Context, o engine.BuildOptions, progress 
 	emit(steps[2], build.StepDone, func(ev *build.Event) { ev.Duration = 2340 * time.Millisecond })
 	emit(steps[3], build.StepStarted, nil)
 	emit(steps[3], build.StepDone, func(ev *build.Event) { ev.Duration = 10 * time.Millisecond })
-	img := images.Image{ID: "sha256:" + strings.Repeat("cd", 32), RepoTags: o.Tags, Created: testNow}
+	img := engine.Image{ID: "sha256:" + strings.Repeat("cd", 32), RepoTags: o.Tags, Created: testNow}
 	if f.imgs != nil {
 		f.imgs.mu.Lock()
-		f.imgs.imgs = append([]images.Image{img}, f.imgs.imgs...)
+		f.imgs.imgs = append([]engine.Image{img}, f.imgs.imgs...)
 		f.imgs.mu.Unlock()
 	}
 	return &img, nil

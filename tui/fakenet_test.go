@@ -11,46 +11,45 @@ import (
 
 	"berth/engine"
 	"berth/engine/xray"
-	"berth/netmgr"
 )
 
 // fakeNetworks is an in-memory network manager: the default bridge with
 // three containers, appnet with one, and an unused internal network.
 type fakeNetworks struct {
 	mu   sync.Mutex
-	nets []netmgr.Network
-	eps  map[string][]netmgr.Endpoint
+	nets []engine.Network
+	eps  map[string][]engine.NetworkEndpoint
 	acts []string
 }
 
 func newFakeNetworks(f *fakeEngine) *fakeNetworks {
-	net := func(id, name, subnet, bridge string, internal bool, age time.Duration) netmgr.Network {
+	net := func(id, name, subnet, bridge string, internal bool, age time.Duration) engine.Network {
 		p := netip.MustParsePrefix(subnet)
-		return netmgr.Network{ID: fmt.Sprintf("%s%058x", id, len(name)), Name: name, Driver: "bridge", Subnet: p,
+		return engine.Network{ID: fmt.Sprintf("%s%058x", id, len(name)), Name: name, Driver: "bridge", Subnet: p,
 			Gateway: p.Addr().Next(), Bridge: bridge, Internal: internal, Created: testNow.Add(-age)}
 	}
-	fn := &fakeNetworks{nets: []netmgr.Network{
+	fn := &fakeNetworks{nets: []engine.Network{
 		net("b7d9a1", "bridge", "10.213.0.0/24", "berth0", false, 48*time.Hour),
 		net("a99c2e", "appnet", "10.123.0.0/24", "berth-a99c2e", false, 3*time.Hour),
 		net("e1f0c3", "isolated", "10.213.2.0/24", "berth-e1f0c3", true, 20*time.Minute),
-	}, eps: map[string][]netmgr.Endpoint{}}
+	}, eps: map[string][]engine.NetworkEndpoint{}}
 	for _, b := range []struct{ id, name, driver string }{{"96614d", "host", "host"}, {"ffecaa", "none", "null"}} {
 		// The built-in networks, as netmgr lists them: after the bridges, as old as the default one.
-		fn.nets = append(fn.nets, netmgr.Network{ID: fmt.Sprintf("%s%058x", b.id, len(b.name)), Name: b.name,
+		fn.nets = append(fn.nets, engine.Network{ID: fmt.Sprintf("%s%058x", b.id, len(b.name)), Name: b.name,
 			Driver: b.driver, Labels: map[string]string{}, Created: fn.nets[0].Created})
 	}
-	ep := func(n netmgr.Network, c *engine.Container, ifn string, host int, aliases ...string) netmgr.Endpoint {
+	ep := func(n engine.Network, c *engine.Container, ifn string, host int, aliases ...string) engine.NetworkEndpoint {
 		ip := n.Subnet.Addr()
 		for i := 0; i < host; i++ {
 			ip = ip.Next()
 		}
-		return netmgr.Endpoint{NetworkID: n.ID, NetworkName: n.Name, ContainerID: c.ID, IfName: ifn,
+		return engine.NetworkEndpoint{NetworkID: n.ID, NetworkName: n.Name, ContainerID: c.ID, IfName: ifn,
 			HostVeth: "vberth" + c.ID[:6] + ifn[3:], IP: ip, Prefix: n.Subnet.Bits(), Gateway: n.Gateway,
 			MAC: fmt.Sprintf("02:42:0a:%02x:00:%02x", n.Subnet.Addr().As4()[1], host), Aliases: aliases}
 	}
 	br, app := fn.nets[0], fn.nets[1]
-	fn.eps[br.ID] = []netmgr.Endpoint{ep(br, f.cs[0], "eth0", 2), ep(br, f.cs[1], "eth0", 3), ep(br, f.cs[3], "eth0", 4)}
-	fn.eps[app.ID] = []netmgr.Endpoint{ep(app, f.cs[3], "eth1", 2, "www")}
+	fn.eps[br.ID] = []engine.NetworkEndpoint{ep(br, f.cs[0], "eth0", 2), ep(br, f.cs[1], "eth0", 3), ep(br, f.cs[3], "eth0", 4)}
+	fn.eps[app.ID] = []engine.NetworkEndpoint{ep(app, f.cs[3], "eth1", 2, "www")}
 	for _, list := range fn.eps {
 		for _, e := range list {
 			c, _ := f.find(e.ContainerID)
@@ -76,23 +75,23 @@ func (fn *fakeNetworks) find(ref string) (int, error) {
 	return -1, fmt.Errorf("network %s: %w", ref, errdefs.ErrNotFound)
 }
 
-func (fn *fakeNetworks) List(ctx context.Context) ([]netmgr.Network, error) {
+func (fn *fakeNetworks) List(ctx context.Context) ([]engine.Network, error) {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
-	return append([]netmgr.Network(nil), fn.nets...), nil
+	return append([]engine.Network(nil), fn.nets...), nil
 }
 
-func (fn *fakeNetworks) Members(ctx context.Context, ref string) ([]netmgr.Endpoint, error) {
+func (fn *fakeNetworks) Members(ctx context.Context, ref string) ([]engine.NetworkEndpoint, error) {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
 	i, err := fn.find(ref)
 	if err != nil {
 		return nil, err
 	}
-	return append([]netmgr.Endpoint(nil), fn.eps[fn.nets[i].ID]...), nil
+	return append([]engine.NetworkEndpoint(nil), fn.eps[fn.nets[i].ID]...), nil
 }
 
-func (fn *fakeNetworks) Create(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error) {
+func (fn *fakeNetworks) Create(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error) {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
 	if _, err := fn.find(o.Name); err == nil {
@@ -104,7 +103,7 @@ func (fn *fakeNetworks) Create(ctx context.Context, o netmgr.CreateOptions) (*ne
 	if !o.Gateway.IsValid() {
 		o.Gateway = o.Subnet.Addr().Next()
 	}
-	n := netmgr.Network{ID: fmt.Sprintf("c0ffee%058x", len(fn.nets)), Name: o.Name, Driver: "bridge", Subnet: o.Subnet,
+	n := engine.Network{ID: fmt.Sprintf("c0ffee%058x", len(fn.nets)), Name: o.Name, Driver: "bridge", Subnet: o.Subnet,
 		Gateway: o.Gateway, Bridge: "berth-c0ffee", Internal: o.Internal, Created: testNow}
 	fn.nets = append(fn.nets, n)
 	fn.acts = append(fn.acts, "create "+o.Name)
@@ -119,7 +118,7 @@ func (fn *fakeNetworks) Remove(ctx context.Context, ref string) error {
 		return err
 	}
 	n := fn.nets[i]
-	if netmgr.Predefined(n.Name) {
+	if engine.PredefinedNetwork(n.Name) {
 		return errdefs.ErrInvalidArgument.WithMessage(n.Name + " is a pre-defined network and cannot be removed")
 	}
 	if k := len(fn.eps[n.ID]); k > 0 {
@@ -136,7 +135,7 @@ func (fn *fakeNetworks) Prune(ctx context.Context) ([]string, error) {
 	var gone []string
 	kept := fn.nets[:0]
 	for _, n := range fn.nets {
-		if !netmgr.Predefined(n.Name) && len(fn.eps[n.ID]) == 0 {
+		if !engine.PredefinedNetwork(n.Name) && len(fn.eps[n.ID]) == 0 {
 			gone = append(gone, n.Name)
 			continue
 		}
@@ -168,4 +167,4 @@ func fakeNetwork(c *engine.Container) *xray.Network {
 		}}
 }
 
-func netOpts(name string) netmgr.CreateOptions { return netmgr.CreateOptions{Name: name} }
+func netOpts(name string) engine.NetworkCreateOptions { return engine.NetworkCreateOptions{Name: name} }

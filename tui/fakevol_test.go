@@ -19,7 +19,7 @@ import (
 // an unused named one whose size is not known yet.
 type fakeVolumes struct {
 	mu    sync.Mutex
-	vols  map[string]*volumes.Volume
+	vols  map[string]*engine.Volume
 	sizes map[string]int64
 	acts  []string
 }
@@ -31,11 +31,11 @@ const (
 
 func newFakeVolumes(f *fakeEngine) *fakeVolumes {
 	const root = "/var/lib/berth-test/volumes/"
-	vol := func(name string, anon bool, age time.Duration, labels map[string]string) *volumes.Volume {
-		return &volumes.Volume{Name: name, Driver: volumes.DriverLocal, Mountpoint: root + name + "/_data",
+	vol := func(name string, anon bool, age time.Duration, labels map[string]string) *engine.Volume {
+		return &engine.Volume{Name: name, Driver: engine.VolumeDriverLocal, Mountpoint: root + name + "/_data",
 			Labels: labels, CreatedAt: testNow.Add(-age), Anonymous: anon}
 	}
-	fv := &fakeVolumes{vols: map[string]*volumes.Volume{
+	fv := &fakeVolumes{vols: map[string]*engine.Volume{
 		"pgdata":   vol("pgdata", false, 3*time.Hour, map[string]string{"app": "db"}),
 		anonCache:  vol(anonCache, true, 2*time.Hour, nil),
 		anonUnused: vol(anonUnused, true, 26*time.Hour, nil),
@@ -56,10 +56,10 @@ func newFakeVolumes(f *fakeEngine) *fakeVolumes {
 	return fv
 }
 
-func (fv *fakeVolumes) List(ctx context.Context, filters map[string][]string) ([]volumes.Volume, error) {
+func (fv *fakeVolumes) List(ctx context.Context, filters map[string][]string) ([]engine.Volume, error) {
 	fv.mu.Lock()
 	defer fv.mu.Unlock()
-	out := make([]volumes.Volume, 0, len(fv.vols))
+	out := make([]engine.Volume, 0, len(fv.vols))
 	for _, v := range fv.vols {
 		out = append(out, *v)
 	}
@@ -67,7 +67,7 @@ func (fv *fakeVolumes) List(ctx context.Context, filters map[string][]string) ([
 	return out, nil
 }
 
-func (fv *fakeVolumes) Create(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error) {
+func (fv *fakeVolumes) Create(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error) {
 	fv.mu.Lock()
 	defer fv.mu.Unlock()
 	anon := name == ""
@@ -79,7 +79,7 @@ func (fv *fakeVolumes) Create(ctx context.Context, name string, labels map[strin
 	if v, ok := fv.vols[name]; ok {
 		return v, nil
 	}
-	v := &volumes.Volume{Name: name, Driver: volumes.DriverLocal, Mountpoint: "/var/lib/berth-test/volumes/" + name + "/_data",
+	v := &engine.Volume{Name: name, Driver: engine.VolumeDriverLocal, Mountpoint: "/var/lib/berth-test/volumes/" + name + "/_data",
 		Labels: labels, CreatedAt: testNow, Anonymous: anon}
 	fv.vols[name] = v
 	fv.acts = append(fv.acts, "create "+name)

@@ -1,13 +1,13 @@
 package tui
 
 import (
+	"berth/engine"
 	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"berth/stats"
 	"berth/views"
 	"berth/views/help"
 	"berth/views/statsview"
@@ -126,7 +126,7 @@ func (m *Model) containerDetail(w, h int) string {
 	case tabLogs:
 		return m.logs.View(m.th, w, h, m.detail)
 	case tabStats:
-		var hist []stats.Sample
+		var hist []engine.StatsSample
 		if r := m.hist[sel.ID]; r != nil {
 			hist = r.Slice()
 		}

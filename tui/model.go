@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"berth/engine"
 	"context"
 	"time"
 
@@ -8,8 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"berth/engine/events"
-	"berth/images"
-	"berth/stats"
 	"berth/views"
 	"berth/views/buildview"
 	"berth/views/containers"
@@ -102,7 +101,7 @@ type Model struct {
 	cmdlog text.Model
 	help   text.Model
 
-	hist map[string]*stats.Ring
+	hist map[string]*engine.StatsRing
 
 	logKey    string
 	logGen    int
@@ -138,8 +137,8 @@ type Model struct {
 	bannerUntil time.Time
 	info        string
 	ticker      []events.Event
-	host        stats.HostSample
-	hostPrev    stats.HostSample
+	host        engine.HostSample
+	hostPrev    engine.HostSample
 	hostCPU     float64
 	listing     bool
 	netListing  bool
@@ -151,8 +150,8 @@ type Model struct {
 	ticks       int
 	commands    []string
 	imgsLoaded  bool
-	statsOut    chan []stats.Sample
-	imageList   []images.Image
+	statsOut    chan []engine.StatsSample
+	imageList   []engine.Image
 }
 
 // New returns the root model for eng. ctx bounds every stream it starts.
@@ -179,7 +178,7 @@ func New(ctx context.Context, eng Engine, opts Options) *Model {
 	return &Model{
 		ctx: ctx, eng: eng, opts: opts, th: views.NewTheme(opts.NoColor), keys: newKeyMap(),
 		now: opts.Now, ctrs: containers.New(), imgs: imagelist.New(), nets: networks.New(), vols: volumes.New(), logs: logs.New(),
-		hist: map[string]*stats.Ring{}, filter: f, command: c, statsOut: make(chan []stats.Sample, 1),
+		hist: map[string]*engine.StatsRing{}, filter: f, command: c, statsOut: make(chan []engine.StatsSample, 1),
 	}
 }
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"berth/engine"
 	"context"
 	"fmt"
 	"sort"
@@ -10,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"berth/engine/inspect"
-	"berth/netmgr"
 	"berth/views/dialog"
 	"berth/views/networks"
 )
@@ -19,11 +19,11 @@ import (
 // engine's network API provides it (see networksOf).
 type NetworkManager interface {
 	// List returns every network.
-	List(ctx context.Context) ([]netmgr.Network, error)
+	List(ctx context.Context) ([]engine.Network, error)
 	// Members lists the endpoints (attached containers) of a network.
-	Members(ctx context.Context, netRef string) ([]netmgr.Endpoint, error)
+	Members(ctx context.Context, netRef string) ([]engine.NetworkEndpoint, error)
 	// Create makes a bridge network.
-	Create(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error)
+	Create(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error)
 	// Remove deletes a network; attached containers make it ErrConflict.
 	Remove(ctx context.Context, ref string) error
 	// Prune removes the unused user-defined networks and returns their names.
@@ -33,9 +33,9 @@ type NetworkManager interface {
 // netEngine is an engine that reads and changes networks, recording a
 // network event for each change (*engine.Engine).
 type netEngine interface {
-	ListNetworks(ctx context.Context) ([]netmgr.Network, error)
-	InspectNetwork(ctx context.Context, ref string) (*netmgr.Network, []netmgr.Endpoint, error)
-	CreateNetwork(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error)
+	ListNetworks(ctx context.Context) ([]engine.Network, error)
+	InspectNetwork(ctx context.Context, ref string) (*engine.Network, []engine.NetworkEndpoint, error)
+	CreateNetwork(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error)
 	RemoveNetwork(ctx context.Context, ref string) error
 	PruneNetworks(ctx context.Context) ([]string, error)
 }
@@ -45,16 +45,16 @@ type netEngine interface {
 // the changes in the events log.
 type engineNetworks struct{ eng netEngine }
 
-func (n engineNetworks) List(ctx context.Context) ([]netmgr.Network, error) {
+func (n engineNetworks) List(ctx context.Context) ([]engine.Network, error) {
 	return n.eng.ListNetworks(ctx)
 }
 
-func (n engineNetworks) Members(ctx context.Context, ref string) ([]netmgr.Endpoint, error) {
+func (n engineNetworks) Members(ctx context.Context, ref string) ([]engine.NetworkEndpoint, error) {
 	_, eps, err := n.eng.InspectNetwork(ctx, ref)
 	return eps, err
 }
 
-func (n engineNetworks) Create(ctx context.Context, o netmgr.CreateOptions) (*netmgr.Network, error) {
+func (n engineNetworks) Create(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error) {
 	return n.eng.CreateNetwork(ctx, o)
 }
 
@@ -190,7 +190,7 @@ func (m *Model) askRemoveNetwork() {
 	if !ok {
 		return
 	}
-	if netmgr.Predefined(r.Net.Name) {
+	if engine.PredefinedNetwork(r.Net.Name) {
 		m.setBanner(fmt.Errorf("%s is a pre-defined network and cannot be removed", r.Net.Name))
 		return
 	}

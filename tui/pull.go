@@ -1,12 +1,12 @@
 package tui
 
 import (
+	"berth/engine"
 	"context"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 
-	"berth/images"
 	"berth/views/dialog"
 	"berth/views/pullview"
 )
@@ -14,8 +14,8 @@ import (
 // pullProgressMsg carries the progress events of pull gen that were queued.
 type pullProgressMsg struct {
 	gen   int
-	evs   []images.Progress
-	ch    <-chan images.Progress
+	evs   []engine.PullProgress
+	ch    <-chan engine.PullProgress
 	done  <-chan pullResult
 	ended bool
 	res   pullResult
@@ -23,7 +23,7 @@ type pullProgressMsg struct {
 
 // pullResult is how a pull ended.
 type pullResult struct {
-	img *images.Image
+	img *engine.Image
 	err error
 }
 
@@ -32,10 +32,7 @@ func (m *Model) askPull() tea.Cmd {
 	if m.opts.Images == nil {
 		return nil
 	}
-	d, cmd := dialog.NewPrompt("Pull an image (e.g. busybox, alpine:3.20, 127.0.0.1:5000/app)", "", func(s string) error {
-		_, err := images.ParseReference(s)
-		return err
-	})
+	d, cmd := dialog.NewPrompt("Pull an image (e.g. busybox, alpine:3.20, 127.0.0.1:5000/app)", "", engine.ValidateImageReference)
 	m.openDialog(d, pending{verb: "pull"})
 	return cmd
 }
@@ -50,11 +47,11 @@ func (m *Model) startPull(ref string) tea.Cmd {
 	m.pullGen++
 	v := pullview.New(ref, m.opts.NoColor)
 	m.pull = &v
-	ch := make(chan images.Progress, 64)
+	ch := make(chan engine.PullProgress, 64)
 	done := make(chan pullResult, 1)
 	st := m.opts.Images
 	go func() {
-		img, err := st.Pull(ctx, ref, images.PullOptions{Progress: ch})
+		img, err := st.Pull(ctx, ref, engine.PullOptions{Progress: ch})
 		close(ch) // Pull has returned: nothing sends any more
 		done <- pullResult{img, err}
 	}()
@@ -62,13 +59,13 @@ func (m *Model) startPull(ref string) tea.Cmd {
 }
 
 // waitPull waits for progress and takes the events already queued with it.
-func waitPull(gen int, ch <-chan images.Progress, done <-chan pullResult) tea.Cmd {
+func waitPull(gen int, ch <-chan engine.PullProgress, done <-chan pullResult) tea.Cmd {
 	return func() tea.Msg {
 		p, ok := <-ch
 		if !ok {
 			return pullProgressMsg{gen: gen, ended: true, res: <-done}
 		}
-		evs := []images.Progress{p}
+		evs := []engine.PullProgress{p}
 		for len(evs) < maxBatch {
 			select {
 			case p, ok := <-ch:

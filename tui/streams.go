@@ -9,8 +9,6 @@ import (
 	"berth/engine"
 	"berth/engine/events"
 	"berth/engine/logfile"
-	"berth/images"
-	"berth/stats"
 )
 
 // Messages from the engine and the streams.
@@ -20,7 +18,7 @@ type (
 		err error
 	}
 	imagesMsg struct {
-		imgs []images.Image
+		imgs []engine.Image
 		err  error
 	}
 	eventsStartedMsg struct {
@@ -34,7 +32,7 @@ type (
 		err  error
 		done bool
 	}
-	statsMsg    struct{ batch []stats.Sample }
+	statsMsg    struct{ batch []engine.StatsSample }
 	logStartMsg struct {
 		gen  int
 		ch   <-chan logfile.Entry
@@ -52,16 +50,16 @@ type (
 	topMsg struct {
 		key   string
 		gen   int
-		procs []stats.Process
+		procs []engine.Process
 		err   error
 	}
 	historyMsg struct {
 		key     string
-		entries []images.HistoryEntry
+		entries []engine.HistoryEntry
 		err     error
 	}
 	hostMsg struct {
-		h   stats.HostSample
+		h   engine.HostSample
 		err error
 	}
 	tickMsg struct{}
@@ -79,7 +77,7 @@ func listContainers(ctx context.Context, eng Engine) tea.Cmd {
 
 func listImages(ctx context.Context, st ImageStore) tea.Cmd {
 	return func() tea.Msg {
-		imgs, err := st.List(ctx, images.ListOptions{})
+		imgs, err := st.List(ctx, engine.ImageListOptions{})
 		return imagesMsg{imgs, err}
 	}
 }
@@ -123,7 +121,7 @@ type statsErrMsg struct{ err error }
 
 // startStats follows the stats of every running container through the
 // engine, one batch a second, handing each batch to out until ctx ends.
-func startStats(ctx context.Context, eng Engine, out chan<- []stats.Sample) tea.Cmd {
+func startStats(ctx context.Context, eng Engine, out chan<- []engine.StatsSample) tea.Cmd {
 	return func() tea.Msg {
 		ch, _, err := eng.Stats(ctx, nil, engine.StatsOptions{Stream: true, Interval: time.Second})
 		if err != nil {
@@ -131,7 +129,7 @@ func startStats(ctx context.Context, eng Engine, out chan<- []stats.Sample) tea.
 		}
 		go func() {
 			for batch := range ch {
-				samples := make([]stats.Sample, 0, len(batch))
+				samples := make([]engine.StatsSample, 0, len(batch))
 				for _, e := range batch {
 					s := e.Sample
 					s.ID = e.ID
@@ -148,7 +146,7 @@ func startStats(ctx context.Context, eng Engine, out chan<- []stats.Sample) tea.
 	}
 }
 
-func waitStats(out <-chan []stats.Sample) tea.Cmd {
+func waitStats(out <-chan []engine.StatsSample) tea.Cmd {
 	return func() tea.Msg { return statsMsg{<-out} }
 }
 

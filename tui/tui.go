@@ -24,9 +24,6 @@ import (
 	"berth/engine/events"
 	"berth/engine/logfile"
 	"berth/engine/xray"
-	"berth/images"
-	"berth/images/build"
-	"berth/stats"
 )
 
 // Engine is what the UI needs of a container engine. *engine.Engine
@@ -64,9 +61,9 @@ type Engine interface {
 	// them, following those that start later).
 	Stats(ctx context.Context, refs []string, o engine.StatsOptions) (<-chan []engine.StatsEntry, <-chan error, error)
 	// Top lists the processes of a running container.
-	Top(ctx context.Context, ref string) ([]stats.Process, error)
+	Top(ctx context.Context, ref string) ([]engine.Process, error)
 	// HostUsage reads the host's CPU counters and memory.
-	HostUsage(ctx context.Context) (stats.HostSample, error)
+	HostUsage(ctx context.Context) (engine.HostSample, error)
 	// Subscribe streams the engine's events, for live updates.
 	Subscribe(ctx context.Context, f events.Filter) (<-chan events.Event, <-chan error)
 	// Attach connects streams to a running container until it exits or
@@ -77,21 +74,21 @@ type Engine interface {
 	// Build builds an image from a Dockerfile, calling progress (from its
 	// own goroutines) with each step's events; cancelling ctx stops it and
 	// removes the running step's container and mounts before it returns.
-	Build(ctx context.Context, o engine.BuildOptions, progress func(build.Event)) (*images.Image, error)
+	Build(ctx context.Context, o engine.BuildOptions, progress func(engine.BuildEvent)) (*engine.Image, error)
 }
 
 // ImageStore is what the UI needs of images; the engine's image API
 // provides it (see imagesOf).
 type ImageStore interface {
 	// List returns images, newest first.
-	List(ctx context.Context, opts images.ListOptions) ([]images.Image, error)
+	List(ctx context.Context, opts engine.ImageListOptions) ([]engine.Image, error)
 	// Pull fetches an image from a registry, sending per-layer progress.
-	Pull(ctx context.Context, ref string, opts images.PullOptions) (*images.Image, error)
+	Pull(ctx context.Context, ref string, opts engine.PullOptions) (*engine.Image, error)
 	// History lists the steps that made an image.
-	History(ctx context.Context, ref string) ([]images.HistoryEntry, error)
+	History(ctx context.Context, ref string) ([]engine.HistoryEntry, error)
 	// Remove untags or deletes an image; one a container was made from is
 	// refused unless force.
-	Remove(ctx context.Context, ref string, force bool) ([]images.DeleteResponse, error)
+	Remove(ctx context.Context, ref string, force bool) ([]engine.ImageDeleteResponse, error)
 }
 
 // Options configure the UI.

@@ -13,16 +13,15 @@ import (
 	"berth/views"
 	"berth/views/dialog"
 	vviews "berth/views/volumes"
-	"berth/volumes"
 )
 
 // VolumeStore is what the UI needs of the engine's volumes; the engine's
 // volume API provides it (see volumesOf).
 type VolumeStore interface {
 	// List returns the volumes that pass filters (nil: all).
-	List(ctx context.Context, filters map[string][]string) ([]volumes.Volume, error)
+	List(ctx context.Context, filters map[string][]string) ([]engine.Volume, error)
 	// Create makes a volume ("" names it randomly).
-	Create(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error)
+	Create(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error)
 	// Remove deletes a volume; one in use is errdefs.ErrConflict.
 	Remove(ctx context.Context, name string, force bool) error
 	// Prune removes unused volumes (anonymous only unless all) and returns
@@ -36,9 +35,9 @@ type VolumeStore interface {
 // volumer is an engine that reads and changes volumes, recording a volume
 // event for each change (*engine.Engine).
 type volumer interface {
-	ListVolumes(ctx context.Context, filters map[string][]string) ([]volumes.Volume, error)
+	ListVolumes(ctx context.Context, filters map[string][]string) ([]engine.Volume, error)
 	VolumeSize(ctx context.Context, name string) (int64, bool)
-	CreateVolume(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error)
+	CreateVolume(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error)
 	RemoveVolume(ctx context.Context, name string, force bool) error
 	PruneVolumes(ctx context.Context, all bool) ([]string, uint64, error)
 }
@@ -48,7 +47,7 @@ type volumer interface {
 // changes in the events log.
 type engineVolumes struct{ eng volumer }
 
-func (v engineVolumes) List(ctx context.Context, filters map[string][]string) ([]volumes.Volume, error) {
+func (v engineVolumes) List(ctx context.Context, filters map[string][]string) ([]engine.Volume, error) {
 	return v.eng.ListVolumes(ctx, filters)
 }
 
@@ -56,7 +55,7 @@ func (v engineVolumes) SizeAsync(ctx context.Context, name string) (int64, bool)
 	return v.eng.VolumeSize(ctx, name)
 }
 
-func (v engineVolumes) Create(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error) {
+func (v engineVolumes) Create(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error) {
 	return v.eng.CreateVolume(ctx, name, labels)
 }
 

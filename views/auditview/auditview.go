@@ -4,12 +4,12 @@
 package auditview
 
 import (
+	"berth/engine"
 	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
-	"berth/images/audit"
 	"berth/views"
 )
 
@@ -17,15 +17,15 @@ import (
 const indent = "      "
 
 // Lines renders fs for a pane width wide (text is wrapped to fit).
-func Lines(fs []audit.Finding, width int) []string {
-	w := audit.Warnings(fs)
+func Lines(fs []engine.AuditFinding, width int) []string {
+	w := engine.AuditWarnings(fs)
 	if len(fs) == 0 {
 		return []string{"  ✓ no findings: the image runs as a user, has a healthcheck, and no layer holds a secret or deleted files"}
 	}
 	lines := []string{fmt.Sprintf("  %d warning(s), %d note(s) — the same as `berth image audit`", w, len(fs)-w), ""}
 	for _, f := range fs {
 		mark := "⚠ WARNING"
-		if f.Level != audit.Warning {
+		if f.Level != engine.AuditWarning {
 			mark = "ℹ INFO   "
 		}
 		lines = append(lines, fmt.Sprintf("  %s %s: %s", mark, f.Rule, views.Sanitize(f.Title)))

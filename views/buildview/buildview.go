@@ -11,6 +11,7 @@
 package buildview
 
 import (
+	"berth/engine"
 	"fmt"
 	"strings"
 	"time"
@@ -18,8 +19,6 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"berth/images"
-	"berth/images/build"
 	"berth/views"
 )
 
@@ -76,7 +75,7 @@ type Model struct {
 	stages     map[string]bool
 	warnings   []string
 	err        string
-	img        *images.Image
+	img        *engine.Image
 	ended      bool
 	cancelling bool
 	spin       spinner.Model
@@ -113,8 +112,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 // Apply records one build event that arrived at now.
-func (m *Model) Apply(ev build.Event, now time.Time) {
-	if ev.Kind == build.Warning {
+func (m *Model) Apply(ev engine.BuildEvent, now time.Time) {
+	if ev.Kind == engine.BuildWarning {
 		m.warnings = append(m.warnings, views.Sanitize(ev.Output))
 		return
 	}
@@ -127,15 +126,15 @@ func (m *Model) Apply(ev build.Event, now time.Time) {
 		m.stages[ev.Stage] = true
 	}
 	switch ev.Kind {
-	case build.StepStarted:
+	case engine.BuildStepStarted:
 		s.state, s.started = running, now
-	case build.StepOutput:
+	case engine.BuildStepOutput:
 		s.addLine(views.Sanitize(ev.Output))
-	case build.StepCached:
+	case engine.BuildStepCached:
 		s.state = cached
-	case build.StepDone:
+	case engine.BuildStepDone:
 		s.state, s.dur = done, ev.Duration
-	case build.StepError:
+	case engine.BuildStepError:
 		s.state = failed
 		if ev.Err != nil {
 			m.err = ev.Err.Error()
@@ -152,7 +151,7 @@ func (m Model) Cancelling() bool { return m.cancelling }
 
 // Finish records how the build ended: the image, or the error (kept when a
 // step already reported one).
-func (m *Model) Finish(img *images.Image, err error) {
+func (m *Model) Finish(img *engine.Image, err error) {
 	m.ended, m.img = true, img
 	if err != nil && m.err == "" {
 		m.err = err.Error()

@@ -1,6 +1,7 @@
 package buildview
 
 import (
+	"berth/engine"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/containerd/errdefs"
 
-	"berth/images"
-	"berth/images/build"
 	"berth/views"
 	"berth/views/form"
 	"berth/views/runform"
@@ -74,8 +73,8 @@ func (r Request) Command() string {
 
 // Options reads the Dockerfile and returns the engine's build options. It
 // reads the disk: call it from a command, not from Update.
-func (r Request) Options() (build.Options, error) {
-	o := build.Options{ContextDir: r.ContextDir, DockerfileName: filepath.Base(r.File)}
+func (r Request) Options() (engine.BuildOptions, error) {
+	o := engine.BuildOptions{ContextDir: r.ContextDir, DockerfileName: filepath.Base(r.File)}
 	if r.Tag != "" {
 		o.Tags = []string{r.Tag}
 	}
@@ -109,7 +108,7 @@ func Parse(dir, file, tag string) (Request, [numFields]error) {
 		errs[fFile] = bad("%s is not a regular file", r.File)
 	}
 	if tag != "" {
-		if _, err := images.ParseReference(tag); err != nil {
+		if err := engine.ValidateImageReference(tag); err != nil {
 			errs[fTag] = bad("invalid tag %q: want name[:tag] in lower case", tag)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"berth/engine"
-	"berth/stats"
 	"berth/views"
 )
 
@@ -103,7 +102,7 @@ func (m *Model) SetContainers(cs []*engine.Container) {
 }
 
 // SetStats records a batch of samples from the stats sampler.
-func (m *Model) SetStats(batch []stats.Sample) {
+func (m *Model) SetStats(batch []engine.StatsSample) {
 	for _, s := range batch {
 		if s.Err != nil {
 			continue

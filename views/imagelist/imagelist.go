@@ -3,6 +3,7 @@
 package imagelist
 
 import (
+	"berth/engine"
 	"fmt"
 	"strings"
 	"time"
@@ -11,29 +12,28 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/docker/go-units"
 
-	"berth/images"
 	"berth/views"
 	"berth/views/containers"
 )
 
 // Model is the images table.
 type Model struct {
-	list views.List[images.Image]
+	list views.List[engine.Image]
 	keys containers.KeyMap
 }
 
 // New returns an empty table.
 func New() Model {
-	return Model{list: views.NewList(func(img images.Image) string { return img.ID }, filterText), keys: containers.Keys()}
+	return Model{list: views.NewList(func(img engine.Image) string { return img.ID }, filterText), keys: containers.Keys()}
 }
 
 // filterText is what the filter matches: tags and short ID.
-func filterText(img images.Image) string {
+func filterText(img engine.Image) string {
 	return strings.Join(img.RepoTags, " ") + " " + ShortID(img.ID)
 }
 
 // Name is the image's first tag, or "<none>".
-func Name(img images.Image) string {
+func Name(img engine.Image) string {
 	if len(img.RepoTags) > 0 {
 		return img.RepoTags[0]
 	}
@@ -47,7 +47,7 @@ func ShortID(id string) string {
 }
 
 // SetImages replaces the rows, keeping the cursor on the same image.
-func (m *Model) SetImages(imgs []images.Image) { m.list.SetRows(imgs) }
+func (m *Model) SetImages(imgs []engine.Image) { m.list.SetRows(imgs) }
 
 // SetFilter filters rows fuzzily on tags and ID.
 func (m *Model) SetFilter(f string) { m.list.SetFilter(f) }
@@ -56,10 +56,10 @@ func (m *Model) SetFilter(f string) { m.list.SetFilter(f) }
 func (m Model) Filter() string { return m.list.Filter() }
 
 // Selected returns the image under the cursor.
-func (m Model) Selected() (images.Image, bool) { return m.list.Selected() }
+func (m Model) Selected() (engine.Image, bool) { return m.list.Selected() }
 
 // Targets returns the marked images, or the selected one.
-func (m Model) Targets() []images.Image { return m.list.Targets() }
+func (m Model) Targets() []engine.Image { return m.list.Targets() }
 
 // Len is the number of images shown.
 func (m Model) Len() int { return m.list.Len() }
@@ -86,7 +86,7 @@ var columns = []views.Column{
 func (m *Model) View(th views.Theme, width, height int, focused bool, now time.Time) string {
 	title := views.CountTitle("Images", m.list.Len(), m.list.Filter())
 	return m.list.Box(th, columns, title, "  no images — try  :image bootstrap busybox", width, height, focused,
-		func(img images.Image) []string {
+		func(img engine.Image) []string {
 			name := " " + Name(img)
 			if m.list.Marked(img) {
 				name = th.Marked.Render("✓" + Name(img))

@@ -1,6 +1,7 @@
 package networks
 
 import (
+	"berth/engine"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -10,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/containerd/errdefs"
 
-	"berth/netmgr"
 	"berth/views"
 	"berth/views/form"
 )
@@ -38,7 +38,7 @@ var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 // Created is a submitted form.
 type Created struct {
 	// Options create the network.
-	Options netmgr.CreateOptions
+	Options engine.NetworkCreateOptions
 	// Command is the equivalent `berth network create` line.
 	Command string
 }
@@ -81,8 +81,8 @@ func (f *Form) SetValue(label, v string) {
 
 // ParseCreate checks the form's values as `berth network create` would and
 // returns the options; errors are errdefs.ErrInvalidArgument and name the field.
-func ParseCreate(name, subnet, gateway, internal string) (netmgr.CreateOptions, [numFields]error) {
-	var o netmgr.CreateOptions
+func ParseCreate(name, subnet, gateway, internal string) (engine.NetworkCreateOptions, [numFields]error) {
+	var o engine.NetworkCreateOptions
 	var errs [numFields]error
 	bad := func(format string, a ...any) error {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(format, a...))
@@ -92,7 +92,7 @@ func ParseCreate(name, subnet, gateway, internal string) (netmgr.CreateOptions, 
 		errs[fName] = bad("a name is required")
 	case !nameRe.MatchString(name) || len(name) > 128:
 		errs[fName] = bad("invalid name %q", name)
-	case name == netmgr.DefaultNetwork || name == "host" || name == "none" || name == "default":
+	case engine.PredefinedNetwork(name) || name == "default":
 		errs[fName] = bad("%s is a reserved name", name)
 	}
 	o.Name = name
@@ -146,7 +146,7 @@ func (f Form) Submit() (Created, int) {
 }
 
 // CreateCommand is the `berth network create` line that makes o.
-func CreateCommand(o netmgr.CreateOptions) string {
+func CreateCommand(o engine.NetworkCreateOptions) string {
 	line := []string{"berth", "network", "create"}
 	if o.Subnet.IsValid() {
 		line = append(line, "--subnet", o.Subnet.String())

@@ -8,6 +8,7 @@
 package networks
 
 import (
+	"berth/engine"
 	"fmt"
 	"sort"
 	"strings"
@@ -16,7 +17,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/docker/go-units"
 
-	"berth/netmgr"
 	"berth/views"
 	"berth/views/containers"
 )
@@ -24,9 +24,9 @@ import (
 // Row is one network and the containers attached to it.
 type Row struct {
 	// Net is the network as the manager stores it.
-	Net netmgr.Network
+	Net engine.Network
 	// Members are its endpoints, one per attached container.
-	Members []netmgr.Endpoint
+	Members []engine.NetworkEndpoint
 }
 
 // Model is the networks table.
@@ -47,7 +47,7 @@ func filterText(r Row) string {
 }
 
 // addrCells are a network's subnet and gateway, "-" for host and none.
-func addrCells(n netmgr.Network) (string, string) {
+func addrCells(n engine.Network) (string, string) {
 	if !n.Subnet.IsValid() {
 		return "-", "-"
 	}
@@ -119,7 +119,7 @@ func ContainerLines(th views.Theme, r Row, names map[string]string) (string, []s
 	if len(r.Members) == 0 {
 		return "", []string{th.Dim.Render("  no containers on " + r.Net.Name + " — berth run --network " + r.Net.Name + " … attaches one")}
 	}
-	eps := append([]netmgr.Endpoint(nil), r.Members...)
+	eps := append([]engine.NetworkEndpoint(nil), r.Members...)
 	sort.Slice(eps, func(i, j int) bool { return eps[i].IP.Less(eps[j].IP) })
 	lines := make([]string, 0, len(eps))
 	for _, ep := range eps {
@@ -142,7 +142,7 @@ func ContainerLines(th views.Theme, r Row, names map[string]string) (string, []s
 func Unused(rows []Row) []Row {
 	var out []Row
 	for _, r := range rows {
-		if !netmgr.Predefined(r.Net.Name) && len(r.Members) == 0 {
+		if !engine.PredefinedNetwork(r.Net.Name) && len(r.Members) == 0 {
 			out = append(out, r)
 		}
 	}

@@ -3,13 +3,13 @@
 package pullview
 
 import (
+	"berth/engine"
 	"fmt"
 	"image/color"
 
 	"charm.land/bubbles/v2/progress"
 	"charm.land/lipgloss/v2"
 
-	"berth/images"
 	"berth/views"
 )
 
@@ -44,7 +44,7 @@ func New(ref string, noColor bool) Model {
 func (m Model) Ref() string { return m.ref }
 
 // Apply records one progress event.
-func (m *Model) Apply(p images.Progress) {
+func (m *Model) Apply(p engine.PullProgress) {
 	if p.Status == "Pull complete" {
 		m.done = true
 		for _, r := range m.rows {

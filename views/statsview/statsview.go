@@ -4,10 +4,10 @@
 package statsview
 
 import (
+	"berth/engine"
 	"fmt"
 	"strings"
 
-	"berth/stats"
 	"berth/views"
 )
 
@@ -23,7 +23,7 @@ type Limits struct {
 type Rates struct{ NetRx, NetTx, BlkRead, BlkWrite float64 }
 
 // ComputeRates returns the I/O rates between the last two samples of hist.
-func ComputeRates(hist []stats.Sample) Rates {
+func ComputeRates(hist []engine.StatsSample) Rates {
 	if len(hist) < 2 {
 		return Rates{}
 	}
@@ -43,7 +43,7 @@ func ComputeRates(hist []stats.Sample) Rates {
 }
 
 // Render draws the tab's content in width×height cells (no box).
-func Render(th views.Theme, hist []stats.Sample, lim Limits, width, height int) []string {
+func Render(th views.Theme, hist []engine.StatsSample, lim Limits, width, height int) []string {
 	if len(hist) == 0 {
 		return []string{th.Dim.Render("  no samples yet — stats are sampled every second while the container runs")}
 	}
@@ -80,7 +80,7 @@ func Render(th views.Theme, hist []stats.Sample, lim Limits, width, height int) 
 	return out
 }
 
-func cpuLine(th views.Theme, s stats.Sample, lim Limits) string {
+func cpuLine(th views.Theme, s engine.StatsSample, lim Limits) string {
 	limit := "no limit"
 	if lim.CPUs > 0 {
 		limit = fmt.Sprintf("limit %.2g CPUs", lim.CPUs)
@@ -92,7 +92,7 @@ func cpuLine(th views.Theme, s stats.Sample, lim Limits) string {
 	return fmt.Sprintf("%s %5.1f%%  %s  %s", th.Title.Render("CPU"), s.CPUPercent, th.Dim.Render(limit), thr)
 }
 
-func memLine(th views.Theme, s stats.Sample, lim Limits) string {
+func memLine(th views.Theme, s engine.StatsSample, lim Limits) string {
 	limit := views.HumanBytes(s.MemLimit) + " (host)"
 	if lim.Memory > 0 {
 		limit = views.HumanBytes(uint64(lim.Memory))

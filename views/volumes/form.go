@@ -1,6 +1,7 @@
 package volumes
 
 import (
+	"berth/engine"
 	"slices"
 	"sort"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"berth/engine/opts"
 	"berth/views"
 	"berth/views/form"
-	"berth/volumes"
 )
 
 // The form's fields, in order.
@@ -77,7 +77,7 @@ func (f *Form) SetValue(label, v string) {
 func ParseCreate(name, labelText string) (map[string]string, [numFields]error) {
 	var errs [numFields]error
 	if name != "" {
-		errs[fName] = volumes.ValidateName(name)
+		errs[fName] = engine.ValidateVolumeName(name)
 	}
 	// The labels are --label values (engine/opts), comma or blank separated.
 	ls, err := opts.ParseLabels(strings.FieldsFunc(labelText, func(r rune) bool { return r == ',' || r == ' ' }))

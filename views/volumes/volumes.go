@@ -17,13 +17,12 @@ import (
 	"berth/engine"
 	"berth/views"
 	"berth/views/containers"
-	"berth/volumes"
 )
 
 // Row is one volume and its size as far as it is known.
 type Row struct {
 	// Vol is the volume as the store keeps it.
-	Vol volumes.Volume
+	Vol engine.Volume
 	// Size is the apparent size of its data in bytes, valid when SizeKnown.
 	Size      int64
 	SizeKnown bool
@@ -93,7 +92,7 @@ func (m *Model) View(th views.Theme, width, height int, focused bool, now time.T
 
 // ShortName is a volume's name for the table: anonymous volumes' 64-hex
 // names cut to 12 characters.
-func ShortName(v volumes.Volume) string {
+func ShortName(v engine.Volume) string {
 	if v.Anonymous && len(v.Name) > 12 {
 		return v.Name[:12] + "…"
 	}
