@@ -3,29 +3,15 @@ package events
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
+
+	"berth/testdata/smallfs"
 )
 
 // TestAppendFullDisk: an event that does not fit on a full filesystem is
 // not written at all, so the events written once there is room are intact.
 func TestAppendFullDisk(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=128k"); err != nil {
-		t.Fatalf("mount tmpfs: %v", err)
-	}
-	defer func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount: %v", err)
-		}
-	}()
-	filler := filepath.Join(dir, "filler")
-	if err := os.WriteFile(filler, make([]byte, 64<<10), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, filler := smallfs.Mount(t, "128k", 64<<10)
 	l := Open(filepath.Join(dir, "events.log"))
 	n := 0
 	var err error

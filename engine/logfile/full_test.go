@@ -7,28 +7,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"berth/testdata/smallfs"
 )
 
 // TestWriterFullDisk: on a full filesystem the writer drops entries whole,
 // never leaving half an entry that would spoil the next one, and writes
 // again once there is room.
 func TestWriterFullDisk(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
-		t.Fatalf("mount tmpfs: %v", err)
-	}
-	defer func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount: %v", err)
-		}
-	}()
-	filler := filepath.Join(dir, "filler")
-	if err := os.WriteFile(filler, make([]byte, 64<<10), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, filler := smallfs.Mount(t, "256k", 64<<10)
 	path := filepath.Join(dir, "c-json.log")
 	w := mustWriter(t, path, WriterOptions{})
 	out := w.Stream("stdout")
