@@ -211,3 +211,8 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// APISocket is the default path of the Docker Engine API socket `berth serve`
+// listens on: in the engine's runtime directory (/run/berth for the default
+// data root, ROOT/run for another).
+func (e *Engine) APISocket() string { return filepath.Join(e.runRoot, "docker.sock") }

@@ -45,7 +45,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.containerGroup(), a.imageCommands(), a.eventsCommand(), a.networkCommands(), a.portCommand(), a.systemCommands(), a.volumeCommands(), a.cpCommand(), a.builderCommands())
 	root.AddCommand(a.imageTopLevel()...)
 	root.AddCommand(a.registryCommands()...)
-	root.AddCommand(a.versionCommand(), a.infoCommand())
+	root.AddCommand(a.versionCommand(), a.infoCommand(), a.serveCommand())
 	root.Version = versionLine(engine.BuildInfo()) // berth --version, as docker --version
 	return root
 }

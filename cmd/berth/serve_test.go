@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// served is a data root with `berth serve` answering the Docker Engine API
+// on a private socket, and real Docker clients pointed at it.
+type served struct {
+	*cli
+	sock string
+	env  []string // DOCKER_HOST and a private DOCKER_CONFIG
+}
+
+// newServed starts `berth serve` on a socket in a fresh data root (busybox
+// bootstrapped) and stops it when the test ends.
+func newServed(t *testing.T) *served {
+	t.Helper()
+	c := newCLI(t)
+	sock := filepath.Join(c.root, "api.sock")
+	cmd := exec.Command(filepath.Join(binDir, "berth"), "--root", c.root, "serve", "-H", "unix://"+sock)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start berth serve: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("berth serve did not stop on SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("berth serve's log:\n%s", logs.String())
+		}
+	})
+	for i := 0; ; i++ {
+		if conn, err := net.Dial("unix", sock); err == nil {
+			conn.Close()
+			break
+		}
+		select {
+		case <-done:
+			t.Fatalf("berth serve exited: %s", logs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return &served{cli: c, sock: sock, env: append(os.Environ(), "DOCKER_HOST=unix://"+sock, "DOCKER_CONFIG="+t.TempDir())}
+}
+
+// requireDockerCLI skips the test when the docker CLI is not on PATH.
+func requireDockerCLI(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("the docker CLI is not installed: skipping the Docker Engine API test with it")
+	}
+}
+
+// docker runs the docker CLI against the server and returns stdout, stderr
+// and the exit code; it fails the test if docker hangs for two minutes.
+func (s *served) docker(stdin string, args ...string) (string, string, int) {
+	s.t.Helper()
+	return s.runTool(stdin, "docker", args...)
+}
+
+// dockerOK runs docker and fails the test unless it exits 0.
+func (s *served) dockerOK(args ...string) string {
+	s.t.Helper()
+	out, errOut, code := s.docker("", args...)
+	if code != 0 {
+		s.t.Fatalf("docker %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+	}
+	return out
+}
+
+// python runs a python3 script with docker-py pointed at the server.
+func (s *served) python(script string) (string, string, int) {
+	s.t.Helper()
+	requireDockerPy(s.t)
+	return s.runTool("", "python3", "-c", script)
+}
+
+func (s *served) runTool(stdin, name string, args ...string) (string, string, int) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = s.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		s.t.Fatalf("%s %v: %v", name, args, err)
+	}
+	if ctx.Err() != nil {
+		s.t.Fatalf("%s %s hung for two minutes", name, strings.Join(args, " "))
+	}
+	return out.String(), errb.String(), code
+}
+
+// requireDockerPy installs Debian's python3-docker when `import docker`
+// fails, and skips the test only if that fails too.
+func requireDockerPy(t *testing.T) {
+	t.Helper()
+	if exec.Command("python3", "-c", "import docker").Run() == nil {
+		return
+	}
+	install := func() error {
+		cmd := exec.Command("apt-get", "install", "-y", "-q", "python3-docker")
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		return cmd.Run()
+	}
+	if install() != nil {
+		exec.Command("apt-get", "update", "-q").Run()
+		install()
+	}
+	if exec.Command("python3", "-c", "import docker").Run() != nil {
+		t.Skip("docker-py (python3-docker) is not installed and could not be: skipping")
+	}
+}
+
+// TestServeVersionAndInfo: the docker CLI negotiates a version with berth
+// serve and reads its version and info; the socket is 0660 root's.
+func TestServeVersionAndInfo(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	out := s.dockerOK("version", "--format", "{{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Client.APIVersion}}")
+	f := strings.Fields(out)
+	if len(f) != 3 || f[1] != "1.24" {
+		t.Fatalf("docker version: %q", out)
+	}
+	if out := s.dockerOK("info", "--format", "{{.Images}} {{.Driver}}"); strings.TrimSpace(out) != "1 overlay2" {
+		t.Errorf("docker info: %q", out)
+	}
+	st, err := os.Stat(s.sock)
+	if err != nil || st.Mode().Perm() != 0o660 {
+		t.Errorf("socket mode: %v %v", st.Mode(), err)
+	}
+	out, _, _ = s.python(`import docker; c=docker.from_env(); print(c.ping(), c.version()["ApiVersion"])`)
+	if !strings.HasPrefix(out, "True ") {
+		t.Errorf("docker-py ping: %q", out)
+	}
+}

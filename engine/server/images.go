@@ -1,0 +1,4 @@
+package server
+
+// imageRoutes registers the images endpoints.
+func (s *Server) imageRoutes() {}

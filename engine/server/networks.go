@@ -1,0 +1,4 @@
+package server
+
+// networkRoutes registers the networks endpoints.
+func (s *Server) networkRoutes() {}

@@ -1,0 +1,4 @@
+package server
+
+// streamRoutes registers the streams endpoints.
+func (s *Server) streamRoutes() {}

@@ -1,0 +1,4 @@
+package server
+
+// volumeRoutes registers the volumes endpoints.
+func (s *Server) volumeRoutes() {}
