@@ -5,8 +5,9 @@
 // tea.Cmd and hands results to the views, which own their state and
 // rendering.
 //
-// The UI talks to the engine through the Engine interface (which
-// *engine.Engine satisfies), so that a remote engine can stand in later.
+// The UI talks to the engine through the Engine interface, the part of the
+// engine's API (engine/api) it needs: the in-process engine and the remote
+// client (engine/client) both satisfy it.
 //
 // Concurrency: Update and View never block. Streams are commands that wait
 // for one batch and are re-issued by Update; each carries a generation or a
@@ -21,13 +22,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"berth/engine"
+	"berth/engine/api"
 	"berth/engine/events"
 	"berth/engine/logfile"
 	"berth/engine/xray"
 )
 
-// Engine is what the UI needs of a container engine. *engine.Engine
-// satisfies it.
+// Engine is what the UI needs of a container engine: a part of api.Engine.
 type Engine interface {
 	// List returns containers (all, or running only), newest first.
 	List(ctx context.Context, all bool) ([]*engine.Container, error)
@@ -126,3 +127,13 @@ func Run(ctx context.Context, eng Engine, opts Options) error {
 	}
 	return nil
 }
+
+// Every implementation of the engine's API serves the UI, its image, network
+// and volume panels, and its audits.
+var (
+	_ Engine       = api.Engine(nil)
+	_ imageEngine  = api.Engine(nil)
+	_ netEngine    = api.Engine(nil)
+	_ volumer      = api.Engine(nil)
+	_ imageAuditor = api.Engine(nil)
+)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/api"
 )
 
 // app holds what every verb shares: the streams and the engine, opened on first use.
@@ -15,7 +16,10 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	rootDir        string
-	eng            *engine.Engine
+	eng            *engine.Engine // the in-process engine, opened on first use
+	// api, when set, is the engine every verb uses (the UI's, which may be
+	// remote); else the in-process engine is.
+	api api.Engine
 	// inUI says the command was typed in the UI (after `:`), which owns eng.
 	inUI bool
 }
@@ -50,10 +54,27 @@ func (a *app) rootCommand() *cobra.Command {
 	return root
 }
 
-// engine opens the engine on first use.
-func (a *app) engine() (*engine.Engine, error) {
+// engine returns the engine's API, opened on first use: every verb goes
+// through it (engine/api), never past it.
+func (a *app) engine() (api.Engine, error) {
+	if a.api != nil {
+		return a.api, nil
+	}
+	e, err := a.local()
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// local opens the in-process engine on first use: for what only the local
+// engine has (serving it over a socket, its runtime paths).
+func (a *app) local() (*engine.Engine, error) {
 	if a.eng != nil {
 		return a.eng, nil
+	}
+	if a.inUI {
+		return nil, invalid("this command needs the local engine, and the UI's is another")
 	}
 	// BERTH_FAULT arms a kill-anywhere fault point (package engine/fault).
 	opts := engine.Options{Root: a.rootDir, Fault: os.Getenv("BERTH_FAULT")}

@@ -9,14 +9,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/api"
 	"berth/engine/opts"
 )
 
 func (a *app) containerCommands() []*cobra.Command {
 	return []*cobra.Command{
 		a.runCommand(), a.createCommand(), a.startCommand(), a.psCommand(),
-		a.stopCommand(), a.restartCommand(), a.killCommand(), a.simpleCommand("pause", "Pause all processes in containers", (*engine.Engine).Pause),
-		a.simpleCommand("unpause", "Unpause all processes in containers", (*engine.Engine).Unpause),
+		a.stopCommand(), a.restartCommand(), a.killCommand(), a.simpleCommand("pause", "Pause all processes in containers", (api.Engine).Pause),
+		a.simpleCommand("unpause", "Unpause all processes in containers", (api.Engine).Unpause),
 		a.waitCommand(), a.renameCommand(), a.rmCommand(), a.inspectCommand(),
 		a.logsCommand(), a.execCommand(), a.attachCommand(), a.statsCommand(), a.topCommand(), a.updateCommand(),
 	}
@@ -210,15 +211,15 @@ func eachRefParallel(a *app, refs []string, fn func(string) error) error {
 }
 
 func (a *app) stopCommand() *cobra.Command {
-	return a.timedCommand("stop", "Stop one or more running containers", (*engine.Engine).Stop)
+	return a.timedCommand("stop", "Stop one or more running containers", (api.Engine).Stop)
 }
 
 func (a *app) restartCommand() *cobra.Command {
-	return a.timedCommand("restart", "Restart one or more containers", (*engine.Engine).Restart)
+	return a.timedCommand("restart", "Restart one or more containers", (api.Engine).Restart)
 }
 
 // timedCommand is a verb that takes containers and -t/--time (stop, restart).
-func (a *app) timedCommand(use, short string, fn func(*engine.Engine, context.Context, string, *time.Duration) error) *cobra.Command {
+func (a *app) timedCommand(use, short string, fn func(api.Engine, context.Context, string, *time.Duration) error) *cobra.Command {
 	var secs int
 	cmd := &cobra.Command{
 		Use:   use + " [OPTIONS] CONTAINER [CONTAINER...]",
@@ -266,7 +267,7 @@ func (a *app) killCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) simpleCommand(use, short string, fn func(*engine.Engine, context.Context, string) error) *cobra.Command {
+func (a *app) simpleCommand(use, short string, fn func(api.Engine, context.Context, string) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use + " CONTAINER [CONTAINER...]",
 		Short: short,

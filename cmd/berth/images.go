@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -337,10 +338,12 @@ func (a *app) importCommand() *cobra.Command {
 			if args[0] == "-" {
 				img, err = e.ImportImage(cmd.Context(), a.stdin, ref, changes...)
 			} else {
-				if _, serr := os.Stat(args[0]); serr != nil {
-					return invalid("import %s: %v", args[0], serr)
+				f, oerr := os.Open(args[0])
+				if oerr != nil {
+					return invalid("import %s: %v", args[0], errors.Unwrap(oerr))
 				}
-				img, err = e.ImportImageFile(cmd.Context(), args[0], ref, changes...)
+				img, err = e.ImportImage(cmd.Context(), f, ref, changes...)
+				f.Close()
 			}
 			if err != nil {
 				return err

@@ -10,7 +10,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/spf13/cobra"
 
-	"berth/engine"
+	"berth/engine/api"
 	"berth/engine/inspect"
 )
 
@@ -55,7 +55,7 @@ func (a *app) inspectCommand() *cobra.Command {
 // inspectObject finds ref among the containers, then the images (or only
 // among those of typ), in Docker's inspect shape. Not finding it is an
 // errdefs.ErrNotFound error naming what was looked for, as docker does.
-func inspectObject(ctx context.Context, e *engine.Engine, ref, typ string) (any, error) {
+func inspectObject(ctx context.Context, e api.Engine, ref, typ string) (any, error) {
 	if typ != "" && typ != "container" && typ != "image" {
 		return nil, invalid("unknown --type %q: want container or image", typ)
 	}
@@ -103,7 +103,7 @@ func (a *app) printInspect(format string, items []any) error {
 
 // objectInspect is "KIND inspect OBJ...": view turns each argument into what
 // is printed (JSON array, or --format per object).
-func (a *app) objectInspect(kind string, view func(cmd *cobra.Command, e *engine.Engine, ref string) (any, error)) *cobra.Command {
+func (a *app) objectInspect(kind string, view func(cmd *cobra.Command, e api.Engine, ref string) (any, error)) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "inspect [OPTIONS] " + strings.ToUpper(kind) + " [" + strings.ToUpper(kind) + "...]",

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/api"
 	"berth/engine/inspect"
 	"berth/engine/opts"
 	"berth/netmgr"
@@ -118,7 +119,7 @@ func (a *app) networkLs() *cobra.Command {
 }
 
 func (a *app) networkInspect() *cobra.Command {
-	return a.objectInspect("network", func(cmd *cobra.Command, e *engine.Engine, ref string) (any, error) {
+	return a.objectInspect("network", func(cmd *cobra.Command, e api.Engine, ref string) (any, error) {
 		return a.networkView(cmd, e, ref)
 	})
 }
@@ -134,7 +135,7 @@ func addrText(n netmgr.Network) (string, string) {
 
 // networkView is what network inspect shows (engine/inspect's shape), with
 // the names of the containers on it.
-func (a *app) networkView(cmd *cobra.Command, e *engine.Engine, ref string) (inspect.Network, error) {
+func (a *app) networkView(cmd *cobra.Command, e api.Engine, ref string) (inspect.Network, error) {
 	n, members, err := e.InspectNetwork(cmd.Context(), ref)
 	if err != nil {
 		return inspect.Network{}, err

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/api"
 	"berth/engine/health"
 )
 
@@ -163,7 +164,7 @@ func (a *app) ps(ctx context.Context, o psOptions) error {
 }
 
 // sizeText is docker ps -s's SIZE: "2B (virtual 4.26MB)".
-func sizeText(ctx context.Context, e *engine.Engine, c *engine.Container) (string, error) {
+func sizeText(ctx context.Context, e api.Engine, c *engine.Container) (string, error) {
 	s, err := e.Size(ctx, c)
 	if err != nil {
 		return "", err

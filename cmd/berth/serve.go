@@ -25,7 +25,7 @@ func (a *app) serveCommand() *cobra.Command {
 		Short: "Answer the Docker Engine API on a unix socket (docker, docker-py and compose drive berth)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
+			e, err := a.local() // serve answers for the in-process engine
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/api"
 )
 
 func (a *app) systemCommands() *cobra.Command {
@@ -40,7 +41,7 @@ func (a *app) systemReset() *cobra.Command {
 	return cmd
 }
 
-func reset(ctx context.Context, e *engine.Engine, a *app) error {
+func reset(ctx context.Context, e api.Engine, a *app) error {
 	cs, err := e.List(ctx, true)
 	if err != nil {
 		return err

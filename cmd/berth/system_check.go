@@ -85,7 +85,7 @@ func (a *app) systemBoot() *cobra.Command {
 		Short: "Start the containers with restart policy always or unless-stopped that a reboot stopped",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine()
+			e, err := a.local() // boot is the local machine's start-up
 			if err != nil {
 				return err
 			}

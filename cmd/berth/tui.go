@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/api"
 	"berth/tui"
 )
 
@@ -27,9 +28,10 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 
 // inProcess runs the verbs typed in the UI after `:` in this process, on
 // the UI's engine (a --root given there is ignored: the UI's root is used).
-func (a *app) inProcess(eng *engine.Engine) tui.CLI {
+func (a *app) inProcess(eng api.Engine) tui.CLI {
 	return func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-		sub := &app{stdin: stdin, stdout: stdout, stderr: stderr, rootDir: a.rootDir, eng: eng, inUI: true}
+		sub := &app{stdin: stdin, stdout: stdout, stderr: stderr, rootDir: a.rootDir, api: eng, inUI: true}
+		sub.eng, _ = eng.(*engine.Engine)
 		return sub.execute(ctx, args) // sub shares eng: it is not closed here
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"berth/engine"
+	"berth/engine/api"
 	"berth/engine/inspect"
 	"berth/engine/opts"
 	"berth/volumes"
@@ -111,7 +111,7 @@ func (a *app) volumeLs() *cobra.Command {
 }
 
 func (a *app) volumeInspect() *cobra.Command {
-	return a.objectInspect("volume", func(cmd *cobra.Command, e *engine.Engine, name string) (any, error) {
+	return a.objectInspect("volume", func(cmd *cobra.Command, e api.Engine, name string) (any, error) {
 		v, err := e.InspectVolume(cmd.Context(), name)
 		if err != nil {
 			return nil, err

@@ -97,6 +97,9 @@ type Networks interface {
 	Connect(ctx context.Context, netRef, ref string, want engine.EndpointSettings) error
 	Disconnect(ctx context.Context, netRef, ref string) error
 	PruneNetworks(ctx context.Context) ([]string, error)
+	// RemoveAllNetworks removes every network, the predefined ones too, with
+	// their bridges and rules (berth system reset); containers must be gone.
+	RemoveAllNetworks(ctx context.Context) error
 }
 
 // Volumes keeps named and anonymous volumes.
