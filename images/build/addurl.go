@@ -31,6 +31,7 @@ type remoteFiles struct {
 	names    []string
 	checksum digest.Digest // --checksum: the one URL's expected digest
 	dir      string
+	done     func() // removes dir
 	fetched  bool
 }
 
@@ -65,11 +66,11 @@ func (bd *build) planRemote(ctx context.Context, urls []string, checksum string,
 		}
 		r.names = append(r.names, name)
 	}
-	dir, err := os.MkdirTemp("", "berth-add-")
+	dir, done, err := bd.store.TempDir("add-")
 	if err != nil {
 		return nil, "", fmt.Errorf("ADD: %w", err)
 	}
-	r.dir = dir
+	r.dir, r.done = dir, done
 	if r.checksum != "" {
 		return r, fmt.Sprintf("url %s name %s checksum %s", urls[0], r.names[0], r.checksum), nil
 	}
@@ -91,8 +92,8 @@ func (bd *build) planRemote(ctx context.Context, urls []string, checksum string,
 
 // cleanup removes the fetched files.
 func (r *remoteFiles) cleanup() {
-	if r != nil && r.dir != "" {
-		os.RemoveAll(r.dir)
+	if r != nil && r.done != nil {
+		r.done()
 	}
 }
 

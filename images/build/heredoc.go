@@ -83,11 +83,11 @@ func hashInline(docs []instructions.SourceContent) string {
 // each is written as a file named after its document (mode 0644, root's)
 // and copied with the COPY's rules.
 func (bd *build) copyInline(root string, cs copySpec) error {
-	dir, err := os.MkdirTemp("", "berth-heredoc-")
+	dir, done, err := bd.store.TempDir("heredoc-")
 	if err != nil {
 		return fmt.Errorf("%s heredoc: %w", cs.name, err)
 	}
-	defer os.RemoveAll(dir)
+	defer done()
 	var names []string
 	for _, d := range cs.inline {
 		name := filepath.Base(filepath.Clean("/" + d.Path))

@@ -178,11 +178,11 @@ func (bd *build) withMounts(ctx context.Context, mps []*mountPlan, done []RunMou
 		defer release()
 		return next(RunMount{Type: "bind", Source: dir, ReadOnly: mp.m.ReadOnly})
 	case mp.inline != nil:
-		return withFile(mp.inline, 0, 0, 0o755, func(file string) error {
+		return bd.withFile(mp.inline, 0, 0, 0o755, func(file string) error {
 			return next(RunMount{Type: "bind", Source: file, ReadOnly: true})
 		})
 	case mp.secret != nil:
-		return withFile(mp.secret, idOf(mp.m.UID), idOf(mp.m.GID), fileMode(mp.m.Mode, 0o400), func(file string) error {
+		return bd.withFile(mp.secret, idOf(mp.m.UID), idOf(mp.m.GID), fileMode(mp.m.Mode, 0o400), func(file string) error {
 			return next(RunMount{Type: "bind", Source: file, ReadOnly: true})
 		})
 	case mp.img != nil:
@@ -217,13 +217,14 @@ func (bd *build) withMounts(ctx context.Context, mps []*mountPlan, done []RunMou
 
 // withFile writes data to a private file with the owner and mode given
 // (a secret: root, 0400 by default; a heredoc script: 0755), hands it to
-// fn, and removes it.
-func withFile(data []byte, uid, gid int, mode os.FileMode, fn func(string) error) error {
-	dir, err := os.MkdirTemp("", "berth-mount-")
+// fn, and removes it. The file lives in a locked temp dir of the image
+// store, which the next engine open removes if this process is killed.
+func (bd *build) withFile(data []byte, uid, gid int, mode os.FileMode, fn func(string) error) error {
+	dir, done, err := bd.store.TempDir("mount-")
 	if err != nil {
 		return fmt.Errorf("mount file: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer done()
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		return fmt.Errorf("mount file: %w", err)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +29,33 @@ func TestMountExcludes(t *testing.T) {
 	want := []string{"/run/secrets/tok", "/var/cache/app", "/mnt/a", "/run/secrets", "/run", "/var/cache", "/mnt"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("excludes %q, want %q", got, want)
+	}
+}
+
+// TestMountFileLivesInTheStore: a secret's or an inline script's private
+// copy is made in a locked temp dir of the image store — never in the host's
+// /tmp, where a killed build would leave it — with the owner and mode asked
+// for, and is gone once the step ends.
+func TestMountFileLivesInTheStore(t *testing.T) {
+	b := newBuilder(t)
+	bd := &build{Builder: b}
+	storeTmp := filepath.Join(b.store.Root(), "tmp") + "/"
+	var seen string
+	err := bd.withFile([]byte("s3cret"), 0, 0, 0o400, func(file string) error {
+		seen = file
+		if !strings.HasPrefix(file, storeTmp) {
+			t.Errorf("the secret's copy is at %s, not under %s", file, storeTmp)
+		}
+		fi, err := os.Stat(file)
+		if err != nil || fi.Mode().Perm() != 0o400 {
+			t.Errorf("the copy: %v %v", fi, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(seen)); !os.IsNotExist(err) {
+		t.Errorf("the copy's directory outlived the step: %v", err)
 	}
 }
