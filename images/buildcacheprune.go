@@ -111,7 +111,7 @@ func (s *Store) keptImages(ctx context.Context, inUse func(string) bool) (kept, 
 
 // PruneBuildCache removes build cache nothing keeps: the steps whose image
 // is not held by a tag or a container (their images go too, as dangling
-// intermediates), and with all every step recorded and every cache mount.
+// intermediates, and only those), and with all every step recorded and every cache mount.
 // It returns the entries removed and the bytes reclaimed.
 func (s *Store) PruneBuildCache(ctx context.Context, all bool, inUse func(imageID string) bool) ([]string, int64, error) {
 	entries, err := s.BuildCache(ctx, inUse)
@@ -120,6 +120,7 @@ func (s *Store) PruneBuildCache(ctx context.Context, all bool, inUse func(imageI
 	}
 	var removed []string
 	var reclaimed int64
+	made := map[string]bool{} // the images of the steps removed
 	for _, e := range entries {
 		if e.InUse || (e.Shared && !all) {
 			continue
@@ -131,14 +132,22 @@ func (s *Store) PruneBuildCache(ctx context.Context, all bool, inUse func(imageI
 			if err := os.RemoveAll(filepath.Join(s.cacheMountsDir(), e.ID)); err != nil {
 				return removed, reclaimed, fmt.Errorf("remove cache mount: %w", err)
 			}
-		} else if _, err := s.db.ExecContext(ctx, "DELETE FROM img_build_cache WHERE key = ?", "sha256:"+e.ID); err != nil {
-			return removed, reclaimed, fmt.Errorf("build cache: %w", err)
+		} else {
+			var imageID string
+			if err := s.db.QueryRowContext(ctx, "SELECT image_id FROM img_build_cache WHERE key = ?", "sha256:"+e.ID).Scan(&imageID); err == nil {
+				made[imageID] = true
+			}
+			if _, err := s.db.ExecContext(ctx, "DELETE FROM img_build_cache WHERE key = ?", "sha256:"+e.ID); err != nil {
+				return removed, reclaimed, fmt.Errorf("build cache: %w", err)
+			}
 		}
 		removed = append(removed, e.ID)
 		if e.Reclaimable() {
 			reclaimed += e.Size
 		}
 	}
-	_, _, err = s.Prune(ctx, false, func(id string) bool { return inUse != nil && inUse(id) })
+	// The steps' intermediate images go too when nothing else holds them;
+	// other untagged images (an untagged pull, a load) are image prune's.
+	_, _, err = s.prune(ctx, false, func(id string) bool { return inUse != nil && inUse(id) }, made)
 	return removed, reclaimed, err
 }

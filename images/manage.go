@@ -256,6 +256,12 @@ func deleteImageRow(ctx context.Context, tx *sql.Tx, id string) error {
 // container uses, then the blobs and snapshots nothing references. It returns
 // what it removed and the bytes reclaimed on disk.
 func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) bool) ([]DeleteResponse, int64, error) {
+	return s.prune(ctx, all, inUse, nil)
+}
+
+// prune is Prune over the images in only (all images when only is nil);
+// restricted, it records no image prune event (its caller records its own).
+func (s *Store) prune(ctx context.Context, all bool, inUse func(imageID string) bool, only map[string]bool) ([]DeleteResponse, int64, error) {
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -270,6 +276,9 @@ func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) 
 	}
 	var resp []DeleteResponse
 	for _, id := range ids {
+		if only != nil && !only[id] {
+			continue
+		}
 		img, r, err := s.pruneOne(ctx, id, all, inUse)
 		if err != nil {
 			return resp, 0, err
@@ -283,7 +292,9 @@ func (s *Store) Prune(ctx context.Context, all bool, inUse func(imageID string) 
 	if err != nil {
 		return resp, reclaimed, err
 	}
-	s.emitPrune(reclaimed)
+	if only == nil {
+		s.emitPrune(reclaimed)
+	}
 	if err := s.syncIndex(ctx); err != nil {
 		return resp, reclaimed, err
 	}

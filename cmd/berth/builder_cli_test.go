@@ -40,6 +40,12 @@ func TestBuilderPruneAndDf(t *testing.T) {
 	if !strings.Contains(v, "Build cache usage: 260kB") || strings.Count(v, " regular ") != 4 || strings.Count(v, " exec.cachemount ") != 1 {
 		t.Errorf("df -v:\n%s", v)
 	}
+	// An untagged image no build made (an import) is image prune's, not
+	// builder prune's: it outlives both prunes below.
+	untagged, _, code := c.run(string(tarOf(t, map[string]string{"hello": "hi\n"})), "import", "-")
+	if untagged = strings.TrimSpace(untagged); code != 0 {
+		t.Fatalf("import: exit %d", code)
+	}
 	if out, _, _ := c.run("n\n", "builder", "prune"); strings.Contains(out, "Deleted") || c.dfLine("Build Cache")[0] != "5" {
 		t.Errorf("answering n removed cache: %q", out)
 	}
@@ -61,6 +67,9 @@ func TestBuilderPruneAndDf(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Join(c.root, "images", "cachemounts")); len(ents) != 0 {
 		t.Errorf("cache mounts left: %v", ents)
+	}
+	if _, _, code := c.run("", "image", "inspect", untagged); code != 0 {
+		t.Errorf("builder prune removed an untagged image no build made (%s)", untagged)
 	}
 	if ev := c.ok("events", "--since", "1h", "--until", "0s", "--filter", "type=builder", "--format", "{{.Action}}"); ev != "prune\nprune\n" {
 		t.Errorf("events: %q", ev)
