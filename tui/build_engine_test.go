@@ -60,7 +60,15 @@ func TestBuildFromTheUI(t *testing.T) {
 	before := strings.Join(mountsUnder(t, e.Root()), "\n") // the engine's own (netns)
 	form("Dockerfile.sleep", "tuisleep:1")
 	screenHas(t, rec, "Building tuisleep:1", "about to sleep")
-	cs, err := e.List(ctx, true)
+	// The step's title names the command before its container exists: wait
+	// for the container (bounded), not for the text.
+	var cs []*engine.Container
+	var err error
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cs, err = e.List(ctx, true); err != nil || len(cs) > 0 {
+			break
+		}
+	}
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("want the RUN step's container while it sleeps, got %d (%v)", len(cs), err)
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"berth/engine"
+	"berth/views/buildview"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -15,6 +16,11 @@ import (
 // handleData routes a message from the engine or a stream.
 func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case buildview.CheckedMsg:
+		if m.buildForm != nil {
+			return m.updateBuildForm(msg)
+		}
+		return nil
 	case containersMsg:
 		return m.onContainers(msg)
 	case networksMsg:

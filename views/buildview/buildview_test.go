@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"berth/images"
@@ -153,5 +155,30 @@ func checkSize(t *testing.T, frame string, w, h int) {
 		if ansi.StringWidth(l) != w {
 			t.Errorf("line %d is %d cells wide, want %d: %q", i, ansi.StringWidth(l), w, l)
 		}
+	}
+}
+
+// TestLiveCheckLeavesTheDiskAlone: the check run on each key in Update
+// judges the tag only; the context and the Dockerfile are checked on submit,
+// in a command (a hung network mount must not freeze the UI).
+func TestLiveCheckLeavesTheDiskAlone(t *testing.T) {
+	f, _ := NewForm()
+	f.SetValue("Context", "/nonexistent/dir")
+	f.SetValue("Tag", "Bad Tag")
+	errs := check(f.fields)
+	if errs[fContext] != "" || errs[fFile] != "" || errs[fTag] == "" {
+		t.Errorf("live check: %q", errs)
+	}
+	f, cmd, req, done := f.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if cmd == nil || req != nil || done {
+		t.Fatalf("enter: cmd %v req %v done %v", cmd != nil, req, done)
+	}
+	msg := cmd()
+	if _, ok := msg.(CheckedMsg); !ok {
+		t.Fatalf("the submit's command returned %T", msg)
+	}
+	f, _, req, done = f.Update(msg)
+	if req != nil || done || !strings.Contains(f.View(views.Theme{}, 80), "does not exist") {
+		t.Errorf("after the disk check: req %v done %v\n%s", req, done, f.View(views.Theme{}, 80))
 	}
 }

@@ -115,16 +115,30 @@ func Parse(dir, file, tag string) (Request, [numFields]error) {
 	return r, errs
 }
 
-// check is the form's form.Check: Parse's errors as text.
+// check is the form's form.Check, run in Update on each key: what can be
+// told without the disk (the tag). The context and the Dockerfile are
+// checked on submit, in a command (see Update).
 func check(fs form.Fields) []string {
-	_, errs := Parse(fs.Value(fContext), fs.Value(fFile), fs.Value(fTag))
 	out := make([]string, numFields)
-	for i, e := range errs {
-		if e != nil {
-			out[i] = e.Error()
-		}
+	if tag := fs.Value(fTag); tag != "" && engine.ValidateImageReference(tag) != nil {
+		out[fTag] = fmt.Sprintf("invalid tag %q: want name[:tag] in lower case", tag)
 	}
 	return out
+}
+
+// CheckedMsg is the result of the disk checks a submit runs in a command.
+type CheckedMsg struct {
+	req  Request
+	errs [numFields]error
+}
+
+// checkDisk runs Parse (which stats the context and the Dockerfile) off
+// the UI's goroutine.
+func checkDisk(dir, file, tag string) tea.Cmd {
+	return func() tea.Msg {
+		r, errs := Parse(dir, file, tag)
+		return CheckedMsg{req: r, errs: errs}
+	}
 }
 
 // Form is the `b` form that starts a build.
@@ -143,14 +157,27 @@ func NewForm() (Form, tea.Cmd) {
 
 // Update handles a message; it returns the request once submitted with
 // valid input, and done when the form closed (submitted or cancelled).
+// A submit checks the disk in a command; the form closes when its
+// CheckedMsg finds every field valid, and shows the errors otherwise.
 func (f Form) Update(msg tea.Msg) (Form, tea.Cmd, *Request, bool) {
+	if c, ok := msg.(CheckedMsg); ok {
+		errs := make([]string, numFields)
+		for i, e := range c.errs {
+			if e != nil {
+				errs[i] = e.Error()
+			}
+		}
+		if cmd, ok := f.fields.ShowErrors(errs); !ok {
+			return f, cmd, nil, false
+		}
+		return f, nil, &c.req, true
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "enter" {
+		return f, checkDisk(f.fields.Value(fContext), f.fields.Value(fFile), f.fields.Value(fTag)), nil, false
+	}
 	cmd, step := f.fields.Update(msg, check)
-	switch step {
-	case form.Cancel:
+	if step == form.Cancel {
 		return f, nil, nil, true
-	case form.Submit:
-		r, _ := Parse(f.fields.Value(fContext), f.fields.Value(fFile), f.fields.Value(fTag))
-		return f, nil, &r, true
 	}
 	return f, cmd, nil, false
 }

@@ -94,16 +94,10 @@ func (f *Fields) Update(msg tea.Msg, check Check) (tea.Cmd, Step) {
 		case "shift+tab", "up":
 			return f.move(-1), Edited
 		case "enter":
-			errs := check(*f)
-			bad := slices.IndexFunc(errs, func(e string) bool { return e != "" })
-			if bad < 0 {
-				return nil, Submit
+			if cmd, ok := f.ShowErrors(check(*f)); !ok {
+				return cmd, Edited
 			}
-			f.own()
-			f.errs = errs
-			f.inputs[f.focus].Blur()
-			f.focus = bad
-			return f.inputs[bad].Focus(), Edited
+			return nil, Submit
 		}
 	}
 	f.own()
@@ -111,6 +105,21 @@ func (f *Fields) Update(msg tea.Msg, check Check) (tea.Cmd, Step) {
 	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
 	f.errs[f.focus] = check(*f)[f.focus]
 	return cmd, Edited
+}
+
+// ShowErrors shows the errors (one per field, "" for none) and focuses the
+// first bad field; ok says there was none. A form whose checks read the disk
+// runs them in a command and shows their result with it.
+func (f *Fields) ShowErrors(errs []string) (cmd tea.Cmd, ok bool) {
+	bad := slices.IndexFunc(errs, func(e string) bool { return e != "" })
+	if bad < 0 {
+		return nil, true
+	}
+	f.own()
+	f.errs = errs
+	f.inputs[f.focus].Blur()
+	f.focus = bad
+	return f.inputs[bad].Focus(), false
 }
 
 func (f *Fields) move(d int) tea.Cmd {
