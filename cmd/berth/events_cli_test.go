@@ -18,6 +18,11 @@ func TestEventsDockerShape(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("events --filter container=evshape --filter event=create: %d lines: %q", len(lines), lines)
 	}
+	// docker system events is the same verb.
+	if sys := strings.Split(strings.TrimSpace(c.ok("system", "events", "--since", "1h", "--until", "0s",
+		"--filter", "container=evshape", "--filter", "event=create", "--format", "json")), "\n"); len(sys) != 1 || sys[0] != lines[0] {
+		t.Errorf("system events: %q, want %q", sys, lines)
+	}
 	var m map[string]any
 	if err := json.Unmarshal([]byte(lines[0]), &m); err != nil {
 		t.Fatalf("events --format json: %v: %s", err, lines[0])

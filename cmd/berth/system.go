@@ -13,7 +13,7 @@ import (
 
 func (a *app) systemCommands() *cobra.Command {
 	g := &cobra.Command{Use: "system", Short: "Manage berth itself"}
-	g.AddCommand(a.systemReset(), a.systemDf(), a.infoCommand(), a.systemPrune(), a.systemCheck(), a.systemBoot(), a.dialStdio())
+	g.AddCommand(a.systemReset(), a.systemDf(), a.infoCommand(), a.systemPrune(), a.systemCheck(), a.systemBoot(), a.dialStdio(), a.eventsCommand())
 	return g
 }
 
