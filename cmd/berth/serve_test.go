@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,5 +161,51 @@ func TestServeVersionAndInfo(t *testing.T) {
 	out, _, _ = s.python(`import docker; c=docker.from_env(); print(c.ping(), c.version()["ApiVersion"])`)
 	if !strings.HasPrefix(out, "True ") {
 		t.Errorf("docker-py ping: %q", out)
+	}
+}
+
+// TestDialStdio: `berth system dial-stdio` answers the API on its standard
+// streams (what `ssh host berth system dial-stdio` carries), several
+// requests on one connection, and exits when its input closes.
+func TestDialStdio(t *testing.T) {
+	c := newCLI(t)
+	cmd := exec.Command(filepath.Join(binDir, "berth"), "--root", c.root, "system", "dial-stdio")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(out)
+	for _, path := range []string{"/_ping", "/v1.44/version", "/info"} {
+		fmt.Fprintf(in, "GET %s HTTP/1.1\r\nHost: berth\r\n\r\n", path)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("GET %s: %v (%s)", path, err, errb.String())
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Api-Version") == "" || len(body) == 0 {
+			t.Errorf("GET %s: %d %q %s", path, resp.StatusCode, resp.Header.Get("Api-Version"), body)
+		}
+	}
+	in.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("dial-stdio exited: %v (%s)", err, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Errorf("dial-stdio did not exit when its input closed")
 	}
 }
