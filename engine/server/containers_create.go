@@ -25,10 +25,11 @@ import (
 func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 	var req container.CreateRequest
 	if err := readJSON(r, &req); err != nil {
-		return err
+		// The config's fields sit at the top of the body, not under "Config".
+		return badRequest("%s", strings.Replace(err.Error(), `field "Config.`, `field "`, 1))
 	}
 	if req.Config == nil {
-		return badRequest("the request has no container config")
+		req.Config = &container.Config{}
 	}
 	o, extra, err := createOptions(r.URL.Query().Get("name"), &req)
 	if err != nil {
