@@ -126,9 +126,11 @@ func mountSpec(field string, m mount.Mount) (engine.MountSpec, error) {
 	return out, nil
 }
 
-// unixMode is the mode bits of an os.FileMode as chmod takes them.
+// unixMode is the mode bits of an os.FileMode as chmod takes them. Docker's
+// clients send the bits raw (1777 octal for a sticky tmpfs), not as Go's
+// ModeSticky, so both are read.
 func unixMode(m os.FileMode) uint32 {
-	out := uint32(m.Perm())
+	out := uint32(m) & 0o7777
 	if m&os.ModeSetuid != 0 {
 		out |= 0o4000
 	}
