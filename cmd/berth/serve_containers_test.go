@@ -88,8 +88,21 @@ func TestServeContainerLifecycle(t *testing.T) {
 func TestServeContainerPortsAndFiles(t *testing.T) {
 	requireDockerCLI(t)
 	s := newServed(t)
-	s.dockerOK("run", "-d", "-p", "0:80", "--name", "web", "busybox", "httpd", "-f", "-p", "80", "-h", "/")
+	s.dockerOK("run", "-d", "-p", "0:80", "-v", "cache:/cache:ro", "--name", "web", "busybox", "httpd", "-f", "-p", "80", "-h", "/")
 	hostPort := portOf(t, s.dockerOK("port", "web", "80/tcp"))
+	if out := s.dockerOK("inspect", "--format", "{{json .HostConfig.Binds}} {{(index .Mounts 0).Name}} {{.Mounts}}", "web"); !strings.HasPrefix(out, `["cache:/cache:ro"] cache `) {
+		t.Errorf("inspect of the volume: %q", out)
+	}
+	for _, tc := range []struct{ filter, want string }{
+		{"publish=80", "web"}, {"publish=79-81/tcp", "web"}, {"publish=80/udp", ""}, {"expose=80", "web"}, {"expose=81", ""},
+		{"network=bridge", "web"}, {"network=none", ""}, {"volume=cache", "web"}, {"volume=/cache", "web"},
+		{"health=none", "web"},
+	} {
+		out := s.dockerOK("ps", "--filter", tc.filter, "--format", "{{.Names}}")
+		if got := strings.TrimSpace(out); got != tc.want {
+			t.Errorf("ps --filter %s: %q, want %q", tc.filter, got, tc.want)
+		}
+	}
 	site := filepath.Join(t.TempDir(), "site")
 	if err := os.MkdirAll(filepath.Join(site, "sub"), 0o755); err != nil {
 		t.Fatal(err)

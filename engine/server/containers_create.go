@@ -171,6 +171,7 @@ func mountOptions(h *container.HostConfig, out *engine.HostConfig) error {
 	if err := opts.Mounts(out, h.Binds, nil, tmpfs); err != nil {
 		return err
 	}
+	out.Binds = append([]string(nil), h.Binds...) // inspect shows them as asked, modes included
 	for i := range out.Mounts {
 		if out.Mounts[i].Type == "tmpfs" {
 			out.Mounts[i].FromShort = true // shown in HostConfig.Tmpfs, as asked

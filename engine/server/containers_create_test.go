@@ -67,7 +67,7 @@ func TestCreateOptions(t *testing.T) {
 			[]any{true, true, true, []string{"NET_ADMIN"}, []string{"CHOWN"}, []string{"1.1.1.1"}, []string{"db:10.0.0.2"}, []string{"no-new-privileges"}}},
 		{"resources", []any{h.Memory, h.MemorySwap, h.NanoCPUs, h.CPUShares, *h.PidsLimit, h.Ulimits[0].Hard},
 			[]any{int64(64 << 20), int64(-1), int64(5e8), int64(512), pids, int64(20)}},
-		{"binds", h.Binds, []string{"/src:/dst"}},
+		{"binds", h.Binds, []string{"/src:/dst:ro"}},
 		{"tmpfs", h.Tmpfs, map[string]string{"/run": "size=1m"}},
 		{"log", h.LogConfig.Config["max-size"], "1m"},
 		{"network", []any{h.NetworkMode, o.Network.IPAddress, o.Network.MacAddress, o.Network.Aliases},
