@@ -216,3 +216,30 @@ func tarHas(r io.Reader, name string) bool {
 		}
 	}
 }
+
+// TestServeStopSignal: docker stop -s sends that signal instead of the
+// container's stop signal (the container's trap decides its exit code), and
+// docker restart -s does too before starting it again.
+func TestServeStopSignal(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.dockerOK("run", "-d", "--name", "trap", "busybox", "sh", "-c", `trap "exit 7" USR1; while true; do sleep 0.1; done`)
+	s.dockerOK("stop", "-s", "USR1", "-t", "100", "trap")
+	if out := s.dockerOK("inspect", "--format", "{{.State.ExitCode}} {{.State.Running}}", "trap"); strings.TrimSpace(out) != "7 false" {
+		t.Errorf("after stop -s USR1: %q", out)
+	}
+	s.dockerOK("start", "trap")
+	s.dockerOK("restart", "-s", "USR1", "-t", "100", "trap")
+	if out := s.dockerOK("inspect", "--format", "{{.State.Running}}", "trap"); strings.TrimSpace(out) != "true" {
+		t.Errorf("after restart -s USR1: %q", out)
+	}
+	ev := s.ok("events", "--since", "1h", "--until", "0s", "--filter", "container=trap", "--filter", "event=die",
+		"--format", "{{.Actor.Attributes.exitCode}}")
+	if ev != "7\n7\n" {
+		t.Errorf("exit codes of the two stops: %q", ev)
+	}
+	if _, errOut, code := s.docker("", "stop", "-s", "NOSUCH", "trap"); code == 0 || !strings.Contains(errOut, "NOSUCH") {
+		t.Errorf("stop with a bad signal: exit %d %q", code, errOut)
+	}
+	s.dockerOK("rm", "-f", "trap")
+}
