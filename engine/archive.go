@@ -37,12 +37,65 @@ func (e *Engine) StatPath(ctx context.Context, ref, p string) (PathStat, error) 
 	if p == "" || strings.ContainsRune(p, 0) {
 		return ps, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid path %q", p))
 	}
-	err := e.withRootfs(ctx, ref, func(root string) error {
+	err := e.withFiles(ctx, ref, p, func(root, rel string, mp *MountPoint) error {
 		var err error
-		ps, err = statIn(root, p)
+		ps, err = statIn(root, rel)
+		if err == nil && ps.LinkTarget != "" && mp != nil {
+			ps.LinkTarget = path.Join(mp.Destination, ps.LinkTarget) // resolved inside the mount
+		}
 		return err
 	})
+	if errdefs.IsNotFound(err) {
+		err = errdefs.ErrNotFound.WithMessage(fmt.Sprintf("could not find the file %s in container", p))
+	}
 	return ps, err
+}
+
+// withFiles gives fn the directory tree container path p lies in and p's
+// path within it: a running container's root as its processes see it; for
+// a stopped one, the source of the volume or bind mount p is in (mp), or
+// its overlay mounted for the while.
+func (e *Engine) withFiles(ctx context.Context, ref, p string, fn func(root, rel string, mp *MountPoint) error) error {
+	c, err := e.Inspect(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if c.State.Running && c.State.Pid > 0 {
+		return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid), p, nil)
+	}
+	if mp, rel, ok := mountOf(c.Mounts, p); ok {
+		return fn(mp.Source, rel, &mp)
+	}
+	return e.withStoppedRootfs(ctx, c.ID, func(root string) error { return fn(root, p, nil) })
+}
+
+// mountOf finds the volume or bind mount container path p lies in (the
+// deepest one) and p's path inside its source, keeping a trailing "/" or
+// "/.".
+func mountOf(mps []MountPoint, p string) (MountPoint, string, bool) {
+	clean := path.Join("/", p)
+	var best MountPoint
+	found := false
+	for _, mp := range mps {
+		d := path.Clean(mp.Destination)
+		if mp.Source == "" || mp.Type == "tmpfs" || !(clean == d || strings.HasPrefix(clean, d+"/")) {
+			continue
+		}
+		if !found || len(d) > len(best.Destination) {
+			best, found = mp, true
+			best.Destination = d
+		}
+	}
+	if !found {
+		return best, "", false
+	}
+	rel := "/" + strings.TrimPrefix(strings.TrimPrefix(clean, best.Destination), "/")
+	if strings.HasSuffix(p, "/.") {
+		rel = strings.TrimSuffix(rel, "/") + "/."
+	} else if strings.HasSuffix(p, "/") && rel != "/" {
+		rel += "/"
+	}
+	return best, rel, true
 }
 
 // statIn is StatPath inside root.
@@ -107,8 +160,15 @@ func (e *Engine) ExtractArchive(ctx context.Context, ref, dir string, r io.Reade
 	if c.HostConfig.ReadonlyRootfs && !onWritableMount(c.Mounts, dir) {
 		return errdefs.ErrPermissionDenied.WithMessage(fmt.Sprintf("container %s's root filesystem is read-only", c.Name[1:]))
 	}
-	return e.withRootfs(ctx, c.ID, func(root string) error {
-		return volumes.ExtractIntoWith(root, dir, r, volumes.ExtractOptions{NoOverwriteDirNonDir: o.NoOverwriteDirNonDir})
+	return e.withFiles(ctx, c.ID, dir, func(root, rel string, mp *MountPoint) error {
+		if mp != nil && !mp.RW {
+			return errdefs.ErrPermissionDenied.WithMessage(fmt.Sprintf("the mount at %s is read-only", mp.Destination))
+		}
+		err := volumes.ExtractIntoWith(root, rel, r, volumes.ExtractOptions{NoOverwriteDirNonDir: o.NoOverwriteDirNonDir})
+		if errdefs.IsNotFound(err) {
+			return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("could not find the file %s in container", dir))
+		}
+		return err
 	})
 }
 

@@ -256,4 +256,20 @@ func TestServeArchive(t *testing.T) {
 	if code != 200 || !tarHas(strings.NewReader(out), "ok.txt") {
 		t.Errorf("GET archive: %d", code)
 	}
+	// A read-only root filesystem takes archives into its writable mounts only.
+	if code, _, out := a.do("POST", "/containers/create?name=ro", strings.NewReader(
+		`{"Image":"busybox","Cmd":["true"],"HostConfig":{"ReadonlyRootfs":true,"Binds":["rodata:/data"]}}`)); code != 201 {
+		t.Fatalf("create ro: %d %s", code, out)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "x", Typeflag: tar.TypeReg, Mode: 0o644})
+	tw.Close()
+	archive := buf.String()
+	if code, _, out := a.do("PUT", "/containers/ro/archive?path=/tmp", strings.NewReader(archive)); code != 403 || !strings.Contains(out, "read-only") {
+		t.Errorf("PUT into a read-only root filesystem: %d %s", code, out)
+	}
+	if code, _, out := a.do("PUT", "/containers/ro/archive?path=/data", strings.NewReader(archive)); code != 200 {
+		t.Errorf("PUT into a volume of a read-only container: %d %s", code, out)
+	}
 }
