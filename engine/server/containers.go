@@ -174,11 +174,15 @@ func (s *Server) waitContainer(w http.ResponseWriter, r *http.Request) error {
 		f.Flush()
 	}
 	code, err := s.eng.WaitFor(r.Context(), c.ID, cond)
+	if r.Context().Err() != nil {
+		return nil // the client went away: nobody reads the answer
+	}
 	resp := container.WaitResponse{StatusCode: int64(code)}
 	if err != nil {
 		resp.Error = &container.WaitExitError{Message: err.Error()}
 	}
-	return json.NewEncoder(w).Encode(resp)
+	_ = json.NewEncoder(w).Encode(resp) // the status went out: an error here has no one to go to
+	return nil
 }
 
 func (s *Server) removeContainer(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -41,7 +42,7 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 	}
 	for name, ep := range extra {
 		if err := s.eng.Connect(r.Context(), name, c.ID, ep); err != nil {
-			_ = s.eng.Remove(r.Context(), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
+			_ = s.eng.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
 			return err
 		}
 	}

@@ -74,7 +74,33 @@ func (s *Server) exportContainer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/x-tar")
-	return s.eng.Export(r.Context(), c.ID, w)
+	bw := &bodyWriter{ResponseWriter: w}
+	return s.afterBody(r, bw, s.eng.Export(r.Context(), c.ID, bw))
+}
+
+// bodyWriter notes whether any of the body went out: after that an error
+// can no longer be told with a status.
+type bodyWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (b *bodyWriter) Write(p []byte) (int, error) {
+	b.wrote = b.wrote || len(p) > 0
+	return b.ResponseWriter.Write(p)
+}
+
+// afterBody returns err to be answered as a status while nothing of the
+// body went out; after that it cuts the connection, so that the client
+// sees a broken stream rather than a short tar that looks whole.
+func (s *Server) afterBody(r *http.Request, bw *bodyWriter, err error) error {
+	if err == nil || !bw.wrote {
+		return err
+	}
+	if s.log != nil && r.Context().Err() == nil {
+		s.log.Printf("%s %s: %v", r.Method, r.URL.Path, err)
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // pruneContainers is POST /containers/prune?filters= (until, label, label!).
@@ -154,8 +180,9 @@ func (s *Server) getArchive(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/x-tar")
-	_, err = s.eng.CopyFrom(r.Context(), r.PathValue("id"), p, false, w)
-	return err
+	bw := &bodyWriter{ResponseWriter: w}
+	_, err = s.eng.CopyFrom(r.Context(), r.PathValue("id"), p, false, bw)
+	return s.afterBody(r, bw, err)
 }
 
 // putArchive is PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=:
