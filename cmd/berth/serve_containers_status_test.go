@@ -273,3 +273,40 @@ func TestServeArchive(t *testing.T) {
 		t.Errorf("PUT into a volume of a read-only container: %d %s", code, out)
 	}
 }
+
+// TestServeCommitBodyAndPruneUntil: a commit's config body lands in the
+// image; a prune's until filter keeps what is newer.
+func TestServeCommitBodyAndPruneUntil(t *testing.T) {
+	s := newServed(t)
+	a := newAPI(t, s.sock)
+	if code, _, out := a.do("POST", "/containers/create?name=src", strings.NewReader(`{"Image":"busybox","Cmd":["true"]}`)); code != 201 {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "made.txt", Typeflag: tar.TypeReg, Mode: 0o644})
+	tw.Close()
+	if code, _, out := a.do("PUT", "/containers/src/archive?path=/", &buf); code != 200 {
+		t.Fatalf("put a file to commit: %d %s", code, out)
+	}
+	code, _, out := a.do("POST", "/commit?container=src&repo=made&tag=v2&comment=via+api",
+		strings.NewReader(`{"Cmd":["echo","hi"],"Env":["GREETING=hello world"],"Labels":{"from":"api"}}`))
+	if code != 201 || !strings.Contains(out, `"Id":"sha256:`) {
+		t.Fatalf("commit: %d %s", code, out)
+	}
+	got := s.ok("image", "inspect", "--format", `{{json .Config.Cmd}} {{index .Config.Labels "from"}} {{range .Config.Env}}{{.}};{{end}}`, "made:v2")
+	if !strings.HasPrefix(got, `["echo","hi"] api `) || !strings.Contains(got, "GREETING=hello world;") {
+		t.Errorf("committed image: %q", got)
+	}
+	code, _, out = a.do("POST", `/containers/prune?filters={"until":["1h"]}`, nil)
+	if code != 200 || strings.Contains(out, "src") || !strings.Contains(out, `"SpaceReclaimed":0`) {
+		t.Errorf("prune until=1h: %d %s", code, out)
+	}
+	if code, _, _ := a.do("GET", "/containers/src/json", nil); code != 200 {
+		t.Errorf("prune until=1h removed a new container: %d", code)
+	}
+	code, _, out = a.do("POST", `/containers/prune?filters={"until":{"0s":true}}`, nil)
+	if code != 200 || !strings.Contains(out, `"ContainersDeleted":["`) {
+		t.Errorf("prune until=0s: %d %s", code, out)
+	}
+}

@@ -183,3 +183,31 @@ func FuzzFilterArgs(f *testing.F) {
 		}
 	})
 }
+
+// TestConfigChanges: a commit's config body becomes commit --change
+// instructions; what no instruction carries is refused.
+func TestConfigChanges(t *testing.T) {
+	var c container.Config
+	if err := json.Unmarshal([]byte(`{"Cmd":["echo","hi"],"Env":["A=b c","Q=say \"x\""],"Labels":{"z":"1","a":"it's"},
+		"ExposedPorts":{"81/tcp":{}},"Volumes":{"/v":{}},"User":"nobody","WorkingDir":"/w","StopSignal":"SIGINT"}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := configChanges(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`CMD ["echo","hi"]`, `VOLUME ["/v"]`, "USER nobody", "WORKDIR /w", "STOPSIGNAL SIGINT", "EXPOSE 81/tcp",
+		`ENV A="b c"`, `ENV Q='say "x"'`, `LABEL a="it's"`, `LABEL z="1"`}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("changes\n got  %q\n want %q", got, want)
+	}
+	for _, body := range []string{`{"Tty":true}`, `{"Env":["A=x\ny"]}`, `{"Labels":{"a b":"c"}}`, `{"Env":["A=\"'"]}`} {
+		var c container.Config
+		if err := json.Unmarshal([]byte(body), &c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := configChanges(&c); !errdefs.IsInvalidArgument(err) {
+			t.Errorf("%s: %v, want an invalid argument", body, err)
+		}
+	}
+}
