@@ -142,6 +142,16 @@ func TestServeContainerPortsAndFiles(t *testing.T) {
 	if out := s.ok("image", "history", "--format", "{{.Comment}}", "paged:v1"); !strings.HasPrefix(out, "a page\n") {
 		t.Errorf("committed image's history: %q", out)
 	}
+	s.dockerOK("create", "--name", "child", "paged:v1")
+	for _, tc := range []struct{ filter, want string }{
+		{"ancestor=busybox", "child web"}, {"ancestor=paged:v1", "child"}, {"ancestor=nosuch", ""},
+	} {
+		out := s.dockerOK("ps", "-a", "--filter", tc.filter, "--format", "{{.Names}}")
+		if got := strings.Join(strings.Fields(out), " "); got != tc.want {
+			t.Errorf("ps -a --filter %s: %q, want %q", tc.filter, got, tc.want)
+		}
+	}
+	s.dockerOK("rm", "child")
 	s.dockerOK("rm", "-f", "web")
 }
 
