@@ -228,7 +228,7 @@ func networkOptions(nc *network.NetworkingConfig, o *engine.CreateOptions) (map[
 		if err != nil {
 			return nil, err
 		}
-		if name == mode {
+		if name == mode || defaultNetwork(name) && defaultNetwork(mode) {
 			o.Network = es
 		} else {
 			extra[name] = es
@@ -262,4 +262,9 @@ func endpointOptions(name string, ep *network.EndpointSettings) (engine.Endpoint
 		es.MacAddress = ep.MacAddress.String()
 	}
 	return es, nil
+}
+
+// defaultNetwork says whether a network name means the default bridge.
+func defaultNetwork(name string) bool {
+	return name == "" || name == "default" || name == "bridge"
 }

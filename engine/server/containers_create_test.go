@@ -110,6 +110,7 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		{`{"OnBuild":["RUN true"]}`, "Config.OnBuild is not supported by berth"},
 		{`{"NetworkingConfig":{"EndpointsConfig":{"bridge":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}}}`, "IPAMConfig.IPv6Address is not supported by berth"},
 		{`{"HostConfig":{"OomKillDisable":false,"MemorySwappiness":-1,"ConsoleSize":[1,2],"Isolation":"default","Runtime":"runc","IpcMode":"private"}}`, ""},
+		{`{"HostConfig":{"NetworkMode":"bridge"},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}}}`, "EndpointsConfig[default].IPAMConfig.IPv6Address"},
 	} {
 		_, _, err := createOptions("", decodeCreate(t, tc.body))
 		switch {
@@ -208,6 +209,18 @@ func TestConfigChanges(t *testing.T) {
 		}
 		if _, err := configChanges(&c); !errdefs.IsInvalidArgument(err) {
 			t.Errorf("%s: %v, want an invalid argument", body, err)
+		}
+	}
+}
+
+// TestCreateDefaultNetworkKey: the endpoint settings of "default" are the
+// default bridge's, whichever name the network mode gives it.
+func TestCreateDefaultNetworkKey(t *testing.T) {
+	for _, mode := range []string{"", "default", "bridge"} {
+		req := decodeCreate(t, `{"HostConfig":{"NetworkMode":"`+mode+`"},"NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"02:42:ac:11:00:09"}}}}`)
+		o, extra, err := createOptions("", req)
+		if err != nil || len(extra) != 0 || o.Network.MacAddress != "02:42:ac:11:00:09" {
+			t.Errorf("mode %q: %v extra %v network %+v", mode, err, extra, o.Network)
 		}
 	}
 }
