@@ -183,3 +183,30 @@ func onWritableMount(mps []MountPoint, p string) bool {
 	}
 	return false
 }
+
+// archiveMountRoot archives a stopped container's mount source directory
+// as the tar of its mount point, named name.
+func archiveMountRoot(src, name string, follow bool, w io.Writer) (os.FileInfo, error) {
+	pr, pw := io.Pipe()
+	type result struct {
+		fi  os.FileInfo
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		fi, err := volumes.ArchivePathWith(filepath.Dir(src), filepath.Base(src), volumes.ArchiveOptions{FollowLink: follow}, pw)
+		pw.CloseWithError(err)
+		done <- result{fi, err}
+	}()
+	renamed := volumes.RenameTop(pr, name)
+	_, cerr := io.Copy(w, renamed)
+	if c, ok := renamed.(io.Closer); ok {
+		c.Close() // ends the renaming if the copy stopped early
+	}
+	pr.CloseWithError(io.ErrClosedPipe)
+	res := <-done
+	if res.err != nil {
+		return nil, res.err
+	}
+	return res.fi, cerr
+}

@@ -272,6 +272,13 @@ func TestServeArchive(t *testing.T) {
 	if code, _, out := a.do("PUT", "/containers/ro/archive?path=/data", strings.NewReader(archive)); code != 200 {
 		t.Errorf("PUT into a volume of a read-only container: %d %s", code, out)
 	}
+	// A stopped container's volume is read from the volume, not the overlay under it.
+	for path, entry := range map[string]string{"/data/x": "x", "/data": "data/x", "/data/.": "x"} {
+		code, _, out := a.do("GET", "/containers/ro/archive?path="+path, nil)
+		if code != 200 || !tarHas(strings.NewReader(out), entry) {
+			t.Errorf("GET archive %s of a stopped container's volume: %d, want an entry %s", path, code, entry)
+		}
+	}
 }
 
 // TestServeCommitBodyAndPruneUntil: a commit's config body lands in the
