@@ -60,6 +60,9 @@ type Containers interface {
 	Export(ctx context.Context, ref string, w io.Writer) error
 	// Prune removes stopped containers.
 	Prune(ctx context.Context) (engine.PruneReport, error)
+	// streams:
+	// Resize sets a running container's terminal size outside an Attach.
+	Resize(ctx context.Context, ref string, width, height uint16) error
 }
 
 // Images keeps, moves and removes images.
