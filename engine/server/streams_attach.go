@@ -296,4 +296,3 @@ func resizeDim(r *http.Request, key string) (uint16, error) {
 	}
 	return uint16(n), nil
 }
-

@@ -105,9 +105,9 @@ func cpuStats(e engine.StatsEntry) container.CPUStats {
 	}
 	sm := e.Sample
 	return container.CPUStats{
-		CPUUsage:    container.CPUUsage{TotalUsage: sm.CPUUsageNS},
-		SystemUsage: sm.SystemUsageNS,
-		OnlineCPUs:  uint32(sm.OnlineCPUs),
+		CPUUsage:       container.CPUUsage{TotalUsage: sm.CPUUsageNS},
+		SystemUsage:    sm.SystemUsageNS,
+		OnlineCPUs:     uint32(sm.OnlineCPUs),
 		ThrottlingData: container.ThrottlingData{ThrottledPeriods: sm.NrThrottled, ThrottledTime: sm.ThrottledNS},
 	}
 }
