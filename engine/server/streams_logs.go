@@ -123,7 +123,7 @@ func parseUnixTimestamp(v string) (time.Time, error) {
 	}
 	secPart, fracPart, hasFrac := strings.Cut(v, ".")
 	sec, err := strconv.ParseInt(secPart, 10, 64)
-	if err != nil || secPart == "" || secPart[0] == '+' {
+	if err != nil || secPart == "" || secPart[0] == '+' || sec < 0 {
 		return time.Time{}, fmt.Errorf("want seconds since the epoch, such as 1700000000.5")
 	}
 	var nsec int64
@@ -133,14 +133,11 @@ func parseUnixTimestamp(v string) (time.Time, error) {
 		}
 		nsec, _ = strconv.ParseInt(fracPart+strings.Repeat("0", 9-len(fracPart)), 10, 64)
 	}
-	if sec < -(1<<40) || sec > 1<<40 {
+	if sec > 1<<40 {
 		return time.Time{}, fmt.Errorf("the time is out of range")
 	}
 	if sec == 0 && nsec == 0 {
 		return time.Time{}, nil
-	}
-	if sec < 0 {
-		nsec = -nsec
 	}
 	return time.Unix(sec, nsec), nil
 }
