@@ -32,7 +32,7 @@ func (e *Engine) Resize(ctx context.Context, ref string, width, height uint16) e
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", e.sockPath(c.ID))
 	if err != nil {
-		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", name))
+		return fmt.Errorf("resize %s: %w", name, err)
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
@@ -55,6 +55,26 @@ func (e *Engine) Resize(ctx context.Context, ref string, width, height uint16) e
 		case attach.Started:
 			if err := attach.WriteFrame(conn, attach.Resize, attach.ResizePayload(width, height)); err != nil {
 				return fmt.Errorf("resize %s: %w", name, err)
+			}
+			return awaitHangup(ctx, conn)
+		}
+	}
+}
+
+// awaitHangup half-closes conn and reads until the monitor hangs up: it
+// does once it has read every frame sent (the resize was applied), also
+// when the connection crossed into the monitor's lean shape meanwhile.
+func awaitHangup(ctx context.Context, conn net.Conn) error {
+	if uc, ok := conn.(*net.UnixConn); ok {
+		if err := uc.CloseWrite(); err != nil {
+			return nil // the monitor is gone: nothing to resize any more
+		}
+	}
+	for {
+		k, _, err := attach.ReadFrame(conn)
+		if err != nil || k == attach.Exit {
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 			return nil
 		}
