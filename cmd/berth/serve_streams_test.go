@@ -216,6 +216,7 @@ func TestServeStatsAndPy(t *testing.T) {
 	requireDockerCLI(t)
 	s := newServed(t)
 	s.ok("run", "-d", "--name", "spin", "busybox", "sh", "-c", "echo ready; while :; do :; done")
+	s.ok("run", "-d", "--name", "late", "busybox", "sh", "-c", "until [ -f /go ]; do sleep 0.05; done; echo late-out")
 	out := s.dockerOK("stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}", "spin")
 	m := regexp.MustCompile(`^spin (\d+\.\d\d)% [\d.]+(B|KiB|MiB) / [\d.]+GiB 1\n$`).FindStringSubmatch(out)
 	if m == nil {
@@ -233,7 +234,10 @@ print(json.dumps({"cpu": st["cpu_stats"]["cpu_usage"]["total_usage"], "pre": st[
   "sys": st["cpu_stats"]["system_cpu_usage"], "presys": st["precpu_stats"]["system_cpu_usage"],
   "cpus": st["cpu_stats"]["online_cpus"], "name": st["name"], "pids": st["pids_stats"]["current"]}))
 r = c.exec_run("sh -c 'echo x; exit 5'")
-print(json.dumps([c.logs().decode(), [r.exit_code, r.output.decode()], c.attach(stdout=True, logs=True, stream=False).decode(),
+late = docker.from_env().containers.get("late")
+gen = late.attach(stdout=True, stream=True)
+late.exec_run("touch /go")
+print(json.dumps([c.logs().decode(), [r.exit_code, r.output.decode()], b"".join(gen).decode(),
   docker.from_env().containers.run("busybox", "echo pyrun", remove=True).decode()]))`)
 	cpuAfter, sysAfter := cgroupCPU(t, id), hostCPU(t)
 	if code != 0 {
@@ -251,8 +255,27 @@ print(json.dumps([c.logs().decode(), [r.exit_code, r.output.decode()], c.attach(
 		st.Name != "/spin" || st.Pids != 1 || int(st.Cpus) != onlineCPUs(t) {
 		t.Errorf("stats %+v; kernel: cpu %v–%v ns, system %v–%v ns", st, cpuBefore, cpuAfter, sysBefore, sysAfter)
 	}
-	if want := `["ready\n", [5, "x\n"], "ready\n", "pyrun\n"]`; len(lines) < 2 || lines[1] != want {
+	if want := `["ready\n", [5, "x\n"], "late-out\n", "pyrun\n"]`; len(lines) < 2 || lines[1] != want {
 		t.Errorf("docker-py logs, exec_run, run: %q, want %q", lines[1:], want)
+	}
+
+	// Clients killed mid-stream: the container runs on, the server answers.
+	for _, args := range [][]string{{"attach", "spin"}, {"logs", "-f", "spin"}, {"stats", "spin"}} {
+		var out syncBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		cmd := exec.CommandContext(ctx, "docker", args...)
+		cmd.Env, cmd.Stdout, cmd.Stderr = s.env, &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if args[0] != "attach" {
+			until(t, "docker "+args[0]+" to stream", func() bool { return out.String() != "" })
+		}
+		cancel()
+		cmd.Wait()
+	}
+	if !s.running("spin") || s.dockerOK("inspect", "-f", "{{.State.Running}}", "spin") != "true\n" {
+		t.Errorf("the container stopped when its stream clients were killed")
 	}
 }
 
