@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/moby/api/types/system"
 
 	"berth/engine"
@@ -77,6 +78,8 @@ type Images interface {
 	LoadImages(ctx context.Context, r io.Reader, progress func(string)) ([]string, error)
 	ImportImage(ctx context.Context, r io.Reader, ref string, changes ...string) (*images.Image, error)
 	BootstrapImage(ctx context.Context, name string, progress func(string)) (*images.Image, error)
+	// images and builds (server):
+	ImageDescriptor(ctx context.Context, ref string) (*images.Image, v1.Descriptor, error)
 }
 
 // Builds turns Dockerfiles into images and keeps their cache.
