@@ -89,6 +89,8 @@ type Builds interface {
 	PruneBuildCache(ctx context.Context, all bool) ([]string, int64, error)
 	AuditImage(ctx context.Context, ref string) (*images.Image, []audit.Finding, error)
 	CheckDockerfile(src []byte, name, contextDir string) ([]audit.Finding, error)
+	// images and builds (server):
+	BuildFromTar(ctx context.Context, r io.Reader, dockerfile string, o build.Options, progress func(build.Event)) (*images.Image, error)
 }
 
 // Networks creates networks and wires containers to them.
