@@ -15,8 +15,9 @@ import (
 )
 
 // imgAPI sends one raw request to the served API and returns the status
-// and body: for the statuses the docker CLI does not show.
-func (s *served) imgAPI(method, path, ctype string, body io.Reader) (int, string) {
+// and body: for the statuses the docker CLI does not show. hdr are more
+// headers, name and value in turn.
+func (s *served) imgAPI(method, path, ctype string, body io.Reader, hdr ...string) (int, string) {
 	s.t.Helper()
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", s.sock)
@@ -27,6 +28,9 @@ func (s *served) imgAPI(method, path, ctype string, body io.Reader) (int, string
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -295,5 +299,36 @@ except docker.errors.ImageNotFound as e:
 	want := "['busybox:latest']\n['pyapp:1'] True\n['" + host + "/py/box:1', 'busybox:latest']\nTrue ['pyapp:1', 'pyapp:2']\nnot found\n"
 	if code != 0 || out != want {
 		t.Errorf("docker-py: exit %d\n%s\nwant\n%s\nstderr: %s", code, out, want, errOut)
+	}
+}
+
+// TestServeImagesPullAuth: the X-Registry-Auth header's credentials reach
+// the registry (docker-py's auth_config); none is anonymous and refused; a
+// header that is not base64url JSON is a 400.
+func TestServeImagesPullAuth(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	host := startRegistry(t, "alice", "s3cret")
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	ref := host + "/sec/box:1"
+	s.ok("tag", "busybox", ref)
+	s.ok("login", "-u", "alice", "-p", "s3cret", host)
+	s.ok("push", ref)
+	s.ok("rmi", ref)
+	out, errOut, code := s.python(`
+import docker
+c = docker.from_env()
+try:
+    c.images.pull("` + host + `/sec/box", tag="1")
+except docker.errors.APIError as e:
+    print("refused", e.response.status_code in (401, 403))
+print(c.images.pull("` + host + `/sec/box", tag="1", auth_config={"username": "alice", "password": "s3cret"}).tags)
+`)
+	if want := "refused True\n['" + host + "/sec/box:1', 'busybox:latest']\n"; code != 0 || out != want {
+		t.Errorf("docker-py pull with auth: exit %d %q, want %q; stderr %s", code, out, want, errOut)
+	}
+	code, body := s.imgAPI("POST", "/v1.47/images/create?fromImage="+host+"/sec/box&tag=1", "", nil, "X-Registry-Auth", "%%%")
+	if code != 400 || !strings.Contains(body, "X-Registry-Auth") {
+		t.Errorf("a bad X-Registry-Auth: %d %s", code, body)
 	}
 }
