@@ -77,6 +77,9 @@ const (
 	BuildStepDone    = build.StepDone
 	BuildStepError   = build.StepError
 	BuildWarning     = build.Warning
+	// images and builds (server):
+	BuildStageStarted  = build.StageStarted
+	BuildStepContainer = build.StepContainer
 )
 
 // AuditFinding is one pitfall found in an image or a Dockerfile.

@@ -85,6 +85,9 @@ func (r *buildRunner) Run(ctx context.Context, spec build.RunSpec, commit func(u
 	if err != nil {
 		return err
 	}
+	if spec.Started != nil {
+		spec.Started(c.ID)
+	}
 	defer func() {
 		rerr := e.Remove(context.WithoutCancel(ctx), c.ID, RemoveOptions{Force: true, Volumes: true})
 		if err == nil && rerr != nil {

@@ -6,6 +6,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/containerd/errdefs"
 )
@@ -15,17 +16,23 @@ type ListOptions struct {
 	// All includes intermediate images (untagged parents of other images).
 	All bool
 	// Filters maps a filter name to accepted values, as `docker images --filter`:
-	// "dangling" ("true"/"false") and "reference" (path.Match patterns on the
-	// familiar repo or repo:tag).
+	// "dangling" ("true"/"false"), "reference" (path.Match patterns on the
+	// familiar repo or repo:tag), "label" ("key" or "key=value", all must
+	// match), "before" and "since" (image references) and "until" (a
+	// timestamp or a duration back from now).
 	Filters map[string][]string
 }
 
 // List returns the images matching opts, newest first.
 func (s *Store) List(ctx context.Context, opts ListOptions) ([]Image, error) {
 	for k := range opts.Filters {
-		if k != "dangling" && k != "reference" {
+		if !listFilters[k] {
 			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter %q", k))
 		}
+	}
+	bounds, err := s.resolveTimeBounds(ctx, opts.Filters, time.Now())
+	if err != nil {
+		return nil, err
 	}
 	ids, err := s.allIDs(ctx, s.db)
 	if err != nil {
@@ -52,7 +59,7 @@ func (s *Store) List(ctx context.Context, opts ListOptions) ([]Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if ok && bounds.match(img.Created) {
 			out = append(out, img)
 		}
 	}
@@ -75,6 +82,11 @@ func matchFilters(img *Image, filters map[string][]string) (bool, error) {
 		}
 		if !match {
 			return false, nil
+		}
+	}
+	if vals, ok := filters["label"]; ok {
+		if ok, err := matchLabels(img, vals); err != nil || !ok {
+			return false, err
 		}
 	}
 	if pats, ok := filters["reference"]; ok {

@@ -135,7 +135,7 @@ func TestListFiltersAndPruneAll(t *testing.T) {
 			t.Errorf("List %v: %d images (%v), want %d", c.filters, len(got), err, c.want)
 		}
 	}
-	for _, bad := range []map[string][]string{{"dangling": {"maybe"}}, {"label": {"x"}}, {"reference": {"[", "x"}}} {
+	for _, bad := range []map[string][]string{{"dangling": {"maybe"}}, {"color": {"x"}}, {"label": {"=x"}}, {"until": {"soon"}}, {"before": {"nothing:1"}}, {"reference": {"[", "x"}}} {
 		if _, err := s.List(ctx, ListOptions{Filters: bad}); !errdefs.IsInvalidArgument(err) {
 			t.Errorf("List %v: %v, want invalid argument", bad, err)
 		}

@@ -109,7 +109,7 @@ func (a *app) imagesCommand() *cobra.Command {
 	fl.BoolVar(&digests, "digests", false, "show digests")
 	fl.BoolVar(&noTrunc, "no-trunc", false, "don't truncate output")
 	fl.StringVar(&format, "format", "", "format output using a Go template, 'table' or 'json'")
-	fl.StringArrayVarP(&filters, "filter", "f", nil, "filter output (dangling=true, reference=PATTERN)")
+	fl.StringArrayVarP(&filters, "filter", "f", nil, "filter output (dangling=true, reference=PATTERN, label=K[=V], before=IMG, since=IMG, until=T)")
 	return cmd
 }
 

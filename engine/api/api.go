@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/moby/api/types/system"
 
 	"berth/engine"
@@ -93,6 +94,8 @@ type Images interface {
 	LoadImages(ctx context.Context, r io.Reader, progress func(string)) ([]string, error)
 	ImportImage(ctx context.Context, r io.Reader, ref string, changes ...string) (*images.Image, error)
 	BootstrapImage(ctx context.Context, name string, progress func(string)) (*images.Image, error)
+	// images and builds (server):
+	ImageDescriptor(ctx context.Context, ref string) (*images.Image, v1.Descriptor, error)
 }
 
 // Builds turns Dockerfiles into images and keeps their cache.
@@ -102,6 +105,8 @@ type Builds interface {
 	PruneBuildCache(ctx context.Context, all bool) ([]string, int64, error)
 	AuditImage(ctx context.Context, ref string) (*images.Image, []audit.Finding, error)
 	CheckDockerfile(src []byte, name, contextDir string) ([]audit.Finding, error)
+	// images and builds (server):
+	BuildFromTar(ctx context.Context, r io.Reader, dockerfile string, o build.Options, progress func(build.Event)) (*images.Image, error)
 }
 
 // Networks creates networks and wires containers to them.

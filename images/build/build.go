@@ -47,6 +47,7 @@ type build struct {
 	busy     map[int]bool
 	usedArgs map[string]bool
 	nextID   int
+	total    int // the instructions of the stages up to the target, FROM lines counted
 }
 
 // Build builds opts.Dockerfile and returns the target stage's image, tagged
@@ -128,13 +129,18 @@ func (bd *build) parse() (int, error) {
 			bd.meta[kv.Key] = bd.argValue(kv.Key, kv.Value)
 		}
 	}
-	if bd.opts.Target == "" {
-		return len(stages) - 1, nil
+	target := len(stages) - 1
+	if bd.opts.Target != "" {
+		i, ok := instructions.HasStage(stages, strings.ToLower(bd.opts.Target))
+		if !ok {
+			return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("target stage %q could not be found", bd.opts.Target))
+		}
+		target = i
 	}
-	if i, ok := instructions.HasStage(stages, strings.ToLower(bd.opts.Target)); ok {
-		return i, nil
+	for _, st := range stages[:target+1] {
+		bd.total += 1 + len(st.Commands)
 	}
-	return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("target stage %q could not be found", bd.opts.Target))
+	return target, nil
 }
 
 // argValue is an ARG's value: the --build-arg given, else its default.

@@ -59,6 +59,7 @@ func (bd *build) stage(ctx context.Context, i int) (*images.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	bd.progress(Event{Kind: StageStarted, Stage: s.name, Instruction: st.SourceCode, Image: imageID(s.img), Total: bd.total})
 	cmds = append(cmds, st.Commands...)
 	for n, cmd := range cmds {
 		if err := bd.step(ctx, s, cmd, n+1, len(cmds)); err != nil {
@@ -74,6 +75,14 @@ func (bd *build) stage(ctx context.Context, i int) (*images.Image, error) {
 	}
 	bd.results[i] = s.img
 	return s.img, nil
+}
+
+// imageID is img's ID, "" for none.
+func imageID(img *images.Image) string {
+	if img == nil {
+		return ""
+	}
+	return img.ID
 }
 
 // from sets the stage's base (scratch, an earlier stage or a stored image)
@@ -159,7 +168,7 @@ func (bd *build) step(ctx context.Context, s *stageState, cmd instructions.Comma
 		return err
 	}
 	if !cached {
-		ev.Kind, ev.Duration = StepDone, time.Since(start)
+		ev.Kind, ev.Duration, ev.Image = StepDone, time.Since(start), imageID(s.img)
 		bd.progress(ev)
 	}
 	return nil
@@ -191,7 +200,7 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 			return false, err
 		} else if ok {
 			s.img, s.cfg, s.author = img, copyConfig(img.Config.Config), img.Config.Author
-			ev.Kind = StepCached
+			ev.Kind, ev.Image = StepCached, img.ID
 			bd.progress(ev)
 			return true, nil
 		}
@@ -211,6 +220,11 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 		}}
 		defer lw.Flush()
 		p.run.Output = lw
+		p.run.Started = func(id string) {
+			out := ev
+			out.Kind, out.Container = StepContainer, id
+			bd.progress(out)
+		}
 	}
 	img, err := bd.commit(ctx, s, p, cfg)
 	if err != nil {

@@ -49,6 +49,9 @@ type RunSpec struct {
 	Network string
 	// Output receives the process's stdout and stderr.
 	Output io.Writer
+	// Started, when set, is told the ID of the step's container once it
+	// exists.
+	Started func(containerID string)
 }
 
 // Runner runs what a build needs of containers. The engine implements it.
@@ -86,6 +89,13 @@ const (
 	StepError
 	// Warning: something the user should know (Line).
 	Warning
+	// StageStarted: a stage's FROM line was resolved (Stage, Instruction,
+	// Image: the base's ID, "" for scratch; Total: the instructions of the
+	// stages up to the target, FROM lines counted, as the classic builder
+	// numbers its steps).
+	StageStarted
+	// StepContainer: a RUN step's container was made (Container).
+	StepContainer
 )
 
 // Event is one piece of a build's progress.
@@ -103,6 +113,12 @@ type Event struct {
 	Output   string
 	Duration time.Duration
 	Err      error
+	// Image is the stage's image after the step (StepDone, StepCached; ""
+	// while a stage from scratch has no filesystem yet) or its base
+	// (StageStarted).
+	Image string
+	// Container is a RUN step's container (StepContainer).
+	Container string
 }
 
 // stageState is what a stage has built so far.

@@ -117,6 +117,9 @@ func (m *Model) Apply(ev engine.BuildEvent, now time.Time) {
 		m.warnings = append(m.warnings, views.Sanitize(ev.Output))
 		return
 	}
+	if ev.Kind == engine.BuildStageStarted || ev.Kind == engine.BuildStepContainer {
+		return // the view draws steps only
+	}
 	s, ok := m.byID[ev.ID]
 	if !ok {
 		s = &step{id: ev.ID, stage: ev.Stage, n: ev.Step, total: ev.Total,
