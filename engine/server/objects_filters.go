@@ -90,3 +90,13 @@ func labelsMatch(labels map[string]string, want []string) bool {
 	}
 	return true
 }
+
+// objQueryBool reads a boolean query parameter as Docker does: anything but
+// "", 0, no, false and none is true.
+func objQueryBool(r *http.Request, key string) bool {
+	switch strings.ToLower(strings.TrimSpace(r.URL.Query().Get(key))) {
+	case "", "0", "no", "false", "none":
+		return false
+	}
+	return true
+}
