@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/api/types/volume"
 
 	"berth/engine"
+	"berth/engine/inspect"
 )
 
 // diskUsageRoutes registers GET /system/df.
@@ -135,6 +136,7 @@ func (s *Server) dfContainers(ctx context.Context, du *engine.DiskUsage) ([]cont
 			for k, v := range c.Config.Labels {
 				sum.Labels[k] = v
 			}
+			sum.Mounts = inspect.ContainerOf(c).Mounts
 		}
 		out = append(out, sum)
 	}
