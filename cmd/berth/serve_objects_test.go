@@ -2,8 +2,14 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -266,5 +272,96 @@ print("dfold", len(dfo["Images"]), dfo["LayersSize"] > 0, len(dfo["Containers"])
 		if !strings.Contains(out, w+"\n") {
 			t.Errorf("docker-py: no %q in\n%s", w, out)
 		}
+	}
+}
+
+// objAPI sends one plain HTTP request to the server's socket and returns
+// the status and body.
+func objAPI(t *testing.T, sock, method, path, body string) (int, string) {
+	t.Helper()
+	hc := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		}}}
+	req, err := http.NewRequest(method, "http://berth"+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestServeObjectsStatusCodes: Docker's 404/409/400/403 answers of the
+// networks, volumes, events and df endpoints, each with one plain sentence;
+// a refused request changes nothing.
+func TestServeObjectsStatusCodes(t *testing.T) {
+	s := newServed(t)
+	s.ok("network", "create", "usednet")
+	s.ok("run", "-d", "--name", "codec", "--network", "usednet", "-v", "usedvol:/data", "busybox", "sleep", "600")
+	q := url.QueryEscape
+	for _, tc := range []struct {
+		method, path, body string
+		code               int
+		msg                string
+	}{
+		{"GET", "/v1.50/networks/nosuchnet", "", 404, "network nosuchnet not found"},
+		{"GET", "/volumes/nosuchvol", "", 404, "nosuchvol"},
+		{"DELETE", "/volumes/nosuchvol", "", 404, "nosuchvol"},
+		{"DELETE", "/volumes/nosuchvol?force=1", "", 204, ""},
+		{"DELETE", "/networks/nosuchnet", "", 404, "nosuchnet"},
+		{"POST", "/networks/create", `{"Name":"usednet"}`, 409, "already exists"},
+		{"POST", "/networks/create", `{"Name":"x1","Driver":"macvlan"}`, 400, `"macvlan"`},
+		{"POST", "/networks/create", `{"Name":"x1","EnableIPv6":true}`, 400, "EnableIPv6"},
+		{"POST", "/networks/create", `{"Name":"x1","Options":{"com.docker.network.bridge.name":"br9"}}`, 400, "com.docker.network.bridge.name"},
+		{"POST", "/networks/create", `{"Name":"x1","IPAM":{"Config":[{"Subnet":"10.239.0.0/24","IPRange":"10.239.0.128/25"}]}}`, 400, "IPRange"},
+		{"POST", "/networks/create", `{"Name":"x1","IPAM":{"Config":[{"Subnet":"not-a-subnet"}]}}`, 400, `invalid IPAM Subnet "not-a-subnet"`},
+		{"POST", "/networks/create", `{"Name":`, 400, "invalid JSON"},
+		{"POST", "/networks/create", `{"Name":7}`, 400, `field "Name" must be a string`},
+		{"POST", "/networks/create", `{}`, 400, "name is empty"},
+		{"DELETE", "/networks/bridge", "", 403, "pre-defined"},
+		{"DELETE", "/networks/host", "", 403, "pre-defined"},
+		{"DELETE", "/networks/usednet", "", 409, "active endpoints"},
+		{"POST", "/networks/nosuchnet/connect", `{"Container":"codec"}`, 404, "nosuchnet"},
+		{"POST", "/networks/bridge/connect", `{"Container":"nosuchctr"}`, 404, "nosuchctr"},
+		{"POST", "/networks/usednet/connect", `{"Container":"codec"}`, 409, "already connected"},
+		{"POST", "/networks/usednet/connect", `{}`, 400, "Container"},
+		{"POST", "/networks/usednet/connect", `{"Container":"x","EndpointConfig":{"IPAMConfig":{"IPv4Address":"1.2.3"}}}`, 400, `invalid IPv4Address "1.2.3"`},
+		{"POST", "/networks/usednet/connect", `{"Container":"x","EndpointConfig":{"MacAddress":"zz"}}`, 400, `invalid MacAddress "zz"`},
+		{"POST", "/networks/bridge/disconnect", `{"Container":"codec"}`, 404, "not connected"},
+		{"POST", "/volumes/create", `{"Name":"v1","Driver":"nfs"}`, 400, `"nfs"`},
+		{"POST", "/volumes/create", `{"Name":"bad/name"}`, 400, "invalid characters"},
+		{"DELETE", "/volumes/usedvol", "", 409, "in use"},
+		{"GET", "/networks?filters=" + q(`{"type":{"bogus":true}}`), "", 400, "bogus"},
+		{"GET", "/networks?filters=" + q(`{"nope":{"x":true}}`), "", 400, "invalid filter 'nope'"},
+		{"GET", "/networks?filters=notjson", "", 400, "filters"},
+		{"GET", "/volumes?filters=" + q(`{"colour":["red"]}`), "", 400, "invalid filter 'colour'"},
+		{"POST", "/volumes/prune?filters=" + q(`{"until":["1h"]}`), "", 400, "invalid filter 'until'"},
+		{"POST", "/networks/prune?filters=" + q(`{"until":["soon"]}`), "", 400, "until"},
+		{"GET", "/events?since=garbage", "", 400, "since"},
+		{"GET", "/events?until=1&filters=" + q(`{"flavour":["x"]}`), "", 400, "invalid filter 'flavour'"},
+		{"GET", "/system/df?type=bogus", "", 400, "bogus"},
+	} {
+		code, body := objAPI(t, s.sock, tc.method, tc.path, tc.body)
+		var msg struct{ Message string }
+		if code >= 400 && (json.Unmarshal([]byte(body), &msg) != nil || strings.Count(msg.Message, ": ") > 1) {
+			t.Errorf("%s %s: the error is not one plain sentence in Docker's shape: %s", tc.method, tc.path, body)
+		}
+		if code != tc.code || !strings.Contains(msg.Message, tc.msg) {
+			t.Errorf("%s %s %s: %d %s, want %d with %q", tc.method, tc.path, tc.body, code, body, tc.code, tc.msg)
+		}
+	}
+	if out := s.ok("network", "ls", "--format", "{{.Name}}"); strings.Join(strings.Fields(out), " ") != "bridge host none usednet" {
+		t.Errorf("networks after the refused requests: %q", out)
+	}
+	if out := s.ok("volume", "ls", "-q"); out != "usedvol\n" {
+		t.Errorf("volumes after the refused requests: %q", out)
 	}
 }

@@ -105,7 +105,7 @@ func (s *Server) networkInspect(w http.ResponseWriter, r *http.Request) error {
 // networkCreate answers POST /networks/create (201 with the new ID).
 func (s *Server) networkCreate(w http.ResponseWriter, r *http.Request) error {
 	var req network.CreateRequest
-	if err := readJSON(r, &req); err != nil {
+	if err := readNetJSON(r, &req); err != nil {
 		return err
 	}
 	o, err := networkCreateOptions(&req)
@@ -140,7 +140,7 @@ func (s *Server) networkRemove(w http.ResponseWriter, r *http.Request) error {
 // networkConnect answers POST /networks/{id}/connect.
 func (s *Server) networkConnect(w http.ResponseWriter, r *http.Request) error {
 	var req network.ConnectRequest
-	if err := readJSON(r, &req); err != nil {
+	if err := readNetJSON(r, &req); err != nil {
 		return err
 	}
 	if req.Container == "" {
@@ -172,7 +172,7 @@ func (s *Server) networkConnect(w http.ResponseWriter, r *http.Request) error {
 // nothing: the engine takes a container off a network whatever its state.
 func (s *Server) networkDisconnect(w http.ResponseWriter, r *http.Request) error {
 	var req network.DisconnectRequest
-	if err := readJSON(r, &req); err != nil {
+	if err := readNetJSON(r, &req); err != nil {
 		return err
 	}
 	if req.Container == "" {
