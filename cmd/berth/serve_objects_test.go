@@ -229,6 +229,18 @@ func TestServeSystemDfDockerCLI(t *testing.T) {
 			t.Errorf("docker system df: no %q in\n%s", w, out)
 		}
 	}
+	code, body := objAPI(t, s.sock, "GET", "/v1.50/system/df?type=volume", "")
+	var du struct {
+		Images  []any
+		Volumes []struct {
+			Name      string
+			UsageData struct{ RefCount int64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &du); code != 200 || err != nil || du.Images != nil ||
+		len(du.Volumes) != 1 || du.Volumes[0].Name != "dfvol" || du.Volumes[0].UsageData.RefCount != 1 {
+		t.Errorf("GET /system/df?type=volume: %d %s", code, body)
+	}
 	out = s.dockerOK("system", "df", "-v")
 	for _, w := range []string{"busybox", "dfc", "dfvol"} {
 		if !strings.Contains(out, w) {

@@ -181,63 +181,79 @@ func dfBuildCache(du *engine.DiskUsage) []build.CacheRecord {
 func dfSummaries(leg *dfLegacy, kinds dfKinds, verbose bool) system.DiskUsage {
 	var out system.DiskUsage
 	if kinds["image"] {
-		u := &image.DiskUsage{TotalCount: int64(len(leg.Images)), TotalSize: leg.LayersSize}
-		for _, i := range leg.Images {
-			if i.Containers > 0 {
-				u.ActiveCount++
-			} else {
-				u.Reclaimable += i.Size - i.SharedSize
-			}
-		}
-		if verbose {
-			u.Items = leg.Images
-		}
-		out.ImageUsage = u
+		out.ImageUsage = dfImageUsage(leg, verbose)
 	}
 	if kinds["container"] {
-		u := &container.DiskUsage{TotalCount: int64(len(leg.Containers))}
-		for _, c := range leg.Containers {
-			u.TotalSize += c.SizeRw
-			if c.State == container.StateRunning || c.State == container.StatePaused {
-				u.ActiveCount++
-			} else {
-				u.Reclaimable += c.SizeRw
-			}
-		}
-		if verbose {
-			u.Items = leg.Containers
-		}
-		out.ContainerUsage = u
+		out.ContainerUsage = dfContainerUsage(leg, verbose)
 	}
 	if kinds["volume"] {
-		u := &volume.DiskUsage{TotalCount: int64(len(leg.Volumes))}
-		for _, v := range leg.Volumes {
-			u.TotalSize += v.UsageData.Size
-			if v.UsageData.RefCount > 0 {
-				u.ActiveCount++
-			} else {
-				u.Reclaimable += v.UsageData.Size
-			}
-		}
-		if verbose {
-			u.Items = leg.Volumes
-		}
-		out.VolumeUsage = u
+		out.VolumeUsage = dfVolumeUsage(leg, verbose)
 	}
 	if kinds["build-cache"] {
-		u := &build.DiskUsage{TotalCount: int64(len(leg.BuildCache))}
-		for _, c := range leg.BuildCache {
-			u.TotalSize += c.Size
-			if c.InUse {
-				u.ActiveCount++
-			} else if !c.Shared {
-				u.Reclaimable += c.Size
-			}
-		}
-		if verbose {
-			u.Items = leg.BuildCache
-		}
-		out.BuildCacheUsage = u
+		out.BuildCacheUsage = dfBuildCacheUsage(leg, verbose)
 	}
 	return out
+}
+
+func dfImageUsage(leg *dfLegacy, verbose bool) *image.DiskUsage {
+	u := &image.DiskUsage{TotalCount: int64(len(leg.Images)), TotalSize: leg.LayersSize}
+	for _, i := range leg.Images {
+		if i.Containers > 0 {
+			u.ActiveCount++
+		} else {
+			u.Reclaimable += i.Size - i.SharedSize
+		}
+	}
+	if verbose {
+		u.Items = leg.Images
+	}
+	return u
+}
+
+func dfContainerUsage(leg *dfLegacy, verbose bool) *container.DiskUsage {
+	u := &container.DiskUsage{TotalCount: int64(len(leg.Containers))}
+	for _, c := range leg.Containers {
+		u.TotalSize += c.SizeRw
+		if c.State == container.StateRunning || c.State == container.StatePaused {
+			u.ActiveCount++
+		} else {
+			u.Reclaimable += c.SizeRw
+		}
+	}
+	if verbose {
+		u.Items = leg.Containers
+	}
+	return u
+}
+
+func dfVolumeUsage(leg *dfLegacy, verbose bool) *volume.DiskUsage {
+	u := &volume.DiskUsage{TotalCount: int64(len(leg.Volumes))}
+	for _, v := range leg.Volumes {
+		u.TotalSize += v.UsageData.Size
+		if v.UsageData.RefCount > 0 {
+			u.ActiveCount++
+		} else {
+			u.Reclaimable += v.UsageData.Size
+		}
+	}
+	if verbose {
+		u.Items = leg.Volumes
+	}
+	return u
+}
+
+func dfBuildCacheUsage(leg *dfLegacy, verbose bool) *build.DiskUsage {
+	u := &build.DiskUsage{TotalCount: int64(len(leg.BuildCache))}
+	for _, c := range leg.BuildCache {
+		u.TotalSize += c.Size
+		if c.InUse {
+			u.ActiveCount++
+		} else if !c.Shared {
+			u.Reclaimable += c.Size
+		}
+	}
+	if verbose {
+		u.Items = leg.BuildCache
+	}
+	return u
 }

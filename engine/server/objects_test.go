@@ -16,7 +16,6 @@ import (
 	"berth/engine/events"
 )
 
-
 func TestObjFilters(t *testing.T) {
 	for _, tc := range []struct {
 		raw  string
