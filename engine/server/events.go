@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	mobyevents "github.com/moby/moby/api/types/events"
+
 	"berth/engine/events"
 )
 
@@ -85,11 +87,20 @@ func (q *eventQuery) match(ev events.Event) bool {
 }
 
 // eventMessage is an event in Docker's wire shape. A network event names a
-// container only when one joined or left it, as Docker's do.
+// container only when one joined or left it, as Docker's do; an exec's
+// start carries its command in the action ("exec_start: sh -c date").
 func eventMessage(ev events.Event) events.Message {
 	m := ev.Message()
-	if ev.Type == "network" && m.Actor.Attributes["container"] == "" {
-		delete(m.Actor.Attributes, "container")
+	attrs := m.Actor.Attributes
+	if ev.Type == "network" && attrs["container"] == "" {
+		delete(attrs, "container")
+	}
+	if ev.Type == "container" && ev.Action == "exec_start" {
+		if cmd, ok := attrs["exec"]; ok {
+			delete(attrs, "exec")
+			m.Action = mobyevents.Action("exec_start: " + cmd)
+			m.Status = string(m.Action)
+		}
 	}
 	return m
 }

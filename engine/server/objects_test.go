@@ -175,4 +175,9 @@ func TestParseEventQuery(t *testing.T) {
 	if _, ok := m.Actor.Attributes["container"]; ok || m.Scope != "local" || m.TimeNano != now.UnixNano() || m.Actor.ID != "n1" {
 		t.Errorf("network create message: %+v", m)
 	}
+	m = eventMessage(events.Event{Type: "container", Action: "exec_start", ID: "c1", Time: now,
+		Attributes: map[string]string{"name": "web", "exec": "sh -c date", "execID": "e1"}})
+	if m.Action != "exec_start: sh -c date" || m.Status != "exec_start: sh -c date" || m.Actor.Attributes["execID"] != "e1" || m.Actor.Attributes["exec"] != "" {
+		t.Errorf("exec_start message: %+v", m)
+	}
 }
