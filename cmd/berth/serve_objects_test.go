@@ -338,6 +338,7 @@ func TestServeObjectsStatusCodes(t *testing.T) {
 		{"POST", "/networks/create", `{"Name":`, 400, "invalid JSON"},
 		{"POST", "/networks/create", `{"Name":7}`, 400, `field "Name" must be a string`},
 		{"POST", "/networks/create", `{}`, 400, "name is empty"},
+		{"POST", "/networks/create", `{"Name":"host"}`, 403, "predefined host network"},
 		{"DELETE", "/networks/bridge", "", 403, "pre-defined"},
 		{"DELETE", "/networks/host", "", 403, "pre-defined"},
 		{"DELETE", "/networks/usednet", "", 409, "active endpoints"},

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -107,6 +108,9 @@ func (s *Server) networkCreate(w http.ResponseWriter, r *http.Request) error {
 	var req network.CreateRequest
 	if err := readNetJSON(r, &req); err != nil {
 		return err
+	}
+	if engine.PredefinedNetwork(req.Name) {
+		return errdefs.ErrPermissionDenied.WithMessage(fmt.Sprintf("operation is not permitted on predefined %s network", req.Name))
 	}
 	o, err := networkCreateOptions(&req)
 	if err != nil {
