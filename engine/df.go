@@ -9,6 +9,9 @@ import (
 
 // DiskUsage is what system df reports, per kind of object.
 type DiskUsage struct {
+	// LayersSize is the size of every image layer blob, each counted once
+	// however many images share it.
+	LayersSize int64
 	Images     []ImageUsage
 	Containers []ContainerUsage
 	Volumes    []VolumeUsage
@@ -19,7 +22,9 @@ type DiskUsage struct {
 type ImageUsage struct {
 	ID, Repository string
 	Size           int64
-	Containers     int
+	// SharedSize is the part of Size in layers other images have too.
+	SharedSize int64
+	Containers int
 }
 
 // ContainerUsage is the size of a container's own writes.
@@ -56,12 +61,22 @@ func (e *Engine) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 	if err != nil {
 		return nil, err
 	}
+	holders := layerHolders(imgs)
+	for _, u := range holders {
+		du.LayersSize += u.size
+	}
 	for _, img := range imgs {
 		repo := "<none>"
 		if len(img.RepoTags) > 0 {
 			repo = img.RepoTags[0]
 		}
-		du.Images = append(du.Images, ImageUsage{ID: img.ID, Repository: repo, Size: img.Size, Containers: users[img.ID]})
+		var shared int64
+		for _, l := range img.Layers {
+			if holders[l.Digest].images > 1 {
+				shared += l.Size
+			}
+		}
+		du.Images = append(du.Images, ImageUsage{ID: img.ID, Repository: repo, Size: img.Size, SharedSize: shared, Containers: users[img.ID]})
 	}
 	vs, err := e.vols.List(ctx, nil)
 	if err != nil {
@@ -75,4 +90,28 @@ func (e *Engine) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 		return nil, err
 	}
 	return du, nil
+}
+
+// layerUse is one layer blob's size and how many images hold it.
+type layerUse struct {
+	size   int64
+	images int
+}
+
+// layerHolders counts, per layer blob digest, the images that hold it.
+func layerHolders(imgs []images.Image) map[string]layerUse {
+	out := map[string]layerUse{}
+	for _, img := range imgs {
+		seen := map[string]bool{}
+		for _, l := range img.Layers {
+			if seen[l.Digest] {
+				continue
+			}
+			seen[l.Digest] = true
+			u := out[l.Digest]
+			u.size, u.images = l.Size, u.images+1
+			out[l.Digest] = u
+		}
+	}
+	return out
 }

@@ -322,7 +322,7 @@ func networkOrder(primary string, nets map[string]*EndpointSettings) []string {
 }
 
 func endpointSettings(ep *netmgr.Endpoint, want *EndpointSettings, c *Container) *EndpointSettings {
-	s := &EndpointSettings{NetworkID: ep.NetworkID, EndpointID: ep.ContainerID[:12] + "-" + ep.IfName,
+	s := &EndpointSettings{NetworkID: ep.NetworkID, EndpointID: ep.EndpointID(),
 		Gateway: ep.Gateway.String(), IPAddress: ep.IP.String(), IPPrefixLen: ep.Prefix, MacAddress: ep.MAC,
 		Aliases: ep.Aliases}
 	if want != nil && len(s.Aliases) == 0 {

@@ -188,6 +188,12 @@ func (e *Engine) pruneNetworks(ctx context.Context, f PruneFilters, rep *SystemP
 }
 
 func (e *Engine) pruneVolumes(ctx context.Context, f PruneFilters, rep *SystemPruneReport) error {
+	return e.pruneVolumesOf(ctx, f, false, rep)
+}
+
+// pruneVolumesOf removes the unused volumes that pass f: anonymous ones, and
+// named ones too when all (Docker 23+'s volume prune --all).
+func (e *Engine) pruneVolumesOf(ctx context.Context, f PruneFilters, all bool, rep *SystemPruneReport) error {
 	vs, err := e.vols.List(ctx, map[string][]string{"dangling": {"true"}})
 	if err != nil {
 		return err
@@ -195,7 +201,7 @@ func (e *Engine) pruneVolumes(ctx context.Context, f PruneFilters, rep *SystemPr
 	var reclaimed uint64
 	defer func() { e.emitPrune("volume", reclaimed) }()
 	for _, v := range vs {
-		if !v.Anonymous || !f.Match(v.CreatedAt, v.Labels) {
+		if (!v.Anonymous && !all) || !f.Match(v.CreatedAt, v.Labels) {
 			continue
 		}
 		size, _ := e.vols.Size(ctx, v.Name)

@@ -18,12 +18,6 @@ import (
 // unpack to.
 const MaxBuildContext = 16 << 30
 
-// TempDir makes a private directory under the store's tmp dir that a
-// killed process's recovery sweeps; done removes it.
-func (s *Store) TempDir(prefix string) (dir string, done func(), err error) {
-	return s.tmpDir(prefix)
-}
-
 // ExtractBuildContext unpacks a build context tar (plain, gzip, bzip2, xz
 // or zstd, as `docker build` sends it) into dir, which must exist.
 // Directories, regular files, symlinks and hard links are kept, with their

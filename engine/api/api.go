@@ -121,6 +121,10 @@ type Networks interface {
 	// RemoveAllNetworks removes every network, the predefined ones too, with
 	// their bridges and rules (berth system reset); containers must be gone.
 	RemoveAllNetworks(ctx context.Context) error
+	// networks, volumes, events, system (server):
+	// PruneNetworksFiltered prunes the unused networks that pass Docker's
+	// network prune filters (until, label, label!).
+	PruneNetworksFiltered(ctx context.Context, filters map[string][]string) ([]string, error)
 }
 
 // Volumes keeps named and anonymous volumes.
@@ -131,6 +135,10 @@ type Volumes interface {
 	CreateVolume(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error)
 	RemoveVolume(ctx context.Context, name string, force bool) error
 	PruneVolumes(ctx context.Context, all bool) ([]string, uint64, error)
+	// networks, volumes, events, system (server):
+	// PruneVolumesFiltered prunes the unused volumes that pass Docker's
+	// volume prune filters (all, label, label!).
+	PruneVolumesFiltered(ctx context.Context, filters map[string][]string) ([]string, uint64, error)
 }
 
 // System answers for the engine as a whole: facts, events, disk use, checks.

@@ -59,6 +59,8 @@ func New(eng api.Engine, o Options) *Server {
 	s.buildRoutes()
 	s.networkRoutes()
 	s.volumeRoutes()
+	s.eventRoutes()
+	s.diskUsageRoutes()
 	return s
 }
 

@@ -1,0 +1,183 @@
+package server
+
+import (
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/network"
+
+	"berth/engine"
+	"berth/engine/events"
+)
+
+func TestObjFilters(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want map[string][]string
+		bad  bool
+	}{
+		{"", map[string][]string{}, false},
+		{`{"label":{"a=b":true,"c":true},"name":{"x":false}}`, map[string][]string{"label": {"a=b", "c"}}, false},
+		{`{"label":["a=b"],"dangling":["true"]}`, map[string][]string{"label": {"a=b"}, "dangling": {"true"}}, false},
+		{`null`, map[string][]string{}, false},
+		{`{"label":"a"}`, nil, true},
+		{`not json`, nil, true},
+		{`{"label":{"a":"yes"}}`, nil, true},
+	} {
+		r := httptest.NewRequest("GET", "/networks?filters="+url.QueryEscape(tc.raw), nil)
+		got, err := objFilters(r)
+		if tc.bad {
+			if !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "filters") {
+				t.Errorf("%s: error %v, want a 400 naming filters", tc.raw, err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v %v, want %v", tc.raw, got, err, tc.want)
+		}
+	}
+}
+
+// FuzzObjFilters: no filters value makes the decoder panic, and what it
+// accepts has no empty key list.
+func FuzzObjFilters(f *testing.F) {
+	for _, s := range []string{"", `{"label":{"a=b":true}}`, `{"a":["b"]}`, `null`, `[]`, `{"a":{"":true}}`, `{"a":null}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		r := httptest.NewRequest("GET", "/x?filters="+url.QueryEscape(raw), nil)
+		got, err := objFilters(r)
+		if err != nil && !errdefs.IsInvalidArgument(err) {
+			t.Fatalf("%q: error of the wrong class: %v", raw, err)
+		}
+		if err == nil && got == nil {
+			t.Fatalf("%q: nil filters without an error", raw)
+		}
+	})
+}
+
+func TestNetworkFilter(t *testing.T) {
+	custom := &engine.Network{ID: "abc123", Name: "web-net", Driver: "bridge", Labels: map[string]string{"team": "a", "x": ""}}
+	bridge := &engine.Network{ID: "def456", Name: "bridge", Driver: "bridge", Labels: map[string]string{}}
+	none := &engine.Network{ID: "0a0b", Name: "none", Driver: "null"}
+	used := func() bool { return true }
+	unused := func() bool { return false }
+	for _, tc := range []struct {
+		f    map[string][]string
+		n    *engine.Network
+		use  func() bool
+		want bool
+	}{
+		{map[string][]string{}, custom, nil, true},
+		{map[string][]string{"label": {"team=a"}}, custom, nil, true},
+		{map[string][]string{"label": {"team=a", "x"}}, custom, nil, true},
+		{map[string][]string{"label": {"team=b"}}, custom, nil, false},
+		{map[string][]string{"name": {"web"}}, custom, nil, true},
+		{map[string][]string{"name": {"^net"}}, custom, nil, false},
+		{map[string][]string{"name": {"("}}, custom, nil, false},
+		{map[string][]string{"id": {"abc"}}, custom, nil, true},
+		{map[string][]string{"driver": {"null", "bridge"}}, none, nil, true},
+		{map[string][]string{"driver": {"bridge"}}, none, nil, false},
+		{map[string][]string{"scope": {"local"}}, custom, nil, true},
+		{map[string][]string{"scope": {"swarm"}}, custom, nil, false},
+		{map[string][]string{"type": {"custom"}}, custom, nil, true},
+		{map[string][]string{"type": {"custom"}}, bridge, nil, false},
+		{map[string][]string{"type": {"builtin"}}, bridge, nil, true},
+		{map[string][]string{"dangling": {"true"}}, custom, unused, true},
+		{map[string][]string{"dangling": {"true"}}, custom, used, false},
+		{map[string][]string{"dangling": {"true"}}, bridge, unused, false},
+		{map[string][]string{"dangling": {"false"}}, bridge, unused, true},
+		{map[string][]string{"dangling": {"0"}}, custom, used, true},
+	} {
+		nf, err := networkFilter(tc.f)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.f, err)
+		}
+		if got := nf.ok(tc.n, tc.use); got != tc.want {
+			t.Errorf("filter %v on %s: %v, want %v", tc.f, tc.n.Name, got, tc.want)
+		}
+	}
+	for _, f := range []map[string][]string{{"type": {"other"}}, {"dangling": {"maybe"}}, {"colour": {"red"}}} {
+		if _, err := networkFilter(f); !errdefs.IsInvalidArgument(err) {
+			t.Errorf("filter %v: %v, want a 400", f, err)
+		}
+	}
+}
+
+func TestNetworkCreateOptions(t *testing.T) {
+	yes, no := true, false
+	sub := netip.MustParsePrefix("10.9.0.0/24")
+	gw := netip.MustParseAddr("10.9.0.254")
+	o, err := networkCreateOptions(&network.CreateRequest{Name: "n", Driver: "bridge", Internal: true, EnableIPv6: &no,
+		Labels:  map[string]string{"a": "b"},
+		Options: map[string]string{"com.docker.network.bridge.enable_icc": "true", "com.docker.network.driver.mtu": "1500"},
+		IPAM:    &network.IPAM{Driver: "default", Config: []network.IPAMConfig{{Subnet: sub, Gateway: gw, IPRange: sub}}}})
+	if err != nil || o.Name != "n" || !o.Internal || o.Subnet != sub || o.Gateway != gw || o.Labels["a"] != "b" {
+		t.Errorf("bridge network with IPAM: %+v %v", o, err)
+	}
+	for _, tc := range []struct {
+		req  network.CreateRequest
+		word string
+	}{
+		{network.CreateRequest{}, "name"},
+		{network.CreateRequest{Name: "n", Driver: "overlay"}, `"overlay"`},
+		{network.CreateRequest{Name: "n", Scope: "swarm"}, `"swarm"`},
+		{network.CreateRequest{Name: "n", EnableIPv6: &yes}, "EnableIPv6"},
+		{network.CreateRequest{Name: "n", EnableIPv4: &no}, "EnableIPv4"},
+		{network.CreateRequest{Name: "n", ConfigOnly: true}, "config-only"},
+		{network.CreateRequest{Name: "n", Options: map[string]string{"com.docker.network.bridge.name": "br0"}}, "com.docker.network.bridge.name"},
+		{network.CreateRequest{Name: "n", Options: map[string]string{"com.docker.network.driver.mtu": "9000"}}, "mtu=9000"},
+		{network.CreateRequest{Name: "n", IPAM: &network.IPAM{Driver: "dhcp"}}, `"dhcp"`},
+		{network.CreateRequest{Name: "n", IPAM: &network.IPAM{Config: []network.IPAMConfig{{Subnet: sub}, {Subnet: sub}}}}, "2 IPAM configs"},
+		{network.CreateRequest{Name: "n", IPAM: &network.IPAM{Config: []network.IPAMConfig{{Subnet: netip.MustParsePrefix("fd00::/64")}}}}, "not IPv4"},
+		{network.CreateRequest{Name: "n", IPAM: &network.IPAM{Config: []network.IPAMConfig{{Subnet: sub, IPRange: netip.MustParsePrefix("10.9.0.128/25")}}}}, "IPRange"},
+	} {
+		_, err := networkCreateOptions(&tc.req)
+		if !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), tc.word) {
+			t.Errorf("%+v: %v, want a 400 naming %s", tc.req, err, tc.word)
+		}
+	}
+}
+
+func TestParseEventQuery(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	q, err := parseEventQuery(httptest.NewRequest("GET", "/events?since=1764500000.5&until=2026-11-30T12:00:00Z&filters="+
+		url.QueryEscape(`{"type":{"container":true},"event":{"die":true},"daemon":{"abc":true}}`), nil), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.f.Since.Equal(time.Unix(1764500000, 5e8)) || !q.f.Until.Equal(now) ||
+		!reflect.DeepEqual(q.f.Types, []string{"container"}) || !reflect.DeepEqual(q.f.Actions, []string{"die"}) ||
+		!reflect.DeepEqual(q.daemons, []string{"abc"}) {
+		t.Errorf("parsed %+v", q)
+	}
+	if q.match(events.Event{Type: "container", ID: "zzz"}) || !q.match(events.Event{Type: "daemon", ID: "abcdef"}) {
+		t.Errorf("daemon filter")
+	}
+	q, err = parseEventQuery(httptest.NewRequest("GET", "/events?until=10m", nil), now)
+	if err != nil || !q.f.Until.Equal(now.Add(-10*time.Minute)) || !q.f.Since.Equal(time.Unix(0, 0)) {
+		t.Errorf("until alone replays from the start: %+v %v", q.f, err)
+	}
+	for _, raw := range []string{"since=x", "until=yesterday", "since=20&until=10", "filters=" + url.QueryEscape(`{"type":["toaster"]}`),
+		"filters=" + url.QueryEscape(`{"node":["n"]}`)} {
+		if _, err := parseEventQuery(httptest.NewRequest("GET", "/events?"+raw, nil), now); !errdefs.IsInvalidArgument(err) {
+			t.Errorf("%s: %v, want a 400", raw, err)
+		}
+	}
+	m := eventMessage(events.Event{Type: "network", Action: "create", ID: "n1", Time: now,
+		Attributes: map[string]string{"name": "web", "type": "bridge", "container": ""}})
+	if _, ok := m.Actor.Attributes["container"]; ok || m.Scope != "local" || m.TimeNano != now.UnixNano() || m.Actor.ID != "n1" {
+		t.Errorf("network create message: %+v", m)
+	}
+	m = eventMessage(events.Event{Type: "container", Action: "exec_start", ID: "c1", Time: now,
+		Attributes: map[string]string{"name": "web", "exec": "sh -c date", "execID": "e1"}})
+	if m.Action != "exec_start: sh -c date" || m.Status != "exec_start: sh -c date" || m.Actor.Attributes["execID"] != "e1" || m.Actor.Attributes["exec"] != "" {
+		t.Errorf("exec_start message: %+v", m)
+	}
+}
