@@ -15,21 +15,21 @@ import (
 	"time"
 )
 
-// api is a plain HTTP client of berth serve's socket.
-type api struct {
+// rawAPI is a plain HTTP client of berth serve's socket.
+type rawAPI struct {
 	t *testing.T
 	c *http.Client
 }
 
-func newAPI(t *testing.T, sock string) *api {
+func newAPI(t *testing.T, sock string) *rawAPI {
 	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 	}
-	return &api{t: t, c: &http.Client{Transport: &http.Transport{DialContext: dial}, Timeout: 2 * time.Minute}}
+	return &rawAPI{t: t, c: &http.Client{Transport: &http.Transport{DialContext: dial}, Timeout: 2 * time.Minute}}
 }
 
 // do sends a request and returns the status, headers and body.
-func (a *api) do(method, path string, body io.Reader) (int, http.Header, string) {
+func (a *rawAPI) do(method, path string, body io.Reader) (int, http.Header, string) {
 	a.t.Helper()
 	req, err := http.NewRequest(method, "http://berth/v1.50"+path, body)
 	if err != nil {
