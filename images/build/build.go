@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/containerd/errdefs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -37,14 +38,16 @@ func New(store *images.Store, runner Runner) *Builder {
 type build struct {
 	*Builder
 	opts     Options
-	progress func(Event)
-	name     string // the Dockerfile's name in errors
+	progress func(Event) // serialised: stages report concurrently
+	name     string      // the Dockerfile's name in errors
 	stages   []instructions.Stage
 	meta     map[string]*string // ARGs before the first FROM
-	lex      *shell.Lex
+	escape   rune               // the Dockerfile's escape token
 	ignore   *patternmatcher.PatternMatcher
-	results  map[int]*images.Image
-	busy     map[int]bool
+
+	slots    chan struct{} // a stage builds while it holds one (GOMAXPROCS)
+	mu       sync.Mutex    // guards what stages built concurrently share, below
+	runs     map[int]*stageRun
 	usedArgs map[string]bool
 	nextID   int
 }
@@ -53,11 +56,8 @@ type build struct {
 // with opts.Tags. Steps that succeeded stay in the cache when a later one
 // fails; the failed step leaves nothing.
 func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event)) (*images.Image, error) {
-	if progress == nil {
-		progress = func(Event) {}
-	}
-	bd := &build{Builder: b, opts: opts, progress: progress, name: opts.DockerfileName,
-		results: map[int]*images.Image{}, busy: map[int]bool{}, usedArgs: map[string]bool{}}
+	bd := &build{Builder: b, opts: opts, progress: serialised(progress), name: opts.DockerfileName,
+		runs: map[int]*stageRun{}, usedArgs: map[string]bool{}}
 	if bd.name == "" {
 		bd.name = "Dockerfile"
 	}
@@ -80,7 +80,7 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 	if err := bd.loadIgnore(); err != nil {
 		return nil, err
 	}
-	img, err := bd.stage(ctx, target)
+	img, err := bd.buildTarget(ctx, target)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (bd *build) parse() (int, error) {
 	if len(stages) == 0 {
 		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: no build stage (FROM) in the Dockerfile", bd.name))
 	}
-	bd.stages, bd.lex = stages, shell.NewLex(res.EscapeToken)
+	bd.stages, bd.escape = stages, res.EscapeToken
 	bd.meta = map[string]*string{}
 	for _, a := range metaArgs {
 		if err := a.Expand(bd.expander(bd.metaEnv())); err != nil {
@@ -140,7 +140,9 @@ func (bd *build) parse() (int, error) {
 // argValue is an ARG's value: the --build-arg given, else its default.
 func (bd *build) argValue(key string, def *string) *string {
 	if v, ok := bd.opts.BuildArgs[key]; ok {
+		bd.mu.Lock()
 		bd.usedArgs[key] = true
+		bd.mu.Unlock()
 		return &v
 	}
 	return def
@@ -160,8 +162,9 @@ func (bd *build) metaEnv() []string {
 // expander expands words with env (KEY=VALUE) as Docker's shell lexer does.
 func (bd *build) expander(env []string) instructions.SingleWordExpander {
 	getter := shell.EnvsFromSlice(env)
+	lex := shell.NewLex(bd.escape) // a Lex is not safe for concurrent use
 	return func(word string) (string, error) {
-		out, _, err := bd.lex.ProcessWord(word, getter)
+		out, _, err := lex.ProcessWord(word, getter)
 		return out, err
 	}
 }
@@ -189,6 +192,8 @@ func (bd *build) errAt(cmd instructions.Command, err error) error {
 // warnUnusedArgs reports --build-arg values no ARG declared, as Docker does.
 func (bd *build) warnUnusedArgs() {
 	var unused []string
+	bd.mu.Lock()
+	defer bd.mu.Unlock()
 	for k := range bd.opts.BuildArgs {
 		if !bd.usedArgs[k] {
 			unused = append(unused, k)

@@ -29,6 +29,7 @@ type copySpec struct {
 	srcs    []string
 	dest    string
 	from    string // stage or image name, "" for the context
+	stage   int    // the stage the step is in (--from names earlier ones)
 	chown   string
 	chmod   string
 	unpack  bool // ADD: extract local tar archives
@@ -65,6 +66,8 @@ func (bd *build) ignored(rel string) bool {
 	if bd.ignore == nil || rel == "." || rel == "" {
 		return false
 	}
+	bd.mu.Lock() // a pattern compiles on its first use
+	defer bd.mu.Unlock()
 	m, _ := bd.ignore.MatchesOrParentMatches(rel)
 	return m
 }
@@ -74,7 +77,7 @@ func (bd *build) planCopy(ctx context.Context, s *stageState, c *instructions.Co
 		return nil, errdefs.ErrInvalidArgument.WithMessage("COPY --link, --parents and --exclude are not supported yet")
 	}
 	return bd.planFiles(ctx, s, copySpec{name: "COPY", srcs: c.SourcePaths, dest: c.DestPath, from: c.From, inline: c.SourceContents,
-		chown: c.Chown, chmod: c.Chmod, workdir: s.cfg.WorkingDir})
+		chown: c.Chown, chmod: c.Chmod, workdir: s.cfg.WorkingDir, stage: s.index})
 }
 
 func (bd *build) planAdd(ctx context.Context, s *stageState, c *instructions.AddCommand) (*plan, error) {
@@ -180,7 +183,7 @@ func (bd *build) planSources(ctx context.Context, cs copySpec, p *plan) (*images
 		return nil, nil
 	}
 	if cs.from != "" {
-		img, err := bd.fromImage(ctx, cs.from)
+		img, err := bd.fromImage(ctx, cs.stage, cs.from)
 		if err != nil {
 			return nil, err
 		}
@@ -202,14 +205,9 @@ func (bd *build) planSources(ctx context.Context, cs copySpec, p *plan) (*images
 	return nil, nil
 }
 
-// fromImage is the image COPY --from names: an earlier stage or a stored image.
-func (bd *build) fromImage(ctx context.Context, ref string) (*images.Image, error) {
-	cur := len(bd.stages)
-	for i := range bd.stages {
-		if bd.busy[i] && bd.results[i] == nil {
-			cur = i // the stage being built: only earlier ones may be named
-		}
-	}
+// fromImage is the image COPY --from names: a stage before stage cur, or
+// a stored image.
+func (bd *build) fromImage(ctx context.Context, cur int, ref string) (*images.Image, error) {
 	if j, ok := bd.stageIndex(ref, cur); ok {
 		return bd.stage(ctx, j)
 	}

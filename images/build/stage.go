@@ -16,7 +16,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
 	"berth/images"
 )
@@ -41,17 +40,10 @@ type plan struct {
 	mounts []*mountPlan
 }
 
-// stage builds stage i (and the stages it needs) once.
-func (bd *build) stage(ctx context.Context, i int) (*images.Image, error) {
-	if img, ok := bd.results[i]; ok {
-		return img, nil
-	}
-	if bd.busy[i] {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: stage %d depends on itself", bd.name, i))
-	}
-	bd.busy[i] = true
+// buildStage builds stage i, asking for the stages it needs.
+func (bd *build) buildStage(ctx context.Context, i int) (*images.Image, error) {
 	st := bd.stages[i]
-	s := &stageState{name: st.Name, args: map[string]*string{}}
+	s := &stageState{index: i, name: st.Name, args: map[string]*string{}}
 	if s.name == "" {
 		s.name = fmt.Sprintf("stage-%d", i)
 	}
@@ -72,7 +64,6 @@ func (bd *build) stage(ctx context.Context, i int) (*images.Image, error) {
 		}
 		s.img = img
 	}
-	bd.results[i] = s.img
 	return s.img, nil
 }
 
@@ -81,7 +72,7 @@ func (bd *build) stage(ctx context.Context, i int) (*images.Image, error) {
 func (bd *build) from(ctx context.Context, i int, s *stageState) ([]instructions.Command, error) {
 	st := bd.stages[i]
 	fromCmd := &fromCommand{st: &st}
-	base, _, err := bd.lex.ProcessWord(st.BaseName, shell.EnvsFromSlice(bd.metaEnv()))
+	base, err := bd.expander(bd.metaEnv())(st.BaseName)
 	if err != nil {
 		return nil, bd.errAt(fromCmd, err)
 	}
@@ -143,8 +134,10 @@ func (f *fromCommand) String() string { return f.st.SourceCode }
 // step runs one instruction of stage s: from the cache when its key is
 // known, else by doing its work and committing an image.
 func (bd *build) step(ctx context.Context, s *stageState, cmd instructions.Command, n, total int) error {
+	bd.mu.Lock()
 	bd.nextID++
 	ev := Event{ID: bd.nextID, Stage: s.name, Step: n, Total: total, Instruction: source(cmd)}
+	bd.mu.Unlock()
 	if loc := cmd.Location(); len(loc) > 0 {
 		ev.Line = loc[0].Start.Line
 	}

@@ -107,6 +107,7 @@ type Event struct {
 
 // stageState is what a stage has built so far.
 type stageState struct {
+	index  int // the stage's place in the Dockerfile
 	name   string
 	img    *images.Image // nil: scratch with nothing committed yet
 	cfg    v1.Config
