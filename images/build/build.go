@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -27,11 +29,13 @@ import (
 type Builder struct {
 	store  *images.Store
 	runner Runner
+	// open opens a context file to hash it (tests count what is read).
+	open func(string) (io.ReadCloser, error)
 }
 
 // New makes a builder over store that runs RUN steps with runner.
 func New(store *images.Store, runner Runner) *Builder {
-	return &Builder{store: store, runner: runner}
+	return &Builder{store: store, runner: runner, open: func(p string) (io.ReadCloser, error) { return os.Open(p) }}
 }
 
 // build is one Build call's state.
@@ -44,6 +48,7 @@ type build struct {
 	meta     map[string]*string // ARGs before the first FROM
 	escape   rune               // the Dockerfile's escape token
 	ignore   *patternmatcher.PatternMatcher
+	hashes   *hashCache    // the context's file digests, kept between builds
 
 	slots    chan struct{} // a stage builds while it holds one (GOMAXPROCS)
 	mu       sync.Mutex    // guards what stages built concurrently share, below
@@ -67,6 +72,12 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("build context %s: %v", opts.ContextDir, err))
 		}
 		bd.opts.ContextDir = abs
+		bd.hashes = loadHashes(b.store.Root(), abs, b.open)
+		defer func() {
+			if err := bd.hashes.save(); err != nil {
+				bd.progress(Event{Kind: Warning, Output: err.Error()})
+			}
+		}()
 	}
 	for _, t := range opts.Tags {
 		if _, err := images.ParseReference(t); err != nil {

@@ -298,7 +298,7 @@ func (bd *build) hashSources(root string, rels []string) (string, error) {
 				}
 				return nil
 			}
-			return hashEntry(h, p, crel, d)
+			return bd.hashEntry(h, p, crel, d)
 		})
 		if err != nil {
 			return "", fmt.Errorf("read build context: %w", err)

@@ -18,8 +18,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// hashEntry adds one context entry to a COPY's content hash.
-func hashEntry(h hash.Hash, p, rel string, d fs.DirEntry) error {
+// hashEntry adds one context entry to a COPY's content hash: its path,
+// mode and size, a symlink's target, a file's content digest (kept between
+// builds while the file's stat is unchanged).
+func (bd *build) hashEntry(h hash.Hash, p, rel string, d fs.DirEntry) error {
 	fi, err := d.Info()
 	if err != nil {
 		return err
@@ -33,14 +35,11 @@ func hashEntry(h hash.Hash, p, rel string, d fs.DirEntry) error {
 		}
 		io.WriteString(h, target)
 	case fi.Mode().IsRegular():
-		f, err := os.Open(p)
+		sum, err := bd.hashes.digest(p, rel, fi)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if _, err := io.Copy(h, f); err != nil {
-			return err
-		}
+		io.WriteString(h, sum)
 	}
 	return nil
 }
