@@ -48,7 +48,7 @@ type build struct {
 	meta     map[string]*string // ARGs before the first FROM
 	escape   rune               // the Dockerfile's escape token
 	ignore   *patternmatcher.PatternMatcher
-	hashes   *hashCache    // the context's file digests, kept between builds
+	hashes   *hashCache // the context's file digests, kept between builds
 
 	slots    chan struct{} // a stage builds while it holds one (GOMAXPROCS)
 	mu       sync.Mutex    // guards what stages built concurrently share, below

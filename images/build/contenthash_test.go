@@ -57,7 +57,7 @@ func TestContextHashesKeptBetweenBuilds(t *testing.T) {
 		t.Helper()
 		bd := &build{Builder: b, opts: Options{ContextDir: dir}, usedArgs: map[string]bool{}}
 		bd.hashes = loadHashes(b.store.Root(), dir, b.open)
-		sum, err := bd.hashSources(dir, []string{"a.txt", "sub"})
+		sum, err := bd.hashSources(dir, []srcMatch{{rel: "a.txt"}, {rel: "sub"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

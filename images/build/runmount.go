@@ -142,11 +142,11 @@ func (bd *build) planBindMount(ctx context.Context, s *stageState, mp *mountPlan
 	if bd.opts.ContextDir == "" {
 		return "", errdefs.ErrInvalidArgument.WithMessage("RUN --mount=type=bind needs a build context (the Dockerfile came from stdin)")
 	}
-	rels, err := bd.sources(bd.opts.ContextDir, []string{src}, true)
+	matches, err := bd.sources(bd.opts.ContextDir, []string{src}, true, false)
 	if err != nil {
 		return "", err
 	}
-	sum, err := bd.hashSources(bd.opts.ContextDir, rels)
+	sum, err := bd.hashSources(bd.opts.ContextDir, matches, nil)
 	if err != nil {
 		return "", err
 	}

@@ -31,9 +31,14 @@ type plan struct {
 	extra     string
 	author    string // MAINTAINER
 	config    func(*v1.Config)
-	// mount works in the step's filesystem; it reports whether it changed it.
-	mount func(ctx context.Context, root string) (bool, error)
-	run   *RunSpec
+	// mount works in the step's filesystem root (looking --chown's names up
+	// in idRoot's); it reports whether it changed it.
+	mount func(ctx context.Context, root, idRoot string) (bool, error)
+	// link: the step's layer is made on an empty filesystem (COPY --link).
+	link       bool
+	linkReused bool   // the --link layer came from the cache
+	chown      string // the step's --chown (names need the parent's /etc/passwd)
+	run        *RunSpec
 	// cleanup, when set, removes what planning fetched (ADD of a URL).
 	cleanup func()
 	// mounts are a RUN's --mount filesystems.
@@ -210,7 +215,11 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 		return false, err
 	}
 	s.img, s.cfg = img, cfg
-	return false, bd.store.CacheStore(ctx, key, img.ID)
+	if p.linkReused { // only put on the new parent: nothing was copied
+		ev.Kind = StepCached
+		bd.progress(ev)
+	}
+	return p.linkReused, bd.store.CacheStore(ctx, key, img.ID)
 }
 
 // cacheKey identifies a step: its parent image, its history line (the
@@ -259,9 +268,11 @@ func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Conf
 			return bd.runner.Run(ctx, *p.run, commitUpper)
 		})
 		return img, err
+	case p.link:
+		return bd.commitLink(ctx, s, p, opts)
 	case p.mount != nil:
 		err := bd.runner.Mount(ctx, s.img, func(root, upper string) error {
-			changed, err := p.mount(ctx, root)
+			changed, err := p.mount(ctx, root, root)
 			if err != nil || !changed {
 				return err
 			}
