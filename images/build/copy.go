@@ -152,6 +152,9 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 	if _, err := parseChmod(cs.chmod); err != nil {
 		return nil, err
 	}
+	if cs.link && namedOwner(cs.chown) {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("--chown=%s: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead", cs.chown))
+	}
 	by := cs.name
 	if cs.from != "" {
 		by += " --from=" + cs.from
@@ -170,7 +173,7 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 		srcs = cs.shown
 	}
 	srcs = append(append([]string{}, srcs...), inlineNames(cs.inline)...)
-	p := &plan{createdBy: by + " " + strings.Join(srcs, " ") + " " + cs.dest + " # buildkit", link: cs.link, chown: cs.chown}
+	p := &plan{createdBy: by + " " + strings.Join(srcs, " ") + " " + cs.dest + " # buildkit", link: cs.link}
 	if len(cs.excl) > 0 {
 		p.extra = fmt.Sprintf("exclude %q\x00", cs.excl)
 	}
@@ -184,9 +187,7 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 	if err != nil {
 		return nil, err
 	}
-	p.mount = func(ctx context.Context, root, idRoot string) (bool, error) {
-		cs := cs
-		cs.idRoot = idRoot
+	p.mount = func(ctx context.Context, root string) (bool, error) {
 		if err := bd.copyGit(ctx, root, cs); err != nil {
 			return false, err
 		}

@@ -113,15 +113,11 @@ func (bd *build) copyFiles(srcRoot, dstRoot string, cs copySpec, fromContext boo
 }
 
 // treeCopier is a COPY's copier: its --chmod, and its --chown's IDs looked
-// up in the destination (or cs.idRoot); context files belong to root unless
-// --chown says otherwise, files from an image keep their owners.
+// up in the destination; context files belong to root unless --chown says
+// otherwise, files from an image keep their owners.
 func (bd *build) treeCopier(dstRoot string, cs copySpec, fromContext bool) (*treeCopy, error) {
 	chmod, _ := parseChmod(cs.chmod)
-	idRoot := dstRoot
-	if cs.idRoot != "" {
-		idRoot = cs.idRoot
-	}
-	owner, err := resolveChown(idRoot, cs.chown)
+	owner, err := resolveChown(dstRoot, cs.chown)
 	if err != nil {
 		return nil, err
 	}

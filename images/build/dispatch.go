@@ -191,7 +191,7 @@ func planWorkdir(s *stageState, c *instructions.WorkdirCommand) *plan {
 	dir = path.Clean(dir)
 	return &plan{createdBy: "WORKDIR " + dir,
 		config: func(cfg *v1.Config) { cfg.WorkingDir = dir },
-		mount:  func(_ context.Context, root, _ string) (bool, error) { return makeDir(root, dir) }}
+		mount:  func(_ context.Context, root string) (bool, error) { return makeDir(root, dir) }}
 }
 
 func kvString(kvs instructions.KeyValuePairs) string {

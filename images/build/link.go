@@ -10,19 +10,15 @@ import (
 
 // linkKey is a COPY --link layer's cache key: the step's instruction, what
 // it reads and the working directory its relative paths start from, never
-// the parent (the parent only when --chown names a user, whose IDs come
-// from the parent's /etc/passwd).
+// the parent.
 func linkKey(s *stageState, p *plan) string {
 	q := *p
 	q.extra += "\x00link-layer workdir " + s.cfg.WorkingDir
-	var parent *images.Image
-	if namedOwner(p.chown) {
-		parent = s.img
-	}
-	return cacheKey(parent, &q)
+	return cacheKey(nil, &q)
 }
 
-// namedOwner says whether a --chown spec names a user or group (not IDs).
+// namedOwner says whether a --chown spec names a user or group (not IDs):
+// a --link layer cannot look names up, as in BuildKit.
 func namedOwner(spec string) bool {
 	for _, part := range strings.Split(spec, ":") {
 		if strings.Trim(part, "0123456789") != "" {
@@ -35,7 +31,7 @@ func namedOwner(spec string) bool {
 // linkLayer returns the image (on scratch, one layer) holding a COPY
 // --link's files: copied onto an empty filesystem, so the layer does not
 // depend on the parent's content, and cached by linkKey, so a changed
-// parent reuses it. --chown's names are looked up in the parent.
+// parent reuses it.
 func (bd *build) linkLayer(ctx context.Context, s *stageState, p *plan) (*images.Image, error) {
 	key := linkKey(s, p)
 	if !bd.opts.NoCache {
@@ -45,29 +41,18 @@ func (bd *build) linkLayer(ctx context.Context, s *stageState, p *plan) (*images
 		}
 	}
 	var out *images.Image
-	copyIn := func(idRoot string) error {
-		return bd.runner.Mount(ctx, nil, func(root, upper string) error {
-			if idRoot == "" {
-				idRoot = root
-			}
-			if _, err := p.mount(ctx, root, idRoot); err != nil {
-				return err
-			}
-			layer, err := images.DiffTar(upper)
-			if err != nil {
-				return err
-			}
-			defer layer.Close()
-			out, err = bd.store.Commit(ctx, images.CommitOptions{Layer: layer, CreatedBy: p.createdBy})
+	err := bd.runner.Mount(ctx, nil, func(root, upper string) error {
+		if _, err := p.mount(ctx, root); err != nil {
 			return err
-		})
-	}
-	var err error
-	if namedOwner(p.chown) && s.img != nil {
-		err = bd.runner.Mount(ctx, s.img, func(parentRoot, _ string) error { return copyIn(parentRoot) })
-	} else {
-		err = copyIn("")
-	}
+		}
+		layer, err := images.DiffTar(upper)
+		if err != nil {
+			return err
+		}
+		defer layer.Close()
+		out, err = bd.store.Commit(ctx, images.CommitOptions{Layer: layer, CreatedBy: p.createdBy})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -31,13 +31,11 @@ type plan struct {
 	extra     string
 	author    string // MAINTAINER
 	config    func(*v1.Config)
-	// mount works in the step's filesystem root (looking --chown's names up
-	// in idRoot's); it reports whether it changed it.
-	mount func(ctx context.Context, root, idRoot string) (bool, error)
+	// mount works in the step's filesystem; it reports whether it changed it.
+	mount func(ctx context.Context, root string) (bool, error)
 	// link: the step's layer is made on an empty filesystem (COPY --link).
 	link       bool
-	linkReused bool   // the --link layer came from the cache
-	chown      string // the step's --chown (names need the parent's /etc/passwd)
+	linkReused bool // the --link layer came from the cache
 	run        *RunSpec
 	// cleanup, when set, removes what planning fetched (ADD of a URL).
 	cleanup func()
@@ -272,7 +270,7 @@ func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Conf
 		return bd.commitLink(ctx, s, p, opts)
 	case p.mount != nil:
 		err := bd.runner.Mount(ctx, s.img, func(root, upper string) error {
-			changed, err := p.mount(ctx, root, root)
+			changed, err := p.mount(ctx, root)
 			if err != nil || !changed {
 				return err
 			}
