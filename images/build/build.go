@@ -53,6 +53,7 @@ type build struct {
 	slots    chan struct{} // a stage builds while it holds one (GOMAXPROCS)
 	mu       sync.Mutex    // guards what stages built concurrently share, below
 	runs     map[int]*stageRun
+	pulls    map[string]*pullOnce // --pull: each base pulled once per build
 	usedArgs map[string]bool
 	nextID   int
 }
@@ -62,7 +63,7 @@ type build struct {
 // fails; the failed step leaves nothing.
 func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event)) (*images.Image, error) {
 	bd := &build{Builder: b, opts: opts, progress: serialised(progress), name: opts.DockerfileName,
-		runs: map[int]*stageRun{}, usedArgs: map[string]bool{}}
+		runs: map[int]*stageRun{}, pulls: map[string]*pullOnce{}, usedArgs: map[string]bool{}}
 	if bd.name == "" {
 		bd.name = "Dockerfile"
 	}
@@ -84,6 +85,9 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 			return nil, err
 		}
 	}
+	if err := checkPlatform(opts.Platform); err != nil {
+		return nil, err
+	}
 	target, err := bd.parse()
 	if err != nil {
 		return nil, err
@@ -103,6 +107,9 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 		if err := b.store.Tag(ctx, img.ID, t); err != nil {
 			return nil, err
 		}
+	}
+	if err := bd.export(ctx, img); err != nil {
+		return nil, err
 	}
 	return b.store.Resolve(img.ID)
 }

@@ -79,6 +79,15 @@ func (bd *build) from(ctx context.Context, i int, s *stageState) ([]instructions
 	if err != nil {
 		return nil, bd.errAt(fromCmd, err)
 	}
+	if st.Platform != "" {
+		plat, err := bd.expander(append(hostPlatformArgs(), bd.metaEnv()...))(st.Platform)
+		if err == nil {
+			err = checkPlatform(plat)
+		}
+		if err != nil {
+			return nil, bd.errAt(fromCmd, err)
+		}
+	}
 	switch j, isStage := bd.stageIndex(base, i); {
 	case base == "scratch":
 		return nil, nil
@@ -87,10 +96,7 @@ func (bd *build) from(ctx context.Context, i int, s *stageState) ([]instructions
 			return nil, err
 		}
 	default:
-		if s.img, err = bd.store.Resolve(base); err != nil {
-			if errdefs.IsNotFound(err) {
-				err = errdefs.ErrNotFound.WithMessage(fmt.Sprintf("unable to find image %q locally (berth build does not pull; use berth pull)", base))
-			}
+		if s.img, err = bd.baseImage(ctx, base); err != nil {
 			return nil, bd.errAt(fromCmd, err)
 		}
 	}

@@ -31,6 +31,12 @@ type Options struct {
 	// Secrets are the --secret values by id, for RUN --mount=type=secret.
 	// They reach a RUN's mount only: no layer, history, config or cache key.
 	Secrets map[string][]byte
+	// Pull pulls every FROM image from its registry, even one stored (--pull).
+	Pull bool
+	// Platform is --platform: "" or this machine's platform (others are refused).
+	Platform string
+	// Outputs receive the final filesystem besides the image (-o).
+	Outputs []Output
 }
 
 // RunSpec is one RUN step for a Runner.
