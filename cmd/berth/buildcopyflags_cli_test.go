@@ -62,6 +62,14 @@ func TestBuildCopyParentsExclude(t *testing.T) {
 	if n := c.cachedSteps("-t", "flags", dir); n != 3 {
 		t.Errorf("after changing a copied file: %d cached steps, want 3", n)
 	}
+	// The context's file digests are kept as build cache, listed and pruned.
+	if v := c.ok("system", "df", "-v"); strings.Count(v, " source.local ") != 1 {
+		t.Errorf("df -v lists no kept context digests:\n%s", v)
+	}
+	c.ok("builder", "prune", "-f")
+	if ents, err := os.ReadDir(filepath.Join(c.root, "images", "contenthash")); err != nil || len(ents) != 0 {
+		t.Errorf("kept digests after prune: %v %v", ents, err)
+	}
 }
 
 // TestBuildCopyLink checks COPY --link: the same files as a plain COPY (the
