@@ -30,21 +30,26 @@ type gitRef struct {
 	Remote, Ref, SubDir string
 }
 
-// isGitURL says whether an ADD source names a git repository, as BuildKit's
-// dfgitutil decides: git:// and ssh:// URLs, git@host:path, and http(s)
-// URLs whose path ends in ".git".
+// isGitURL says whether an ADD source names a git repository berth clones,
+// as BuildKit's dfgitutil decides: git:// URLs and http(s) URLs whose path
+// ends in ".git" (git over ssh is not supported: see isSSHGit).
 func isGitURL(src string) bool {
 	remote, _, _ := strings.Cut(src, "#")
 	switch {
-	case strings.HasPrefix(remote, "git://"), strings.HasPrefix(remote, "ssh://"):
+	case strings.HasPrefix(remote, "git://"):
 		return true
-	case strings.HasPrefix(remote, "git@"):
-		return strings.Contains(remote, ":")
 	case isURL(remote):
 		u, err := url.Parse(remote)
 		return err == nil && strings.HasSuffix(u.Path, ".git")
 	}
 	return false
+}
+
+// isSSHGit says whether an ADD source is a git repository over ssh
+// (ssh://…, git@host:path), which berth does not clone: it would need the
+// user's keys and agent, which a build does not forward.
+func isSSHGit(src string) bool {
+	return strings.HasPrefix(src, "ssh://") || strings.HasPrefix(src, "git@") && strings.Contains(src, ":")
 }
 
 // parseGitRef splits a git source into its remote, ref and subdirectory.

@@ -100,6 +100,8 @@ func (bd *build) planAdd(ctx context.Context, s *stageState, c *instructions.Add
 			gits = append(gits, src)
 		case isURL(src):
 			urls = append(urls, src)
+		case isSSHGit(src):
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of %s is not supported (git over ssh; only http, https and git:// repositories)", src))
 		case strings.Contains(src, "://"):
 			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of %s is not supported (only http, https and git URLs)", src))
 		default:
