@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"berth/images/build"
 )
@@ -80,7 +81,12 @@ func (a *app) buildCommand() *cobra.Command {
 			return nil
 		},
 	}
-	fl := cmd.Flags()
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register adds the build flags to fl.
+func (f *buildFlags) register(fl *pflag.FlagSet) {
 	fl.StringArrayVarP(&f.tags, "tag", "t", nil, `name and optionally a tag in the "name:tag" format`)
 	fl.StringVarP(&f.file, "file", "f", "", `name of the Dockerfile (default: "PATH/Dockerfile")`)
 	fl.StringArrayVar(&f.buildArgs, "build-arg", nil, "set build-time variables")
@@ -95,7 +101,6 @@ func (a *app) buildCommand() *cobra.Command {
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the FROM images")
 	fl.StringVar(&f.platform, "platform", "", "set the target platform for the build (this machine's only)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, `output destination (format: "type=local,dest=path" or "type=tar,dest=file"; "-" is a tar on stdout)`)
-	return cmd
 }
 
 // options reads the Dockerfile and turns the flags into build options.

@@ -157,25 +157,7 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 	if cs.link && namedOwner(cs.chown) {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("--chown=%s: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead", cs.chown))
 	}
-	by := cs.name
-	if cs.from != "" {
-		by += " --from=" + cs.from
-	}
-	if cs.parents { // BuildKit's history shows --parents, not --link or --exclude
-		by += " --parents"
-	}
-	if cs.chown != "" {
-		by += " --chown=" + cs.chown
-	}
-	if cs.chmod != "" {
-		by += " --chmod=" + cs.chmod
-	}
-	srcs := cs.srcs
-	if cs.shown != nil {
-		srcs = cs.shown
-	}
-	srcs = append(append([]string{}, srcs...), inlineNames(cs.inline)...)
-	p := &plan{createdBy: by + " " + strings.Join(srcs, " ") + " " + cs.dest + " # buildkit", link: cs.link}
+	p := &plan{createdBy: copyHistory(cs), link: cs.link}
 	if len(cs.excl) > 0 {
 		p.extra = fmt.Sprintf("exclude %q\x00", cs.excl)
 	}
@@ -212,6 +194,30 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 		return true, bd.runner.Mount(ctx, srcImg, func(src, _ string) error { return bd.copyFiles(src, root, cs, false) })
 	}
 	return p, nil
+}
+
+// copyHistory is a COPY or ADD's history line as BuildKit writes it (with
+// --parents, --chown and --chmod; not --link or --exclude).
+func copyHistory(cs copySpec) string {
+	by := cs.name
+	if cs.from != "" {
+		by += " --from=" + cs.from
+	}
+	if cs.parents {
+		by += " --parents"
+	}
+	if cs.chown != "" {
+		by += " --chown=" + cs.chown
+	}
+	if cs.chmod != "" {
+		by += " --chmod=" + cs.chmod
+	}
+	srcs := cs.srcs
+	if cs.shown != nil {
+		srcs = cs.shown
+	}
+	srcs = append(append([]string{}, srcs...), inlineNames(cs.inline)...)
+	return by + " " + strings.Join(srcs, " ") + " " + cs.dest + " # buildkit"
 }
 
 // planSources adds what a COPY's files sources are to the step's key: the
