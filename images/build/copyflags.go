@@ -51,7 +51,7 @@ func keptPath(rel string, n int) string {
 
 // globPath matches rel's elements as patterns ("*", "?", "[...]" in any
 // element, "**" for any number of directories) in root, returning the
-// matching paths relative to root, sorted. Symlinks inside root are
+// matching paths that exist, relative to root, sorted. Symlinks inside root are
 // resolved in it and never followed by "**".
 func globPath(root, rel string) ([]string, error) {
 	elems := strings.Split(rel, "/")
@@ -62,7 +62,11 @@ func globPath(root, rel string) ([]string, error) {
 			if dir == "" {
 				dir = "."
 			}
-			found[dir] = true
+			if full, err := securejoin.SecureJoin(root, dir); err == nil {
+				if _, err := os.Lstat(full); err == nil {
+					found[dir] = true
+				}
+			}
 			return nil
 		}
 		e := elems[i]
