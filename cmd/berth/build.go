@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"berth/images/build"
 )
@@ -18,10 +19,11 @@ import (
 // buildFlags are `docker build`'s flags that berth has.
 type buildFlags struct {
 	tags, buildArgs, labels []string
-	secrets                 []string
+	secrets, outputs        []string
 	file, target, iidfile   string
-	progress                string
+	progress, platform      string
 	noCache, quiet, check   bool
+	pull                    bool
 }
 
 func (a *app) buildCommand() *cobra.Command {
@@ -32,6 +34,10 @@ func (a *app) buildCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(args[0], a.stdin)
+			if err != nil {
+				return err
+			}
+			toStdout, err := a.buildOutputs(&o, f.outputs)
 			if err != nil {
 				return err
 			}
@@ -63,7 +69,9 @@ func (a *app) buildCommand() *cobra.Command {
 				}
 			}
 			if f.quiet {
-				fmt.Fprintln(a.stdout, img.ID)
+				if !toStdout { // a tar on stdout is the output, alone
+					fmt.Fprintln(a.stdout, img.ID)
+				}
 				return nil
 			}
 			fmt.Fprintf(a.stderr, "writing image %s\n", img.ID)
@@ -73,7 +81,12 @@ func (a *app) buildCommand() *cobra.Command {
 			return nil
 		},
 	}
-	fl := cmd.Flags()
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register adds the build flags to fl.
+func (f *buildFlags) register(fl *pflag.FlagSet) {
 	fl.StringArrayVarP(&f.tags, "tag", "t", nil, `name and optionally a tag in the "name:tag" format`)
 	fl.StringVarP(&f.file, "file", "f", "", `name of the Dockerfile (default: "PATH/Dockerfile")`)
 	fl.StringArrayVar(&f.buildArgs, "build-arg", nil, "set build-time variables")
@@ -85,12 +98,15 @@ func (a *app) buildCommand() *cobra.Command {
 	fl.StringVar(&f.iidfile, "iidfile", "", "write the image ID to the file")
 	fl.BoolVar(&f.check, "check", false, "check the Dockerfile and context for common pitfalls without building (exit 1 on warnings)")
 	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
-	return cmd
+	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the FROM images")
+	fl.StringVar(&f.platform, "platform", "", "set the target platform for the build (this machine's only)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, `output destination (format: "type=local,dest=path" or "type=tar,dest=file"; "-" is a tar on stdout)`)
 }
 
 // options reads the Dockerfile and turns the flags into build options.
 func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, error) {
-	o := build.Options{Tags: f.tags, Target: f.target, NoCache: f.noCache, BuildArgs: map[string]string{}, Labels: map[string]string{}}
+	o := build.Options{Tags: f.tags, Target: f.target, NoCache: f.noCache, BuildArgs: map[string]string{}, Labels: map[string]string{},
+		Pull: f.pull, Platform: f.platform}
 	switch f.progress {
 	case "auto", "plain", "tty":
 	default:
@@ -138,6 +154,29 @@ func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, err
 		return o, invalid("unable to read the Dockerfile %s: %v", file, err)
 	}
 	return o, nil
+}
+
+// buildOutputs parses the -o values into o; a tar to "-" goes to stdout
+// (never to a terminal). It reports whether stdout receives one.
+func (a *app) buildOutputs(o *build.Options, specs []string) (bool, error) {
+	toStdout := false
+	for _, spec := range specs {
+		out, err := build.ParseOutput(spec)
+		if err != nil {
+			return false, err
+		}
+		if out.Type == "tar" && out.Dest == "-" {
+			if toStdout {
+				return false, invalid("only one -o can write to stdout")
+			}
+			if isTerminal(a.stdout) {
+				return false, invalid("refusing to write a tar to the terminal: give -o type=tar,dest=FILE or redirect stdout")
+			}
+			out.Writer, toStdout = a.stdout, true
+		}
+		o.Outputs = append(o.Outputs, out)
+	}
+	return toStdout, nil
 }
 
 // plainProgress prints build events as BuildKit's plain progress does.

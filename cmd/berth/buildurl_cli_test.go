@@ -110,7 +110,9 @@ func TestBuildAddURLFailures(t *testing.T) {
 		{"FROM busybox\nADD --checksum=md5:00 " + srv.url + "/a.txt /a\n", "berth: Dockerfile:2: ADD --checksum=md5:00 " + srv.url + "/a.txt /a: invalid --checksum \"md5:00\": unsupported digest algorithm"},
 		{"FROM busybox\nADD --checksum=" + wrong + " " + srv.url + "/a.txt " + srv.url + "/b /d/\n",
 			"berth: Dockerfile:2: ADD --checksum=" + wrong + " " + srv.url + "/a.txt " + srv.url + "/b /d/: checksum can't be specified for multiple sources"},
-		{"FROM busybox\nADD git@example.com:x.git /d/\n", "berth: Dockerfile:2: ADD git@example.com:x.git /d/: ADD of git@example.com:x.git is not supported (only http and https URLs)"},
+		{"FROM busybox\nADD git@example.com:x.git /d/\n", "berth: Dockerfile:2: ADD git@example.com:x.git /d/: ADD of git@example.com:x.git is not supported (git over ssh; only http, https and git:// repositories)"},
+		{"FROM busybox\nADD ftp://127.0.0.1/x /d/\n", "berth: Dockerfile:2: ADD ftp://127.0.0.1/x /d/: ADD of ftp://127.0.0.1/x is not supported (only http, https and git URLs)"},
+		{"FROM busybox\nADD --keep-git-dir=true " + srv.url + "/a.txt /d/\n", "berth: Dockerfile:2: ADD --keep-git-dir=true " + srv.url + "/a.txt /d/: ADD --keep-git-dir needs a git source"},
 	} {
 		_, errOut, code := c.run(tc.dockerfile, "build", "-q", "-")
 		if code == 0 || strings.TrimSpace(errOut) != tc.want {

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/containerd/errdefs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -26,25 +29,31 @@ import (
 type Builder struct {
 	store  *images.Store
 	runner Runner
+	// open opens a context file to hash it (tests count what is read).
+	open func(string) (io.ReadCloser, error)
 }
 
 // New makes a builder over store that runs RUN steps with runner.
 func New(store *images.Store, runner Runner) *Builder {
-	return &Builder{store: store, runner: runner}
+	return &Builder{store: store, runner: runner, open: func(p string) (io.ReadCloser, error) { return os.Open(p) }}
 }
 
 // build is one Build call's state.
 type build struct {
 	*Builder
 	opts     Options
-	progress func(Event)
-	name     string // the Dockerfile's name in errors
+	progress func(Event) // serialised: stages report concurrently
+	name     string      // the Dockerfile's name in errors
 	stages   []instructions.Stage
 	meta     map[string]*string // ARGs before the first FROM
-	lex      *shell.Lex
+	escape   rune               // the Dockerfile's escape token
 	ignore   *patternmatcher.PatternMatcher
-	results  map[int]*images.Image
-	busy     map[int]bool
+	hashes   *hashCache // the context's file digests, kept between builds
+
+	slots    chan struct{} // a stage builds while it holds one (GOMAXPROCS)
+	mu       sync.Mutex    // guards what stages built concurrently share, below
+	runs     map[int]*stageRun
+	pulls    map[string]*pullOnce // --pull: each base pulled once per build
 	usedArgs map[string]bool
 	nextID   int
 	total    int // the instructions of the stages up to the target, FROM lines counted
@@ -54,11 +63,8 @@ type build struct {
 // with opts.Tags. Steps that succeeded stay in the cache when a later one
 // fails; the failed step leaves nothing.
 func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event)) (*images.Image, error) {
-	if progress == nil {
-		progress = func(Event) {}
-	}
-	bd := &build{Builder: b, opts: opts, progress: progress, name: opts.DockerfileName,
-		results: map[int]*images.Image{}, busy: map[int]bool{}, usedArgs: map[string]bool{}}
+	bd := &build{Builder: b, opts: opts, progress: serialised(progress), name: opts.DockerfileName,
+		runs: map[int]*stageRun{}, pulls: map[string]*pullOnce{}, usedArgs: map[string]bool{}}
 	if bd.name == "" {
 		bd.name = "Dockerfile"
 	}
@@ -68,11 +74,20 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("build context %s: %v", opts.ContextDir, err))
 		}
 		bd.opts.ContextDir = abs
+		bd.hashes = loadHashes(b.store.Root(), abs, b.open)
+		defer func() {
+			if err := bd.hashes.save(); err != nil {
+				bd.progress(Event{Kind: Warning, Output: err.Error()})
+			}
+		}()
 	}
 	for _, t := range opts.Tags {
 		if _, err := images.ParseReference(t); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkPlatform(opts.Platform); err != nil {
+		return nil, err
 	}
 	target, err := bd.parse()
 	if err != nil {
@@ -81,7 +96,7 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 	if err := bd.loadIgnore(); err != nil {
 		return nil, err
 	}
-	img, err := bd.stage(ctx, target)
+	img, err := bd.buildTarget(ctx, target)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +108,9 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 		if err := b.store.Tag(ctx, img.ID, t); err != nil {
 			return nil, err
 		}
+	}
+	if err := bd.export(ctx, img); err != nil {
+		return nil, err
 	}
 	return b.store.Resolve(img.ID)
 }
@@ -119,7 +137,7 @@ func (bd *build) parse() (int, error) {
 	if len(stages) == 0 {
 		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: no build stage (FROM) in the Dockerfile", bd.name))
 	}
-	bd.stages, bd.lex = stages, shell.NewLex(res.EscapeToken)
+	bd.stages, bd.escape = stages, res.EscapeToken
 	bd.meta = map[string]*string{}
 	for _, a := range metaArgs {
 		if err := a.Expand(bd.expander(bd.metaEnv())); err != nil {
@@ -146,7 +164,9 @@ func (bd *build) parse() (int, error) {
 // argValue is an ARG's value: the --build-arg given, else its default.
 func (bd *build) argValue(key string, def *string) *string {
 	if v, ok := bd.opts.BuildArgs[key]; ok {
+		bd.mu.Lock()
 		bd.usedArgs[key] = true
+		bd.mu.Unlock()
 		return &v
 	}
 	return def
@@ -166,8 +186,9 @@ func (bd *build) metaEnv() []string {
 // expander expands words with env (KEY=VALUE) as Docker's shell lexer does.
 func (bd *build) expander(env []string) instructions.SingleWordExpander {
 	getter := shell.EnvsFromSlice(env)
+	lex := shell.NewLex(bd.escape) // a Lex is not safe for concurrent use
 	return func(word string) (string, error) {
-		out, _, err := bd.lex.ProcessWord(word, getter)
+		out, _, err := lex.ProcessWord(word, getter)
 		return out, err
 	}
 }
@@ -195,6 +216,8 @@ func (bd *build) errAt(cmd instructions.Command, err error) error {
 // warnUnusedArgs reports --build-arg values no ARG declared, as Docker does.
 func (bd *build) warnUnusedArgs() {
 	var unused []string
+	bd.mu.Lock()
+	defer bd.mu.Unlock()
 	for k := range bd.opts.BuildArgs {
 		if !bd.usedArgs[k] {
 			unused = append(unused, k)

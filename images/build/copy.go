@@ -29,6 +29,7 @@ type copySpec struct {
 	srcs    []string
 	dest    string
 	from    string // stage or image name, "" for the context
+	stage   int    // the stage the step is in (--from names earlier ones)
 	chown   string
 	chmod   string
 	unpack  bool // ADD: extract local tar archives
@@ -36,6 +37,12 @@ type copySpec struct {
 	inline  []instructions.SourceContent // heredoc documents (COPY <<EOF /f)
 	remote  *remoteFiles                 // ADD's URL sources
 	shown   []string                     // the sources as the history shows them (nil: srcs)
+	parents bool                         // --parents: keep each source's path under dest
+	exclude *patternmatcher.PatternMatcher
+	excl    []string     // --exclude's patterns, for the history
+	link    bool         // --link: the layer is made apart from the previous ones
+	idRoot  string       // the filesystem --chown's names are looked up in ("": the destination)
+	git     []*gitSource // ADD's git repositories
 }
 
 // loadIgnore reads the context's .dockerignore.
@@ -65,47 +72,66 @@ func (bd *build) ignored(rel string) bool {
 	if bd.ignore == nil || rel == "." || rel == "" {
 		return false
 	}
+	bd.mu.Lock() // a pattern compiles on its first use
+	defer bd.mu.Unlock()
 	m, _ := bd.ignore.MatchesOrParentMatches(rel)
 	return m
 }
 
 func (bd *build) planCopy(ctx context.Context, s *stageState, c *instructions.CopyCommand) (*plan, error) {
-	if c.Link || c.Parents || len(c.ExcludePatterns) > 0 {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("COPY --link, --parents and --exclude are not supported yet")
+	exclude, err := excludeMatcher("COPY", c.ExcludePatterns)
+	if err != nil {
+		return nil, err
 	}
 	return bd.planFiles(ctx, s, copySpec{name: "COPY", srcs: c.SourcePaths, dest: c.DestPath, from: c.From, inline: c.SourceContents,
-		chown: c.Chown, chmod: c.Chmod, workdir: s.cfg.WorkingDir})
+		chown: c.Chown, chmod: c.Chmod, workdir: s.cfg.WorkingDir, stage: s.index,
+		parents: c.Parents, exclude: exclude, excl: c.ExcludePatterns, link: c.Link})
 }
 
 func (bd *build) planAdd(ctx context.Context, s *stageState, c *instructions.AddCommand) (*plan, error) {
-	if c.Link || len(c.ExcludePatterns) > 0 || c.KeepGitDir != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("ADD --link, --exclude and --keep-git-dir are not supported yet")
+	exclude, err := excludeMatcher("ADD", c.ExcludePatterns)
+	if err != nil {
+		return nil, err
 	}
-	var urls, locals []string
+	var urls, gits, locals []string
 	for _, src := range c.SourcePaths {
 		switch {
+		case isGitURL(src):
+			gits = append(gits, src)
 		case isURL(src):
 			urls = append(urls, src)
-		case strings.Contains(src, "://") || strings.HasPrefix(src, "git@"):
-			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of %s is not supported (only http and https URLs)", src))
+		case isSSHGit(src):
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of %s is not supported (git over ssh; only http, https and git:// repositories)", src))
+		case strings.Contains(src, "://"):
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ADD of %s is not supported (only http, https and git URLs)", src))
 		default:
 			locals = append(locals, src)
 		}
 	}
-	if len(urls)+len(locals)+len(c.SourceContents) > 1 && !strings.HasSuffix(c.DestPath, "/") {
+	if c.KeepGitDir != nil && len(gits) == 0 {
+		return nil, errdefs.ErrInvalidArgument.WithMessage("ADD --keep-git-dir needs a git source")
+	}
+	if len(urls)+len(gits)+len(locals)+len(c.SourceContents) > 1 && !strings.HasSuffix(c.DestPath, "/") {
 		return nil, errdefs.ErrInvalidArgument.WithMessage("when using ADD with more than one source file, the destination must be a directory and end with a /")
 	}
-	remote, key, err := bd.planRemote(ctx, urls, c.Checksum, len(locals)+len(c.SourceContents))
+	remote, key, err := bd.planRemote(ctx, urls, c.Checksum, len(locals)+len(gits)+len(c.SourceContents))
 	if err != nil {
 		return nil, err
 	}
-	unpack := c.Unpack == nil || *c.Unpack
-	p, err := bd.planFiles(ctx, s, copySpec{name: "ADD", srcs: locals, dest: c.DestPath, inline: c.SourceContents,
-		chown: c.Chown, chmod: c.Chmod, unpack: unpack, workdir: s.cfg.WorkingDir, remote: remote, shown: c.SourcePaths})
+	repos, gitKey, err := planGit(ctx, gits, c.KeepGitDir != nil && *c.KeepGitDir)
 	if err != nil {
 		remote.cleanup()
 		return nil, err
 	}
+	unpack := c.Unpack == nil || *c.Unpack
+	p, err := bd.planFiles(ctx, s, copySpec{name: "ADD", srcs: locals, dest: c.DestPath, inline: c.SourceContents,
+		chown: c.Chown, chmod: c.Chmod, unpack: unpack, workdir: s.cfg.WorkingDir, remote: remote, shown: c.SourcePaths,
+		stage: s.index, exclude: exclude, excl: c.ExcludePatterns, link: c.Link, git: repos})
+	if err != nil {
+		remote.cleanup()
+		return nil, err
+	}
+	p.extra += gitKey
 	if remote != nil {
 		p.extra += "\x00" + key
 		p.cleanup = remote.cleanup
@@ -119,7 +145,7 @@ func (bd *build) planAdd(ctx context.Context, s *stageState, c *instructions.Add
 // planFiles plans a COPY or ADD: the cache key covers the content of the
 // context sources (or the source image's ID), the flags and the destination.
 func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*plan, error) {
-	if len(cs.srcs)+len(cs.inline) == 0 && cs.remote == nil {
+	if len(cs.srcs)+len(cs.inline)+len(cs.git) == 0 && cs.remote == nil {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s needs a source and a destination", cs.name))
 	}
 	if len(cs.srcs) > 0 && len(cs.inline) > 0 && !strings.HasSuffix(cs.dest, "/") {
@@ -128,30 +154,27 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 	if _, err := parseChmod(cs.chmod); err != nil {
 		return nil, err
 	}
-	by := cs.name
-	if cs.from != "" {
-		by += " --from=" + cs.from
+	if cs.link && namedOwner(cs.chown) {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("--chown=%s: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead", cs.chown))
 	}
-	if cs.chown != "" {
-		by += " --chown=" + cs.chown
+	p := &plan{createdBy: copyHistory(cs), link: cs.link}
+	if len(cs.excl) > 0 {
+		p.extra = fmt.Sprintf("exclude %q\x00", cs.excl)
 	}
-	if cs.chmod != "" {
-		by += " --chmod=" + cs.chmod
+	if cs.link {
+		p.extra += "link\x00"
 	}
-	srcs := cs.srcs
-	if cs.shown != nil {
-		srcs = cs.shown
-	}
-	srcs = append(append([]string{}, srcs...), inlineNames(cs.inline)...)
-	p := &plan{createdBy: by + " " + strings.Join(srcs, " ") + " " + cs.dest + " # buildkit"}
 	if len(cs.inline) > 0 {
-		p.extra = "inline " + hashInline(cs.inline) + "\x00"
+		p.extra += "inline " + hashInline(cs.inline) + "\x00"
 	}
 	srcImg, err := bd.planSources(ctx, cs, p)
 	if err != nil {
 		return nil, err
 	}
 	p.mount = func(ctx context.Context, root string) (bool, error) {
+		if err := bd.copyGit(ctx, root, cs); err != nil {
+			return false, err
+		}
 		if len(cs.inline) > 0 {
 			if err := bd.copyInline(root, cs); err != nil {
 				return false, err
@@ -173,6 +196,30 @@ func (bd *build) planFiles(ctx context.Context, s *stageState, cs copySpec) (*pl
 	return p, nil
 }
 
+// copyHistory is a COPY or ADD's history line as BuildKit writes it (with
+// --parents, --chown and --chmod; not --link or --exclude).
+func copyHistory(cs copySpec) string {
+	by := cs.name
+	if cs.from != "" {
+		by += " --from=" + cs.from
+	}
+	if cs.parents {
+		by += " --parents"
+	}
+	if cs.chown != "" {
+		by += " --chown=" + cs.chown
+	}
+	if cs.chmod != "" {
+		by += " --chmod=" + cs.chmod
+	}
+	srcs := cs.srcs
+	if cs.shown != nil {
+		srcs = cs.shown
+	}
+	srcs = append(append([]string{}, srcs...), inlineNames(cs.inline)...)
+	return by + " " + strings.Join(srcs, " ") + " " + cs.dest + " # buildkit"
+}
+
 // planSources adds what a COPY's files sources are to the step's key: the
 // source image's ID (returned), or the content of the context sources.
 func (bd *build) planSources(ctx context.Context, cs copySpec, p *plan) (*images.Image, error) {
@@ -180,7 +227,7 @@ func (bd *build) planSources(ctx context.Context, cs copySpec, p *plan) (*images
 		return nil, nil
 	}
 	if cs.from != "" {
-		img, err := bd.fromImage(ctx, cs.from)
+		img, err := bd.fromImage(ctx, cs.stage, cs.from)
 		if err != nil {
 			return nil, err
 		}
@@ -190,11 +237,11 @@ func (bd *build) planSources(ctx context.Context, cs copySpec, p *plan) (*images
 	if bd.opts.ContextDir == "" {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s needs a build context (the Dockerfile came from stdin)", cs.name))
 	}
-	rels, err := bd.sources(bd.opts.ContextDir, cs.srcs, true)
+	matches, err := bd.sources(bd.opts.ContextDir, cs.srcs, true, cs.parents)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := bd.hashSources(bd.opts.ContextDir, rels)
+	sum, err := bd.hashSources(bd.opts.ContextDir, matches, cs.exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -202,14 +249,9 @@ func (bd *build) planSources(ctx context.Context, cs copySpec, p *plan) (*images
 	return nil, nil
 }
 
-// fromImage is the image COPY --from names: an earlier stage or a stored image.
-func (bd *build) fromImage(ctx context.Context, ref string) (*images.Image, error) {
-	cur := len(bd.stages)
-	for i := range bd.stages {
-		if bd.busy[i] && bd.results[i] == nil {
-			cur = i // the stage being built: only earlier ones may be named
-		}
-	}
+// fromImage is the image COPY --from names: a stage before stage cur, or
+// a stored image.
+func (bd *build) fromImage(ctx context.Context, cur int, ref string) (*images.Image, error) {
 	if j, ok := bd.stageIndex(ref, cur); ok {
 		return bd.stage(ctx, j)
 	}
@@ -221,22 +263,23 @@ func (bd *build) fromImage(ctx context.Context, ref string) (*images.Image, erro
 }
 
 // sources resolves COPY sources in root to clean relative paths: wildcards
-// in the last element, symlinks resolved inside root, .dockerignore applied
-// to context sources.
-func (bd *build) sources(root string, srcs []string, context bool) ([]string, error) {
-	var out []string
+// in any element ("**" too), symlinks resolved inside root, .dockerignore
+// applied to context sources; with parents, each match's kept path.
+func (bd *build) sources(root string, srcs []string, context, parents bool) ([]srcMatch, error) {
+	var out []srcMatch
 	for _, src := range srcs {
 		rel := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(src)), "/")
 		if rel == "" {
 			rel = "."
 		}
 		matches := []string{rel}
-		if strings.ContainsAny(path.Base(rel), "*?[") {
+		if strings.ContainsAny(rel, "*?[") {
 			var err error
-			if matches, err = globIn(root, rel); err != nil {
+			if matches, err = globPath(root, rel); err != nil {
 				return nil, err
 			}
 		}
+		depth := pivotDepth(src)
 		n := 0
 		for _, m := range matches {
 			if context && bd.ignored(m) {
@@ -249,7 +292,11 @@ func (bd *build) sources(root string, srcs []string, context bool) ([]string, er
 			if _, err := os.Lstat(full); err != nil {
 				continue
 			}
-			out, n = append(out, m), n+1
+			sm := srcMatch{rel: m}
+			if parents {
+				sm.keep = keptPath(m, depth)
+			}
+			out, n = append(out, sm), n+1
 		}
 		if n == 0 {
 			return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("source %q not found in the build context (or excluded by .dockerignore)", src))
@@ -258,49 +305,30 @@ func (bd *build) sources(root string, srcs []string, context bool) ([]string, er
 	return out, nil
 }
 
-// globIn matches rel's last element as a pattern in its directory under root.
-func globIn(root, rel string) ([]string, error) {
-	dir, pat := path.Split(rel)
-	full, err := securejoin.SecureJoin(root, dir)
-	if err != nil {
-		return nil, err
-	}
-	entries, err := os.ReadDir(full)
-	if err != nil {
-		return nil, nil
-	}
-	var out []string
-	for _, e := range entries {
-		if ok, err := path.Match(pat, e.Name()); err != nil {
-			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("bad pattern %q", rel))
-		} else if ok {
-			out = append(out, path.Join(dir, e.Name()))
-		}
-	}
-	return out, nil
-}
-
 // hashSources hashes what a COPY reads from the context: each file's path,
-// mode, size and content, symlinks' targets.
-func (bd *build) hashSources(root string, rels []string) (string, error) {
+// mode, size and content, symlinks' targets; what .dockerignore or
+// --exclude leave out is not read.
+func (bd *build) hashSources(root string, matches []srcMatch, exclude *patternmatcher.PatternMatcher) (string, error) {
 	h := sha256.New()
-	for _, rel := range rels {
-		full, err := securejoin.SecureJoin(root, rel)
+	for _, m := range matches {
+		full, err := securejoin.SecureJoin(root, m.rel)
 		if err != nil {
 			return "", err
 		}
+		fmt.Fprintf(h, "keep %s\x00", m.keep)
 		err = filepath.WalkDir(full, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			crel := path.Join(rel, filepath.ToSlash(strings.TrimPrefix(p, full)))
-			if bd.ignored(crel) {
+			sub := strings.TrimPrefix(p, full)
+			crel := path.Join(m.rel, filepath.ToSlash(sub))
+			if bd.ignored(crel) || excludedBy(exclude, m.rel, sub, d.IsDir()) {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
 				return nil
 			}
-			return hashEntry(h, p, crel, d)
+			return bd.hashEntry(h, p, crel, d)
 		})
 		if err != nil {
 			return "", fmt.Errorf("read build context: %w", err)

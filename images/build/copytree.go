@@ -15,11 +15,14 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/go-archive"
 	"github.com/moby/go-archive/compression"
+	"github.com/moby/patternmatcher"
 	"golang.org/x/sys/unix"
 )
 
-// hashEntry adds one context entry to a COPY's content hash.
-func hashEntry(h hash.Hash, p, rel string, d fs.DirEntry) error {
+// hashEntry adds one context entry to a COPY's content hash: its path,
+// mode and size, a symlink's target, a file's content digest (kept between
+// builds while the file's stat is unchanged).
+func (bd *build) hashEntry(h hash.Hash, p, rel string, d fs.DirEntry) error {
 	fi, err := d.Info()
 	if err != nil {
 		return err
@@ -33,14 +36,11 @@ func hashEntry(h hash.Hash, p, rel string, d fs.DirEntry) error {
 		}
 		io.WriteString(h, target)
 	case fi.Mode().IsRegular():
-		f, err := os.Open(p)
+		sum, err := bd.hashes.digest(p, rel, fi)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if _, err := io.Copy(h, f); err != nil {
-			return err
-		}
+		io.WriteString(h, sum)
 	}
 	return nil
 }
@@ -52,7 +52,7 @@ func hashEntry(h hash.Hash, p, rel string, d fs.DirEntry) error {
 // destination. Context files belong to root unless --chown says otherwise;
 // files from an image keep their owners.
 func (bd *build) copyFiles(srcRoot, dstRoot string, cs copySpec, fromContext bool) error {
-	rels, err := bd.sources(srcRoot, cs.srcs, fromContext)
+	matches, err := bd.sources(srcRoot, cs.srcs, fromContext, cs.parents)
 	if err != nil {
 		return err
 	}
@@ -67,49 +67,64 @@ func (bd *build) copyFiles(srcRoot, dstRoot string, cs copySpec, fromContext boo
 	if err != nil {
 		return err
 	}
-	destIsDir := strings.HasSuffix(dest, "/")
+	destIsDir := strings.HasSuffix(dest, "/") || cs.parents
 	if fi, err := os.Stat(dstFull); err == nil && fi.IsDir() {
 		destIsDir = true
 	}
-	if (len(rels) > 1 || len(cs.srcs) > 1) && !destIsDir {
+	if (len(matches) > 1 || len(cs.srcs) > 1) && !destIsDir {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("when using %s with more than one source file, the destination must be a directory and end with a /", cs.name))
 	}
-	chmod, _ := parseChmod(cs.chmod)
-	owner, err := resolveChown(dstRoot, cs.chown)
+	t, err := bd.treeCopier(dstRoot, cs, fromContext)
 	if err != nil {
 		return err
 	}
-	if owner == nil && fromContext {
-		owner = &[2]int{0, 0}
-	}
-	t := treeCopy{bd: bd, owner: owner, chmod: chmod, context: fromContext}
-	for _, rel := range rels {
-		src, err := securejoin.SecureJoin(srcRoot, rel)
+	for _, m := range matches {
+		src, err := securejoin.SecureJoin(srcRoot, m.rel)
 		if err != nil {
 			return err
 		}
 		fi, err := os.Lstat(src)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", cs.name, rel, err)
+			return fmt.Errorf("%s %s: %w", cs.name, m.rel, err)
 		}
 		target := dstFull
-		if !fi.IsDir() && destIsDir {
+		switch {
+		case cs.parents:
+			if target, err = securejoin.SecureJoin(dstRoot, path.Join(dest, m.keep)); err != nil {
+				return err
+			}
+		case !fi.IsDir() && destIsDir:
 			target = filepath.Join(dstFull, filepath.Base(src))
 		}
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return fmt.Errorf("%s: make %s: %w", cs.name, path.Dir(dest), err)
 		}
-		if cs.unpack && fi.Mode().IsRegular() && isArchive(src) {
+		if cs.unpack && fi.Mode().IsRegular() && isArchive(src) && !excludedBy(cs.exclude, m.rel, "", false) {
 			if err := unpackInto(src, dstFull); err != nil {
-				return fmt.Errorf("ADD %s: %w", rel, err)
+				return fmt.Errorf("ADD %s: %w", m.rel, err)
 			}
 			continue
 		}
-		if err := t.copy(src, rel, target); err != nil {
-			return fmt.Errorf("%s %s: %w", cs.name, rel, err)
+		if err := t.copy(src, m.rel, target); err != nil {
+			return fmt.Errorf("%s %s: %w", cs.name, m.rel, err)
 		}
 	}
 	return nil
+}
+
+// treeCopier is a COPY's copier: its --chmod, and its --chown's IDs looked
+// up in the destination; context files belong to root unless --chown says
+// otherwise, files from an image keep their owners.
+func (bd *build) treeCopier(dstRoot string, cs copySpec, fromContext bool) (*treeCopy, error) {
+	chmod, _ := parseChmod(cs.chmod)
+	owner, err := resolveChown(dstRoot, cs.chown)
+	if err != nil {
+		return nil, err
+	}
+	if owner == nil && fromContext {
+		owner = &[2]int{0, 0}
+	}
+	return &treeCopy{bd: bd, owner: owner, chmod: chmod, context: fromContext, exclude: cs.exclude}, nil
 }
 
 // treeCopy copies files and trees with a COPY's ownership and mode rules.
@@ -118,6 +133,7 @@ type treeCopy struct {
 	owner   *[2]int
 	chmod   *os.FileMode
 	context bool
+	exclude *patternmatcher.PatternMatcher // --exclude, relative to the source
 }
 
 // copy copies src (rel in its root) to dst: a directory's entries
@@ -128,7 +144,7 @@ func (t *treeCopy) copy(src, rel, dst string) error {
 			return err
 		}
 		sub := strings.TrimPrefix(p, src)
-		if t.context && t.bd.ignored(path.Join(rel, filepath.ToSlash(sub))) {
+		if t.context && t.bd.ignored(path.Join(rel, filepath.ToSlash(sub))) || excludedBy(t.exclude, rel, sub, d.IsDir()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

@@ -53,7 +53,7 @@ func (bd *build) planRunMounts(ctx context.Context, s *stageState, c *instructio
 		case instructions.MountTypeSecret:
 			part, err = bd.planSecretMount(mp)
 		case instructions.MountTypeBind:
-			part, err = bd.planBindMount(ctx, mp)
+			part, err = bd.planBindMount(ctx, s, mp)
 		case instructions.MountTypeTmpfs:
 			part, err = mountTarget(mp, "tmpfs")
 		default:
@@ -122,7 +122,7 @@ func (bd *build) planSecretMount(mp *mountPlan) (string, error) {
 
 // planBindMount checks a bind mount: of the build context (its source's
 // content goes in the key) or of a stage or image (its ID does).
-func (bd *build) planBindMount(ctx context.Context, mp *mountPlan) (string, error) {
+func (bd *build) planBindMount(ctx context.Context, s *stageState, mp *mountPlan) (string, error) {
 	m := mp.m
 	part, err := mountTarget(mp, "bind")
 	if err != nil {
@@ -134,7 +134,7 @@ func (bd *build) planBindMount(ctx context.Context, mp *mountPlan) (string, erro
 	}
 	m.Source = src
 	if m.From != "" {
-		if mp.img, err = bd.fromImage(ctx, m.From); err != nil {
+		if mp.img, err = bd.fromImage(ctx, s.index, m.From); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("%s from=%s source=%s", part, mp.img.ID, src), nil
@@ -142,11 +142,11 @@ func (bd *build) planBindMount(ctx context.Context, mp *mountPlan) (string, erro
 	if bd.opts.ContextDir == "" {
 		return "", errdefs.ErrInvalidArgument.WithMessage("RUN --mount=type=bind needs a build context (the Dockerfile came from stdin)")
 	}
-	rels, err := bd.sources(bd.opts.ContextDir, []string{src}, true)
+	matches, err := bd.sources(bd.opts.ContextDir, []string{src}, true, false)
 	if err != nil {
 		return "", err
 	}
-	sum, err := bd.hashSources(bd.opts.ContextDir, rels)
+	sum, err := bd.hashSources(bd.opts.ContextDir, matches, nil)
 	if err != nil {
 		return "", err
 	}

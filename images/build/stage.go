@@ -16,7 +16,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
 	"berth/images"
 )
@@ -34,24 +33,20 @@ type plan struct {
 	config    func(*v1.Config)
 	// mount works in the step's filesystem; it reports whether it changed it.
 	mount func(ctx context.Context, root string) (bool, error)
-	run   *RunSpec
+	// link: the step's layer is made on an empty filesystem (COPY --link).
+	link       bool
+	linkReused bool // the --link layer came from the cache
+	run        *RunSpec
 	// cleanup, when set, removes what planning fetched (ADD of a URL).
 	cleanup func()
 	// mounts are a RUN's --mount filesystems.
 	mounts []*mountPlan
 }
 
-// stage builds stage i (and the stages it needs) once.
-func (bd *build) stage(ctx context.Context, i int) (*images.Image, error) {
-	if img, ok := bd.results[i]; ok {
-		return img, nil
-	}
-	if bd.busy[i] {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: stage %d depends on itself", bd.name, i))
-	}
-	bd.busy[i] = true
+// buildStage builds stage i, asking for the stages it needs.
+func (bd *build) buildStage(ctx context.Context, i int) (*images.Image, error) {
 	st := bd.stages[i]
-	s := &stageState{name: st.Name, args: map[string]*string{}}
+	s := &stageState{index: i, name: st.Name, args: map[string]*string{}}
 	if s.name == "" {
 		s.name = fmt.Sprintf("stage-%d", i)
 	}
@@ -73,7 +68,6 @@ func (bd *build) stage(ctx context.Context, i int) (*images.Image, error) {
 		}
 		s.img = img
 	}
-	bd.results[i] = s.img
 	return s.img, nil
 }
 
@@ -90,9 +84,18 @@ func imageID(img *images.Image) string {
 func (bd *build) from(ctx context.Context, i int, s *stageState) ([]instructions.Command, error) {
 	st := bd.stages[i]
 	fromCmd := &fromCommand{st: &st}
-	base, _, err := bd.lex.ProcessWord(st.BaseName, shell.EnvsFromSlice(bd.metaEnv()))
+	base, err := bd.expander(bd.metaEnv())(st.BaseName)
 	if err != nil {
 		return nil, bd.errAt(fromCmd, err)
+	}
+	if st.Platform != "" {
+		plat, err := bd.expander(append(hostPlatformArgs(), bd.metaEnv()...))(st.Platform)
+		if err == nil {
+			err = checkPlatform(plat)
+		}
+		if err != nil {
+			return nil, bd.errAt(fromCmd, err)
+		}
 	}
 	switch j, isStage := bd.stageIndex(base, i); {
 	case base == "scratch":
@@ -102,10 +105,7 @@ func (bd *build) from(ctx context.Context, i int, s *stageState) ([]instructions
 			return nil, err
 		}
 	default:
-		if s.img, err = bd.store.Resolve(base); err != nil {
-			if errdefs.IsNotFound(err) {
-				err = errdefs.ErrNotFound.WithMessage(fmt.Sprintf("unable to find image %q locally (berth build does not pull; use berth pull)", base))
-			}
+		if s.img, err = bd.baseImage(ctx, base); err != nil {
 			return nil, bd.errAt(fromCmd, err)
 		}
 	}
@@ -152,8 +152,10 @@ func (f *fromCommand) String() string { return f.st.SourceCode }
 // step runs one instruction of stage s: from the cache when its key is
 // known, else by doing its work and committing an image.
 func (bd *build) step(ctx context.Context, s *stageState, cmd instructions.Command, n, total int) error {
+	bd.mu.Lock()
 	bd.nextID++
 	ev := Event{ID: bd.nextID, Stage: s.name, Step: n, Total: total, Instruction: source(cmd)}
+	bd.mu.Unlock()
 	if loc := cmd.Location(); len(loc) > 0 {
 		ev.Line = loc[0].Start.Line
 	}
@@ -231,7 +233,11 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 		return false, err
 	}
 	s.img, s.cfg = img, cfg
-	return false, bd.store.CacheStore(ctx, key, img.ID)
+	if p.linkReused { // only put on the new parent: nothing was copied
+		ev.Kind = StepCached
+		bd.progress(ev)
+	}
+	return p.linkReused, bd.store.CacheStore(ctx, key, img.ID)
 }
 
 // cacheKey identifies a step: its parent image, its history line (the
@@ -280,6 +286,8 @@ func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Conf
 			return bd.runner.Run(ctx, *p.run, commitUpper)
 		})
 		return img, err
+	case p.link:
+		return bd.commitLink(ctx, s, p, opts)
 	case p.mount != nil:
 		err := bd.runner.Mount(ctx, s.img, func(root, upper string) error {
 			changed, err := p.mount(ctx, root)

@@ -31,6 +31,12 @@ type Options struct {
 	// Secrets are the --secret values by id, for RUN --mount=type=secret.
 	// They reach a RUN's mount only: no layer, history, config or cache key.
 	Secrets map[string][]byte
+	// Pull pulls every FROM image from its registry, even one stored (--pull).
+	Pull bool
+	// Platform is --platform: "" or this machine's platform (others are refused).
+	Platform string
+	// Outputs receive the final filesystem besides the image (-o).
+	Outputs []Output
 }
 
 // RunSpec is one RUN step for a Runner.
@@ -123,6 +129,7 @@ type Event struct {
 
 // stageState is what a stage has built so far.
 type stageState struct {
+	index  int // the stage's place in the Dockerfile
 	name   string
 	img    *images.Image // nil: scratch with nothing committed yet
 	cfg    v1.Config
