@@ -76,16 +76,13 @@ func stopOptions(r *http.Request) (engine.StopOptions, error) {
 	return o, nil
 }
 
-// notModified is the 304 of a start of a running or a stop of a stopped container.
-var notModified = errdefs.ErrNotModified
-
 func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.eng.Inspect(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	if c.State.Running && !c.State.Paused {
-		return notModified
+		return errdefs.ErrNotModified // 304
 	}
 	if err := s.eng.Start(r.Context(), c.ID, engine.StartOptions{}); err != nil {
 		return err
@@ -104,7 +101,7 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !c.State.Running {
-		return notModified
+		return errdefs.ErrNotModified // 304
 	}
 	if err := s.eng.StopWith(r.Context(), c.ID, o); err != nil {
 		return err

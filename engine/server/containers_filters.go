@@ -60,15 +60,22 @@ type containerFilter struct {
 	image     func(id string) []string
 }
 
-var containerFilterKeys = []string{"id", "name", "label", "status", "exited", "ancestor", "before", "since",
-	"volume", "network", "publish", "expose", "health", "is-task", "isolation"}
+// containerFilterKey says whether k is one of Docker's container filters.
+func containerFilterKey(k string) bool {
+	switch k {
+	case "id", "name", "label", "status", "exited", "ancestor", "before", "since",
+		"volume", "network", "publish", "expose", "health", "is-task", "isolation":
+		return true
+	}
+	return false
+}
 
 // newContainerFilter checks the filter values and resolves the ones that
 // name other objects (before, since, ancestor).
 func (s *Server) newContainerFilter(ctx context.Context, args map[string][]string) (*containerFilter, error) {
 	f := &containerFilter{args: args, ancestors: map[string]bool{}}
 	for k, vals := range args {
-		if !slices.Contains(containerFilterKeys, k) {
+		if !containerFilterKey(k) {
 			return nil, badRequest("invalid filter %q", k)
 		}
 		for _, v := range vals {
