@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -118,6 +119,16 @@ func wantClass(t *testing.T, what string, err error, c class) {
 	}
 	if !c.is(err) {
 		t.Fatalf("%s: error %q (%T) is not of class %s", what, err, errors.Unwrap(err), c.name)
+	}
+}
+
+// wantMissing fails unless err is a not-found error that names ref (a 404
+// of a route the server lacks names nothing).
+func wantMissing(t *testing.T, what string, err error, ref string) {
+	t.Helper()
+	wantClass(t, what, err, notFound)
+	if !strings.Contains(err.Error(), ref) {
+		t.Fatalf("%s: error %q does not name %s", what, err, ref)
 	}
 }
 

@@ -35,7 +35,7 @@ func imageCases() []Case {
 				t.Fatalf("history: %+v: want the image's ID on top", hist)
 			}
 			_, err = s.InspectImage(ctx(t), "apitest-no-such-image:1")
-			wantClass(t, "inspect a missing image", err, notFound)
+			wantMissing(t, "inspect a missing image", err, "apitest-no-such-image:1")
 		}},
 		{"image-tag-remove", caseTagRemove},
 	}
@@ -58,13 +58,13 @@ func caseTagRemove(t *testing.T, s *Suite) {
 		t.Fatalf("remove the tag: %+v: want one untag of %s and no delete", resp, tag)
 	}
 	_, err = s.InspectImage(ctx(t), tag)
-	wantClass(t, "inspect a removed tag", err, notFound)
+	wantMissing(t, "inspect a removed tag", err, tag)
 	if _, err := s.InspectImage(ctx(t), "busybox"); err != nil {
 		t.Fatalf("busybox after its other tag went: %v", err)
 	}
-	wantClass(t, "tag a missing image", s.TagImage(ctx(t), "apitest-no-such-image:1", "apitest/x:1"), notFound)
+	wantMissing(t, "tag a missing image", s.TagImage(ctx(t), "apitest-no-such-image:1", "apitest/x:1"), "apitest-no-such-image:1")
 	_, err = s.RemoveImage(ctx(t), "apitest-no-such-image:1", false)
-	wantClass(t, "remove a missing image", err, notFound)
+	wantMissing(t, "remove a missing image", err, "apitest-no-such-image:1")
 	c := s.create(t, "true")
 	_, err = s.RemoveImage(ctx(t), c.Image, false)
 	wantClass(t, "remove by ID an image a container uses", err, conflict)
@@ -111,8 +111,8 @@ func caseNetwork(t *testing.T, s *Suite) {
 	ok(t, "disconnect", s.Disconnect(ctx(t), name, c.ID))
 	ok(t, "remove network", s.RemoveNetwork(ctx(t), name))
 	_, _, err = s.InspectNetwork(ctx(t), name)
-	wantClass(t, "inspect a removed network", err, notFound)
-	wantClass(t, "remove a missing network", s.RemoveNetwork(ctx(t), name), notFound)
+	wantMissing(t, "inspect a removed network", err, name)
+	wantMissing(t, "remove a missing network", s.RemoveNetwork(ctx(t), name), name)
 }
 
 func volumeCases() []Case {
@@ -148,6 +148,6 @@ func caseVolume(t *testing.T, s *Suite) {
 	wantClass(t, "create a volume with an invalid name", err, invalidArgument)
 	ok(t, "remove volume", s.RemoveVolume(ctx(t), name, false))
 	_, err = s.InspectVolume(ctx(t), name)
-	wantClass(t, "inspect a removed volume", err, notFound)
-	wantClass(t, "remove a missing volume", s.RemoveVolume(ctx(t), name, false), notFound)
+	wantMissing(t, "inspect a removed volume", err, name)
+	wantMissing(t, "remove a missing volume", s.RemoveVolume(ctx(t), name, false), name)
 }

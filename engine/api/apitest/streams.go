@@ -18,22 +18,22 @@ func errorCases() []Case {
 	return []Case{
 		{"not-found", func(t *testing.T, s *Suite) {
 			_, err := s.Inspect(ctx(t), missing)
-			wantClass(t, "inspect", err, notFound)
-			wantClass(t, "start", s.Start(ctx(t), missing, engine.StartOptions{}), notFound)
-			wantClass(t, "stop", s.Stop(ctx(t), missing, nil), notFound)
-			wantClass(t, "kill", s.Kill(ctx(t), missing, "KILL"), notFound)
-			wantClass(t, "remove", s.Remove(ctx(t), missing, engine.RemoveOptions{Force: true}), notFound)
+			wantMissing(t, "inspect", err, missing)
+			wantMissing(t, "start", s.Start(ctx(t), missing, engine.StartOptions{}), missing)
+			wantMissing(t, "stop", s.Stop(ctx(t), missing, nil), missing)
+			wantMissing(t, "kill", s.Kill(ctx(t), missing, "KILL"), missing)
+			wantMissing(t, "remove", s.Remove(ctx(t), missing, engine.RemoveOptions{Force: true}), missing)
 			_, err = s.Wait(ctx(t), missing)
-			wantClass(t, "wait", err, notFound)
+			wantMissing(t, "wait", err, missing)
 			_, err = s.Exec(ctx(t), missing, engine.ExecOptions{Cmd: []string{"true"}}, engine.IO{})
-			wantClass(t, "exec", err, notFound)
+			wantMissing(t, "exec", err, missing)
 			_, _, err = s.Logs(ctx(t), missing, logfile.ReadOptions{Tail: -1})
-			wantClass(t, "logs", err, notFound)
+			wantMissing(t, "logs", err, missing)
 		}},
 		{"create-missing-image", func(t *testing.T, s *Suite) {
 			_, err := s.Create(ctx(t), engine.CreateOptions{Name: s.Name("ctr"),
 				Config: engine.Config{Image: "apitest-no-such-image:1", Cmd: []string{"true"}}})
-			wantClass(t, "create from a missing image", err, notFound)
+			wantMissing(t, "create from a missing image", err, "apitest-no-such-image")
 		}},
 		{"create-duplicate-name", func(t *testing.T, s *Suite) {
 			c := s.create(t, "true")
