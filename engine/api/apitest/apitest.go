@@ -36,7 +36,7 @@ type Suite struct {
 func Cases() []Case {
 	var cs []Case
 	for _, group := range [][]Case{systemCases(), containerCases(), errorCases(), streamCases(),
-		imageCases(), networkCases(), volumeCases()} {
+		moreCases(), imageCases(), networkCases(), volumeCases()} {
 		cs = append(cs, group...)
 	}
 	return cs
