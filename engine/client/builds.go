@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/moby/go-archive"
-	"github.com/moby/patternmatcher/ignorefile"
 	moby "github.com/moby/moby/client"
+	"github.com/moby/patternmatcher/ignorefile"
 
 	"berth/images"
 	"berth/images/audit"

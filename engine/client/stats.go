@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	moby "github.com/moby/moby/client"
 
@@ -21,43 +22,63 @@ type statsTarget struct {
 }
 
 // Stats streams the resource use of the containers refs names (none: the
-// running ones, or all with o.All) from each one's GET /containers/{id}/stats
+// running ones, or all with o.All, listed again at every tick so that
+// containers started later join) from each one's GET /containers/{id}/stats
 // stream, one batch per o.Interval; without o.Stream it sends one batch,
 // each sample with its previous one for the CPU %, and ends. An unknown ref
-// fails at once with a not-found error.
+// fails at once with a not-found error; a container named by a ref and
+// removed while streaming leaves the stream.
 func (c *Client) Stats(ctx context.Context, refs []string, o engine.StatsOptions) (<-chan []engine.StatsEntry, <-chan error, error) {
-	targets, err := c.statsTargets(ctx, refs, o.All)
-	if err != nil {
-		return nil, nil, err
+	ids := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		ctr, err := c.Inspect(ctx, ref)
+		if err != nil {
+			return nil, nil, err
+		}
+		ids = append(ids, ctr.ID)
 	}
 	out, errs := make(chan []engine.StatsEntry), make(chan error, 1)
-	if !o.Stream {
-		go func() {
-			defer close(errs)
-			defer close(out)
-			batch := make([]engine.StatsEntry, len(targets))
-			for i, t := range targets {
-				batch[i] = c.oneSample(ctx, t)
-			}
-			select {
-			case out <- batch:
-			case <-ctx.Done():
-			}
-		}()
-		return out, errs, nil
+	if o.Interval <= 0 {
+		o.Interval = time.Second
 	}
-	interval := o.Interval
-	if interval <= 0 {
-		interval = time.Second
-	}
-	go c.streamStats(ctx, targets, interval, out, errs)
+	go func() {
+		defer close(errs)
+		defer close(out)
+		var err error
+		if o.Stream {
+			err = c.streamStats(ctx, ids, o, out)
+		} else {
+			err = c.statsOnce(ctx, ids, o.All, out)
+		}
+		if err != nil && ctx.Err() == nil {
+			errs <- err
+		}
+	}()
 	return out, errs, nil
 }
 
-// statsTargets resolves refs, or lists the containers to follow.
-func (c *Client) statsTargets(ctx context.Context, refs []string, all bool) ([]statsTarget, error) {
+// statsOnce sends one batch.
+func (c *Client) statsOnce(ctx context.Context, ids []string, all bool, out chan<- []engine.StatsEntry) error {
+	targets, err := c.statsTargets(ctx, ids, all)
+	if err != nil {
+		return err
+	}
+	batch := make([]engine.StatsEntry, len(targets))
+	for i, t := range targets {
+		batch[i] = c.oneSample(ctx, t)
+	}
+	select {
+	case out <- batch:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// statsTargets reads the containers ids names (one removed is dropped), or
+// lists them.
+func (c *Client) statsTargets(ctx context.Context, ids []string, all bool) ([]statsTarget, error) {
 	var out []statsTarget
-	if len(refs) == 0 {
+	if len(ids) == 0 {
 		res, err := c.api.ContainerList(ctx, moby.ContainerListOptions{All: all})
 		if err != nil {
 			return nil, wire(err, "list containers")
@@ -67,8 +88,11 @@ func (c *Client) statsTargets(ctx context.Context, refs []string, all bool) ([]s
 		}
 		return out, nil
 	}
-	for _, ref := range refs {
-		ctr, err := c.Inspect(ctx, ref)
+	for _, id := range ids {
+		ctr, err := c.Inspect(ctx, id)
+		if errdefs.IsNotFound(err) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -98,47 +122,86 @@ func (c *Client) oneSample(ctx context.Context, t statsTarget) engine.StatsEntry
 	return e
 }
 
-// streamStats follows each running target's stream and sends the latest
-// samples every interval until ctx ends.
-func (c *Client) streamStats(ctx context.Context, targets []statsTarget, interval time.Duration, out chan<- []engine.StatsEntry, errs chan<- error) {
-	defer close(errs)
-	defer close(out)
+// follower is one container's stats stream being read.
+type follower struct {
+	cancel context.CancelFunc
+	sample stats.Sample
+	done   bool // the stream ended (the container stopped)
+}
+
+// streamStats follows each running target's stream and, every interval,
+// sends the latest samples of the targets as they are then, until ctx ends.
+func (c *Client) streamStats(ctx context.Context, ids []string, o engine.StatsOptions, out chan<- []engine.StatsEntry) error {
 	var mu sync.Mutex
-	latest := make([]engine.StatsEntry, len(targets))
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	for i, t := range targets {
-		latest[i] = engine.StatsEntry{ID: t.id, Name: t.name, Running: t.running, Sample: stats.Sample{ID: t.id}}
-		if !t.running {
-			continue
+	fs := map[string]*follower{}
+	defer func() {
+		mu.Lock()
+		for _, f := range fs {
+			f.cancel()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.follow(ctx, t.id, func(e stats.Sample, running bool) {
-				mu.Lock()
-				latest[i].Sample, latest[i].Running = e, running
-				mu.Unlock()
-			})
-		}()
-	}
-	tick := time.NewTicker(interval)
+		mu.Unlock()
+		wg.Wait()
+	}()
+	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+	for first := true; ; first = false {
+		targets, err := c.statsTargets(ctx, ids, o.All)
+		if err != nil {
+			return err
 		}
 		mu.Lock()
-		batch := append([]engine.StatsEntry(nil), latest...)
+		batch := make([]engine.StatsEntry, len(targets))
+		seen := map[string]bool{}
+		for i, t := range targets {
+			seen[t.id] = true
+			f := fs[t.id]
+			if t.running && (f == nil || f.done) {
+				f = c.startFollower(ctx, t.id, &mu, &wg)
+				fs[t.id] = f
+			}
+			batch[i] = engine.StatsEntry{ID: t.id, Name: t.name, Running: t.running, Sample: stats.Sample{ID: t.id}}
+			if t.running {
+				batch[i].Sample = f.sample
+			}
+		}
+		for id, f := range fs {
+			if !seen[id] {
+				f.cancel()
+				delete(fs, id)
+			}
+		}
 		mu.Unlock()
+		if !first {
+			select {
+			case out <- batch:
+			case <-ctx.Done():
+				return nil
+			}
+		}
 		select {
-		case out <- batch:
+		case <-tick.C:
 		case <-ctx.Done():
-			return
+			return nil
 		}
 	}
+}
+
+// startFollower reads id's stream into a new follower (under mu).
+func (c *Client) startFollower(ctx context.Context, id string, mu *sync.Mutex, wg *sync.WaitGroup) *follower {
+	fctx, cancel := context.WithCancel(ctx)
+	f := &follower{cancel: cancel, sample: stats.Sample{ID: id}}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer cancel()
+		c.follow(fctx, id, func(s stats.Sample, running bool) {
+			mu.Lock()
+			f.sample, f.done = s, !running
+			mu.Unlock()
+		})
+	}()
+	return f
 }
 
 // follow reads one container's stats stream, giving each sample (with its

@@ -3,9 +3,12 @@ package apitest
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"berth/engine"
 	"berth/engine/logfile"
@@ -56,6 +59,7 @@ func moreCases() []Case {
 			}
 		}},
 		{"copy-to-from", caseCopy},
+		{"stats-stream", caseStatsStream},
 		{"volume-in-use", func(t *testing.T, s *Suite) {
 			name := s.Name("vol")
 			_, err := s.CreateVolume(ctx(t), name, nil)
@@ -97,4 +101,29 @@ func caseCopy(t *testing.T, s *Suite) {
 	}
 	_, err = s.CopyFrom(ctx(t), c.ID, "/apitest-no-such-path", false, io.Discard)
 	wantMissing(t, "copy from a missing path", err, "/apitest-no-such-path")
+}
+
+// caseStatsStream: a stream without refs follows the running containers,
+// batch after batch, until its context ends.
+func caseStatsStream(t *testing.T, s *Suite) {
+	c := s.started(t, "sleep", "300")
+	sctx, cancel := context.WithCancel(ctx(t))
+	defer cancel()
+	batches, errs, err := s.Stats(sctx, nil, engine.StatsOptions{Stream: true, Interval: 100 * time.Millisecond})
+	ok(t, "stats", err)
+	for i := 0; i < 2; i++ {
+		b, open := <-batches
+		if !open {
+			t.Fatalf("stats stream ended after %d batches: %v", i, <-errs)
+		}
+		if !slices.ContainsFunc(b, func(e engine.StatsEntry) bool { return e.ID == c.ID && e.Running }) {
+			t.Fatalf("stats batch %d: %+v: no running %s", i, b, c.Name)
+		}
+	}
+	cancel()
+	for range batches { // the stream ends with its context
+	}
+	if err := <-errs; err != nil {
+		t.Fatalf("stats stream after cancel: %v", err)
+	}
 }
