@@ -35,6 +35,12 @@ func (c *Client) Build(ctx context.Context, o build.Options, progress func(build
 		return nil, err
 	}
 	defer tar.Close()
+	return c.buildTar(ctx, tar, dockerfile, o, progress)
+}
+
+// buildTar sends a build context tar to POST /build and passes the server's
+// output on as step output events.
+func (c *Client) buildTar(ctx context.Context, tar io.Reader, dockerfile string, o build.Options, progress func(build.Event)) (*images.Image, error) {
 	args := map[string]*string{}
 	for k, v := range o.BuildArgs {
 		args[k] = &v

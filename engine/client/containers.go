@@ -184,7 +184,12 @@ func (c *Client) Update(ctx context.Context, ref string, o engine.UpdateOptions)
 
 // Wait blocks until the container is not running and returns its exit code.
 func (c *Client) Wait(ctx context.Context, ref string) (int, error) {
-	w := c.api.ContainerWait(ctx, ref, moby.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	return c.wait(ctx, ref, container.WaitConditionNotRunning)
+}
+
+// wait waits for a container's condition and returns its exit code.
+func (c *Client) wait(ctx context.Context, ref string, cond container.WaitCondition) (int, error) {
+	w := c.api.ContainerWait(ctx, ref, moby.ContainerWaitOptions{Condition: cond})
 	select {
 	case r := <-w.Result:
 		if r.Error != nil && r.Error.Message != "" {

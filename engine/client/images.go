@@ -21,11 +21,7 @@ import (
 // ListImages lists images; the list's entries are inspected for their
 // configs, as the in-process engine returns them whole.
 func (c *Client) ListImages(ctx context.Context, o images.ListOptions) ([]images.Image, error) {
-	f := moby.Filters{}
-	for k, vs := range o.Filters {
-		f.Add(k, vs...)
-	}
-	res, err := c.api.ImageList(ctx, moby.ImageListOptions{All: o.All, Filters: f})
+	res, err := c.api.ImageList(ctx, moby.ImageListOptions{All: o.All, Filters: filtersOf(o.Filters)})
 	if err != nil {
 		return nil, wire(err, "list images")
 	}
@@ -312,4 +308,13 @@ func messages(r io.Reader) iter.Seq2[jsonstream.Message, error] {
 // ociPlatform is a go-containerregistry platform in the OCI type.
 func ociPlatform(p *v1.Platform) ocispec.Platform {
 	return ocispec.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
+}
+
+// filtersOf is a filter map in moby's type.
+func filtersOf(m map[string][]string) moby.Filters {
+	f := moby.Filters{}
+	for k, vs := range m {
+		f.Add(k, vs...)
+	}
+	return f
 }

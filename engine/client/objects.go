@@ -109,11 +109,7 @@ func (c *Client) PruneNetworks(ctx context.Context) ([]string, error) {
 
 // ListVolumes lists the volumes that pass Docker's volume ls filters.
 func (c *Client) ListVolumes(ctx context.Context, filters map[string][]string) ([]engine.Volume, error) {
-	f := moby.Filters{}
-	for k, vs := range filters {
-		f.Add(k, vs...)
-	}
-	res, err := c.api.VolumeList(ctx, moby.VolumeListOptions{Filters: f})
+	res, err := c.api.VolumeList(ctx, moby.VolumeListOptions{Filters: filtersOf(filters)})
 	if err != nil {
 		return nil, wire(err, "list volumes")
 	}
