@@ -229,3 +229,31 @@ func TestSampleOf(t *testing.T) {
 		t.Fatalf("sampleOf: %+v", s)
 	}
 }
+
+// TestCreateBody: -v mounts go back as Binds, --mount ones as Mounts; an
+// entrypoint cleared on purpose is [""], one not given is the image's.
+func TestCreateBody(t *testing.T) {
+	o := engine.CreateOptions{Config: engine.Config{Image: "busybox", Entrypoint: []string{}},
+		HostConfig: engine.HostConfig{Mounts: []engine.MountSpec{
+			{Type: "bind", Source: "/src", Target: "/dst", ReadOnly: true, FromShort: true},
+			{Type: "volume", Source: "named", Target: "/named"},
+			{Type: "tmpfs", Target: "/run", FromShort: true},
+		}, Binds: []string{"/src:/dst"}}}
+	cfg, hc := createBody(o)
+	if cfg.Entrypoint != nil {
+		t.Errorf("entrypoint not given: %q, want the image's (nil)", cfg.Entrypoint)
+	}
+	if strings.Join(hc.Binds, " ") != "/src:/dst:ro" {
+		t.Errorf("binds %q, want /src:/dst:ro", hc.Binds)
+	}
+	if len(hc.Mounts) != 1 || hc.Mounts[0].Target != "/named" || string(hc.Mounts[0].Type) != "volume" {
+		t.Errorf("mounts %+v, want the --mount volume only", hc.Mounts)
+	}
+	if _, ok := hc.Tmpfs["/run"]; !ok || len(hc.Tmpfs) != 1 {
+		t.Errorf("tmpfs %v, want /run", hc.Tmpfs)
+	}
+	o.EntrypointSet = true
+	if cfg, _ := createBody(o); len(cfg.Entrypoint) != 1 || cfg.Entrypoint[0] != "" {
+		t.Errorf("entrypoint cleared: %q, want [\"\"]", cfg.Entrypoint)
+	}
+}

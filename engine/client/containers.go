@@ -36,12 +36,23 @@ func (c *Client) Create(ctx context.Context, o engine.CreateOptions) (*engine.Co
 func createBody(o engine.CreateOptions) (*container.Config, *container.HostConfig) {
 	view := inspect.ContainerOf(&engine.Container{Config: o.Config, HostConfig: o.HostConfig})
 	cfg, hc := view.Config, view.HostConfig
-	if o.EntrypointSet && len(o.Config.Entrypoint) == 0 {
+	switch {
+	case o.EntrypointSet && len(o.Config.Entrypoint) == 0:
 		cfg.Entrypoint = []string{""}
+	case !o.EntrypointSet && len(o.Config.Entrypoint) == 0:
+		cfg.Entrypoint = nil // the image's
 	}
 	hc.Binds = nil
 	for _, m := range o.HostConfig.Mounts {
-		if m.FromShort {
+		switch {
+		case m.FromShort && m.Type == "tmpfs":
+			if hc.Tmpfs == nil {
+				hc.Tmpfs = map[string]string{}
+			}
+			if _, ok := hc.Tmpfs[m.Target]; !ok {
+				hc.Tmpfs[m.Target] = ""
+			}
+		case m.FromShort:
 			hc.Binds = append(hc.Binds, shortBind(m))
 		}
 	}
