@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -255,5 +256,33 @@ func TestCreateBody(t *testing.T) {
 	o.EntrypointSet = true
 	if cfg, _ := createBody(o); len(cfg.Entrypoint) != 1 || cfg.Entrypoint[0] != "" {
 		t.Errorf("entrypoint cleared: %q, want [\"\"]", cfg.Entrypoint)
+	}
+}
+
+// TestNewDial: a client over connections its caller dials (an ssh session)
+// speaks to the server at the other end.
+func TestNewDial(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.56")
+		if strings.HasSuffix(r.URL.Path, "/version") {
+			json.NewEncoder(w).Encode(map[string]string{"Version": "dialled", "ApiVersion": "1.56", "Os": "linux"})
+			return
+		}
+		w.Write([]byte("OK"))
+	}))
+	defer srv.Close()
+	dials := 0
+	c, err := NewDial(context.Background(), func(ctx context.Context) (net.Conn, error) {
+		dials++
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", strings.TrimPrefix(srv.URL, "http://"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	v, err := c.Version(context.Background())
+	if err != nil || v.Version != "dialled" || dials == 0 {
+		t.Fatalf("version over a dialled connection: %+v, %v (%d dials)", v, err, dials)
 	}
 }
