@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -284,5 +285,29 @@ func TestNewDial(t *testing.T) {
 	v, err := c.Version(context.Background())
 	if err != nil || v.Version != "dialled" || dials == 0 {
 		t.Fatalf("version over a dialled connection: %+v, %v (%d dials)", v, err, dials)
+	}
+}
+
+// TestStreamEnd: an events stream the server closes at the until asked for
+// ended normally; closed otherwise, it ended early.
+func TestStreamEnd(t *testing.T) {
+	ctx := context.Background()
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	for _, tc := range []struct {
+		ctx     context.Context
+		err     error
+		bounded bool
+		want    func(error) bool
+	}{
+		{ctx, nil, false, func(err error) bool { return err == nil }},
+		{ctx, io.EOF, true, func(err error) bool { return err == nil }},
+		{done, context.Canceled, false, func(err error) bool { return err == nil }},
+		{ctx, io.EOF, false, errdefs.IsUnavailable},
+		{ctx, io.ErrUnexpectedEOF, true, func(err error) bool { return err != nil }},
+	} {
+		if got := streamEnd(tc.ctx, tc.err, tc.bounded); !tc.want(got) {
+			t.Errorf("streamEnd(%v, bounded %v) = %v", tc.err, tc.bounded, got)
+		}
 	}
 }

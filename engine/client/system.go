@@ -2,8 +2,11 @@ package client
 
 import (
 	"context"
+	"errors"
+	"io"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/system"
 	moby "github.com/moby/moby/client"
 
@@ -154,14 +157,28 @@ func (c *Client) Subscribe(ctx context.Context, f events.Filter) (<-chan events.
 					return
 				}
 			case err := <-res.Err:
-				if err != nil && ctx.Err() == nil {
-					errs <- wire(err, "follow events")
+				if err := streamEnd(ctx, err, !f.Until.IsZero()); err != nil {
+					errs <- err
 				}
 				return
 			}
 		}
 	}()
 	return out, errs
+}
+
+// streamEnd says why an events stream ended: nothing when ctx ended it or
+// when the server closed it at the until asked for, else what went wrong.
+func streamEnd(ctx context.Context, err error, bounded bool) error {
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return nil
+	case errors.Is(err, io.EOF) && bounded:
+		return nil
+	case errors.Is(err, io.EOF):
+		return errdefs.ErrUnavailable.WithMessage("follow events: the server ended the stream")
+	}
+	return wire(err, "follow events")
 }
 
 // eventFilters are the events endpoint's filters for f.
