@@ -77,12 +77,12 @@ func (c *Client) CopyTo(ctx context.Context, ref, p string, r io.Reader) error {
 // a final symlink points to.
 func (c *Client) CopyFrom(ctx context.Context, ref, p string, follow bool, w io.Writer) (os.FileInfo, error) {
 	if follow {
-		st, err := c.api.ContainerStatPath(ctx, ref, moby.ContainerStatPathOptions{Path: p})
+		st, err := c.statPath(ctx, ref, p)
 		if err != nil {
-			return nil, wire(err, "stat the path in the container")
+			return nil, err
 		}
-		if st.Stat.Mode&os.ModeSymlink != 0 && st.Stat.LinkTarget != "" {
-			p = st.Stat.LinkTarget
+		if st.Mode&os.ModeSymlink != 0 && st.LinkTarget != "" {
+			p = st.LinkTarget
 		}
 	}
 	res, err := c.api.CopyFromContainer(ctx, ref, moby.CopyFromContainerOptions{SourcePath: p})

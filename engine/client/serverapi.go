@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/containerd/errdefs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/moby/moby/api/types/container"
@@ -28,12 +29,28 @@ func (c *Client) WaitFor(ctx context.Context, ref string, cond engine.WaitCondit
 
 // StatPath describes a path inside the container without reading it.
 func (c *Client) StatPath(ctx context.Context, ref, p string) (engine.PathStat, error) {
-	res, err := c.api.ContainerStatPath(ctx, ref, moby.ContainerStatPathOptions{Path: p})
+	st, err := c.statPath(ctx, ref, p)
 	if err != nil {
-		return engine.PathStat{}, wire(err, "stat the path in the container")
+		return engine.PathStat{}, err
 	}
-	st := res.Stat
 	return engine.PathStat{Name: st.Name, Size: st.Size, Mode: st.Mode, Mtime: st.Mtime, LinkTarget: st.LinkTarget}, nil
+}
+
+// statPath is HEAD /containers/{id}/archive. Its 404 has no body to say
+// whether the container or the path is missing: the container is looked up
+// to tell.
+func (c *Client) statPath(ctx context.Context, ref, p string) (container.PathStat, error) {
+	res, err := c.api.ContainerStatPath(ctx, ref, moby.ContainerStatPathOptions{Path: p})
+	if errdefs.IsNotFound(err) {
+		if _, ierr := c.Inspect(ctx, ref); ierr != nil {
+			return container.PathStat{}, ierr
+		}
+		return container.PathStat{}, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("could not find the file %s in container %s", p, ref))
+	}
+	if err != nil {
+		return container.PathStat{}, wire(err, "stat the path in the container")
+	}
+	return res.Stat, nil
 }
 
 // ExtractArchive untars r into the existing directory dir of the container.
