@@ -107,6 +107,12 @@ func (c *Client) PruneNetworks(ctx context.Context) ([]string, error) {
 	return res.Report.NetworksDeleted, nil
 }
 
+// RemoveAllNetworks is berth's system reset of the networks, the predefined
+// ones too; the Docker Engine API refuses to remove those.
+func (c *Client) RemoveAllNetworks(ctx context.Context) error {
+	return notImplemented("the removal of the predefined networks (system reset)")
+}
+
 // ListVolumes lists the volumes that pass Docker's volume ls filters.
 func (c *Client) ListVolumes(ctx context.Context, filters map[string][]string) ([]engine.Volume, error) {
 	res, err := c.api.VolumeList(ctx, moby.VolumeListOptions{Filters: filtersOf(filters)})
