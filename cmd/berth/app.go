@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"berth/engine"
 	"berth/engine/api"
+	"berth/engine/client"
 )
 
 // app holds what every verb shares: the streams and the engine, opened on first use.
@@ -20,6 +22,10 @@ type app struct {
 	// api, when set, is the engine every verb uses (the UI's, which may be
 	// remote); else the in-process engine is.
 	api api.Engine
+	// host, when set, is the API socket of the engine to drive (--host);
+	// remote is the client opened on it.
+	host   string
+	remote *client.Client
 	// inUI says the command was typed in the UI (after `:`), which owns eng.
 	inUI bool
 }
@@ -40,6 +46,8 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().Bool("help", false, "help for a command") // -h is --hostname, as in docker
 	root.PersistentFlags().StringVar(&a.rootDir, "root", def, "data root of berth (env BERTH_ROOT)")
+	root.PersistentFlags().StringVarP(&a.host, "host", "H", os.Getenv("BERTH_HOST"),
+		"drive the engine behind a Docker Engine API socket (unix:///path, as berth serve makes) instead of the local one (env BERTH_HOST)")
 	root.SetFlagErrorFunc(flagError)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -60,6 +68,14 @@ func (a *app) engine() (api.Engine, error) {
 	if a.api != nil {
 		return a.api, nil
 	}
+	if a.host != "" {
+		c, err := client.New(context.Background(), a.host)
+		if err != nil {
+			return nil, err
+		}
+		a.api, a.remote = c, c
+		return c, nil
+	}
 	e, err := a.local()
 	if err != nil {
 		return nil, err
@@ -73,8 +89,8 @@ func (a *app) local() (*engine.Engine, error) {
 	if a.eng != nil {
 		return a.eng, nil
 	}
-	if a.inUI {
-		return nil, invalid("this command needs the local engine, and the UI's is another")
+	if a.inUI || a.host != "" {
+		return nil, invalid("this command needs the local engine, not one behind --host")
 	}
 	// BERTH_FAULT arms a kill-anywhere fault point (package engine/fault).
 	opts := engine.Options{Root: a.rootDir, Fault: os.Getenv("BERTH_FAULT")}
@@ -94,5 +110,8 @@ func (a *app) local() (*engine.Engine, error) {
 func (a *app) close() {
 	if a.eng != nil {
 		a.eng.Close()
+	}
+	if a.remote != nil {
+		a.remote.Close()
 	}
 }

@@ -209,3 +209,41 @@ func TestDialStdio(t *testing.T) {
 		t.Errorf("dial-stdio did not exit when its input closed")
 	}
 }
+
+// TestHostFlagDrivesAnEngineOverTheAPI: with --host (or BERTH_HOST), berth's
+// own verbs drive the engine behind a Docker Engine API socket through the
+// remote client (engine/client): what they do is seen by the local CLI on
+// the same root, and verbs that are about the local machine refuse.
+func TestHostFlagDrivesAnEngineOverTheAPI(t *testing.T) {
+	s := newServed(t)
+	host := "unix://" + s.sock
+	if out := s.ok("--host", host, "run", "-d", "--name", "remote1", "busybox", "sh", "-c", "echo hello; sleep 100"); len(strings.TrimSpace(out)) != 64 {
+		t.Fatalf("run -d over --host: %q", out)
+	}
+	if out := s.ok("ps", "--format", "{{.Names}} {{.State}}"); strings.TrimSpace(out) != "remote1 running" {
+		t.Errorf("the local CLI sees %q", out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"logs", "remote1"}, "hello\n"},
+		{[]string{"exec", "remote1", "echo", "exec-ok"}, "exec-ok\n"},
+		{[]string{"inspect", "-f", "{{.State.Status}}", "remote1"}, "running\n"},
+		{[]string{"run", "--rm", "busybox", "echo", "run-ok"}, "run-ok\n"},
+	} {
+		if out := s.ok(append([]string{"--host", host}, c.args...)...); out != c.want {
+			t.Errorf("berth --host %s: %q, want %q", strings.Join(c.args, " "), out, c.want)
+		}
+	}
+	if _, errOut, code := s.run("", "--host", host, "system", "boot"); code == 0 || !strings.Contains(errOut, "local engine") {
+		t.Errorf("system boot over --host: exit %d %q", code, errOut)
+	}
+	s.ok("--host", host, "rm", "-f", "remote1")
+	if out := s.ok("ps", "-aq"); strings.TrimSpace(out) != "" {
+		t.Errorf("rm over --host left %q", out)
+	}
+	if _, errOut, code := s.run("", "--host", "unix:///nonexistent/berth.sock", "ps"); code == 0 || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("an unreachable host: exit %d %q", code, errOut)
+	}
+}
