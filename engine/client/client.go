@@ -15,6 +15,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/containerd/errdefs"
 	moby "github.com/moby/moby/client"
@@ -41,7 +42,29 @@ func New(ctx context.Context, host string) (*Client, error) {
 	if host == "" {
 		return nil, errdefs.ErrInvalidArgument.WithMessage("no API address given")
 	}
-	return newClient(ctx, moby.WithHost(host))
+	c, err := newClient(ctx, moby.WithHost(host))
+	var cf connectFailed
+	if errors.As(err, &cf) {
+		return nil, errdefs.ErrUnavailable.WithMessage(fmt.Sprintf("cannot reach the API at %s: %s", host, rootCause(cf.err)))
+	}
+	return c, err
+}
+
+// connectFailed is a connection to the server that could not be made.
+type connectFailed struct{ err error }
+
+func (c connectFailed) Error() string { return "cannot reach the API server: " + rootCause(c.err) }
+
+func (c connectFailed) Unwrap() error { return errdefs.ErrUnavailable }
+
+// rootCause is the innermost reason of a failed connection ("connection
+// refused"), without the layers of wrapping around it.
+func rootCause(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return "nothing answers there"
 }
 
 // NewDial is New over connections that dial makes (an ssh session running
@@ -59,6 +82,9 @@ func newClient(ctx context.Context, opts ...moby.Opt) (*Client, error) {
 	}
 	if _, err := c.Ping(ctx, moby.PingOptions{NegotiateAPIVersion: true}); err != nil {
 		c.Close()
+		if moby.IsErrConnectionFailed(err) {
+			return nil, connectFailed{err}
+		}
 		return nil, wire(err, "reach the API server")
 	}
 	cl := &Client{api: c}
