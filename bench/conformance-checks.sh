@@ -162,17 +162,20 @@ checks_build() {
 	check build-history 'has "$(dk history --no-trunc --format "{{.CreatedBy}}" cf-built:1)" "COPY"'
 }
 
+# The error checks match case-insensitively, except err-message-text, which
+# wants Docker's exact words (scripts grep for them).
 checks_errors() {
-	check err-inspect-missing 'has "$(dk container inspect cf-nope 2>&1 || true)" "No such container"'
-	check err-rm-missing 'has "$(dk rm cf-nope 2>&1 || true)" "No such container"'
-	check err-start-missing 'has "$(dk start cf-nope 2>&1 || true)" "No such container"'
+	check err-inspect-missing 'hasi "$(dk container inspect cf-nope 2>&1 || true)" "No such container: cf-nope"'
+	check err-rm-missing 'hasi "$(dk rm cf-nope 2>&1 || true)" "No such container: cf-nope"'
+	check err-start-missing 'hasi "$(dk start cf-nope 2>&1 || true)" "No such container: cf-nope"'
+	check err-message-text 'has "$(dk stop cf-nope 2>&1 || true)" "Error response from daemon: No such container: cf-nope"'
 	check err-rm-running 'out=$(dk rm cf-web 2>&1 || true); has "$out" "cannot remove"; eq "$(state cf-web)" running'
-	check err-run-missing-image 'has "$(dk run --pull never --rm cf-nope:none true 2>&1 || true)" "No such image"'
-	check err-rmi-missing 'has "$(dk rmi cf-nope:none 2>&1 || true)" "No such image"'
+	check err-run-missing-image 'hasi "$(dk run --pull never --rm cf-nope:none true 2>&1 || true)" "No such image: cf-nope:none"'
+	check err-rmi-missing 'hasi "$(dk rmi cf-nope:none 2>&1 || true)" "No such image: cf-nope:none"'
 	check err-name-conflict 'has "$(dk create --name cf-web busybox 2>&1 || true)" "already in use"'
 	check err-exec-stopped 'dk create --name cf-stopped busybox >/dev/null; has "$(dk exec cf-stopped true 2>&1 || true)" "is not running"'
 	check err-network-missing 'has "$(dk network inspect cf-nope 2>&1 || true)" "network cf-nope not found"'
-	check err-volume-missing 'has "$(dk volume inspect cf-nope 2>&1 || true)" "no such volume"'
+	check err-volume-missing 'hasi "$(dk volume inspect cf-nope 2>&1 || true)" "no such volume"'
 }
 
 checks_events_prune() {
