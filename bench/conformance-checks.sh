@@ -34,6 +34,7 @@ checks_run() {
 		until_ok "curl -sf --max-time 5 http://$p/ | grep -qx hello-web"'
 	check ps-running 'has "$(dk ps --format "{{.Names}} {{.Status}}")" "cf-web Up"'
 	check ps-filter-label 'id=$(dk ps -q --filter label=cf=web); [ -n "$id" ] || { echo "no container with label cf=web"; false; }; eq "$id" "$(dk ps -q --filter name=cf-web)"'
+	check ps-filter-labels-and 'eq "$(dk ps -aq --filter label=cf=web --filter label=cf-other)" ""'
 	check ps-a-format 'has "$(dk ps -a --no-trunc --format "{{.ID}} {{.Image}} {{.Command}}")" "busybox \"sh -c"'
 	check inspect 'eq "$(dk inspect -f "{{.State.Running}} {{.Name}} {{.Config.Image}}" cf-web)" "true /cf-web busybox"'
 	check create-start-a 'dk create --name cf-cr busybox echo created >/dev/null; eq "$(dk start -a cf-cr)" created'
