@@ -26,10 +26,14 @@ checks_run() {
 	check run-read-only 'has "$(dk run --rm --read-only busybox touch /x 2>&1 || true)" "Read-only file system"'
 	check run-bind-mount 'mkdir -p "$work/bind"; echo bound >"$work/bind/f"; eq "$(dk run --rm -v "$work/bind:/b:ro" busybox cat /b/f)" bound'
 	check run-stderr 'eq "$(dk run --rm busybox sh -c "echo out; echo err >&2" 2>&1 >/dev/null)" err'
+	check run-t 'eq "$(dk run --rm -t busybox echo tty | od -An -c | tr -s " ")" " t t y \r \n"'
+	check run-memory 'dk run -d --name cf-mem -m 32m busybox sleep 1000 >/dev/null
+		eq "$(dk inspect -f "{{.HostConfig.Memory}} {{.State.Running}}" cf-mem)" "33554432 true"; dk rm -f cf-mem >/dev/null'
 	check run-d-p 'dk run -d --name cf-web -l cf=web -p 127.0.0.1::8080 busybox sh -c \
 		"mkdir -p /www && echo hello-web >/www/index.html && exec httpd -f -p 8080 -h /www" >/dev/null
 		eq "$(state cf-web)" running'
 	check port 'p=$(dk port cf-web 8080); [[ $p =~ ^127\.0\.0\.1:[0-9]+$ ]] || { echo "port: $p"; false; }'
+	check port-all 'has "$(dk port cf-web)" "8080/tcp -> 127.0.0.1:"'
 	check published-port 'p=$(dk port cf-web 8080 | head -1)
 		until_ok "curl -sf --max-time 5 http://$p/ | grep -qx hello-web"'
 	check ps-running 'has "$(dk ps --format "{{.Names}} {{.Status}}")" "cf-web Up"'
@@ -37,6 +41,8 @@ checks_run() {
 	check ps-filter-labels-and 'eq "$(dk ps -aq --filter label=cf=web --filter label=cf-other)" ""'
 	check ps-a-format 'has "$(dk ps -a --no-trunc --format "{{.ID}} {{.Image}} {{.Command}}")" "busybox \"sh -c"'
 	check inspect 'eq "$(dk inspect -f "{{.State.Running}} {{.Name}} {{.Config.Image}}" cf-web)" "true /cf-web busybox"'
+	check inspect-image-generic 'eq "$(dk inspect -f "{{.Os}}" busybox)" linux'
+	check ps-size 'has "$(dk ps -s --format "{{.Names}} {{.Size}}")" "cf-web "'
 	check create-start-a 'dk create --name cf-cr busybox echo created >/dev/null; eq "$(dk start -a cf-cr)" created'
 }
 
@@ -49,9 +55,12 @@ checks_lifecycle() {
 		eq "$(dk logs cf-err 2>/dev/null)/$(dk logs cf-err 2>&1 >/dev/null)" out/err'
 	check logs-follow-to-exit 'dk run -d --name cf-follow busybox sh -c "sleep 1; for i in 1 2 3; do echo f\$i; sleep 0.2; done" >/dev/null
 		eq "$(dk logs -f cf-follow | tr "\n" " ")" "f1 f2 f3 "'
-	check logs-follow-timeout 'rc=0; out=$(timeout 3 docker logs -f cf-log) || rc=$?; eq "$rc" 124; has "$out" line5'
+	check logs-follow-timeout 'rc=0; out=$(timeout -k 1 3 docker logs -f cf-log) || rc=$?; eq "$rc" 124; has "$out" line5'
+	# docker stats (streaming) ignores SIGTERM: timeout -k ends it with SIGKILL.
 	check stats-no-stream 'has "$(dk stats --no-stream --format "{{.Name}} {{.MemUsage}}" cf-web)" "cf-web "'
 	check stats-no-stream-all 'has "$(dk stats --no-stream)" cf-web'
+	check stats-stream 'rc=0; out=$(timeout -k 1 4 docker stats --format "{{.Name}}" cf-web) || rc=$?
+		[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] || { echo "docker stats ended by itself: exit $rc"; false; }; has "$out" cf-web'
 	check exec 'eq "$(dk exec cf-web echo in-exec)" in-exec'
 	check exec-i 'eq "$(echo piped | dk exec -i cf-web cat)" piped'
 	check exec-exit-code 'rc=0; dk exec cf-web sh -c "exit 5" || rc=$?; eq "$rc" 5'
@@ -61,6 +70,7 @@ checks_lifecycle() {
 		eq "$(echo hello | dk attach cf-att)" got:hello'
 	check wait 'dk run -d --name cf-wait busybox sh -c "sleep 1; exit 3" >/dev/null; eq "$(dk wait cf-wait)" 3'
 	check top 'has "$(dk top cf-web)" httpd'
+	check top-ps-options 'out=$(dk top cf-web -o pid,comm); has "$out" COMMAND; has "$out" httpd'
 	check update-memory 'dk update --memory 64m --memory-swap 128m cf-web >/dev/null
 		eq "$(dk inspect -f "{{.HostConfig.Memory}}" cf-web)" 67108864'
 	check rename 'dk run -d --name cf-ren1 busybox sleep 1000 >/dev/null; dk rename cf-ren1 cf-ren2
@@ -136,6 +146,8 @@ checks_images() {
 	check pull 'dk rmi "$reg/cf/busybox:1" >/dev/null; dk pull "$reg/cf/busybox:1" >/dev/null; has "$(dk images --format "{{.Repository}}:{{.Tag}}")" "$reg/cf/busybox:1"'
 	check run-pulled 'eq "$(dk run --rm "$reg/cf/busybox:1" echo pulled)" pulled'
 	check pull-digest 'd=$(dk image inspect -f "{{index .RepoDigests 0}}" "$reg/cf/busybox:1"); dk pull "$d" >/dev/null'
+	check login 'has "$(echo secret | dk login -u cf --password-stdin "$reg" 2>&1)" "Login Succeeded"'
+	check logout 'has "$(dk logout "$reg")" "Removing login credentials"'
 	check push-committed 'dk tag cf-img:committed "$reg/cf/committed:1"; dk push "$reg/cf/committed:1" >/dev/null
 		dk rmi "$reg/cf/committed:1" >/dev/null; dk pull "$reg/cf/committed:1" >/dev/null; eq "$(dk run --rm "$reg/cf/committed:1" cat /cf-new)" x'
 	check rmi-id 'id=$(dk image inspect -f "{{.Id}}" cf-img:imported); dk rmi cf-img:imported cf-img:imp2 >/dev/null; fails dk image inspect "$id" >/dev/null 2>&1'
