@@ -25,6 +25,18 @@ const DefaultStopTimeout = 10 * time.Second
 // not bring a stopped container back; a container between two runs of its
 // restart policy is stopped by cancelling the next run.
 func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
+	return e.StopWith(ctx, ref, StopOptions{Timeout: timeout})
+}
+
+// StopWith is Stop with the stop signal chosen by the caller (empty: the
+// container's own).
+func (e *Engine) StopWith(ctx context.Context, ref string, o StopOptions) error {
+	timeout := o.Timeout
+	if o.Signal != "" {
+		if _, err := ParseSignal(o.Signal); err != nil {
+			return err
+		}
+	}
 	row, unlock, err := e.lockRow(ctx, ref)
 	if err != nil {
 		return err
@@ -39,6 +51,9 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) e
 	}
 	e.at("stop.marked")
 	sig, err := stopSignal(c)
+	if o.Signal != "" {
+		sig, err = ParseSignal(o.Signal)
+	}
 	if err == nil && !c.State.Restarting {
 		err = e.sendSignal(c, sig)
 	}
@@ -53,6 +68,9 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) e
 	}
 	if timeout != nil {
 		d = *timeout
+	}
+	if d < 0 {
+		d = 100 * 365 * 24 * time.Hour // no limit, as Docker's -1
 	}
 	if !waitMonitor(ctx, st, d) {
 		if err := e.Kill(ctx, c.ID, "KILL"); err != nil && !errdefs.IsConflict(err) {
@@ -193,7 +211,12 @@ func (e *Engine) kill(c *Container, sig unix.Signal) error {
 
 // Restart stops (if running) and starts the container.
 func (e *Engine) Restart(ctx context.Context, ref string, timeout *time.Duration) error {
-	if err := e.Stop(ctx, ref, timeout); err != nil {
+	return e.RestartWith(ctx, ref, StopOptions{Timeout: timeout})
+}
+
+// RestartWith is Restart with the stop signal chosen by the caller.
+func (e *Engine) RestartWith(ctx context.Context, ref string, o StopOptions) error {
+	if err := e.StopWith(ctx, ref, o); err != nil {
 		return err
 	}
 	if err := e.Start(ctx, ref, StartOptions{}); err != nil {

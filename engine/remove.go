@@ -52,8 +52,8 @@ func (e *Engine) removeLocked(ctx context.Context, row store.Row, o RemoveOption
 	}
 	if rec.Removal == nil {
 		if c.State.Running && !o.Force {
-			return fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w",
-				c.Name[1:], c.State.Status, errdefs.ErrConflict)
+			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot remove container %s: container is %s: stop the container before removing or force remove",
+				c.Name[1:], c.State.Status))
 		}
 		rec.Removal = &removal{Volumes: o.Volumes}
 		if err := e.saveRecord(ctx, c.ID, rec); err != nil {

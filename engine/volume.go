@@ -223,12 +223,17 @@ func mountSpecs(rootfs string, mps []MountPoint) ([]specs.Mount, error) {
 
 // CopyFrom writes a tar of path inside the container (docker cp C:path -);
 // follow archives what a final symlink points to (-L). A stopped container's
-// root filesystem is mounted for the copy.
+// root filesystem is mounted for the copy, and a path in one of its volumes
+// or binds is read from the mount's source.
 func (e *Engine) CopyFrom(ctx context.Context, ref, p string, follow bool, w io.Writer) (os.FileInfo, error) {
 	var fi os.FileInfo
-	err := e.withRootfs(ctx, ref, func(root string) error {
+	err := e.withFiles(ctx, ref, p, func(root, rel string, mp *MountPoint) error {
 		var err error
-		fi, err = volumes.ArchivePathWith(root, p, volumes.ArchiveOptions{FollowLink: follow}, w)
+		if mp != nil && rel == "/" { // the mount point itself
+			fi, err = archiveMountRoot(mp.Source, path.Base(path.Join("/", p)), follow, w)
+			return err
+		}
+		fi, err = volumes.ArchivePathWith(root, rel, volumes.ArchiveOptions{FollowLink: follow}, w)
 		return err
 	})
 	return fi, err

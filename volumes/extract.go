@@ -20,6 +20,10 @@ type ExtractOptions struct {
 	// KeepOwner keeps the archive's uid/gid (docker cp -a); otherwise everything
 	// extracted belongs to the container's root user, 0:0, as docker cp does.
 	KeepOwner bool
+	// NoOverwriteDirNonDir refuses an entry that would replace a directory
+	// with something else or something else with a directory (the Docker
+	// API's noOverwriteDirNonDir, which docker cp sets).
+	NoOverwriteDirNonDir bool
 }
 
 // ExtractInto untars r into the directory dstPath of the container whose root is
@@ -193,7 +197,7 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 	if filepath.Clean(hdr.Name) == "." {
 		return nil // the destination itself keeps its metadata
 	}
-	if err := clearFor(p, hdr.Typeflag == tar.TypeDir); err != nil {
+	if err := clearFor(p, hdr.Typeflag == tar.TypeDir, x.opts.NoOverwriteDirNonDir); err != nil {
 		return err
 	}
 	mode := uint32(hdr.Mode) & 0o7777
@@ -231,8 +235,10 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 	return x.meta(p, hdr, mode)
 }
 
-// clearFor removes what is at p unless it is a directory that stays a directory.
-func clearFor(p string, wantDir bool) error {
+// clearFor removes what is at p unless it is a directory that stays a
+// directory; with keepKind, a directory replaced by a non-directory (or the
+// reverse) is refused instead.
+func clearFor(p string, wantDir, keepKind bool) error {
 	st, err := os.Lstat(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -242,6 +248,12 @@ func clearFor(p string, wantDir bool) error {
 	}
 	if st.IsDir() && wantDir {
 		return nil
+	}
+	if keepKind && st.IsDir() {
+		return errdefs.ErrInvalidArgument.WithMessage("cannot overwrite a directory with a non-directory")
+	}
+	if keepKind && wantDir {
+		return errdefs.ErrInvalidArgument.WithMessage("cannot overwrite a non-directory with a directory")
 	}
 	if st.IsDir() {
 		return os.RemoveAll(p)

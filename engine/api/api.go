@@ -60,6 +60,19 @@ type Containers interface {
 	Export(ctx context.Context, ref string, w io.Writer) error
 	// Prune removes stopped containers.
 	Prune(ctx context.Context) (engine.PruneReport, error)
+	// containers API:
+	// WaitFor blocks until cond holds (Docker's wait conditions) and
+	// returns the exit code of the container's last run.
+	WaitFor(ctx context.Context, ref string, cond engine.WaitCondition) (int, error)
+	// StatPath describes a path inside the container without reading it.
+	StatPath(ctx context.Context, ref, p string) (engine.PathStat, error)
+	// ExtractArchive untars r into the existing directory dir of the container.
+	ExtractArchive(ctx context.Context, ref, dir string, r io.Reader, o engine.ExtractOptions) error
+	// PruneContainers removes the stopped containers that match f.
+	PruneContainers(ctx context.Context, f engine.PruneFilters) (engine.PruneReport, error)
+	// StopWith and RestartWith are Stop and Restart with a stop signal.
+	StopWith(ctx context.Context, ref string, o engine.StopOptions) error
+	RestartWith(ctx context.Context, ref string, o engine.StopOptions) error
 }
 
 // Images keeps, moves and removes images.

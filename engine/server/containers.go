@@ -1,4 +1,226 @@
 package server
 
-// containerRoutes registers the containers endpoints.
-func (s *Server) containerRoutes() {}
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+
+	"berth/engine"
+	"berth/engine/inspect"
+)
+
+// containerRoutes registers the containers endpoints that answer at once
+// (attach, logs, stats and exec are the streams' and exec's).
+func (s *Server) containerRoutes() {
+	s.handle("POST /containers/create", s.createContainer)
+	s.handle("GET /containers/json", s.listContainers)
+	s.handle("POST /containers/prune", s.pruneContainers)
+	s.handle("GET /containers/{id}/json", s.inspectContainer)
+	s.handle("POST /containers/{id}/start", s.startContainer)
+	s.handle("POST /containers/{id}/stop", s.stopContainer)
+	s.handle("POST /containers/{id}/restart", s.restartContainer)
+	s.handle("POST /containers/{id}/kill", s.killContainer)
+	s.handle("POST /containers/{id}/pause", s.pauseContainer)
+	s.handle("POST /containers/{id}/unpause", s.unpauseContainer)
+	s.handle("POST /containers/{id}/wait", s.waitContainer)
+	s.handle("DELETE /containers/{id}", s.removeContainer)
+	s.handle("POST /containers/{id}/rename", s.renameContainer)
+	s.handle("POST /containers/{id}/update", s.updateContainer)
+	s.containerFSRoutes()
+}
+
+// boolQuery reads a boolean query parameter as dockerd does: absent, "",
+// "0", "no", "false" and "none" are false, anything else true.
+func boolQuery(r *http.Request, name string) bool {
+	switch strings.ToLower(strings.TrimSpace(r.URL.Query().Get(name))) {
+	case "", "0", "no", "false", "none":
+		return false
+	}
+	return true
+}
+
+// intQuery reads an integer query parameter; absent is def.
+func intQuery(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, badRequest("invalid value for %s: %q is not an integer", name, v)
+	}
+	return n, nil
+}
+
+// stopOptions reads stop's and restart's t (seconds) and signal.
+func stopOptions(r *http.Request) (engine.StopOptions, error) {
+	o := engine.StopOptions{Signal: r.URL.Query().Get("signal")}
+	if r.URL.Query().Get("t") != "" {
+		t, err := intQuery(r, "t", 0)
+		if err != nil {
+			return o, err
+		}
+		d := time.Duration(t) * time.Second
+		o.Timeout = &d
+	}
+	if o.Signal != "" {
+		if _, err := engine.ParseSignal(o.Signal); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// notModified is the 304 of a start of a running or a stop of a stopped container.
+var notModified = errdefs.ErrNotModified
+
+func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.eng.Inspect(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if c.State.Running && !c.State.Paused {
+		return notModified
+	}
+	if err := s.eng.Start(r.Context(), c.ID, engine.StartOptions{}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) error {
+	o, err := stopOptions(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.eng.Inspect(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !c.State.Running {
+		return notModified
+	}
+	if err := s.eng.StopWith(r.Context(), c.ID, o); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) error {
+	o, err := stopOptions(r)
+	if err != nil {
+		return err
+	}
+	if err := s.eng.RestartWith(r.Context(), r.PathValue("id"), o); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) killContainer(w http.ResponseWriter, r *http.Request) error {
+	sig := r.URL.Query().Get("signal")
+	if sig == "" {
+		sig = "KILL"
+	}
+	if _, err := engine.ParseSignal(sig); err != nil {
+		return err
+	}
+	if err := s.eng.Kill(r.Context(), r.PathValue("id"), sig); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) pauseContainer(w http.ResponseWriter, r *http.Request) error {
+	if err := s.eng.Pause(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) unpauseContainer(w http.ResponseWriter, r *http.Request) error {
+	if err := s.eng.Unpause(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// waitContainer answers as dockerd does: the 200 and its headers go out
+// at once, so that a client can start the container after it knows the
+// wait is in place (docker run), and the body when the condition holds.
+func (s *Server) waitContainer(w http.ResponseWriter, r *http.Request) error {
+	cond, err := engine.ParseWaitCondition(r.URL.Query().Get("condition"))
+	if err != nil {
+		return err
+	}
+	c, err := s.eng.Inspect(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	code, err := s.eng.WaitFor(r.Context(), c.ID, cond)
+	if r.Context().Err() != nil {
+		return nil // the client went away: nobody reads the answer
+	}
+	resp := container.WaitResponse{StatusCode: int64(code)}
+	if err != nil {
+		resp.Error = &container.WaitExitError{Message: err.Error()}
+	}
+	_ = json.NewEncoder(w).Encode(resp) // the status went out: an error here has no one to go to
+	return nil
+}
+
+func (s *Server) removeContainer(w http.ResponseWriter, r *http.Request) error {
+	if boolQuery(r, "link") {
+		return badRequest("berth has no container links to remove")
+	}
+	o := engine.RemoveOptions{Force: boolQuery(r, "force"), Volumes: boolQuery(r, "v")}
+	if err := s.eng.Remove(r.Context(), r.PathValue("id"), o); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) renameContainer(w http.ResponseWriter, r *http.Request) error {
+	name := strings.TrimPrefix(r.URL.Query().Get("name"), "/")
+	if name == "" {
+		return badRequest("rename needs a new name (the name parameter)")
+	}
+	if err := s.eng.Rename(r.Context(), r.PathValue("id"), name); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) inspectContainer(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.eng.Inspect(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := inspect.ContainerOf(c)
+	if boolQuery(r, "size") {
+		sz, err := s.eng.Size(r.Context(), c)
+		if err != nil {
+			return err
+		}
+		out.SizeRw, out.SizeRootFs = &sz.SizeRw, &sz.SizeRootFs
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -1,4 +1,4 @@
-package main
+package opts
 
 import (
 	"slices"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/containerd/errdefs"
 
-	"berth/stats"
+	"berth/engine"
 )
 
 func headers(cols []psColumn) string {
@@ -40,7 +40,7 @@ func TestParsePSOptions(t *testing.T) {
 		{"-o pid,bogus", `unsupported ps column "bogus"`},
 		{"axf", `unsupported ps option "f"`},
 	} {
-		cols, err := parsePSOptions(strings.Fields(tc.args))
+		cols, err := ParsePSOptions(strings.Fields(tc.args))
 		got := headers(cols)
 		if err != nil {
 			got = err.Error()
@@ -56,11 +56,11 @@ func TestParsePSOptions(t *testing.T) {
 
 func TestTopColumnValues(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.Local)
-	p := stats.Process{PID: 4242, NSPID: 1, PPID: 4200, User: "nobody", UID: 65534, CPUPercent: 12.34,
+	p := engine.Process{PID: 4242, NSPID: 1, PPID: 4200, User: "nobody", UID: 65534, CPUPercent: 12.34,
 		CPUTime: 3*time.Hour + 2*time.Minute + 1*time.Second, RSS: 2 << 20, VSZ: 8 << 20,
 		Started: now.Add(-26 * time.Hour), Command: "/bin/sleep 1000", State: "S"}
 	env := topEnv{now: now, memTotal: 16 << 20}
-	cols, err := parsePSOptions(strings.Fields("-o pid,nspid,ppid,user,uid,comm,args,c,%cpu,%mem,vsz,rss,s,time,etime,stime,tty"))
+	cols, err := ParsePSOptions(strings.Fields("-o pid,nspid,ppid,user,uid,comm,args,c,%cpu,%mem,vsz,rss,s,time,etime,stime,tty"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func FuzzParsePSOptions(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		cols, err := parsePSOptions(strings.Split(s, " "))
+		cols, err := ParsePSOptions(strings.Split(s, " "))
 		if err != nil {
 			if !errdefs.IsInvalidArgument(err) {
 				t.Fatalf("%q: %v", s, err)
@@ -99,7 +99,7 @@ func FuzzParsePSOptions(f *testing.F) {
 			t.Fatalf("%q: no columns", s)
 		}
 		for _, c := range cols {
-			_ = c.value(stats.Process{}, topEnv{})
+			_ = c.value(engine.Process{}, topEnv{})
 		}
 	})
 }

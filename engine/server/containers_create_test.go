@@ -1,0 +1,226 @@
+package server
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+
+	"berth/engine"
+)
+
+// decodeCreate decodes a create body as the handler does.
+func decodeCreate(t testing.TB, body string) *container.CreateRequest {
+	t.Helper()
+	var req container.CreateRequest
+	if err := json.Unmarshal([]byte(body), &req); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	if req.Config == nil {
+		req.Config = &container.Config{}
+	}
+	return &req
+}
+
+// TestCreateOptions: each field of a create request lands where the CLI's
+// flags put it.
+func TestCreateOptions(t *testing.T) {
+	req := decodeCreate(t, `{
+		"Hostname":"h","User":"1:2","Tty":true,"OpenStdin":true,"Env":["A=1"],"Cmd":["sh"],"Image":"busybox",
+		"WorkingDir":"/w","Entrypoint":[],"Labels":{"l":"v"},"StopSignal":"SIGINT","StopTimeout":3,
+		"ExposedPorts":{"80/tcp":{}},"Volumes":{"/data":{}},
+		"Healthcheck":{"Test":["CMD","true"],"Interval":1000000000,"Retries":2},
+		"HostConfig":{"Binds":["/src:/dst:ro"],"NetworkMode":"default","PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8080"}]},
+			"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":4},"AutoRemove":false,"CapAdd":["NET_ADMIN"],"CapDrop":["CHOWN"],
+			"Dns":["1.1.1.1"],"ExtraHosts":["db:10.0.0.2"],"Privileged":false,"PublishAllPorts":true,"ReadonlyRootfs":true,
+			"SecurityOpt":["no-new-privileges"],"Tmpfs":{"/run":"size=1m"},"Init":true,"Memory":67108864,"MemorySwap":-1,
+			"NanoCpus":500000000,"CpuShares":512,"PidsLimit":50,"Ulimits":[{"Name":"nofile","Soft":10,"Hard":20}],
+			"Mounts":[{"Type":"volume","Source":"vol","Target":"/v","VolumeOptions":{"NoCopy":true}},
+				{"Type":"tmpfs","Target":"/t","TmpfsOptions":{"SizeBytes":1024,"Mode":1023}}],
+			"LogConfig":{"Type":"json-file","Config":{"max-size":"1m"}},"OomKillDisable":false,"MemorySwappiness":-1,
+			"ConsoleSize":[24,80],"ContainerIDFile":""},
+		"NetworkingConfig":{"EndpointsConfig":{"front":{"Aliases":["web"],"IPAMConfig":{"IPv4Address":"10.1.0.5"},"MacAddress":"02:42:ac:11:00:02"},
+			"back":{"Aliases":["b"]}}}}`)
+	req.HostConfig.NetworkMode = "front"
+	o, extra, err := createOptions("/web", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, h := o.Config, o.HostConfig
+	pids := int64(50)
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"name", o.Name, "web"},
+		{"entrypoint", []any{o.EntrypointSet, c.Entrypoint}, []any{true, []string{""}}},
+		{"config", []any{c.Hostname, c.User, c.Tty, c.OpenStdin, c.Env, c.Cmd, c.WorkingDir, c.StopSignal, *c.StopTimeout},
+			[]any{"h", "1:2", true, true, []string{"A=1"}, []string{"sh"}, "/w", "SIGINT", 3}},
+		{"exposed", c.ExposedPorts, map[string]struct{}{"80/tcp": {}}},
+		{"health", []any{c.Healthcheck.Test, c.Healthcheck.Retries}, []any{[]string{"CMD", "true"}, 2}},
+		{"restart", []any{h.RestartPolicy.Name, h.RestartPolicy.MaximumRetryCount}, []any{"on-failure", 4}},
+		{"ports", h.PortBindings, engine.PortMap{"80/tcp": {{HostIP: "127.0.0.1", HostPort: "8080"}}}},
+		{"flags", []any{h.PublishAll, h.ReadonlyRootfs, *h.Init, h.CapAdd, h.CapDrop, h.DNS, h.ExtraHosts, h.SecurityOpt},
+			[]any{true, true, true, []string{"NET_ADMIN"}, []string{"CHOWN"}, []string{"1.1.1.1"}, []string{"db:10.0.0.2"}, []string{"no-new-privileges"}}},
+		{"resources", []any{h.Memory, h.MemorySwap, h.NanoCPUs, h.CPUShares, *h.PidsLimit, h.Ulimits[0].Hard},
+			[]any{int64(64 << 20), int64(-1), int64(5e8), int64(512), pids, int64(20)}},
+		{"binds", h.Binds, []string{"/src:/dst:ro"}},
+		{"tmpfs", h.Tmpfs, map[string]string{"/run": "size=1m"}},
+		{"log", h.LogConfig.Config["max-size"], "1m"},
+		{"network", []any{h.NetworkMode, o.Network.IPAddress, o.Network.MacAddress, o.Network.Aliases},
+			[]any{"front", "10.1.0.5", "02:42:ac:11:00:02", []string{"web"}}},
+		{"extra networks", extra, map[string]engine.EndpointSettings{"back": {Aliases: []string{"b"}}}},
+	}
+	for _, ck := range checks {
+		if !reflect.DeepEqual(ck.got, ck.want) {
+			t.Errorf("%s: got %#v, want %#v", ck.name, ck.got, ck.want)
+		}
+	}
+	var kinds []string
+	for _, m := range h.Mounts {
+		kinds = append(kinds, m.Type+":"+m.Target)
+	}
+	if strings.Join(kinds, " ") != "bind:/dst tmpfs:/run volume:/v tmpfs:/t" {
+		t.Errorf("mounts: %v", kinds)
+	}
+	if m := h.Mounts[3]; m.TmpfsSize != 1024 || m.TmpfsMode != 0o1777 {
+		t.Errorf("tmpfs mount options: %+v", m)
+	}
+	if !h.Mounts[0].ReadOnly || !h.Mounts[2].NoCopy {
+		t.Errorf("mount flags: %+v", h.Mounts)
+	}
+}
+
+// TestCreateRefusesUnsupported: a set field berth cannot honour is named in
+// a 400; the defaults the docker CLI always sends pass.
+func TestCreateRefusesUnsupported(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{"HostConfig":{"Devices":[{"PathOnHost":"/dev/null"}]}}`, "HostConfig.Devices is not supported by berth"},
+		{`{"HostConfig":{"CpuQuota":1000}}`, "HostConfig.CpuQuota is not supported by berth"},
+		{`{"HostConfig":{"Sysctls":{"a":"b"}}}`, "HostConfig.Sysctls is not supported by berth"},
+		{`{"HostConfig":{"IpcMode":"host"}}`, "HostConfig.IpcMode is not supported by berth"},
+		{`{"HostConfig":{"OomKillDisable":true}}`, "HostConfig.OomKillDisable is not supported by berth"},
+		{`{"HostConfig":{"MemorySwappiness":10}}`, "HostConfig.MemorySwappiness is not supported by berth"},
+		{`{"HostConfig":{"Mounts":[{"Type":"volume","Target":"/v","VolumeOptions":{"Subpath":"x"}}]}}`, "HostConfig.Mounts[0].VolumeOptions.Subpath is not supported by berth"},
+		{`{"HostConfig":{"Mounts":[{"Type":"bind","Source":"/","Target":"/v","TmpfsOptions":{}}]}}`, "HostConfig.Mounts[0].TmpfsOptions is not supported by berth"},
+		{`{"HostConfig":{"ExtraHosts":["nocolon"]}}`, `HostConfig.ExtraHosts holds "nocolon"`},
+		{`{"OnBuild":["RUN true"]}`, "Config.OnBuild is not supported by berth"},
+		{`{"NetworkingConfig":{"EndpointsConfig":{"bridge":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}}}`, "IPAMConfig.IPv6Address is not supported by berth"},
+		{`{"HostConfig":{"OomKillDisable":false,"MemorySwappiness":-1,"ConsoleSize":[1,2],"Isolation":"default","Runtime":"runc","IpcMode":"private"}}`, ""},
+		{`{"HostConfig":{"NetworkMode":"bridge"},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}}}`, "EndpointsConfig[default].IPAMConfig.IPv6Address"},
+	} {
+		_, _, err := createOptions("", decodeCreate(t, tc.body))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.body, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !errdefs.IsInvalidArgument(err)):
+			t.Errorf("%s: %v, want %q", tc.body, err, tc.want)
+		}
+	}
+}
+
+// FuzzCreateOptions: any body that decodes converts or fails with an
+// invalid-argument error; it never panics.
+func FuzzCreateOptions(f *testing.F) {
+	for _, s := range []string{`{}`, `{"Image":"busybox","Entrypoint":[]}`,
+		`{"HostConfig":{"Tmpfs":{"/a":"size=x"},"Binds":[":"],"PortBindings":{"80/tcp":null}}}`,
+		`{"HostConfig":{"Mounts":[{"Type":"tmpfs","BindOptions":{}}]},"NetworkingConfig":{"EndpointsConfig":{"x":null}}}`,
+		`{"HostConfig":{"Ulimits":[null],"DeviceRequests":[{}]}}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var req container.CreateRequest
+		if json.Unmarshal([]byte(body), &req) != nil {
+			return
+		}
+		if req.Config == nil {
+			req.Config = &container.Config{}
+		}
+		if _, _, err := createOptions("", &req); err != nil && !errdefs.IsInvalidArgument(err) {
+			t.Fatalf("%s: %v", body, err)
+		}
+	})
+}
+
+// TestFilterArgs: both shapes of the filters parameter parse; others are a 400.
+func TestFilterArgs(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want map[string][]string
+		bad  bool
+	}{
+		{"", map[string][]string{}, false},
+		{`{"status":["running","exited"]}`, map[string][]string{"status": {"running", "exited"}}, false},
+		{`{"label":{"b=1":true,"a":true,"off":false}}`, map[string][]string{"label": {"a", "b=1"}}, false},
+		{`{"status":"running"}`, nil, true},
+		{`[1]`, nil, true},
+		{`{`, nil, true},
+	} {
+		got, err := filterArgs(tc.raw)
+		if tc.bad {
+			if err == nil || !errdefs.IsInvalidArgument(err) {
+				t.Errorf("%s: %v %v, want an invalid argument", tc.raw, got, err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v %v, want %v", tc.raw, got, err, tc.want)
+		}
+	}
+}
+
+// FuzzFilterArgs: the filters parameter never panics the parser, and every
+// error is an invalid argument.
+func FuzzFilterArgs(f *testing.F) {
+	for _, s := range []string{"", `{"a":["b"]}`, `{"a":{"b":true}}`, `{"a":null}`, `{"a":[1]}`, `null`, `"x"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if _, err := filterArgs(raw); err != nil && !errdefs.IsInvalidArgument(err) {
+			t.Fatalf("%q: %v", raw, err)
+		}
+	})
+}
+
+// TestConfigChanges: a commit's config body becomes commit --change
+// instructions; what no instruction carries is refused.
+func TestConfigChanges(t *testing.T) {
+	var c container.Config
+	if err := json.Unmarshal([]byte(`{"Cmd":["echo","hi"],"Env":["A=b c","Q=say \"x\""],"Labels":{"z":"1","a":"it's"},
+		"ExposedPorts":{"81/tcp":{}},"Volumes":{"/v":{}},"User":"nobody","WorkingDir":"/w","StopSignal":"SIGINT"}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := configChanges(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`CMD ["echo","hi"]`, `VOLUME ["/v"]`, "USER nobody", "WORKDIR /w", "STOPSIGNAL SIGINT", "EXPOSE 81/tcp",
+		`ENV A="b c"`, `ENV Q='say "x"'`, `LABEL a="it's"`, `LABEL z="1"`}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("changes\n got  %q\n want %q", got, want)
+	}
+	for _, body := range []string{`{"Tty":true}`, `{"Env":["A=x\ny"]}`, `{"Labels":{"a b":"c"}}`, `{"Env":["A=\"'"]}`} {
+		var c container.Config
+		if err := json.Unmarshal([]byte(body), &c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := configChanges(&c); !errdefs.IsInvalidArgument(err) {
+			t.Errorf("%s: %v, want an invalid argument", body, err)
+		}
+	}
+}
+
+// TestCreateDefaultNetworkKey: the endpoint settings of "default" are the
+// default bridge's, whichever name the network mode gives it.
+func TestCreateDefaultNetworkKey(t *testing.T) {
+	for _, mode := range []string{"", "default", "bridge"} {
+		req := decodeCreate(t, `{"HostConfig":{"NetworkMode":"`+mode+`"},"NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"02:42:ac:11:00:09"}}}}`)
+		o, extra, err := createOptions("", req)
+		if err != nil || len(extra) != 0 || o.Network.MacAddress != "02:42:ac:11:00:09" {
+			t.Errorf("mode %q: %v extra %v network %+v", mode, err, extra, o.Network)
+		}
+	}
+}
