@@ -80,6 +80,7 @@ func (r *Reader) readMemoryV1(cgPath string, s *Sample) error {
 			return fmt.Errorf("read %s: %w", p, err)
 		}
 	}
+	s.MemCgroupUsage, s.MemInactiveFile = usage, inactive
 	if inactive < usage {
 		usage -= inactive
 	}

@@ -40,6 +40,7 @@ func (r *Reader) readV2(cgPath string, s *Sample) (found bool, err error) {
 	s.ThrottledNS = cpu.GetThrottledUsec() * 1000
 	if mem := m.GetMemory(); mem != nil {
 		usage := mem.GetUsage()
+		s.MemCgroupUsage, s.MemInactiveFile = usage, mem.GetInactiveFile()
 		if inactive := mem.GetInactiveFile(); inactive < usage {
 			usage -= inactive
 		}

@@ -29,6 +29,10 @@ type Sample struct {
 
 	// MemUsage is memory usage minus inactive file cache, in bytes.
 	MemUsage uint64
+	// MemCgroupUsage is the cgroup's memory usage as the kernel counts it
+	// (inactive file cache included), and MemInactiveFile that cache: the
+	// two figures Docker's API reports for clients to derive MemUsage.
+	MemCgroupUsage, MemInactiveFile uint64
 	// MemLimit is the memory limit, capped at the host's MemTotal.
 	MemLimit uint64
 	// MemPercent is MemUsage / MemLimit × 100.

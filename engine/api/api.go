@@ -73,6 +73,9 @@ type Containers interface {
 	// StopWith and RestartWith are Stop and Restart with a stop signal.
 	StopWith(ctx context.Context, ref string, o engine.StopOptions) error
 	RestartWith(ctx context.Context, ref string, o engine.StopOptions) error
+	// streams:
+	// Resize sets a running container's terminal size outside an Attach.
+	Resize(ctx context.Context, ref string, width, height uint16) error
 }
 
 // Images keeps, moves and removes images.

@@ -38,6 +38,8 @@ type Server struct {
 	log   *log.Logger
 	mux   *http.ServeMux
 	execs *execTable
+	// attaching are the attach requests waiting for their container to start.
+	attaching *attachWaiters
 
 	// ctx ends when the server closes, ending streams (events, logs, stats).
 	ctx    context.Context
