@@ -197,7 +197,12 @@ checks_events_prune() {
 		has "$e" create; has "$e" start; has "$e" die; has "$e" destroy'
 	check events-stream 'timeout 30 docker events --filter container=cf-ev2 --format "{{.Action}}" >"$work/events" 2>&1 &
 		ev=$!; sleep 1; dk run --rm --name cf-ev2 busybox true; until_ok "grep -qx destroy $work/events"; kill $ev 2>/dev/null || true'
-	check events-json 'e=$(dk events --since 0 --until "$(date +%s)" --filter type=network --format "{{json .}}" | head -1); has "$e" "\"Type\":\"network\""'
+	check events-json 't0=$(date +%s); dk network create cf-evnet >/dev/null; dk network rm cf-evnet >/dev/null
+		e=$(dk events --since "$t0" --until "$(($(date +%s) + 1))" --filter type=network --filter network=cf-evnet --format "{{json .}}")
+		has "$e" "\"Type\":\"network\""; has "$e" "\"Action\":\"create\""; has "$e" "\"Action\":\"destroy\""'
+	check events-network-connect 't0=$(date +%s); id=$(dk run -d --name cf-evc busybox true); dk wait cf-evc >/dev/null; dk rm cf-evc >/dev/null
+		e=$(dk events --since "$t0" --until "$(($(date +%s) + 1))" --filter type=network --format "{{.Action}} {{.Actor.Attributes.container}}")
+		has "$e" "connect $id"; has "$e" "disconnect $id"'
 	check system-prune 'dk run --name cf-pr busybox true; dk system prune -f >/dev/null; eq "$(dk ps -aq --filter name=cf-pr)" ""'
 	check info-after 'dk info >/dev/null'
 	check rm-f-all 'dk rm -f $(dk ps -aq) >/dev/null; eq "$(dk ps -aq)" ""'
