@@ -4,7 +4,8 @@
 # Debian dockerd (bench/lib-docker.sh: its own network and mount namespaces,
 # data root and exec root; never the host's Docker or docker0), the same
 # busybox in both (berth save busybox | docker load). Figures, not pass/fail:
-#   docker run --rm --network none busybox true   mean wall time of N runs
+#   docker version (the CLI's own start-up)       mean wall time of N runs
+#   docker run --rm --network none busybox true   mean of N
 #   docker ps -a with 200 created containers      mean of N
 #   docker images                                 mean of N
 #   docker stats --no-stream, 20 running          mean of 3
@@ -94,6 +95,7 @@ fig() { # fig LABEL RUNS CMD...: one row, both sides.
 	row "$label" ms "$b" "$d"
 }
 
+fig "docker version (the CLI and one round trip)" "$n" docker version
 fig "docker run --rm --network none busybox true" "$n" docker run --rm --network none busybox true
 b=$(mean_ms berth "$n" docker run --rm busybox true) || b=failed
 echo "(berth only) docker run --rm busybox true (default bridge): mean ${b} ms"
