@@ -11,7 +11,7 @@ COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 BUILDTIME ?= $(shell git log -1 --format=%cI 2>/dev/null)
 STAMP     := -X berth/engine.buildVersion=$(VERSION) -X berth/engine.buildCommit=$(COMMIT) -X berth/engine.buildTime=$(BUILDTIME)
 
-.PHONY: all build deps test test-stress test-slow bench run clean fmt vet fuzz
+.PHONY: all build deps test test-stress test-slow bench conformance run clean fmt vet fuzz
 
 all: build
 
@@ -62,6 +62,11 @@ bench: build
 	bash bench/stats.sh
 	bash bench/proxy.sh
 	bash bench/streams.sh
+
+## conformance: real Docker clients (docker CLI, docker-py) against berth serve on a private
+## socket, one PASS/FAIL line per call and a count (not part of make test)
+conformance: build
+	bash bench/conformance.sh
 
 ## run: the demo — busybox image, three demo containers, then berth
 run: build
