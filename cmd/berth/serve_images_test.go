@@ -79,13 +79,13 @@ func TestServeImagesListInspectTag(t *testing.T) {
 		out != id+" linux localhost:5000/team/box:1 [sh]\n" {
 		t.Errorf("image inspect: %q", out)
 	}
-	if code, body := s.imgAPI("GET", "/v1.47/images/nosuch:1/json", "", nil); code != 404 || !strings.Contains(body, "no such image: nosuch:1") {
+	if code, body := s.imgAPI("GET", "/v1.47/images/nosuch:1/json", "", nil); code != 404 || !strings.Contains(body, "No such image: nosuch:1") {
 		t.Errorf("inspect of an unknown image: %d %s", code, body)
 	}
 	if out := s.dockerOK("history", "--format", "{{.ID}} {{.CreatedBy}}", "localhost:5000/team/box:1"); !strings.HasPrefix(out, id[7:19]+" CMD [\"sh\"]\n<missing> ") {
 		t.Errorf("docker history: %q", out)
 	}
-	s.dockerFails("no such image", "tag", "nosuch", "x:1")
+	s.dockerFails("No such image", "tag", "nosuch", "x:1")
 
 	// A container made from the image keeps it: rmi of its ID is a 409.
 	s.ok("create", "--name", "user", "busybox")

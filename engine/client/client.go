@@ -118,6 +118,11 @@ func wire(err error, what string) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), "Error response from daemon: ")
 	msg = strings.TrimPrefix(msg, "Error: ")
+	for _, p := range []string{"No such container", "No such image"} { // dockerd's capitals, not the engine's
+		if strings.HasPrefix(msg, p) {
+			msg = "n" + msg[1:]
+		}
+	}
 	for _, class := range []error{errdefs.ErrNotFound, errdefs.ErrConflict, errdefs.ErrAlreadyExists,
 		errdefs.ErrInvalidArgument, errdefs.ErrNotModified, errdefs.ErrPermissionDenied,
 		errdefs.ErrUnauthenticated, errdefs.ErrUnavailable, errdefs.ErrNotImplemented,

@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"slices"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 
@@ -38,6 +39,9 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := s.eng.Create(r.Context(), o)
 	if err != nil {
+		if _, ierr := s.eng.InspectImage(r.Context(), o.Config.Image); errdefs.IsNotFound(ierr) {
+			return notFound("No such image: %s", o.Config.Image) // dockerd's words, which clients look for
+		}
 		return err
 	}
 	for name, ep := range extra {

@@ -181,7 +181,11 @@ func (f *containerFilter) match(c *engine.Container) bool {
 		if k == "before" || k == "since" || len(vals) == 0 {
 			continue
 		}
-		if !slices.ContainsFunc(vals, func(v string) bool { return f.matchOne(c, k, v) }) {
+		one := func(v string) bool { return f.matchOne(c, k, v) }
+		// Every label given must match (compose asks for its project and
+		// its one-off flag at once); the values of any other key are
+		// alternatives.
+		if k == "label" && !all(vals, one) || k != "label" && !slices.ContainsFunc(vals, one) {
 			return false
 		}
 	}
@@ -279,4 +283,14 @@ func keysOfSet(m map[string]struct{}) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// all says whether every value passes ok.
+func all(vals []string, ok func(string) bool) bool {
+	for _, v := range vals {
+		if !ok(v) {
+			return false
+		}
+	}
+	return true
 }

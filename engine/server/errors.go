@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/common"
@@ -59,7 +60,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(code)
 		return
 	}
-	writeJSON(w, code, common.ErrorResponse{Message: err.Error()})
+	writeJSON(w, code, common.ErrorResponse{Message: dockerWords(err.Error())})
+}
+
+// dockerWords capitalises "no such container" and "no such image" as
+// dockerd writes them: scripts around the docker CLI grep for them.
+func dockerWords(msg string) string {
+	for _, p := range []string{"no such container", "no such image"} {
+		if strings.HasPrefix(msg, p) {
+			return "N" + msg[1:]
+		}
+	}
+	return msg
 }
 
 // writeJSON writes v with status code.
