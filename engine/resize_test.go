@@ -65,7 +65,10 @@ func TestResizeRightAfterAttachedStart(t *testing.T) {
 		}
 		actx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); e.Attach(actx, c.ID, engine.AttachOptions{}, engine.IO{Stdout: &lockedBuffer{}}) }()
+		go func() {
+			defer close(done)
+			e.Attach(actx, c.ID, engine.AttachOptions{}, engine.IO{Stdout: &lockedBuffer{}})
+		}()
 		for {
 			err := e.Resize(ctx, c.ID, 77, 33)
 			if err == nil {
