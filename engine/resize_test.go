@@ -46,3 +46,49 @@ func TestResizeOutsideAttach(t *testing.T) {
 		t.Errorf("resize of an unknown container: %v", err)
 	}
 }
+
+// TestResizeRightAfterAttachedStart: the resize docker sends as soon as
+// `docker run -it` has started the container (its client attached, the
+// monitor crossing into its lean shape) takes effect.
+func TestResizeRightAfterAttachedStart(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		o := opts("sh")
+		o.Config.Tty, o.Config.OpenStdin = true, true
+		c, err := e.Create(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Start(ctx, c.ID, engine.StartOptions{WaitAttach: true}); err != nil {
+			t.Fatal(err)
+		}
+		actx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			e.Attach(actx, c.ID, engine.AttachOptions{}, engine.IO{Stdout: &lockedBuffer{}})
+		}()
+		for {
+			err := e.Resize(ctx, c.ID, 77, 33)
+			if err == nil {
+				break
+			}
+			if !errdefs.IsConflict(err) {
+				t.Fatal(err)
+			}
+		}
+		var out bytes.Buffer
+		if _, err := e.Exec(ctx, c.ID, engine.ExecOptions{Cmd: []string{"sh", "-c", "stty size < /proc/1/fd/0"}}, engine.IO{Stdout: &out, Stderr: &out}); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != "33 77\n" {
+			t.Errorf("run %d: a resize right after the start left the terminal %q", i, out.String())
+		}
+		cancel()
+		<-done
+		if err := e.Remove(ctx, c.ID, engine.RemoveOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -60,6 +60,22 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 		mu := &sync.Mutex{}
 		outW, errW = &muxWriter{w: out, stream: 1, mu: mu}, &muxWriter{w: out, stream: 2, mu: mu}
 	}
+	if err := writeLogs(ents, outW, errW, stdout, stderr, timestamps); err != nil {
+		cancel()
+		drain(ents)
+	}
+	for err := range errs {
+		var corrupt *logfile.CorruptLineError
+		if !errors.As(err, &corrupt) && s.log != nil && ctx.Err() == nil {
+			s.log.Printf("logs of %s: %v", c.Name[1:], err)
+		}
+	}
+	return nil
+}
+
+// writeLogs writes log entries of the streams asked for until the entries
+// end or a write fails.
+func writeLogs(ents <-chan logfile.Entry, outW, errW io.Writer, stdout, stderr, timestamps bool) error {
 	for e := range ents {
 		dst := outW
 		if e.Stream == "stderr" {
@@ -75,15 +91,7 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 			line = append([]byte(e.Time.UTC().Format(rfc3339NanoFixed)+" "), line...)
 		}
 		if _, err := dst.Write(line); err != nil {
-			cancel()
-			drain(ents)
-			break
-		}
-	}
-	for err := range errs {
-		var corrupt *logfile.CorruptLineError
-		if !errors.As(err, &corrupt) && s.log != nil && ctx.Err() == nil {
-			s.log.Printf("logs of %s: %v", c.Name[1:], err)
+			return err
 		}
 	}
 	return nil
