@@ -34,7 +34,7 @@ build: deps
 ## test: every package's tests, as root, against real containers in temporary roots
 test: build
 	$(GO) vet -tags $(TAGS) $(PKGS)
-	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -count=1 -timeout 20m -p 2 $(PKGS)
+	BERTH_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -count=1 -timeout 30m -p 2 $(PKGS)
 	BERTH_BIN=$(CURDIR)/$(BIN) FUZZTIME=2s bash testdata/fuzz.sh
 
 ## test-stress: the long forms (60 s concurrency, 100 kills, 1,000 leak cycles), then the
