@@ -39,6 +39,9 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := s.eng.Create(r.Context(), o)
 	if err != nil {
+		if !errdefs.IsNotFound(err) || o.Config.Image == "" {
+			return err
+		}
 		if _, ierr := s.eng.InspectImage(r.Context(), o.Config.Image); errdefs.IsNotFound(ierr) {
 			return notFound("No such image: %s", o.Config.Image) // dockerd's words, which clients look for
 		}
