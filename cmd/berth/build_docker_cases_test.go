@@ -1,5 +1,10 @@
 package main
 
+import (
+	"archive/tar"
+	"bytes"
+)
+
 // dockerBuildCase is one Dockerfile built by berth and by Docker's classic
 // builder, whose image configs and final filesystems must agree.
 type dockerBuildCase struct {
@@ -24,6 +29,8 @@ var dockerBuildContext = map[string]string{
 	"dir/sub/two.txt":  "two\n",
 	"script.sh":        "#!/bin/sh\necho script\n",
 	"with space/x.txt": "spaced\n",
+	"archive.tar":      string(archiveTar()),
+	"plain.tar.txt":    "not a tar\n",
 }
 
 var dockerBuildCases = []dockerBuildCase{
@@ -152,4 +159,61 @@ COPY --chown=1234 app.txt /numeric
 COPY dir/sub/two.txt /renamed
 ADD app.txt /added/
 `},
+	{name: "filesystem-changes", dockerfile: `FROM busybox
+RUN rm /bin/vi && rm -r /etc/network 2>/dev/null; rm -f /bin/ls
+RUN mkdir -p /usr/share/x && touch /usr/share/x/old && rm -rf /usr/share && mkdir -p /usr/share/x && touch /usr/share/x/new
+RUN chmod 4755 /bin/busybox; chown 1:2 /etc/passwd; chmod 0600 /etc/group
+RUN mkfifo /fifo && ln -s /nowhere /dangling && ln -s /etc /etc-link && mkdir -m 1777 /sticky && mkdir /empty \
+ && echo x > /hard1 && ln /hard1 /hard2 && touch /tmp/inner && chmod 0640 /tmp/inner && chown 33:44 /tmp/inner
+RUN touch /gone-later
+RUN rm /gone-later
+`},
+	{name: "add-archive", dockerfile: `FROM busybox
+ADD archive.tar /unpacked/
+ADD archive.tar /unpacked-into-new
+ADD plain.tar.txt /not-unpacked/
+COPY archive.tar /copied-not-unpacked/
+`},
+	{name: "config-edges", args: []string{"--build-arg", "BASE=busybox:latest"}, dockerfile: `ARG BASE=nothing
+FROM ${BASE}
+ENV PATH=/opt/bin:$PATH
+ENV EMPTY=""
+EXPOSE 80/TCP 443/Udp
+LABEL empty="" "quoted"="a \"b\" c"
+STOPSIGNAL 9
+USER nobody:nogroup
+VOLUME /var/$EMPTY/x
+CMD sleep 0
+`},
+	{name: "copy-over-existing", dockerfile: `FROM busybox
+RUN mkdir /existing && ln -s /existing /linkdir
+COPY app.txt /existing
+COPY dir /linkdir/
+COPY dir/sub /bin
+COPY app.txt /etc/passwd-new
+COPY --chown=1:1 dir /owned-tree
+COPY --chown=2:2 app.txt /deep/parent/file
+COPY --chown=3:3 dir/ /deeper/tree/
+USER nobody
+COPY app.txt /as-user/
+`},
+}
+
+// archiveTar is a tar with a nested directory, modes and owners, for ADD.
+func archiveTar() []byte {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, h := range []*tar.Header{
+		{Name: "top/", Typeflag: tar.TypeDir, Mode: 0o750, Uid: 1000, Gid: 1000},
+		{Name: "top/file", Typeflag: tar.TypeReg, Mode: 0o640, Uid: 1000, Gid: 100, Size: 4},
+		{Name: "top/link", Typeflag: tar.TypeSymlink, Linkname: "file"},
+		{Name: "exec", Typeflag: tar.TypeReg, Mode: 0o755, Size: 4},
+	} {
+		tw.WriteHeader(h)
+		if h.Size > 0 {
+			tw.Write([]byte("data"))
+		}
+	}
+	tw.Close()
+	return b.Bytes()
 }
