@@ -20,6 +20,10 @@ type dockerBuildCase struct {
 	// config values berth must give instead of a comparison.
 	classicFails string
 	want         map[string]any
+	// buildkitFiles are files where Docker's classic builder and BuildKit
+	// differ and berth follows BuildKit: berth's entries must be these
+	// (checked against BuildKit by hand), whatever the classic builder made.
+	buildkitFiles map[string]fileEntry
 }
 
 // dockerBuildContext is the context every case builds from.
@@ -196,7 +200,11 @@ COPY --chown=2:2 app.txt /deep/parent/file
 COPY --chown=3:3 dir/ /deeper/tree/
 USER nobody
 COPY app.txt /as-user/
-`},
+`, buildkitFiles: map[string]fileEntry{
+		// BuildKit gives the parents COPY --chown creates to the owner for
+		// directory sources too; the classic builder leaves them root's.
+		"deeper": {Type: tar.TypeDir, Mode: 0o755, UID: 3, GID: 3},
+	}},
 }
 
 // archiveTar is a tar with a nested directory, modes and owners, for ADD.

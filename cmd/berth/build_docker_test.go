@@ -86,6 +86,13 @@ func compareBuild(t *testing.T, c *cli, d *dockerDaemon, ctxDir string, tc docke
 		}
 	}
 	berthFiles, dockerFiles := exportBerth(t, c, tag), exportDocker(t, d, tag)
+	for name, want := range tc.buildkitFiles {
+		if got := berthFiles[name]; got != want {
+			t.Errorf("file %s: berth %+v, want BuildKit's %+v", name, got, want)
+		}
+		delete(berthFiles, name)
+		delete(dockerFiles, name)
+	}
 	compareFiles(t, berthFiles, dockerFiles)
 	t.Logf("%d config fields and %d files compared", len(cmpConfigKeys), len(dockerFiles))
 	runUnderDocker(t, c, d, tag, dockerCfg)
