@@ -22,7 +22,7 @@ type dockerBuildCase struct {
 	want         map[string]any
 	// buildkitOwners are files whose owner Docker's classic builder and
 	// BuildKit set differently, where berth follows BuildKit: berth's must be
-	// these (as BuildKit gives, checked by hand with dockerd 20.10's BuildKit),
+	// these (checked against dockerd 20.10's BuildKit when its CLI is there),
 	// the rest of the entry as the classic builder made it.
 	buildkitOwners map[string][2]int
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -23,7 +24,10 @@ import (
 // never the host's Docker) with DOCKER_BUILDKIT=0, from the same context and
 // the same busybox (berth's, loaded with berth save | docker load). The image
 // configs must agree, and so must the files (content, mode, owner, link
-// target) of containers created from each image, exported. Then berth's image
+// target) of containers created from each image, exported; where the classic
+// builder and BuildKit differ and berth follows BuildKit (a case's
+// buildkitOwners), berth must give what BuildKit gives, and the test checks
+// that BuildKit does (through Debian's docker 20.10 CLI). Then berth's image
 // goes through berth save | docker load and must run under Docker as the
 // image Docker built does, with the same config.
 
@@ -86,6 +90,7 @@ func compareBuild(t *testing.T, c *cli, d *dockerDaemon, ctxDir string, tc docke
 		}
 	}
 	berthFiles, dockerFiles := exportBerth(t, c, tag), exportDocker(t, d, tag)
+	checkBuildKitOwners(t, d, ctxDir, tag, tc)
 	for name, want := range tc.buildkitOwners {
 		be, de := berthFiles[name], dockerFiles[name]
 		if got := [2]int{be.UID, be.GID}; got != want {
@@ -124,6 +129,36 @@ func dockerBuildErr(d *dockerDaemon, dir, tag string, args []string) (string, er
 		return out.String(), fmt.Errorf("docker build %s: %v: %s", tag, err, errb.String())
 	}
 	return out.String(), nil
+}
+
+// buildKitCLI is Debian's docker 20.10 CLI, which drives dockerd's built-in
+// BuildKit without the buildx plugin a newer CLI needs.
+const buildKitCLI = "/usr/bin/docker"
+
+// checkBuildKitOwners checks tc's buildkitOwners against what BuildKit
+// itself makes of the Dockerfile, when Debian's docker 20.10 CLI is there.
+func checkBuildKitOwners(t *testing.T, d *dockerDaemon, dir, tag string, tc dockerBuildCase) {
+	t.Helper()
+	if len(tc.buildkitOwners) == 0 {
+		return
+	}
+	if v, err := exec.Command(buildKitCLI, "--version").Output(); err != nil || !strings.Contains(string(v), "version 20.") {
+		t.Logf("no docker 20.10 CLI at %s: the BuildKit owners are not checked against BuildKit", buildKitCLI)
+		return
+	}
+	bk := tag + "-buildkit"
+	cmd := exec.Command(buildKitCLI, "build", "-q", "--network", "none", "-t", bk, dir)
+	cmd.Env = append(append([]string{}, d.env...), "DOCKER_BUILDKIT=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("BuildKit build: %v: %s", err, out)
+	}
+	defer d.ok(nil, "rmi", bk)
+	files := exportDocker(t, d, bk)
+	for name, want := range tc.buildkitOwners {
+		if got := [2]int{files[name].UID, files[name].GID}; got != want {
+			t.Errorf("file %s: BuildKit gives owner %v, the test expects %v", name, got, want)
+		}
+	}
 }
 
 func configOf(t *testing.T, s string) map[string]any {
