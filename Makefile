@@ -62,6 +62,7 @@ bench: build
 	bash bench/stats.sh
 	bash bench/proxy.sh
 	bash bench/streams.sh
+	bash bench/build.sh
 
 ## run: the demo — busybox image, three demo containers, then berth
 run: build
