@@ -62,6 +62,7 @@ bench: build
 	bash bench/stats.sh
 	bash bench/proxy.sh
 	bash bench/streams.sh
+	bash bench/build.sh
 
 ## conformance: real Docker clients (docker CLI, docker-py) against berth serve on a private
 ## socket, one PASS/FAIL line per call and a count (not part of make test)

@@ -36,7 +36,7 @@ func (s *Store) Prepare(ctx context.Context, img *Image) ([]string, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("prepare %s: %w", img.ID, err)
 		}
-		link, err := s.ensureSnapshot(ctx, hexOf(l.ChainID), &l)
+		link, err := s.ensureSnapshot(ctx, hexOf(l.ChainID), func(dir string) error { return s.unpack(ctx, dir, &l) })
 		if err != nil {
 			return nil, fmt.Errorf("prepare layer %d of %s: %w", i+1, img.ID, err)
 		}
@@ -58,10 +58,11 @@ func hexOf(digest string) string {
 	return h
 }
 
-// ensureSnapshot returns the short link name of the snapshot key, unpacking the
-// layer first when the snapshot does not exist yet. The unpack happens in a temp
-// dir renamed into place, so a snapshot dir either is complete or absent.
-func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (string, error) {
+// ensureSnapshot returns the short link name of the snapshot key, filling its
+// diff dir first (unpacking the layer) when the snapshot does not exist yet;
+// fill nil makes an empty one. The fill happens in a temp dir renamed into
+// place, so a snapshot dir either is complete or absent.
+func (s *Store) ensureSnapshot(ctx context.Context, key string, fill func(dir string) error) (string, error) {
 	dir := filepath.Join(s.root, "snapshots", key)
 	if link, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
 		return strings.TrimSpace(string(link)), nil
@@ -85,8 +86,8 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, l *Layer) (strin
 	if err := os.Mkdir(filepath.Join(tmp, "diff"), 0o755); err != nil {
 		return "", fmt.Errorf("make snapshot dir: %w", err)
 	}
-	if l != nil {
-		if err := s.unpack(ctx, filepath.Join(tmp, "diff"), l); err != nil {
+	if fill != nil {
+		if err := fill(filepath.Join(tmp, "diff")); err != nil {
 			return "", err
 		}
 	}

@@ -351,8 +351,9 @@ func parseChmod(s string) (*os.FileMode, error) {
 }
 
 // resolveChown turns --chown's user[:group] into IDs with the destination
-// filesystem's /etc/passwd and /etc/group (a number needs neither); a user
-// without group takes the same number as its group.
+// filesystem's /etc/passwd and /etc/group (a number needs neither); without
+// a group, a user name takes its passwd group and a user ID the same number,
+// as in BuildKit.
 func resolveChown(root, spec string) (*[2]int, error) {
 	if spec == "" {
 		return nil, nil
@@ -364,7 +365,10 @@ func resolveChown(root, spec string) (*[2]int, error) {
 	if err != nil {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("--chown=%s: %v", spec, err))
 	}
-	ids := [2]int{eu.Uid, eu.Uid}
+	ids := [2]int{eu.Uid, eu.Gid} // a user name: its passwd group, as BuildKit
+	if _, err := strconv.Atoi(u); err == nil {
+		ids[1] = eu.Uid // a user ID: the same group ID
+	}
 	if hasGroup {
 		eg, err := user.GetExecUserPath("0:"+g, nil, passwd, group)
 		if err != nil {
@@ -373,23 +377,4 @@ func resolveChown(root, spec string) (*[2]int, error) {
 		ids[1] = eg.Gid
 	}
 	return &ids, nil
-}
-
-// makeDir makes dir (and its parents) in root when missing; it reports
-// whether it made anything.
-func makeDir(root, dir string) (bool, error) {
-	full, err := securejoin.SecureJoin(root, dir)
-	if err != nil {
-		return false, err
-	}
-	if fi, err := os.Stat(full); err == nil {
-		if !fi.IsDir() {
-			return false, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s is not a directory", dir))
-		}
-		return false, nil
-	}
-	if err := os.MkdirAll(full, 0o755); err != nil {
-		return false, fmt.Errorf("make %s: %w", dir, err)
-	}
-	return true, nil
 }

@@ -182,16 +182,16 @@ func commandLine(s *stageState, c instructions.ShellDependantCmdLine) []string {
 }
 
 // planWorkdir sets the working directory (relative to the previous one) and
-// makes it when missing, as BuildKit does.
+// makes it when missing, owned by the USER, as BuildKit does.
 func planWorkdir(s *stageState, c *instructions.WorkdirCommand) *plan {
 	dir := c.Path
 	if !path.IsAbs(dir) {
 		dir = path.Join("/", s.cfg.WorkingDir, dir)
 	}
-	dir = path.Clean(dir)
+	dir, usr := path.Clean(dir), s.cfg.User
 	return &plan{createdBy: "WORKDIR " + dir,
 		config: func(cfg *v1.Config) { cfg.WorkingDir = dir },
-		mount:  func(_ context.Context, root string) (bool, error) { return makeDir(root, dir) }}
+		mount:  func(_ context.Context, root string) (bool, error) { return makeWorkdir(root, dir, usr) }}
 }
 
 func kvString(kvs instructions.KeyValuePairs) string {

@@ -271,7 +271,9 @@ func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Conf
 		}
 		defer layer.Close()
 		opts.Layer = layer
-		img, err = bd.store.Commit(ctx, opts)
+		if img, err = bd.store.Commit(ctx, opts); err == nil {
+			bd.adoptUpper(ctx, img, upper, ex)
+		}
 		return err
 	}
 	switch {

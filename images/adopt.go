@@ -1,0 +1,171 @@
+package images
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/moby/patternmatcher"
+	"golang.org/x/sys/unix"
+)
+
+// errNotAdoptable is an upper dir whose overlay metadata a layer tar cannot
+// carry (metacopy files, redirected directories).
+var errNotAdoptable = errors.New("upper dir has overlay metadata a layer cannot carry")
+
+// AdoptSnapshot makes the snapshot of img's top layer from upperDir, the
+// overlay upper dir that layer was just made from with DiffTar(upperDir,
+// exclude...), by hard links instead of unpacking the layer again when the
+// next build step mounts it. The snapshot holds what unpacking would give:
+// the same entries (exclude left out, whiteouts and opaque directories in
+// overlay form), modes, owners and mtimes (to the second, as in the layer
+// tar). The upper dir must not change afterwards (the step's container is
+// gone; the caller removes it). When the snapshot exists already, nothing
+// is done; on error nothing is kept, and the layer is unpacked when needed.
+func (s *Store) AdoptSnapshot(ctx context.Context, img *Image, upperDir string, exclude ...string) error {
+	if len(img.Layers) == 0 {
+		return nil
+	}
+	var patterns []string
+	for _, p := range exclude {
+		patterns = append(patterns, strings.TrimPrefix(filepath.Clean(p), "/"))
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return fmt.Errorf("adopt snapshot: %w", err)
+	}
+	l := img.Layers[len(img.Layers)-1]
+	_, err = s.ensureSnapshot(ctx, hexOf(l.ChainID), func(dir string) error { return linkTree(ctx, upperDir, dir, pm) })
+	if err != nil {
+		return fmt.Errorf("adopt snapshot of %s: %w", img.ID, err)
+	}
+	return nil
+}
+
+// linkTree fills dst (an empty directory) with src's entries: directories
+// made anew with src's mode, owner and overlay opaque mark, everything else
+// hard-linked; mtimes truncated to the second, as a layer tar has them.
+func linkTree(ctx context.Context, src, dst string, pm *patternmatcher.PatternMatcher) error {
+	var dirs []string
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if rel != "." {
+			if m, _ := pm.MatchesOrParentMatches(rel); m {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+		}
+		if err := checkOverlayXattrs(p); err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if !d.IsDir() {
+			if err := os.Link(p, target); err != nil {
+				return err
+			}
+			return truncMtime(target)
+		}
+		if rel != "." {
+			dirs = append(dirs, rel)
+		}
+		return copyDir(p, target, rel == ".")
+	})
+	if err != nil {
+		return err
+	}
+	// Directories' times last: making their entries changed them.
+	slices.Reverse(dirs)
+	for _, rel := range append(dirs, ".") {
+		if err := setMtimeFrom(filepath.Join(src, rel), filepath.Join(dst, rel)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkOverlayXattrs refuses an entry with overlay xattrs other than the
+// opaque mark (and the origin, impure and uuid marks, which only serve
+// overlay's own bookkeeping of an upper dir): a metacopy file or a
+// redirected directory means something else in a snapshot than in its tar.
+func checkOverlayXattrs(p string) error {
+	buf := make([]byte, 4096)
+	n, err := unix.Llistxattr(p, buf)
+	if err != nil {
+		if errors.Is(err, unix.ENOTSUP) {
+			return nil
+		}
+		return fmt.Errorf("list xattrs of %s: %w", p, err)
+	}
+	for _, name := range strings.Split(string(buf[:n]), "\x00") {
+		switch name {
+		case "", "trusted.overlay.opaque", "trusted.overlay.origin", "trusted.overlay.impure", "trusted.overlay.uuid":
+		default:
+			if strings.HasPrefix(name, "trusted.overlay.") {
+				return fmt.Errorf("%s: %s: %w", p, name, errNotAdoptable)
+			}
+		}
+	}
+	return nil
+}
+
+// copyDir makes dst (or, for the root, sets it) like the directory src:
+// mode, owner, the opaque mark and a file capability xattr.
+func copyDir(src, dst string, root bool) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(src, &st); err != nil {
+		return fmt.Errorf("stat %s: %w", src, err)
+	}
+	if !root {
+		if err := os.Mkdir(dst, 0o700); err != nil {
+			return err
+		}
+	}
+	if err := os.Lchown(dst, int(st.Uid), int(st.Gid)); err != nil {
+		return err
+	}
+	if err := unix.Chmod(dst, st.Mode&0o7777); err != nil {
+		return fmt.Errorf("chmod %s: %w", dst, err)
+	}
+	buf := make([]byte, 64)
+	if n, err := unix.Lgetxattr(src, "trusted.overlay.opaque", buf); err == nil {
+		if err := unix.Lsetxattr(dst, "trusted.overlay.opaque", buf[:n], 0); err != nil {
+			return fmt.Errorf("mark %s opaque: %w", dst, err)
+		}
+	}
+	return nil
+}
+
+// truncMtime truncates p's mtime (and sets its atime to it) to the second,
+// without following a symlink.
+func truncMtime(p string) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		return err
+	}
+	t := unix.Timespec{Sec: st.Mtim.Sec}
+	return unix.UtimesNanoAt(unix.AT_FDCWD, p, []unix.Timespec{t, t}, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// setMtimeFrom gives dst src's mtime (and atime), to the second.
+func setMtimeFrom(src, dst string) error {
+	fi, err := os.Lstat(src)
+	if err != nil {
+		return err
+	}
+	t := fi.ModTime().Truncate(time.Second)
+	return os.Chtimes(dst, t, t)
+}
