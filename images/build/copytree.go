@@ -96,7 +96,7 @@ func (bd *build) copyFiles(srcRoot, dstRoot string, cs copySpec, fromContext boo
 		case !fi.IsDir() && destIsDir:
 			target = filepath.Join(dstFull, filepath.Base(src))
 		}
-		if err := mkdirAllOwned(filepath.Dir(target), owner); err != nil {
+		if err := mkdirAllOwned(filepath.Dir(target), t.owner); err != nil {
 			return fmt.Errorf("%s: make %s: %w", cs.name, path.Dir(dest), err)
 		}
 		if cs.unpack && fi.Mode().IsRegular() && isArchive(src) && !excludedBy(cs.exclude, m.rel, "", false) {
