@@ -53,12 +53,31 @@ func authKey(server string) (string, name.Registry, error) {
 // `docker login` writes without a credential helper, so that Pull, Push and the
 // docker CLI use them.
 func Login(ctx context.Context, server, username, password, configDir string) error {
+	if err := CheckLogin(ctx, server, username, password); err != nil {
+		return err
+	}
+	return SaveLogin(server, username, password, configDir)
+}
+
+// CheckLogin checks the credentials against the registry, saving nothing
+// (what the Docker Engine API's POST /auth does).
+func CheckLogin(ctx context.Context, server, username, password string) error {
 	key, reg, err := authKey(server)
 	if err != nil {
 		return err
 	}
 	if err := checkLogin(ctx, reg, &authn.Basic{Username: username, Password: password}); err != nil {
 		return fmt.Errorf("login to %s: %w", key, err)
+	}
+	return nil
+}
+
+// SaveLogin saves checked credentials in config.json under configDir
+// (DockerConfigDir() when empty), as `docker login` writes them.
+func SaveLogin(server, username, password, configDir string) error {
+	key, _, err := authKey(server)
+	if err != nil {
+		return err
 	}
 	auth := base64.StdEncoding.EncodeToString([]byte(username + ":" + password))
 	return editAuths(configDir, func(auths map[string]map[string]string) error {

@@ -55,7 +55,14 @@ func (a *app) loginCommand() *cobra.Command {
 			if user, password, err = a.promptCredentials(server, user, password); err != nil {
 				return err
 			}
-			if err := images.Login(cmd.Context(), server, user, password, ""); err != nil {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			if err := e.RegistryLogin(cmd.Context(), server, user, password); err != nil {
+				return err
+			}
+			if err := images.SaveLogin(server, user, password, ""); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, "Login Succeeded")

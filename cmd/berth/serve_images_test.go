@@ -327,6 +327,15 @@ print(c.images.pull("` + host + `/sec/box", tag="1", auth_config={"username": "a
 	if want := "refused True\n['" + host + "/sec/box:1', 'busybox:latest']\n"; code != 0 || out != want {
 		t.Errorf("docker-py pull with auth: exit %d %q, want %q; stderr %s", code, out, want, errOut)
 	}
+	// docker login: the server checks the credentials (POST /auth), the
+	// CLI keeps them; a wrong password is refused and nothing is kept.
+	if _, errOut, code := s.docker("", "login", "-u", "alice", "-p", "wrong", host); code == 0 || !strings.Contains(errOut, "denied") {
+		t.Errorf("docker login with a wrong password: exit %d %q", code, errOut)
+	}
+	if out := s.dockerOK("login", "-u", "alice", "-p", "s3cret", host); !strings.Contains(out, "Login Succeeded") {
+		t.Errorf("docker login: %q", out)
+	}
+	s.dockerOK("pull", ref)
 	code, body := s.imgAPI("POST", "/v1.47/images/create?fromImage="+host+"/sec/box&tag=1", "", nil, "X-Registry-Auth", "%%%")
 	if code != 400 || !strings.Contains(body, "X-Registry-Auth") {
 		t.Errorf("a bad X-Registry-Auth: %d %s", code, body)

@@ -153,6 +153,8 @@ type System interface {
 	ReadEvents(ctx context.Context, f events.Filter) ([]events.Event, error)
 	HostUsage(ctx context.Context) (stats.HostSample, error)
 	Check(ctx context.Context, repair bool) (*engine.CheckReport, error)
+	// RegistryLogin checks credentials against a registry, saving nothing.
+	RegistryLogin(ctx context.Context, server, username, password string) error
 	Warnings() []string
 }
 

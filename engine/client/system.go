@@ -229,3 +229,9 @@ func (c *Client) Check(ctx context.Context, repair bool) (*engine.CheckReport, e
 // Warnings are the server's warnings (its info's), as read when the client
 // connected.
 func (c *Client) Warnings() []string { return append([]string(nil), c.warnings...) }
+
+// RegistryLogin has the server check credentials against a registry.
+func (c *Client) RegistryLogin(ctx context.Context, server, username, password string) error {
+	_, err := c.api.RegistryLogin(ctx, moby.RegistryLoginOptions{Username: username, Password: password, ServerAddress: server})
+	return wire(err, "log in to "+server)
+}

@@ -1,7 +1,12 @@
 package server
 
 import (
+	"encoding/base64"
 	"net/http"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/registry"
 )
 
 // systemRoutes: ping, version and info.
@@ -10,6 +15,7 @@ func (s *Server) systemRoutes() {
 	s.handle("HEAD /_ping", s.ping)
 	s.handle("GET /version", s.version)
 	s.handle("GET /info", s.info)
+	s.handle("POST /auth", s.auth)
 }
 
 // ping answers "OK" with the headers clients negotiate their version from.
@@ -52,4 +58,29 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, i)
+}
+
+// auth answers POST /auth: the engine checks the credentials against the
+// registry; the client keeps them (docker login writes its config.json).
+func (s *Server) auth(w http.ResponseWriter, r *http.Request) error {
+	var ac registry.AuthConfig
+	if err := readJSON(r, &ac); err != nil {
+		return err
+	}
+	user, pass := ac.Username, ac.Password
+	if ac.Auth != "" && user == "" {
+		if b, err := base64.StdEncoding.DecodeString(ac.Auth); err == nil {
+			user, pass, _ = strings.Cut(string(b), ":")
+		}
+	}
+	if user == "" || pass == "" {
+		return badRequest("a login needs a username and a password (berth takes no identity tokens)")
+	}
+	if err := s.eng.RegistryLogin(r.Context(), ac.ServerAddress, user, pass); err != nil {
+		if errdefs.IsPermissionDenied(err) {
+			return errdefs.ErrUnauthenticated.WithMessage(err.Error())
+		}
+		return err
+	}
+	return writeJSON(w, http.StatusOK, registry.AuthResponse{Status: "Login Succeeded"})
 }
