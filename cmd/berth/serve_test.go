@@ -1,6 +1,8 @@
 package main
 
 import (
+	"berth/engine"
+	"berth/engine/client"
 	"bufio"
 	"bytes"
 	"context"
@@ -246,4 +248,93 @@ func TestHostFlagDrivesAnEngineOverTheAPI(t *testing.T) {
 	if _, errOut, code := s.run("", "--host", "unix:///nonexistent/berth.sock", "ps"); code == 0 || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("an unreachable host: exit %d %q", code, errOut)
 	}
+}
+
+// procConn is a net.Conn over a `berth system dial-stdio` process: what an
+// ssh connection helper gives the remote client.
+type procConn struct {
+	net.Conn
+	cmd *exec.Cmd
+}
+
+func (p *procConn) Close() error {
+	err := p.Conn.Close()
+	p.cmd.Wait()
+	return err
+}
+
+// TestDialStdioDrivesTheRemoteClient: the remote client (engine/client)
+// over `berth system dial-stdio` processes, one per connection as over
+// ssh, with berth serve on the root (dial-stdio carries the bytes to it, so
+// an exec's create and hijacked start, two connections, meet), runs a
+// container and an exec with stdin that returns once its process exits.
+func TestDialStdioDrivesTheRemoteClient(t *testing.T) {
+	c := newCLI(t)
+	dial := func(ctx context.Context) (net.Conn, error) {
+		mine, theirs, err := socketPair()
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.Command(filepath.Join(binDir, "berth"), "--root", c.root, "system", "dial-stdio")
+		cmd.Stdin, cmd.Stdout = theirs, theirs
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		theirs.Close()
+		return &procConn{Conn: mine, cmd: cmd}, nil
+	}
+	// An exec spans two connections (create, then a hijacked start): with
+	// berth serve on the root, dial-stdio carries each to it.
+	serve := exec.Command(filepath.Join(binDir, "berth"), "--root", c.root, "serve")
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { serve.Process.Signal(syscall.SIGTERM); serve.Wait() }()
+	for i := 0; i < 600; i++ {
+		if conn, err := net.Dial("unix", filepath.Join(c.root, "run", "docker.sock")); err == nil {
+			conn.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cl, err := client.NewDial(ctx, dial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctr, err := cl.Create(ctx, engine.CreateOptions{Name: "overstdio", Config: engine.Config{Image: "busybox", Cmd: []string{"sleep", "100"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Start(ctx, ctr.ID, engine.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	code, err := cl.Exec(ctx, ctr.ID, engine.ExecOptions{Cmd: []string{"sh", "-c", "read line; echo got $line; exit 4"}, Interactive: true},
+		engine.IO{Stdin: strings.NewReader("hello\n"), Stdout: &out, Stderr: &out})
+	if err != nil || code != 4 || out.String() != "got hello\n" {
+		t.Errorf("exec -i over dial-stdio: code %d err %v out %q", code, err, out.String())
+	}
+	if err := cl.Remove(ctx, ctr.ID, engine.RemoveOptions{Force: true}); err != nil {
+		t.Error(err)
+	}
+}
+
+// socketPair returns the two ends of a unix stream socket pair, one as a
+// net.Conn and the other as a file a child process can take.
+func socketPair() (net.Conn, *os.File, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	f0 := os.NewFile(uintptr(fds[0]), "mine")
+	defer f0.Close()
+	conn, err := net.FileConn(f0)
+	if err != nil {
+		syscall.Close(fds[1])
+		return nil, nil, err
+	}
+	return conn, os.NewFile(uintptr(fds[1]), "theirs"), nil
 }

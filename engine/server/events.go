@@ -113,8 +113,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.wg.Add(1)
-	defer s.wg.Done()
+	done, err := s.track()
+	if err != nil {
+		return err
+	}
+	defer done()
 	evs, errs := s.eng.Subscribe(r.Context(), q.f)
 	js := newJSONStream(w)
 	js.Start()

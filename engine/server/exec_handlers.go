@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
@@ -50,9 +51,9 @@ func (s *Server) runningContainer(ctx context.Context, ref string) (*engine.Cont
 	}
 	switch {
 	case !c.State.Running || c.State.Restarting:
-		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", c.Name[1:]))
+		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", strings.TrimPrefix(c.Name, "/")))
 	case c.State.Paused:
-		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is paused, unpause the container before exec", c.Name[1:]))
+		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is paused, unpause the container before exec", strings.TrimPrefix(c.Name, "/")))
 	}
 	return c, nil
 }
@@ -86,9 +87,12 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) error {
 		Tty: x.cfg.Tty, Interactive: x.cfg.AttachStdin, Privileged: x.cfg.Privileged, DetachKeys: x.keys}
 	if req.Detach {
 		o.Interactive = false
-		s.wg.Add(1)
+		done, err := s.track()
+		if err != nil {
+			return err
+		}
 		go func() { // the server watches it, to record its exit code
-			defer s.wg.Done()
+			defer done()
 			s.runExec(s.ctx, x, o, engine.IO{Resize: x.resize})
 		}()
 		w.WriteHeader(http.StatusOK)
@@ -110,8 +114,15 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) error {
 	if x.cfg.AttachStderr {
 		streams.Stderr = h.Stderr
 	}
-	s.wg.Add(1)
-	defer s.wg.Done()
+	done, err := s.track()
+	if err != nil {
+		if h.Stdout != nil {
+			fmt.Fprintf(h.Stdout, "%v\r\n", err)
+		}
+		x.end(nil, s.execs.now())
+		return nil
+	}
+	defer done()
 	if err := s.runExec(h.ctx, x, o, streams); err != nil && h.Stdout != nil {
 		fmt.Fprintf(h.Stdout, "%v\r\n", err) // as dockerd tells a failed exec
 	}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // SocketPath returns the path of a unix:// address ("unix:///run/x.sock").
@@ -40,22 +39,38 @@ func ListenUnix(path, group string) (net.Listener, error) {
 		c.Close()
 		return nil, fmt.Errorf("%s is in use by another server", path)
 	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().Type() != os.ModeSocket {
+		return nil, fmt.Errorf("%s exists and is not a socket", path)
+	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("remove the old socket: %w", err)
 	}
-	old := syscall.Umask(0o777)
-	l, err := net.Listen("unix", path)
-	syscall.Umask(old)
+	// The socket is made in a private directory (0700), given its owner
+	// and mode there, then renamed into place: nobody else can reach it
+	// before it is 0660, and the process's umask is left alone.
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".berth-sock-")
+	if err != nil {
+		return nil, fmt.Errorf("make the socket: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "s")
+	l, err := net.Listen("unix", tmp)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
-	if err := os.Chown(path, 0, gid); err != nil {
+	l.(*net.UnixListener).SetUnlinkOnClose(false) // the socket is renamed: its owner removes it
+	fail := func(what string, err error) (net.Listener, error) {
 		l.Close()
-		return nil, fmt.Errorf("give the socket to group %s: %w", group, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if err := os.Chmod(path, 0o660); err != nil {
-		l.Close()
-		return nil, fmt.Errorf("set the socket's mode: %w", err)
+	if err := os.Chown(tmp, 0, gid); err != nil {
+		return fail("give the socket to group "+group, err)
+	}
+	if err := os.Chmod(tmp, 0o660); err != nil {
+		return fail("set the socket's mode", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fail("put the socket in place", err)
 	}
 	return l, nil
 }

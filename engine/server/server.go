@@ -18,6 +18,8 @@ import (
 
 	"berth/engine"
 	"berth/engine/api"
+
+	"github.com/containerd/errdefs"
 )
 
 // MinAPIVersion is the oldest Docker Engine API version the server accepts.
@@ -44,6 +46,10 @@ type Server struct {
 	// ctx ends when the server closes, ending streams (events, logs, stats).
 	ctx    context.Context
 	cancel context.CancelFunc
+	// mu guards closed; wg counts the streams running, which Close waits
+	// for. A stream starts only through track, which refuses once closed.
+	mu     sync.Mutex
+	closed bool
 	wg     sync.WaitGroup
 }
 
@@ -82,9 +88,24 @@ func (s *Server) Serve(l net.Listener) error {
 
 // Close ends every stream the server runs and waits for their handlers.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
 	return nil
+}
+
+// track counts a stream that Close must wait for; it fails once the server
+// is closing. done ends the count.
+func (s *Server) track() (done func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errdefs.ErrUnavailable.WithMessage("the server is shutting down")
+	}
+	s.wg.Add(1)
+	return s.wg.Done, nil
 }
 
 var versionPrefix = regexp.MustCompile(`^/v(\d+\.\d+)(/.*)$`)

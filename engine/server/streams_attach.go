@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -48,9 +49,9 @@ func (s *Server) attachable(ctx context.Context, id string) (*engine.Container, 
 	}
 	switch {
 	case c.State.Paused:
-		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is paused, unpause the container before attach", c.Name[1:]))
+		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is paused, unpause the container before attach", strings.TrimPrefix(c.Name, "/")))
 	case c.State.Restarting:
-		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is restarting, wait until the container is running", c.Name[1:]))
+		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is restarting, wait until the container is running", strings.TrimPrefix(c.Name, "/")))
 	}
 	return c, nil
 }
@@ -96,8 +97,12 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) error {
 // container to run and pumps its streams. Failures after the connection was
 // taken over are told in the stream, as dockerd does.
 func (s *Server) runAttach(ctx context.Context, c *engine.Container, a attachRequest, streams engine.IO, wake <-chan struct{}) {
-	s.wg.Add(1)
-	defer s.wg.Done()
+	done, err := s.track()
+	if err != nil {
+		fmt.Fprintf(streams.Stdout, "%v\r\n", err)
+		return
+	}
+	defer done()
 	if a.logs {
 		if err := s.replayLogs(ctx, c.ID, streams); err != nil {
 			return

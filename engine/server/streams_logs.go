@@ -43,8 +43,11 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.wg.Add(1)
-	defer s.wg.Done()
+	done, err := s.track()
+	if err != nil {
+		return err
+	}
+	defer done()
 	ct := rawStream
 	if !c.Config.Tty && !versionLess(apiVersion(r), "1.42") {
 		ct = multiplexedStream
@@ -67,7 +70,7 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 	for err := range errs {
 		var corrupt *logfile.CorruptLineError
 		if !errors.As(err, &corrupt) && s.log != nil && ctx.Err() == nil {
-			s.log.Printf("logs of %s: %v", c.Name[1:], err)
+			s.log.Printf("logs of %s: %v", strings.TrimPrefix(c.Name, "/"), err)
 		}
 	}
 	return nil

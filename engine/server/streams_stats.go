@@ -33,8 +33,11 @@ func (s *Server) containerStats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.wg.Add(1)
-	defer s.wg.Done()
+	done, err := s.track()
+	if err != nil {
+		return err
+	}
+	defer done()
 	defer func() { // the stream ends with ctx; wait for it
 		cancel()
 		for range batches {
