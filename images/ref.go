@@ -2,6 +2,7 @@ package images
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/containerd/errdefs"
@@ -51,6 +52,11 @@ func ParseReference(s string) (Reference, error) {
 	if err != nil {
 		return Reference{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid reference format %q", s))
 	}
+	for _, c := range strings.Split(ref.Context().RepositoryStr(), "/") {
+		if !pathComponent.MatchString(c) {
+			return Reference{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid reference format %q", s))
+		}
+	}
 	out := Reference{Name: ref, Repo: familiarRepo(ref.Context())}
 	switch r := ref.(type) {
 	case name.Tag:
@@ -65,6 +71,10 @@ func ParseReference(s string) (Reference, error) {
 	}
 	return out, nil
 }
+
+// pathComponent is one component of a repository's path in Docker's
+// reference grammar (go-containerregistry accepts more: ".x", "a/").
+var pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 
 func lastPathElem(s string) string {
 	if i := strings.LastIndex(s, "/"); i >= 0 {
