@@ -106,7 +106,7 @@ func (r *buildRunner) Run(ctx context.Context, spec build.RunSpec, commit func(u
 		return err
 	}
 	if code != 0 {
-		return &build.ExitError{Code: code}
+		return &build.ExitError{Code: code, Args: spec.Args}
 	}
 	if _, err := e.Wait(ctx, c.ID); err != nil {
 		return err

@@ -248,7 +248,7 @@ func TestServeBuild(t *testing.T) {
 	}
 
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\nRUN exit 3\n"), 0o644)
-	s.dockerFails("exit code: 3", "build", "-t", "broken", dir)
+	s.dockerFails("The command '/bin/sh -c exit 3' returned a non-zero code: 3", "build", "-t", "broken", dir)
 
 	var ctxTar bytes.Buffer
 	tw := tar.NewWriter(&ctxTar)

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"runtime"
 	"strings"
@@ -33,6 +35,10 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		if !st.Started() {
 			return err
+		}
+		var ee *build.ExitError
+		if errors.As(err, &ee) && len(ee.Args) > 0 { // the classic builder's words, which clients show
+			err = fmt.Errorf("The command '%s' returned a non-zero code: %d", strings.Join(ee.Args, " "), ee.Code)
 		}
 		cs.send(errorMessage(err))
 		return nil

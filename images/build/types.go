@@ -74,7 +74,11 @@ type Runner interface {
 }
 
 // ExitError is a RUN process that exited non-zero.
-type ExitError struct{ Code int }
+type ExitError struct {
+	Code int
+	// Args is the process's command line (/bin/sh -c … for a shell form).
+	Args []string
+}
 
 // Error says how the process ended.
 func (e *ExitError) Error() string { return "exit code: " + strconv.Itoa(e.Code) }
