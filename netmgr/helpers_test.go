@@ -269,16 +269,22 @@ func udpAsk(addr, msg string) (string, error) {
 		return "", err
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := c.Write([]byte(msg)); err != nil {
-		return "", err
-	}
+	// UDP may drop a datagram (or reach a proxy still starting): ask again,
+	// as a DNS client does, up to ten times.
 	b := make([]byte, 100)
-	n, err := c.Read(b)
-	if err != nil {
-		return "", err
+	for try := 1; ; try++ {
+		_ = c.SetDeadline(time.Now().Add(3 * time.Second))
+		if _, err := c.Write([]byte(msg)); err != nil {
+			return "", err
+		}
+		n, err := c.Read(b)
+		if err == nil {
+			return string(b[:n]), nil
+		}
+		if ne, ok := err.(net.Error); !ok || !ne.Timeout() || try == 10 {
+			return "", err
+		}
 	}
-	return string(b[:n]), nil
 }
 
 var errExpected = errors.New("expected failure")
