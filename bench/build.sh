@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `berth build` side by side with Docker's builders on the same machine, the
 # same Dockerfile and the same context: a 10-step Dockerfile (FROM busybox,
-# 5 RUN, a COPY of a context of FILES small files, 2 ENV, WORKDIR, CMD) built
+# 5 RUN, a COPY of a context of FILES files, 2 ENV, WORKDIR, CMD) built
 #   cold     - nothing cached (berth: image removed, builder prune -a;
 #              docker: image removed, builder cache pruned),
 #   cached   - again with no change,
@@ -16,11 +16,14 @@
 # plugin (a docker CLI 23+ needs buildx for DOCKER_BUILDKIT=1, and Debian
 # bookworm has no docker-buildx package). Docker's RUN steps get --network
 # none (the private daemon has no bridge); berth's join its default bridge.
-# Usage: bench/build.sh [N] [FILES]   (as root, after make build)
+# Usage: bench/build.sh [N] [FILES] [BYTES]   (as root, after make build)
+# FILES files of 1-4 KiB by default; with BYTES, each file is BYTES of random
+# data (the issue's shape: bench/build.sh 5 200 104858 - 200 files, 20 MB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-5}
 files=${2:-3000}
+bytes=${3:-}
 berth=$PWD/bin/berth
 work=$(mktemp -d /tmp/berth-bb.XXXXXX)
 root=$work/berth ctx=$work/ctx
@@ -39,12 +42,13 @@ median() { sort -n | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR
 secs() { awk -v ns="$1" 'BEGIN {printf "%.3f", ns/1e9}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a/b; else print "-"}'; }
 
-# The context: FILES files of 1-4 KiB of random data in 30 directories.
+# The context: FILES files of 1-4 KiB (or BYTES each) of random data in 30
+# directories.
 mkdir -p "$ctx/files"
 for i in $(seq "$files"); do
 	d=$ctx/files/d$((i % 30))
 	[ -d "$d" ] || mkdir "$d"
-	head -c $((1024 + (i * 37) % 3072)) /dev/urandom >"$d/f$i"
+	head -c "${bytes:-$((1024 + (i * 37) % 3072))}" /dev/urandom >"$d/f$i"
 done
 cat >"$ctx/Dockerfile" <<'EOF'
 FROM busybox
