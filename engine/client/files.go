@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	moby "github.com/moby/moby/client"
 
@@ -17,15 +18,29 @@ import (
 	"berth/stats"
 )
 
-// Top lists a running container's processes from the server's ps table
-// (UID PID PPID C STIME TTY TIME CMD, or whichever columns it sends).
+// topColumns asks the server for every column the engine's Process has
+// (berth's serve knows nspid; a dockerd's ps may not, see Top).
+var topColumns = []string{"-o", "pid,nspid,ppid,uid,user,%cpu,rss,vsz,time,etime,stat,args"}
+
+// Top lists a running container's processes from the server's ps table: the
+// columns of topColumns, or, from a server whose ps refuses them, its
+// default (UID PID PPID C STIME TTY TIME CMD).
 func (c *Client) Top(ctx context.Context, ref string) ([]stats.Process, error) {
-	res, err := c.api.ContainerTop(ctx, ref, moby.ContainerTopOptions{})
+	res, err := c.api.ContainerTop(ctx, ref, moby.ContainerTopOptions{Arguments: topColumns})
+	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+		res, err = c.api.ContainerTop(ctx, ref, moby.ContainerTopOptions{})
+	}
 	if err != nil {
 		return nil, wire(err, "list the container's processes")
 	}
+	return topProcesses(res.Titles, res.Processes, time.Now()), nil
+}
+
+// topProcesses reads a ps table by its titles; a column the table lacks
+// leaves its field zero.
+func topProcesses(titles []string, rows [][]string, now time.Time) []stats.Process {
 	col := map[string]int{}
-	for i, t := range res.Titles {
+	for i, t := range titles {
 		col[strings.ToUpper(t)] = i
 	}
 	get := func(row []string, names ...string) string {
@@ -36,16 +51,21 @@ func (c *Client) Top(ctx context.Context, ref string) ([]stats.Process, error) {
 		}
 		return ""
 	}
-	out := make([]stats.Process, 0, len(res.Processes))
-	for _, row := range res.Processes {
-		p := stats.Process{PID: atoi(get(row, "PID")), PPID: atoi(get(row, "PPID")),
-			User: get(row, "UID", "USER"), Command: get(row, "CMD", "COMMAND"), State: get(row, "STAT", "S")}
-		p.UID = atoi(p.User)
-		p.CPUPercent, _ = strconv.ParseFloat(get(row, "C", "%CPU"), 64)
+	out := make([]stats.Process, 0, len(rows))
+	for _, row := range rows {
+		p := stats.Process{PID: atoi(get(row, "PID")), NSPID: atoi(get(row, "NSPID")), PPID: atoi(get(row, "PPID")),
+			User: get(row, "USER", "UID"), UID: atoi(get(row, "UID")), Command: get(row, "CMD", "COMMAND"),
+			State: get(row, "STAT", "S")}
+		p.CPUPercent, _ = strconv.ParseFloat(get(row, "%CPU", "C"), 64)
 		p.CPUTime = psTime(get(row, "TIME"))
+		p.RSS = uint64(atoi(get(row, "RSS"))) * 1024
+		p.VSZ = uint64(atoi(get(row, "VSZ"))) * 1024
+		if e := get(row, "ELAPSED"); e != "" {
+			p.Started = now.Add(-psTime(e))
+		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out
 }
 
 // psTime reads ps's TIME column ([DD-]HH:MM:SS).
