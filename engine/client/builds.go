@@ -16,7 +16,6 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 
 	"berth/images"
-	"berth/images/audit"
 	"berth/images/build"
 )
 
@@ -151,16 +150,4 @@ func (c *Client) PruneBuildCache(ctx context.Context, all bool) ([]string, int64
 		return nil, 0, wire(err, "prune the build cache")
 	}
 	return res.Report.CachesDeleted, int64(res.Report.SpaceReclaimed), nil
-}
-
-// AuditImage is berth's audit of an image's pitfalls; the Docker Engine API
-// has no such call.
-func (c *Client) AuditImage(ctx context.Context, ref string) (*images.Image, []audit.Finding, error) {
-	return nil, nil, notImplemented("the audit of an image")
-}
-
-// CheckDockerfile is berth's check of a Dockerfile's pitfalls; the Docker
-// Engine API has no such call.
-func (c *Client) CheckDockerfile(src []byte, name, contextDir string) ([]audit.Finding, error) {
-	return nil, notImplemented("the check of a Dockerfile")
 }

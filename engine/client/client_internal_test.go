@@ -85,23 +85,52 @@ func TestNoServer(t *testing.T) {
 	}
 }
 
-// TestBerthOnly: what only berth's engine can answer is not implemented,
-// and says what is missing; nothing is faked.
+// TestBerthOnly: what only berth's engine can answer is not implemented
+// when the server is not berth's (a dockerd answers 404 "page not found" for
+// berth's paths), and says what is missing; nothing is faked.
 func TestBerthOnly(t *testing.T) {
-	c := &Client{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.43")
+		if strings.HasSuffix(r.URL.Path, "/_ping") {
+			w.Write([]byte("OK"))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"message":"page not found"}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(context.Background(), "tcp://"+strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
 	ctx := context.Background()
 	calls := map[string]func() error{
-		"XRay":            func() error { _, err := c.XRay(ctx, "x"); return err },
-		"HostUsage":       func() error { _, err := c.HostUsage(ctx); return err },
-		"Check":           func() error { _, err := c.Check(ctx, false); return err },
-		"AuditImage":      func() error { _, _, err := c.AuditImage(ctx, "busybox"); return err },
-		"CheckDockerfile": func() error { _, err := c.CheckDockerfile([]byte("FROM busybox\n"), "Dockerfile", "."); return err },
-		"BootstrapImage":  func() error { _, err := c.BootstrapImage(ctx, "busybox", nil); return err },
+		"XRay":           func() error { _, err := c.XRay(ctx, "x"); return err },
+		"HostUsage":      func() error { _, err := c.HostUsage(ctx); return err },
+		"Check":          func() error { _, err := c.Check(ctx, false); return err },
+		"AuditImage":     func() error { _, _, err := c.AuditImage(ctx, "busybox"); return err },
+		"BootstrapImage": func() error { _, err := c.BootstrapImage(ctx, "busybox", nil); return err },
 	}
 	for name, call := range calls {
 		err := call()
 		if !errdefs.IsNotImplemented(err) || !strings.HasSuffix(err.Error(), " is not available over the Docker Engine API") {
 			t.Errorf("%s: %v, want a not-implemented error saying what is missing", name, err)
+		}
+	}
+}
+
+// TestBerthCallErrors: a berth call's error statuses keep their classes and
+// the server's words.
+func TestBerthCallErrors(t *testing.T) {
+	c := statusServer(t)
+	for code, is := range map[int]func(error) bool{404: errdefs.IsNotFound, 409: errdefs.IsConflict,
+		400: errdefs.IsInvalidArgument, 500: errdefs.IsUnknown} {
+		var out struct{}
+		err := c.berthCall(context.Background(), http.MethodGet, "/berth/"+strconv.Itoa(code)+"/x", nil, "a call", &out)
+		if !is(err) || err.Error() != "the server says "+strconv.Itoa(code) {
+			t.Errorf("status %d: %v, want its class and the server's message", code, err)
 		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	moby "github.com/moby/moby/client"
 
 	"berth/engine"
-	"berth/engine/xray"
 	"berth/images"
 	"berth/stats"
 )
@@ -79,12 +78,6 @@ func psTime(s string) time.Duration {
 		total = total*60 + time.Duration(atoi(part))*time.Second
 	}
 	return d + total
-}
-
-// XRay is berth's own look inside a container; the Docker Engine API has no
-// such call.
-func (c *Client) XRay(ctx context.Context, ref string) (xray.Report, error) {
-	return xray.Report{}, notImplemented("the X-ray of a container")
 }
 
 // CopyTo extracts the tar stream r at path p inside the container.

@@ -13,7 +13,6 @@ import (
 	"berth/engine"
 	"berth/engine/events"
 	"berth/images"
-	"berth/stats"
 )
 
 // Version reports the server's versions.
@@ -212,18 +211,6 @@ func (c *Client) ReadEvents(ctx context.Context, f events.Filter) ([]events.Even
 		return out, err
 	}
 	return out, ctx.Err()
-}
-
-// HostUsage reads the engine host's CPU and memory counters; the Docker
-// Engine API has no such call.
-func (c *Client) HostUsage(ctx context.Context) (stats.HostSample, error) {
-	return stats.HostSample{}, notImplemented("the host's CPU and memory counters")
-}
-
-// Check is berth's consistency check of its data root; the Docker Engine
-// API has no such call.
-func (c *Client) Check(ctx context.Context, repair bool) (*engine.CheckReport, error) {
-	return nil, notImplemented("the check of the engine's data root")
 }
 
 // Warnings are the server's warnings (its info's), as read when the client

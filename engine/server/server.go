@@ -67,6 +67,7 @@ func New(eng api.Engine, o Options) *Server {
 	s.volumeRoutes()
 	s.eventRoutes()
 	s.diskUsageRoutes()
+	s.berthRoutes()
 	return s
 }
 
