@@ -23,7 +23,7 @@ checks_run() {
 	check run-entrypoint 'eq "$(dk run --rm --entrypoint echo busybox x y)" "x y"'
 	check run-hostname 'eq "$(dk run --rm -h cfhost busybox hostname)" cfhost'
 	check run-network-none 'eq "$(dk run --rm --network none busybox ls /sys/class/net)" lo'
-	check run-read-only 'has "$(dk run --rm --read-only busybox touch /x 2>&1 || true)" "Read-only file system"'
+	check run-read-only 'has "$(errout dk run --rm --read-only busybox touch /x)" "Read-only file system"'
 	check run-bind-mount 'mkdir -p "$work/bind"; echo bound >"$work/bind/f"; eq "$(dk run --rm -v "$work/bind:/b:ro" busybox cat /b/f)" bound'
 	check run-stderr 'eq "$(dk run --rm busybox sh -c "echo out; echo err >&2" 2>&1 >/dev/null)" err'
 	check run-t 'eq "$(dk run --rm -t busybox echo tty | od -An -c | tr -s " ")" " t t y \r \n"'
@@ -109,7 +109,7 @@ checks_networks() {
 	check network-create 'dk network create cf-net >/dev/null'
 	check network-ls 'has "$(dk network ls --format "{{.Name}} {{.Driver}}")" "cf-net bridge"'
 	check network-inspect 'eq "$(dk network inspect -f "{{.Name}} {{.Driver}} {{len .IPAM.Config}}" cf-net)" "cf-net bridge 1"'
-	check network-create-duplicate 'has "$(dk network create cf-net 2>&1 || true)" "already exists"'
+	check network-create-duplicate 'has "$(errout dk network create cf-net)" "already exists"'
 	check network-connect 'dk network connect cf-net cf-web; has "$(dk inspect -f "{{range \$k, \$v := .NetworkSettings.Networks}}{{\$k}} {{end}}" cf-web)" cf-net'
 	check network-dns-by-name 'until_ok "dk run --rm --network cf-net busybox wget -q -O - http://cf-web:8080/ | grep -qx hello-web"'
 	check run-network-alias 'dk run -d --name cf-al --network cf-net --network-alias cf-alias busybox sh -c \
@@ -178,17 +178,17 @@ checks_build() {
 # The error checks match case-insensitively, except err-message-text, which
 # wants Docker's exact words (scripts grep for them).
 checks_errors() {
-	check err-inspect-missing 'hasi "$(dk container inspect cf-nope 2>&1 || true)" "No such container: cf-nope"'
-	check err-rm-missing 'hasi "$(dk rm cf-nope 2>&1 || true)" "No such container: cf-nope"'
-	check err-start-missing 'hasi "$(dk start cf-nope 2>&1 || true)" "No such container: cf-nope"'
-	check err-message-text 'has "$(dk stop cf-nope 2>&1 || true)" "Error response from daemon: No such container: cf-nope"'
-	check err-rm-running 'out=$(dk rm cf-web 2>&1 || true); has "$out" "cannot remove"; eq "$(state cf-web)" running'
-	check err-run-missing-image 'hasi "$(dk run --pull never --rm cf-nope:none true 2>&1 || true)" "No such image: cf-nope:none"'
-	check err-rmi-missing 'hasi "$(dk rmi cf-nope:none 2>&1 || true)" "No such image: cf-nope:none"'
-	check err-name-conflict 'has "$(dk create --name cf-web busybox 2>&1 || true)" "already in use"'
-	check err-exec-stopped 'dk create --name cf-stopped busybox >/dev/null; has "$(dk exec cf-stopped true 2>&1 || true)" "is not running"'
-	check err-network-missing 'has "$(dk network inspect cf-nope 2>&1 || true)" "network cf-nope not found"'
-	check err-volume-missing 'hasi "$(dk volume inspect cf-nope 2>&1 || true)" "no such volume"'
+	check err-inspect-missing 'hasi "$(errout dk container inspect cf-nope)" "No such container: cf-nope"'
+	check err-rm-missing 'hasi "$(errout dk rm cf-nope)" "No such container: cf-nope"'
+	check err-start-missing 'hasi "$(errout dk start cf-nope)" "No such container: cf-nope"'
+	check err-message-text 'has "$(errout dk stop cf-nope)" "Error response from daemon: No such container: cf-nope"'
+	check err-rm-running 'out=$(errout dk rm cf-web); has "$out" "cannot remove"; eq "$(state cf-web)" running'
+	check err-run-missing-image 'hasi "$(errout dk run --pull never --rm cf-nope:none true)" "No such image: cf-nope:none"'
+	check err-rmi-missing 'hasi "$(errout dk rmi cf-nope:none)" "No such image: cf-nope:none"'
+	check err-name-conflict 'has "$(errout dk create --name cf-web busybox)" "already in use"'
+	check err-exec-stopped 'dk create --name cf-stopped busybox >/dev/null; has "$(errout dk exec cf-stopped true)" "is not running"'
+	check err-network-missing 'has "$(errout dk network inspect cf-nope)" "network cf-nope not found"'
+	check err-volume-missing 'hasi "$(errout dk volume inspect cf-nope)" "no such volume"'
 }
 
 checks_events_prune() {

@@ -59,13 +59,16 @@ dk() {
 	[ "$rc" -eq 124 ] && echo "docker $* timed out after ${T}s" >&2
 	return "$rc"
 }
-# eq GOT WANT; has TEXT PART; hasi (has, ignoring case); hasnt TEXT PART; fails CMD...: assertions that
+# eq GOT WANT; has TEXT PART; hasi (has, ignoring case); hasnt TEXT PART; fails CMD...; errout CMD...: assertions that
 # say what they saw.
 eq() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 has() { case $1 in *"$2"*) ;; *) echo "'$2' not in: $1"; return 1 ;; esac; }
 hasi() { has "${1,,}" "${2,,}"; }
 hasnt() { case $1 in *"$2"*) echo "'$2' unexpectedly in: $1"; return 1 ;; esac; }
 fails() { if "$@"; then echo "$* succeeded; want an error"; return 1; fi; }
+# errout CMD...: CMD's output (stdout and stderr) when it fails; when it succeeds, a
+# line saying so (which the has/hasi around it then reports).
+errout() { local out; if out=$("$@" 2>&1); then echo "$* succeeded; want an error: $out"; return 1; fi; printf '%s' "$out"; }
 # until_ok CODE: retries CODE for up to T seconds (a bound against a hang).
 until_ok() {
 	local i
