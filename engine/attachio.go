@@ -79,7 +79,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stream
 // pump forwards a client's stdin and terminal resizes to the monitor.
 type pump struct {
 	s          IO
-	in         *input
+	in         *attach.Input
 	keys       []byte
 	send       func(attach.Kind, []byte) error
 	closeOnEOF bool
@@ -93,7 +93,7 @@ func newPump(s IO, keys []byte, send func(attach.Kind, []byte) error, closeOnEOF
 	p := &pump{s: s, keys: keys, send: send, closeOnEOF: closeOnEOF,
 		detached: make(chan struct{}), finished: make(chan struct{}), resizeDone: make(chan struct{})}
 	if s.Stdin != nil {
-		p.in = newInput(s.Stdin)
+		p.in = attach.NewInput(s.Stdin)
 	}
 	return p
 }
@@ -112,7 +112,7 @@ func (p *pump) start() {
 				_ = p.send(attach.CloseStdin, nil)
 			}
 		}
-		p.in.start(attach.NewDetector(p.keys), func(b []byte) error { return p.send(attach.Stdin, b) }, eof, p.detached)
+		p.in.Start(attach.NewDetector(p.keys), func(b []byte) error { return p.send(attach.Stdin, b) }, eof, p.detached)
 	})
 }
 
@@ -133,7 +133,7 @@ func (p *pump) resizes() {
 func (p *pump) stop() {
 	close(p.resizeDone)
 	if p.in != nil {
-		p.in.stop()
+		p.in.Stop()
 	}
 }
 

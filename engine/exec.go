@@ -38,12 +38,16 @@ type ExecOptions struct {
 	// its output discarded (a process on a terminal gets SIGHUP when this
 	// process exits and the terminal closes, as over a dropped ssh session).
 	DetachKeys []byte
+	// execID names the exec instance this runs (ExecStart), for its events;
+	// started, when set, is called once the process runs.
+	execID  string
+	started func()
 }
 
 // Exec runs a process in a running container, in this process's care (it is
 // the process's parent), and returns its exit code. The calling binary must hand
 // over to runner.Init when re-executed as "init". Once Exec returns no
-// goroutine reads streams.Stdin any more (see input).
+// goroutine reads streams.Stdin any more (see attach.Input).
 func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, streams IO) (int, error) {
 	if len(o.Cmd) == 0 {
 		return -1, errdefs.ErrInvalidArgument.WithMessage("exec: no command given")
@@ -73,21 +77,35 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, streams IO
 	if err != nil {
 		return -1, err
 	}
-	e.emit("exec_start", c, map[string]string{"execID": newID(), "exec": strings.Join(o.Cmd, " ")})
+	execID := o.execID
+	if execID == "" {
+		execID = newID()
+	}
+	e.emit("exec_start", c, map[string]string{"execID": execID, "exec": strings.Join(o.Cmd, " ")})
 	if !o.Interactive {
 		streams.Stdin = nil
 	}
+	run := lc.Run
+	if o.started != nil {
+		run = func(p *runner.Process) error {
+			err := lc.Run(p)
+			if err == nil {
+				o.started()
+			}
+			return err
+		}
+	}
 	switch {
 	case o.Detach:
-		if err := lc.Run(proc); err != nil {
+		if err := run(proc); err != nil {
 			return execFailure(err)
 		}
 		go proc.Wait() // reap it while this process lives
 		return 0, nil
 	case o.Tty:
-		return runTTY(ctx, lc.Run, proc, streams, o.DetachKeys)
+		return runTTY(ctx, run, proc, streams, o.DetachKeys)
 	}
-	return runPiped(ctx, lc.Run, proc, streams, o.DetachKeys)
+	return runPiped(ctx, run, proc, streams, o.DetachKeys)
 }
 
 // runPiped runs proc with pipes: its stdin (when streams has one) is fed by
@@ -111,9 +129,9 @@ func runPiped(ctx context.Context, run func(*runner.Process) error, proc *runner
 		pw.Close()
 		return execFailure(err)
 	}
-	in, detached := newInput(s.Stdin), make(chan struct{})
+	in, detached := attach.NewInput(s.Stdin), make(chan struct{})
 	send := func(b []byte) error { _, err := pw.Write(b); return err }
-	in.start(attach.NewDetector(keys), send, func() { pw.Close() }, detached)
+	in.Start(attach.NewDetector(keys), send, func() { pw.Close() }, detached)
 	cut := func() { out.cut(); errOut.cut() }
 	return waitOrDetach(ctx, proc, in, detached, cut, func() { pw.Close() })
 }
@@ -122,7 +140,7 @@ func runPiped(ctx context.Context, run func(*runner.Process) error, proc *runner
 // context to end. On detach (or the end of ctx) the
 // output is cut and the process is reaped in the background; either way the
 // input copy is stopped and release runs once the process is gone.
-func waitOrDetach(ctx context.Context, proc *runner.Process, in *input, detached <-chan struct{}, cut, release func()) (int, error) {
+func waitOrDetach(ctx context.Context, proc *runner.Process, in *attach.Input, detached <-chan struct{}, cut, release func()) (int, error) {
 	type result struct {
 		code int
 		err  error
@@ -135,7 +153,7 @@ func waitOrDetach(ctx context.Context, proc *runner.Process, in *input, detached
 	select {
 	case r := <-exited:
 		if in != nil {
-			in.stop()
+			in.Stop()
 		}
 		release()
 		return r.code, r.err
@@ -144,7 +162,7 @@ func waitOrDetach(ctx context.Context, proc *runner.Process, in *input, detached
 	}
 	cut()
 	if in != nil {
-		in.stop()
+		in.Stop()
 	}
 	go func() { <-exited; release() }()
 	if ctx.Err() != nil {
@@ -253,12 +271,12 @@ func runTTY(ctx context.Context, run func(*runner.Process) error, proc *runner.P
 		defer close(copied)
 		io.Copy(out, con)
 	}()
-	var in *input
+	var in *attach.Input
 	var detached chan struct{}
 	if s.Stdin != nil {
-		in, detached = newInput(s.Stdin), make(chan struct{})
+		in, detached = attach.NewInput(s.Stdin), make(chan struct{})
 		send := func(b []byte) error { _, err := con.Write(b); return err }
-		in.start(attach.NewDetector(keys), send, func() {}, detached)
+		in.Start(attach.NewDetector(keys), send, func() {}, detached)
 	}
 	code, err := waitOrDetach(ctx, proc, in, detached, out.cut, func() {
 		<-copied // the output is read until the last writer closes the pty

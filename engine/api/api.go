@@ -77,6 +77,16 @@ type Containers interface {
 	// streams:
 	// Resize sets a running container's terminal size outside an Attach.
 	Resize(ctx context.Context, ref string, width, height uint16) error
+	// exec instances (Docker's exec create, start, inspect and resize), kept
+	// where every process of the engine sees them:
+	// ExecCreate records an exec instance of a running container.
+	ExecCreate(ctx context.Context, ref string, cfg engine.ExecConfig) (string, error)
+	// ExecStart runs an instance once and returns its exit code.
+	ExecStart(ctx context.Context, ref string, o engine.ExecStartOptions, streams engine.IO) (int, error)
+	// ExecInspect reads an instance: running, exit code, configuration.
+	ExecInspect(ctx context.Context, ref string) (*engine.ExecInstance, error)
+	// ExecResize sets a running terminal exec's size.
+	ExecResize(ctx context.Context, ref string, ws engine.WinSize) error
 }
 
 // Images keeps, moves and removes images.

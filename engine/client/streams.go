@@ -60,36 +60,18 @@ func (c *Client) Attach(ctx context.Context, ref string, o engine.AttachOptions,
 	return c.Wait(ctx, ctr.ID)
 }
 
-// Exec runs a process in a running container and returns its exit code.
+// Exec runs a process in a running container and returns its exit code:
+// an exec instance created and started.
 func (c *Client) Exec(ctx context.Context, ref string, o engine.ExecOptions, s engine.IO) (int, error) {
 	if o.Detach && o.Tty {
 		return -1, invalidArgument("exec -d cannot keep a terminal: the process would lose it when berth exits, drop -t")
 	}
-	cr, err := c.api.ExecCreate(ctx, ref, moby.ExecCreateOptions{User: o.User, Privileged: o.Privileged,
-		TTY: o.Tty, AttachStdin: o.Interactive && s.Stdin != nil && !o.Detach, AttachStdout: !o.Detach,
-		AttachStderr: !o.Detach, Env: o.Env, WorkingDir: o.WorkingDir, Cmd: o.Cmd})
+	o.Interactive = o.Interactive && s.Stdin != nil && !o.Detach
+	id, err := c.ExecCreate(ctx, ref, engine.ExecConfig{ExecOptions: o, AttachStdout: !o.Detach, AttachStderr: !o.Detach})
 	if err != nil {
-		return -1, wire(err, "create the exec")
-	}
-	if o.Detach {
-		_, err := c.api.ExecStart(ctx, cr.ID, moby.ExecStartOptions{Detach: true})
-		return 0, wire(err, "start the exec")
-	}
-	res, err := c.api.ExecAttach(ctx, cr.ID, moby.ExecAttachOptions{TTY: o.Tty})
-	if err != nil {
-		return -1, wire(err, "start the exec")
-	}
-	defer res.Close()
-	if !o.Interactive {
-		s.Stdin = nil
-	}
-	resize := func(w engine.WinSize) {
-		_, _ = c.api.ExecResize(ctx, cr.ID, moby.ExecResizeOptions{Width: uint(w.Width), Height: uint(w.Height)})
-	}
-	if err := pump(ctx, res.HijackedResponse, o.Tty, s, o.DetachKeys, resize); err != nil {
 		return -1, err
 	}
-	return c.execExit(ctx, cr.ID)
+	return c.execStart(ctx, id, engine.ExecStartOptions{Detach: o.Detach}, s, o.DetachKeys)
 }
 
 // execExit reads an ended exec's exit code; the server may take a moment to
@@ -117,8 +99,11 @@ func (c *Client) execExit(ctx context.Context, id string) (int, error) {
 // engine.ErrDetached when the keys were typed.
 func pump(ctx context.Context, h moby.HijackedResponse, tty bool, s engine.IO, keys []byte, resize func(engine.WinSize)) error {
 	detached := make(chan struct{})
-	if s.Stdin != nil {
-		go copyStdin(h, s.Stdin, keys, detached)
+	if s.Stdin != nil { // stopped when the output ends: no read of s.Stdin outlives pump
+		in := attach.NewInput(s.Stdin)
+		send := func(b []byte) error { _, err := h.Conn.Write(b); return err }
+		in.Start(attach.NewDetector(keys), send, func() { _ = h.CloseWrite() }, detached)
+		defer in.Stop()
 	}
 	stop := make(chan struct{})
 	defer close(stop)
@@ -165,35 +150,6 @@ func pump(ctx context.Context, h moby.HijackedResponse, tty bool, s engine.IO, k
 		return wire(err, "read the output")
 	}
 	return nil
-}
-
-// copyStdin sends in to the connection, closing its write side at the end
-// of input; it closes detached (and stops) when the detach keys are read.
-func copyStdin(h moby.HijackedResponse, in io.Reader, keys []byte, detached chan<- struct{}) {
-	d := attach.NewDetector(keys)
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := in.Read(buf)
-		if n > 0 {
-			out, det := d.Feed(buf[:n])
-			if len(out) > 0 {
-				if _, werr := h.Conn.Write(out); werr != nil {
-					return
-				}
-			}
-			if det {
-				close(detached)
-				return
-			}
-		}
-		if err != nil {
-			if rest := d.Flush(); len(rest) > 0 {
-				_, _ = h.Conn.Write(rest)
-			}
-			_ = h.CloseWrite()
-			return
-		}
-	}
 }
 
 func orDiscard(w io.Writer) io.Writer {

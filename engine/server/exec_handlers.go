@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,30 +30,15 @@ func (s *Server) execCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		keys = k
 	}
-	c, err := s.runningContainer(r.Context(), r.PathValue("id"))
+	cfg := engine.ExecConfig{ExecOptions: engine.ExecOptions{Cmd: req.Cmd, Env: req.Env, User: req.User,
+		WorkingDir: req.WorkingDir, Tty: req.Tty, Interactive: req.AttachStdin, Privileged: req.Privileged,
+		DetachKeys: keys}, AttachStdout: req.AttachStdout, AttachStderr: req.AttachStderr,
+		ConsoleSize: consoleSize(req.ConsoleSize)}
+	id, err := s.eng.ExecCreate(r.Context(), r.PathValue("id"), cfg)
 	if err != nil {
 		return err
 	}
-	x, err := s.execs.add(c.ID, req, keys)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, container.ExecCreateResponse{ID: x.id})
-}
-
-// runningContainer finds a container that can run an exec now.
-func (s *Server) runningContainer(ctx context.Context, ref string) (*engine.Container, error) {
-	c, err := s.eng.Inspect(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case !c.State.Running || c.State.Restarting:
-		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", strings.TrimPrefix(c.Name, "/")))
-	case c.State.Paused:
-		return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is paused, unpause the container before exec", strings.TrimPrefix(c.Name, "/")))
-	}
-	return c, nil
+	return writeJSON(w, http.StatusCreated, container.ExecCreateResponse{ID: id})
 }
 
 // execStart is POST /exec/{id}/start: detached, the process is started and
@@ -68,50 +51,42 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &req); err != nil {
 		return err
 	}
-	x, err := s.execs.get(r.PathValue("id"))
+	x, err := s.eng.ExecInspect(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if _, err := s.runningContainer(r.Context(), x.containerID); err != nil {
+	if x.Started {
+		if x.Running {
+			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("exec instance %s is already running", x.ID))
+		}
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("exec instance %s has already run", x.ID))
+	}
+	if c, err := s.eng.Inspect(r.Context(), x.ContainerID); err != nil {
 		return err
+	} else if !c.State.Running || c.State.Restarting || c.State.Paused {
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", strings.TrimPrefix(c.Name, "/")))
 	}
-	if err := x.begin(); err != nil {
-		return err
-	}
-	if size := req.ConsoleSize; size != nil && size[0] > 0 && size[1] > 0 {
-		x.setSize(engine.WinSize{Height: uint16(size[0]), Width: uint16(size[1])})
-	} else if size := x.cfg.ConsoleSize; size != nil && size[0] > 0 && size[1] > 0 {
-		x.setSize(engine.WinSize{Height: uint16(size[0]), Width: uint16(size[1])})
-	}
-	o := engine.ExecOptions{Cmd: x.cfg.Cmd, Env: x.cfg.Env, User: x.cfg.User, WorkingDir: x.cfg.WorkingDir,
-		Tty: x.cfg.Tty, Interactive: x.cfg.AttachStdin, Privileged: x.cfg.Privileged, DetachKeys: x.keys}
-	if req.Detach {
-		o.Interactive = false
-		done, err := s.track()
-		if err != nil {
+	so := engine.ExecStartOptions{ConsoleSize: consoleSize(req.ConsoleSize), Detach: req.Detach}
+	if req.Detach { // started, then watched by this process while it lives
+		if _, err := s.eng.ExecStart(s.ctx, x.ID, so, engine.IO{}); err != nil {
 			return err
 		}
-		go func() { // the server watches it, to record its exit code
-			defer done()
-			s.runExec(s.ctx, x, o, engine.IO{Resize: x.resize})
-		}()
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	h, err := s.hijack(w, r, !x.cfg.Tty)
+	h, err := s.hijack(w, r, !x.Config.Tty)
 	if err != nil {
-		x.end(nil, s.execs.now())
 		return err
 	}
 	defer h.Close()
-	streams := engine.IO{Resize: x.resize}
-	if x.cfg.AttachStdin {
+	var streams engine.IO
+	if x.Config.Interactive {
 		streams.Stdin = h.Stdin
 	}
-	if x.cfg.AttachStdout {
+	if x.Config.AttachStdout {
 		streams.Stdout = h.Stdout
 	}
-	if x.cfg.AttachStderr {
+	if x.Config.AttachStderr {
 		streams.Stderr = h.Stderr
 	}
 	done, err := s.track()
@@ -119,30 +94,13 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) error {
 		if h.Stdout != nil {
 			fmt.Fprintf(h.Stdout, "%v\r\n", err)
 		}
-		x.end(nil, s.execs.now())
 		return nil
 	}
 	defer done()
-	if err := s.runExec(h.ctx, x, o, streams); err != nil && h.Stdout != nil {
+	if _, err := s.eng.ExecStart(h.ctx, x.ID, so, streams); err != nil && h.Stdout != nil {
 		fmt.Fprintf(h.Stdout, "%v\r\n", err) // as dockerd tells a failed exec
 	}
 	return nil
-}
-
-// runExec runs the instance's process and records how it ended. The error
-// is one the client should read: the process could not start.
-func (s *Server) runExec(ctx context.Context, x *execInstance, o engine.ExecOptions, streams engine.IO) error {
-	code, err := s.eng.Exec(ctx, x.containerID, o, streams)
-	switch {
-	case errors.Is(err, engine.ErrDetached) || ctx.Err() != nil:
-		x.end(nil, s.execs.now()) // it runs on, unwatched
-		return nil
-	case err != nil && code < 0:
-		x.end(nil, s.execs.now())
-		return err
-	}
-	x.end(&code, s.execs.now())
-	return err
 }
 
 // execResize is POST /exec/{id}/resize?h=&w=: the size of a running exec's
@@ -156,15 +114,8 @@ func (s *Server) execResize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	x, err := s.execs.get(r.PathValue("id"))
-	if err != nil {
+	if err := s.eng.ExecResize(r.Context(), r.PathValue("id"), engine.WinSize{Width: width, Height: height}); err != nil {
 		return err
-	}
-	if in := x.inspect(); !in.Running {
-		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("exec instance %s is not running", x.id))
-	}
-	if width > 0 && height > 0 {
-		x.setSize(engine.WinSize{Width: width, Height: height})
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
@@ -172,9 +123,9 @@ func (s *Server) execResize(w http.ResponseWriter, r *http.Request) error {
 
 // execInspect is GET /exec/{id}/json.
 func (s *Server) execInspect(w http.ResponseWriter, r *http.Request) error {
-	x, err := s.execs.get(r.PathValue("id"))
+	x, err := s.eng.ExecInspect(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, x.inspect())
+	return writeJSON(w, http.StatusOK, execInspectResponse(x))
 }

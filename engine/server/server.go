@@ -36,10 +36,9 @@ type Options struct {
 
 // Server is the Docker Engine API over an engine.
 type Server struct {
-	eng   api.Engine
-	log   *log.Logger
-	mux   *http.ServeMux
-	execs *execTable
+	eng api.Engine
+	log *log.Logger
+	mux *http.ServeMux
 	// attaching are the attach requests waiting for their container to start.
 	attaching *attachWaiters
 
@@ -56,7 +55,7 @@ type Server struct {
 // New returns a server over eng.
 func New(eng api.Engine, o Options) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{eng: eng, log: o.Log, mux: http.NewServeMux(), execs: newExecTable(), ctx: ctx, cancel: cancel}
+	s := &Server{eng: eng, log: o.Log, mux: http.NewServeMux(), ctx: ctx, cancel: cancel}
 	s.systemRoutes()
 	s.containerRoutes()
 	s.streamRoutes()

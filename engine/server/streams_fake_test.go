@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,7 @@ type fakeEngine struct {
 	execCode   int
 	resized    []engine.WinSize
 	waitAttach bool
+	execs      map[string]*engine.ExecInstance
 }
 
 func newFakeEngine(tty bool) *fakeEngine {
@@ -190,5 +193,74 @@ func (f *fakeEngine) Resize(ctx context.Context, ref string, w, h uint16) error 
 		return errdefs.ErrConflict.WithMessage("container c1 is not running")
 	}
 	f.resized = append(f.resized, engine.WinSize{Width: w, Height: h})
+	return nil
+}
+
+// The fake's exec instances, in memory: enough of the engine's for the
+// server's exec handlers (the engine's own are tested in engine/).
+
+func (f *fakeEngine) ExecCreate(ctx context.Context, ref string, cfg engine.ExecConfig) (string, error) {
+	c, err := f.Inspect(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	if !c.State.Running {
+		return "", errdefs.ErrConflict.WithMessage("container c1 is not running")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.execs == nil {
+		f.execs = map[string]*engine.ExecInstance{}
+	}
+	id := fmt.Sprintf("%064x", len(f.execs)+1)
+	f.execs[id] = &engine.ExecInstance{ID: id, ContainerID: c.ID, Config: cfg}
+	return id, nil
+}
+
+func (f *fakeEngine) ExecInspect(ctx context.Context, ref string) (*engine.ExecInstance, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, x := range f.execs {
+		if strings.HasPrefix(id, ref) {
+			c := *x
+			return &c, nil
+		}
+	}
+	return nil, errdefs.ErrNotFound.WithMessage("No such exec instance: " + ref)
+}
+
+func (f *fakeEngine) ExecStart(ctx context.Context, ref string, so engine.ExecStartOptions, s engine.IO) (int, error) {
+	x, err := f.ExecInspect(ctx, ref)
+	if err != nil {
+		return -1, err
+	}
+	f.mu.Lock()
+	f.execs[x.ID].Started, f.execs[x.ID].Running = true, true
+	f.mu.Unlock()
+	sizes := make(chan engine.WinSize, 1)
+	if so.ConsoleSize != nil {
+		sizes <- *so.ConsoleSize
+	} else if x.Config.ConsoleSize != nil {
+		sizes <- *x.Config.ConsoleSize
+	}
+	s.Resize = sizes
+	if !x.Config.Interactive {
+		s.Stdin = nil
+	}
+	code, err := f.Exec(ctx, x.ContainerID, x.Config.ExecOptions, s)
+	f.mu.Lock()
+	f.execs[x.ID].Running, f.execs[x.ID].ExitCode = false, &code
+	f.mu.Unlock()
+	return code, err
+}
+
+func (f *fakeEngine) ExecResize(ctx context.Context, ref string, ws engine.WinSize) error {
+	x, err := f.ExecInspect(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if !x.Running {
+		return errdefs.ErrConflict.WithMessage("exec instance " + x.ID + " is not running")
+	}
 	return nil
 }

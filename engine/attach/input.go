@@ -1,4 +1,4 @@
-package engine
+package attach
 
 import (
 	"errors"
@@ -9,19 +9,18 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"berth/engine/attach"
 )
 
 // errInputStopped ends a read of a client's stdin that was stopped.
 var errInputStopped = errors.New("input stopped")
 
-// input copies a client's stdin in a goroutine that can be stopped: a read of
+// Input copies a client's stdin in a goroutine that can be stopped: a read of
 // an *os.File waits in poll(2) beside a wake-up pipe, a reader with read
-// deadlines (a net.Conn) is given one in the past. After stop returns, no
+// deadlines (a net.Conn) is given one in the past. After Stop returns, no
 // goroutine reads the client's stdin any more, so a long-lived process (the
 // TUI, a server) gets its input back. Other readers cannot be interrupted:
 // their goroutine ends when their Read returns.
-type input struct {
+type Input struct {
 	r        io.Reader
 	fd, wake int      // r's descriptor when it is an *os.File; wakeR's
 	wakeR    *os.File // poll wake-up pipe (for *os.File input)
@@ -36,8 +35,9 @@ type input struct {
 
 type deadliner interface{ SetReadDeadline(time.Time) error }
 
-func newInput(r io.Reader) *input {
-	in := &input{r: r, fd: -1, done: make(chan struct{})}
+// NewInput is an Input reading r.
+func NewInput(r io.Reader) *Input {
+	in := &Input{r: r, fd: -1, done: make(chan struct{})}
 	switch f := r.(type) {
 	case *os.File:
 		if in.fd = rawFd(f); in.fd < 0 {
@@ -61,8 +61,8 @@ func rawFd(f *os.File) int {
 	return fd
 }
 
-// Read reads the next input, or fails with errInputStopped once stop is called.
-func (in *input) Read(p []byte) (int, error) {
+// Read reads the next input, or fails with errInputStopped once Stop is called.
+func (in *Input) Read(p []byte) (int, error) {
 	if in.wakeR == nil {
 		return in.r.Read(p)
 	}
@@ -84,8 +84,10 @@ func (in *input) Read(p []byte) (int, error) {
 	}
 }
 
-// start copies input in a goroutine (see run), unless stop came first.
-func (in *input) start(d *attach.Detector, send func([]byte) error, eof func(), detached chan<- struct{}) {
+// Start copies input in a goroutine (see run), unless Stop came first:
+// each chunk (detach keys held back) to send, eof at its end, detached closed
+// when the detach keys are read.
+func (in *Input) Start(d *Detector, send func([]byte) error, eof func(), detached chan<- struct{}) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.started || in.stopped {
@@ -95,15 +97,15 @@ func (in *input) start(d *attach.Detector, send func([]byte) error, eof func(), 
 	go in.run(d, send, eof, detached)
 }
 
-func (in *input) isStopped() bool {
+func (in *Input) isStopped() bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.stopped
 }
 
 // run copies input through the detach-key detector to send until the input
-// ends, the detach keys are read (detached is closed) or stop is called.
-func (in *input) run(d *attach.Detector, send func([]byte) error, eof func(), detached chan<- struct{}) {
+// ends, the detach keys are read (detached is closed) or Stop is called.
+func (in *Input) run(d *Detector, send func([]byte) error, eof func(), detached chan<- struct{}) {
 	defer close(in.done)
 	buf := make([]byte, 32*1024)
 	for {
@@ -131,9 +133,9 @@ func (in *input) run(d *attach.Detector, send func([]byte) error, eof func(), de
 	}
 }
 
-// stop ends the copy and, where the read can be interrupted, waits for its
+// Stop ends the copy and, where the read can be interrupted, waits for its
 // goroutine to return.
-func (in *input) stop() {
+func (in *Input) Stop() {
 	in.mu.Lock()
 	if in.stopped {
 		in.mu.Unlock()
