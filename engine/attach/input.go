@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
 )
 
 // errInputStopped ends a read of a client's stdin that was stopped.
