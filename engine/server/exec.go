@@ -33,10 +33,14 @@ func execInspectResponse(x *engine.ExecInstance) container.ExecInspectResponse {
 		ContainerID: x.ContainerID, DetachKeys: cfg.DetachKeys}
 }
 
-// consoleSize is a request's [height, width], when both are set.
-func consoleSize(size *[2]uint) *engine.WinSize {
+// consoleSize is a request's [height, width], when both are set; a size
+// beyond a terminal's 65535 cells is refused.
+func consoleSize(size *[2]uint) (*engine.WinSize, error) {
 	if size == nil || size[0] == 0 || size[1] == 0 {
-		return nil
+		return nil, nil
 	}
-	return &engine.WinSize{Height: uint16(size[0]), Width: uint16(size[1])}
+	if size[0] > 65535 || size[1] > 65535 {
+		return nil, badRequest("ConsoleSize %dx%d is too large: a terminal has at most 65535 rows and columns", size[0], size[1])
+	}
+	return &engine.WinSize{Height: uint16(size[0]), Width: uint16(size[1])}, nil
 }

@@ -30,10 +30,14 @@ func (s *Server) execCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		keys = k
 	}
+	size, err := consoleSize(req.ConsoleSize)
+	if err != nil {
+		return err
+	}
 	cfg := engine.ExecConfig{ExecOptions: engine.ExecOptions{Cmd: req.Cmd, Env: req.Env, User: req.User,
 		WorkingDir: req.WorkingDir, Tty: req.Tty, Interactive: req.AttachStdin, Privileged: req.Privileged,
 		DetachKeys: keys}, AttachStdout: req.AttachStdout, AttachStderr: req.AttachStderr,
-		ConsoleSize: consoleSize(req.ConsoleSize)}
+		ConsoleSize: size}
 	id, err := s.eng.ExecCreate(r.Context(), r.PathValue("id"), cfg)
 	if err != nil {
 		return err
@@ -66,7 +70,11 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) error {
 	} else if !c.State.Running || c.State.Restarting || c.State.Paused {
 		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is not running", strings.TrimPrefix(c.Name, "/")))
 	}
-	so := engine.ExecStartOptions{ConsoleSize: consoleSize(req.ConsoleSize), Detach: req.Detach}
+	size, err := consoleSize(req.ConsoleSize)
+	if err != nil {
+		return err
+	}
+	so := engine.ExecStartOptions{ConsoleSize: size, Detach: req.Detach}
 	if req.Detach { // started, then watched by this process while it lives
 		if _, err := s.eng.ExecStart(s.ctx, x.ID, so, engine.IO{}); err != nil {
 			return err

@@ -148,6 +148,9 @@ func TestExecLifecycle(t *testing.T) {
 	if code, body, _ := get(t, cl, "POST", "/exec/"+id.ID+"/resize?h=10&w=10", ``); code != 409 {
 		t.Errorf("resize of an ended exec: %d %s", code, body)
 	}
+	if code, body, _ := get(t, cl, "POST", "/containers/c1/exec", `{"Cmd":["sh"],"ConsoleSize":[70000,80]}`); code != 400 || !strings.Contains(body, "ConsoleSize 70000x80 is too large") {
+		t.Errorf("a console of 70000 rows: %d %s", code, body)
+	}
 	if code, body, _ := get(t, cl, "POST", "/containers/c1/exec", `{"Cmd":[]}`); code != 400 || !strings.Contains(body, "No exec command specified") {
 		t.Errorf("no command: %d %s", code, body)
 	}
