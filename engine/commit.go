@@ -36,8 +36,9 @@ type CommitOptions struct {
 // an entry made by the container's command, as Docker's commit does.
 func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*images.Image, error) {
 	var scratch v1.Config
+	var scratchExt images.ConfigExt
 	for _, ch := range o.Changes {
-		if err := images.ApplyChange(&scratch, ch); err != nil {
+		if err := images.ApplyChange(&scratch, &scratchExt, ch); err != nil {
 			return nil, err
 		}
 	}
@@ -60,9 +61,9 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*imag
 	if err != nil {
 		return nil, fmt.Errorf("image of container %s: %w", c.Name[1:], err)
 	}
-	cfg := commitConfig(parent.Config.Config, c.Config)
+	cfg, ext := commitConfig(parent.Config.Config, c.Config), parent.Ext
 	for _, ch := range o.Changes {
-		if err := images.ApplyChange(&cfg, ch); err != nil {
+		if err := images.ApplyChange(&cfg, &ext, ch); err != nil {
 			return nil, err
 		}
 	}
@@ -71,7 +72,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*imag
 		return nil, err
 	}
 	defer layer.Close()
-	opts := images.CommitOptions{Parent: parent, Layer: layer, Config: cfg,
+	opts := images.CommitOptions{Parent: parent, Layer: layer, Config: cfg, Ext: ext,
 		CreatedBy: strings.Join(c.Config.Cmd, " "), Comment: o.Comment, Author: o.Author}
 	if o.Reference != "" {
 		opts.Tags = []string{o.Reference}
