@@ -147,3 +147,27 @@ func TestConfigExtKept(t *testing.T) {
 		t.Errorf("loaded image %s %+v; want %s with a 3s start interval", loaded.ID, loaded.Ext, child.ID)
 	}
 }
+
+// FuzzParseConfigExt: any config either fails to parse or gives an
+// extension that, written into a config with a health check, reads back
+// the same.
+func FuzzParseConfigExt(f *testing.F) {
+	for _, s := range []string{`{"config":{"Healthcheck":{"Test":["CMD","true"],"StartInterval":2000000000}}}`,
+		`{"config":{"healthcheck":{"startinterval":-5}}}`, `{"config":null}`, `[]`, `{"config":{"Healthcheck":[1]}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		x, err := ParseConfigExt(raw)
+		if err != nil {
+			return
+		}
+		cfg := v1.ConfigFile{Config: v1.Config{Healthcheck: &v1.HealthConfig{Test: []string{"NONE"}}}}
+		b, err := marshalConfig(&cfg, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back, err := ParseConfigExt(b); err != nil || back != x {
+			t.Fatalf("%s: wrote %+v, read back %+v (%v)", raw, x, back, err)
+		}
+	})
+}
