@@ -171,3 +171,61 @@ func FuzzParseConfigExt(f *testing.F) {
 		}
 	})
 }
+
+// TestConfigExtPushPull: a pushed image's start interval comes back with
+// the pull (the config blob is pushed and stored as it is).
+func TestConfigExtPushPull(t *testing.T) {
+	ctx := context.Background()
+	host := startRegistry(t, nil)
+	s := newStore(t)
+	hc := v1.Config{Healthcheck: &v1.HealthConfig{Test: []string{"CMD", "true"}}}
+	ref := host + "/team/hc:v1"
+	img, err := s.Commit(ctx, CommitOptions{Config: hc, Ext: ConfigExt{HealthStartInterval: 7 * time.Second},
+		CreatedBy: "HEALTHCHECK", Tags: []string{ref}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Push(ctx, ref, PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	other := newStore(t)
+	got, err := other.Pull(ctx, ref, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != img.ID || got.Ext.HealthStartInterval != 7*time.Second {
+		t.Errorf("pulled %s %+v; pushed %s with a 7s start interval", got.ID, got.Ext, img.ID)
+	}
+}
+
+// TestConfigUnknownFieldsKept: a loaded config's fields that berth does not
+// know (Docker's newer ones, anyone's) stay byte for byte: the image ID is
+// the raw config's digest, save writes the same bytes, and the start
+// interval in it is read.
+func TestConfigUnknownFieldsKept(t *testing.T) {
+	ctx := context.Background()
+	layer := makeTar(t, tarEntry{name: "f", body: "x"})
+	raw := `{"architecture":"amd64","os":"linux","x-top":"kept",` +
+		`"config":{"Healthcheck":{"Test":["CMD","true"],"StartInterval":4000000000},"x-future":{"a":1}},` +
+		`"rootfs":{"type":"layers","diff_ids":["` + digestOf(layer) + `"]}}`
+	archive := makeTar(t, tarEntry{name: "manifest.json", body: `[{"Config":"c.json","RepoTags":["raw:1"],"Layers":["l.tar"]}]`},
+		tarEntry{name: "c.json", body: raw}, tarEntry{name: "l.tar", body: string(layer)})
+	s := newStore(t)
+	if _, err := s.Load(ctx, bytes.NewReader(archive), nil); err != nil {
+		t.Fatal(err)
+	}
+	img, err := s.Resolve("raw:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.ID != digestOf([]byte(raw)) || img.Ext.HealthStartInterval != 4*time.Second {
+		t.Errorf("loaded %s %+v; want %s with a 4s start interval", img.ID, img.Ext, digestOf([]byte(raw)))
+	}
+	var out bytes.Buffer
+	if err := s.Save(ctx, &out, []string{"raw:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out.Bytes(), []byte(raw)) {
+		t.Error("save did not write the config as loaded")
+	}
+}
