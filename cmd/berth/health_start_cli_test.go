@@ -61,6 +61,13 @@ func TestHealthStartIntervalCLI(t *testing.T) {
 	if _, errOut, code := c.run("", "commit", "-c", "HEALTHCHECK --start-interval=soon CMD true", "hs", "hs:bad"); code == 0 || !strings.Contains(errOut, "soon") {
 		t.Errorf("a bad HEALTHCHECK change: exit %d, %q", code, errOut)
 	}
+	// The container's own settings (the image's with its --health-* flags
+	// over them) are what commit keeps, as Docker's does.
+	c.ok("run", "-d", "--name", "own", "--health-start-interval", "4s", "--health-retries", "2", "hs:1", "sleep", "1000")
+	c.ok("commit", "own", "hs:own")
+	if got := c.ok("image", "inspect", "-f", "{{json .Config.Healthcheck}}", "hs:own"); got != `{"Test":["CMD-SHELL","exit 1"],"Interval":3600000000000,"StartPeriod":3600000000000,"StartInterval":4000000000,"Retries":2}`+"\n" {
+		t.Errorf("commit of a container with --health-* flags: %s", got)
+	}
 
 	// save | load into another root keeps it (the config blob is kept whole).
 	c2 := newCLI(t)
