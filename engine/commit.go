@@ -36,8 +36,9 @@ type CommitOptions struct {
 // an entry made by the container's command, as Docker's commit does.
 func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*images.Image, error) {
 	var scratch v1.Config
+	var scratchExt images.ConfigExt
 	for _, ch := range o.Changes {
-		if err := images.ApplyChange(&scratch, ch); err != nil {
+		if err := images.ApplyChange(&scratch, &scratchExt, ch); err != nil {
 			return nil, err
 		}
 	}
@@ -60,9 +61,9 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*imag
 	if err != nil {
 		return nil, fmt.Errorf("image of container %s: %w", c.Name[1:], err)
 	}
-	cfg := commitConfig(parent.Config.Config, c.Config)
+	cfg, ext := commitConfig(parent.Config.Config, parent.Ext, c.Config)
 	for _, ch := range o.Changes {
-		if err := images.ApplyChange(&cfg, ch); err != nil {
+		if err := images.ApplyChange(&cfg, &ext, ch); err != nil {
 			return nil, err
 		}
 	}
@@ -71,7 +72,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*imag
 		return nil, err
 	}
 	defer layer.Close()
-	opts := images.CommitOptions{Parent: parent, Layer: layer, Config: cfg,
+	opts := images.CommitOptions{Parent: parent, Layer: layer, Config: cfg, Ext: ext,
 		CreatedBy: strings.Join(c.Config.Cmd, " "), Comment: o.Comment, Author: o.Author}
 	if o.Reference != "" {
 		opts.Tags = []string{o.Reference}
@@ -89,17 +90,23 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*imag
 }
 
 // commitConfig is the image config a commit starts from: the container's
-// config (which already holds what it took from its image) over the image's
-// (for what a container config does not carry, such as the health check).
-func commitConfig(img v1.Config, c Config) v1.Config {
-	out := img
+// config (which already holds what it took from its image, its health
+// check included, as Docker's commit takes it) over the image's (for what a
+// container config does not carry).
+func commitConfig(img v1.Config, imgExt images.ConfigExt, c Config) (v1.Config, images.ConfigExt) {
+	out, ext := img, imgExt
+	if h := c.Healthcheck; h != nil {
+		out.Healthcheck = &v1.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+			StartPeriod: h.StartPeriod, Retries: h.Retries}
+		ext.HealthStartInterval = h.StartInterval
+	}
 	out.Hostname, out.Domainname, out.User = c.Hostname, c.Domainname, c.User
 	out.AttachStdin, out.AttachStdout, out.AttachStderr = c.AttachStdin, c.AttachStdout, c.AttachStderr
 	out.Tty, out.OpenStdin, out.StdinOnce = c.Tty, c.OpenStdin, c.StdinOnce
 	out.Env, out.Cmd, out.Entrypoint, out.WorkingDir = c.Env, c.Cmd, c.Entrypoint, c.WorkingDir
 	out.ExposedPorts, out.Volumes, out.Labels, out.StopSignal = c.ExposedPorts, c.Volumes, c.Labels, c.StopSignal
 	out.Image = ""
-	return out
+	return out, ext
 }
 
 // Diff lists a container's changes to its image's filesystem, as `docker

@@ -238,7 +238,7 @@ func mergeImageConfig(o CreateOptions, img *images.Image) Config {
 	if len(c.Shell) == 0 {
 		c.Shell = ic.Shell
 	}
-	c.Healthcheck = health.Merge(c.Healthcheck, imageHealth(ic.Healthcheck))
+	c.Healthcheck = health.Merge(c.Healthcheck, imageHealth(img))
 	labels := map[string]string{}
 	for k, v := range ic.Labels {
 		labels[k] = v

@@ -3,10 +3,9 @@ package engine
 import (
 	"path/filepath"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"berth/engine/health"
 	"berth/engine/monitor"
+	"berth/images"
 )
 
 // healthPath is where the monitor of container id publishes its health.
@@ -30,13 +29,14 @@ func (e *Engine) health(id string, st *monitor.State) *health.State {
 	return h
 }
 
-// imageHealth is an image config's HEALTHCHECK in the engine's terms.
-// go-containerregistry's config has no StartInterval, so an image's start
-// interval is not read (the user's --health-start-interval still applies).
-func imageHealth(h *v1.HealthConfig) *health.Config {
+// imageHealth is an image's HEALTHCHECK in the engine's terms: its
+// config's, with the start interval that go-containerregistry's config has
+// no field for taken from the config's extension.
+func imageHealth(img *images.Image) *health.Config {
+	h := img.Config.Config.Healthcheck
 	if h == nil {
 		return nil
 	}
 	return &health.Config{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
-		StartPeriod: h.StartPeriod, Retries: h.Retries}
+		StartPeriod: h.StartPeriod, StartInterval: img.Ext.HealthStartInterval, Retries: h.Retries}
 }

@@ -17,6 +17,7 @@ import (
 
 	"berth/engine"
 	"berth/engine/runner"
+	"berth/engine/testroots"
 )
 
 // binDir holds berth-monitor and berth-init for the tests.
@@ -28,6 +29,9 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv("BERTH_TEST_HELPER") == "netrecon" {
 		os.Exit(netReconHelper())
+	}
+	if os.Getenv("BERTH_TEST_HELPER") == "killedroot" {
+		os.Exit(killedRootHelper())
 	}
 	if os.Getenv("BERTH_TEST_HELPER") != "" {
 		os.Exit(helperMain())
@@ -43,6 +47,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	sweepKilledRoots()
 	code := m.Run()
 	cleanup()
 	if left := leftObjects(); len(left) > 0 {
@@ -89,6 +94,9 @@ func newEngine(t *testing.T) *engine.Engine {
 
 func openEngine(t *testing.T, root string, bootstrap bool) *engine.Engine {
 	t.Helper()
+	if err := testroots.Mark(root); err != nil {
+		t.Fatal(err)
+	}
 	e, err := engine.New(engine.Options{Root: root,
 		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
 	if err != nil {
@@ -165,6 +173,21 @@ func runAttached(t *testing.T, e *engine.Engine, o engine.CreateOptions) (string
 
 func opts(cmd ...string) engine.CreateOptions {
 	return engine.CreateOptions{Config: engine.Config{Image: "busybox", Cmd: cmd}}
+}
+
+// sweepKilledRoots resets the data roots that earlier engine or CLI test
+// processes made and left when they were killed (go test's -timeout): their
+// containers, monitors, cgroups, network namespaces, bridges and nftables
+// tables go, then the roots. Roots of live processes are left alone.
+func sweepKilledRoots() {
+	swept, err := testroots.Sweep(context.Background(), testroots.Options{
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	for _, r := range swept {
+		fmt.Fprintln(os.Stderr, "reset the data root of a killed test process:", r)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sweep of killed tests' data roots:", err)
+	}
 }
 
 // usedNames are the kernel-object prefixes (bridges, nftables table) of the

@@ -25,6 +25,8 @@ type CommitOptions struct {
 	Layer io.Reader
 	// Config is the new image's runtime config (replaces the parent's).
 	Config v1.Config
+	// Ext is what the config holds beyond v1.Config (replaces the parent's).
+	Ext ConfigExt
 	// CreatedBy and Comment go into the new history entry.
 	CreatedBy, Comment string
 	// Author is the image author, if any.
@@ -71,7 +73,7 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 		}
 		layers = append(layers, lf)
 	}
-	img, err := s.commitLayers(ctx, cfg, layers, tags, parentID)
+	img, err := s.commitLayersExt(ctx, cfg, opts.Ext, layers, tags, parentID)
 	if err != nil {
 		return nil, err
 	}

@@ -11,8 +11,9 @@ import (
 
 // ApplyChange applies one Dockerfile-style instruction, as `docker import --change`
 // and `docker commit --change` accept (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER,
-// VOLUME, WORKDIR, STOPSIGNAL), to cfg.
-func ApplyChange(cfg *v1.Config, change string) error {
+// VOLUME, WORKDIR, STOPSIGNAL, HEALTHCHECK), to cfg and ext (the fields of the
+// config v1.Config lacks, such as HEALTHCHECK's --start-interval).
+func ApplyChange(cfg *v1.Config, ext *ConfigExt, change string) error {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(change), " ")
 	rest = strings.TrimSpace(rest)
 	bad := func(why string) error {
@@ -68,6 +69,8 @@ func ApplyChange(cfg *v1.Config, change string) error {
 		cfg.WorkingDir = rest
 	case "STOPSIGNAL":
 		cfg.StopSignal = rest
+	case "HEALTHCHECK":
+		return applyHealthcheck(cfg, ext, change)
 	default:
 		return bad("unsupported instruction " + verb)
 	}

@@ -243,11 +243,10 @@ func (s *Store) record(ctx context.Context, ps []*preparedImage) error {
 }
 
 // recordOne inserts one image row (kept when present) and its references.
+// The row keeps the config as its blob has it, so that the fields
+// v1.ConfigFile lacks (ConfigExt) are read back.
 func recordOne(ctx context.Context, tx *sql.Tx, p *preparedImage) error {
-	cfgJSON, err := json.Marshal(p.cfg)
-	if err != nil {
-		return fmt.Errorf("encode config: %w", err)
-	}
+	cfgJSON := p.config
 	layersJSON, err := json.Marshal(p.layers)
 	if err != nil {
 		return fmt.Errorf("encode layers: %w", err)

@@ -256,9 +256,16 @@ func FuzzParseReference(f *testing.F) {
 }
 
 func FuzzApplyChange(f *testing.F) {
+	for _, s := range []string{"CMD echo hi", `ENV a=b c="d e"`, "HEALTHCHECK --start-interval=2s CMD true",
+		"HEALTHCHECK NONE", "HEALTHCHECK --interval=x CMD true", "HEALTHCHECK CMD"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		var cfg v1.Config
-		_ = ApplyChange(&cfg, s)
+		var ext ConfigExt
+		if ApplyChange(&cfg, &ext, s) == nil && ext.HealthStartInterval != 0 && cfg.Healthcheck == nil {
+			t.Fatalf("change %q set a start interval without a health check", s)
+		}
 	})
 }
 

@@ -41,8 +41,9 @@ func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...
 		tags = []string{t}
 	}
 	cfg := v1.ConfigFile{Architecture: runtime.GOARCH, OS: "linux", Created: v1.Time{Time: time.Now().UTC()}}
+	var ext ConfigExt
 	for _, c := range changes {
-		if err := ApplyChange(&cfg.Config, c); err != nil {
+		if err := ApplyChange(&cfg.Config, &ext, c); err != nil {
 			return nil, err
 		}
 	}
@@ -56,7 +57,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	cfg.History = []v1.History{{Created: cfg.Created, Comment: "Imported from -"}}
-	img, err := s.commitLayers(ctx, cfg, []layerFile{lf}, tags, "")
+	img, err := s.commitLayersExt(ctx, cfg, ext, []layerFile{lf}, tags, "")
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +114,12 @@ func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); retur
 // commitLayers builds an OCI manifest for cfg over the given layers (setting the
 // config's diff IDs) and commits the image.
 func (s *Store) commitLayers(ctx context.Context, cfg v1.ConfigFile, layers []layerFile, tags []string, parent string) (*Image, error) {
+	return s.commitLayersExt(ctx, cfg, ConfigExt{}, layers, tags, parent)
+}
+
+// commitLayersExt is commitLayers writing the set fields of ext into the
+// config too.
+func (s *Store) commitLayersExt(ctx context.Context, cfg v1.ConfigFile, ext ConfigExt, layers []layerFile, tags []string, parent string) (*Image, error) {
 	cfg.RootFS = v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{}}
 	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Layers: []v1.Descriptor{}}
 	blobs := map[string]string{}
@@ -131,9 +138,9 @@ func (s *Store) commitLayers(ctx context.Context, cfg v1.ConfigFile, layers []la
 			blobs[l.digest] = l.path
 		}
 	}
-	cb, err := json.Marshal(cfg)
+	cb, err := marshalConfig(&cfg, ext)
 	if err != nil {
-		return nil, fmt.Errorf("encode config: %w", err)
+		return nil, err
 	}
 	ch, _ := v1.NewHash(digestOf(cb))
 	m.Config = v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(cb)), Digest: ch}

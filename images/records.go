@@ -139,6 +139,9 @@ func (s *Store) loadImage(ctx context.Context, q queryer, id string) (*Image, er
 	if err := json.Unmarshal(config, &img.Config); err != nil {
 		return nil, fmt.Errorf("decode config of image %s: %w", id, err)
 	}
+	if img.Ext, err = ParseConfigExt(config); err != nil {
+		return nil, fmt.Errorf("decode config of image %s: %w", id, err)
+	}
 	if err := json.Unmarshal(layers, &img.Layers); err != nil {
 		return nil, fmt.Errorf("decode layers of image %s: %w", id, err)
 	}

@@ -60,6 +60,9 @@ type Image struct {
 	Size int64
 	// Config is the image configuration.
 	Config v1.ConfigFile
+	// Ext is what the configuration holds beyond v1.ConfigFile's fields
+	// (Docker's HEALTHCHECK start interval).
+	Ext ConfigExt
 	// Layers are the image's layers, bottom-most first.
 	Layers []Layer
 	// ManifestDigest is the digest of the image manifest in the OCI layout.

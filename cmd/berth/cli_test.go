@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"berth/engine"
+	"berth/engine/testroots"
 )
 
 // The CLI tests run the real bin/berth (built by make, or here) as a user
@@ -39,6 +40,16 @@ func TestMain(m *testing.M) {
 		}
 	}
 	binDir = dir
+	// Data roots of earlier test processes that were killed (go test's
+	// -timeout) are reset and deleted; live ones are left alone.
+	swept, err := testroots.Sweep(context.Background(), testroots.Options{
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	for _, r := range swept {
+		fmt.Fprintln(os.Stderr, "reset the data root of a killed test process:", r)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sweep of killed tests' data roots:", err)
+	}
 	code := m.Run()
 	cleanup()
 	os.Exit(code)
@@ -67,6 +78,9 @@ type cli struct {
 func newCLI(t *testing.T) *cli {
 	t.Helper()
 	c := &cli{t: t, root: t.TempDir()}
+	if err := testroots.Mark(c.root); err != nil {
+		t.Fatal(err)
+	}
 	c.ok("image", "bootstrap", "busybox")
 	t.Cleanup(c.teardown)
 	return c

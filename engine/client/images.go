@@ -57,6 +57,9 @@ func imageOf(in image.InspectResponse) (*images.Image, error) {
 		if err := convert(&img.Config.Config, in.Config); err != nil {
 			return nil, err
 		}
+		if in.Config.Healthcheck != nil { // the field v1.Config lacks
+			img.Ext.HealthStartInterval = in.Config.Healthcheck.StartInterval
+		}
 	}
 	img.Config.RootFS.Type = in.RootFS.Type
 	for _, l := range in.RootFS.Layers {

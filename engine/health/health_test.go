@@ -149,7 +149,8 @@ func TestNext(t *testing.T) {
 	}{
 		{0, Starting, 5 * time.Second},
 		{10 * time.Second, Healthy, 30 * time.Second},
-		{40 * time.Second, Starting, 20 * time.Second}, // never past the end of the start period
+		{40 * time.Second, Starting, 5 * time.Second}, // the start interval to the end of the start period
+		{40 * time.Second, Unhealthy, 30 * time.Second},
 		{time.Minute, Starting, 30 * time.Second},
 		{2 * time.Minute, Unhealthy, 30 * time.Second},
 	}

@@ -68,18 +68,10 @@ func (s *State) Record(r Result, c *Check, startedAt time.Time) bool {
 }
 
 // Next is how long to wait before the next check, as Docker's getInterval
-// computes it: the interval, or — within the start period — the start
-// interval while the container is starting, and never past the end of the
-// start period.
+// computes it: the start interval while the container is starting within
+// its start period, else the interval.
 func Next(c *Check, status string, startedAt, now time.Time) time.Duration {
-	elapsed := now.Sub(startedAt)
-	if elapsed >= c.StartPeriod {
-		return c.Interval
-	}
-	if rest := c.StartPeriod - elapsed; rest < c.Interval {
-		return rest
-	}
-	if status == Starting {
+	if now.Sub(startedAt) < c.StartPeriod && status == Starting {
 		return c.StartInterval
 	}
 	return c.Interval

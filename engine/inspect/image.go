@@ -42,5 +42,8 @@ func ImageOf(img *images.Image) (Image, error) {
 	if err := json.Unmarshal(raw, out.Config); err != nil {
 		return out, fmt.Errorf("image %s config: %w", img.ID, err)
 	}
+	if hc := out.Config.Healthcheck; hc != nil { // the field v1.Config lacks
+		hc.StartInterval = img.Ext.HealthStartInterval
+	}
 	return out, nil
 }

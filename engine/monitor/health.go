@@ -81,18 +81,27 @@ func (m *monitor) checkHealth(started time.Time, stop <-chan struct{}) {
 			if stopped {
 				return
 			}
-			if h.Record(r, c, started) {
-				m.event("health_status: "+h.Status, nil)
+			// A check the pause caught is dropped: the status stays what
+			// it was when the container was paused.
+			if !m.paused() {
+				m.record(h, r, started)
 			}
-			m.writeHealth(h)
-			// The check's garbage (pipes, buffers, the helper's bookkeeping)
-			// would pile up to Go's 4 MB minimum heap before a collection:
-			// collect it now and return it, so that a monitor with checks
-			// stays as small as one without.
-			debug.FreeOSMemory()
 		}
 		timer.Reset(health.Next(c, h.Status, started, time.Now()))
 	}
+}
+
+// record adds a check's result to h and publishes it.
+func (m *monitor) record(h *health.State, r health.Result, started time.Time) {
+	if h.Record(r, m.cfg.Health, started) {
+		m.event("health_status: "+h.Status, nil)
+	}
+	m.writeHealth(h)
+	// The check's garbage (pipes, buffers, the helper's bookkeeping) would
+	// pile up to Go's 4 MB minimum heap before a collection: collect it now
+	// and return it, so that a monitor with checks stays as small as one
+	// without.
+	debug.FreeOSMemory()
 }
 
 func (m *monitor) writeHealth(h *health.State) {

@@ -263,7 +263,7 @@ func (bd *build) addLabels(ctx context.Context, img *images.Image) (*images.Imag
 	if err != nil {
 		return nil, err
 	}
-	s := &stageState{img: img, cfg: copyConfig(img.Config.Config)}
+	s := &stageState{img: img, cfg: copyConfig(img.Config.Config), ext: img.Ext}
 	key := cacheKey(img, p)
 	if !bd.opts.NoCache {
 		if cached, ok, err := bd.store.CacheLookup(ctx, key); err != nil || ok {
@@ -272,7 +272,7 @@ func (bd *build) addLabels(ctx context.Context, img *images.Image) (*images.Imag
 	}
 	cfg := copyConfig(s.cfg)
 	p.config(&cfg)
-	out, err := bd.commit(ctx, s, p, cfg)
+	out, err := bd.commit(ctx, s, p, cfg, s.ext)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/containerd/errdefs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"berth/images"
 )
 
 // defaultShell is the shell of shell-form RUN, CMD and ENTRYPOINT.
@@ -112,8 +114,14 @@ func planMeta(cmd instructions.Command) (*plan, error) {
 func planHealthcheck(c *instructions.HealthCheckCommand) *plan {
 	h := c.Health
 	hc := &v1.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
-	return &plan{createdBy: fmt.Sprintf("HEALTHCHECK %q", h.Test), extra: fmt.Sprintf("%v/%v/%v/%d", h.Interval, h.Timeout, h.StartPeriod, h.Retries),
-		config: func(cfg *v1.Config) { cfg.Healthcheck = hc }}
+	extra := fmt.Sprintf("%v/%v/%v/%d", h.Interval, h.Timeout, h.StartPeriod, h.Retries)
+	if h.StartInterval != 0 {
+		extra += fmt.Sprintf("/%v", h.StartInterval)
+	}
+	return &plan{createdBy: fmt.Sprintf("HEALTHCHECK %q", h.Test), extra: extra,
+		config: func(cfg *v1.Config) { cfg.Healthcheck = hc },
+		// The whole check is replaced: no --start-interval clears the base's.
+		ext: func(x *images.ConfigExt) { x.HealthStartInterval = h.StartInterval }}
 }
 
 // declareArgs puts a stage's ARGs in scope: the --build-arg value, else the

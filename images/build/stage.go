@@ -31,6 +31,9 @@ type plan struct {
 	extra     string
 	author    string // MAINTAINER
 	config    func(*v1.Config)
+	// ext changes what the config holds beyond v1.Config (HEALTHCHECK's
+	// start interval).
+	ext func(*images.ConfigExt)
 	// mount works in the step's filesystem; it reports whether it changed it.
 	mount func(ctx context.Context, root string) (bool, error)
 	// link: the step's layer is made on an empty filesystem (COPY --link).
@@ -62,7 +65,7 @@ func (bd *build) buildStage(ctx context.Context, i int) (*images.Image, error) {
 		}
 	}
 	if s.img == nil { // FROM scratch and nothing else
-		img, err := bd.store.Commit(ctx, images.CommitOptions{Config: s.cfg})
+		img, err := bd.store.Commit(ctx, images.CommitOptions{Config: s.cfg, Ext: s.ext})
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +112,7 @@ func (bd *build) from(ctx context.Context, i int, s *stageState) ([]instructions
 			return nil, bd.errAt(fromCmd, err)
 		}
 	}
-	s.cfg, s.author = copyConfig(s.img.Config.Config), s.img.Config.Author
+	s.cfg, s.ext, s.author = copyConfig(s.img.Config.Config), s.img.Ext, s.img.Config.Author
 	var triggers []instructions.Command
 	for _, expr := range s.cfg.OnBuild {
 		cmd, err := parseTrigger(expr)
@@ -201,15 +204,18 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 		if img, ok, err := bd.store.CacheLookup(ctx, key); err != nil {
 			return false, err
 		} else if ok {
-			s.img, s.cfg, s.author = img, copyConfig(img.Config.Config), img.Config.Author
+			s.img, s.cfg, s.ext, s.author = img, copyConfig(img.Config.Config), img.Ext, img.Config.Author
 			ev.Kind, ev.Image = StepCached, img.ID
 			bd.progress(ev)
 			return true, nil
 		}
 	}
-	cfg := copyConfig(s.cfg)
+	cfg, ext := copyConfig(s.cfg), s.ext
 	if p.config != nil {
 		p.config(&cfg)
+	}
+	if p.ext != nil {
+		p.ext(&ext)
 	}
 	if p.author != "" {
 		s.author = p.author
@@ -228,11 +234,11 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 			bd.progress(out)
 		}
 	}
-	img, err := bd.commit(ctx, s, p, cfg)
+	img, err := bd.commit(ctx, s, p, cfg, ext)
 	if err != nil {
 		return false, err
 	}
-	s.img, s.cfg = img, cfg
+	s.img, s.cfg, s.ext = img, cfg, ext
 	if p.linkReused { // only put on the new parent: nothing was copied
 		ev.Kind = StepCached
 		bd.progress(ev)
@@ -256,8 +262,8 @@ func cacheKey(parent *images.Image, p *plan) string {
 
 // commit makes the step's image: a RUN through the runner, a filesystem
 // change through a mount, a metadata change alone.
-func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Config) (*images.Image, error) {
-	opts := images.CommitOptions{Parent: s.img, Config: cfg, CreatedBy: p.createdBy, Author: s.author}
+func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Config, ext images.ConfigExt) (*images.Image, error) {
+	opts := images.CommitOptions{Parent: s.img, Config: cfg, Ext: ext, CreatedBy: p.createdBy, Author: s.author}
 	var img *images.Image
 	var excludes func(upper string) []string
 	commitUpper := func(upper string) error {

@@ -137,6 +137,7 @@ type stageState struct {
 	name   string
 	img    *images.Image // nil: scratch with nothing committed yet
 	cfg    v1.Config
+	ext    images.ConfigExt   // what the config holds beyond v1.Config
 	author string             // the image's author (MAINTAINER)
 	args   map[string]*string // ARGs declared in this stage, in scope
 	order  []string           // their declaration order
