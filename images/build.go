@@ -67,7 +67,7 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 			return nil, err
 		}
 		defer done()
-		lf, err := s.writeLayer(ctx, tmp, opts.Layer)
+		lf, err := s.writeLayerOf(ctx, tmp, opts.Layer, true)
 		if err != nil {
 			return nil, fmt.Errorf("commit: %w", err)
 		}

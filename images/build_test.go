@@ -71,3 +71,31 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestCommitOfNoChange: a container that changed nothing commits to an image
+// with Docker's empty layer (a tar of its end marker alone), while an import
+// of a stream without entries is still refused.
+func TestCommitOfNoChange(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	base, err := s.AddImage(ctx, imageOf(t, v1.Config{Cmd: []string{"sh"}}, layerOf(t, makeTar(t, tarEntry{name: "f", body: "x"}))), "base:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff, err := DiffTar(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer diff.Close()
+	img, err := s.Commit(ctx, CommitOptions{Parent: base, Layer: diff, Config: v1.Config{Cmd: []string{"sh"}}, CreatedBy: "true"})
+	if err != nil {
+		t.Fatalf("commit of no change: %v", err)
+	}
+	const emptyLayer = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef" // Docker's
+	if len(img.Layers) != 2 || img.Layers[1].DiffID != emptyLayer {
+		t.Fatalf("layers %+v, want the base's and the empty layer %s", img.Layers, emptyLayer)
+	}
+	if _, err := s.Import(ctx, strings.NewReader(""), "empty:1"); err == nil || !strings.Contains(err.Error(), "no entries") {
+		t.Fatalf("import of an empty stream: %v, want no entries", err)
+	}
+}

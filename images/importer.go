@@ -78,8 +78,19 @@ func tagRef(ref string) (string, error) {
 }
 
 // writeLayer decompresses a tar stream into an uncompressed layer file under dir,
-// checking every entry and computing its digest.
+// checking every entry and computing its digest. A stream without entries is
+// refused: it is no archive.
 func (s *Store) writeLayer(ctx context.Context, dir string, r io.Reader) (layerFile, error) {
+	return s.writeLayerOf(ctx, dir, r, false)
+}
+
+// emptyTar is a tar archive without entries: its end marker, two zero
+// blocks. It is Docker's empty layer.
+var emptyTar [1024]byte
+
+// writeLayerOf is writeLayer; with emptyOK a stream without entries is the
+// empty layer (a commit of a container that changed nothing), as Docker's.
+func (s *Store) writeLayerOf(ctx context.Context, dir string, r io.Reader, emptyOK bool) (layerFile, error) {
 	rd, err := compression.DecompressStream(&ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		return layerFile{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("read archive: %v", err))
@@ -96,8 +107,19 @@ func (s *Store) writeLayer(ctx context.Context, dir string, r io.Reader) (layerF
 	if err != nil {
 		return layerFile{}, err
 	}
-	if n == 0 {
+	if n == 0 && !emptyOK {
 		return layerFile{}, errdefs.ErrInvalidArgument.WithMessage("not a tar archive (no entries)")
+	}
+	if n == 0 { // whatever the stream held, the layer is the empty archive
+		if err := f.Truncate(0); err != nil {
+			return layerFile{}, fmt.Errorf("write layer file: %w", err)
+		}
+		if _, err := f.WriteAt(emptyTar[:], 0); err != nil {
+			return layerFile{}, fmt.Errorf("write layer file: %w", err)
+		}
+		h.Reset()
+		h.Write(emptyTar[:])
+		cw.n = int64(len(emptyTar))
 	}
 	if err := f.Close(); err != nil {
 		return layerFile{}, fmt.Errorf("write layer file: %w", err)
