@@ -37,7 +37,7 @@ type netEngine interface {
 	InspectNetwork(ctx context.Context, ref string) (*engine.Network, []engine.NetworkEndpoint, error)
 	CreateNetwork(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error)
 	RemoveNetwork(ctx context.Context, ref string) error
-	PruneNetworks(ctx context.Context) ([]string, error)
+	PruneNetworks(ctx context.Context, filters map[string][]string) ([]string, error)
 }
 
 // engineNetworks is the NetworkManager of an engine: it reads and makes
@@ -63,7 +63,7 @@ func (n engineNetworks) Remove(ctx context.Context, ref string) error {
 }
 
 func (n engineNetworks) Prune(ctx context.Context) ([]string, error) {
-	return n.eng.PruneNetworks(ctx)
+	return n.eng.PruneNetworks(ctx, nil)
 }
 
 // networksOf returns the NetworkManager of eng, or nil when it has none.

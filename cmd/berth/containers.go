@@ -219,7 +219,7 @@ func (a *app) restartCommand() *cobra.Command {
 }
 
 // timedCommand is a verb that takes containers and -t/--time (stop, restart).
-func (a *app) timedCommand(use, short string, fn func(api.Engine, context.Context, string, *time.Duration) error) *cobra.Command {
+func (a *app) timedCommand(use, short string, fn func(api.Engine, context.Context, string, engine.StopOptions) error) *cobra.Command {
 	var secs int
 	cmd := &cobra.Command{
 		Use:   use + " [OPTIONS] CONTAINER [CONTAINER...]",
@@ -231,7 +231,7 @@ func (a *app) timedCommand(use, short string, fn func(api.Engine, context.Contex
 				return err
 			}
 			t := timeoutFlag(cmd, secs)
-			return eachRefParallel(a, args, func(ref string) error { return fn(e, cmd.Context(), ref, t) })
+			return eachRefParallel(a, args, func(ref string) error { return fn(e, cmd.Context(), ref, engine.StopOptions{Timeout: t}) })
 		},
 	}
 	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
@@ -356,7 +356,7 @@ func (a *app) pruneCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := e.Prune(cmd.Context())
+			rep, err := e.PruneContainers(cmd.Context(), engine.PruneFilters{})
 			if len(rep.ContainersDeleted) > 0 {
 				fmt.Fprintln(a.stdout, "Deleted Containers:")
 				for _, id := range rep.ContainersDeleted {

@@ -179,7 +179,7 @@ func (a *app) networkPrune() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			removed, err := e.PruneNetworks(cmd.Context())
+			removed, err := e.PruneNetworks(cmd.Context(), nil)
 			if len(removed) > 0 {
 				sort.Strings(removed)
 				fmt.Fprintln(a.stdout, "Deleted Networks:")

@@ -42,7 +42,7 @@ func (a *app) systemReset() *cobra.Command {
 }
 
 func reset(ctx context.Context, e api.Engine, a *app) error {
-	cs, err := e.List(ctx, true)
+	cs, err := e.ListContainers(ctx, engine.ContainerListOptions{All: true})
 	if err != nil {
 		return err
 	}

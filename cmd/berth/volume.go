@@ -157,7 +157,11 @@ func (a *app) volumePrune() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			names, n, err := e.PruneVolumes(cmd.Context(), all)
+			filters := map[string][]string{}
+			if all {
+				filters["all"] = []string{"true"}
+			}
+			names, n, err := e.PruneVolumes(cmd.Context(), filters)
 			if len(names) > 0 {
 				fmt.Fprintln(a.stdout, "Deleted Volumes:")
 				for _, name := range names {

@@ -118,15 +118,16 @@ func (c *Client) Start(ctx context.Context, ref string, o engine.StartOptions) e
 	return wire(err, "start the container")
 }
 
-// Stop stops a container, killing it after timeout (nil: its own).
-func (c *Client) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
-	_, err := c.api.ContainerStop(ctx, ref, moby.ContainerStopOptions{Timeout: seconds(timeout)})
+// Stop stops a container with o's signal (empty: its own), killing it
+// after o's timeout (nil: its own).
+func (c *Client) Stop(ctx context.Context, ref string, o engine.StopOptions) error {
+	_, err := c.api.ContainerStop(ctx, ref, moby.ContainerStopOptions{Signal: o.Signal, Timeout: seconds(o.Timeout)})
 	return wire(err, "stop the container")
 }
 
-// Restart stops and starts a container.
-func (c *Client) Restart(ctx context.Context, ref string, timeout *time.Duration) error {
-	_, err := c.api.ContainerRestart(ctx, ref, moby.ContainerRestartOptions{Timeout: seconds(timeout)})
+// Restart restarts a container, stopping it with o's signal and timeout.
+func (c *Client) Restart(ctx context.Context, ref string, o engine.StopOptions) error {
+	_, err := c.api.ContainerRestart(ctx, ref, moby.ContainerRestartOptions{Signal: o.Signal, Timeout: seconds(o.Timeout)})
 	return wire(err, "restart the container")
 }
 
@@ -212,10 +213,10 @@ func (c *Client) wait(ctx context.Context, ref string, cond container.WaitCondit
 	}
 }
 
-// List returns the containers (all: stopped ones too), each as Inspect
-// shows it; one removed while listing is left out.
-func (c *Client) List(ctx context.Context, all bool) ([]*engine.Container, error) {
-	res, err := c.api.ContainerList(ctx, moby.ContainerListOptions{All: all})
+// ListContainers returns the containers o selects (the server applies the
+// filters), each as Inspect shows it; one removed while listing is left out.
+func (c *Client) ListContainers(ctx context.Context, o engine.ContainerListOptions) ([]*engine.Container, error) {
+	res, err := c.api.ContainerList(ctx, moby.ContainerListOptions{All: o.All, Limit: o.Limit, Filters: filtersOf(o.Filters)})
 	if err != nil {
 		return nil, wire(err, "list containers")
 	}
@@ -285,16 +286,6 @@ func (c *Client) Size(ctx context.Context, ctr *engine.Container) (engine.Contai
 		sz.SizeRootFs = *res.Container.SizeRootFs
 	}
 	return sz, nil
-}
-
-// Prune removes stopped containers.
-func (c *Client) Prune(ctx context.Context) (engine.PruneReport, error) {
-	res, err := c.api.ContainerPrune(ctx, moby.ContainerPruneOptions{})
-	if err != nil {
-		return engine.PruneReport{}, wire(err, "prune containers")
-	}
-	return engine.PruneReport{ContainersDeleted: res.Report.ContainersDeleted,
-		SpaceReclaimed: res.Report.SpaceReclaimed}, nil
 }
 
 // atoi reads a number of a wire table, 0 when it is not one.

@@ -103,7 +103,7 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) error {
 	if !c.State.Running {
 		return errdefs.ErrNotModified // 304
 	}
-	if err := s.eng.StopWith(r.Context(), c.ID, o); err != nil {
+	if err := s.eng.Stop(r.Context(), c.ID, o); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -115,7 +115,7 @@ func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.eng.RestartWith(r.Context(), r.PathValue("id"), o); err != nil {
+	if err := s.eng.Restart(r.Context(), r.PathValue("id"), o); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

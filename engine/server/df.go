@@ -117,7 +117,7 @@ func (s *Server) dfImages(ctx context.Context, du *engine.DiskUsage) ([]image.Su
 
 // dfContainers lists the containers with the size of their own writes.
 func (s *Server) dfContainers(ctx context.Context, du *engine.DiskUsage) ([]container.Summary, error) {
-	cs, err := s.eng.List(ctx, true)
+	cs, err := s.eng.ListContainers(ctx, engine.ContainerListOptions{All: true})
 	if err != nil {
 		return nil, err
 	}

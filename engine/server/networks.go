@@ -195,7 +195,7 @@ func (s *Server) networkPrune(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := s.eng.PruneNetworksFiltered(r.Context(), f)
+	names, err := s.eng.PruneNetworks(r.Context(), f)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func (s *Server) volumePrune(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names, reclaimed, err := s.eng.PruneVolumesFiltered(r.Context(), f)
+	names, reclaimed, err := s.eng.PruneVolumes(r.Context(), f)
 	if err != nil {
 		return err
 	}

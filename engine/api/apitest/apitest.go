@@ -36,7 +36,7 @@ type Suite struct {
 func Cases() []Case {
 	var cs []Case
 	for _, group := range [][]Case{systemCases(), containerCases(), errorCases(), streamCases(),
-		moreCases(), serverCases(), imageCases(), networkCases(), volumeCases()} {
+		moreCases(), serverCases(), imageCases(), networkCases(), volumeCases(), listCases()} {
 		cs = append(cs, group...)
 	}
 	return cs
