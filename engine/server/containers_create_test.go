@@ -145,46 +145,6 @@ func FuzzCreateOptions(f *testing.F) {
 	})
 }
 
-// TestFilterArgs: both shapes of the filters parameter parse; others are a 400.
-func TestFilterArgs(t *testing.T) {
-	for _, tc := range []struct {
-		raw  string
-		want map[string][]string
-		bad  bool
-	}{
-		{"", map[string][]string{}, false},
-		{`{"status":["running","exited"]}`, map[string][]string{"status": {"running", "exited"}}, false},
-		{`{"label":{"b=1":true,"a":true,"off":false}}`, map[string][]string{"label": {"a", "b=1"}}, false},
-		{`{"status":"running"}`, nil, true},
-		{`[1]`, nil, true},
-		{`{`, nil, true},
-	} {
-		got, err := filterArgs(tc.raw)
-		if tc.bad {
-			if err == nil || !errdefs.IsInvalidArgument(err) {
-				t.Errorf("%s: %v %v, want an invalid argument", tc.raw, got, err)
-			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: %v %v, want %v", tc.raw, got, err, tc.want)
-		}
-	}
-}
-
-// FuzzFilterArgs: the filters parameter never panics the parser, and every
-// error is an invalid argument.
-func FuzzFilterArgs(f *testing.F) {
-	for _, s := range []string{"", `{"a":["b"]}`, `{"a":{"b":true}}`, `{"a":null}`, `{"a":[1]}`, `null`, `"x"`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		if _, err := filterArgs(raw); err != nil && !errdefs.IsInvalidArgument(err) {
-			t.Fatalf("%q: %v", raw, err)
-		}
-	})
-}
-
 // TestConfigChanges: a commit's config body becomes commit --change
 // instructions; what no instruction carries is refused.
 func TestConfigChanges(t *testing.T) {

@@ -26,11 +26,11 @@ func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.eng.ListContainers(r.Context(), engine.ContainerListOptions{All: boolQuery(r, "all"), Limit: limit, Filters: args})
+	cs, err := s.eng.ListContainers(r.Context(), engine.ContainerListOptions{All: queryBool(r.URL.Query(), "all"), Limit: limit, Filters: args})
 	if err != nil {
 		return err
 	}
-	size := boolQuery(r, "size")
+	size := queryBool(r.URL.Query(), "size")
 	now := time.Now()
 	out := []container.Summary{}
 	for _, c := range cs {

@@ -85,7 +85,7 @@ func (s *Server) diskUsage(w http.ResponseWriter, r *http.Request) error {
 	if versionLess(apiVersion(r), "1.52") {
 		return writeJSON(w, http.StatusOK, leg)
 	}
-	return writeJSON(w, http.StatusOK, dfSummaries(&leg, kinds, objQueryBool(r, "verbose")))
+	return writeJSON(w, http.StatusOK, dfSummaries(&leg, kinds, queryBool(r.URL.Query(), "verbose")))
 }
 
 // dfImages lists the images with their sizes and users.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
@@ -68,14 +69,14 @@ func (s *Server) imagePostRoutes(w http.ResponseWriter, r *http.Request) error {
 // imageList answers GET /images/json.
 func (s *Server) imageList(w http.ResponseWriter, r *http.Request) error {
 	q := imgQuery(r.URL.Query())
-	filters, err := q.filters()
+	filters, err := filterArgs(q.str("filters"))
 	if err != nil {
 		return err
 	}
 	if v := q.str("filter"); v != "" { // API < 1.41: a reference pattern of its own
 		filters["reference"] = append(filters["reference"], v)
 	}
-	list, err := s.eng.ListImages(r.Context(), images.ListOptions{All: q.bool("all"), Filters: filters})
+	list, err := s.eng.ListImages(r.Context(), images.ListOptions{All: queryBool(url.Values(q), "all"), Filters: filters})
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ func (s *Server) imageTag(w http.ResponseWriter, r *http.Request, name string) e
 // no untagged parents of its own, so noprune changes nothing.
 func (s *Server) imageDelete(w http.ResponseWriter, r *http.Request) error {
 	q := imgQuery(r.URL.Query())
-	resp, err := s.eng.RemoveImage(r.Context(), r.PathValue("name"), q.bool("force"))
+	resp, err := s.eng.RemoveImage(r.Context(), r.PathValue("name"), queryBool(url.Values(q), "force"))
 	if err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func deleteResponses(resp []images.DeleteResponse) []image.DeleteResponse {
 // imagePrune answers POST /images/prune: dangling images, or every unused
 // one with the filter dangling=false (docker image prune -a).
 func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) error {
-	filters, err := imgQuery(r.URL.Query()).filters()
+	filters, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func (s *Server) networkRoutes() {
 
 // networkList answers GET /networks?filters=.
 func (s *Server) networkList(w http.ResponseWriter, r *http.Request) error {
-	f, err := objFilters(r)
+	f, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (s *Server) networkDisconnect(w http.ResponseWriter, r *http.Request) error
 
 // networkPrune answers POST /networks/prune?filters= (until, label, label!).
 func (s *Server) networkPrune(w http.ResponseWriter, r *http.Request) error {
-	f, err := objFilters(r)
+	f, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}

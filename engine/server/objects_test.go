@@ -16,52 +16,6 @@ import (
 	"berth/engine/events"
 )
 
-func TestObjFilters(t *testing.T) {
-	for _, tc := range []struct {
-		raw  string
-		want map[string][]string
-		bad  bool
-	}{
-		{"", map[string][]string{}, false},
-		{`{"label":{"a=b":true,"c":true},"name":{"x":false}}`, map[string][]string{"label": {"a=b", "c"}}, false},
-		{`{"label":["a=b"],"dangling":["true"]}`, map[string][]string{"label": {"a=b"}, "dangling": {"true"}}, false},
-		{`null`, map[string][]string{}, false},
-		{`{"label":"a"}`, nil, true},
-		{`not json`, nil, true},
-		{`{"label":{"a":"yes"}}`, nil, true},
-	} {
-		r := httptest.NewRequest("GET", "/networks?filters="+url.QueryEscape(tc.raw), nil)
-		got, err := objFilters(r)
-		if tc.bad {
-			if !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "filters") {
-				t.Errorf("%s: error %v, want a 400 naming filters", tc.raw, err)
-			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: %v %v, want %v", tc.raw, got, err, tc.want)
-		}
-	}
-}
-
-// FuzzObjFilters: no filters value makes the decoder panic, and what it
-// accepts has no empty key list.
-func FuzzObjFilters(f *testing.F) {
-	for _, s := range []string{"", `{"label":{"a=b":true}}`, `{"a":["b"]}`, `null`, `[]`, `{"a":{"":true}}`, `{"a":null}`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		r := httptest.NewRequest("GET", "/x?filters="+url.QueryEscape(raw), nil)
-		got, err := objFilters(r)
-		if err != nil && !errdefs.IsInvalidArgument(err) {
-			t.Fatalf("%q: error of the wrong class: %v", raw, err)
-		}
-		if err == nil && got == nil {
-			t.Fatalf("%q: nil filters without an error", raw)
-		}
-	})
-}
-
 func TestNetworkFilter(t *testing.T) {
 	custom := &engine.Network{ID: "abc123", Name: "web-net", Driver: "bridge", Labels: map[string]string{"team": "a", "x": ""}}
 	bridge := &engine.Network{ID: "def456", Name: "bridge", Driver: "bridge", Labels: map[string]string{}}
