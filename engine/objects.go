@@ -59,15 +59,6 @@ func (e *Engine) emitVolume(action, name string) {
 	_ = e.events.Append(events.Event{Type: "volume", Action: action, ID: name, Attributes: map[string]string{"driver": "local"}})
 }
 
-// ListNetworks returns every network; the predefined ones (bridge, host,
-// none) are made on first use, as they are for a container.
-func (e *Engine) ListNetworks(ctx context.Context) ([]netmgr.Network, error) {
-	if _, err := e.nets.EnsureDefault(ctx); err != nil {
-		return nil, err
-	}
-	return e.nets.List(ctx)
-}
-
 // InspectNetwork returns the network that ref names (ID, unique ID prefix or
 // name) and the endpoints of the containers attached to it.
 func (e *Engine) InspectNetwork(ctx context.Context, ref string) (*netmgr.Network, []netmgr.Endpoint, error) {

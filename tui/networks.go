@@ -33,7 +33,7 @@ type NetworkManager interface {
 // netEngine is an engine that reads and changes networks, recording a
 // network event for each change (*engine.Engine).
 type netEngine interface {
-	ListNetworks(ctx context.Context) ([]engine.Network, error)
+	ListNetworks(ctx context.Context, filters map[string][]string) ([]engine.Network, error)
 	InspectNetwork(ctx context.Context, ref string) (*engine.Network, []engine.NetworkEndpoint, error)
 	CreateNetwork(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error)
 	RemoveNetwork(ctx context.Context, ref string) error
@@ -46,7 +46,7 @@ type netEngine interface {
 type engineNetworks struct{ eng netEngine }
 
 func (n engineNetworks) List(ctx context.Context) ([]engine.Network, error) {
-	return n.eng.ListNetworks(ctx)
+	return n.eng.ListNetworks(ctx, nil)
 }
 
 func (n engineNetworks) Members(ctx context.Context, ref string) ([]engine.NetworkEndpoint, error) {

@@ -86,7 +86,7 @@ func (a *app) networkLs() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ns, err := e.ListNetworks(cmd.Context())
+			ns, err := e.ListNetworks(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}

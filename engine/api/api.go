@@ -110,7 +110,9 @@ type Builds interface {
 
 // Networks creates networks and wires containers to them.
 type Networks interface {
-	ListNetworks(ctx context.Context) ([]engine.Network, error)
+	// ListNetworks returns the networks that pass Docker's network list
+	// filters (driver, id, label, name, scope, type, dangling; none: all).
+	ListNetworks(ctx context.Context, filters map[string][]string) ([]engine.Network, error)
 	InspectNetwork(ctx context.Context, ref string) (*engine.Network, []engine.NetworkEndpoint, error)
 	CreateNetwork(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error)
 	RemoveNetwork(ctx context.Context, ref string) error

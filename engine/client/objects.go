@@ -18,8 +18,8 @@ import (
 const bridgeNameOption = "com.docker.network.bridge.name"
 
 // ListNetworks lists the networks.
-func (c *Client) ListNetworks(ctx context.Context) ([]engine.Network, error) {
-	res, err := c.api.NetworkList(ctx, moby.NetworkListOptions{})
+func (c *Client) ListNetworks(ctx context.Context, filters map[string][]string) ([]engine.Network, error) {
+	res, err := c.api.NetworkList(ctx, moby.NetworkListOptions{Filters: filtersOf(filters)})
 	if err != nil {
 		return nil, wire(err, "list networks")
 	}
