@@ -9,6 +9,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
 
+	"berth/engine"
 	"berth/engine/inspect"
 	"berth/images"
 )
@@ -83,12 +84,21 @@ func (s *Server) imageList(w http.ResponseWriter, r *http.Request) error {
 	out := make([]image.Summary, 0, len(list))
 	for i := range list {
 		img := &list[i]
-		tags := matchingTags(img.RepoTags, filters["reference"])
-		out = append(out, image.Summary{ID: img.ID, ParentID: img.Parent, RepoTags: tags,
-			RepoDigests: nonNilStrings(img.RepoDigests), Created: img.Created.Unix(), Size: img.Size,
-			SharedSize: -1, Containers: -1, Labels: img.Config.Config.Labels})
+		out = append(out, imageSummary(img, matchingTags(img.RepoTags, filters["reference"])))
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// imageSummary is an image as GET /images/json lists it, with tags; its
+// SharedSize and Containers are -1 (not computed), as dockerd's are.
+func imageSummary(img *engine.Image, tags []string) image.Summary {
+	labels := img.Config.Config.Labels
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	return image.Summary{ID: img.ID, ParentID: img.Parent, RepoTags: tags,
+		RepoDigests: nonNilStrings(img.RepoDigests), Created: img.Created.Unix(), Size: img.Size,
+		SharedSize: -1, Containers: -1, Labels: labels}
 }
 
 // matchingTags keeps the tags a reference filter matched, as dockerd lists
