@@ -86,16 +86,25 @@ func shortBind(m engine.MountSpec) string {
 }
 
 // networkingConfig carries --ip, --mac-address and --network-alias for the
-// container's primary network.
+// container's primary network, and the networks it joins besides.
 func networkingConfig(o engine.CreateOptions) *network.NetworkingConfig {
 	want := o.Network
-	if want.IPAddress == "" && want.MacAddress == "" && len(want.Aliases) == 0 {
+	if want.IPAddress == "" && want.MacAddress == "" && len(want.Aliases) == 0 && len(o.ExtraNetworks) == 0 {
 		return nil
 	}
 	name := o.HostConfig.NetworkMode
 	if name == "" || name == "default" {
 		name = "bridge"
 	}
+	eps := map[string]*network.EndpointSettings{name: endpointSettings(want)}
+	for n, ep := range o.ExtraNetworks {
+		eps[n] = endpointSettings(ep)
+	}
+	return &network.NetworkingConfig{EndpointsConfig: eps}
+}
+
+// endpointSettings is one network's asked-for aliases, address and MAC.
+func endpointSettings(want engine.EndpointSettings) *network.EndpointSettings {
 	ep := &network.EndpointSettings{Aliases: want.Aliases}
 	if ip, err := netip.ParseAddr(want.IPAddress); err == nil {
 		ep.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ip}
@@ -103,7 +112,7 @@ func networkingConfig(o engine.CreateOptions) *network.NetworkingConfig {
 	if mac, err := net.ParseMAC(want.MacAddress); err == nil {
 		ep.MacAddress = network.HardwareAddr(mac)
 	}
-	return &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{name: ep}}
+	return ep
 }
 
 // Start starts a container; starting a running one is no error (the server's

@@ -45,7 +45,7 @@ func TestCreateOptions(t *testing.T) {
 		"NetworkingConfig":{"EndpointsConfig":{"front":{"Aliases":["web"],"IPAMConfig":{"IPv4Address":"10.1.0.5"},"MacAddress":"02:42:ac:11:00:02"},
 			"back":{"Aliases":["b"]}}}}`)
 	req.HostConfig.NetworkMode = "front"
-	o, extra, err := createOptions("/web", req)
+	o, err := createOptions("/web", req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestCreateOptions(t *testing.T) {
 		{"log", h.LogConfig.Config["max-size"], "1m"},
 		{"network", []any{h.NetworkMode, o.Network.IPAddress, o.Network.MacAddress, o.Network.Aliases},
 			[]any{"front", "10.1.0.5", "02:42:ac:11:00:02", []string{"web"}}},
-		{"extra networks", extra, map[string]engine.EndpointSettings{"back": {Aliases: []string{"b"}}}},
+		{"extra networks", o.ExtraNetworks, map[string]engine.EndpointSettings{"back": {Aliases: []string{"b"}}}},
 	}
 	for _, ck := range checks {
 		if !reflect.DeepEqual(ck.got, ck.want) {
@@ -112,7 +112,7 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		{`{"HostConfig":{"OomKillDisable":false,"MemorySwappiness":-1,"ConsoleSize":[1,2],"Isolation":"default","Runtime":"runc","IpcMode":"private"}}`, ""},
 		{`{"HostConfig":{"NetworkMode":"bridge"},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}}}`, "EndpointsConfig[default].IPAMConfig.IPv6Address"},
 	} {
-		_, _, err := createOptions("", decodeCreate(t, tc.body))
+		_, err := createOptions("", decodeCreate(t, tc.body))
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v", tc.body, err)
@@ -139,7 +139,7 @@ func FuzzCreateOptions(f *testing.F) {
 		if req.Config == nil {
 			req.Config = &container.Config{}
 		}
-		if _, _, err := createOptions("", &req); err != nil && !errdefs.IsInvalidArgument(err) {
+		if _, err := createOptions("", &req); err != nil && !errdefs.IsInvalidArgument(err) {
 			t.Fatalf("%s: %v", body, err)
 		}
 	})
@@ -178,7 +178,8 @@ func TestConfigChanges(t *testing.T) {
 func TestCreateDefaultNetworkKey(t *testing.T) {
 	for _, mode := range []string{"", "default", "bridge"} {
 		req := decodeCreate(t, `{"HostConfig":{"NetworkMode":"`+mode+`"},"NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"02:42:ac:11:00:09"}}}}`)
-		o, extra, err := createOptions("", req)
+		o, err := createOptions("", req)
+		extra := o.ExtraNetworks
 		if err != nil || len(extra) != 0 || o.Network.MacAddress != "02:42:ac:11:00:09" {
 			t.Errorf("mode %q: %v extra %v network %+v", mode, err, extra, o.Network)
 		}

@@ -13,6 +13,7 @@ func listCases() []Case {
 	return []Case{
 		{"list-filters", caseListFilters},
 		{"prune-filters", casePruneFilters},
+		{"create-extra-networks", caseCreateExtraNetworks},
 	}
 }
 
@@ -102,4 +103,36 @@ func casePruneFilters(t *testing.T, s *Suite) {
 	}
 	_, err = s.PruneNetworks(ctx(t), map[string][]string{"dangling": {"true"}})
 	wantClass(t, "prune networks with a bad filter", err, invalidArgument)
+}
+
+// caseCreateExtraNetworks: Create joins the extra networks it is given
+// (the API's NetworkingConfig) at once, started or not; a missing one
+// refuses the create and leaves no container.
+func caseCreateExtraNetworks(t *testing.T, s *Suite) {
+	tag := s.Name("xn")
+	_, err := s.CreateNetwork(ctx(t), engine.NetworkCreateOptions{Name: tag})
+	ok(t, "create network", err)
+	t.Cleanup(func() { _ = s.RemoveNetwork(ctx(t), tag) })
+	c := s.createWith(t, engine.CreateOptions{Name: tag + "-ctr", Config: engine.Config{Image: "busybox", Cmd: []string{"sleep", "300"}},
+		ExtraNetworks: map[string]engine.EndpointSettings{tag: {Aliases: []string{"apitest-extra"}}}})
+	in, err := s.Inspect(ctx(t), c.ID)
+	ok(t, "inspect", err)
+	if in.NetworkSettings.Networks["bridge"] == nil || in.NetworkSettings.Networks[tag] == nil {
+		t.Fatalf("created container's networks %v: want bridge and %s", in.NetworkSettings.Networks, tag)
+	}
+	ok(t, "start", s.Start(ctx(t), c.ID, engine.StartOptions{}))
+	_, eps, err := s.InspectNetwork(ctx(t), tag)
+	ok(t, "inspect network", err)
+	if !slices.ContainsFunc(eps, func(ep engine.NetworkEndpoint) bool { return ep.ContainerID == c.ID }) {
+		t.Fatalf("endpoints of %s: %+v: want the started container", tag, eps)
+	}
+	name := tag + "-refused"
+	_, err = s.Create(ctx(t), engine.CreateOptions{Name: name, Config: engine.Config{Image: "busybox", Cmd: []string{"true"}},
+		ExtraNetworks: map[string]engine.EndpointSettings{"apitest-no-such-network": {}}})
+	wantMissing(t, "create with a missing extra network", err, "apitest-no-such-network")
+	_, err = s.Inspect(ctx(t), name)
+	wantMissing(t, "inspect the refused container", err, name)
+	_, err = s.Create(ctx(t), engine.CreateOptions{Name: name, Config: engine.Config{Image: "busybox", Cmd: []string{"true"}},
+		HostConfig: engine.HostConfig{NetworkMode: "none"}, ExtraNetworks: map[string]engine.EndpointSettings{tag: {}}})
+	wantClass(t, "create in network mode none with an extra network", err, invalidArgument)
 }
