@@ -14,7 +14,7 @@ func TestPsFilterDockerRules(t *testing.T) {
 	c := newCLI(t)
 	c.ok("run", "-d", "--name", "web-1", "--label", "project=p", "--label", "oneoff=False", "-p", "127.0.0.1::8080",
 		"busybox", "sleep", "1000")
-	c.ok("create", "--name", "web-2", "--label", "project=p", "--label", "oneoff=True", "busybox", "true")
+	c.ok("run", "--name", "web-2", "--label", "project=p", "--label", "oneoff=True", "busybox", "sh", "-c", "echo x > /f")
 	c.ok("commit", "web-2", "derived:1")
 	c.ok("create", "--name", "child", "derived:1", "true")
 	for _, tc := range []struct {
@@ -26,7 +26,8 @@ func TestPsFilterDockerRules(t *testing.T) {
 		{[]string{"-a", "--filter", "label=project=p", "--filter", "label=oneoff=True"}, "web-2\n"},
 		{[]string{"-a", "--filter", "ancestor=busybox"}, "child\nweb-2\nweb-1\n"},
 		{[]string{"-a", "--filter", "ancestor=derived:1"}, "child\n"},
-		{[]string{"--filter", "status=created"}, "child\nweb-2\n"},
+		{[]string{"--filter", "status=created"}, "child\n"},
+		{[]string{"--filter", "status=exited"}, "web-2\n"},
 		{[]string{"--filter", "before=child"}, "web-2\nweb-1\n"},
 		{[]string{"--filter", "publish=8080"}, "web-1\n"},
 		{[]string{"--filter", "network=bridge"}, "web-1\n"},
