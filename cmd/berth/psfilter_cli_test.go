@@ -23,7 +23,9 @@ func TestPsFilterDockerRules(t *testing.T) {
 	}{
 		{[]string{"-a", "--filter", "name=^web-[0-9]$"}, "web-2\nweb-1\n"},
 		{[]string{"--filter", "name=web"}, "web-1\n"}, // running only without -a, as docker ps
-		{[]string{"-a", "--filter", "label=project=p", "--filter", "label=oneoff=True"}, "web-2\n"},
+		// child inherits web-2's labels through the committed image.
+		{[]string{"-a", "--filter", "label=project=p", "--filter", "label=oneoff=True"}, "child\nweb-2\n"},
+		{[]string{"-a", "--filter", "label=project=p", "--filter", "label=oneoff=False"}, "web-1\n"},
 		{[]string{"-a", "--filter", "ancestor=busybox"}, "child\nweb-2\nweb-1\n"},
 		{[]string{"-a", "--filter", "ancestor=derived:1"}, "child\n"},
 		{[]string{"--filter", "status=created"}, "child\n"},
