@@ -32,6 +32,11 @@ type CreateOptions struct {
 	EntrypointSet bool
 	// Network is what is asked of the primary network: --ip, --mac-address, --network-alias.
 	Network EndpointSettings
+	// ExtraNetworks are the networks (name or ID) the container joins
+	// besides its primary one, with what is asked of each (the Docker
+	// Engine API's NetworkingConfig); they are in the container's record
+	// from the start, as if connected before it ever ran.
+	ExtraNetworks map[string]EndpointSettings
 }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
@@ -51,6 +56,10 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	if err := e.validateNetwork(ctx, &o); err != nil {
+		return nil, err
+	}
+	extra, err := e.resolveExtraNetworks(ctx, &o)
+	if err != nil {
 		return nil, err
 	}
 	if err := e.checkMounts(ctx, &o); err != nil {
@@ -88,6 +97,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	e.emit("create", c, nil)
+	for _, n := range extra {
+		e.emitNetwork("connect", n, c.ID)
+	}
 	return c, nil
 }
 
@@ -98,6 +110,9 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 	if mode := o.HostConfig.NetworkMode; mode != modeHost && mode != modeNone && !strings.HasPrefix(mode, "container:") {
 		want := o.Network
 		rec.Networks = map[string]*EndpointSettings{mode: &want}
+		for name, ep := range o.ExtraNetworks {
+			rec.Networks[name] = &ep
+		}
 	}
 	args := append(append([]string(nil), rec.Config.Entrypoint...), rec.Config.Cmd...)
 	if len(args) == 0 {

@@ -115,3 +115,63 @@ func layerHolders(imgs []images.Image) map[string]layerUse {
 	}
 	return out
 }
+
+// UsageTotals is one line of system df: how many objects, how many in use,
+// their size and what removing the unused ones would free.
+type UsageTotals struct {
+	Count, Active     int
+	Size, Reclaimable int64
+}
+
+// DiskTotals are system df's summary lines, computed once for every front
+// end (the CLI's table and the API's 1.52+ summaries).
+type DiskTotals struct {
+	Images, Containers, Volumes, BuildCache UsageTotals
+}
+
+// Totals sums du as Docker does: the images' size is the layer blobs
+// counted once (LayersSize) and an unused image frees its unshared part;
+// a running or paused container is active and the others' writes are
+// reclaimable; a volume a container uses is active; a build cache entry in
+// use is active and one neither in use nor shared is reclaimable.
+func (du *DiskUsage) Totals() DiskTotals {
+	t := DiskTotals{
+		Images:     UsageTotals{Count: len(du.Images), Size: du.LayersSize},
+		Containers: UsageTotals{Count: len(du.Containers)},
+		Volumes:    UsageTotals{Count: len(du.Volumes)},
+		BuildCache: UsageTotals{Count: len(du.BuildCache)},
+	}
+	for _, i := range du.Images {
+		if i.Containers > 0 {
+			t.Images.Active++
+		} else {
+			t.Images.Reclaimable += i.Size - i.SharedSize
+		}
+	}
+	for _, c := range du.Containers {
+		t.Containers.Size += c.Size
+		if c.Status == "running" || c.Status == "paused" {
+			t.Containers.Active++
+		} else {
+			t.Containers.Reclaimable += c.Size
+		}
+	}
+	for _, v := range du.Volumes {
+		t.Volumes.Size += v.Size
+		if v.Links > 0 {
+			t.Volumes.Active++
+		} else {
+			t.Volumes.Reclaimable += v.Size
+		}
+	}
+	for _, c := range du.BuildCache {
+		t.BuildCache.Size += c.Size
+		if c.InUse {
+			t.BuildCache.Active++
+		}
+		if c.Reclaimable() {
+			t.BuildCache.Reclaimable += c.Size
+		}
+	}
+	return t
+}

@@ -95,7 +95,7 @@ func TestHealthHealthyAndUnhealthy(t *testing.T) {
 		t.Errorf("health events: %v", got)
 	}
 	// Stopped, the checks end: unhealthy, as Docker leaves it.
-	if err := e.Stop(context.Background(), "good", nil); err != nil {
+	if err := e.Stop(context.Background(), "good", engine.StopOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	c = mustState(t, e, "good", "exited")
@@ -216,7 +216,7 @@ func TestHealthRestartResetsToStarting(t *testing.T) {
 	execOut(t, e, "svc", "touch", "/ready")
 	waitHealth(t, e, "svc", "healthy", status(health.Healthy))
 	execOut(t, e, "svc", "rm", "/ready")
-	if err := e.Restart(ctx, "svc", nil); err != nil {
+	if err := e.Restart(ctx, "svc", engine.StopOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	c = mustState(t, e, "svc", "running")

@@ -19,18 +19,13 @@ import (
 // DefaultStopTimeout is how long stop waits after the stop signal before SIGKILL.
 const DefaultStopTimeout = 10 * time.Second
 
-// Stop sends the container's stop signal (SIGTERM unless set), waits up to
-// timeout (nil: the container's --stop-timeout or 10 s) and then kills it.
-// Stopping a container that does not run does nothing. The restart policy does
-// not bring a stopped container back; a container between two runs of its
-// restart policy is stopped by cancelling the next run.
-func (e *Engine) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
-	return e.StopWith(ctx, ref, StopOptions{Timeout: timeout})
-}
-
-// StopWith is Stop with the stop signal chosen by the caller (empty: the
-// container's own).
-func (e *Engine) StopWith(ctx context.Context, ref string, o StopOptions) error {
+// Stop sends o's stop signal (empty: the container's own, SIGTERM unless
+// set), waits up to o's timeout (nil: the container's --stop-timeout or
+// 10 s) and then kills it. Stopping a container that does not run does
+// nothing. The restart policy does not bring a stopped container back; a
+// container between two runs of its restart policy is stopped by cancelling
+// the next run.
+func (e *Engine) Stop(ctx context.Context, ref string, o StopOptions) error {
 	timeout := o.Timeout
 	if o.Signal != "" {
 		if _, err := ParseSignal(o.Signal); err != nil {
@@ -209,14 +204,9 @@ func (e *Engine) kill(c *Container, sig unix.Signal) error {
 	return nil
 }
 
-// Restart stops (if running) and starts the container.
-func (e *Engine) Restart(ctx context.Context, ref string, timeout *time.Duration) error {
-	return e.RestartWith(ctx, ref, StopOptions{Timeout: timeout})
-}
-
-// RestartWith is Restart with the stop signal chosen by the caller.
-func (e *Engine) RestartWith(ctx context.Context, ref string, o StopOptions) error {
-	if err := e.StopWith(ctx, ref, o); err != nil {
+// Restart stops the container (if running, as Stop does with o) and starts it.
+func (e *Engine) Restart(ctx context.Context, ref string, o StopOptions) error {
+	if err := e.Stop(ctx, ref, o); err != nil {
 		return err
 	}
 	if err := e.Start(ctx, ref, StartOptions{}); err != nil {

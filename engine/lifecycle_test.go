@@ -85,14 +85,14 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("rm of a running container: %v", err)
 	}
 	one := time.Second
-	if err := e.Stop(ctx, "web2", &one); err != nil { // sleep as PID 1 ignores SIGTERM: killed after 1 s
+	if err := e.Stop(ctx, "web2", engine.StopOptions{Timeout: &one}); err != nil { // sleep as PID 1 ignores SIGTERM: killed after 1 s
 		t.Fatal(err)
 	}
 	c := mustState(t, e, "web2", "exited")
 	if c.State.ExitCode != 137 {
 		t.Errorf("exit code after stop: %d, want 137", c.State.ExitCode)
 	}
-	if err := e.Restart(ctx, "web2", &one); err != nil {
+	if err := e.Restart(ctx, "web2", engine.StopOptions{Timeout: &one}); err != nil {
 		t.Fatal(err)
 	}
 	mustState(t, e, "web2", "running")

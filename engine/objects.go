@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"strconv"
 
 	"berth/engine/events"
 	"berth/netmgr"
@@ -35,15 +34,6 @@ func (e *Engine) RemoveNetwork(ctx context.Context, ref string) error {
 	return nil
 }
 
-// PruneNetworks removes unused user-defined networks ("network prune" event).
-func (e *Engine) PruneNetworks(ctx context.Context) ([]string, error) {
-	names, err := e.nets.Prune(ctx)
-	if len(names) > 0 {
-		_ = e.events.Append(events.Event{Type: "network", Action: "prune", Attributes: map[string]string{"count": strconv.Itoa(len(names))}})
-	}
-	return names, err
-}
-
 // CreateVolume makes (or returns) a volume ("volume create" event).
 func (e *Engine) CreateVolume(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error) {
 	if err := e.CheckSpace(); err != nil {
@@ -65,26 +55,8 @@ func (e *Engine) RemoveVolume(ctx context.Context, name string, force bool) erro
 	return nil
 }
 
-// PruneVolumes removes unused volumes ("volume prune" event).
-func (e *Engine) PruneVolumes(ctx context.Context, all bool) ([]string, uint64, error) {
-	names, n, err := e.vols.Prune(ctx, all)
-	for _, name := range names {
-		e.emitVolume("destroy", name)
-	}
-	return names, n, err
-}
-
 func (e *Engine) emitVolume(action, name string) {
 	_ = e.events.Append(events.Event{Type: "volume", Action: action, ID: name, Attributes: map[string]string{"driver": "local"}})
-}
-
-// ListNetworks returns every network; the predefined ones (bridge, host,
-// none) are made on first use, as they are for a container.
-func (e *Engine) ListNetworks(ctx context.Context) ([]netmgr.Network, error) {
-	if _, err := e.nets.EnsureDefault(ctx); err != nil {
-		return nil, err
-	}
-	return e.nets.List(ctx)
 }
 
 // InspectNetwork returns the network that ref names (ID, unique ID prefix or

@@ -35,10 +35,11 @@ func pruneFilterValues(filters map[string][]string, allowed ...string) ([]string
 	return out, nil
 }
 
-// PruneNetworksFiltered removes the unused user-defined networks that pass
-// Docker's network prune filters (until, label, label!); empty filters
-// prune every unused one. It returns the names removed.
-func (e *Engine) PruneNetworksFiltered(ctx context.Context, filters map[string][]string) ([]string, error) {
+// PruneNetworks removes the unused user-defined networks that pass Docker's
+// network prune filters (until, label, label!); empty filters prune every
+// unused one. It returns the names removed; each removal is a "destroy"
+// event and the whole a "prune" event.
+func (e *Engine) PruneNetworks(ctx context.Context, filters map[string][]string) ([]string, error) {
 	vals, err := pruneFilterValues(filters, "until", "label", "label!")
 	if err != nil {
 		return nil, err
@@ -52,10 +53,11 @@ func (e *Engine) PruneNetworksFiltered(ctx context.Context, filters map[string][
 	return rep.NetworksDeleted, err
 }
 
-// PruneVolumesFiltered removes the unused volumes that pass Docker's volume
-// prune filters: anonymous ones only unless all=true (Docker 23+), selected
-// by label and label!. It returns the names removed and the bytes freed.
-func (e *Engine) PruneVolumesFiltered(ctx context.Context, filters map[string][]string) ([]string, uint64, error) {
+// PruneVolumes removes the unused volumes that pass Docker's volume prune
+// filters: anonymous ones only unless all=true (Docker 23+), selected by
+// label and label!. It returns the names removed and the bytes freed; each
+// removal is a "destroy" event and the whole a "prune" event.
+func (e *Engine) PruneVolumes(ctx context.Context, filters map[string][]string) ([]string, uint64, error) {
 	all := false
 	for _, v := range filters["all"] {
 		b, err := strconv.ParseBool(v)

@@ -36,7 +36,7 @@ func TestResizeOutsideAttach(t *testing.T) {
 	if err := e.Resize(ctx, "tty", 0, 24); !errdefs.IsInvalidArgument(err) {
 		t.Errorf("a zero width: %v", err)
 	}
-	if err := e.Stop(ctx, "tty", nil); err != nil {
+	if err := e.Stop(ctx, "tty", engine.StopOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Resize(ctx, "tty", 80, 24); !errdefs.IsConflict(err) {

@@ -82,7 +82,7 @@ func TestStopKillRestartRemoveOfARestartingContainer(t *testing.T) {
 	one := time.Second
 
 	c := startFlapping(t, e, "stopme")
-	if err := e.Stop(ctx, "stopme", &one); err != nil {
+	if err := e.Stop(ctx, "stopme", engine.StopOptions{Timeout: &one}); err != nil {
 		t.Fatalf("stop of a restarting container: %v", err)
 	}
 	got := mustState(t, e, "stopme", "exited")
@@ -109,7 +109,7 @@ func TestStopKillRestartRemoveOfARestartingContainer(t *testing.T) {
 	}
 
 	startFlapping(t, e, "restartme")
-	if err := e.Restart(ctx, "restartme", &one); err != nil {
+	if err := e.Restart(ctx, "restartme", engine.StopOptions{Timeout: &one}); err != nil {
 		t.Fatalf("restart of a restarting container: %v", err)
 	}
 
@@ -217,7 +217,7 @@ func TestStartOfARemovedContainerFails(t *testing.T) {
 	if err := e.Start(ctx, c.ID, engine.StartOptions{}); !errdefs.IsNotFound(err) {
 		t.Errorf("start after rm: %v", err)
 	}
-	if err := e.Stop(ctx, c.ID, nil); !errdefs.IsNotFound(err) {
+	if err := e.Stop(ctx, c.ID, engine.StopOptions{}); !errdefs.IsNotFound(err) {
 		t.Errorf("stop after rm: %v", err)
 	}
 }

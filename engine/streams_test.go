@@ -230,7 +230,7 @@ func TestStatsTargetsAndTop(t *testing.T) {
 		t.Errorf("top: %+v", ps)
 	}
 	now := time.Duration(0)
-	if err := e.Stop(ctx, "web", &now); err != nil {
+	if err := e.Stop(ctx, "web", engine.StopOptions{Timeout: &now}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -231,7 +231,7 @@ func (m *Model) runIDs(verb string, ids []string, arg string) tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(parent, actionTimeout)
 			defer cancel()
-			rep, err := eng.Prune(ctx)
+			rep, err := eng.PruneContainers(ctx, engine.PruneFilters{})
 			return actionMsg{verb: "prune", err: err, info: fmt.Sprintf("pruned %d container(s)", len(rep.ContainersDeleted))}
 		}
 	case "rmi":
@@ -243,9 +243,9 @@ func (m *Model) runIDs(verb string, ids []string, arg string) tea.Cmd {
 		case "start":
 			return eng.Start(ctx, id, engine.StartOptions{})
 		case "stop":
-			return eng.Stop(ctx, id, nil)
+			return eng.Stop(ctx, id, engine.StopOptions{})
 		case "restart":
-			return eng.Restart(ctx, id, nil)
+			return eng.Restart(ctx, id, engine.StopOptions{})
 		case "pause":
 			return eng.Pause(ctx, id)
 		case "unpause":

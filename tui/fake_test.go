@@ -95,7 +95,7 @@ func (f *fakeEngine) find(ref string) (*engine.Container, error) {
 	return nil, fmt.Errorf("no such container %s", ref)
 }
 
-func (f *fakeEngine) List(ctx context.Context, all bool) ([]*engine.Container, error) {
+func (f *fakeEngine) ListContainers(ctx context.Context, o engine.ContainerListOptions) ([]*engine.Container, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := make([]*engine.Container, 0, len(f.cs))
@@ -122,13 +122,13 @@ func (f *fakeEngine) Start(ctx context.Context, ref string, o engine.StartOption
 	return f.set(ref, "start", func(c *engine.Container) { c.State.Status, c.State.Running = "running", true })
 }
 
-func (f *fakeEngine) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
+func (f *fakeEngine) Stop(ctx context.Context, ref string, o engine.StopOptions) error {
 	return f.set(ref, "stop", func(c *engine.Container) {
 		c.State.Status, c.State.Running, c.State.ExitCode, c.State.FinishedAt = "exited", false, 143, ts(time.Second)
 	})
 }
 
-func (f *fakeEngine) Restart(ctx context.Context, ref string, timeout *time.Duration) error {
+func (f *fakeEngine) Restart(ctx context.Context, ref string, o engine.StopOptions) error {
 	return f.set(ref, "restart", func(c *engine.Container) { c.State.Status, c.State.Running = "running", true })
 }
 
@@ -159,7 +159,7 @@ func (f *fakeEngine) Remove(ctx context.Context, ref string, o engine.RemoveOpti
 	return fmt.Errorf("no such container %s", ref)
 }
 
-func (f *fakeEngine) Prune(ctx context.Context) (engine.PruneReport, error) {
+func (f *fakeEngine) PruneContainers(ctx context.Context, _ engine.PruneFilters) (engine.PruneReport, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var rep engine.PruneReport

@@ -33,11 +33,11 @@ type NetworkManager interface {
 // netEngine is an engine that reads and changes networks, recording a
 // network event for each change (*engine.Engine).
 type netEngine interface {
-	ListNetworks(ctx context.Context) ([]engine.Network, error)
+	ListNetworks(ctx context.Context, filters map[string][]string) ([]engine.Network, error)
 	InspectNetwork(ctx context.Context, ref string) (*engine.Network, []engine.NetworkEndpoint, error)
 	CreateNetwork(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error)
 	RemoveNetwork(ctx context.Context, ref string) error
-	PruneNetworks(ctx context.Context) ([]string, error)
+	PruneNetworks(ctx context.Context, filters map[string][]string) ([]string, error)
 }
 
 // engineNetworks is the NetworkManager of an engine: it reads and makes
@@ -46,7 +46,7 @@ type netEngine interface {
 type engineNetworks struct{ eng netEngine }
 
 func (n engineNetworks) List(ctx context.Context) ([]engine.Network, error) {
-	return n.eng.ListNetworks(ctx)
+	return n.eng.ListNetworks(ctx, nil)
 }
 
 func (n engineNetworks) Members(ctx context.Context, ref string) ([]engine.NetworkEndpoint, error) {
@@ -63,7 +63,7 @@ func (n engineNetworks) Remove(ctx context.Context, ref string) error {
 }
 
 func (n engineNetworks) Prune(ctx context.Context) ([]string, error) {
-	return n.eng.PruneNetworks(ctx)
+	return n.eng.PruneNetworks(ctx, nil)
 }
 
 // networksOf returns the NetworkManager of eng, or nil when it has none.

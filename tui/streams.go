@@ -70,7 +70,7 @@ const maxBatch = 512
 
 func listContainers(ctx context.Context, eng Engine) tea.Cmd {
 	return func() tea.Msg {
-		cs, err := eng.List(ctx, true)
+		cs, err := eng.ListContainers(ctx, engine.ContainerListOptions{All: true})
 		return containersMsg{cs, err}
 	}
 }

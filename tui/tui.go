@@ -30,16 +30,16 @@ import (
 
 // Engine is what the UI needs of a container engine: a part of api.Engine.
 type Engine interface {
-	// List returns containers (all, or running only), newest first.
-	List(ctx context.Context, all bool) ([]*engine.Container, error)
+	// ListContainers returns the containers o selects, newest first.
+	ListContainers(ctx context.Context, o engine.ContainerListOptions) ([]*engine.Container, error)
 	// Create makes a container from an image without starting it.
 	Create(ctx context.Context, o engine.CreateOptions) (*engine.Container, error)
 	// Start starts a created or exited container.
 	Start(ctx context.Context, ref string, o engine.StartOptions) error
 	// Stop stops a container (its stop signal, then SIGKILL after timeout).
-	Stop(ctx context.Context, ref string, timeout *time.Duration) error
+	Stop(ctx context.Context, ref string, o engine.StopOptions) error
 	// Restart stops and starts a container.
-	Restart(ctx context.Context, ref string, timeout *time.Duration) error
+	Restart(ctx context.Context, ref string, o engine.StopOptions) error
 	// Kill sends a signal (a name like "SIGTERM" or a number).
 	Kill(ctx context.Context, ref, signal string) error
 	// Pause freezes a container; Unpause thaws it.
@@ -48,8 +48,9 @@ type Engine interface {
 	Unpause(ctx context.Context, ref string) error
 	// Remove deletes a container.
 	Remove(ctx context.Context, ref string, o engine.RemoveOptions) error
-	// Prune removes every container that is not running.
-	Prune(ctx context.Context) (engine.PruneReport, error)
+	// PruneContainers removes the containers that are not running and
+	// match f (the zero filters: all of them).
+	PruneContainers(ctx context.Context, f engine.PruneFilters) (engine.PruneReport, error)
 	// Rename gives a container a new name.
 	Rename(ctx context.Context, ref, name string) error
 	// Logs streams a container's log.

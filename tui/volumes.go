@@ -39,7 +39,7 @@ type volumer interface {
 	VolumeSize(ctx context.Context, name string) (int64, bool)
 	CreateVolume(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error)
 	RemoveVolume(ctx context.Context, name string, force bool) error
-	PruneVolumes(ctx context.Context, all bool) ([]string, uint64, error)
+	PruneVolumes(ctx context.Context, filters map[string][]string) ([]string, uint64, error)
 }
 
 // engineVolumes is the VolumeStore of an engine: it reads and makes every
@@ -64,7 +64,11 @@ func (v engineVolumes) Remove(ctx context.Context, name string, force bool) erro
 }
 
 func (v engineVolumes) Prune(ctx context.Context, all bool) ([]string, uint64, error) {
-	return v.eng.PruneVolumes(ctx, all)
+	filters := map[string][]string{}
+	if all {
+		filters["all"] = []string{"true"}
+	}
+	return v.eng.PruneVolumes(ctx, filters)
 }
 
 // volumesOf returns the VolumeStore of eng, or nil when it has none.

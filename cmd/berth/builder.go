@@ -52,24 +52,6 @@ func (a *app) builderPruneCommand() *cobra.Command {
 	return cmd
 }
 
-// buildCacheRow is system df's Build Cache line: entries, those in use,
-// their size and what a prune -a would free (no percentage, as Docker).
-func buildCacheRow(du *engine.DiskUsage) any {
-	var active int
-	var size, free int64
-	for _, c := range du.BuildCache {
-		size += c.Size
-		if c.InUse {
-			active++
-		}
-		if c.Reclaimable() {
-			free += c.Size
-		}
-	}
-	return map[string]string{"Type": "Build Cache", "TotalCount": fmt.Sprint(len(du.BuildCache)), "Active": fmt.Sprint(active),
-		"Size": humanSize(size), "Reclaimable": humanSize(free)}
-}
-
 // printBuildCacheVerbose is system df -v's build cache section.
 func printBuildCacheVerbose(a *app, du *engine.DiskUsage) {
 	var total int64

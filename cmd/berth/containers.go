@@ -218,9 +218,11 @@ func (a *app) restartCommand() *cobra.Command {
 	return a.timedCommand("restart", "Restart one or more containers", (api.Engine).Restart)
 }
 
-// timedCommand is a verb that takes containers and -t/--time (stop, restart).
-func (a *app) timedCommand(use, short string, fn func(api.Engine, context.Context, string, *time.Duration) error) *cobra.Command {
+// timedCommand is a verb that takes containers, -t/--time and -s/--signal
+// (stop, restart).
+func (a *app) timedCommand(use, short string, fn func(api.Engine, context.Context, string, engine.StopOptions) error) *cobra.Command {
 	var secs int
+	var sig string
 	cmd := &cobra.Command{
 		Use:   use + " [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: short,
@@ -230,11 +232,17 @@ func (a *app) timedCommand(use, short string, fn func(api.Engine, context.Contex
 			if err != nil {
 				return err
 			}
-			t := timeoutFlag(cmd, secs)
-			return eachRefParallel(a, args, func(ref string) error { return fn(e, cmd.Context(), ref, t) })
+			if sig != "" {
+				if _, err := engine.ParseSignal(sig); err != nil {
+					return err
+				}
+			}
+			o := engine.StopOptions{Timeout: timeoutFlag(cmd, secs), Signal: sig}
+			return eachRefParallel(a, args, func(ref string) error { return fn(e, cmd.Context(), ref, o) })
 		},
 	}
 	cmd.Flags().IntVarP(&secs, "time", "t", 10, "seconds to wait before killing the container")
+	cmd.Flags().StringVarP(&sig, "signal", "s", "", "signal to send instead of the container's stop signal")
 	return cmd
 }
 
@@ -344,11 +352,16 @@ func (a *app) rmCommand() *cobra.Command {
 
 func (a *app) pruneCommand() *cobra.Command {
 	var force bool
+	var filters []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
 		Short: "Remove all stopped containers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := engine.ParsePruneFilters(filters, time.Now())
+			if err != nil {
+				return err
+			}
 			if !force && !confirm(a, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ") {
 				return nil
 			}
@@ -356,7 +369,7 @@ func (a *app) pruneCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := e.Prune(cmd.Context())
+			rep, err := e.PruneContainers(cmd.Context(), f)
 			if len(rep.ContainersDeleted) > 0 {
 				fmt.Fprintln(a.stdout, "Deleted Containers:")
 				for _, id := range rep.ContainersDeleted {
@@ -369,6 +382,7 @@ func (a *app) pruneCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, "only containers that match (until=T, label=K[=V], label!=K[=V])")
 	return cmd
 }
 

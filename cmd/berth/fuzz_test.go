@@ -176,21 +176,3 @@ func FuzzParseFormat(f *testing.F) {
 		fuzzcheck.CheckNoCrash(t, checkStatsFormat(s), s)
 	})
 }
-
-// FuzzPsFilter: ps --filter values parse to a predicate or fail plainly.
-func FuzzPsFilter(f *testing.F) {
-	for _, s := range []string{"status=running", "name=web label=a=b", "exited=0 id=ab", "ancestor=busybox", "x", "bogus=1", "label="} {
-		f.Add(s)
-	}
-	c := &engine.Container{ID: "abc", Name: "/web", Image: "sha256:ff", ImageRef: "busybox"}
-	c.Config.Labels = map[string]string{"a": "b"}
-	c.State.Status = "exited"
-	f.Fuzz(func(t *testing.T, s string) {
-		match, err := psFilter(strings.Split(s, " "))
-		if err != nil {
-			fuzzcheck.Check(t, err, s)
-			return
-		}
-		match(c)
-	})
-}

@@ -86,7 +86,7 @@ func (a *app) networkLs() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ns, err := e.ListNetworks(cmd.Context())
+			ns, err := e.ListNetworks(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -167,11 +167,16 @@ func (a *app) networkRm() *cobra.Command {
 
 func (a *app) networkPrune() *cobra.Command {
 	var force bool
+	var flt []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
 		Short: "Remove all unused networks",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			filters, err := engine.ParseFilterFlags(flt)
+			if err != nil {
+				return err
+			}
 			if !force && !confirm(a, "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ") {
 				return nil
 			}
@@ -179,7 +184,7 @@ func (a *app) networkPrune() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			removed, err := e.PruneNetworks(cmd.Context())
+			removed, err := e.PruneNetworks(cmd.Context(), filters)
 			if len(removed) > 0 {
 				sort.Strings(removed)
 				fmt.Fprintln(a.stdout, "Deleted Networks:")
@@ -191,6 +196,7 @@ func (a *app) networkPrune() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
+	cmd.Flags().StringArrayVar(&flt, "filter", nil, "only networks that match (until=T, label=K[=V], label!=K[=V])")
 	return cmd
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"berth/engine"
 	"berth/engine/api"
-	"berth/engine/health"
 )
 
 // psRow is one line of ps, with the field names docker ps --format knows.
@@ -112,7 +111,7 @@ func (a *app) psCommand() *cobra.Command {
 	fl.IntVarP(&o.last, "last", "n", -1, "show n last created containers (includes all states)")
 	fl.BoolVarP(&o.size, "size", "s", false, "display total file sizes")
 	fl.StringVar(&o.format, "format", "", "format output using a Go template, 'table', 'table TEMPLATE' or 'json'")
-	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output (status=, name=, id=, label=, ancestor=, exited=, health=)")
+	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output (id=, name=, label=, status=, exited=, health=, ancestor=, before=, since=, volume=, network=, publish=, expose=, is-task=)")
 	return cmd
 }
 
@@ -121,14 +120,14 @@ func (a *app) ps(ctx context.Context, o psOptions) error {
 	if err != nil {
 		return err
 	}
-	match, err := psFilter(o.filters)
+	filters, err := engine.ParseFilterFlags(o.filters)
 	if err != nil {
 		return err
 	}
 	if o.latest && o.last == -1 {
 		o.last = 1
 	}
-	cs, err := e.List(ctx, o.all || len(o.filters) > 0 || o.last > 0)
+	cs, err := e.ListContainers(ctx, engine.ContainerListOptions{All: o.all, Limit: o.last, Filters: filters})
 	if err != nil {
 		return err
 	}
@@ -146,12 +145,6 @@ func (a *app) ps(ctx context.Context, o psOptions) error {
 	now := time.Now()
 	var items []any
 	for _, c := range cs {
-		if o.last > 0 && len(items) == o.last {
-			break
-		}
-		if !match(c) {
-			continue
-		}
 		row := newPSRow(c, now, !o.noTrunc)
 		if withSize {
 			if row.Size, err = sizeText(ctx, e, c); err != nil {
@@ -177,70 +170,4 @@ func formatSize(s engine.ContainerSize) string {
 		return fmt.Sprintf("%s (virtual %s)", humanSize(s.SizeRw), humanSize(s.SizeRootFs))
 	}
 	return humanSize(s.SizeRw)
-}
-
-// psFilter builds a predicate from docker ps --filter values.
-func psFilter(fs []string) (func(*engine.Container) bool, error) {
-	type cond struct{ key, val string }
-	var conds []cond
-	for _, f := range fs {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, invalid("bad format of filter %q (expected name=value)", f)
-		}
-		switch k {
-		case "status", "name", "id", "label", "ancestor", "exited":
-		case "health":
-			switch v {
-			case health.None, health.Starting, health.Healthy, health.Unhealthy:
-			default:
-				return nil, invalid("invalid filter 'health=%s': want starting, healthy, unhealthy or none", v)
-			}
-		default:
-			return nil, invalid("invalid filter %q", k)
-		}
-		conds = append(conds, cond{k, v})
-	}
-	return func(c *engine.Container) bool {
-		byKey := map[string]bool{}
-		seen := map[string]bool{}
-		for _, cd := range conds {
-			seen[cd.key] = true
-			if byKey[cd.key] {
-				continue
-			}
-			byKey[cd.key] = psMatch(c, cd.key, cd.val)
-		}
-		for k := range seen {
-			if !byKey[k] {
-				return false
-			}
-		}
-		return true
-	}, nil
-}
-
-func psMatch(c *engine.Container, key, val string) bool {
-	switch key {
-	case "status":
-		return c.State.Status == val
-	case "name":
-		return strings.Contains(c.Name[1:], val)
-	case "id":
-		return strings.HasPrefix(c.ID, val)
-	case "ancestor":
-		return c.ImageRef == val || strings.HasPrefix(c.Image, val) || strings.HasPrefix(c.Image, "sha256:"+val)
-	case "exited":
-		return c.State.Status == "exited" && fmt.Sprint(c.State.ExitCode) == val
-	case "health":
-		if c.State.Health == nil {
-			return val == health.None
-		}
-		return c.State.Health.Status == val
-	case "label":
-		k, v, hasV := strings.Cut(val, "=")
-		got, ok := c.Config.Labels[k]
-		return ok && (!hasV || got == v)
-	}
-	return false
 }

@@ -42,7 +42,7 @@ func (a *app) systemReset() *cobra.Command {
 }
 
 func reset(ctx context.Context, e api.Engine, a *app) error {
-	cs, err := e.List(ctx, true)
+	cs, err := e.ListContainers(ctx, engine.ContainerListOptions{All: true})
 	if err != nil {
 		return err
 	}
@@ -87,44 +87,16 @@ func (a *app) systemDf() *cobra.Command {
 
 func printDf(a *app, du *engine.DiskUsage) {
 	type row struct{ Type, TotalCount, Active, Size, Reclaimable string }
-	pct := func(r, t int64) string {
-		if t == 0 {
-			return "0B"
+	line := func(kind string, u engine.UsageTotals) row {
+		free := "0B"
+		if u.Size > 0 {
+			free = fmt.Sprintf("%s (%d%%)", humanSize(u.Reclaimable), u.Reclaimable*100/u.Size)
 		}
-		return fmt.Sprintf("%s (%d%%)", humanSize(r), r*100/t)
+		return row{kind, fmt.Sprint(u.Count), fmt.Sprint(u.Active), humanSize(u.Size), free}
 	}
-	var iSize, iFree, cSize, cFree, vSize, vFree int64
-	var iActive, cActive, vActive int
-	for _, i := range du.Images {
-		iSize += i.Size
-		if i.Containers > 0 {
-			iActive++
-		} else {
-			iFree += i.Size
-		}
-	}
-	for _, c := range du.Containers {
-		cSize += c.Size
-		if c.Running {
-			cActive++
-		} else {
-			cFree += c.Size
-		}
-	}
-	for _, v := range du.Volumes {
-		vSize += v.Size
-		if v.Links > 0 {
-			vActive++
-		} else {
-			vFree += v.Size
-		}
-	}
-	items := []any{
-		row{"Images", fmt.Sprint(len(du.Images)), fmt.Sprint(iActive), humanSize(iSize), pct(iFree, iSize)},
-		row{"Containers", fmt.Sprint(len(du.Containers)), fmt.Sprint(cActive), humanSize(cSize), pct(cFree, cSize)},
-		row{"Local Volumes", fmt.Sprint(len(du.Volumes)), fmt.Sprint(vActive), humanSize(vSize), pct(vFree, vSize)},
-		buildCacheRow(du),
-	}
+	t := du.Totals()
+	items := []any{line("Images", t.Images), line("Containers", t.Containers), line("Local Volumes", t.Volumes),
+		row{"Build Cache", fmt.Sprint(t.BuildCache.Count), fmt.Sprint(t.BuildCache.Active), humanSize(t.BuildCache.Size), humanSize(t.BuildCache.Reclaimable)}}
 	printFormatted(a.stdout, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
 		map[string]string{"Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"}, items)
 }

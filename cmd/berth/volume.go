@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"berth/engine"
 	"berth/engine/api"
 	"berth/engine/inspect"
 	"berth/engine/opts"
@@ -141,11 +142,16 @@ func (a *app) volumeRm() *cobra.Command {
 
 func (a *app) volumePrune() *cobra.Command {
 	var force, all bool
+	var flt []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
 		Short: "Remove unused volumes",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			filters, err := engine.ParseFilterFlags(flt)
+			if err != nil {
+				return err
+			}
 			what := "all anonymous local volumes not used by at least one container"
 			if all {
 				what = "all local volumes not used by at least one container"
@@ -157,7 +163,10 @@ func (a *app) volumePrune() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			names, n, err := e.PruneVolumes(cmd.Context(), all)
+			if all {
+				filters["all"] = append(filters["all"], "true")
+			}
+			names, n, err := e.PruneVolumes(cmd.Context(), filters)
 			if len(names) > 0 {
 				fmt.Fprintln(a.stdout, "Deleted Volumes:")
 				for _, name := range names {
@@ -171,6 +180,7 @@ func (a *app) volumePrune() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove named volumes too, not just anonymous ones")
+	cmd.Flags().StringArrayVar(&flt, "filter", nil, "only volumes that match (label=K[=V], label!=K[=V], all=true)")
 	return cmd
 }
 

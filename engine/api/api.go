@@ -11,7 +11,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/moby/api/types/system"
@@ -30,8 +29,10 @@ import (
 type Containers interface {
 	Create(ctx context.Context, o engine.CreateOptions) (*engine.Container, error)
 	Start(ctx context.Context, ref string, o engine.StartOptions) error
-	Stop(ctx context.Context, ref string, timeout *time.Duration) error
-	Restart(ctx context.Context, ref string, timeout *time.Duration) error
+	// Stop sends the stop signal (o's, else the container's), waits o's
+	// timeout (nil: the container's) and kills; Restart stops and starts.
+	Stop(ctx context.Context, ref string, o engine.StopOptions) error
+	Restart(ctx context.Context, ref string, o engine.StopOptions) error
 	Kill(ctx context.Context, ref, signal string) error
 	Pause(ctx context.Context, ref string) error
 	Unpause(ctx context.Context, ref string) error
@@ -40,7 +41,9 @@ type Containers interface {
 	Update(ctx context.Context, ref string, o engine.UpdateOptions) error
 	// Wait blocks until the container is not running and returns its exit code.
 	Wait(ctx context.Context, ref string) (int, error)
-	List(ctx context.Context, all bool) ([]*engine.Container, error)
+	// ListContainers returns the containers o selects (Docker's ps
+	// filters), newest first.
+	ListContainers(ctx context.Context, o engine.ContainerListOptions) ([]*engine.Container, error)
 	Inspect(ctx context.Context, ref string) (*engine.Container, error)
 	Size(ctx context.Context, c *engine.Container) (engine.ContainerSize, error)
 	// Logs streams the container's log entries; the error channel closes
@@ -59,8 +62,6 @@ type Containers interface {
 	Commit(ctx context.Context, ref string, o engine.CommitOptions) (*images.Image, error)
 	Diff(ctx context.Context, ref string) ([]images.Change, error)
 	Export(ctx context.Context, ref string, w io.Writer) error
-	// Prune removes stopped containers.
-	Prune(ctx context.Context) (engine.PruneReport, error)
 	// containers API:
 	// WaitFor blocks until cond holds (Docker's wait conditions) and
 	// returns the exit code of the container's last run.
@@ -69,11 +70,9 @@ type Containers interface {
 	StatPath(ctx context.Context, ref, p string) (engine.PathStat, error)
 	// ExtractArchive untars r into the existing directory dir of the container.
 	ExtractArchive(ctx context.Context, ref, dir string, r io.Reader, o engine.ExtractOptions) error
-	// PruneContainers removes the stopped containers that match f.
+	// PruneContainers removes the stopped containers that match f (the
+	// zero PruneFilters: every stopped one).
 	PruneContainers(ctx context.Context, f engine.PruneFilters) (engine.PruneReport, error)
-	// StopWith and RestartWith are Stop and Restart with a stop signal.
-	StopWith(ctx context.Context, ref string, o engine.StopOptions) error
-	RestartWith(ctx context.Context, ref string, o engine.StopOptions) error
 	// streams:
 	// Resize sets a running container's terminal size outside an Attach.
 	Resize(ctx context.Context, ref string, width, height uint16) error
@@ -121,20 +120,20 @@ type Builds interface {
 
 // Networks creates networks and wires containers to them.
 type Networks interface {
-	ListNetworks(ctx context.Context) ([]engine.Network, error)
+	// ListNetworks returns the networks that pass Docker's network list
+	// filters (driver, id, label, name, scope, type, dangling; none: all).
+	ListNetworks(ctx context.Context, filters map[string][]string) ([]engine.Network, error)
 	InspectNetwork(ctx context.Context, ref string) (*engine.Network, []engine.NetworkEndpoint, error)
 	CreateNetwork(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error)
 	RemoveNetwork(ctx context.Context, ref string) error
 	Connect(ctx context.Context, netRef, ref string, want engine.EndpointSettings) error
 	Disconnect(ctx context.Context, netRef, ref string) error
-	PruneNetworks(ctx context.Context) ([]string, error)
+	// PruneNetworks removes the unused user-defined networks that pass
+	// Docker's network prune filters (until, label, label!; none: all).
+	PruneNetworks(ctx context.Context, filters map[string][]string) ([]string, error)
 	// RemoveAllNetworks removes every network, the predefined ones too, with
 	// their bridges and rules (berth system reset); containers must be gone.
 	RemoveAllNetworks(ctx context.Context) error
-	// networks, volumes, events, system (server):
-	// PruneNetworksFiltered prunes the unused networks that pass Docker's
-	// network prune filters (until, label, label!).
-	PruneNetworksFiltered(ctx context.Context, filters map[string][]string) ([]string, error)
 }
 
 // Volumes keeps named and anonymous volumes.
@@ -144,11 +143,10 @@ type Volumes interface {
 	VolumeSize(ctx context.Context, name string) (int64, bool)
 	CreateVolume(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error)
 	RemoveVolume(ctx context.Context, name string, force bool) error
-	PruneVolumes(ctx context.Context, all bool) ([]string, uint64, error)
-	// networks, volumes, events, system (server):
-	// PruneVolumesFiltered prunes the unused volumes that pass Docker's
-	// volume prune filters (all, label, label!).
-	PruneVolumesFiltered(ctx context.Context, filters map[string][]string) ([]string, uint64, error)
+	// PruneVolumes removes the unused volumes that pass Docker's volume
+	// prune filters: anonymous ones unless all=true, chosen by label and
+	// label!. It returns the names removed and the bytes freed.
+	PruneVolumes(ctx context.Context, filters map[string][]string) ([]string, uint64, error)
 }
 
 // System answers for the engine as a whole: facts, events, disk use, checks.

@@ -86,16 +86,25 @@ func shortBind(m engine.MountSpec) string {
 }
 
 // networkingConfig carries --ip, --mac-address and --network-alias for the
-// container's primary network.
+// container's primary network, and the networks it joins besides.
 func networkingConfig(o engine.CreateOptions) *network.NetworkingConfig {
 	want := o.Network
-	if want.IPAddress == "" && want.MacAddress == "" && len(want.Aliases) == 0 {
+	if want.IPAddress == "" && want.MacAddress == "" && len(want.Aliases) == 0 && len(o.ExtraNetworks) == 0 {
 		return nil
 	}
 	name := o.HostConfig.NetworkMode
 	if name == "" || name == "default" {
 		name = "bridge"
 	}
+	eps := map[string]*network.EndpointSettings{name: endpointSettings(want)}
+	for n, ep := range o.ExtraNetworks {
+		eps[n] = endpointSettings(ep)
+	}
+	return &network.NetworkingConfig{EndpointsConfig: eps}
+}
+
+// endpointSettings is one network's asked-for aliases, address and MAC.
+func endpointSettings(want engine.EndpointSettings) *network.EndpointSettings {
 	ep := &network.EndpointSettings{Aliases: want.Aliases}
 	if ip, err := netip.ParseAddr(want.IPAddress); err == nil {
 		ep.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ip}
@@ -103,7 +112,7 @@ func networkingConfig(o engine.CreateOptions) *network.NetworkingConfig {
 	if mac, err := net.ParseMAC(want.MacAddress); err == nil {
 		ep.MacAddress = network.HardwareAddr(mac)
 	}
-	return &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{name: ep}}
+	return ep
 }
 
 // Start starts a container; starting a running one is no error (the server's
@@ -118,15 +127,16 @@ func (c *Client) Start(ctx context.Context, ref string, o engine.StartOptions) e
 	return wire(err, "start the container")
 }
 
-// Stop stops a container, killing it after timeout (nil: its own).
-func (c *Client) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
-	_, err := c.api.ContainerStop(ctx, ref, moby.ContainerStopOptions{Timeout: seconds(timeout)})
+// Stop stops a container with o's signal (empty: its own), killing it
+// after o's timeout (nil: its own).
+func (c *Client) Stop(ctx context.Context, ref string, o engine.StopOptions) error {
+	_, err := c.api.ContainerStop(ctx, ref, moby.ContainerStopOptions{Signal: o.Signal, Timeout: seconds(o.Timeout)})
 	return wire(err, "stop the container")
 }
 
-// Restart stops and starts a container.
-func (c *Client) Restart(ctx context.Context, ref string, timeout *time.Duration) error {
-	_, err := c.api.ContainerRestart(ctx, ref, moby.ContainerRestartOptions{Timeout: seconds(timeout)})
+// Restart restarts a container, stopping it with o's signal and timeout.
+func (c *Client) Restart(ctx context.Context, ref string, o engine.StopOptions) error {
+	_, err := c.api.ContainerRestart(ctx, ref, moby.ContainerRestartOptions{Signal: o.Signal, Timeout: seconds(o.Timeout)})
 	return wire(err, "restart the container")
 }
 
@@ -212,10 +222,10 @@ func (c *Client) wait(ctx context.Context, ref string, cond container.WaitCondit
 	}
 }
 
-// List returns the containers (all: stopped ones too), each as Inspect
-// shows it; one removed while listing is left out.
-func (c *Client) List(ctx context.Context, all bool) ([]*engine.Container, error) {
-	res, err := c.api.ContainerList(ctx, moby.ContainerListOptions{All: all})
+// ListContainers returns the containers o selects (the server applies the
+// filters), each as Inspect shows it; one removed while listing is left out.
+func (c *Client) ListContainers(ctx context.Context, o engine.ContainerListOptions) ([]*engine.Container, error) {
+	res, err := c.api.ContainerList(ctx, moby.ContainerListOptions{All: o.All, Limit: o.Limit, Filters: filtersOf(o.Filters)})
 	if err != nil {
 		return nil, wire(err, "list containers")
 	}
@@ -285,16 +295,6 @@ func (c *Client) Size(ctx context.Context, ctr *engine.Container) (engine.Contai
 		sz.SizeRootFs = *res.Container.SizeRootFs
 	}
 	return sz, nil
-}
-
-// Prune removes stopped containers.
-func (c *Client) Prune(ctx context.Context) (engine.PruneReport, error) {
-	res, err := c.api.ContainerPrune(ctx, moby.ContainerPruneOptions{})
-	if err != nil {
-		return engine.PruneReport{}, wire(err, "prune containers")
-	}
-	return engine.PruneReport{ContainersDeleted: res.Report.ContainersDeleted,
-		SpaceReclaimed: res.Report.SpaceReclaimed}, nil
 }
 
 // atoi reads a number of a wire table, 0 when it is not one.

@@ -18,8 +18,8 @@ import (
 const bridgeNameOption = "com.docker.network.bridge.name"
 
 // ListNetworks lists the networks.
-func (c *Client) ListNetworks(ctx context.Context) ([]engine.Network, error) {
-	res, err := c.api.NetworkList(ctx, moby.NetworkListOptions{})
+func (c *Client) ListNetworks(ctx context.Context, filters map[string][]string) ([]engine.Network, error) {
+	res, err := c.api.NetworkList(ctx, moby.NetworkListOptions{Filters: filtersOf(filters)})
 	if err != nil {
 		return nil, wire(err, "list networks")
 	}
@@ -98,15 +98,6 @@ func (c *Client) Disconnect(ctx context.Context, netRef, ref string) error {
 	return wire(err, "disconnect the container")
 }
 
-// PruneNetworks removes the networks no container uses.
-func (c *Client) PruneNetworks(ctx context.Context) ([]string, error) {
-	res, err := c.api.NetworkPrune(ctx, moby.NetworkPruneOptions{})
-	if err != nil {
-		return nil, wire(err, "prune networks")
-	}
-	return res.Report.NetworksDeleted, nil
-}
-
 // RemoveAllNetworks is berth's system reset of the networks, the predefined
 // ones too; the Docker Engine API refuses to remove those.
 func (c *Client) RemoveAllNetworks(ctx context.Context) error {
@@ -183,15 +174,6 @@ func (c *Client) CreateVolume(ctx context.Context, name string, labels map[strin
 func (c *Client) RemoveVolume(ctx context.Context, name string, force bool) error {
 	_, err := c.api.VolumeRemove(ctx, name, moby.VolumeRemoveOptions{Force: force})
 	return wire(err, "remove the volume")
-}
-
-// PruneVolumes removes the unused anonymous volumes (all: named ones too).
-func (c *Client) PruneVolumes(ctx context.Context, all bool) ([]string, uint64, error) {
-	res, err := c.api.VolumePrune(ctx, moby.VolumePruneOptions{All: all})
-	if err != nil {
-		return nil, 0, wire(err, "prune volumes")
-	}
-	return res.Report.VolumesDeleted, res.Report.SpaceReclaimed, nil
 }
 
 // trimName drops the leading slash of a container's name.

@@ -69,18 +69,6 @@ func (c *Client) PruneContainers(ctx context.Context, f engine.PruneFilters) (en
 	return engine.PruneReport{ContainersDeleted: res.Report.ContainersDeleted, SpaceReclaimed: res.Report.SpaceReclaimed}, nil
 }
 
-// StopWith stops a container with o's signal and timeout.
-func (c *Client) StopWith(ctx context.Context, ref string, o engine.StopOptions) error {
-	_, err := c.api.ContainerStop(ctx, ref, moby.ContainerStopOptions{Signal: o.Signal, Timeout: seconds(o.Timeout)})
-	return wire(err, "stop the container")
-}
-
-// RestartWith restarts a container, stopping it with o's signal and timeout.
-func (c *Client) RestartWith(ctx context.Context, ref string, o engine.StopOptions) error {
-	_, err := c.api.ContainerRestart(ctx, ref, moby.ContainerRestartOptions{Signal: o.Signal, Timeout: seconds(o.Timeout)})
-	return wire(err, "restart the container")
-}
-
 // Resize sets a running container's terminal size.
 func (c *Client) Resize(ctx context.Context, ref string, width, height uint16) error {
 	_, err := c.api.ContainerResize(ctx, ref, moby.ContainerResizeOptions{Width: uint(width), Height: uint(height)})
@@ -120,9 +108,9 @@ func (c *Client) BuildFromTar(ctx context.Context, r io.Reader, dockerfile strin
 	return c.buildTar(ctx, r, dockerfile, o, progress)
 }
 
-// PruneNetworksFiltered prunes the unused networks that pass Docker's
-// network prune filters.
-func (c *Client) PruneNetworksFiltered(ctx context.Context, filters map[string][]string) ([]string, error) {
+// PruneNetworks prunes the unused networks that pass Docker's network
+// prune filters.
+func (c *Client) PruneNetworks(ctx context.Context, filters map[string][]string) ([]string, error) {
 	res, err := c.api.NetworkPrune(ctx, moby.NetworkPruneOptions{Filters: filtersOf(filters)})
 	if err != nil {
 		return nil, wire(err, "prune networks")
@@ -130,9 +118,9 @@ func (c *Client) PruneNetworksFiltered(ctx context.Context, filters map[string][
 	return res.Report.NetworksDeleted, nil
 }
 
-// PruneVolumesFiltered prunes the unused volumes that pass Docker's volume
-// prune filters.
-func (c *Client) PruneVolumesFiltered(ctx context.Context, filters map[string][]string) ([]string, uint64, error) {
+// PruneVolumes prunes the unused volumes that pass Docker's volume prune
+// filters.
+func (c *Client) PruneVolumes(ctx context.Context, filters map[string][]string) ([]string, uint64, error) {
 	res, err := c.api.VolumePrune(ctx, moby.VolumePruneOptions{Filters: filtersOf(filters)})
 	if err != nil {
 		return nil, 0, wire(err, "prune volumes")

@@ -62,7 +62,7 @@ func (s *Server) auditImage(w http.ResponseWriter, r *http.Request) error {
 // checkRoot is the consistency check of the engine's data root
 // (?repair=1 repairs what it can).
 func (s *Server) checkRoot(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.eng.Check(r.Context(), boolQuery(r, "repair"))
+	rep, err := s.eng.Check(r.Context(), queryBool(r.URL.Query(), "repair"))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strings"
 
@@ -30,7 +31,7 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	st := newJSONStream(w)
-	cs := &classicStream{st: st, quiet: q.bool("q")}
+	cs := &classicStream{st: st, quiet: queryBool(url.Values(q), "q")}
 	img, err := s.eng.BuildFromTar(r.Context(), r.Body, q.str("dockerfile"), o, cs.event)
 	if err != nil {
 		if !st.Started() {
@@ -50,7 +51,7 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 // buildOptions reads the query of POST /build into the builder's options,
 // refusing what berth cannot do in one sentence.
 func buildOptions(q imgQuery) (build.Options, error) {
-	o := build.Options{Tags: q.all("t"), Target: q.str("target"), NoCache: q.bool("nocache")}
+	o := build.Options{Tags: q.all("t"), Target: q.str("target"), NoCache: queryBool(url.Values(q), "nocache")}
 	var err error
 	if o.BuildArgs, err = q.jsonMap("buildargs"); err != nil {
 		return o, err
@@ -74,7 +75,7 @@ func checkBuildQuery(q imgQuery) error {
 		return badRequest("berth builds from the context in the request body only, not from a remote (git or URL) context")
 	case q.str("version") == "2":
 		return badRequest("berth has no BuildKit builder: build with DOCKER_BUILDKIT=0 (the classic builder)")
-	case q.bool("squash"):
+	case queryBool(url.Values(q), "squash"):
 		return badRequest("berth does not squash build results")
 	case q.str("extrahosts") != "":
 		return badRequest("berth's builds take no extra hosts (extrahosts)")
@@ -94,14 +95,14 @@ func checkBuildQuery(q imgQuery) error {
 // image or container keeps.
 func (s *Server) buildPrune(w http.ResponseWriter, r *http.Request) error {
 	q := imgQuery(r.URL.Query())
-	filters, err := q.filters()
+	filters, err := filterArgs(q.str("filters"))
 	if err != nil {
 		return err
 	}
 	for k := range filters {
 		return badRequest("berth prunes the build cache without filters, not by %q", k)
 	}
-	ids, freed, err := s.eng.PruneBuildCache(r.Context(), q.bool("all"))
+	ids, freed, err := s.eng.PruneBuildCache(r.Context(), queryBool(url.Values(q), "all"))
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,29 +31,6 @@ func (s *Server) containerRoutes() {
 	s.handle("POST /containers/{id}/rename", s.renameContainer)
 	s.handle("POST /containers/{id}/update", s.updateContainer)
 	s.containerFSRoutes()
-}
-
-// boolQuery reads a boolean query parameter as dockerd does: absent, "",
-// "0", "no", "false" and "none" are false, anything else true.
-func boolQuery(r *http.Request, name string) bool {
-	switch strings.ToLower(strings.TrimSpace(r.URL.Query().Get(name))) {
-	case "", "0", "no", "false", "none":
-		return false
-	}
-	return true
-}
-
-// intQuery reads an integer query parameter; absent is def.
-func intQuery(r *http.Request, name string, def int) (int, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, badRequest("invalid value for %s: %q is not an integer", name, v)
-	}
-	return n, nil
 }
 
 // stopOptions reads stop's and restart's t (seconds) and signal.
@@ -103,7 +79,7 @@ func (s *Server) stopContainer(w http.ResponseWriter, r *http.Request) error {
 	if !c.State.Running {
 		return errdefs.ErrNotModified // 304
 	}
-	if err := s.eng.StopWith(r.Context(), c.ID, o); err != nil {
+	if err := s.eng.Stop(r.Context(), c.ID, o); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -115,7 +91,7 @@ func (s *Server) restartContainer(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.eng.RestartWith(r.Context(), r.PathValue("id"), o); err != nil {
+	if err := s.eng.Restart(r.Context(), r.PathValue("id"), o); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -183,10 +159,10 @@ func (s *Server) waitContainer(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) removeContainer(w http.ResponseWriter, r *http.Request) error {
-	if boolQuery(r, "link") {
+	if queryBool(r.URL.Query(), "link") {
 		return badRequest("berth has no container links to remove")
 	}
-	o := engine.RemoveOptions{Force: boolQuery(r, "force"), Volumes: boolQuery(r, "v")}
+	o := engine.RemoveOptions{Force: queryBool(r.URL.Query(), "force"), Volumes: queryBool(r.URL.Query(), "v")}
 	if err := s.eng.Remove(r.Context(), r.PathValue("id"), o); err != nil {
 		return err
 	}
@@ -212,7 +188,7 @@ func (s *Server) inspectContainer(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	out := inspect.ContainerOf(c)
-	if boolQuery(r, "size") {
+	if queryBool(r.URL.Query(), "size") {
 		sz, err := s.eng.Size(r.Context(), c)
 		if err != nil {
 			return err

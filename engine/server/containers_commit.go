@@ -30,7 +30,7 @@ func (s *Server) commitContainer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	o := engine.CommitOptions{Comment: q.Get("comment"), Author: q.Get("author"),
-		Changes: append(q["changes"], changes...), Pause: q.Get("pause") == "" || boolQuery(r, "pause")}
+		Changes: append(q["changes"], changes...), Pause: q.Get("pause") == "" || queryBool(r.URL.Query(), "pause")}
 	if repo := q.Get("repo"); repo != "" {
 		o.Reference = repo
 		if tag := q.Get("tag"); tag != "" {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -33,7 +32,7 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 	if req.Config == nil {
 		req.Config = &container.Config{}
 	}
-	o, extra, err := createOptions(r.URL.Query().Get("name"), &req)
+	o, err := createOptions(r.URL.Query().Get("name"), &req)
 	if err != nil {
 		return err
 	}
@@ -47,31 +46,28 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	for name, ep := range extra {
-		if err := s.eng.Connect(r.Context(), name, c.ID, ep); err != nil {
-			_ = s.eng.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
-			return err
-		}
-	}
 	return writeJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: []string{}})
 }
 
-// createOptions converts a create request; extra are the networks to
-// connect the container to besides its primary one.
-func createOptions(name string, req *container.CreateRequest) (engine.CreateOptions, map[string]engine.EndpointSettings, error) {
+// createOptions converts a create request, the networks to join besides
+// the primary one included (the engine's Create joins them).
+func createOptions(name string, req *container.CreateRequest) (engine.CreateOptions, error) {
 	o := engine.CreateOptions{Name: strings.TrimPrefix(name, "/")}
 	if err := configOptions(req.Config, &o); err != nil {
-		return o, nil, err
+		return o, err
 	}
 	h := req.HostConfig
 	if h == nil {
 		h = &container.HostConfig{}
 	}
 	if err := hostOptions(h, &o.HostConfig); err != nil {
-		return o, nil, err
+		return o, err
 	}
 	extra, err := networkOptions(req.NetworkingConfig, &o)
-	return o, extra, err
+	if len(extra) > 0 {
+		o.ExtraNetworks = extra
+	}
+	return o, err
 }
 
 // configOptions converts the container's Config.

@@ -45,7 +45,7 @@ func TestCreateOptions(t *testing.T) {
 		"NetworkingConfig":{"EndpointsConfig":{"front":{"Aliases":["web"],"IPAMConfig":{"IPv4Address":"10.1.0.5"},"MacAddress":"02:42:ac:11:00:02"},
 			"back":{"Aliases":["b"]}}}}`)
 	req.HostConfig.NetworkMode = "front"
-	o, extra, err := createOptions("/web", req)
+	o, err := createOptions("/web", req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestCreateOptions(t *testing.T) {
 		{"log", h.LogConfig.Config["max-size"], "1m"},
 		{"network", []any{h.NetworkMode, o.Network.IPAddress, o.Network.MacAddress, o.Network.Aliases},
 			[]any{"front", "10.1.0.5", "02:42:ac:11:00:02", []string{"web"}}},
-		{"extra networks", extra, map[string]engine.EndpointSettings{"back": {Aliases: []string{"b"}}}},
+		{"extra networks", o.ExtraNetworks, map[string]engine.EndpointSettings{"back": {Aliases: []string{"b"}}}},
 	}
 	for _, ck := range checks {
 		if !reflect.DeepEqual(ck.got, ck.want) {
@@ -112,7 +112,7 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		{`{"HostConfig":{"OomKillDisable":false,"MemorySwappiness":-1,"ConsoleSize":[1,2],"Isolation":"default","Runtime":"runc","IpcMode":"private"}}`, ""},
 		{`{"HostConfig":{"NetworkMode":"bridge"},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}}}`, "EndpointsConfig[default].IPAMConfig.IPv6Address"},
 	} {
-		_, _, err := createOptions("", decodeCreate(t, tc.body))
+		_, err := createOptions("", decodeCreate(t, tc.body))
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v", tc.body, err)
@@ -139,48 +139,8 @@ func FuzzCreateOptions(f *testing.F) {
 		if req.Config == nil {
 			req.Config = &container.Config{}
 		}
-		if _, _, err := createOptions("", &req); err != nil && !errdefs.IsInvalidArgument(err) {
+		if _, err := createOptions("", &req); err != nil && !errdefs.IsInvalidArgument(err) {
 			t.Fatalf("%s: %v", body, err)
-		}
-	})
-}
-
-// TestFilterArgs: both shapes of the filters parameter parse; others are a 400.
-func TestFilterArgs(t *testing.T) {
-	for _, tc := range []struct {
-		raw  string
-		want map[string][]string
-		bad  bool
-	}{
-		{"", map[string][]string{}, false},
-		{`{"status":["running","exited"]}`, map[string][]string{"status": {"running", "exited"}}, false},
-		{`{"label":{"b=1":true,"a":true,"off":false}}`, map[string][]string{"label": {"a", "b=1"}}, false},
-		{`{"status":"running"}`, nil, true},
-		{`[1]`, nil, true},
-		{`{`, nil, true},
-	} {
-		got, err := filterArgs(tc.raw)
-		if tc.bad {
-			if err == nil || !errdefs.IsInvalidArgument(err) {
-				t.Errorf("%s: %v %v, want an invalid argument", tc.raw, got, err)
-			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: %v %v, want %v", tc.raw, got, err, tc.want)
-		}
-	}
-}
-
-// FuzzFilterArgs: the filters parameter never panics the parser, and every
-// error is an invalid argument.
-func FuzzFilterArgs(f *testing.F) {
-	for _, s := range []string{"", `{"a":["b"]}`, `{"a":{"b":true}}`, `{"a":null}`, `{"a":[1]}`, `null`, `"x"`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		if _, err := filterArgs(raw); err != nil && !errdefs.IsInvalidArgument(err) {
-			t.Fatalf("%q: %v", raw, err)
 		}
 	})
 }
@@ -218,7 +178,8 @@ func TestConfigChanges(t *testing.T) {
 func TestCreateDefaultNetworkKey(t *testing.T) {
 	for _, mode := range []string{"", "default", "bridge"} {
 		req := decodeCreate(t, `{"HostConfig":{"NetworkMode":"`+mode+`"},"NetworkingConfig":{"EndpointsConfig":{"default":{"MacAddress":"02:42:ac:11:00:09"}}}}`)
-		o, extra, err := createOptions("", req)
+		o, err := createOptions("", req)
+		extra := o.ExtraNetworks
 		if err != nil || len(extra) != 0 || o.Network.MacAddress != "02:42:ac:11:00:09" {
 			t.Errorf("mode %q: %v extra %v network %+v", mode, err, extra, o.Network)
 		}

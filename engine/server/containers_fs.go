@@ -192,7 +192,7 @@ func (s *Server) putArchive(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o := engine.ExtractOptions{NoOverwriteDirNonDir: boolQuery(r, "noOverwriteDirNonDir")}
+	o := engine.ExtractOptions{NoOverwriteDirNonDir: queryBool(r.URL.Query(), "noOverwriteDirNonDir")}
 	if err := s.eng.ExtractArchive(r.Context(), r.PathValue("id"), p, r.Body, o); err != nil {
 		return err
 	}

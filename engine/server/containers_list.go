@@ -15,13 +15,10 @@ import (
 	"berth/engine/inspect"
 )
 
-// listContainers is GET /containers/json?all=&limit=&size=&filters=.
+// listContainers is GET /containers/json?all=&limit=&size=&filters=; the
+// engine's ListContainers applies the filters.
 func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
 	args, err := filterArgs(r.URL.Query().Get("filters"))
-	if err != nil {
-		return err
-	}
-	f, err := s.newContainerFilter(r.Context(), args)
 	if err != nil {
 		return err
 	}
@@ -29,28 +26,14 @@ func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	all := boolQuery(r, "all") || limit > 0 || len(args["before"]) > 0 || len(args["since"]) > 0
-	if st := args["status"]; len(st) > 0 && !(len(st) == 1 && st[0] == "running") {
-		all = true
-	}
-	if len(args["exited"]) > 0 {
-		all = true
-	}
-	cs, err := s.eng.List(r.Context(), all)
+	cs, err := s.eng.ListContainers(r.Context(), engine.ContainerListOptions{All: queryBool(r.URL.Query(), "all"), Limit: limit, Filters: args})
 	if err != nil {
 		return err
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Created.After(cs[j].Created) })
-	size := boolQuery(r, "size")
+	size := queryBool(r.URL.Query(), "size")
 	now := time.Now()
 	out := []container.Summary{}
 	for _, c := range cs {
-		if !f.match(c) {
-			continue
-		}
-		if limit > 0 && len(out) >= limit {
-			break
-		}
 		sum := summaryOf(c, now)
 		if size {
 			if sz, err := s.eng.Size(r.Context(), c); err == nil {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/build"
@@ -13,7 +12,6 @@ import (
 	"github.com/moby/moby/api/types/volume"
 
 	"berth/engine"
-	"berth/engine/inspect"
 )
 
 // diskUsageRoutes registers GET /system/df.
@@ -85,7 +83,7 @@ func (s *Server) diskUsage(w http.ResponseWriter, r *http.Request) error {
 	if versionLess(apiVersion(r), "1.52") {
 		return writeJSON(w, http.StatusOK, leg)
 	}
-	return writeJSON(w, http.StatusOK, dfSummaries(&leg, kinds, objQueryBool(r, "verbose")))
+	return writeJSON(w, http.StatusOK, dfSummaries(&leg, du.Totals(), kinds, queryBool(r.URL.Query(), "verbose")))
 }
 
 // dfImages lists the images with their sizes and users.
@@ -100,16 +98,11 @@ func (s *Server) dfImages(ctx context.Context, du *engine.DiskUsage) ([]image.Su
 	}
 	out := []image.Summary{}
 	for _, u := range du.Images {
-		sum := image.Summary{ID: u.ID, Size: u.Size, SharedSize: u.SharedSize, Containers: int64(u.Containers),
-			RepoTags: []string{}, RepoDigests: []string{}, Labels: map[string]string{}}
+		sum := image.Summary{ID: u.ID, RepoTags: []string{}, RepoDigests: []string{}, Labels: map[string]string{}}
 		if img := byID[u.ID]; img != nil {
-			sum.Created, sum.ParentID = img.Created.Unix(), img.Parent
-			sum.RepoTags = append(sum.RepoTags, img.RepoTags...)
-			sum.RepoDigests = append(sum.RepoDigests, img.RepoDigests...)
-			for k, v := range img.Config.Config.Labels {
-				sum.Labels[k] = v
-			}
+			sum = imageSummary(img, nonNilStrings(img.RepoTags))
 		}
+		sum.Size, sum.SharedSize, sum.Containers = u.Size, u.SharedSize, int64(u.Containers)
 		out = append(out, sum)
 	}
 	return out, nil
@@ -117,7 +110,7 @@ func (s *Server) dfImages(ctx context.Context, du *engine.DiskUsage) ([]image.Su
 
 // dfContainers lists the containers with the size of their own writes.
 func (s *Server) dfContainers(ctx context.Context, du *engine.DiskUsage) ([]container.Summary, error) {
-	cs, err := s.eng.List(ctx, true)
+	cs, err := s.eng.ListContainers(ctx, engine.ContainerListOptions{All: true})
 	if err != nil {
 		return nil, err
 	}
@@ -129,15 +122,11 @@ func (s *Server) dfContainers(ctx context.Context, du *engine.DiskUsage) ([]cont
 	out := []container.Summary{}
 	for _, u := range du.Containers {
 		sum := container.Summary{ID: u.ID, Names: []string{"/" + u.Name}, Image: u.Image,
-			State: container.ContainerState(u.Status), SizeRw: u.Size, Labels: map[string]string{}, Mounts: []container.MountPoint{}}
+			State: container.ContainerState(u.Status), Labels: map[string]string{}, Mounts: []container.MountPoint{}}
 		if c := byID[u.ID]; c != nil {
-			sum.ImageID, sum.Created, sum.Status = c.Image, c.Created.Unix(), c.StatusText(now)
-			sum.Command = strings.Join(append(append([]string{}, c.Path), c.Args...), " ")
-			for k, v := range c.Config.Labels {
-				sum.Labels[k] = v
-			}
-			sum.Mounts = inspect.ContainerOf(c).Mounts
+			sum = summaryOf(c, now)
 		}
+		sum.SizeRw = u.Size
 		out = append(out, sum)
 	}
 	return out, nil
@@ -176,84 +165,37 @@ func dfBuildCache(du *engine.DiskUsage) []build.CacheRecord {
 	return out
 }
 
-// dfSummaries is the API 1.52+ answer: per kind, counts and sizes, and the
-// items themselves when verbose.
-func dfSummaries(leg *dfLegacy, kinds dfKinds, verbose bool) system.DiskUsage {
+// dfSummaries is the API 1.52+ answer: per kind, the engine's counts and
+// sizes, and the items themselves when verbose.
+func dfSummaries(leg *dfLegacy, t engine.DiskTotals, kinds dfKinds, verbose bool) system.DiskUsage {
 	var out system.DiskUsage
 	if kinds["image"] {
-		out.ImageUsage = dfImageUsage(leg, verbose)
+		out.ImageUsage = &image.DiskUsage{TotalCount: int64(t.Images.Count), ActiveCount: int64(t.Images.Active),
+			TotalSize: t.Images.Size, Reclaimable: t.Images.Reclaimable}
+		if verbose {
+			out.ImageUsage.Items = leg.Images
+		}
 	}
 	if kinds["container"] {
-		out.ContainerUsage = dfContainerUsage(leg, verbose)
+		out.ContainerUsage = &container.DiskUsage{TotalCount: int64(t.Containers.Count), ActiveCount: int64(t.Containers.Active),
+			TotalSize: t.Containers.Size, Reclaimable: t.Containers.Reclaimable}
+		if verbose {
+			out.ContainerUsage.Items = leg.Containers
+		}
 	}
 	if kinds["volume"] {
-		out.VolumeUsage = dfVolumeUsage(leg, verbose)
+		out.VolumeUsage = &volume.DiskUsage{TotalCount: int64(t.Volumes.Count), ActiveCount: int64(t.Volumes.Active),
+			TotalSize: t.Volumes.Size, Reclaimable: t.Volumes.Reclaimable}
+		if verbose {
+			out.VolumeUsage.Items = leg.Volumes
+		}
 	}
 	if kinds["build-cache"] {
-		out.BuildCacheUsage = dfBuildCacheUsage(leg, verbose)
+		out.BuildCacheUsage = &build.DiskUsage{TotalCount: int64(t.BuildCache.Count), ActiveCount: int64(t.BuildCache.Active),
+			TotalSize: t.BuildCache.Size, Reclaimable: t.BuildCache.Reclaimable}
+		if verbose {
+			out.BuildCacheUsage.Items = leg.BuildCache
+		}
 	}
 	return out
-}
-
-func dfImageUsage(leg *dfLegacy, verbose bool) *image.DiskUsage {
-	u := &image.DiskUsage{TotalCount: int64(len(leg.Images)), TotalSize: leg.LayersSize}
-	for _, i := range leg.Images {
-		if i.Containers > 0 {
-			u.ActiveCount++
-		} else {
-			u.Reclaimable += i.Size - i.SharedSize
-		}
-	}
-	if verbose {
-		u.Items = leg.Images
-	}
-	return u
-}
-
-func dfContainerUsage(leg *dfLegacy, verbose bool) *container.DiskUsage {
-	u := &container.DiskUsage{TotalCount: int64(len(leg.Containers))}
-	for _, c := range leg.Containers {
-		u.TotalSize += c.SizeRw
-		if c.State == container.StateRunning || c.State == container.StatePaused {
-			u.ActiveCount++
-		} else {
-			u.Reclaimable += c.SizeRw
-		}
-	}
-	if verbose {
-		u.Items = leg.Containers
-	}
-	return u
-}
-
-func dfVolumeUsage(leg *dfLegacy, verbose bool) *volume.DiskUsage {
-	u := &volume.DiskUsage{TotalCount: int64(len(leg.Volumes))}
-	for _, v := range leg.Volumes {
-		u.TotalSize += v.UsageData.Size
-		if v.UsageData.RefCount > 0 {
-			u.ActiveCount++
-		} else {
-			u.Reclaimable += v.UsageData.Size
-		}
-	}
-	if verbose {
-		u.Items = leg.Volumes
-	}
-	return u
-}
-
-func dfBuildCacheUsage(leg *dfLegacy, verbose bool) *build.DiskUsage {
-	u := &build.DiskUsage{TotalCount: int64(len(leg.BuildCache))}
-	for _, c := range leg.BuildCache {
-		u.TotalSize += c.Size
-		if c.InUse {
-			u.ActiveCount++
-		} else if !c.Shared {
-			u.Reclaimable += c.Size
-		}
-	}
-	if verbose {
-		u.Items = leg.BuildCache
-	}
-	return u
 }

@@ -29,7 +29,7 @@ type eventQuery struct {
 // or durations back from now.
 func parseEventQuery(r *http.Request, now time.Time) (eventQuery, error) {
 	var q eventQuery
-	fm, err := objFilters(r)
+	fm, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return q, err
 	}

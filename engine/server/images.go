@@ -2,12 +2,14 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
 
+	"berth/engine"
 	"berth/engine/inspect"
 	"berth/images"
 )
@@ -68,26 +70,35 @@ func (s *Server) imagePostRoutes(w http.ResponseWriter, r *http.Request) error {
 // imageList answers GET /images/json.
 func (s *Server) imageList(w http.ResponseWriter, r *http.Request) error {
 	q := imgQuery(r.URL.Query())
-	filters, err := q.filters()
+	filters, err := filterArgs(q.str("filters"))
 	if err != nil {
 		return err
 	}
 	if v := q.str("filter"); v != "" { // API < 1.41: a reference pattern of its own
 		filters["reference"] = append(filters["reference"], v)
 	}
-	list, err := s.eng.ListImages(r.Context(), images.ListOptions{All: q.bool("all"), Filters: filters})
+	list, err := s.eng.ListImages(r.Context(), images.ListOptions{All: queryBool(url.Values(q), "all"), Filters: filters})
 	if err != nil {
 		return err
 	}
 	out := make([]image.Summary, 0, len(list))
 	for i := range list {
 		img := &list[i]
-		tags := matchingTags(img.RepoTags, filters["reference"])
-		out = append(out, image.Summary{ID: img.ID, ParentID: img.Parent, RepoTags: tags,
-			RepoDigests: nonNilStrings(img.RepoDigests), Created: img.Created.Unix(), Size: img.Size,
-			SharedSize: -1, Containers: -1, Labels: img.Config.Config.Labels})
+		out = append(out, imageSummary(img, matchingTags(img.RepoTags, filters["reference"])))
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// imageSummary is an image as GET /images/json lists it, with tags; its
+// SharedSize and Containers are -1 (not computed), as dockerd's are.
+func imageSummary(img *engine.Image, tags []string) image.Summary {
+	labels := img.Config.Config.Labels
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	return image.Summary{ID: img.ID, ParentID: img.Parent, RepoTags: tags,
+		RepoDigests: nonNilStrings(img.RepoDigests), Created: img.Created.Unix(), Size: img.Size,
+		SharedSize: -1, Containers: -1, Labels: labels}
 }
 
 // matchingTags keeps the tags a reference filter matched, as dockerd lists
@@ -167,7 +178,7 @@ func (s *Server) imageTag(w http.ResponseWriter, r *http.Request, name string) e
 // no untagged parents of its own, so noprune changes nothing.
 func (s *Server) imageDelete(w http.ResponseWriter, r *http.Request) error {
 	q := imgQuery(r.URL.Query())
-	resp, err := s.eng.RemoveImage(r.Context(), r.PathValue("name"), q.bool("force"))
+	resp, err := s.eng.RemoveImage(r.Context(), r.PathValue("name"), queryBool(url.Values(q), "force"))
 	if err != nil {
 		return err
 	}
@@ -185,7 +196,7 @@ func deleteResponses(resp []images.DeleteResponse) []image.DeleteResponse {
 // imagePrune answers POST /images/prune: dangling images, or every unused
 // one with the filter dangling=false (docker image prune -a).
 func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) error {
-	filters, err := imgQuery(r.URL.Query()).filters()
+	filters, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}

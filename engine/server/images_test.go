@@ -6,66 +6,13 @@ import (
 	"errors"
 	"net/http/httptest"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/containerd/errdefs"
 
 	"berth/images/build"
-	"berth/testdata/fuzzcheck"
 )
-
-func TestParseImgFilters(t *testing.T) {
-	cases := []struct {
-		raw  string
-		want map[string][]string
-		ok   bool
-	}{
-		{"", map[string][]string{}, true},
-		{`{"dangling":{"true":true}}`, map[string][]string{"dangling": {"true"}}, true},
-		{`{"dangling":{"true":false}}`, map[string][]string{}, true},
-		{`{"reference":["busy*","app"]}`, map[string][]string{"reference": {"busy*", "app"}}, true},
-		{`{"label":{"a=b":true,"c":true}}`, map[string][]string{"label": {"a=b", "c"}}, true},
-		{`[1]`, nil, false},
-		{`{"dangling":"true"}`, nil, false},
-		{`{"dangling":{"true":1}}`, nil, false},
-		{`{`, nil, false},
-	}
-	for _, c := range cases {
-		got, err := parseImgFilters(c.raw)
-		if (err == nil) != c.ok {
-			t.Errorf("%q: %v", c.raw, err)
-			continue
-		}
-		if err != nil {
-			if !errdefs.IsInvalidArgument(err) {
-				t.Errorf("%q: %v is not a bad request", c.raw, err)
-			}
-			continue
-		}
-		for _, v := range got {
-			sort.Strings(v)
-		}
-		for _, v := range c.want {
-			sort.Strings(v)
-		}
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%q: %v, want %v", c.raw, got, c.want)
-		}
-	}
-}
-
-// FuzzParseImgFilters: any filters text is filters or a plain 400.
-func FuzzParseImgFilters(f *testing.F) {
-	for _, s := range []string{`{"dangling":{"true":true}}`, `{"reference":["x"]}`, `{"a":1}`, `[`, `null`, `{"a":null}`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		_, err := parseImgFilters(raw)
-		fuzzcheck.Check(t, err, raw)
-	})
-}
 
 func TestImgQueryJSONMap(t *testing.T) {
 	q := imgQuery{"buildargs": {`{"A":"1","B":null}`}, "labels": {`["x"]`}, "nums": {`{"A":1}`}}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -27,35 +26,19 @@ func (s *Server) networkRoutes() {
 
 // networkList answers GET /networks?filters=.
 func (s *Server) networkList(w http.ResponseWriter, r *http.Request) error {
-	f, err := objFilters(r)
+	f, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
-	match, err := networkFilter(f)
-	if err != nil {
-		return err
-	}
-	ns, err := s.eng.ListNetworks(r.Context())
+	ns, err := s.eng.ListNetworks(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	out := []network.Summary{}
 	for i := range ns {
-		var used func() bool
-		if match.needsUse {
-			used = func() bool { return s.networkUsed(r.Context(), ns[i].ID) }
-		}
-		if match.ok(&ns[i], used) {
-			out = append(out, network.Summary{Network: networkBase(&ns[i])})
-		}
+		out = append(out, network.Summary{Network: networkBase(&ns[i])})
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-// networkUsed says whether a network has containers on it.
-func (s *Server) networkUsed(ctx context.Context, id string) bool {
-	_, members, err := s.eng.InspectNetwork(ctx, id)
-	return err == nil && len(members) > 0
 }
 
 // networkBase is a network in Docker's shape, without its containers.
@@ -191,11 +174,11 @@ func (s *Server) networkDisconnect(w http.ResponseWriter, r *http.Request) error
 
 // networkPrune answers POST /networks/prune?filters= (until, label, label!).
 func (s *Server) networkPrune(w http.ResponseWriter, r *http.Request) error {
-	f, err := objFilters(r)
+	f, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
-	names, err := s.eng.PruneNetworksFiltered(r.Context(), f)
+	names, err := s.eng.PruneNetworks(r.Context(), f)
 	if err != nil {
 		return err
 	}

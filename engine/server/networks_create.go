@@ -1,7 +1,6 @@
 package server
 
 import (
-	"regexp"
 	"sort"
 
 	"github.com/moby/moby/api/types/network"
@@ -88,91 +87,4 @@ func checkBridgeOptions(opts map[string]string) error {
 		}
 	}
 	return nil
-}
-
-// netFilter is a parsed GET /networks filter.
-type netFilter struct {
-	f        map[string][]string
-	types    map[string]bool
-	dangling *bool
-	needsUse bool
-	res      map[string][]*regexp.Regexp
-}
-
-// networkFilter parses Docker's network list filters: driver, id, label,
-// name, scope, type (custom|builtin) and dangling.
-func networkFilter(f map[string][]string) (*netFilter, error) {
-	if err := checkFilterKeys(f, "driver", "id", "label", "name", "scope", "type", "dangling"); err != nil {
-		return nil, err
-	}
-	nf := &netFilter{f: f, types: map[string]bool{}, res: map[string][]*regexp.Regexp{}}
-	for _, t := range f["type"] {
-		if t != "custom" && t != "builtin" {
-			return nil, badRequest("invalid filter: 'type'='%s'", t)
-		}
-		nf.types[t] = true
-	}
-	d, set, err := boolFilter(f, "dangling")
-	if err != nil {
-		return nil, err
-	}
-	if set {
-		nf.dangling, nf.needsUse = &d, true
-	}
-	for _, key := range []string{"id", "name"} {
-		for _, v := range f[key] {
-			re, err := regexp.Compile(v)
-			if err != nil {
-				re = regexp.MustCompile(regexp.QuoteMeta(v))
-			}
-			nf.res[key] = append(nf.res[key], re)
-		}
-	}
-	return nf, nil
-}
-
-// ok says whether n passes; used (nil unless a dangling filter is set) says
-// whether containers are on it.
-func (nf *netFilter) ok(n *engine.Network, used func() bool) bool {
-	predefined := engine.PredefinedNetwork(n.Name)
-	switch {
-	case !anyOf(nf.f["driver"], func(v string) bool { return v == n.Driver }),
-		!anyOf(nf.f["scope"], func(v string) bool { return v == "local" }),
-		!anyRe(nf.res["id"], n.ID), !anyRe(nf.res["name"], n.Name),
-		!labelsMatch(n.Labels, nf.f["label"]):
-		return false
-	case len(nf.types) > 0 && !(nf.types["builtin"] && predefined || nf.types["custom"] && !predefined):
-		return false
-	}
-	if nf.dangling != nil {
-		if *nf.dangling {
-			return !predefined && !used()
-		}
-		return predefined || used()
-	}
-	return true
-}
-
-func anyOf(vals []string, match func(string) bool) bool {
-	if len(vals) == 0 {
-		return true
-	}
-	for _, v := range vals {
-		if match(v) {
-			return true
-		}
-	}
-	return false
-}
-
-func anyRe(res []*regexp.Regexp, s string) bool {
-	if len(res) == 0 {
-		return true
-	}
-	for _, re := range res {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
 }

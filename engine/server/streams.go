@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	"berth/engine"
@@ -89,14 +88,4 @@ func (a *attachWaiters) wake(id string) {
 		close(ch)
 	}
 	delete(a.m, id)
-}
-
-// streamBool reads a boolean query parameter as dockerd does: absent, "",
-// "0", "no", "false" and "none" are false, anything else true.
-func streamBool(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "0", "no", "false", "none":
-		return false
-	}
-	return true
 }

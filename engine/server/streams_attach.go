@@ -26,8 +26,8 @@ type attachRequest struct {
 
 func parseAttach(r *http.Request) (attachRequest, error) {
 	q := r.URL.Query()
-	a := attachRequest{stream: streamBool(q.Get("stream")), stdin: streamBool(q.Get("stdin")),
-		stdout: streamBool(q.Get("stdout")), stderr: streamBool(q.Get("stderr")), logs: streamBool(q.Get("logs"))}
+	a := attachRequest{stream: queryBool(q, "stream"), stdin: queryBool(q, "stdin"),
+		stdout: queryBool(q, "stdout"), stderr: queryBool(q, "stderr"), logs: queryBool(q, "logs")}
 	keys := q.Get("detachKeys")
 	if keys == "" {
 		keys = attach.DefaultDetachKeys

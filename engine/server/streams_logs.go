@@ -23,7 +23,7 @@ const rfc3339NanoFixed = "2006-01-02T15:04:05.000000000Z07:00"
 // with follow=1 until the container stops or the client leaves.
 func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	stdout, stderr := streamBool(q.Get("stdout")), streamBool(q.Get("stderr"))
+	stdout, stderr := queryBool(q, "stdout"), queryBool(q, "stderr")
 	if !stdout && !stderr {
 		return badRequest("Bad parameters: you must choose at least one stream")
 	}
@@ -31,8 +31,8 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o.Follow = streamBool(q.Get("follow"))
-	timestamps := streamBool(q.Get("timestamps"))
+	o.Follow = queryBool(q, "follow")
+	timestamps := queryBool(q, "timestamps")
 	c, err := s.eng.Inspect(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err

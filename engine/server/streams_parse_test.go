@@ -49,15 +49,6 @@ func TestLogReadOptions(t *testing.T) {
 	}
 }
 
-func TestStreamBool(t *testing.T) {
-	for in, want := range map[string]bool{"": false, "0": false, "no": false, "False": false, "none": false,
-		"1": true, "true": true, "TRUE": true, "yes": true} {
-		if streamBool(in) != want {
-			t.Errorf("streamBool(%q) != %v", in, want)
-		}
-	}
-}
-
 // FuzzParseUnixTimestamp: any input parses or is refused in words, never
 // panics, and what parses prints back as the same instant.
 func FuzzParseUnixTimestamp(f *testing.F) {

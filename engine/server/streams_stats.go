@@ -18,8 +18,8 @@ import (
 // precpu_stats.
 func (s *Server) containerStats(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	stream := q.Get("stream") == "" || streamBool(q.Get("stream"))
-	oneShot := streamBool(q.Get("one-shot"))
+	stream := q.Get("stream") == "" || queryBool(q, "stream")
+	oneShot := queryBool(q, "one-shot")
 	if oneShot && stream {
 		return badRequest("cannot have stream=true and one-shot=true")
 	}

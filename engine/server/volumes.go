@@ -34,7 +34,7 @@ func dockerVolume(v *engine.Volume) volume.Volume {
 
 // volumeList answers GET /volumes?filters= (dangling, driver, label, name).
 func (s *Server) volumeList(w http.ResponseWriter, r *http.Request) error {
-	f, err := objFilters(r)
+	f, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) volumeCreate(w http.ResponseWriter, r *http.Request) error {
 // volumeRemove answers DELETE /volumes/{name}?force=: 204; 409 in use;
 // force makes a missing volume no error.
 func (s *Server) volumeRemove(w http.ResponseWriter, r *http.Request) error {
-	if err := s.eng.RemoveVolume(r.Context(), r.PathValue("name"), objQueryBool(r, "force")); err != nil {
+	if err := s.eng.RemoveVolume(r.Context(), r.PathValue("name"), queryBool(r.URL.Query(), "force")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -106,11 +106,11 @@ func (s *Server) volumeRemove(w http.ResponseWriter, r *http.Request) error {
 
 // volumePrune answers POST /volumes/prune?filters= (all, label, label!).
 func (s *Server) volumePrune(w http.ResponseWriter, r *http.Request) error {
-	f, err := objFilters(r)
+	f, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
 	}
-	names, reclaimed, err := s.eng.PruneVolumesFiltered(r.Context(), f)
+	names, reclaimed, err := s.eng.PruneVolumes(r.Context(), f)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ type Suite struct {
 func Cases() []Case {
 	var cs []Case
 	for _, group := range [][]Case{systemCases(), containerCases(), errorCases(), streamCases(),
-		moreCases(), serverCases(), imageCases(), networkCases(), volumeCases(), berthCases(), execCases()} {
+		moreCases(), serverCases(), imageCases(), networkCases(), volumeCases(), listCases(), berthCases(), execCases()} {
 		cs = append(cs, group...)
 	}
 	return cs

@@ -61,8 +61,8 @@ func containerCases() []Case {
 			c := s.started(t, "sleep", "300")
 			ok(t, "start a running container (Docker's 304)", s.Start(ctx(t), c.ID, engine.StartOptions{}))
 			zero := time.Duration(0)
-			ok(t, "stop", s.Stop(ctx(t), c.ID, &zero))
-			ok(t, "stop a stopped container (Docker's 304)", s.Stop(ctx(t), c.ID, &zero))
+			ok(t, "stop", s.Stop(ctx(t), c.ID, engine.StopOptions{Timeout: &zero}))
+			ok(t, "stop a stopped container (Docker's 304)", s.Stop(ctx(t), c.ID, engine.StopOptions{Timeout: &zero}))
 		}},
 		{"pause-unpause", func(t *testing.T, s *Suite) {
 			c := s.started(t, "sleep", "300")
@@ -148,7 +148,7 @@ func caseLifecycle(t *testing.T, s *Suite) {
 		t.Fatalf("inspect after start: %+v: want running with a pid and a start time", in.State)
 	}
 	zero := time.Duration(0)
-	ok(t, "stop", s.Stop(ctx(t), c.ID, &zero))
+	ok(t, "stop", s.Stop(ctx(t), c.ID, engine.StopOptions{Timeout: &zero}))
 	code, err := s.Wait(ctx(t), c.ID)
 	ok(t, "wait", err)
 	if code != 137 {
@@ -164,19 +164,19 @@ func caseLifecycle(t *testing.T, s *Suite) {
 	wantMissing(t, "inspect a removed container", err, c.ID)
 }
 
-// caseList: List(false) has the running containers, List(true) all.
+// caseList: ListContainers without All has the running containers, with All all.
 func caseList(t *testing.T, s *Suite) {
 	run := s.started(t, "sleep", "300")
 	stopped := s.create(t, "true")
 	has := func(cs []*engine.Container, id string) bool {
 		return slices.ContainsFunc(cs, func(c *engine.Container) bool { return c.ID == id })
 	}
-	running, err := s.List(ctx(t), false)
+	running, err := s.ListContainers(ctx(t), engine.ContainerListOptions{})
 	ok(t, "list", err)
 	if !has(running, run.ID) || has(running, stopped.ID) {
 		t.Fatalf("list: want the running container and not the created one")
 	}
-	all, err := s.List(ctx(t), true)
+	all, err := s.ListContainers(ctx(t), engine.ContainerListOptions{All: true})
 	ok(t, "list all", err)
 	if !has(all, run.ID) || !has(all, stopped.ID) {
 		t.Fatalf("list all: want both containers")

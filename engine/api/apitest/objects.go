@@ -86,7 +86,7 @@ func caseNetwork(t *testing.T, s *Suite) {
 	wantClass(t, "create a network with a taken name", err, conflict)
 	_, err = s.CreateNetwork(ctx(t), engine.NetworkCreateOptions{Name: "bad name!"})
 	wantClass(t, "create a network with an invalid name", err, invalidArgument)
-	list, err := s.ListNetworks(ctx(t))
+	list, err := s.ListNetworks(ctx(t), nil)
 	ok(t, "list networks", err)
 	for _, want := range []string{name, "bridge"} {
 		if !slices.ContainsFunc(list, func(n engine.Network) bool { return n.Name == want }) {

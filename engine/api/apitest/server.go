@@ -20,7 +20,7 @@ func serverCases() []Case {
 			}
 			r := s.started(t, "sleep", "300")
 			grace := time.Minute
-			ok(t, "stop -s KILL", s.StopWith(ctx(t), r.ID, engine.StopOptions{Signal: "KILL", Timeout: &grace}))
+			ok(t, "stop -s KILL", s.Stop(ctx(t), r.ID, engine.StopOptions{Signal: "KILL", Timeout: &grace}))
 			if code, err := s.WaitFor(ctx(t), r.ID, engine.WaitNotRunning); err != nil || code != 137 {
 				t.Fatalf("wait after stop -s KILL: %d, %v: want 137", code, err)
 			}

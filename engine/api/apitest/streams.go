@@ -20,7 +20,7 @@ func errorCases() []Case {
 			_, err := s.Inspect(ctx(t), missing)
 			wantMissing(t, "inspect", err, missing)
 			wantMissing(t, "start", s.Start(ctx(t), missing, engine.StartOptions{}), missing)
-			wantMissing(t, "stop", s.Stop(ctx(t), missing, nil), missing)
+			wantMissing(t, "stop", s.Stop(ctx(t), missing, engine.StopOptions{}), missing)
 			wantMissing(t, "kill", s.Kill(ctx(t), missing, "KILL"), missing)
 			wantMissing(t, "remove", s.Remove(ctx(t), missing, engine.RemoveOptions{Force: true}), missing)
 			_, err = s.Wait(ctx(t), missing)
@@ -45,7 +45,7 @@ func errorCases() []Case {
 			_, err := s.Create(ctx(t), engine.CreateOptions{Name: "bad name!",
 				Config: engine.Config{Image: "busybox", Cmd: []string{"true"}}})
 			wantClass(t, "create with an invalid name", err, invalidArgument)
-			all, err := s.List(ctx(t), true)
+			all, err := s.ListContainers(ctx(t), engine.ContainerListOptions{All: true})
 			ok(t, "list", err)
 			for _, c := range all {
 				if strings.Contains(c.Name, "bad name") {
