@@ -153,10 +153,10 @@ func invalidArgument(msg string) error { return errdefs.ErrInvalidArgument.WithM
 func convert(dst, src any) error {
 	b, err := json.Marshal(src)
 	if err != nil {
-		return fmt.Errorf("encode %T: %w", src, err)
+		return fmt.Errorf("the server's answer could not be read: %w", err)
 	}
 	if err := json.Unmarshal(b, dst); err != nil {
-		return fmt.Errorf("decode %T as %T: %w", src, dst, err)
+		return fmt.Errorf("the server's answer could not be read: %w", err)
 	}
 	return nil
 }

@@ -8,14 +8,20 @@ import (
 	"berth/engine"
 )
 
-// bridgeOptionsKept are the bridge driver options whose Docker meaning is
-// what a berth bridge network does anyway: each is accepted with the value
-// given here (any other value is refused, as berth cannot honour it).
-var bridgeOptionsKept = map[string]string{
-	"com.docker.network.bridge.enable_icc":           "true",
-	"com.docker.network.bridge.enable_ip_masquerade": "true",
-	"com.docker.network.bridge.host_binding_ipv4":    "0.0.0.0",
-	"com.docker.network.driver.mtu":                  "1500",
+// bridgeOptionKept is the value of a bridge driver option whose Docker
+// meaning is what a berth bridge network does anyway: the option is accepted
+// with that value (any other value is refused, as berth cannot honour it);
+// ok is false for any other option.
+func bridgeOptionKept(name string) (value string, ok bool) {
+	switch name {
+	case "com.docker.network.bridge.enable_icc", "com.docker.network.bridge.enable_ip_masquerade":
+		return "true", true
+	case "com.docker.network.bridge.host_binding_ipv4":
+		return "0.0.0.0", true
+	case "com.docker.network.driver.mtu":
+		return "1500", true
+	}
+	return "", false
 }
 
 // networkCreateOptions maps a create request onto the engine's options,
@@ -78,7 +84,7 @@ func checkBridgeOptions(opts map[string]string) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		want, ok := bridgeOptionsKept[k]
+		want, ok := bridgeOptionKept(k)
 		if !ok {
 			return badRequest("network option %s is not supported by berth's bridge driver", k)
 		}
