@@ -215,6 +215,7 @@ func faultVerbs() map[string]string {
 		"image.blob-stored": "pull", "image.blobs-stored": "load", "image.recorded": "pull",
 		"image.rm.untagged": "rmi", "image.gc.blob-removed": "rmi",
 		"image.snapshot-unpacked": "create new", "image.snapshot-linked": "create new",
+		"autorm.marked": "run --rm", "autorm.owned": "run --rm",
 	}
 	for _, p := range fault.Points() {
 		switch {
