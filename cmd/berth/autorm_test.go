@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunRmRemoverKilled kills berth run --rm where it has taken the removal
+// over from the container's monitor (record marked; removal owned and the
+// claim let go): the container must still go — by the monitor's own removal
+// or by the next berth process — and leave nothing for system check.
+func TestRunRmRemoverKilled(t *testing.T) {
+	for _, point := range []string{"autorm.marked", "autorm.owned"} {
+		t.Run(point, func(t *testing.T) {
+			c := newCLI(t)
+			cmd := exec.Command(filepath.Join(binDir, "berth"), "--root", c.root, "run", "--rm", "-v", "/data", "busybox", "true")
+			cmd.Env = append(os.Environ(), "BERTH_FAULT="+point)
+			out, err := cmd.CombinedOutput()
+			if !killed(err) {
+				t.Fatalf("berth run --rm was not killed at %s: %v: %s", point, err, out)
+			}
+			for deadline := time.Now().Add(time.Minute); c.ok("ps", "-aq") != ""; time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the container is still there after its remover was killed at %s: %s", point, c.ok("ps", "-a"))
+				}
+			}
+			waitNoRemover(t, c.root)
+			c.wantClean()
+			if vols := c.ok("volume", "ls", "-q"); vols != "" {
+				t.Errorf("anonymous volume left: %s", vols)
+			}
+		})
+	}
+}
+
+// TestRunRmNoRemoverProcess checks that berth run --rm removes its container
+// itself: once it returns, no monitor and no `berth rm` runs for the root.
+func TestRunRmNoRemoverProcess(t *testing.T) {
+	c := newCLI(t)
+	for i := 0; i < 3; i++ {
+		if out := c.ok("run", "--rm", "busybox", "echo", "hi"); out != "hi\n" {
+			t.Fatalf("run --rm printed %q", out)
+		}
+		if pids := removers(c.root); pids != "" {
+			t.Fatalf("berth rm still runs after berth run --rm returned: %s", pids)
+		}
+	}
+	if ps := c.ok("ps", "-aq"); ps != "" {
+		t.Errorf("run --rm left %q", ps)
+	}
+}
+
+// removers lists the `berth rm` processes (and monitors) working on root.
+func removers(root string) string {
+	out, _ := exec.Command("pgrep", "-af", "--root "+root+" rm |berth-monitor "+root).Output()
+	return string(bytes.TrimSpace(out))
+}
+
+// waitNoRemover waits until no `berth rm` or monitor runs for root.
+func waitNoRemover(t *testing.T, root string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		p := removers(root)
+		if p == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still running for %s: %s", root, strings.TrimSpace(p))
+		}
+	}
+}
