@@ -62,7 +62,9 @@ func (e *Engine) WaitFor(ctx context.Context, ref string, cond WaitCondition) (i
 	w.evs, w.errs = e.Subscribe(ctx, events.Filter{Types: []string{"container"}, Containers: []string{c.ID},
 		Actions: []string{"die", "destroy"}})
 	w.wake, _ = watchDir(ctx, e.containerDir(c.ID)) // nil on failure: the events alone then
-	if cond == WaitRemoved && c.HostConfig.AutoRemove {
+	// Taking the removal over needs the wake-ups: the monitor's word that
+	// it ended is a file, not an event.
+	if cond == WaitRemoved && c.HostConfig.AutoRemove && w.wake != nil {
 		w.rm = e.holdRemoval(c.ID)
 		defer w.rm.release()
 	}
