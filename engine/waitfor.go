@@ -143,10 +143,14 @@ func (w *waiter) check(ctx context.Context) (int, bool, error) {
 		return 0, false, nil
 	}
 	st, err := monitor.ReadState(w.e.statePath(w.id))
-	if err != nil || st.FinishedAt.Equal(w.finished) || st.Status == monitor.StatusRunning {
+	if err != nil || !st.FinishedAt.After(w.finished) {
 		return 0, false, nil
 	}
-	return st.ExitCode, true, nil
+	switch st.Status {
+	case monitor.StatusExited, monitor.StatusRestarting, monitor.StatusDead:
+		return st.ExitCode, true, nil
+	}
+	return 0, false, nil // a new run's state (a fresh monitor starts without FinishedAt)
 }
 
 // waitEnded says why an event stream ended before the wait did.
