@@ -38,6 +38,48 @@ func TestRunRmRemoverKilled(t *testing.T) {
 	}
 }
 
+// TestServeRmRemoverKilled kills berth serve where it has taken over the
+// removal of a docker run --rm container: someone — the monitor or the next
+// berth process — must still remove it.
+func TestServeRmRemoverKilled(t *testing.T) {
+	requireDockerCLI(t)
+	for _, point := range []string{"autorm.marked", "autorm.owned", "rm.files-deleted"} {
+		t.Run(point, func(t *testing.T) {
+			c := newCLI(t)
+			sock := filepath.Join(c.root, "api.sock")
+			srv := exec.Command(filepath.Join(binDir, "berth"), "--root", c.root, "serve", "-H", "unix://"+sock)
+			srv.Env = append(os.Environ(), "BERTH_FAULT="+point)
+			var logs bytes.Buffer
+			srv.Stdout, srv.Stderr = &logs, &logs
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- srv.Wait() }()
+			s := &served{cli: c, sock: sock, env: append(os.Environ(), "DOCKER_HOST=unix://"+sock, "DOCKER_CONFIG="+t.TempDir())}
+			for deadline := time.Now().Add(time.Minute); dockerFails(s); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("berth serve did not answer: %s", logs.String())
+				}
+			}
+			s.docker("", "run", "--rm", "-v", "/data", "busybox", "true") // fails: serve dies under it
+			if err := <-done; !killed(err) {
+				t.Fatalf("berth serve was not killed at %s: %v: %s", point, err, logs.String())
+			}
+			for deadline := time.Now().Add(time.Minute); c.ok("ps", "-aq") != ""; time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the container is still there after serve was killed at %s: %s", point, c.ok("ps", "-a"))
+				}
+			}
+			waitNoRemover(t, c.root)
+			c.wantClean()
+			if vols := c.ok("volume", "ls", "-q"); vols != "" {
+				t.Errorf("anonymous volume left: %s", vols)
+			}
+		})
+	}
+}
+
 // TestRunRmNoRemoverProcess checks that berth run --rm removes its container
 // itself: once it returns, no monitor and no `berth rm` runs for the root.
 func TestRunRmNoRemoverProcess(t *testing.T) {
@@ -73,4 +115,10 @@ func waitNoRemover(t *testing.T, root string) {
 			t.Fatalf("still running for %s: %s", root, strings.TrimSpace(p))
 		}
 	}
+}
+
+// dockerFails reports whether docker version fails against s (not up yet).
+func dockerFails(s *served) bool {
+	_, _, code := s.docker("", "version")
+	return code != 0
 }
