@@ -97,6 +97,38 @@ func TestRunRmNoRemoverProcess(t *testing.T) {
 	}
 }
 
+// TestRunRmRefusesRestart checks that --rm and a restart policy are refused
+// together, attached or detached, with nothing left behind.
+func TestRunRmRefusesRestart(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{
+		{"run", "--rm", "--restart", "always", "busybox", "true"},
+		{"run", "-d", "--rm", "--restart", "on-failure:3", "busybox", "true"},
+	} {
+		_, errOut, code := c.run("", args...)
+		if code != 125 || !strings.Contains(errOut, "conflicting options: --restart and --rm") {
+			t.Errorf("berth %s: exit %d, %q; want 125 and the conflict", strings.Join(args, " "), code, errOut)
+		}
+	}
+	if ps := c.ok("ps", "-aq"); ps != "" {
+		t.Errorf("a refused run left %q", ps)
+	}
+}
+
+// TestRunDetachedRmRemoved checks that berth run -d --rm leaves the removal
+// to the container's monitor: the container goes once it ends.
+func TestRunDetachedRmRemoved(t *testing.T) {
+	c := newCLI(t)
+	id := strings.TrimSpace(c.ok("run", "-d", "--rm", "busybox", "true"))
+	for deadline := time.Now().Add(time.Minute); c.ok("ps", "-aq") != ""; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("run -d --rm: %s is still there after it ended", id)
+		}
+	}
+	waitNoRemover(t, c.root)
+	c.wantClean()
+}
+
 // removers lists the `berth rm` processes (and monitors) working on root.
 func removers(root string) string {
 	out, _ := exec.Command("pgrep", "-af", "--root "+root+" rm |berth-monitor "+root).Output()
