@@ -64,42 +64,39 @@ func (a *autoRemover) ended() bool {
 // hold is let go and done is false: the waiter follows the events). It
 // returns the exit code of the container's last run.
 func (a *autoRemover) remove(ctx context.Context) (code int, done bool, err error) {
+	defer a.release() // let go on every early return: the monitor decides then
 	e := a.e
 	unlock, ok := a.lock(ctx)
 	if !ok {
-		a.release()
 		return 0, false, nil
 	}
 	defer unlock()
 	row, err := e.db.Get(ctx, a.id)
 	if errdefs.IsNotFound(err) {
-		a.release()
 		return 0, false, nil
 	}
 	if err != nil {
-		a.release()
 		return -1, true, err
 	}
 	c, _, rec, err := e.removalTarget(row)
 	if err != nil {
-		a.release()
 		return -1, true, err
 	}
-	// Marked before the monitor is told: a kill from here on leaves a marked
-	// record, which the next engine that opens removes.
+	// The record is marked before the monitor is told. A kill before the
+	// owner file is written lets the monitor remove the container (its
+	// berth rm completes the marked removal); a kill after it leaves the
+	// marked record to the next engine that opens.
 	if rec.Removal == nil {
 		rec.Removal = &removal{Volumes: true}
 		if err := e.saveRecord(ctx, a.id, rec); err != nil {
-			a.release()
 			return -1, true, err
 		}
 		e.at("autorm.marked")
 	}
-	err = monitor.OwnRemoval(a.claim)
-	a.release()
-	if err != nil {
+	if err := monitor.OwnRemoval(a.claim); err != nil {
 		return -1, true, err
 	}
+	a.release() // the monitor may end now: the removal below waits for it
 	e.at("autorm.owned")
 	if row, err = e.db.Get(ctx, a.id); err != nil {
 		return -1, true, err
