@@ -135,6 +135,35 @@ func removers(root string) string {
 	return string(bytes.TrimSpace(out))
 }
 
+// waitRmDone waits (at most a minute) until the --rm containers of root have
+// ended and no `berth rm` that their monitors ran is at work: a killed
+// run --rm leaves the removal to the container's monitor.
+func waitRmDone(root string) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if !rmAtWork(root) {
+			return
+		}
+	}
+}
+
+// rmAtWork reports whether a monitor of an --rm container, or a `berth rm`
+// it ran, still runs for root.
+func rmAtWork(root string) bool {
+	if out, _ := exec.Command("pgrep", "-f", "--root "+root+" rm ").Output(); len(bytes.TrimSpace(out)) > 0 {
+		return true
+	}
+	cfgs, _ := filepath.Glob(filepath.Join(root, "containers", "*", "monitor.json"))
+	for _, cfg := range cfgs {
+		if b, err := os.ReadFile(cfg); err != nil || !bytes.Contains(b, []byte(`"RemoveClaim"`)) {
+			continue
+		}
+		if out, _ := exec.Command("pgrep", "-f", "berth-monitor "+cfg).Output(); len(bytes.TrimSpace(out)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // waitNoRemover waits until no `berth rm` or monitor runs for root.
 func waitNoRemover(t *testing.T, root string) {
 	t.Helper()
