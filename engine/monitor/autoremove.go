@@ -116,8 +116,9 @@ func (m *monitor) autoRemove() {
 
 // lockWithin takes f's flock exclusively, waiting at most d.
 func lockWithin(f *os.File, d time.Duration) bool {
+	fd := int(f.Fd())
 	done := make(chan error, 1)
-	go func() { done <- unix.Flock(int(f.Fd()), unix.LOCK_EX) }()
+	go func() { done <- unix.Flock(fd, unix.LOCK_EX) }() // left blocked on a timeout: the process ends soon
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
