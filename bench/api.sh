@@ -12,6 +12,8 @@
 #   idle RSS: berth serve vs dockerd + containerd (at start, and after the
 #   runs with 20 containers running)
 # each with the ratio berth/dockerd (below 1: berth is faster or smaller).
+# The timed runs alternate between berth and dockerd, so that other load on
+# the machine weighs on both sides alike.
 # dockerd runs with --bridge=none, so both sides run --network none.
 #
 # Usage: bench/api.sh [N]   (as root, after make build; N defaults to 20)
@@ -87,12 +89,30 @@ sleep 2
 echo "# $(nproc) CPUs, N=$n; docker CLI $(docker version --format '{{.Client.Version}}' 2>/dev/null), $(dockerd --version)"
 row "idle RSS at start (serve vs dockerd+containerd)" kB "$(rss_kb "$srv_pid")" "$(rss_kb $(dockerd_pids))"
 
-fig() { # fig LABEL RUNS CMD...: one row, both sides.
-	local label=$1 runs=$2 b d
+# fig LABEL RUNS CMD...: one row, both sides. The runs alternate between the
+# sides (after one warm-up each), so that a machine shared with other jobs
+# loads both alike and the ratio stays readable.
+fig() {
+	local label=$1 runs=$2 tb=0 td=0 i a b c ok=1
 	shift 2
-	b=$(mean_ms berth "$runs" "$@") || b=failed
-	d=$(mean_ms dockerd "$runs" "$@") || d=failed
-	row "$label" ms "$b" "$d"
+	for side in berth dockerd; do
+		on "$side" "$@" >/dev/null 2>&1 || { echo "$side: $* failed: $(on "$side" "$@" 2>&1 | tail -2)" >&2; ok=0; }
+	done
+	for i in $(seq "$runs"); do
+		[ "$ok" = 1 ] || break
+		a=$(date +%s%N)
+		on berth "$@" >/dev/null 2>&1 || { echo "berth: $* failed on run $i" >&2; ok=0; }
+		b=$(date +%s%N)
+		on dockerd "$@" >/dev/null 2>&1 || { echo "dockerd: $* failed on run $i" >&2; ok=0; }
+		c=$(date +%s%N)
+		tb=$((tb + b - a)) td=$((td + c - b))
+	done
+	if [ "$ok" = 1 ]; then
+		row "$label" ms "$(awk -v t="$tb" -v r="$runs" 'BEGIN { printf "%.1f", t / r / 1e6 }')" \
+			"$(awk -v t="$td" -v r="$runs" 'BEGIN { printf "%.1f", t / r / 1e6 }')"
+	else
+		row "$label" ms failed failed
+	fi
 }
 
 fig "docker version (the CLI and one round trip)" "$n" docker version

@@ -143,10 +143,10 @@ func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath st
 		TTY: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		WaitAttach: o.WaitAttach, Proxies: nw.proxies, DNS: nw.dns,
 		// A --rm container is removed by its monitor once it ends, also when
-		// started attached: the client may detach or be killed before the end
-		// (an attached run also removes it; the container lock orders the two).
-		RemoveCmd: e.removeCmd(c.ID, c.HostConfig.AutoRemove),
-		Health:    c.Config.Healthcheck.Check(c.Config.Shell), HealthPath: e.healthPath(c.ID),
+		// started attached: the client may detach or be killed before the end.
+		// A waiter for its removal takes the removal over (RemoveClaim).
+		RemoveCmd: e.removeCmd(c.ID, c.HostConfig.AutoRemove), RemoveClaim: e.removeClaim(c.ID, c.HostConfig.AutoRemove),
+		Health: c.Config.Healthcheck.Check(c.Config.Shell), HealthPath: e.healthPath(c.ID),
 	}
 }
 
@@ -156,6 +156,15 @@ func (e *Engine) removeCmd(id string, auto bool) []string {
 		return nil
 	}
 	return []string{e.berthPath, "--root", e.root, "rm", "-f", "-v", id}
+}
+
+// removeClaim is the file that decides whether the monitor or a waiter
+// removes an --rm container (see monitor/autoremove.go).
+func (e *Engine) removeClaim(id string, auto bool) string {
+	if !auto {
+		return ""
+	}
+	return filepath.Join(e.containerDir(id), "autoremove")
 }
 
 // writeNetFiles writes the container's /etc/hosts and /etc/resolv.conf.

@@ -9,6 +9,7 @@ import (
 	"github.com/containerd/errdefs"
 
 	"berth/engine/events"
+	"berth/engine/monitor"
 )
 
 // WaitCondition is what WaitFor waits for: Docker's wait conditions.
@@ -40,8 +41,12 @@ func ParseWaitCondition(s string) (WaitCondition, error) {
 // WaitFor blocks until cond holds for the container and returns the exit
 // code of its last run, as Docker's wait does. It follows the container's
 // die and destroy events, subscribed to before the state is read, so that
-// an exit between the two is not missed. A container removed while waited
-// for ends every wait with the exit code last seen.
+// an exit between the two is not missed, and wakes early on changes in the
+// container's directory (inotify), where the monitor writes its state. A
+// container removed while waited for ends every wait with the exit code last
+// seen. Waiting for the removal of an --rm container takes the removal over
+// from its monitor (see autoremove.go): the container is removed here as
+// soon as it has ended.
 func (e *Engine) WaitFor(ctx context.Context, ref string, cond WaitCondition) (int, error) {
 	cond, err := ParseWaitCondition(string(cond))
 	if err != nil {
@@ -53,39 +58,99 @@ func (e *Engine) WaitFor(ctx context.Context, ref string, cond WaitCondition) (i
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	evs, errs := e.Subscribe(ctx, events.Filter{Types: []string{"container"}, Containers: []string{c.ID},
+	w := &waiter{e: e, id: c.ID, cond: cond}
+	w.evs, w.errs = e.Subscribe(ctx, events.Filter{Types: []string{"container"}, Containers: []string{c.ID},
 		Actions: []string{"die", "destroy"}})
-	code := c.State.ExitCode
+	w.wake, _ = watchDir(ctx, e.containerDir(c.ID)) // nil on failure: the events alone then
+	// Taking the removal over needs the wake-ups: the monitor's word that
+	// it ended is a file, not an event.
+	if cond == WaitRemoved && c.HostConfig.AutoRemove && w.wake != nil {
+		w.rm = e.holdRemoval(c.ID)
+		defer w.rm.release()
+	}
+	if st, err := monitor.ReadState(e.statePath(c.ID)); err == nil {
+		w.finished = st.FinishedAt
+	}
 	now, err := e.Inspect(ctx, c.ID)
 	switch {
 	case errdefs.IsNotFound(err):
-		return code, nil // removed meanwhile
+		return c.State.ExitCode, nil // removed meanwhile
 	case err != nil:
 		return -1, err
 	}
-	code = now.State.ExitCode
+	w.code = now.State.ExitCode
 	if cond == WaitNotRunning && !now.State.Running {
-		return code, nil
+		return w.code, nil
 	}
+	return w.run(ctx)
+}
+
+// waiter is one WaitFor past its start.
+type waiter struct {
+	e        *Engine
+	id       string
+	cond     WaitCondition
+	evs      <-chan events.Event
+	errs     <-chan error
+	wake     <-chan struct{} // the container's directory changed
+	rm       *autoRemover    // the hold on an --rm container's removal, or nil
+	finished time.Time       // the state's FinishedAt when the wait began
+	code     int             // the exit code last seen
+}
+
+// run waits for the condition; every wake-up looks at the state again.
+func (w *waiter) run(ctx context.Context) (int, error) {
 	for {
+		if code, done, err := w.check(ctx); done {
+			return code, err
+		}
 		select {
-		case ev, ok := <-evs:
+		case ev, ok := <-w.evs:
 			if !ok {
-				return -1, waitEnded(ctx, errs)
+				return -1, waitEnded(ctx, w.errs)
 			}
 			if ev.Action == "destroy" {
-				return code, nil
+				return w.code, nil
 			}
 			if n, err := strconv.Atoi(ev.Attributes["exitCode"]); err == nil {
-				code = n
+				w.code = n
 			}
-			if cond != WaitRemoved {
-				return code, nil
+			if w.cond != WaitRemoved {
+				return w.code, nil
 			}
+		case <-w.wake:
 		case <-ctx.Done():
 			return -1, ctx.Err()
 		}
 	}
+}
+
+// check looks at the container's state: an exit since the wait began ends a
+// wait for an exit; the end of an --rm container whose removal this waiter
+// holds has it removed here.
+func (w *waiter) check(ctx context.Context) (int, bool, error) {
+	if w.rm.held() {
+		if !w.rm.ended() {
+			return 0, false, nil
+		}
+		code, done, err := w.rm.remove(context.WithoutCancel(ctx))
+		if done {
+			return code, true, err
+		}
+		return 0, false, nil // someone else removes it: its destroy event ends the wait
+	}
+	if w.cond == WaitRemoved {
+		return 0, false, nil
+	}
+	st, err := monitor.ReadState(w.e.statePath(w.id))
+	if err != nil || !st.FinishedAt.After(w.finished) {
+		return 0, false, nil
+	}
+	switch st.Status {
+	case monitor.StatusExited, monitor.StatusRestarting, monitor.StatusDead:
+		return st.ExitCode, true, nil
+	}
+	return 0, false, nil // a new run's state (a fresh monitor starts without FinishedAt)
 }
 
 // waitEnded says why an event stream ended before the wait did.

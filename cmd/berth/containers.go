@@ -72,12 +72,20 @@ func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool, af a
 		fmt.Fprintln(a.stdout, c.ID)
 		return nil
 	}
-	c, code, err := opts.Run(ctx, e, o, opts.RunOptions{Wait: e.Wait,
+	c, code, err := opts.Run(ctx, e, o, opts.RunOptions{Wait: removedWait(e),
 		Attach: func(ctx context.Context, c *engine.Container) (int, error) { return a.attach(ctx, c, af) }})
 	if c == nil {
 		return err
 	}
 	return a.sessionEnd(code, err, false)
+}
+
+// removedWait waits for the removal of an --rm container, which the engine
+// does itself as soon as the container ends.
+func removedWait(e interface {
+	WaitFor(ctx context.Context, ref string, cond engine.WaitCondition) (int, error)
+}) func(context.Context, string) (int, error) {
+	return func(ctx context.Context, ref string) (int, error) { return e.WaitFor(ctx, ref, engine.WaitRemoved) }
 }
 
 func exitWith(code int) error {

@@ -112,6 +112,7 @@ func (k *killRoot) survived(what string, kc killCase) {
 		k.t.Errorf("%s: the next berth process (ps -a) failed: exit %d: %s", what, code, errOut)
 		k.errors++
 	}
+	waitRmDone(k.root) // a killed run --rm leaves its removal to the container's monitor
 	if out, errOut, code := k.run("", "system", "check"); code != 0 || out != "no problems found\n" {
 		k.t.Errorf("%s: system check: exit %d: %s%s", what, code, out, errOut)
 		k.errors++
@@ -215,6 +216,7 @@ func faultVerbs() map[string]string {
 		"image.blob-stored": "pull", "image.blobs-stored": "load", "image.recorded": "pull",
 		"image.rm.untagged": "rmi", "image.gc.blob-removed": "rmi",
 		"image.snapshot-unpacked": "create new", "image.snapshot-linked": "create new",
+		"autorm.marked": "run --rm", "autorm.owned": "run --rm",
 	}
 	for _, p := range fault.Points() {
 		switch {

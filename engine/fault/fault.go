@@ -36,6 +36,8 @@
 //	rm.files-deleted        rm: container directory deleted
 //	rm.image-released       rm: image reference dropped, before the row goes
 //	rm.row-deleted          rm: row deleted, before the lock file and event
+//	autorm.marked           run --rm waiter: record marked "removing", monitor not told
+//	autorm.owned            run --rm waiter: removal owned and claim let go, monitor may still run
 //	connect.joined          network connect: joined, record not saved
 //	disconnect.detached     network disconnect: veth and lease gone, record not saved
 //	net.create.stored       network create: record stored
@@ -82,6 +84,7 @@ func Points() []string {
 		"stop.marked", "stop.signalled",
 		"rm.marked", "rm.monitor-stopped", "rm.network-released", "rm.volumes-released",
 		"rm.files-deleted", "rm.image-released", "rm.row-deleted",
+		"autorm.marked", "autorm.owned",
 		"connect.joined", "disconnect.detached",
 		"net.create.stored", "net.rm.row-deleted", "net.disconnect.unlinked",
 		"volume.create.dir-made", "volume.rm.moved-aside", "volume.rm.committed",

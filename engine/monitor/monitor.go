@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -159,15 +157,7 @@ func (m *monitor) teardown() {
 	if m.cfg.Rootfs != "" {
 		_ = unix.Unmount(m.cfg.Rootfs, unix.MNT_DETACH)
 	}
-	if len(m.cfg.RemoveCmd) > 0 {
-		// --rm: berth removes the container once this monitor is gone (it
-		// waits for it); detached so that it outlives us.
-		cmd := exec.Command(m.cfg.RemoveCmd[0], m.cfg.RemoveCmd[1:]...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err := cmd.Start(); err != nil {
-			fmt.Fprintln(os.Stderr, "berth-monitor: --rm:", err)
-		}
-	}
+	m.autoRemove()
 }
 
 func (m *monitor) save() {

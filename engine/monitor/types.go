@@ -71,7 +71,10 @@ type Config struct {
 	// RemoveCmd, when set (--rm on a detached container), is run detached once
 	// the container has exited for good: it removes the container.
 	RemoveCmd []string `json:"RemoveCmd,omitempty"`
-	DNS       *DNS     `json:"DNS,omitempty"`
+	// RemoveClaim is the claim file that decides between the monitor and a
+	// waiter which of them removes an --rm container (see autoremove.go).
+	RemoveClaim string `json:"RemoveClaim,omitempty"`
+	DNS         *DNS   `json:"DNS,omitempty"`
 	// LockPath is the container's lock file (the engine's flock): the monitor
 	// takes it to start the container again under its restart policy, so that
 	// a stop never races a restart.

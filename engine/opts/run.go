@@ -22,8 +22,12 @@ type RunOptions struct {
 	// for an attach, and Attach is that attach, returning the container's
 	// exit code. When nil the container runs detached (docker run -d).
 	Attach func(ctx context.Context, c *engine.Container) (int, error)
-	// Wait waits for the container to exit; Run calls it after a clean
-	// Attach of an AutoRemove (--rm) container, then removes the container.
+	// Wait waits for an AutoRemove (--rm) container to be removed (the
+	// engine's WaitFor with WaitRemoved, which removes it itself as soon as
+	// it ends). Run calls it before Start, as docker run does, and after a
+	// clean Attach takes its answer, then removes the container if it is
+	// still there; after a failed Attach the wait is given up and the
+	// container's monitor removes it when it ends.
 	Wait func(ctx context.Context, ref string) (int, error)
 }
 
@@ -39,6 +43,18 @@ func Run(ctx context.Context, eng Engine, o engine.CreateOptions, ro RunOptions)
 	if err != nil {
 		return nil, 0, err
 	}
+	var removed <-chan struct{}
+	if o.HostConfig.AutoRemove && ro.Attach != nil && ro.Wait != nil {
+		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = ro.Wait(wctx, c.ID)
+		}()
+		defer func() { cancel(); <-done }() // runs before the cancel above
+		removed = done
+	}
 	if err := eng.Start(ctx, c.ID, engine.StartOptions{WaitAttach: ro.Attach != nil}); err != nil {
 		// The caller's context may be what failed the start: clean up anyway.
 		_ = eng.Remove(context.WithoutCancel(ctx), c.ID, engine.RemoveOptions{Force: true})
@@ -48,11 +64,9 @@ func Run(ctx context.Context, eng Engine, o engine.CreateOptions, ro RunOptions)
 		return c, 0, nil
 	}
 	code, err := ro.Attach(ctx, c)
-	if o.HostConfig.AutoRemove && err == nil && ro.Wait != nil {
-		bg := context.WithoutCancel(ctx)
-		if _, werr := ro.Wait(bg, c.ID); werr == nil {
-			_ = eng.Remove(bg, c.ID, engine.RemoveOptions{Force: true, Volumes: true})
-		}
+	if removed != nil && err == nil {
+		<-removed
+		_ = eng.Remove(context.WithoutCancel(ctx), c.ID, engine.RemoveOptions{Force: true, Volumes: true})
 	}
 	return c, code, err
 }
