@@ -145,6 +145,8 @@ type netSetup struct {
 	resolv  string          // /etc/resolv.conf content
 	proxies []monitor.Proxy // userland proxies for 127.0.0.1
 	dns     *monitor.DNS    // embedded DNS, user-defined networks only
+	// networks are the networks it joins, for the monitor's events.
+	networks []monitor.NetworkRef
 }
 
 // setupNetwork attaches a starting container to its networks; on failure it
@@ -155,10 +157,12 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 	switch {
 	case mode == modeNone:
 		ns.hosts += "127.0.0.1\t" + c.Config.Hostname + "\n"
+		ns.networks = e.networkRefs(ctx, []string{modeNone})
 		return ns, nil
 	case mode == modeHost:
 		ns.hostNet = true
 		ns.hosts, ns.resolv = readOr("/etc/hosts", baseHosts), readOr("/etc/resolv.conf", "")
+		ns.networks = e.networkRefs(ctx, []string{modeHost})
 		return ns, nil
 	case strings.HasPrefix(mode, "container:"):
 		return e.joinContainerNet(ctx, strings.TrimPrefix(mode, "container:"), ns)
@@ -177,6 +181,7 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 	if err != nil {
 		return nil, err
 	}
+	ns.networks = e.networkRefs(ctx, networkOrder(mode, rec.Networks))
 	e.at("start.connected")
 	if err := e.publish(ctx, c, rec, primary, ns); err != nil {
 		return nil, err
@@ -308,6 +313,17 @@ func (e *Engine) connectOne(ctx context.Context, c *Container, rec *record, name
 	}
 	rec.Networks[name] = endpointSettings(ep, want, c)
 	return ep, nil
+}
+
+// networkRefs names the networks of names that exist, for events.
+func (e *Engine) networkRefs(ctx context.Context, names []string) []monitor.NetworkRef {
+	var out []monitor.NetworkRef
+	for _, name := range names {
+		if n, err := e.nets.Get(ctx, name); err == nil {
+			out = append(out, monitor.NetworkRef{ID: n.ID, Name: n.Name, Driver: n.Driver})
+		}
+	}
+	return out
 }
 
 // networkOrder lists the record's networks, the primary one first.
@@ -486,6 +502,9 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
 		return err
 	}
+	if c.State.Running {
+		e.setMonitorNetworks(c.ID, e.networkRefs(ctx, networkOrder(c.HostConfig.NetworkMode, rec.Networks)))
+	}
 	e.emitNetwork("connect", n, c.ID)
 	return nil
 }
@@ -516,6 +535,9 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 	}
 	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
 		return err
+	}
+	if c.State.Running {
+		e.setMonitorNetworks(c.ID, e.networkRefs(ctx, networkOrder(c.HostConfig.NetworkMode, rec.Networks)))
 	}
 	e.emitNetwork("disconnect", n, c.ID)
 	return nil

@@ -147,6 +147,7 @@ func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath st
 		// A waiter for its removal takes the removal over (RemoveClaim).
 		RemoveCmd: e.removeCmd(c.ID, c.HostConfig.AutoRemove), RemoveClaim: e.removeClaim(c.ID, c.HostConfig.AutoRemove),
 		Health: c.Config.Healthcheck.Check(c.Config.Shell), HealthPath: e.healthPath(c.ID),
+		Networks: nw.networks,
 	}
 }
 

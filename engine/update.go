@@ -222,6 +222,17 @@ func updateSpecFile(path string, r spec.Resources, h spec.Host) error {
 	return monitor.WriteJSON(path, &s)
 }
 
+// setMonitorNetworks rewrites the networks in a running container's monitor
+// config, which the monitor reads at the exit to report leaving them. A
+// config that cannot be rewritten only costs those events.
+func (e *Engine) setMonitorNetworks(id string, refs []monitor.NetworkRef) {
+	path := filepath.Join(e.containerDir(id), "monitor.json")
+	if cfg, err := monitor.ReadConfig(path); err == nil {
+		cfg.Networks = refs
+		_ = monitor.WriteJSON(path, cfg)
+	}
+}
+
 // updateMonitorConfig rewrites the restart policy in a monitor's config
 // file, which the monitor reads again at each exit.
 func updateMonitorConfig(path string, p monitor.RestartPolicy) error {

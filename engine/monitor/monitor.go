@@ -293,6 +293,7 @@ func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, w
 	m.state.Status, m.state.Pid = StatusRunning, pid
 	m.state.StartedAt, m.state.Error, m.state.OOMKilled = time.Now().UTC(), "", false
 	m.save()
+	m.networkEvents("connect")
 	m.event("start", nil)
 	m.reply(nil)
 	return pid, nil

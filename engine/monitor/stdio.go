@@ -142,6 +142,7 @@ func (m *monitor) wait(pid int, p *procIO) int {
 		m.event("oom", nil)
 	}
 	m.event("die", map[string]string{"exitCode": strconv.Itoa(code)})
+	m.networkEvents("disconnect")
 	m.srv.exit(code)
 	return code
 }

@@ -84,6 +84,11 @@ type Config struct {
 	// where it publishes the container's health (see health.FileName).
 	Health     *health.Check `json:"Health,omitempty"`
 	HealthPath string        `json:"HealthPath,omitempty"`
+	// Networks are the networks the container is on while it runs: the
+	// monitor reports joining them before each start and leaving them after
+	// each exit (Docker's network connect and disconnect events). The engine
+	// rewrites them when a running container is connected or disconnected.
+	Networks []NetworkRef `json:"Networks,omitempty"`
 
 	path string // the file ReadConfig read, re-read for the restart policy
 }
@@ -118,6 +123,13 @@ type State struct {
 	RestartCount int       `json:"RestartCount"`
 }
 
+// NetworkRef names a network in its events.
+type NetworkRef struct {
+	ID     string `json:"ID"`
+	Name   string `json:"Name"`
+	Driver string `json:"Driver"`
+}
+
 // ReadConfig loads a monitor Config.
 func ReadConfig(path string) (*Config, error) {
 	var c Config
@@ -140,6 +152,18 @@ func (c *Config) restartPolicy() RestartPolicy {
 		return c.Restart
 	}
 	return cur.Restart
+}
+
+// networks are the container's networks as the config file says now.
+func (c *Config) networks() []NetworkRef {
+	if c.path == "" {
+		return c.Networks
+	}
+	cur, err := ReadConfig(c.path)
+	if err != nil {
+		return c.Networks
+	}
+	return cur.Networks
 }
 
 // ReadState loads a State file; a missing file is returned as os.ErrNotExist.
