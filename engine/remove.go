@@ -166,27 +166,6 @@ type PruneReport struct {
 	SpaceReclaimed    uint64   `json:"SpaceReclaimed"`
 }
 
-// Prune removes every container that is not running.
-func (e *Engine) Prune(ctx context.Context) (PruneReport, error) {
-	var rep PruneReport
-	cs, err := e.List(ctx, true)
-	if err != nil {
-		return rep, err
-	}
-	for _, c := range cs {
-		if c.State.Running {
-			continue
-		}
-		size := dirSize(filepath.Join(e.containerDir(c.ID), "fs/upper")) + fileSize(e.logPath(c.ID))
-		if err := e.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
-			return rep, err
-		}
-		rep.ContainersDeleted = append(rep.ContainersDeleted, c.ID)
-		rep.SpaceReclaimed += size
-	}
-	return rep, nil
-}
-
 func fileSize(p string) uint64 {
 	fi, err := os.Stat(p)
 	if err != nil {

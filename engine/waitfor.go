@@ -166,7 +166,7 @@ func waitEnded(ctx context.Context, errs <-chan error) error {
 	return fmt.Errorf("wait: the event stream ended")
 }
 
-// StopOptions tune StopWith and RestartWith.
+// StopOptions tune Stop and Restart.
 type StopOptions struct {
 	// Signal is sent instead of the container's stop signal when not empty.
 	Signal string
