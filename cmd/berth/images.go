@@ -322,7 +322,7 @@ func (a *app) historyCommand() *cobra.Command {
 func (a *app) importCommand() *cobra.Command {
 	var changes []string
 	cmd := &cobra.Command{
-		Use:   "import [OPTIONS] file|- [REPOSITORY[:TAG]]",
+		Use:   "import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
 		Short: "Import the contents from a tarball to create a filesystem image",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -335,9 +335,12 @@ func (a *app) importCommand() *cobra.Command {
 				ref = args[1]
 			}
 			var img *images.Image
-			if args[0] == "-" {
+			switch {
+			case args[0] == "-":
 				img, err = e.ImportImage(cmd.Context(), a.stdin, ref, changes...)
-			} else {
+			case strings.HasPrefix(args[0], "http://") || strings.HasPrefix(args[0], "https://"):
+				img, err = e.ImportImageURL(cmd.Context(), args[0], ref, changes...)
+			default:
 				f, oerr := os.Open(args[0])
 				if oerr != nil {
 					return invalid("import %s: %v", args[0], errors.Unwrap(oerr))

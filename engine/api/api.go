@@ -105,6 +105,9 @@ type Images interface {
 	BootstrapImage(ctx context.Context, name string, progress func(string)) (*images.Image, error)
 	// images and builds (server):
 	ImageDescriptor(ctx context.Context, ref string) (*images.Image, v1.Descriptor, error)
+	// ImportImageURL imports the filesystem tar at an http(s) URL, fetched
+	// on the engine's host.
+	ImportImageURL(ctx context.Context, src, ref string, changes ...string) (*images.Image, error)
 }
 
 // Builds turns Dockerfiles into images and keeps their cache.

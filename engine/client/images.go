@@ -261,8 +261,16 @@ func (c *Client) LoadImages(ctx context.Context, r io.Reader, report func(string
 
 // ImportImage makes an image of a root filesystem tarball.
 func (c *Client) ImportImage(ctx context.Context, r io.Reader, ref string, changes ...string) (*images.Image, error) {
-	res, err := c.api.ImageImport(ctx, moby.ImageImportSource{Source: r, SourceName: "-"}, ref,
-		moby.ImageImportOptions{Changes: changes})
+	return c.importImage(ctx, moby.ImageImportSource{Source: r, SourceName: "-"}, ref, changes)
+}
+
+// ImportImageURL imports the tar at an http(s) URL, which the server fetches.
+func (c *Client) ImportImageURL(ctx context.Context, src, ref string, changes ...string) (*images.Image, error) {
+	return c.importImage(ctx, moby.ImageImportSource{SourceName: src}, ref, changes)
+}
+
+func (c *Client) importImage(ctx context.Context, source moby.ImageImportSource, ref string, changes []string) (*images.Image, error) {
+	res, err := c.api.ImageImport(ctx, source, ref, moby.ImageImportOptions{Changes: changes})
 	if err != nil {
 		return nil, wire(err, "import the image")
 	}

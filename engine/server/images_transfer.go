@@ -1,11 +1,8 @@
 package server
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -182,40 +179,16 @@ func (s *Server) imageImport(w http.ResponseWriter, r *http.Request, q imgQuery)
 		ref = withTag(repo, q.str("tag"))
 	}
 	ctx := r.Context()
-	body := io.Reader(r.Body)
-	if src := q.str("fromSrc"); src != "-" {
-		rc, err := fetchImportSource(ctx, src)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		body = rc
+	var img *images.Image
+	var err error
+	if src := q.str("fromSrc"); src == "-" {
+		img, err = s.eng.ImportImage(ctx, r.Body, ref, q.all("changes")...)
+	} else {
+		img, err = s.eng.ImportImageURL(ctx, src, ref, q.all("changes")...)
 	}
-	img, err := s.eng.ImportImage(ctx, body, ref, q.all("changes")...)
 	if err != nil {
 		return err
 	}
 	_ = newJSONStream(w).Send(imgMessage{Status: img.ID})
 	return nil
-}
-
-// fetchImportSource opens the tar at an http(s) URL for an import.
-func fetchImportSource(ctx context.Context, src string) (io.ReadCloser, error) {
-	u, err := url.Parse(src)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, badRequest("fromSrc must be - (the request body) or an http or https URL, not %q", src)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, badRequest("fromSrc %q: %v", src, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", src, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		resp.Body.Close()
-		return nil, badRequest("fetch %s: the server answered %s", src, resp.Status)
-	}
-	return resp.Body, nil
 }
