@@ -248,3 +248,32 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestWebsocketAttachWaitingForStartSeesTheClientLeave: a websocket attach
+// with stdin to a container that has not started reads nothing from the
+// socket while it waits (the input is for the container), yet ends when the
+// client goes away.
+func TestWebsocketAttachWaitingForStartSeesTheClientLeave(t *testing.T) {
+	f := newFakeEngine(false)
+	f.c.State.Running = false
+	_, sock := serveFake(t, f)
+	cfg, _ := websocket.NewConfig("ws://docker/containers/c1/attach/ws?stream=1&stdin=1&stdout=1", "http://docker")
+	raw, err := netDial(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := websocket.NewClient(cfg, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the attach to wait for the start", func() bool {
+		for _, g := range streamGoroutines() {
+			if strings.Contains(g, "waitStart") {
+				return true
+			}
+		}
+		return false
+	})
+	ws.Close()
+	waitFor(t, "the attach to end with its client", func() bool { return len(streamGoroutines()) == 0 })
+}

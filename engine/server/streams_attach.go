@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -205,24 +207,48 @@ func (s *Server) attachWebsocket(w http.ResponseWriter, r *http.Request) error {
 		defer forget()
 	}
 	binary := !versionLess(apiVersion(r), "1.28")
+	rec := &hijackRecorder{ResponseWriter: w}
 	ws := websocket.Server{
 		Handshake: func(*websocket.Config, *http.Request) error { return nil },
 		Handler: func(conn *websocket.Conn) {
 			if binary {
 				conn.PayloadType = websocket.BinaryFrame
 			}
-			s.serveWebsocket(conn, c, a, wake)
+			s.serveWebsocket(conn, c, a, wake, rec.conn)
 		},
 	}
-	ws.ServeHTTP(w, r)
+	ws.ServeHTTP(rec, r)
 	return nil
 }
 
+// hijackRecorder is a ResponseWriter whose Hijack keeps the connection the
+// websocket runs on, so that its end can be watched while nothing reads it.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+// Hijack takes the connection over, keeping it.
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := h.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("the connection cannot be taken over for a websocket")
+	}
+	conn, brw, err := hj.Hijack()
+	h.conn = conn
+	return conn, brw, err
+}
+
 // serveWebsocket pumps one websocket attach; the client closing the socket
-// ends it.
-func (s *Server) serveWebsocket(conn *websocket.Conn, c *engine.Container, a attachRequest, wake <-chan struct{}) {
+// ends it, also while the attach waits for its container to start and
+// nothing reads the socket (raw is the connection under it, watched for a
+// hang-up).
+func (s *Server) serveWebsocket(conn *websocket.Conn, c *engine.Container, a attachRequest, wake <-chan struct{}, raw net.Conn) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
+	if raw != nil {
+		defer watchHangup(raw, cancel)()
+	}
 	out := &lockedWriter{w: conn}
 	streams := engine.IO{}
 	if a.stdout {
