@@ -28,6 +28,12 @@ type CommitOptions struct {
 	Comment, Author string
 	// Pause freezes a running container while its changes are read (-p).
 	Pause bool
+	// Config, when set, is laid over the container's config before Changes
+	// (the body of the Docker Engine API's POST /commit), as dockerd merges
+	// it: a field it sets replaces the container's, its Env, Labels,
+	// ExposedPorts and Volumes add to the container's, a Healthcheck it sets
+	// takes the fields it leaves zero from the container's.
+	Config *Config
 }
 
 // Commit makes a new image from a container's changes: its overlay upper dir
@@ -61,7 +67,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*imag
 	if err != nil {
 		return nil, fmt.Errorf("image of container %s: %w", c.Name[1:], err)
 	}
-	cfg, ext := commitConfig(parent.Config.Config, parent.Ext, c.Config)
+	cfg, ext := commitConfig(parent.Config.Config, parent.Ext, overlayConfig(c.Config, o.Config))
 	for _, ch := range o.Changes {
 		if err := images.ApplyChange(&cfg, &ext, ch); err != nil {
 			return nil, err

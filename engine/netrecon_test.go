@@ -104,7 +104,10 @@ func lifecycleRound(o engine.Options, name string, round int) []error {
 		verb("disconnect", func(e *engine.Engine) error { return e.Disconnect(ctx, other, name) })
 	}
 	if round%2 == 0 {
-		verb("stop", func(e *engine.Engine) error { zero := time.Duration(0); return e.Stop(ctx, name, engine.StopOptions{Timeout: &zero}) })
+		verb("stop", func(e *engine.Engine) error {
+			zero := time.Duration(0)
+			return e.Stop(ctx, name, engine.StopOptions{Timeout: &zero})
+		})
 	}
 	verb("rm", func(e *engine.Engine) error { return e.Remove(ctx, name, engine.RemoveOptions{Force: true}) })
 	return errs

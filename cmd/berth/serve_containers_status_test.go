@@ -282,7 +282,8 @@ func TestServeArchive(t *testing.T) {
 }
 
 // TestServeCommitBodyAndPruneUntil: a commit's config body lands in the
-// image; a prune's until filter keeps what is newer.
+// image (laid over the container's by the engine, a health check included);
+// a prune's until filter keeps what is newer.
 func TestServeCommitBodyAndPruneUntil(t *testing.T) {
 	s := newServed(t)
 	a := newAPI(t, s.sock)
@@ -297,13 +298,16 @@ func TestServeCommitBodyAndPruneUntil(t *testing.T) {
 		t.Fatalf("put a file to commit: %d %s", code, out)
 	}
 	code, _, out := a.do("POST", "/commit?container=src&repo=made&tag=v2&comment=via+api",
-		strings.NewReader(`{"Cmd":["echo","hi"],"Env":["GREETING=hello world"],"Labels":{"from":"api"}}`))
+		strings.NewReader(`{"Cmd":["echo","hi"],"Env":["GREETING=hello world"],"Labels":{"from":"api"},"Healthcheck":{"Test":["CMD","true"],"Interval":3000000000}}`))
 	if code != 201 || !strings.Contains(out, `"Id":"sha256:`) {
 		t.Fatalf("commit: %d %s", code, out)
 	}
 	got := s.ok("image", "inspect", "--format", `{{json .Config.Cmd}} {{index .Config.Labels "from"}} {{range .Config.Env}}{{.}};{{end}}`, "made:v2")
 	if !strings.HasPrefix(got, `["echo","hi"] api `) || !strings.Contains(got, "GREETING=hello world;") {
 		t.Errorf("committed image: %q", got)
+	}
+	if got := s.ok("image", "inspect", "--format", `{{json .Config.Healthcheck.Test}} {{.Config.Healthcheck.Interval}}`, "made:v2"); strings.TrimSpace(got) != `["CMD","true"] 3s` {
+		t.Errorf("the body's health check in the image: %q", got)
 	}
 	code, _, out = a.do("POST", `/containers/prune?filters={"until":["1h"]}`, nil)
 	if code != 200 || strings.Contains(out, "src") || !strings.Contains(out, `"SpaceReclaimed":0`) {

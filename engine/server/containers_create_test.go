@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
@@ -145,29 +146,29 @@ func FuzzCreateOptions(f *testing.F) {
 	})
 }
 
-// TestConfigChanges: a commit's config body becomes commit --change
-// instructions; what no instruction carries is refused.
-func TestConfigChanges(t *testing.T) {
+// TestCommitConfig: a commit's config body becomes the engine's config
+// overlay, a health check included; what an image config cannot carry is
+// refused.
+func TestCommitConfig(t *testing.T) {
 	var c container.Config
-	if err := json.Unmarshal([]byte(`{"Cmd":["echo","hi"],"Env":["A=b c","Q=say \"x\""],"Labels":{"z":"1","a":"it's"},
-		"ExposedPorts":{"81/tcp":{}},"Volumes":{"/v":{}},"User":"nobody","WorkingDir":"/w","StopSignal":"SIGINT"}`), &c); err != nil {
+	if err := json.Unmarshal([]byte(`{"Cmd":["echo","hi"],"Entrypoint":[],"Env":["A=b c"],"Labels":{"z":"1"},
+		"ExposedPorts":{"81/tcp":{}},"User":"nobody","Healthcheck":{"Test":["CMD","true"],"Interval":2000000000}}`), &c); err != nil {
 		t.Fatal(err)
 	}
-	got, err := configChanges(&c)
+	got, err := commitConfig(&c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{`CMD ["echo","hi"]`, `VOLUME ["/v"]`, "USER nobody", "WORKDIR /w", "STOPSIGNAL SIGINT", "EXPOSE 81/tcp",
-		`ENV A="b c"`, `ENV Q='say "x"'`, `LABEL a="it's"`, `LABEL z="1"`}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("changes\n got  %q\n want %q", got, want)
+	if !reflect.DeepEqual(got.Cmd, []string{"echo", "hi"}) || got.Entrypoint != nil || got.User != "nobody" ||
+		got.Labels["z"] != "1" || len(got.ExposedPorts) != 1 || got.Healthcheck == nil || got.Healthcheck.Interval != 2*time.Second {
+		t.Errorf("overlay %+v", got)
 	}
-	for _, body := range []string{`{"Tty":true}`, `{"Env":["A=x\ny"]}`, `{"Labels":{"a b":"c"}}`, `{"Env":["A=\"'"]}`} {
+	for _, body := range []string{`{"StopTimeout":3}`, `{"OnBuild":["RUN x"]}`, `{"Env":["=x"]}`} {
 		var c container.Config
 		if err := json.Unmarshal([]byte(body), &c); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := configChanges(&c); !errdefs.IsInvalidArgument(err) {
+		if _, err := commitConfig(&c); !errdefs.IsInvalidArgument(err) {
 			t.Errorf("%s: %v, want an invalid argument", body, err)
 		}
 	}
