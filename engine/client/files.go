@@ -121,8 +121,15 @@ func (p pathInfo) Sys() any           { return nil }
 
 // Commit makes an image of a container's changes.
 func (c *Client) Commit(ctx context.Context, ref string, o engine.CommitOptions) (*images.Image, error) {
-	res, err := c.api.ContainerCommit(ctx, ref, moby.ContainerCommitOptions{Reference: o.Reference,
-		Comment: o.Comment, Author: o.Author, Changes: o.Changes, NoPause: !o.Pause})
+	co := moby.ContainerCommitOptions{Reference: o.Reference,
+		Comment: o.Comment, Author: o.Author, Changes: o.Changes, NoPause: !o.Pause}
+	if o.Config != nil {
+		co.Config = &container.Config{}
+		if err := convert(co.Config, o.Config); err != nil {
+			return nil, err
+		}
+	}
+	res, err := c.api.ContainerCommit(ctx, ref, co)
 	if err != nil {
 		return nil, wire(err, "commit the container")
 	}

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"strings"
@@ -13,7 +14,7 @@ import (
 
 // execCases are exec instances: created, inspected, started once.
 func execCases() []Case {
-	return []Case{{"exec-instance", caseExecInstance}, {"exec-gives-stdin-back", caseExecGivesStdinBack}}
+	return []Case{{"exec-instance", caseExecInstance}, {"exec-gives-stdin-back", caseExecGivesStdinBack}, {"commit-config", caseCommitConfig}}
 }
 
 // caseExecInstance: an instance is not started until ExecStart, which
@@ -66,5 +67,21 @@ func caseExecGivesStdinBack(t *testing.T, s *Suite) {
 	b := make([]byte, 1)
 	if n, err := r.Read(b); n != 1 || b[0] != 'k' {
 		t.Fatalf("the keystroke after the exec was taken (read %d %v): something still reads stdin", n, err)
+	}
+}
+
+// caseCommitConfig: a commit's config is laid over the container's: its
+// variables and labels add, its command replaces.
+func caseCommitConfig(t *testing.T, s *Suite) {
+	c := s.createWith(t, engine.CreateOptions{Name: s.Name("ctr"), Config: engine.Config{Image: "busybox", Cmd: []string{"true"}, Env: []string{"A=1"}}})
+	ref := s.Name("img") + ":1"
+	img, err := s.Commit(ctx(t), c.ID, engine.CommitOptions{Reference: ref,
+		Config: &engine.Config{Cmd: []string{"echo", "x"}, Env: []string{"B=2"}, Labels: map[string]string{"apitest": "yes"}}})
+	ok(t, "commit", err)
+	t.Cleanup(func() { s.RemoveImage(context.Background(), img.ID, true) })
+	env := strings.Join(img.Config.Config.Env, " ")
+	if !strings.Contains(env, "A=1") || !strings.Contains(env, "B=2") || img.Config.Config.Labels["apitest"] != "yes" ||
+		strings.Join(img.Config.Config.Cmd, " ") != "echo x" {
+		t.Fatalf("committed config %+v", img.Config.Config)
 	}
 }
