@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,7 +60,7 @@ func TestExecInstancesAcrossEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	inR, inW := io.Pipe()
-	var tout syncBuffer
+	var tout lockedBuffer
 	done := make(chan error, 1)
 	go func() {
 		_, err := b.ExecStart(ctx, id, engine.ExecStartOptions{}, engine.IO{Stdin: inR, Stdout: &tout})
@@ -86,24 +85,6 @@ func TestExecInstancesAcrossEngines(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestExecInstanceOwnerGone: an instance whose watching process died is no

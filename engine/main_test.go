@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"berth/engine/api/apitest"
 	"bytes"
 	"context"
 	"fmt"
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 		fmt.Println("engine tests need root: skipping")
 		os.Exit(0)
 	}
-	dir, cleanup, err := buildBinaries()
+	dir, cleanup, err := apitest.Binaries()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "build test binaries:", err)
 		os.Exit(1)
@@ -55,32 +56,6 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	os.Exit(code)
-}
-
-// buildBinaries uses $BERTH_BIN (make test sets it) or builds the monitor and
-// init into a temporary directory.
-func buildBinaries() (string, func(), error) {
-	if d := os.Getenv("BERTH_BIN"); d != "" {
-		return d, func() {}, nil
-	}
-	dir, err := os.MkdirTemp("", "berth-bin-")
-	if err != nil {
-		return "", nil, err
-	}
-	root, _ := filepath.Abs("..")
-	for _, b := range []struct{ name, pkg, cgo string }{
-		{"berth-monitor", "./cmd/berth-monitor", "1"},
-		{"berth-init", "./cmd/berth-init", "0"},
-	} {
-		cmd := exec.Command("go", "build", "-tags", "seccomp", "-o", filepath.Join(dir, b.name), b.pkg)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			os.RemoveAll(dir)
-			return "", nil, fmt.Errorf("%s: %v\n%s", b.name, err, out)
-		}
-	}
-	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
 // newEngine opens an engine on a fresh root with busybox:latest bootstrapped,

@@ -29,7 +29,7 @@ func Main(m *testing.M) {
 		fmt.Println("engine tests need root: skipping")
 		os.Exit(0)
 	}
-	dir, cleanup, err := binaries()
+	dir, cleanup, err := Binaries()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "build test binaries:", err)
 		os.Exit(1)
@@ -40,8 +40,9 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// binaries returns $BERTH_BIN or builds the monitor and init.
-func binaries() (string, func(), error) {
+// Binaries returns $BERTH_BIN (make test sets it) or builds the monitor and
+// init into a temporary directory, which the returned function removes.
+func Binaries() (string, func(), error) {
 	if d := os.Getenv("BERTH_BIN"); d != "" {
 		return d, func() {}, nil
 	}
