@@ -41,7 +41,7 @@ func (e *Engine) sweepBuilds(ctx context.Context) {
 	if list, err := e.List(ctx, true); err == nil {
 		for _, c := range list {
 			pid, err := strconv.Atoi(c.Config.Labels[buildLabel])
-			if err != nil || pid <= 0 || unix.Kill(pid, 0) != unix.ESRCH {
+			if err != nil || pid <= 0 || processAlive(pid) {
 				continue
 			}
 			_ = e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
