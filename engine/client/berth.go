@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
+	moby "github.com/moby/moby/client"
 
 	"berth/engine"
 	"berth/engine/xray"
@@ -29,10 +30,7 @@ func (c *Client) berthCall(ctx context.Context, method, path string, q url.Value
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	dial := c.api.Dialer()
-	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) }}}
-	res, err := hc.Do(req)
+	res, err := c.raw.Do(req)
 	if err != nil {
 		return errdefs.ErrUnavailable.WithMessage(fmt.Sprintf("%s: cannot reach the API server: %v", what, rootCause(err)))
 	}
@@ -48,6 +46,14 @@ func (c *Client) berthCall(ctx context.Context, method, path string, q url.Value
 		return fmt.Errorf("%s: the server's answer: %w", what, err)
 	}
 	return nil
+}
+
+// rawClient is an HTTP client over the API client's connections, for the
+// calls moby's client has no method for (made once: the TUI polls some).
+func rawClient(api *moby.Client) *http.Client {
+	dial := api.Dialer()
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) }}}
 }
 
 // berthError is the error of a berth call that did not answer 200: the

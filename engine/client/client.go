@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +27,8 @@ import (
 // Client is an api.Engine over the Docker Engine API.
 type Client struct {
 	api *moby.Client
+	// raw makes berth's own calls and reads whole exec inspects.
+	raw *http.Client
 	// pending are the containers whose start waits for an attach (see
 	// Start's WaitAttach), by ID.
 	pending sync.Map
@@ -87,7 +90,7 @@ func newClient(ctx context.Context, opts ...moby.Opt) (*Client, error) {
 		}
 		return nil, wire(err, "reach the API server")
 	}
-	cl := &Client{api: c}
+	cl := &Client{api: c, raw: rawClient(c)}
 	if info, err := c.Info(ctx, moby.InfoOptions{}); err == nil {
 		cl.warnings = info.Info.Warnings
 	}
@@ -98,7 +101,10 @@ func newClient(ctx context.Context, opts ...moby.Opt) (*Client, error) {
 func (c *Client) APIVersion() string { return c.api.ClientVersion() }
 
 // Close ends the client's idle connections.
-func (c *Client) Close() error { return c.api.Close() }
+func (c *Client) Close() error {
+	c.raw.CloseIdleConnections()
+	return c.api.Close()
+}
 
 // notImplemented is the answer of a berth-only method: what is missing.
 func notImplemented(what string) error {
