@@ -86,7 +86,10 @@ func (s *Store) privateCacheMount(base, id string, o CacheMountOptions) (string,
 	return data, func() { os.RemoveAll(dir) }, nil
 }
 
-// makeCacheDir makes a cache mount's directory with its owner and mode.
+// makeCacheDir makes a cache mount's directory with its owner and mode. It
+// is made under a name of its own and renamed into place, so that builds
+// (and parallel stages) making the same cache at once each either place it
+// or find the other's.
 func makeCacheDir(dir string, o CacheMountOptions) error {
 	if _, err := os.Stat(dir); err == nil {
 		return nil
@@ -95,16 +98,24 @@ func makeCacheDir(dir string, o CacheMountOptions) error {
 	if mode == 0 {
 		mode = 0o755
 	}
-	tmp := dir + ".new"
-	os.RemoveAll(tmp)
-	if err := os.Mkdir(tmp, mode); err != nil {
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".new-")
+	if err != nil {
 		return err
 	}
 	if err := os.Chmod(tmp, mode); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	if err := os.Chown(tmp, o.UID, o.GID); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		os.Remove(tmp)
+		if _, serr := os.Stat(dir); serr == nil {
+			return nil // made by another at the same time
+		}
+		return err
+	}
+	return nil
 }
