@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # docker-compose against `berth serve`: a two-service project (busybox httpd,
 # and a busybox client that fetches from it by service name on the project's
-# network), brought up with `up -d`, looked at with `ps` and `logs`, used with
-# `exec -T`, and taken down with `down -v`, which must leave no container,
+# network), brought up with `up -d` (twice: the second finds it up to date),
+# looked at with `ps` and `logs`, used with `exec -T` and `run --rm` (a
+# one-off container linked to its dependencies), and taken down with
+# `down -v`, which must leave no container,
 # network or volume of the project. Uses Debian's docker-compose (v1, python;
 # installed with apt-get when missing) or a `docker compose` plugin (v2) if
 # that is what is installed. Prints PASS/FAIL lines and `N passed, N failed`.
@@ -72,6 +74,8 @@ check compose-logs-client 'until_ok "dc logs client | grep -q compose-ok"'
 check compose-logs 'has "$(dc logs --no-color)" "compose-ok"'
 check compose-exec 'eq "$(dc exec -T web cat /www/index.html)" compose-ok'
 check compose-labels 'eq "$(dk inspect -f "{{index .Config.Labels \"com.docker.compose.service\"}}" $(dc ps -q web))" web'
+check compose-up-again 'out=$(dc up -d 2>&1); has "$out" "up-to-date"'
+check compose-run 'eq "$(dc run --rm -T client wget -q -O - http://web:8080/)" compose-ok'
 check compose-down 'dc down -v; eq "$(leftovers)" ""'
 
 echo "$pass passed, $failed failed"

@@ -58,6 +58,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.validateNetwork(ctx, &o); err != nil {
 		return nil, err
 	}
+	if err := e.validateLinks(ctx, &o); err != nil {
+		return nil, err
+	}
 	extra, err := e.resolveExtraNetworks(ctx, &o)
 	if err != nil {
 		return nil, err

@@ -187,7 +187,11 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 		return nil, err
 	}
 	e.at("start.published")
-	ns.hosts += primary.IP.String() + "\t" + c.Config.Hostname + "\n"
+	links, err := e.linkHosts(ctx, c, rec, primary.NetworkName)
+	if err != nil {
+		return nil, err
+	}
+	ns.hosts += primary.IP.String() + "\t" + c.Config.Hostname + "\n" + links
 	ns.hosts += extraHosts(c.HostConfig.ExtraHosts)
 	if mode != modeBridge {
 		ns.resolv = "nameserver 127.0.0.11\noptions ndots:0\n"

@@ -47,8 +47,23 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	return e.startLocked(ctx, row, o)
+	err = e.startLocked(ctx, row, o)
+	unlock()
+	if err != nil {
+		e.removeUnstarted(ctx, row.ID)
+	}
+	return err
+}
+
+// removeUnstarted removes an AutoRemove (--rm) container whose start failed,
+// as Docker does: its client waits for it to be removed (docker run --rm
+// waits on the "removed" condition), and nothing else ever would.
+func (e *Engine) removeUnstarted(ctx context.Context, id string) {
+	c, err := e.Inspect(context.WithoutCancel(ctx), id)
+	if err != nil || !c.HostConfig.AutoRemove || c.State.Running || c.State.Restarting {
+		return
+	}
+	_ = e.Remove(context.WithoutCancel(ctx), id, RemoveOptions{Force: true, Volumes: true})
 }
 
 // startLocked is Start for a container whose lock the caller holds.

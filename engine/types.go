@@ -64,6 +64,9 @@ type HostConfig struct {
 	PublishAll     bool                  `json:"PublishAllPorts"`
 	DNS            []string              `json:"Dns"`
 	ExtraHosts     []string              `json:"ExtraHosts"`
+	// Links are Docker's legacy links, "name" or "name:alias": the alias
+	// resolves to the linked container's address (through /etc/hosts).
+	Links []string `json:"Links"`
 	// SecurityOpt are the --security-opt values; a seccomp profile is kept as
 	// its JSON text ("seccomp={...}"), as Docker keeps it.
 	SecurityOpt []string `json:"SecurityOpt"`

@@ -105,7 +105,8 @@ const schema = `
 CREATE TABLE IF NOT EXISTS net_networks (
   id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, driver TEXT NOT NULL,
   subnet TEXT NOT NULL UNIQUE, gateway TEXT NOT NULL, bridge TEXT NOT NULL UNIQUE,
-  internal INTEGER NOT NULL, labels TEXT NOT NULL, created INTEGER NOT NULL);
+  internal INTEGER NOT NULL, labels TEXT NOT NULL, created INTEGER NOT NULL,
+  options TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS net_endpoints (
   network_id TEXT NOT NULL, container_id TEXT NOT NULL, ifname TEXT NOT NULL,
   host_veth TEXT NOT NULL UNIQUE, ip TEXT NOT NULL, mac TEXT NOT NULL,
@@ -123,7 +124,7 @@ func (m *Manager) migrate(ctx context.Context) error {
 		if _, err := c.ExecContext(ctx, schema); err != nil {
 			return fmt.Errorf("netmgr schema: %w", err)
 		}
-		return nil
+		return migrateOptions(ctx, c)
 	})
 }
 

@@ -24,7 +24,9 @@ type Network struct {
 	Bridge           string
 	Internal         bool
 	Labels           map[string]string
-	Created          time.Time
+	// Options are the driver options given at creation (see DockerOptions).
+	Options map[string]string
+	Created time.Time
 }
 
 // CreateOptions describe a new bridge network; a zero Subnet is picked from the
@@ -35,6 +37,9 @@ type CreateOptions struct {
 	Gateway  netip.Addr
 	Internal bool
 	Labels   map[string]string
+	// Options are Docker bridge driver options; only those a berth bridge
+	// honours are accepted (ValidateOptions).
+	Options map[string]string
 }
 
 // DefaultNetwork is the name of the default bridge network.
@@ -50,6 +55,9 @@ var dockerSubnet = netip.MustParsePrefix("172.17.0.0/16")
 // name is ErrAlreadyExists.
 func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error) {
 	if err := ValidateName(o.Name); err != nil {
+		return nil, err
+	}
+	if err := ValidateOptions(o.Options); err != nil {
 		return nil, err
 	}
 	return m.create(ctx, o, "")
@@ -100,7 +108,7 @@ func (m *Manager) create(ctx context.Context, o CreateOptions, bridge string) (*
 		bridge = m.opt.Name + "-" + id[:8]
 	}
 	n := &Network{ID: id, Name: o.Name, Driver: "bridge", Subnet: o.Subnet, Gateway: o.Gateway,
-		Bridge: bridge, Internal: o.Internal, Labels: o.Labels, Created: time.Now().UTC()}
+		Bridge: bridge, Internal: o.Internal, Labels: o.Labels, Options: o.Options, Created: time.Now().UTC()}
 	if n.Labels == nil {
 		n.Labels = map[string]string{}
 	}
@@ -165,9 +173,13 @@ func (m *Manager) insertNetwork(ctx context.Context, c *sql.Conn, n *Network, ro
 		n.Gateway = n.Subnet.Addr().Next()
 	}
 	labels, _ := json.Marshal(n.Labels)
-	_, err = c.ExecContext(ctx, `INSERT INTO net_networks (id, name, driver, subnet, gateway, bridge, internal, labels, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.Name, n.Driver, n.Subnet.String(), n.Gateway.String(),
-		n.Bridge, n.Internal, string(labels), n.Created.UnixNano())
+	options := []byte("{}")
+	if len(n.Options) > 0 {
+		options, _ = json.Marshal(n.Options)
+	}
+	_, err = c.ExecContext(ctx, `INSERT INTO net_networks (id, name, driver, subnet, gateway, bridge, internal, labels, options, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.Name, n.Driver, n.Subnet.String(), n.Gateway.String(),
+		n.Bridge, n.Internal, string(labels), string(options), n.Created.UnixNano())
 	if err != nil {
 		return fmt.Errorf("insert network %s: %w", n.Name, err)
 	}
@@ -275,7 +287,7 @@ func (m *Manager) List(ctx context.Context) ([]Network, error) {
 }
 
 func (m *Manager) query(ctx context.Context, where string, args ...any) ([]Network, error) {
-	rows, err := m.db.QueryContext(ctx, `SELECT id, name, driver, subnet, gateway, bridge, internal, labels, created
+	rows, err := m.db.QueryContext(ctx, `SELECT id, name, driver, subnet, gateway, bridge, internal, labels, options, created
 		FROM net_networks `+where+` ORDER BY created`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list networks: %w", err)
@@ -284,14 +296,15 @@ func (m *Manager) query(ctx context.Context, where string, args ...any) ([]Netwo
 	var out []Network
 	for rows.Next() {
 		var n Network
-		var subnet, gw, labels string
+		var subnet, gw, labels, options string
 		var created int64
-		if err := rows.Scan(&n.ID, &n.Name, &n.Driver, &subnet, &gw, &n.Bridge, &n.Internal, &labels, &created); err != nil {
+		if err := rows.Scan(&n.ID, &n.Name, &n.Driver, &subnet, &gw, &n.Bridge, &n.Internal, &labels, &options, &created); err != nil {
 			return nil, fmt.Errorf("list networks: %w", err)
 		}
 		n.Subnet, _ = netip.ParsePrefix(subnet)
 		n.Gateway, _ = netip.ParseAddr(gw)
 		_ = json.Unmarshal([]byte(labels), &n.Labels)
+		_ = json.Unmarshal([]byte(options), &n.Options)
 		n.Created = time.Unix(0, created).UTC()
 		out = append(out, n)
 	}

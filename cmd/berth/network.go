@@ -28,7 +28,7 @@ func (a *app) networkCommands() *cobra.Command {
 func (a *app) networkCreate() *cobra.Command {
 	var subnet, gateway, driver string
 	var internal bool
-	var labels []string
+	var labels, driverOpts []string
 	cmd := &cobra.Command{
 		Use:   "create [OPTIONS] NETWORK",
 		Short: "Create a network",
@@ -52,6 +52,16 @@ func (a *app) networkCreate() *cobra.Command {
 			if o.Labels, err = opts.ParseLabels(labels); err != nil {
 				return err
 			}
+			for _, kv := range driverOpts {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return invalid("invalid --opt %q: want key=value", kv)
+				}
+				if o.Options == nil {
+					o.Options = map[string]string{}
+				}
+				o.Options[k] = v
+			}
 			e, err := a.engine()
 			if err != nil {
 				return err
@@ -70,6 +80,7 @@ func (a *app) networkCreate() *cobra.Command {
 	fl.StringVarP(&driver, "driver", "d", "bridge", "driver (bridge)")
 	fl.BoolVar(&internal, "internal", false, "no route out of the network")
 	fl.StringArrayVar(&labels, "label", nil, "set metadata (key=value)")
+	fl.StringArrayVarP(&driverOpts, "opt", "o", nil, "set a driver option (key=value; those berth's bridges honour)")
 	return cmd
 }
 

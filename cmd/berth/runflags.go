@@ -21,7 +21,7 @@ type runFlags struct {
 	cpusetCpus, network, logDriver, cpus      string
 	env, envFile, labels, capAdd, capDrop     []string
 	ulimits, logOpts, securityOpt             []string
-	publish, dns, addHosts, aliases           []string
+	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
 	ip, mac                                   string
 	publishAll                                bool
@@ -58,6 +58,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.volumesFrom, "volumes-from", nil, "mount the volumes of another container: NAME[:ro|rw]")
 	fs.StringArrayVar(&f.addHosts, "add-host", nil, "add a line to /etc/hosts (host:ip)")
 	fs.StringArrayVar(&f.aliases, "network-alias", nil, "name the container also answers to on its network")
+	fs.StringArrayVar(&f.links, "link", nil, "reach another container by an alias of its name: NAME[:ALIAS]")
 	fs.StringVar(&f.ip, "ip", "", "IPv4 address on a user-defined network")
 	fs.StringVar(&f.mac, "mac-address", "", "MAC address of the container's interface")
 	fs.StringVar(&f.logDriver, "log-driver", "json-file", "log driver (json-file)")
@@ -189,7 +190,7 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 			return invalid("invalid --add-host %q: want host:ip", ah)
 		}
 	}
-	h.ExtraHosts = f.addHosts
+	h.ExtraHosts, h.Links = f.addHosts, f.links
 	o.Network = engine.EndpointSettings{IPAddress: f.ip, MacAddress: f.mac, Aliases: f.aliases}
 	return nil
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/netip"
 	"strings"
 	"time"
@@ -12,10 +13,8 @@ import (
 	moby "github.com/moby/moby/client"
 
 	"berth/engine"
+	"berth/netmgr"
 )
-
-// bridgeNameOption is the network option that names a bridge's device.
-const bridgeNameOption = "com.docker.network.bridge.name"
 
 // ListNetworks lists the networks.
 func (c *Client) ListNetworks(ctx context.Context, filters map[string][]string) ([]engine.Network, error) {
@@ -27,13 +26,29 @@ func (c *Client) ListNetworks(ctx context.Context, filters map[string][]string) 
 	for _, n := range res.Items {
 		out = append(out, networkOf(n.Network))
 	}
+	c.nameBridges(ctx, out)
 	return out, nil
+}
+
+// nameBridges fills in the bridge devices of ns, which Docker's shape names
+// for the default network only, from berth's own call; a server that is not
+// berth's leaves them empty.
+func (c *Client) nameBridges(ctx context.Context, ns []engine.Network) {
+	var bridges map[string]string
+	if c.berthCall(ctx, http.MethodGet, "/berth/network-bridges", nil, "name the bridges", &bridges) != nil {
+		return
+	}
+	for i := range ns {
+		if b, ok := bridges[ns[i].ID]; ok {
+			ns[i].Bridge = b
+		}
+	}
 }
 
 // networkOf maps a network's wire shape onto the engine's.
 func networkOf(n network.Network) engine.Network {
 	out := engine.Network{ID: n.ID, Name: n.Name, Driver: n.Driver, Internal: n.Internal, Labels: n.Labels,
-		Created: n.Created, Bridge: n.Options[bridgeNameOption]}
+		Created: n.Created, Bridge: n.Options[netmgr.OptBridgeName]}
 	for _, cfg := range n.IPAM.Config {
 		if cfg.Subnet.Addr().Is4() {
 			out.Subnet, out.Gateway = cfg.Subnet, cfg.Gateway
@@ -49,7 +64,9 @@ func (c *Client) InspectNetwork(ctx context.Context, ref string) (*engine.Networ
 	if err != nil {
 		return nil, nil, wire(err, "inspect the network")
 	}
-	n := networkOf(res.Network.Network)
+	one := []engine.Network{networkOf(res.Network.Network)}
+	c.nameBridges(ctx, one)
+	n := one[0]
 	eps := make([]engine.NetworkEndpoint, 0, len(res.Network.Containers))
 	for id, r := range res.Network.Containers {
 		eps = append(eps, engine.NetworkEndpoint{NetworkID: n.ID, NetworkName: n.Name, ContainerID: id,
@@ -60,7 +77,7 @@ func (c *Client) InspectNetwork(ctx context.Context, ref string) (*engine.Networ
 
 // CreateNetwork makes a bridge network.
 func (c *Client) CreateNetwork(ctx context.Context, o engine.NetworkCreateOptions) (*engine.Network, error) {
-	req := moby.NetworkCreateOptions{Driver: "bridge", Internal: o.Internal, Labels: o.Labels}
+	req := moby.NetworkCreateOptions{Driver: "bridge", Internal: o.Internal, Labels: o.Labels, Options: o.Options}
 	if o.Subnet.IsValid() || o.Gateway.IsValid() {
 		req.IPAM = &network.IPAM{Driver: "default", Config: []network.IPAMConfig{{Subnet: o.Subnet, Gateway: o.Gateway}}}
 	}

@@ -27,9 +27,8 @@ type Network struct {
 func NetworkOf(n netmgr.Network, members []netmgr.Endpoint, names map[string]string) Network {
 	v := Network{Name: n.Name, ID: n.ID, Created: n.Created.Format("2006-01-02T15:04:05.999999999Z07:00"),
 		Driver: n.Driver, Internal: n.Internal, Labels: n.Labels, Containers: map[string]map[string]any{},
-		Options: map[string]string{}, IPAM: map[string]any{"Driver": "default", "Config": []map[string]string{}}}
+		Options: n.DockerOptions(), IPAM: map[string]any{"Driver": "default", "Config": []map[string]string{}}}
 	if !n.Builtin() { // host and none have no bridge and no addresses
-		v.Options["com.docker.network.bridge.name"] = n.Bridge
 		v.IPAM["Config"] = []map[string]string{{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()}}
 	}
 	if v.Labels == nil {

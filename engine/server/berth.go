@@ -22,6 +22,23 @@ func (s *Server) berthRoutes() {
 	s.handle("GET /berth/host", s.hostUsage)
 	s.handle("GET /berth/image-audit", s.auditImage)
 	s.handle("POST /berth/check", s.checkRoot)
+	s.handle("GET /berth/network-bridges", s.networkBridges)
+}
+
+// networkBridges maps each bridge network's ID to its bridge device: Docker's
+// inspect names the device of the default network only.
+func (s *Server) networkBridges(w http.ResponseWriter, r *http.Request) error {
+	ns, err := s.eng.ListNetworks(r.Context(), nil)
+	if err != nil {
+		return err
+	}
+	out := map[string]string{}
+	for _, n := range ns {
+		if n.Bridge != "" {
+			out[n.ID] = n.Bridge
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // xrayContainer is the X-ray of a container, as the engine reads it on the

@@ -145,7 +145,7 @@ func hostOptions(h *container.HostConfig, out *engine.HostConfig) error {
 			return badRequest("HostConfig.ExtraHosts holds %q; want host:ip", eh)
 		}
 	}
-	out.ExtraHosts = h.ExtraHosts
+	out.ExtraHosts, out.Links = h.ExtraHosts, h.Links
 	out.PortBindings = engine.PortMap{}
 	for p, bs := range h.PortBindings {
 		key := p.String()
@@ -231,6 +231,13 @@ func networkOptions(nc *network.NetworkingConfig, o *engine.CreateOptions) (map[
 		if err != nil {
 			return nil, err
 		}
+		if ep != nil { // links given per network name containers alike
+			for _, l := range ep.Links {
+				if !slices.Contains(o.HostConfig.Links, l) {
+					o.HostConfig.Links = append(o.HostConfig.Links, l)
+				}
+			}
+		}
 		if name == mode || defaultNetwork(name) && defaultNetwork(mode) {
 			o.Network = es
 		} else {
@@ -249,7 +256,6 @@ func endpointOptions(name string, ep *network.EndpointSettings) (engine.Endpoint
 	field := "NetworkingConfig.EndpointsConfig[" + name + "]"
 	ipam := ep.IPAMConfig
 	if err := unsupported(field, []setField{
-		{"Links", len(ep.Links) > 0},
 		{"DriverOpts", len(ep.DriverOpts) > 0},
 		{"GwPriority", ep.GwPriority != 0},
 		{"IPAMConfig.IPv6Address", ipam != nil && ipam.IPv6Address.IsValid()},

@@ -42,7 +42,6 @@ func unsupportedHost(h *container.HostConfig) error {
 		{"GroupAdd", len(h.GroupAdd) > 0},
 		{"IpcMode", h.IpcMode != "" && h.IpcMode != container.IPCModePrivate},
 		{"Cgroup", h.Cgroup != ""},
-		{"Links", len(h.Links) > 0},
 		{"OomScoreAdj", h.OomScoreAdj != 0},
 		{"PidMode", h.PidMode != ""},
 		{"StorageOpt", len(h.StorageOpt) > 0},

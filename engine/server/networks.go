@@ -44,17 +44,13 @@ func (s *Server) networkList(w http.ResponseWriter, r *http.Request) error {
 // networkBase is a network in Docker's shape, without its containers.
 func networkBase(n *engine.Network) network.Network {
 	out := network.Network{Name: n.Name, ID: n.ID, Created: n.Created, Scope: "local", Driver: n.Driver,
-		EnableIPv4: !n.Builtin(), Internal: n.Internal, Labels: n.Labels, Options: map[string]string{},
+		EnableIPv4: !n.Builtin(), Internal: n.Internal, Labels: n.Labels, Options: n.DockerOptions(),
 		IPAM: network.IPAM{Driver: "default", Options: map[string]string{}, Config: []network.IPAMConfig{}}}
 	if out.Labels == nil {
 		out.Labels = map[string]string{}
 	}
 	if !n.Builtin() {
-		out.Options["com.docker.network.bridge.name"] = n.Bridge
 		out.IPAM.Config = []network.IPAMConfig{{Subnet: n.Subnet, Gateway: n.Gateway}}
-	}
-	if n.Name == "bridge" {
-		out.Options["com.docker.network.bridge.default_bridge"] = "true"
 	}
 	return out
 }

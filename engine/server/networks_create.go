@@ -1,33 +1,15 @@
 package server
 
 import (
-	"sort"
-
 	"github.com/moby/moby/api/types/network"
 
 	"berth/engine"
 )
 
-// bridgeOptionKept is the value of a bridge driver option whose Docker
-// meaning is what a berth bridge network does anyway: the option is accepted
-// with that value (any other value is refused, as berth cannot honour it);
-// ok is false for any other option.
-func bridgeOptionKept(name string) (value string, ok bool) {
-	switch name {
-	case "com.docker.network.bridge.enable_icc", "com.docker.network.bridge.enable_ip_masquerade":
-		return "true", true
-	case "com.docker.network.bridge.host_binding_ipv4":
-		return "0.0.0.0", true
-	case "com.docker.network.driver.mtu":
-		return "1500", true
-	}
-	return "", false
-}
-
 // networkCreateOptions maps a create request onto the engine's options,
 // refusing with a 400 naming the field what a berth network cannot be.
 func networkCreateOptions(req *network.CreateRequest) (engine.NetworkCreateOptions, error) {
-	o := engine.NetworkCreateOptions{Name: req.Name, Internal: req.Internal, Labels: req.Labels}
+	o := engine.NetworkCreateOptions{Name: req.Name, Internal: req.Internal, Labels: req.Labels, Options: req.Options}
 	if req.Name == "" {
 		return o, badRequest("the network name is empty")
 	}
@@ -42,9 +24,6 @@ func networkCreateOptions(req *network.CreateRequest) (engine.NetworkCreateOptio
 		return o, badRequest("EnableIPv4 false is not supported: berth networks are IPv4")
 	case req.Ingress || req.ConfigOnly || req.ConfigFrom != nil:
 		return o, badRequest("ingress and config-only networks are swarm features berth does not have")
-	}
-	if err := checkBridgeOptions(req.Options); err != nil {
-		return o, err
 	}
 	if req.IPAM == nil {
 		return o, nil
@@ -73,24 +52,4 @@ func networkCreateOptions(req *network.CreateRequest) (engine.NetworkCreateOptio
 	}
 	o.Subnet, o.Gateway = c.Subnet, c.Gateway
 	return o, nil
-}
-
-// checkBridgeOptions accepts the driver options a berth bridge honours and
-// refuses the others by name.
-func checkBridgeOptions(opts map[string]string) error {
-	keys := make([]string, 0, len(opts))
-	for k := range opts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		want, ok := bridgeOptionKept(k)
-		if !ok {
-			return badRequest("network option %s is not supported by berth's bridge driver", k)
-		}
-		if opts[k] != want {
-			return badRequest("network option %s=%s is not supported: berth's bridges have %s", k, opts[k], want)
-		}
-	}
-	return nil
 }
