@@ -3,7 +3,9 @@
 # and a busybox client that fetches from it by service name on the project's
 # network), brought up with `up -d` (twice: the second finds it up to date),
 # looked at with `ps` and `logs`, used with `exec -T` and `run --rm` (a
-# one-off container linked to its dependencies), and taken down with
+# one-off container linked to its dependencies), recreated after a change of
+# its configuration, scaled to two clients (which share the service's name
+# on the network), and taken down with
 # `down -v`, which must leave no container,
 # network or volume of the project. Uses Debian's docker-compose (v1, python;
 # installed with apt-get when missing) or a `docker compose` plugin (v2) if
@@ -52,6 +54,7 @@ services:
     image: busybox
     command: ["sh", "-c", "mkdir -p /www && echo compose-ok >/www/index.html && exec httpd -f -p 8080 -h /www"]
     volumes: ["data:/data"]
+    environment: ["MODE=${MODE:-first}"]
   client:
     image: busybox
     depends_on: [web]
@@ -76,7 +79,9 @@ check compose-exec 'eq "$(dc exec -T web cat /www/index.html)" compose-ok'
 check compose-labels 'eq "$(dk inspect -f "{{index .Config.Labels \"com.docker.compose.service\"}}" $(dc ps -q web))" web'
 check compose-up-again 'out=$(dc up -d 2>&1); has "$out" "up-to-date"'
 check compose-run 'eq "$(dc run --rm -T client wget -q -O - http://web:8080/)" compose-ok'
-check compose-down 'dc down -v; eq "$(leftovers)" ""'
+check compose-recreate 'MODE=second dc up -d; eq "$(MODE=second dc exec -T web sh -c "echo \$MODE")" second'
+check compose-scale 'MODE=second dc up -d --scale client=2; eq "$(MODE=second dc ps -q client | wc -l)" 2'
+check compose-down 'MODE=second dc down -v; eq "$(leftovers)" ""'
 
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -78,22 +78,21 @@ func checkAliases(aliases []string) error {
 // leaseState is what one network and one container already hold.
 type leaseState struct {
 	ips      map[netip.Addr]bool
-	aliases  map[string]bool
 	ifnames  map[string]bool
 	attached bool
 }
 
 func leaseRows(ctx context.Context, c *sql.Conn, netID, ctr string) (*leaseState, error) {
-	st := &leaseState{ips: map[netip.Addr]bool{}, aliases: map[string]bool{}, ifnames: map[string]bool{}}
-	rows, err := c.QueryContext(ctx, `SELECT network_id, container_id, ifname, ip, aliases FROM net_endpoints
+	st := &leaseState{ips: map[netip.Addr]bool{}, ifnames: map[string]bool{}}
+	rows, err := c.QueryContext(ctx, `SELECT network_id, container_id, ifname, ip FROM net_endpoints
 		WHERE network_id = ? OR container_id = ?`, netID, ctr)
 	if err != nil {
 		return nil, fmt.Errorf("read leases: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var nid, cid, ifn, ip, al string
-		if err := rows.Scan(&nid, &cid, &ifn, &ip, &al); err != nil {
+		var nid, cid, ifn, ip string
+		if err := rows.Scan(&nid, &cid, &ifn, &ip); err != nil {
 			return nil, fmt.Errorf("read leases: %w", err)
 		}
 		if cid == ctr {
@@ -103,11 +102,6 @@ func leaseRows(ctx context.Context, c *sql.Conn, netID, ctr string) (*leaseState
 		if nid == netID {
 			a, _ := netip.ParseAddr(ip)
 			st.ips[a] = true
-			var as []string
-			_ = json.Unmarshal([]byte(al), &as)
-			for _, x := range as {
-				st.aliases[x] = true
-			}
 		}
 	}
 	return st, rows.Err()
@@ -117,11 +111,9 @@ func (st *leaseState) check(ep *Endpoint, n *Network) error {
 	if st.attached {
 		return errdefs.ErrAlreadyExists.WithMessage(fmt.Sprintf("container %s is already connected to network %s", short(ep.ContainerID), n.Name))
 	}
-	for _, a := range ep.Aliases {
-		if st.aliases[a] {
-			return errdefs.ErrAlreadyExists.WithMessage(fmt.Sprintf("alias %s is already used on network %s", a, n.Name))
-		}
-	}
+	// Aliases may be shared, as in Docker: the name then resolves to every
+	// container that has it (docker-compose gives each replica of a service
+	// the service's name, and a recreated container the old one's).
 	return nil
 }
 

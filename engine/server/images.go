@@ -139,7 +139,19 @@ func (s *Server) imageInspect(w http.ResponseWriter, r *http.Request, name strin
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, out)
+	// Docker showed the builder's Container and ContainerConfig until API 1.45
+	// (dockerd 20.10 at every version); docker-compose 1.x, which negotiates
+	// the newest version, reads ContainerConfig's Volumes when it recreates a
+	// container and fails without it. The image's config stands in for the
+	// builder's container config.
+	return writeJSON(w, http.StatusOK, legacyImage{Image: out, ContainerConfig: out.Config})
+}
+
+// legacyImage is image inspect with the fields Docker showed before API 1.45.
+type legacyImage struct {
+	inspect.Image
+	Container       string `json:"Container"`
+	ContainerConfig any    `json:"ContainerConfig"`
 }
 
 // imageHistory answers GET /images/{name}/history.
