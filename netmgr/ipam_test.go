@@ -134,10 +134,6 @@ func TestBadInput(t *testing.T) {
 			_, err := e.m.Connect(ctx, "taken", "c2", p, ConnectOptions{IP: netip.MustParseAddr("10.9.9.9")})
 			return err
 		}, errdefs.ErrInvalidArgument},
-		{"duplicate alias", func() error {
-			_, err := e.m.Connect(ctx, "taken", "c2", p, ConnectOptions{Aliases: []string{"db"}})
-			return err
-		}, errdefs.ErrAlreadyExists},
 		{"already connected", func() error {
 			_, err := e.m.Connect(ctx, "taken", "c1", p, ConnectOptions{})
 			return err
