@@ -44,9 +44,8 @@ type dockerDaemon struct {
 	exited chan struct{}
 	env    []string
 	cgroup string
-	// ns are the daemon's namespaces as /proc/PID/ns names them ("net:[N]"),
-	// recorded by checkIsolated; stop checks that nothing holds them after.
-	ns []string
+	// ns holds the daemon's namespaces open (see holdNamespaces).
+	ns []heldNamespace
 }
 
 // requireDockerd installs Debian's docker.io (and nftables, for the host
@@ -125,6 +124,7 @@ func startDockerd(t *testing.T) *dockerDaemon {
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
 		if _, err := d.docker(nil, "version"); err == nil {
 			d.checkIsolated()
+			d.holdNamespaces()
 			return d
 		}
 		select {
@@ -167,7 +167,7 @@ func (d *dockerDaemon) args() []string {
 // checkIsolated fails the test unless the daemon answering is the one with
 // its data root under d.dir, dockerd and the containerd it started run in
 // another network and mount namespace than the test, and the host sees none
-// of their mounts. It records the daemon's namespaces for stop.
+// of their mounts.
 func (d *dockerDaemon) checkIsolated() {
 	t := d.t
 	t.Helper()
@@ -184,16 +184,10 @@ func (d *dockerDaemon) checkIsolated() {
 			t.Fatal(err)
 		}
 		for _, pid := range pids {
-			got, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, ns))
-			if err != nil {
-				continue
-			}
-			if got == own {
+			if got, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, ns)); err == nil && got == own {
 				cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 				name, _, _ := bytes.Cut(cmd, []byte{0})
 				t.Errorf("%s (pid %d) runs in the host's %s namespace %s", name, pid, ns, own)
-			} else if !slices.Contains(d.ns, got) {
-				d.ns = append(d.ns, got)
 			}
 		}
 	}
@@ -298,11 +292,7 @@ func (d *dockerDaemon) stop() {
 		t.Errorf("dockerd left mount %s", m)
 		unix.Unmount(m, unix.MNT_DETACH)
 	}
-	for _, ns := range d.ns {
-		if h := nsHolders(ns); len(h) > 0 {
-			t.Errorf("dockerd's namespace %s outlived it, held by %v", ns, h)
-		}
-	}
+	d.releaseNamespaces()
 	cgs, _ := filepath.Glob("/sys/fs/cgroup/*" + d.cgroup)
 	for _, cg := range cgs {
 		removeCgroup(cg)
@@ -312,27 +302,77 @@ func (d *dockerDaemon) stop() {
 	}
 }
 
-// nsHolders lists what the host sees keeping the namespace ns ("net:[N]", as
-// /proc/PID/ns names it) alive: processes in it, descriptors open on it,
-// mounts of it.
-func nsHolders(ns string) []string {
+// heldNamespace is an open descriptor of one of the daemon's namespaces and
+// its name as /proc/PID/ns gives it ("net:[4026532177]").
+type heldNamespace struct {
+	f    *os.File
+	name string
+}
+
+// holdNamespaces opens dockerd's network and mount namespaces, so that stop
+// can tell whether anything but the test still holds them: while the test
+// holds a namespace its number cannot pass to a namespace made meanwhile by
+// another test. It checks that nsHolders sees dockerd in each, so that the
+// check in releaseNamespaces is not vacuous.
+func (d *dockerDaemon) holdNamespaces() {
+	t := d.t
+	t.Helper()
+	pid := d.cmd.Process.Pid // unshare execs sh, which execs dockerd
+	for _, kind := range []string{"net", "mnt"} {
+		p := fmt.Sprintf("/proc/%d/ns/%s", pid, kind)
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatalf("hold dockerd's %s namespace: %v", kind, err)
+		}
+		name, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+		if err != nil {
+			f.Close()
+			t.Fatalf("hold dockerd's %s namespace: %v", kind, err)
+		}
+		d.ns = append(d.ns, heldNamespace{f, name})
+		if h := d.nsHolders(name); !slices.Contains(h, fmt.Sprintf("process %d", pid)) {
+			t.Errorf("nsHolders does not see dockerd (pid %d) in its %s namespace %s: %v", pid, kind, name, h)
+		}
+	}
+}
+
+// releaseNamespaces fails the test if anything but the test holds the
+// daemon's namespaces, then lets them go.
+func (d *dockerDaemon) releaseNamespaces() {
+	for _, ns := range d.ns {
+		if h := d.nsHolders(ns.name); len(h) > 0 {
+			d.t.Errorf("dockerd's namespace %s outlived it, held by %v", ns.name, h)
+		}
+		ns.f.Close()
+	}
+	d.ns = nil
+}
+
+// nsHolders lists what the host sees keeping the namespace name ("net:[N]")
+// alive, but for the test's own hold of it: processes in it, descriptors
+// open on it, mounts of it.
+func (d *dockerDaemon) nsHolders(name string) []string {
 	var out []string
-	kind, _, _ := strings.Cut(ns, ":")
+	kind, _, _ := strings.Cut(name, ":")
+	own := map[string]bool{}
+	for _, ns := range d.ns {
+		own[fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), ns.f.Fd())] = true
+	}
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
-		if l, err := os.Readlink(filepath.Join(p, "ns", kind)); err == nil && l == ns {
-			out = append(out, p)
+		if l, err := os.Readlink(filepath.Join(p, "ns", kind)); err == nil && l == name {
+			out = append(out, "process "+filepath.Base(p))
 		}
 		fds, _ := filepath.Glob(filepath.Join(p, "fd", "*"))
 		for _, fd := range fds {
-			if l, err := os.Readlink(fd); err == nil && l == ns {
-				out = append(out, fd)
+			if l, err := os.Readlink(fd); err == nil && l == name && !own[fd] {
+				out = append(out, "descriptor "+fd)
 			}
 		}
 	}
 	b, _ := os.ReadFile("/proc/self/mountinfo")
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 4 && f[3] == ns {
+		if f := strings.Fields(line); len(f) > 4 && f[3] == name {
 			out = append(out, "mount "+f[4])
 		}
 	}
