@@ -52,7 +52,7 @@ func TestBenchLibDockerdIsolated(t *testing.T) {
 		t.Fatalf("start_dockerd: %v: %s", err, stderr.String())
 	}
 	d := &dockerDaemon{t: t, dir: filepath.Join(work, name)}
-	d.env = append(os.Environ(), "DOCKER_HOST=unix://"+d.dir+"/docker.sock", "DOCKER_CONFIG="+work+"/cli")
+	d.env = dockerCLIEnv(d.dir+"/docker.sock", work+"/cli")
 	t.Logf("dockerd pid %s", strings.TrimSpace(pid))
 	d.checkIsolated()
 	runImportedBusybox(t, d)
@@ -76,15 +76,7 @@ func TestBenchLibDockerdIsolated(t *testing.T) {
 // namespace as the benches' containers do.
 func runImportedBusybox(t *testing.T, d *dockerDaemon) {
 	t.Helper()
-	bb, err := exec.LookPath("busybox")
-	if err != nil {
-		t.Fatalf("busybox-static: %v", err)
-	}
-	bin, err := os.ReadFile(bb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.ok(bytes.NewReader(tarOf(t, map[string]string{"bin/busybox": string(bin)})), "import", "-", "bb:lib")
+	d.ok(bytes.NewReader(busyboxRootfs(t)), "import", "-", "bb:lib")
 	if out := d.ok(nil, "run", "--rm", "--network", "none", "bb:lib", "/bin/busybox", "echo", "ok"); out != "ok\n" {
 		t.Errorf("docker run: %q", out)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"archive/tar"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,9 +18,9 @@ import (
 )
 
 // Side by side with Docker's classic builder: each Dockerfile of
-// dockerBuildCases is built by berth and by a private dockerd (started as
-// docker_interop_test.go does, in network and mount namespaces of its own,
-// never the host's Docker) with DOCKER_BUILDKIT=0, from the same context and
+// dockerBuildCases is built by berth and by a private dockerd (startDockerd,
+// dockerd_test.go: in network and mount namespaces of its own, never the
+// host's Docker) with DOCKER_BUILDKIT=0, from the same context and
 // the same busybox (berth's, loaded with berth save | docker load). The image
 // configs must agree, and so must the files (content, mode, owner, link
 // target) of containers created from each image, exported; where the classic
@@ -43,9 +42,7 @@ func TestBuildSideBySideWithDocker(t *testing.T) {
 	requireDockerd(t)
 	c := newCLI(t)
 	d := startDockerd(t)
-	if out := pipe(t, c.command("save", "busybox"), d.command("load")); !strings.Contains(out, "Loaded image: busybox:latest") {
-		t.Fatalf("docker load of berth's busybox: %q", out)
-	}
+	d.loadFromBerth(c, "busybox")
 	ctxDir := writeContext(t, dockerBuildContext)
 	for _, tc := range dockerBuildCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,14 +118,8 @@ func dockerBuild(t *testing.T, d *dockerDaemon, dir, tag string, args []string) 
 }
 
 func dockerBuildErr(d *dockerDaemon, dir, tag string, args []string) (string, error) {
-	cmd := d.command(append(append([]string{"build", "-q", "--network", "none", "-t", tag}, args...), dir)...)
-	cmd.Env = append(cmd.Env, "DOCKER_BUILDKIT=0")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("docker build %s: %v: %s", tag, err, errb.String())
-	}
-	return out.String(), nil
+	build := append(append([]string{"build", "-q", "--network", "none", "-t", tag}, args...), dir)
+	return runCLI(d.cliCommand("docker", []string{"DOCKER_BUILDKIT=0"}, build...), nil)
 }
 
 // buildKitCLI is Debian's docker 20.10 CLI, which drives dockerd's built-in
@@ -147,10 +138,9 @@ func checkBuildKitOwners(t *testing.T, d *dockerDaemon, dir, tag string, tc dock
 		return
 	}
 	bk := tag + "-buildkit"
-	cmd := exec.Command(buildKitCLI, "build", "-q", "--network", "none", "-t", bk, dir)
-	cmd.Env = append(append([]string{}, d.env...), "DOCKER_BUILDKIT=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("BuildKit build: %v: %s", err, out)
+	cmd := d.cliCommand(buildKitCLI, []string{"DOCKER_BUILDKIT=1"}, "build", "-q", "--network", "none", "-t", bk, dir)
+	if _, err := runCLI(cmd, nil); err != nil {
+		t.Fatalf("BuildKit build: %v", err)
 	}
 	defer d.ok(nil, "rmi", bk)
 	files := exportDocker(t, d, bk)
@@ -290,9 +280,7 @@ func runUnderDocker(t *testing.T, c *cli, d *dockerDaemon, tag string, dockerCfg
 	t.Helper()
 	mine := "berth-made-" + strings.TrimPrefix(tag, "cmp-")
 	c.ok("tag", tag, mine)
-	if out := pipe(t, c.command("save", mine), d.command("load")); !strings.Contains(out, "Loaded image: "+mine) {
-		t.Fatalf("docker load of berth's %s: %q", mine, out)
-	}
+	d.loadFromBerth(c, mine)
 	loaded := configOf(t, d.ok(nil, "image", "inspect", "--format", "{{json .Config}}", mine))
 	berthCfg := configOf(t, c.ok("image", "inspect", "--format", "{{json .Config}}", mine))
 	for _, k := range []string{"Cmd", "Entrypoint", "Env", "User", "WorkingDir", "Healthcheck"} {
