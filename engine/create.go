@@ -166,6 +166,9 @@ func (e *Engine) validate(o *CreateOptions) error {
 	if err := validateRestart(h.RestartPolicy); err != nil {
 		return err
 	}
+	if cs := h.ConsoleSize; cs[0] > 65535 || cs[1] > 65535 {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("console size %dx%d is too large: a terminal has at most 65535 rows and columns", cs[0], cs[1]))
+	}
 	if h.AutoRemove && h.RestartPolicy.Name != "" && h.RestartPolicy.Name != "no" {
 		return errdefs.ErrInvalidArgument.WithMessage("conflicting options: --restart and --rm")
 	}

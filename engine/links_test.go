@@ -136,3 +136,20 @@ func TestFailedStartRemovesAnAutoRemoveContainer(t *testing.T) {
 		t.Errorf("a container without --rm after its failed start: %v", err)
 	}
 }
+
+// TestConsoleSizeIsTheFirstSize: a TTY container made with a console size
+// starts at that size; a size no terminal has is refused at create.
+func TestConsoleSizeIsTheFirstSize(t *testing.T) {
+	e := newEngine(t)
+	o := onNet("none", "sized", "stty", "size")
+	o.Config.Tty, o.HostConfig.ConsoleSize = true, [2]uint{33, 111}
+	out, _, code := runAttached(t, e, o)
+	if code != 0 || strings.TrimSpace(out) != "33 111" {
+		t.Errorf("stty size: exit %d, %q; want 33 111", code, out)
+	}
+	o.Name, o.HostConfig.ConsoleSize = "huge", [2]uint{70000, 80}
+	if _, err := e.Create(context.Background(), o); !errdefs.IsInvalidArgument(err) ||
+		err.Error() != "console size 70000x80 is too large: a terminal has at most 65535 rows and columns" {
+		t.Errorf("console size 70000x80: %v", err)
+	}
+}

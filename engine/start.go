@@ -288,7 +288,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Sp
 	return spec.Build(spec.Options{
 		ID: c.ID, Hostname: c.Config.Hostname, Rootfs: rootfs, Args: args, Env: env,
 		Cwd: c.Config.WorkingDir, UID: uint32(u.Uid), GID: uint32(u.Gid), ExtraGIDs: toU32(u.Sgids),
-		Terminal: c.Config.Tty, ReadOnly: c.HostConfig.ReadonlyRootfs, Privileged: c.HostConfig.Privileged,
+		Terminal: c.Config.Tty, ConsoleSize: c.HostConfig.ConsoleSize, ReadOnly: c.HostConfig.ReadonlyRootfs, Privileged: c.HostConfig.Privileged,
 		CapAdd: c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop, Resources: c.HostConfig.Resources,
 		Mounts: mounts, CgroupsPath: CgroupPath(c.ID), SecurityOpt: c.HostConfig.SecurityOpt,
 	}, h)

@@ -64,6 +64,9 @@ type HostConfig struct {
 	PublishAll     bool                  `json:"PublishAllPorts"`
 	DNS            []string              `json:"Dns"`
 	ExtraHosts     []string              `json:"ExtraHosts"`
+	// ConsoleSize is a TTY's first size, rows and columns (docker run -t
+	// sends the terminal's), so that the program starts at the right size.
+	ConsoleSize [2]uint `json:"ConsoleSize"`
 	// Links are Docker's legacy links, "name" or "name:alias": the alias
 	// resolves to the linked container's address (through /etc/hosts).
 	Links []string `json:"Links"`

@@ -64,6 +64,7 @@ func (a *app) run(ctx context.Context, o engine.CreateOptions, detach bool, af a
 	if err != nil {
 		return err
 	}
+	a.withConsoleSize(&o)
 	if detach {
 		c, _, err := opts.Run(ctx, e, o, opts.RunOptions{})
 		if err != nil {
@@ -113,6 +114,7 @@ func (a *app) createCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			a.withConsoleSize(&o)
 			c, err := e.Create(cmd.Context(), o)
 			if err != nil {
 				return err

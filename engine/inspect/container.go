@@ -103,7 +103,7 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 			MaximumRetryCount: h.RestartPolicy.MaximumRetryCount},
 		AutoRemove: h.AutoRemove, VolumesFrom: h.VolumesFrom,
 		CapAdd: h.CapAdd, CapDrop: h.CapDrop, DNS: addrs(h.DNS), DNSOptions: []string{}, DNSSearch: []string{},
-		ExtraHosts: h.ExtraHosts, Links: h.Links, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
+		ExtraHosts: h.ExtraHosts, Links: h.Links, ConsoleSize: h.ConsoleSize, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
 		ReadonlyRootfs: h.ReadonlyRootfs, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs, Init: h.Init,
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
 			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: h.PidsLimit},

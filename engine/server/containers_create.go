@@ -145,7 +145,7 @@ func hostOptions(h *container.HostConfig, out *engine.HostConfig) error {
 			return badRequest("HostConfig.ExtraHosts holds %q; want host:ip", eh)
 		}
 	}
-	out.ExtraHosts, out.Links = h.ExtraHosts, h.Links
+	out.ExtraHosts, out.Links, out.ConsoleSize = h.ExtraHosts, h.Links, h.ConsoleSize
 	out.PortBindings = engine.PortMap{}
 	for p, bs := range h.PortBindings {
 		key := p.String()

@@ -28,8 +28,8 @@ func unsupported(prefix string, fields []setField) error {
 
 // unsupportedHost refuses the HostConfig fields berth has no equivalent
 // for. Fields the docker CLI always sends with their defaults
-// (ContainerIDFile, ConsoleSize, OomKillDisable false, MemorySwappiness -1)
-// pass when they hold those.
+// (ContainerIDFile, OomKillDisable false, MemorySwappiness -1) pass when
+// they hold those.
 func unsupportedHost(h *container.HostConfig) error {
 	masked := h.MaskedPaths != nil && len(h.MaskedPaths) > 0
 	ro := h.ReadonlyPaths != nil && len(h.ReadonlyPaths) > 0

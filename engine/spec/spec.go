@@ -81,6 +81,9 @@ type Options struct {
 	UID, GID    uint32
 	ExtraGIDs   []uint32
 	Terminal    bool
+	// ConsoleSize is the terminal's first size (rows, columns) when Terminal
+	// is set; zero leaves it to the first resize.
+	ConsoleSize [2]uint
 	ReadOnly    bool
 	Privileged  bool
 	CapAdd      []string
@@ -135,6 +138,9 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 			CgroupsPath: o.CgroupsPath,
 			Namespaces:  namespaces(h),
 		},
+	}
+	if o.Terminal && o.ConsoleSize[0] > 0 && o.ConsoleSize[1] > 0 {
+		s.Process.ConsoleSize = &specs.Box{Height: o.ConsoleSize[0], Width: o.ConsoleSize[1]}
 	}
 	res, err := resources(o.Resources, h)
 	if err != nil {
