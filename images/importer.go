@@ -1,7 +1,6 @@
 package images
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -104,15 +103,9 @@ func (s *Store) writeLayerOf(ctx context.Context, dir string, r io.Reader, empty
 	defer f.Close()
 	h := sha256.New()
 	cw := &countWriter{}
-	// The tar arrives in reads of at most 32 KiB; writing each to the file
-	// was a write system call per 32 KiB of layer (costly in a VM).
-	bw := bufio.NewWriterSize(f, layerWriteBuffer)
-	n, err := checkTarCount(io.TeeReader(rd, io.MultiWriter(bw, h, cw)), io.Discard)
+	n, err := checkTarCount(io.TeeReader(rd, io.MultiWriter(f, h, cw)), io.Discard)
 	if err != nil {
 		return layerFile{}, err
-	}
-	if err := bw.Flush(); err != nil {
-		return layerFile{}, fmt.Errorf("write layer file: %w", err)
 	}
 	if n == 0 && !emptyOK {
 		return layerFile{}, errdefs.ErrInvalidArgument.WithMessage("not a tar archive (no entries)")
@@ -134,9 +127,6 @@ func (s *Store) writeLayerOf(ctx context.Context, dir string, r io.Reader, empty
 	d := "sha256:" + hex.EncodeToString(h.Sum(nil))
 	return layerFile{path: f.Name(), digest: d, diffID: d, size: cw.n, mediaType: types.OCIUncompressedLayer}, nil
 }
-
-// layerWriteBuffer is how much of a layer is written to its file at once.
-const layerWriteBuffer = 1 << 20
 
 type countWriter struct{ n int64 }
 
