@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/containerd/errdefs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // chainID computes the chain ID of a layer from its parent's chain ID and its diff ID.
@@ -255,8 +253,9 @@ func recordOne(ctx context.Context, tx *sql.Tx, p *preparedImage) error {
 	for _, l := range p.layers {
 		size += l.Size
 	}
-	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO img_images (id, manifest, created, size, config, layers, parent, added)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.id, p.manifestDigest, p.cfg.Created.UnixNano(), size, cfgJSON, layersJSON, p.parent, time.Now().UnixNano())
+	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO img_images (id, manifest, created, size, config, layers, parent, added, manifest_size, manifest_type)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.id, p.manifestDigest, p.cfg.Created.UnixNano(), size, cfgJSON, layersJSON, p.parent, time.Now().UnixNano(),
+		len(p.manifest), string(manifestMediaType(p.manifest)))
 	if err != nil {
 		return fmt.Errorf("record image %s: %w", p.id, err)
 	}
@@ -271,101 +270,4 @@ func recordOne(ctx context.Context, tx *sql.Tx, p *preparedImage) error {
 		}
 	}
 	return nil
-}
-
-// syncIndex rewrites the OCI layout's index.json from the records: one entry per
-// tag (annotated as containerd and Docker 25+ do) and one per untagged image.
-// The caller holds the store lock.
-func (s *Store) syncIndex(ctx context.Context) error {
-	b, err := s.indexJSON(ctx)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(s.indexPath(), b, 0o644)
-}
-
-func (s *Store) indexPath() string { return filepath.Join(string(s.lp), "index.json") }
-
-// indexJSON is the index.json the records call for.
-func (s *Store) indexJSON(ctx context.Context) ([]byte, error) {
-	ids, err := s.allIDs(ctx, s.db)
-	if err != nil {
-		return nil, err
-	}
-	idx := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{}}
-	for _, id := range ids {
-		img, err := s.loadImage(ctx, s.db, id)
-		if err != nil {
-			return nil, err
-		}
-		desc, err := s.manifestDescriptor(img)
-		if err != nil {
-			return nil, err
-		}
-		if len(img.RepoTags) == 0 {
-			idx.Manifests = append(idx.Manifests, desc)
-		}
-		for _, t := range img.RepoTags {
-			d := desc
-			d.Annotations = refAnnotations(t)
-			idx.Manifests = append(idx.Manifests, d)
-		}
-	}
-	b, err := json.Marshal(idx)
-	if err != nil {
-		return nil, fmt.Errorf("encode index.json: %w", err)
-	}
-	return b, nil
-}
-
-// indexStale reports whether index.json differs from what the records call
-// for (a commit or removal killed before it rewrote it); the caller holds the
-// store lock.
-func (s *Store) indexStale(ctx context.Context) (bool, error) {
-	want, err := s.indexJSON(ctx)
-	if err != nil {
-		return false, err
-	}
-	have, err := os.ReadFile(s.indexPath())
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return false, fmt.Errorf("read index.json: %w", err)
-	}
-	return !bytes.Equal(have, want), nil
-}
-
-// refAnnotations are the index annotations Docker 25+ writes for a tag.
-func refAnnotations(familiarTag string) map[string]string {
-	r, err := ParseReference(familiarTag)
-	if err != nil {
-		return nil
-	}
-	full := r.Name.Context().Name()
-	if r.Name.Context().RegistryStr() == "index.docker.io" {
-		full = "docker.io/" + r.Name.Context().RepositoryStr()
-	}
-	return map[string]string{
-		"io.containerd.image.name":          full + ":" + r.Tag,
-		"org.opencontainers.image.ref.name": r.Tag,
-	}
-}
-
-// manifestDescriptor describes an image's manifest blob.
-func (s *Store) manifestDescriptor(img *Image) (v1.Descriptor, error) {
-	p, err := s.blobPath(img.ManifestDigest)
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return v1.Descriptor{}, fmt.Errorf("read manifest of %s: %w", img.ID, err)
-	}
-	h, _ := v1.NewHash(img.ManifestDigest)
-	mt := types.OCIManifestSchema1
-	var probe struct {
-		MediaType types.MediaType `json:"mediaType"`
-	}
-	if json.Unmarshal(b, &probe) == nil && probe.MediaType != "" {
-		mt = probe.MediaType
-	}
-	return v1.Descriptor{MediaType: mt, Size: int64(len(b)), Digest: h}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,7 +33,8 @@ type HistoryEntry struct {
 }
 
 // Tag gives the image that src names the tag target ("repo[:tag]"), moving the
-// tag from any image that had it.
+// tag from any image that had it. A tag already on the image changes nothing
+// on disk; its tag event is still reported, as dockerd does.
 func (s *Store) Tag(ctx context.Context, src, target string) error {
 	t, err := tagRef(target)
 	if err != nil {
@@ -46,6 +48,13 @@ func (s *Store) Tag(ctx context.Context, src, target string) error {
 	img, err := s.resolve(ctx, s.db, src)
 	if err != nil {
 		return err
+	}
+	if slices.Contains(img.RepoTags, t) {
+		// Already in place: nothing changes on disk, but dockerd still
+		// reports the tag (its reference store's AddTag of the same ID is a
+		// no-op, the event is logged after it).
+		s.emitTags(img, []string{t})
+		return nil
 	}
 	if err := s.beginChange(ctx); err != nil {
 		return err

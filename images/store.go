@@ -133,6 +133,9 @@ func Open(root string, db *sql.DB) (*Store, error) {
 	if err := migrateBuildCache(db); err != nil {
 		return nil, err
 	}
+	if err := migrateManifestColumns(db); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

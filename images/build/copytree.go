@@ -1,6 +1,7 @@
 package build
 
 import (
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -225,12 +226,58 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	if err := copyData(out, in); err != nil {
 		out.Close()
 		return err
 	}
 	return out.Close()
 }
+
+// copyData copies in's content to out in the kernel: copy_file_range when
+// both are on one file system, else sendfile (io.Copy does not try it
+// between two files: it copied the data through user space 32 KiB at a
+// time, two system calls each), else through user space in 1 MiB reads.
+// Each way continues from the file offsets the one before left.
+func copyData(out, in *os.File) error {
+	copyFileRange := func() (int, error) {
+		return unix.CopyFileRange(int(in.Fd()), nil, int(out.Fd()), nil, 1<<30, 0)
+	}
+	sendfile := func() (int, error) { return unix.Sendfile(int(out.Fd()), int(in.Fd()), nil, 1<<30) }
+	for _, step := range []func() (int, error){copyFileRange, sendfile} {
+		for {
+			n, err := step()
+			if err == nil && n == 0 {
+				return nil
+			}
+			if err == nil {
+				continue
+			}
+			if !unsupportedCopy(err) {
+				return err
+			}
+			break
+		}
+	}
+	_, err := io.CopyBuffer(onlyWriter{out}, onlyReader{in}, make([]byte, 1<<20))
+	return err
+}
+
+// unsupportedCopy says whether a kernel copy failed because the files do
+// not allow that way of copying (another way may), not for want of space
+// or an I/O error.
+func unsupportedCopy(err error) bool {
+	for _, e := range []error{unix.EXDEV, unix.EINVAL, unix.ENOSYS, unix.EOPNOTSUPP, unix.EBADF} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyReader and onlyWriter hide an *os.File's ReadFrom and WriteTo from
+// io.Copy, so that it copies with the buffer it is given.
+type onlyReader struct{ io.Reader }
+type onlyWriter struct{ io.Writer }
 
 // isArchive says whether the file is a tar archive (plain or compressed), as
 // ADD's auto-extraction decides.
