@@ -86,6 +86,7 @@ func (e *Engine) startLocked(ctx context.Context, row store.Row, o StartOptions)
 }
 
 func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOptions) (err error) {
+	e.warmSpare(false) // its start-up overlaps the mounts and the spec below
 	rootfs := e.rootfs(c.ID)
 	if err := e.mountRootfs(c.ID, rec.Lowers); err != nil {
 		return err
@@ -366,8 +367,9 @@ func startError(msg, cmd string) error {
 // finish tearing down (it normally takes milliseconds).
 const monitorExitWait = 30 * time.Second
 
-// spawnMonitor starts a detached monitor and waits for its word that the
-// container is created (or why it is not); cmd is the container's command.
+// spawnMonitor starts a detached monitor (or hands the config to a spare)
+// and waits for its word that the container is created (or why it is not);
+// cmd is the container's command.
 func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -380,23 +382,12 @@ func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 		return fmt.Errorf("monitor log: %w", err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(e.monitorPath, cfgPath)
-	// One monitor idles per running container, so it is tuned for memory: no
-	// heap profiling buckets, one P, a tight heap goal.
-	cmd.Env = []string{"BERTH_READY_FD=3", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GODEBUG=memprofilerate=0", "GOMAXPROCS=1", "GOGC=50"}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Dir = "/"
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		return fmt.Errorf("start monitor %s: %w", e.monitorPath, err)
-	}
+	exited, err := e.launchMonitor(cfgPath, logf, w)
 	w.Close()
+	if err != nil {
+		return err
+	}
 	e.at("start.monitor-spawned")
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }() // reap it if it ends while this process lives
 	line, err := bufio.NewReader(r).ReadString('\n')
 	line = strings.TrimSpace(line)
 	if line == "ok" {
@@ -414,6 +405,30 @@ func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 		line = fmt.Sprintf("monitor exited early (%v): %s", err, lastLine(string(b)))
 	}
 	return startError(line, command)
+}
+
+// launchMonitor makes a monitor of the config at cfgPath, with its output in
+// logf and its word on the first start on ready: the spare if there is one
+// that takes it, else a new process. The channel closes when it has ended.
+func (e *Engine) launchMonitor(cfgPath string, logf, ready *os.File) (<-chan struct{}, error) {
+	if s := e.takeSpare(); s != nil {
+		if err := s.handOver(cfgPath, logf, ready); err == nil {
+			return s.exited, nil
+		}
+		// The spare died before its handover: start one the plain way.
+	}
+	cmd := exec.Command(e.monitorPath, cfgPath)
+	cmd.Env = monitorEnv("BERTH_READY_FD=3")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{ready}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start monitor %s: %w", e.monitorPath, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }() // reap it if it ends while this process lives
+	return exited, nil
 }
 
 func lastLine(s string) string {
