@@ -153,7 +153,7 @@ func (r *buildRunner) Mount(ctx context.Context, img *images.Image, fn func(root
 			return fmt.Errorf("build mount: %w", err)
 		}
 	}
-	if err := e.mountOverlay(root, lowers, upper, work); err != nil {
+	if err := e.mountOverlay(root, lowers, upper, work, true); err != nil { // mounted once: see mountOverlay
 		return fmt.Errorf("mount build filesystem: %w", err)
 	}
 	defer unix.Unmount(root, unix.MNT_DETACH)

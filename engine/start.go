@@ -88,7 +88,9 @@ func (e *Engine) startLocked(ctx context.Context, row store.Row, o StartOptions)
 func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOptions) (err error) {
 	e.warmSpare(false) // its start-up overlaps the mounts and the spec below
 	rootfs := e.rootfs(c.ID)
-	if err := e.mountRootfs(c.ID, rec.Lowers); err != nil {
+	// A build step's container runs once and goes with the step: its upper
+	// dir needs no sync: it goes into a layer, or away, when the step ends.
+	if err := e.mountRootfs(c.ID, rec.Lowers, c.Config.Labels[buildLabel] != ""); err != nil {
 		return err
 	}
 	e.at("start.rootfs-mounted")
@@ -192,11 +194,11 @@ func (e *Engine) saveRecord(ctx context.Context, id string, rec *record) error {
 // mountRootfs mounts the container's overlay: the image's snapshots as lower
 // layers (short relative names, resolved against the image store, so that 100+
 // layers fit one mount), the container's own upper and work dirs.
-func (e *Engine) mountRootfs(id string, lowers []string) error {
+func (e *Engine) mountRootfs(id string, lowers []string, volatile bool) error {
 	dir := e.containerDir(id)
 	target := e.rootfs(id)
 	_ = unix.Unmount(target, unix.MNT_DETACH) // a stale mount from a crash
-	if err := e.mountOverlay(target, lowers, filepath.Join(dir, "fs/upper"), filepath.Join(dir, "fs/work")); err != nil {
+	if err := e.mountOverlay(target, lowers, filepath.Join(dir, "fs/upper"), filepath.Join(dir, "fs/work"), volatile); err != nil {
 		return fmt.Errorf("mount root filesystem of %s: %w", id, err)
 	}
 	return nil
@@ -205,8 +207,13 @@ func (e *Engine) mountRootfs(id string, lowers []string) error {
 // mountOverlay mounts an overlay at target with lowerdirs relative to the
 // image store: they are short names, so that 100+ layers fit one mount's
 // options, resolved against a working directory changed for one thread only
-// (CLONE_FS), which then dies with it.
-func (e *Engine) mountOverlay(target string, lowers []string, upper, work string) error {
+// (CLONE_FS), which then dies with it. A volatile overlay (Linux 5.10+; a
+// kernel without it mounts a plain one) never syncs its upper filesystem:
+// not at its unmount, which otherwise writes back the whole filesystem the
+// upper dir is on, nor at each copy-up. It is for an upper dir mounted once
+// and thrown away (or taken into a layer) after it: the kernel refuses to
+// mount it again.
+func (e *Engine) mountOverlay(target string, lowers []string, upper, work string, volatile bool) error {
 	data := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + upper + ",workdir=" + work
 	errc := make(chan error, 1)
 	go func() {
@@ -217,6 +224,10 @@ func (e *Engine) mountOverlay(target string, lowers []string, upper, work string
 		}
 		if err := unix.Chdir(e.images.Root()); err != nil {
 			errc <- err
+			return
+		}
+		if volatile && unix.Mount("overlay", target, "overlay", 0, data+",volatile") == nil {
+			errc <- nil
 			return
 		}
 		errc <- unix.Mount("overlay", target, "overlay", 0, data)
