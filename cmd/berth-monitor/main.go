@@ -11,10 +11,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 
 	"berth/engine/monitor"
 	"berth/engine/runner"
 )
+
+// The main goroutine stays on the main thread from the start: a monitor's
+// output signals are queued to that thread (see monitor.Run), and a spare
+// runs code and waits before it gets there, where the goroutine could
+// otherwise have moved to another thread.
+func init() { runtime.LockOSThread() }
 
 func main() {
 	if runner.IsInit() {
