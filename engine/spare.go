@@ -18,10 +18,11 @@ import (
 )
 
 // A monitor costs an exec and a Go start-up before it can create its
-// container. A start therefore begins one (a spare, see monitor/spare.go)
-// before it mounts the root filesystem and writes the spec, and hands it the
-// config once that is written; an engine that starts many containers (berth
-// serve, a build) keeps one spare ready between starts (KeepSpareMonitor).
+// container. Create and Start therefore begin one (a spare, see
+// monitor/spare.go) before the rest of the creation, the rootfs mount and
+// the spec, and the start hands it the config once that is written; an
+// engine that starts many containers (berth serve) keeps one spare ready
+// between starts (KeepSpareMonitor).
 
 // spareExitWait bounds how long Close waits for an unused spare to be reaped.
 const spareExitWait = 2 * time.Second
@@ -161,12 +162,22 @@ func (s *spareMonitor) handOver(cfgPath string, logf, ready *os.File) error {
 	defer s.sock.Close()
 	if s.background {
 		// The container's processes inherit the monitor's priority: give
-		// every thread its normal one back first.
-		if err := renice(s.cmd.Process.Pid, 0); err != nil {
+		// every thread this process's own first (the monitor evens out
+		// any thread its start-up made meanwhile, see AwaitHandover).
+		if err := renice(s.cmd.Process.Pid, 20-mustPriority()); err != nil {
 			return err
 		}
 	}
 	return monitor.SendHandover(s.sock, cfgPath, logf, ready)
+}
+
+// mustPriority is the calling thread's raw priority (20 - nice).
+func mustPriority() int {
+	p, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+	if err != nil {
+		return 20 // nice 0
+	}
+	return p
 }
 
 // renice sets the CPU priority of every thread of process pid.

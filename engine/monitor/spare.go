@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -75,7 +76,28 @@ func AwaitHandover(sock *os.File) (cfgPath string, ready *os.File, ok bool) {
 		}
 	}
 	unix.Close(logFd)
+	evenPriority()
 	return string(buf[:n]), os.NewFile(uintptr(readyFd), "ready"), true
+}
+
+// evenPriority gives every thread of this process the priority of the
+// calling (main) thread, which the engine set for its handover: a thread
+// made while the engine changed them could have kept the spare's, and the
+// container's processes inherit the one of the thread that starts them.
+func evenPriority() {
+	p, err := unix.Getpriority(unix.PRIO_PROCESS, 0) // 20 - nice
+	if err != nil {
+		return
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return
+	}
+	for _, t := range tasks {
+		if tid, err := strconv.Atoi(t.Name()); err == nil {
+			_ = unix.Setpriority(unix.PRIO_PROCESS, tid, 20-p)
+		}
+	}
 }
 
 // receivedFds reads the descriptors of a message's SCM_RIGHTS.
