@@ -27,6 +27,7 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions, progress func(build.
 		return nil, err
 	}
 	e.sweepBuilds(ctx)
+	defer e.holdSpares()() // a monitor ready for each next RUN step
 	return build.New(e.images, &buildRunner{e: e, progress: progress}).Build(ctx, o, progress)
 }
 

@@ -21,8 +21,8 @@ import (
 // container. Create and Start therefore begin one (a spare, see
 // monitor/spare.go) before the rest of the creation, the rootfs mount and
 // the spec, and the start hands it the config once that is written; an
-// engine that starts many containers (berth serve) keeps one spare ready
-// between starts (KeepSpareMonitor).
+// engine that starts many containers (berth serve, a build's RUN steps)
+// keeps one spare ready between starts (KeepSpareMonitor, holdSpares).
 
 // spareExitWait bounds how long Close waits for an unused spare to be reaped.
 const spareExitWait = 2 * time.Second
@@ -43,9 +43,14 @@ type spareMonitor struct {
 type spares struct {
 	mu     sync.Mutex
 	idle   *spareMonitor // started, not handed over yet
-	keep   bool          // start another after each handover
+	keep   bool          // start another after each handover (KeepSpareMonitor)
+	holds  int           // builds running: they keep spares too
 	closed bool          // the engine is closing: start none
 }
+
+// keeping reports whether another spare is started after each handover; the
+// caller holds mu.
+func (s *spares) keeping() bool { return s.keep || s.holds > 0 }
 
 // monitorEnv is the environment of a monitor: one runs per running
 // container, so it is tuned for memory: no heap profiling buckets, one P, a
@@ -87,8 +92,8 @@ func (e *Engine) startSpare(background bool) (*spareMonitor, error) {
 func (e *Engine) warmSpare(background bool) {
 	e.spares.mu.Lock()
 	defer e.spares.mu.Unlock()
-	if e.spares.idle != nil || e.spares.closed {
-		return
+	if e.spares.idle != nil || e.spares.closed || background && !e.spares.keeping() {
+		return // one is there, the engine closes, or spares are no longer kept
 	}
 	if s, err := e.startSpare(background); err == nil {
 		e.spares.idle = s
@@ -101,7 +106,7 @@ func (e *Engine) takeSpare() *spareMonitor {
 	e.spares.mu.Lock()
 	s := e.spares.idle
 	e.spares.idle = nil
-	keep := e.spares.keep
+	keep := e.spares.keeping()
 	e.spares.mu.Unlock()
 	if keep {
 		go e.warmSpare(true)
@@ -116,9 +121,27 @@ func (e *Engine) takeSpare() *spareMonitor {
 func (e *Engine) KeepSpareMonitor(on bool) {
 	e.spares.mu.Lock()
 	e.spares.keep = on
+	keep := e.spares.keeping()
 	e.spares.mu.Unlock()
-	if !on {
+	if !keep {
 		e.dropSpare()
+	}
+}
+
+// holdSpares keeps spares for a run of starts (a build's RUN steps) until
+// the returned function is called.
+func (e *Engine) holdSpares() func() {
+	e.spares.mu.Lock()
+	e.spares.holds++
+	e.spares.mu.Unlock()
+	return func() {
+		e.spares.mu.Lock()
+		e.spares.holds--
+		keep := e.spares.keeping()
+		e.spares.mu.Unlock()
+		if !keep {
+			e.dropSpare()
+		}
 	}
 }
 

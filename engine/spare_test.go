@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"berth/engine"
+	"berth/images/build"
 )
 
 // spareMonitors lists the spare monitors this process started: its children
@@ -140,4 +141,29 @@ func ownNice(t *testing.T) string {
 	}
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
 	return f[16] // field 19 of stat; fields after the command start at 3
+}
+
+// A build keeps a spare monitor ready for its next RUN step, started while
+// the step before runs, and leaves none once it is done.
+func TestBuildKeepsASpareBetweenSteps(t *testing.T) {
+	e := newEngine(t)
+	df := "FROM busybox\nRUN echo 1 > /f1\nRUN echo 2 > /f2\n"
+	var between []int
+	_, err := e.Build(context.Background(), engine.BuildOptions{Dockerfile: []byte(df), NoCache: true}, func(ev build.Event) {
+		if ev.Kind == build.StepDone && ev.Step == 1 { // (not on the test's goroutine: no Fatal)
+			for deadline := time.Now().Add(20 * time.Second); len(between) == 0 && time.Now().Before(deadline); {
+				between = spareMonitors(t)
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(between) != 1 {
+		t.Errorf("spares after the first step: %v", between)
+	}
+	if got := spareMonitors(t); len(got) != 0 {
+		t.Errorf("spares left after the build: %v", got)
+	}
 }
