@@ -27,6 +27,7 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions, progress func(build.
 		return nil, err
 	}
 	e.sweepBuilds(ctx)
+	defer e.holdSpares()() // a monitor ready for each next RUN step
 	return build.New(e.images, &buildRunner{e: e, progress: progress}).Build(ctx, o, progress)
 }
 
@@ -153,7 +154,7 @@ func (r *buildRunner) Mount(ctx context.Context, img *images.Image, fn func(root
 			return fmt.Errorf("build mount: %w", err)
 		}
 	}
-	if err := e.mountOverlay(root, lowers, upper, work); err != nil {
+	if err := e.mountOverlay(root, lowers, upper, work, true); err != nil { // mounted once: see mountOverlay
 		return fmt.Errorf("mount build filesystem: %w", err)
 	}
 	defer unix.Unmount(root, unix.MNT_DETACH)

@@ -71,6 +71,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.CheckSpace(); err != nil {
 		return nil, err
 	}
+	// A container is created to be started, nearly always: its monitor's
+	// start-up (a spare's) overlaps what is left of the creation.
+	e.warmSpare(false)
 	id := newID()
 	// Held until the record exists, so that a check never takes the
 	// directory of a container being created for one a killed create left.

@@ -67,6 +67,7 @@ type Engine struct {
 	host          hostInfo
 	warnings      []string // what the recovery at open could not fix
 	fault         fault.Func
+	spares        spares // a monitor started ahead of the next start (spare.go)
 }
 
 // New opens (creating if needed) the engine at opts.Root and runs the network
@@ -154,6 +155,7 @@ func New(opts Options) (*Engine, error) {
 
 // Close releases the engine's database. Containers keep running.
 func (e *Engine) Close() error {
+	e.closeSpares()
 	e.nets.Close()
 	return e.db.Close()
 }

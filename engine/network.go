@@ -415,6 +415,15 @@ func (e *Engine) joinContainerNet(ctx context.Context, ref string, ns *netSetup)
 	return ns, nil
 }
 
+// ownsNetwork reports whether a container of network mode mode may have
+// network state of its own (a namespace, endpoints, leases, published ports,
+// rules): not one of the none or host mode or in another container's
+// namespace, which never get any (Connect refuses them). Its removal need not
+// look for any, nor wait for the network manager's lock.
+func ownsNetwork(mode string) bool {
+	return mode != modeNone && mode != modeHost && !strings.HasPrefix(mode, "container:")
+}
+
 // teardownNetwork removes a container's ports, endpoints, netns and DNS names.
 // The host veths are deleted before the namespace: the kernel destroys a
 // namespace (and the veths in it) asynchronously once it is unmounted, so

@@ -65,7 +65,9 @@ func (e *Engine) removeLocked(ctx context.Context, row store.Row, o RemoveOption
 		return err
 	}
 	e.at("rm.monitor-stopped")
-	e.teardownNetwork(ctx, c.ID, nil)
+	if ownsNetwork(c.HostConfig.NetworkMode) {
+		e.teardownNetwork(ctx, c.ID, nil)
+	}
 	e.at("rm.network-released")
 	var anon []string
 	if rec.Removal.Volumes {

@@ -101,8 +101,11 @@ func (e *Engine) startLocked(ctx context.Context, row store.Row, o StartOptions)
 }
 
 func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOptions) (err error) {
+	e.warmSpare(false) // its start-up overlaps the mounts and the spec below
 	rootfs := e.rootfs(c.ID)
-	if err := e.mountRootfs(c.ID, rec.Lowers); err != nil {
+	// A build step's container runs once and goes with the step: its upper
+	// dir needs no sync: it goes into a layer, or away, when the step ends.
+	if err := e.mountRootfs(c.ID, rec.Lowers, c.Config.Labels[buildLabel] != ""); err != nil {
 		return err
 	}
 	e.at("start.rootfs-mounted")
@@ -206,11 +209,11 @@ func (e *Engine) saveRecord(ctx context.Context, id string, rec *record) error {
 // mountRootfs mounts the container's overlay: the image's snapshots as lower
 // layers (short relative names, resolved against the image store, so that 100+
 // layers fit one mount), the container's own upper and work dirs.
-func (e *Engine) mountRootfs(id string, lowers []string) error {
+func (e *Engine) mountRootfs(id string, lowers []string, volatile bool) error {
 	dir := e.containerDir(id)
 	target := e.rootfs(id)
 	_ = unix.Unmount(target, unix.MNT_DETACH) // a stale mount from a crash
-	if err := e.mountOverlay(target, lowers, filepath.Join(dir, "fs/upper"), filepath.Join(dir, "fs/work")); err != nil {
+	if err := e.mountOverlay(target, lowers, filepath.Join(dir, "fs/upper"), filepath.Join(dir, "fs/work"), volatile); err != nil {
 		return fmt.Errorf("mount root filesystem of %s: %w", id, err)
 	}
 	return nil
@@ -219,8 +222,13 @@ func (e *Engine) mountRootfs(id string, lowers []string) error {
 // mountOverlay mounts an overlay at target with lowerdirs relative to the
 // image store: they are short names, so that 100+ layers fit one mount's
 // options, resolved against a working directory changed for one thread only
-// (CLONE_FS), which then dies with it.
-func (e *Engine) mountOverlay(target string, lowers []string, upper, work string) error {
+// (CLONE_FS), which then dies with it. A volatile overlay (Linux 5.10+; a
+// kernel without it mounts a plain one) never syncs its upper filesystem:
+// not at its unmount, which otherwise writes back the whole filesystem the
+// upper dir is on, nor at each copy-up. It is for an upper dir mounted once
+// and thrown away (or taken into a layer) after it: the kernel refuses to
+// mount it again.
+func (e *Engine) mountOverlay(target string, lowers []string, upper, work string, volatile bool) error {
 	data := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + upper + ",workdir=" + work
 	errc := make(chan error, 1)
 	go func() {
@@ -231,6 +239,10 @@ func (e *Engine) mountOverlay(target string, lowers []string, upper, work string
 		}
 		if err := unix.Chdir(e.images.Root()); err != nil {
 			errc <- err
+			return
+		}
+		if volatile && unix.Mount("overlay", target, "overlay", 0, data+",volatile") == nil {
+			errc <- nil
 			return
 		}
 		errc <- unix.Mount("overlay", target, "overlay", 0, data)
@@ -381,8 +393,9 @@ func startError(msg, cmd string) error {
 // finish tearing down (it normally takes milliseconds).
 const monitorExitWait = 30 * time.Second
 
-// spawnMonitor starts a detached monitor and waits for its word that the
-// container is created (or why it is not); cmd is the container's command.
+// spawnMonitor starts a detached monitor (or hands the config to a spare)
+// and waits for its word that the container is created (or why it is not);
+// cmd is the container's command.
 func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -395,23 +408,12 @@ func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 		return fmt.Errorf("monitor log: %w", err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(e.monitorPath, cfgPath)
-	// One monitor idles per running container, so it is tuned for memory: no
-	// heap profiling buckets, one P, a tight heap goal.
-	cmd.Env = []string{"BERTH_READY_FD=3", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GODEBUG=memprofilerate=0", "GOMAXPROCS=1", "GOGC=50"}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Dir = "/"
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		return fmt.Errorf("start monitor %s: %w", e.monitorPath, err)
-	}
+	exited, err := e.launchMonitor(cfgPath, logf, w)
 	w.Close()
+	if err != nil {
+		return err
+	}
 	e.at("start.monitor-spawned")
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }() // reap it if it ends while this process lives
 	line, err := bufio.NewReader(r).ReadString('\n')
 	line = strings.TrimSpace(line)
 	if line == "ok" {
@@ -429,6 +431,30 @@ func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 		line = fmt.Sprintf("monitor exited early (%v): %s", err, lastLine(string(b)))
 	}
 	return startError(line, command)
+}
+
+// launchMonitor makes a monitor of the config at cfgPath, with its output in
+// logf and its word on the first start on ready: the spare if there is one
+// that takes it, else a new process. The channel closes when it has ended.
+func (e *Engine) launchMonitor(cfgPath string, logf, ready *os.File) (<-chan struct{}, error) {
+	if s := e.takeSpare(); s != nil {
+		if err := s.handOver(cfgPath, logf, ready); err == nil {
+			return s.exited, nil
+		}
+		// The spare died before its handover: start one the plain way.
+	}
+	cmd := exec.Command(e.monitorPath, cfgPath)
+	cmd.Env = monitorEnv("BERTH_READY_FD=3")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{ready}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start monitor %s: %w", e.monitorPath, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }() // reap it if it ends while this process lives
+	return exited, nil
 }
 
 func lastLine(s string) string {

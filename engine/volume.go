@@ -280,7 +280,7 @@ func (e *Engine) withStoppedRootfs(ctx context.Context, id string, fn func(root 
 	if err != nil {
 		return err
 	}
-	if err := e.mountRootfs(id, rec.Lowers); err != nil {
+	if err := e.mountRootfs(id, rec.Lowers, false); err != nil {
 		return err
 	}
 	defer unix.Unmount(e.rootfs(id), unix.MNT_DETACH)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"berth/engine"
+	"berth/engine/api/apitest"
 	"berth/engine/testroots"
 )
 
@@ -60,6 +61,9 @@ func buildAll(dir string) error {
 		{"berth", "./cmd/berth", "1"}, {"berth-monitor", "./cmd/berth-monitor", "1"}, {"berth-init", "./cmd/berth-init", "0"},
 	} {
 		cmd := exec.Command("go", "build", "-tags", "seccomp", "-ldflags", stampFlags(), "-o", filepath.Join(dir, b.name), b.pkg)
+		if b.name == "berth-monitor" { // as the Makefile builds it
+			cmd = exec.Command("go", "build", "-tags", apitest.MonitorTags, "-ldflags", apitest.MonitorLdflags, "-o", filepath.Join(dir, b.name), b.pkg)
+		}
 		cmd.Dir = "../.."
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -29,6 +29,7 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			e.KeepSpareMonitor(true) // a monitor's start-up off each start's path
 			path := e.APISocket()
 			if host != "" {
 				if path, err = server.SocketPath(host); err != nil {

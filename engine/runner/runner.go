@@ -5,6 +5,7 @@
 package runner
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -134,3 +135,26 @@ var rlimitTypes = map[string]int{
 
 // Process is a process started in a container.
 type Process = libcontainer.Process
+
+// Warm runs, on throw-away values, the conversions a container's creation
+// goes through (the spec's JSON, its conversion to a libcontainer config,
+// that config's JSON as libcontainer saves it), so that a process that
+// starts a container later — a spare monitor waiting for its config — finds
+// their code paged in and their type caches filled.
+func Warm() {
+	s := specconv.Example()
+	s.Root.Path = "/"
+	b, err := json.Marshal(s)
+	if err != nil {
+		return
+	}
+	var back specs.Spec
+	if json.Unmarshal(b, &back) != nil {
+		return
+	}
+	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: "warm", Spec: &back})
+	if err != nil {
+		return
+	}
+	_, _ = json.Marshal(cfg)
+}

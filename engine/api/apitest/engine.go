@@ -40,6 +40,14 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// MonitorTags and MonitorLdflags build berth-monitor as the Makefile does:
+// statically linked, so that its two executions per container start (the
+// monitor, and the container's init) need no dynamic loader.
+const (
+	MonitorTags    = "seccomp netgo osusergo"
+	MonitorLdflags = `-linkmode external -extldflags "-static"`
+)
+
 // Binaries returns $BERTH_BIN (make test sets it) or builds the monitor and
 // init into a temporary directory, which the returned function removes.
 func Binaries() (string, func(), error) {
@@ -59,6 +67,9 @@ func Binaries() (string, func(), error) {
 		{"berth-init", "./cmd/berth-init", "0"},
 	} {
 		cmd := exec.Command("go", "build", "-tags", "seccomp", "-o", filepath.Join(dir, b.name), b.pkg)
+		if b.name == "berth-monitor" {
+			cmd = exec.Command("go", "build", "-tags", MonitorTags, "-ldflags", MonitorLdflags, "-o", filepath.Join(dir, b.name), b.pkg)
+		}
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
 		if out, err := cmd.CombinedOutput(); err != nil {

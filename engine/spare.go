@@ -1,0 +1,222 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"berth/engine/monitor"
+)
+
+// A monitor costs an exec and a Go start-up before it can create its
+// container. Create and Start therefore begin one (a spare, see
+// monitor/spare.go) before the rest of the creation, the rootfs mount and
+// the spec, and the start hands it the config once that is written; an
+// engine that starts many containers (berth serve, a build's RUN steps)
+// keeps one spare ready between starts (KeepSpareMonitor, holdSpares).
+
+// spareExitWait bounds how long Close waits for an unused spare to be reaped.
+const spareExitWait = 2 * time.Second
+
+// spareNice is the CPU priority of a spare started ahead of a start that
+// has not come yet: the lowest, so that it takes no CPU from work that runs.
+const spareNice = 19
+
+// spareMonitor is a started monitor process that waits for its handover.
+type spareMonitor struct {
+	cmd        *exec.Cmd
+	sock       *os.File      // the engine's end of the handover socket
+	exited     chan struct{} // closed once the process has ended (and been reaped)
+	background bool          // started at spareNice
+}
+
+// spares holds an engine's spare monitor.
+type spares struct {
+	mu     sync.Mutex
+	idle   *spareMonitor // started, not handed over yet
+	keep   bool          // start another after each handover (KeepSpareMonitor)
+	holds  int           // builds running: they keep spares too
+	closed bool          // the engine is closing: start none
+}
+
+// keeping reports whether another spare is started after each handover; the
+// caller holds mu.
+func (s *spares) keeping() bool { return s.keep || s.holds > 0 }
+
+// monitorEnv is the environment of a monitor: one runs per running
+// container, so it is tuned for memory: no heap profiling buckets, one P, a
+// tight heap goal.
+func monitorEnv(extra string) []string {
+	return []string{extra, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"GODEBUG=memprofilerate=0", "GOMAXPROCS=1", "GOGC=50"}
+}
+
+// startSpare starts a spare monitor; a background one at the lowest CPU
+// priority (see handOver).
+func (e *Engine) startSpare(background bool) (*spareMonitor, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("monitor handover socket: %w", err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "handover"), os.NewFile(uintptr(fds[1]), "handover")
+	defer theirs.Close()
+	cmd := exec.Command(e.monitorPath, e.sparePlaceholder())
+	cmd.Env = monitorEnv(monitor.SpareEnv + "=3")
+	cmd.ExtraFiles = []*os.File{theirs}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	if err := cmd.Start(); err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("start monitor %s: %w", e.monitorPath, err)
+	}
+	s := &spareMonitor{cmd: cmd, sock: ours, exited: make(chan struct{}), background: background}
+	if background {
+		// Set before its Go runtime makes threads, which inherit it.
+		_ = unix.Setpriority(unix.PRIO_PROCESS, cmd.Process.Pid, spareNice)
+	}
+	go func() { _ = cmd.Wait(); close(s.exited) }() // reap it if it ends while this process lives
+	return s, nil
+}
+
+// warmSpare makes sure a spare monitor is on its way for the next start;
+// background says that start has not come yet.
+func (e *Engine) warmSpare(background bool) {
+	e.spares.mu.Lock()
+	defer e.spares.mu.Unlock()
+	if e.spares.idle != nil || e.spares.closed || background && !e.spares.keeping() {
+		return // one is there, the engine closes, or spares are no longer kept
+	}
+	if s, err := e.startSpare(background); err == nil {
+		e.spares.idle = s
+	}
+}
+
+// takeSpare returns the idle spare, nil if there is none; an engine that
+// keeps spares starts the next one.
+func (e *Engine) takeSpare() *spareMonitor {
+	e.spares.mu.Lock()
+	s := e.spares.idle
+	e.spares.idle = nil
+	keep := e.spares.keeping()
+	e.spares.mu.Unlock()
+	if keep {
+		go e.warmSpare(true)
+	}
+	return s
+}
+
+// KeepSpareMonitor makes the engine keep a monitor process started ahead of
+// the next container start, from its first start on (on), or not (off: an
+// idle one is let go), for a process that starts containers one after
+// another (berth serve, a build).
+func (e *Engine) KeepSpareMonitor(on bool) {
+	e.spares.mu.Lock()
+	e.spares.keep = on
+	keep := e.spares.keeping()
+	e.spares.mu.Unlock()
+	if !keep {
+		e.dropSpare()
+	}
+}
+
+// holdSpares keeps spares for a run of starts (a build's RUN steps) until
+// the returned function is called.
+func (e *Engine) holdSpares() func() {
+	e.spares.mu.Lock()
+	e.spares.holds++
+	e.spares.mu.Unlock()
+	return func() {
+		e.spares.mu.Lock()
+		e.spares.holds--
+		keep := e.spares.keeping()
+		e.spares.mu.Unlock()
+		if !keep {
+			e.dropSpare()
+		}
+	}
+}
+
+// closeSpares lets the idle spare go for good (Close).
+func (e *Engine) closeSpares() {
+	e.spares.mu.Lock()
+	e.spares.closed = true
+	e.spares.mu.Unlock()
+	e.dropSpare()
+}
+
+// dropSpare lets the idle spare go and waits (briefly) for it to end, so
+// that no process of this engine outlives it.
+func (e *Engine) dropSpare() {
+	e.spares.mu.Lock()
+	s := e.spares.idle
+	e.spares.idle = nil
+	e.spares.mu.Unlock()
+	if s == nil {
+		return
+	}
+	s.sock.Close()
+	// It holds nothing yet: killed, it ends at once, wherever its start-up is.
+	_ = s.cmd.Process.Kill()
+	select {
+	case <-s.exited:
+	case <-time.After(spareExitWait):
+	}
+}
+
+// sparePlaceholder is a spare's argument until its handover writes its
+// config path over it: as long as any config path of this data root, and no
+// container's (berth system check takes no spare for a stray monitor).
+func (e *Engine) sparePlaceholder() string {
+	return filepath.Join(e.containersDir(), strings.Repeat("-", 64), "monitor.json")
+}
+
+// handOver makes the spare the monitor of the config at cfgPath, with its
+// output in logf and its word on the first start on ready.
+func (s *spareMonitor) handOver(cfgPath string, logf, ready *os.File) error {
+	defer s.sock.Close()
+	if s.background {
+		// The container's processes inherit the monitor's priority: give
+		// every thread this process's own first (the monitor evens out
+		// any thread its start-up made meanwhile, see AwaitHandover).
+		if err := renice(s.cmd.Process.Pid, 20-mustPriority()); err != nil {
+			return err
+		}
+	}
+	return monitor.SendHandover(s.sock, cfgPath, logf, ready)
+}
+
+// mustPriority is the calling thread's raw priority (20 - nice).
+func mustPriority() int {
+	p, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+	if err != nil {
+		return 20 // nice 0
+	}
+	return p
+}
+
+// renice sets the CPU priority of every thread of process pid.
+func renice(pid, nice int) error {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return fmt.Errorf("monitor priority: %w", err)
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.Setpriority(unix.PRIO_PROCESS, tid, nice); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("monitor priority: %w", err)
+		}
+	}
+	return nil
+}
