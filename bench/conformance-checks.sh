@@ -109,12 +109,16 @@ checks_networks() {
 	check network-create 'dk network create cf-net >/dev/null'
 	check network-ls 'has "$(dk network ls --format "{{.Name}} {{.Driver}}")" "cf-net bridge"'
 	check network-inspect 'eq "$(dk network inspect -f "{{.Name}} {{.Driver}} {{len .IPAM.Config}}" cf-net)" "cf-net bridge 1"'
+	check network-options-as-given 'eq "$(dk network inspect -f "{{json .Options}}" cf-net)" "{}"'
 	check network-create-duplicate 'has "$(errout dk network create cf-net)" "already exists"'
 	check network-connect 'dk network connect cf-net cf-web; has "$(dk inspect -f "{{range \$k, \$v := .NetworkSettings.Networks}}{{\$k}} {{end}}" cf-web)" cf-net'
 	check network-dns-by-name 'until_ok "dk run --rm --network cf-net busybox wget -q -O - http://cf-web:8080/ | grep -qx hello-web"'
 	check run-network-alias 'dk run -d --name cf-al --network cf-net --network-alias cf-alias busybox sh -c \
 		"mkdir /w && echo alias >/w/index.html && exec httpd -f -p 80 -h /w" >/dev/null
 		until_ok "dk run --rm --network cf-net busybox wget -q -O - http://cf-alias/ | grep -qx alias"'
+	check run-link 'until_ok "dk run --rm --network cf-net --link cf-al:linked busybox wget -q -O - http://linked/ | grep -qx alias"'
+	check run-rm-failed-start 'dk create --name cf-idle busybox true >/dev/null; n=$(dk ps -aq | wc -l)
+		has "$(errout dk run --rm --link cf-idle:x busybox true)" "non-running"; eq "$(dk ps -aq | wc -l)" "$n"; dk rm cf-idle >/dev/null'
 	check network-disconnect 'dk network disconnect cf-net cf-web; hasnt "$(dk inspect -f "{{range \$k, \$v := .NetworkSettings.Networks}}{{\$k}} {{end}}" cf-web)" cf-net'
 	check network-rm 'dk rm -f cf-al >/dev/null; dk network rm cf-net >/dev/null; hasnt "$(dk network ls --format "{{.Name}}")" cf-net'
 	check network-prune 'dk network create cf-net2 >/dev/null; dk network prune -f >/dev/null; hasnt "$(dk network ls --format "{{.Name}}")" cf-net2'
