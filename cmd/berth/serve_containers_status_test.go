@@ -87,7 +87,7 @@ func TestServeContainerStatusCodes(t *testing.T) {
 		{"POST", "/containers/create", `{"Image":"busybox","HostConfig":{"Devices":[{"PathOnHost":"/dev/null"}]}}`, 400, "HostConfig.Devices is not supported by berth"},
 		{"POST", "/containers/create", `{"Image":"busybox","HostConfig":{"PidMode":"host"}}`, 400, "HostConfig.PidMode is not supported by berth"},
 		{"POST", "/containers/create", `{"Image":"busybox","HostConfig":{"Mounts":[{"Type":"npipe","Target":"/x"}]}}`, 400, "HostConfig.Mounts[0].Type"},
-		{"POST", "/containers/create", `{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"bridge":{"Links":["a:b"]}}}}`, 400, "cannot link to a: no such container"},
+		{"POST", "/containers/create", `{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"bridge":{"Links":["nosuchctr:b"]}}}}`, 400, "cannot link to nosuchctr: no such container"},
 		{"POST", "/containers/create", `{"Image":"busybox",`, 400, "invalid JSON"},
 		{"POST", "/containers/create", `{"Image":"busybox","Cmd":5}`, 400, `field "Cmd" must be an array`},
 		{"POST", "/containers/create", `{"Image":"busybox","HostConfig":{"Memory":"lots"}}`, 400, "Memory"},
