@@ -68,6 +68,7 @@ type Engine struct {
 	warnings      []string // what the recovery at open could not fix
 	fault         fault.Func
 	spares        spares // a monitor started ahead of the next start (spare.go)
+	trash         trash  // removed containers' directories being deleted (trash.go)
 }
 
 // New opens (creating if needed) the engine at opts.Root and runs the network
@@ -150,12 +151,15 @@ func New(opts Options) (*Engine, error) {
 	// A berth process killed in the middle of a create or start left files,
 	// references or a mount that nothing owns: roll them back.
 	e.recoverKilled(context.Background())
+	// What a process that died left in the trash goes in the background.
+	e.emptyTrash()
 	return e, nil
 }
 
 // Close releases the engine's database. Containers keep running.
 func (e *Engine) Close() error {
 	e.closeSpares()
+	e.waitTrash()
 	e.nets.Close()
 	return e.db.Close()
 }

@@ -163,6 +163,13 @@ func (lc *leakCycler) settle(before leakSnap, after *leakSnap) bool {
 func (lc *leakCycler) snap() leakSnap {
 	t, e, ctx := lc.t, lc.e, context.Background()
 	s := leakSnap{root: e.Root()}
+	// Removed containers' files are deleted in the background (trash.go):
+	// a snapshot is of a quiet engine, once they are gone.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if left, _ := os.ReadDir(filepath.Join(e.Root(), "trash")); len(left) == 0 {
+			break
+		}
+	}
 	runtime.GC()
 	s.goroutines = runtime.NumGoroutine()
 	s.fds = openFDs(t)

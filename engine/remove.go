@@ -156,7 +156,7 @@ func (e *Engine) cleanup(id string) error {
 		return fmt.Errorf("unmount %s: %w", rootfs, err)
 	}
 	os.Remove(e.sockPath(id))
-	if err := os.RemoveAll(e.containerDir(id)); err != nil {
+	if err := e.discard(e.containerDir(id)); err != nil {
 		return fmt.Errorf("remove container dir: %w", err)
 	}
 	return nil

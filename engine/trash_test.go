@@ -1,0 +1,58 @@
+package engine_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"berth/engine"
+)
+
+// TestRemovedFilesGoThroughTheTrash: a removed container's directory is gone
+// from the containers at once and deleted by the time the engine closes; what
+// a process that died left in the trash is deleted by the next engine.
+func TestRemovedFilesGoThroughTheTrash(t *testing.T) {
+	root := t.TempDir()
+	e := openEngine(t, root, true)
+	ctx := context.Background()
+	c, err := e.Create(ctx, opts("true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Remove(ctx, c.ID, engine.RemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "containers", c.ID)); !os.IsNotExist(err) {
+		t.Errorf("the container's directory after rm: %v, want it gone", err)
+	}
+	trashEmpty := func() bool {
+		left, _ := os.ReadDir(filepath.Join(root, "trash"))
+		return len(left) == 0
+	}
+	for deadline := time.Now().Add(30 * time.Second); !trashEmpty() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !trashEmpty() {
+		t.Error("the removed container's files are still in the trash after 30 s")
+	}
+	// A process killed before it emptied the trash: the next engine to open
+	// empties it (by the time it closes).
+	stale := filepath.Join(root, "trash", "0123abcd-feed", "fs", "upper", "etc")
+	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stale, "hosts"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next, err := engine.New(engine.Options{Root: root,
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Close()
+	if !trashEmpty() {
+		t.Error("the trash a dead process left is still there after the next engine closed")
+	}
+}
