@@ -72,15 +72,15 @@ type Ulimit struct {
 
 // Options is what a container's spec is built from.
 type Options struct {
-	ID          string
-	Hostname    string
-	Rootfs      string // absolute path of the mounted root filesystem
-	Args        []string
-	Env         []string
-	Cwd         string
-	UID, GID    uint32
-	ExtraGIDs   []uint32
-	Terminal    bool
+	ID        string
+	Hostname  string
+	Rootfs    string // absolute path of the mounted root filesystem
+	Args      []string
+	Env       []string
+	Cwd       string
+	UID, GID  uint32
+	ExtraGIDs []uint32
+	Terminal  bool
 	// ConsoleSize is the terminal's first size (rows, columns) when Terminal
 	// is set; zero leaves it to the first resize.
 	ConsoleSize [2]uint
