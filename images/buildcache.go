@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -21,14 +22,22 @@ CREATE TABLE IF NOT EXISTS img_build_cache (
 
 // migrateBuildCache adds the size column to a table made before it existed.
 func migrateBuildCache(db *sql.DB) error {
+	return addColumn(db, "img_build_cache", "size INTEGER NOT NULL DEFAULT 0")
+}
+
+// addColumn adds the column def ("name TYPE ...") to table when a store made
+// before it lacks it.
+func addColumn(db *sql.DB, table, def string) error {
+	name, _, _ := strings.Cut(def, " ")
 	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM pragma_table_info('img_build_cache') WHERE name = 'size'").Scan(&n); err != nil {
-		return fmt.Errorf("build cache table: %w", err)
+	if err := db.QueryRow("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?", table, name).Scan(&n); err != nil {
+		return fmt.Errorf("%s table: %w", table, err)
 	}
-	if n == 0 {
-		if _, err := db.Exec("ALTER TABLE img_build_cache ADD COLUMN size INTEGER NOT NULL DEFAULT 0"); err != nil {
-			return fmt.Errorf("build cache table: %w", err)
-		}
+	if n > 0 {
+		return nil
+	}
+	if _, err := db.Exec("ALTER TABLE " + table + " ADD COLUMN " + def); err != nil && !strings.Contains(err.Error(), "duplicate column") {
+		return fmt.Errorf("%s table: %w", table, err)
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -24,20 +23,9 @@ const legacyManifestSize = -1
 // made before them. Two processes opening the store at once may both try:
 // the loser's "duplicate column" is no failure.
 func migrateManifestColumns(db *sql.DB) error {
-	for _, col := range []string{
-		"manifest_size INTEGER NOT NULL DEFAULT -1",
-		"manifest_type TEXT NOT NULL DEFAULT ''",
-	} {
-		name, _, _ := strings.Cut(col, " ")
-		var n int
-		if err := db.QueryRow("SELECT COUNT(*) FROM pragma_table_info('img_images') WHERE name = ?", name).Scan(&n); err != nil {
-			return fmt.Errorf("image table: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
-		if _, err := db.Exec("ALTER TABLE img_images ADD COLUMN " + col); err != nil && !strings.Contains(err.Error(), "duplicate column") {
-			return fmt.Errorf("image table: %w", err)
+	for _, def := range []string{"manifest_size INTEGER NOT NULL DEFAULT -1", "manifest_type TEXT NOT NULL DEFAULT ''"} {
+		if err := addColumn(db, "img_images", def); err != nil {
+			return err
 		}
 	}
 	return nil
