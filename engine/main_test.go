@@ -48,7 +48,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	sweepKilledRoots()
+	// Data roots that earlier engine or CLI test processes made and left when
+	// they were killed (go test's -timeout) are reset and deleted.
+	testroots.SweepKilled(binDir, os.Stderr)
 	code := m.Run()
 	cleanup()
 	if left := leftObjects(); len(left) > 0 {
@@ -148,21 +150,6 @@ func runAttached(t *testing.T, e *engine.Engine, o engine.CreateOptions) (string
 
 func opts(cmd ...string) engine.CreateOptions {
 	return engine.CreateOptions{Config: engine.Config{Image: "busybox", Cmd: cmd}}
-}
-
-// sweepKilledRoots resets the data roots that earlier engine or CLI test
-// processes made and left when they were killed (go test's -timeout): their
-// containers, monitors, cgroups, network namespaces, bridges and nftables
-// tables go, then the roots. Roots of live processes are left alone.
-func sweepKilledRoots() {
-	swept, err := testroots.Sweep(context.Background(), testroots.Options{
-		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
-	for _, r := range swept {
-		fmt.Fprintln(os.Stderr, "reset the data root of a killed test process:", r)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sweep of killed tests' data roots:", err)
-	}
 }
 
 // usedNames are the kernel-object prefixes (bridges, nftables table) of the

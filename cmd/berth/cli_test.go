@@ -43,14 +43,7 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	// Data roots of earlier test processes that were killed (go test's
 	// -timeout) are reset and deleted; live ones are left alone.
-	swept, err := testroots.Sweep(context.Background(), testroots.Options{
-		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
-	for _, r := range swept {
-		fmt.Fprintln(os.Stderr, "reset the data root of a killed test process:", r)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sweep of killed tests' data roots:", err)
-	}
+	testroots.SweepKilled(binDir, os.Stderr)
 	code := m.Run()
 	cleanup()
 	os.Exit(code)

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -93,6 +94,20 @@ type Options struct {
 	Dir string
 	// MonitorPath and InitPath are the binaries the engine is opened with.
 	MonitorPath, InitPath string
+}
+
+// SweepKilled is what a harness's TestMain runs before its tests: Sweep
+// with the engine binaries in binDir, each root it reset and any error told
+// on w (a sweep that fails does not stop the tests).
+func SweepKilled(binDir string, w io.Writer) {
+	swept, err := Sweep(context.Background(), Options{
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	for _, r := range swept {
+		fmt.Fprintln(w, "reset the data root of a killed test process:", r)
+	}
+	if err != nil {
+		fmt.Fprintln(w, "sweep of killed tests' data roots:", err)
+	}
 }
 
 // Sweep resets and deletes the marked data roots under o.Dir whose test
