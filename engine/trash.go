@@ -23,11 +23,9 @@ type trash struct {
 func (e *Engine) trashDir() string { return filepath.Join(e.root, "trash") }
 
 // discard takes dir out of the way at once and deletes it in the background;
-// where it cannot be moved (another filesystem), it is deleted here.
+// where it cannot be moved (gone already, another filesystem), it is deleted
+// here.
 func (e *Engine) discard(dir string) error {
-	if _, err := os.Lstat(dir); os.IsNotExist(err) {
-		return nil
-	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	to := filepath.Join(e.trashDir(), filepath.Base(dir)+"-"+hex.EncodeToString(b))
