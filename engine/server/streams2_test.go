@@ -205,15 +205,7 @@ func TestStreamsLeaveNoGoroutine(t *testing.T) {
 	}
 	cl.Transport.(*http.Transport).CloseIdleConnections()
 
-	cfg, _ := websocket.NewConfig("ws://docker/containers/c1/attach/ws?stream=1&stdout=1", "http://docker")
-	raw, err := netDial(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := websocket.NewClient(cfg, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := dialWebsocket(t, sock, "/containers/c1/attach/ws?stream=1&stdout=1")
 	buf := make([]byte, 64)
 	if n, err := ws.Read(buf); err != nil || string(buf[:n]) != "attached\n" {
 		t.Errorf("websocket read %q %v", buf[:n], err)
@@ -237,6 +229,24 @@ func streamGoroutines() []string {
 	return left
 }
 
+// dialWebsocket opens a websocket to path on the server at sock.
+func dialWebsocket(t *testing.T, sock, path string) *websocket.Conn {
+	t.Helper()
+	cfg, err := websocket.NewConfig("ws://docker"+path, "http://docker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := netDial(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := websocket.NewClient(cfg, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
 // waitFor polls cond until it holds; it fails the test after a minute.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -257,15 +267,7 @@ func TestWebsocketAttachWaitingForStartSeesTheClientLeave(t *testing.T) {
 	f := newFakeEngine(false)
 	f.c.State.Running = false
 	_, sock := serveFake(t, f)
-	cfg, _ := websocket.NewConfig("ws://docker/containers/c1/attach/ws?stream=1&stdin=1&stdout=1", "http://docker")
-	raw, err := netDial(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := websocket.NewClient(cfg, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := dialWebsocket(t, sock, "/containers/c1/attach/ws?stream=1&stdin=1&stdout=1")
 	waitFor(t, "the attach to wait for the start", func() bool {
 		for _, g := range streamGoroutines() {
 			if strings.Contains(g, "waitStart") {
