@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 
 	"berth/engine"
 	"berth/engine/logfile"
@@ -338,5 +340,20 @@ func TestStreamEnd(t *testing.T) {
 		if got := streamEnd(tc.ctx, tc.err, tc.bounded); !tc.want(got) {
 			t.Errorf("streamEnd(%v, bounded %v) = %v", tc.err, tc.bounded, got)
 		}
+	}
+}
+
+// TestNetworkOfKeepsGivenOptions: a user network's options come back as
+// given, so that it shows the same through the client as in process; the
+// default network's Docker set is not taken for given options.
+func TestNetworkOfKeepsGivenOptions(t *testing.T) {
+	mtu := map[string]string{"com.docker.network.driver.mtu": "1500"}
+	if got := networkOf(network.Network{Name: "appnet", Options: mtu}); !maps.Equal(got.Options, mtu) {
+		t.Errorf("user network options %v, want %v", got.Options, mtu)
+	}
+	def := networkOf(network.Network{Name: "bridge", Options: map[string]string{
+		"com.docker.network.bridge.name": "b1", "com.docker.network.driver.mtu": "1500"}})
+	if def.Bridge != "b1" || len(def.Options) != 0 {
+		t.Errorf("default network: bridge %q, options %v", def.Bridge, def.Options)
 	}
 }

@@ -49,6 +49,9 @@ func (c *Client) nameBridges(ctx context.Context, ns []engine.Network) {
 func networkOf(n network.Network) engine.Network {
 	out := engine.Network{ID: n.ID, Name: n.Name, Driver: n.Driver, Internal: n.Internal, Labels: n.Labels,
 		Created: n.Created, Bridge: n.Options[netmgr.OptBridgeName]}
+	if n.Name != netmgr.DefaultNetwork { // the default shows Docker's set, given by no one
+		out.Options = n.Options
+	}
 	for _, cfg := range n.IPAM.Config {
 		if cfg.Subnet.Addr().Is4() {
 			out.Subnet, out.Gateway = cfg.Subnet, cfg.Gateway
