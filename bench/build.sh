@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `berth build` side by side with Docker's builders on the same machine, the
 # same Dockerfile and the same context: a 10-step Dockerfile (FROM busybox,
-# 5 RUN, a COPY of a context of FILES files, 2 ENV, WORKDIR, CMD) built
+# 5 RUN, a COPY of a context of FILES files, ENV, WORKDIR, CMD) built
 #   cold     - nothing cached (berth: image removed, builder prune -a;
 #              docker: image removed, builder cache pruned),
 #   cached   - again with no change,
@@ -50,7 +50,12 @@ for i in $(seq "$files"); do
 	[ -d "$d" ] || mkdir "$d"
 	head -c "${bytes:-$((1024 + (i * 37) % 3072))}" /dev/urandom >"$d/f$i"
 done
-cat >"$ctx/Dockerfile" <<'EOF'
+# The issue's shape (the default): the five RUN steps come before the COPY, so
+# a one-file change runs the COPY and the metadata steps after it again.
+# SHAPE=late-runs puts two RUN steps after the COPY (a one-file change then
+# also runs two containers).
+if [ "${SHAPE:-}" = late-runs ]; then
+	cat >"$ctx/Dockerfile" <<'EOF'
 FROM busybox
 ENV APP=/app MODE=bench
 RUN echo one > /one
@@ -63,6 +68,20 @@ RUN echo three > three
 ENV DONE=yes
 CMD ["cat", "/count"]
 EOF
+else
+	cat >"$ctx/Dockerfile" <<'EOF'
+FROM busybox
+RUN echo one > /one
+RUN mkdir -p /app/data
+RUN echo two > /app/two
+RUN echo three > /app/three
+RUN ls /app > /count
+COPY files/ /app/data/
+ENV APP=/app MODE=bench
+WORKDIR /app
+CMD ["cat", "/count"]
+EOF
+fi
 
 B image bootstrap busybox >/dev/null 2>&1
 
