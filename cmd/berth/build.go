@@ -87,20 +87,20 @@ func (a *app) buildCommand() *cobra.Command {
 
 // register adds the build flags to fl.
 func (f *buildFlags) register(fl *pflag.FlagSet) {
-	fl.StringArrayVarP(&f.tags, "tag", "t", nil, `name and optionally a tag in the "name:tag" format`)
+	stringArrayVarP(fl, &f.tags, "tag", "t", `name and optionally a tag in the "name:tag" format`)
 	fl.StringVarP(&f.file, "file", "f", "", `name of the Dockerfile (default: "PATH/Dockerfile")`)
-	fl.StringArrayVar(&f.buildArgs, "build-arg", nil, "set build-time variables")
-	fl.StringArrayVar(&f.labels, "label", nil, "set metadata for an image")
+	stringArrayVarP(fl, &f.buildArgs, "build-arg", "", "set build-time variables")
+	stringArrayVarP(fl, &f.labels, "label", "", "set metadata for an image")
 	fl.StringVar(&f.target, "target", "", "set the target build stage to build")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not use cache when building the image")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "suppress the build output and print image ID on success")
-	fl.StringArrayVar(&f.secrets, "secret", nil, `secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=mysecret,env=VAR")`)
+	stringArrayVarP(fl, &f.secrets, "secret", "", `secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=mysecret,env=VAR")`)
 	fl.StringVar(&f.iidfile, "iidfile", "", "write the image ID to the file")
 	fl.BoolVar(&f.check, "check", false, "check the Dockerfile and context for common pitfalls without building (exit 1 on warnings)")
 	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the FROM images")
 	fl.StringVar(&f.platform, "platform", "", "set the target platform for the build (this machine's only)")
-	fl.StringArrayVarP(&f.outputs, "output", "o", nil, `output destination (format: "type=local,dest=path" or "type=tar,dest=file"; "-" is a tar on stdout)`)
+	stringArrayVarP(fl, &f.outputs, "output", "o", `output destination (format: "type=local,dest=path" or "type=tar,dest=file"; "-" is a tar on stdout)`)
 }
 
 // options reads the Dockerfile and turns the flags into build options.

@@ -41,7 +41,7 @@ func (a *app) commitCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Author, "author", "a", "", `author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
-	f.StringArrayVarP(&o.Changes, "change", "c", nil, "apply Dockerfile instruction to the created image")
+	stringArrayVarP(f, &o.Changes, "change", "c", "apply Dockerfile instruction to the created image")
 	f.StringVarP(&o.Comment, "message", "m", "", "commit message")
 	f.BoolVarP(&o.Pause, "pause", "p", true, "pause container during commit")
 	return cmd

@@ -392,7 +392,7 @@ func (a *app) pruneCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "only containers that match (until=T, label=K[=V], label!=K[=V])")
+	stringArrayVarP(cmd.Flags(), &filters, "filter", "", "only containers that match (until=T, label=K[=V], label!=K[=V])")
 	return cmd
 }
 

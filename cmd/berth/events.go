@@ -48,7 +48,7 @@ func (a *app) eventsCommand() *cobra.Command {
 	cmd.Flags().StringVar(&since, "since", "", "show events created since timestamp or relative (e.g. 1h)")
 	cmd.Flags().StringVar(&until, "until", "", "stream events until this timestamp")
 	cmd.Flags().StringVar(&format, "format", "", "format the output using a Go template or 'json'")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "filter output (container=, image=, event=, type=, label=)")
+	stringArrayVarP(cmd.Flags(), &filters, "filter", "f", "filter output (container=, image=, event=, type=, label=)")
 	return cmd
 }
 

@@ -59,7 +59,7 @@ func (a *app) execCommand() *cobra.Command {
 	fl.BoolVar(&o.Privileged, "privileged", false, "give extended privileges to the command")
 	fl.StringVarP(&o.User, "user", "u", "", "user[:group] or uid[:gid]")
 	fl.StringVarP(&o.WorkingDir, "workdir", "w", "", "working directory inside the container")
-	fl.StringArrayVarP(&env, "env", "e", nil, "set environment variables")
+	stringArrayVarP(fl, &env, "env", "e", "set environment variables")
 	return cmd
 }
 

@@ -109,7 +109,7 @@ func (a *app) imagesCommand() *cobra.Command {
 	fl.BoolVar(&digests, "digests", false, "show digests")
 	fl.BoolVar(&noTrunc, "no-trunc", false, "don't truncate output")
 	fl.StringVar(&format, "format", "", "format output using a Go template, 'table' or 'json'")
-	fl.StringArrayVarP(&filters, "filter", "f", nil, "filter output (dangling=true, reference=PATTERN, label=K[=V], before=IMG, since=IMG, until=T)")
+	stringArrayVarP(fl, &filters, "filter", "f", "filter output (dangling=true, reference=PATTERN, label=K[=V], before=IMG, since=IMG, until=T)")
 	return cmd
 }
 
@@ -355,6 +355,6 @@ func (a *app) importCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVarP(&changes, "change", "c", nil, "apply Dockerfile instruction to the created image")
+	stringArrayVarP(cmd.Flags(), &changes, "change", "c", "apply Dockerfile instruction to the created image")
 	return cmd
 }

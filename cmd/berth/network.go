@@ -79,8 +79,8 @@ func (a *app) networkCreate() *cobra.Command {
 	fl.StringVar(&gateway, "gateway", "", "gateway address (the subnet's first address when empty)")
 	fl.StringVarP(&driver, "driver", "d", "bridge", "driver (bridge)")
 	fl.BoolVar(&internal, "internal", false, "no route out of the network")
-	fl.StringArrayVar(&labels, "label", nil, "set metadata (key=value)")
-	fl.StringArrayVarP(&driverOpts, "opt", "o", nil, "set a driver option (key=value; those berth's bridges honour)")
+	stringArrayVarP(fl, &labels, "label", "", "set metadata (key=value)")
+	stringArrayVarP(fl, &driverOpts, "opt", "o", "set a driver option (key=value; those berth's bridges honour)")
 	return cmd
 }
 
@@ -207,7 +207,7 @@ func (a *app) networkPrune() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
-	cmd.Flags().StringArrayVar(&flt, "filter", nil, "only networks that match (until=T, label=K[=V], label!=K[=V])")
+	stringArrayVarP(cmd.Flags(), &flt, "filter", "", "only networks that match (until=T, label=K[=V], label!=K[=V])")
 	return cmd
 }
 
@@ -226,7 +226,7 @@ func (a *app) networkConnect() *cobra.Command {
 			return e.Connect(cmd.Context(), args[0], args[1], engine.EndpointSettings{Aliases: aliases, IPAddress: ip})
 		},
 	}
-	cmd.Flags().StringArrayVar(&aliases, "alias", nil, "network-scoped alias for the container")
+	stringArrayVarP(cmd.Flags(), &aliases, "alias", "", "network-scoped alias for the container")
 	cmd.Flags().StringVar(&ip, "ip", "", "IPv4 address")
 	return cmd
 }

@@ -111,7 +111,7 @@ func (a *app) psCommand() *cobra.Command {
 	fl.IntVarP(&o.last, "last", "n", -1, "show n last created containers (includes all states)")
 	fl.BoolVarP(&o.size, "size", "s", false, "display total file sizes")
 	fl.StringVar(&o.format, "format", "", "format output using a Go template, 'table', 'table TEMPLATE' or 'json'")
-	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output (id=, name=, label=, status=, exited=, health=, ancestor=, before=, since=, volume=, network=, publish=, expose=, is-task=)")
+	stringArrayVarP(fl, &o.filters, "filter", "f", "filter output (id=, name=, label=, status=, exited=, health=, ancestor=, before=, since=, volume=, network=, publish=, expose=, is-task=)")
 	return cmd
 }
 

@@ -50,7 +50,7 @@ func (a *app) systemPrune() *cobra.Command {
 	fl.BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
 	fl.BoolVarP(&o.All, "all", "a", false, "remove all unused images, not just dangling ones")
 	fl.BoolVar(&o.Volumes, "volumes", false, "prune anonymous volumes")
-	fl.StringArrayVar(&filters, "filter", nil, "provide filter values (until=24h, label=KEY[=VALUE], label!=KEY[=VALUE])")
+	stringArrayVarP(fl, &filters, "filter", "", "provide filter values (until=24h, label=KEY[=VALUE], label!=KEY[=VALUE])")
 	return cmd
 }
 

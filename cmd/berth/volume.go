@@ -54,7 +54,7 @@ func (a *app) volumeCreate() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVarP(&labels, "label", "l", nil, "set metadata (key=value)")
+	stringArrayVarP(cmd.Flags(), &labels, "label", "l", "set metadata (key=value)")
 	cmd.Flags().StringVarP(&driver, "driver", "d", "local", "volume driver (local)")
 	return cmd
 }
@@ -107,7 +107,7 @@ func (a *app) volumeLs() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "only display volume names")
 	cmd.Flags().StringVar(&format, "format", "", "format output using a Go template or 'json'")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "filter output (dangling=true|false, name=, label=)")
+	stringArrayVarP(cmd.Flags(), &filters, "filter", "f", "filter output (dangling=true|false, name=, label=)")
 	return cmd
 }
 
@@ -180,7 +180,7 @@ func (a *app) volumePrune() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove named volumes too, not just anonymous ones")
-	cmd.Flags().StringArrayVar(&flt, "filter", nil, "only volumes that match (label=K[=V], label!=K[=V], all=true)")
+	stringArrayVarP(cmd.Flags(), &flt, "filter", "", "only volumes that match (label=K[=V], label!=K[=V], all=true)")
 	return cmd
 }
 
