@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -126,9 +127,15 @@ func (s *Store) loadImage(ctx context.Context, q queryer, id string) (*Image, er
 		img            Image
 		created        int64
 		config, layers []byte
+		tags, digests  sql.NullString
 	)
-	err := q.QueryRowContext(ctx, "SELECT id, manifest, created, size, config, layers, parent FROM img_images WHERE id = ?", id).
-		Scan(&img.ID, &img.ManifestDigest, &created, &img.Size, &config, &layers, &img.Parent)
+	// One query: the image's row with its references (a cached build looks
+	// up an image per step; three queries each were a tenth of its time).
+	err := q.QueryRowContext(ctx, `SELECT id, manifest, created, size, config, layers, parent,
+		(SELECT group_concat(ref, char(10)) FROM img_tags WHERE image_id = img_images.id),
+		(SELECT group_concat(ref, char(10)) FROM img_digests WHERE image_id = img_images.id)
+		FROM img_images WHERE id = ?`, id).
+		Scan(&img.ID, &img.ManifestDigest, &created, &img.Size, &config, &layers, &img.Parent, &tags, &digests)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(id)
 	}
@@ -145,30 +152,18 @@ func (s *Store) loadImage(ctx context.Context, q queryer, id string) (*Image, er
 	if err := json.Unmarshal(layers, &img.Layers); err != nil {
 		return nil, fmt.Errorf("decode layers of image %s: %w", id, err)
 	}
-	if img.RepoTags, err = s.refsOf(ctx, q, "img_tags", id); err != nil {
-		return nil, err
-	}
-	if img.RepoDigests, err = s.refsOf(ctx, q, "img_digests", id); err != nil {
-		return nil, err
-	}
+	img.RepoTags, img.RepoDigests = sortedRefs(tags), sortedRefs(digests)
 	return &img, nil
 }
 
-func (s *Store) refsOf(ctx context.Context, q queryer, table, id string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT ref FROM "+table+" WHERE image_id = ? ORDER BY ref", id)
-	if err != nil {
-		return nil, fmt.Errorf("read references of %s: %w", id, err)
+// sortedRefs splits a group_concat of references, sorted (nil for none).
+func sortedRefs(list sql.NullString) []string {
+	if !list.Valid || list.String == "" {
+		return nil
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, fmt.Errorf("read references of %s: %w", id, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	refs := strings.Split(list.String, "\n")
+	slices.Sort(refs)
+	return refs
 }
 
 // allIDs lists every image ID in the store.

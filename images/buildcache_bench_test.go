@@ -1,0 +1,27 @@
+package images
+
+import (
+	"context"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// BenchmarkCacheLookup finds a cached build step's image, as each step of a
+// fully cached build does.
+func BenchmarkCacheLookup(b *testing.B) {
+	ctx := context.Background()
+	s := newStore(b)
+	img, err := s.AddImage(ctx, imageOf(b, v1.Config{Cmd: []string{"sh"}, Env: []string{"A=1", "B=2"}}), "app:1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.CacheStore(ctx, "sha256:k", img.ID); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, ok, err := s.CacheLookup(ctx, "sha256:k"); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
