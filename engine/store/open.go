@@ -82,7 +82,7 @@ func (s *Store) openDB(path string) (*sql.DB, error) {
 		}
 		return nil
 	})
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_txlock=immediate"
 	db := sql.OpenDB(connector{drv: drv, dsn: dsn})
 	db.SetMaxOpenConns(4)
 	if err := migrate(db); err != nil {
