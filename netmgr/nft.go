@@ -242,10 +242,12 @@ func (m *Manager) dropEmptyTable() error {
 
 // allTags returns the tags of every rule in berth's table (for Reconcile).
 func (m *Manager) allTags() (map[string]bool, error) {
-	c, err := nftables.New()
+	// One netlink socket for the four listings (each would dial its own).
+	c, err := nftables.New(nftables.AsLasting())
 	if err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
+	defer c.CloseLasting()
 	out := map[string]bool{}
 	for _, ch := range []string{chainPre, chainOut, chainPost, chainFwd} {
 		rs, err := c.GetRules(m.table(), m.chain(ch))

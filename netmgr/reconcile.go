@@ -58,6 +58,8 @@ type reconciler struct {
 	m      *Manager
 	owners Owners
 	known  map[string]bool // container ID -> exists, as owners said
+	// dropped counts the rule tags this run deleted.
+	dropped int
 }
 
 // exists asks owners once per run; an error counts as "exists" (keep).
@@ -239,34 +241,41 @@ func (r *reconciler) rules(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(tags) == 0 { // no rules: the table, if any, is empty
+		return r.m.withLock(r.m.dropEmptyTable)
+	}
 	var errs []error
 	for tag := range tags {
 		if id, ok := strings.CutPrefix(tag, "berth net:"); ok {
 			errs = append(errs, r.m.withLock(func() error {
-				return r.m.dropRulesUnless(ctx, tag, `SELECT count(*) FROM net_networks WHERE id = ?`, id)
+				return r.dropRulesUnless(ctx, tag, `SELECT count(*) FROM net_networks WHERE id = ?`, id)
 			}))
 		} else if id, ok := strings.CutPrefix(tag, "berth ctr:"); ok {
 			errs = append(errs, r.locked(id, func() error {
 				return r.m.withLock(func() error {
-					return r.m.dropRulesUnless(ctx, tag, `SELECT count(*) FROM net_ports WHERE container_id = ?`, id)
+					return r.dropRulesUnless(ctx, tag, `SELECT count(*) FROM net_ports WHERE container_id = ?`, id)
 				})
 			}))
 		}
+	}
+	if r.dropped == 0 { // every rule stays: the table is not empty
+		return errors.Join(errs...)
 	}
 	return errors.Join(append(errs, r.m.withLock(r.m.dropEmptyTable))...)
 }
 
 // dropRulesUnless deletes the rules tagged tag unless query (a count of the
-// records of arg) finds one. The caller holds m.lock.
-func (m *Manager) dropRulesUnless(ctx context.Context, tag, query, arg string) error {
+// records of arg) finds one, and counts the drop. The caller holds m.lock.
+func (r *reconciler) dropRulesUnless(ctx context.Context, tag, query, arg string) error {
 	var n int
-	if err := m.db.QueryRowContext(ctx, query, arg).Scan(&n); err != nil {
+	if err := r.m.db.QueryRowContext(ctx, query, arg).Scan(&n); err != nil {
 		return fmt.Errorf("reconcile rule %s: %w", tag, err)
 	}
 	if n > 0 {
 		return nil
 	}
-	return m.deleteRules(tag)
+	r.dropped++
+	return r.m.deleteRules(tag)
 }
 
 // strings runs a query of one text column.
