@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/containerd/errdefs"
 )
 
 const buildCacheSchema = `
@@ -45,20 +43,13 @@ func addColumn(db *sql.DB, table, def string) error {
 // CacheLookup returns the image a build step with this cache key made
 // before, if it is still in the store.
 func (s *Store) CacheLookup(ctx context.Context, key string) (*Image, bool, error) {
-	var id string
-	err := s.db.QueryRowContext(ctx, "SELECT image_id FROM img_build_cache WHERE key = ?", key).Scan(&id)
+	// One query: the entry's image, if the store still has it (else a miss).
+	img, err := scanImage(s.db.QueryRowContext(ctx, imageSelect+" WHERE id = (SELECT image_id FROM img_build_cache WHERE key = ?)", key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("build cache: %w", err)
-	}
-	img, err := s.loadImage(ctx, s.db, id)
-	if errdefs.IsNotFound(err) {
-		return nil, false, nil // the image was removed since: a miss
-	}
-	if err != nil {
-		return nil, false, err
 	}
 	return img, true, nil
 }

@@ -50,9 +50,20 @@ func extFields() []extField {
 
 // ParseConfigExt reads the extension fields of a raw image config. Keys
 // match case-insensitively, as encoding/json (and so Docker) reads them.
-func ParseConfigExt(raw []byte) (ConfigExt, error) {
+func ParseConfigExt(raw []byte) (ConfigExt, error) { return parseConfigExt(raw, false) }
+
+// parseConfigExt is ParseConfigExt; with decoded (raw is known to be valid
+// JSON) it walks the JSON only for fields whose key is in it somewhere.
+func parseConfigExt(raw []byte, decoded bool) (ConfigExt, error) {
 	var x ConfigExt
+	var lower []byte
+	if decoded {
+		lower = bytes.ToLower(raw)
+	}
 	for _, f := range extFields() {
+		if decoded && !bytes.Contains(lower, []byte(`"`+strings.ToLower(f.path[len(f.path)-1])+`"`)) {
+			continue
+		}
 		v, ok, err := jsonAt(raw, f.path)
 		if err != nil {
 			return x, fmt.Errorf("image config %s: %w", strings.Join(f.path, "."), err)
