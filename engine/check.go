@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -36,7 +37,7 @@ type CheckFinding struct {
 // record (removed)".
 func (f CheckFinding) String() string {
 	obj := f.Object
-	if f.Kind == "container" && idPattern.MatchString(obj) {
+	if f.Kind == "container" && idPattern().MatchString(obj) {
 		obj = obj[:12]
 	}
 	s := fmt.Sprintf("%s %s: %s", f.Kind, obj, f.Problem)
@@ -66,7 +67,7 @@ func (r *CheckReport) Remaining() int {
 }
 
 // idPattern matches a full container ID.
-var idPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 // checker carries one Check run.
 type checker struct {
@@ -143,7 +144,7 @@ func (k *checker) knownIDs() map[string]bool {
 	for _, dir := range []string{k.e.containersDir(), k.e.stateRoot(), filepath.Dir(k.e.lockPath("x"))} {
 		ents, _ := os.ReadDir(dir)
 		for _, ent := range ents {
-			if idPattern.MatchString(ent.Name()) {
+			if idPattern().MatchString(ent.Name()) {
 				out[ent.Name()] = true
 			}
 		}
@@ -214,7 +215,7 @@ func (k *checker) checkDirs(ctx context.Context) error {
 	}
 	for _, ent := range ents {
 		id := ent.Name()
-		if _, ok := k.rows[id]; ok || !idPattern.MatchString(id) {
+		if _, ok := k.rows[id]; ok || !idPattern().MatchString(id) {
 			continue
 		}
 		// A create in flight holds the container's lock (orphanDir leaves it).

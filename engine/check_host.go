@@ -32,7 +32,7 @@ func (k *checker) checkMounts() error {
 			continue
 		}
 		id, _, _ := strings.Cut(rel, "/")
-		if !idPattern.MatchString(id) || k.dead[id] || k.monitorAlive(id) {
+		if !idPattern().MatchString(id) || k.dead[id] || k.monitorAlive(id) {
 			continue
 		}
 		unlock, ok := k.e.tryLock(id)
@@ -149,7 +149,7 @@ func (k *checker) checkMonitors() error {
 		}
 		rel, ok := strings.CutPrefix(string(args[1]), prefix)
 		id := strings.TrimSuffix(rel, "/monitor.json")
-		if !ok || !idPattern.MatchString(id) {
+		if !ok || !idPattern().MatchString(id) {
 			continue
 		}
 		if _, ok := k.rows[id]; ok {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -39,11 +40,11 @@ type CreateOptions struct {
 	ExtraNetworks map[string]EndpointSettings
 }
 
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
 // ValidateName checks a container name as Docker does.
 func ValidateName(name string) error {
-	if !validName.MatchString(name) {
+	if !validName().MatchString(name) {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid container name %q, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
 	}
 	return nil

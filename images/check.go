@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/containerd/errdefs"
 )
@@ -110,7 +111,7 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 		if _, used := refs.blobs[name]; !used {
 			rep.OrphanBlobs = append(rep.OrphanBlobs, asDigest(name))
 		}
-		if !hexRe.MatchString(name) {
+		if !hexRe().MatchString(name) {
 			continue // not named by a digest: an orphan, nothing to verify
 		}
 		size, ok := refs.sizes[name]
@@ -197,11 +198,11 @@ func listNames(dir string) ([]string, error) {
 }
 
 // hexRe matches the hex part of a sha256 digest.
-var hexRe = regexp.MustCompile(`^[a-f0-9]{64}$`)
+var hexRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{64}$`) })
 
 // asDigest turns a blob or snapshot file name back into a digest when it is one.
 func asDigest(name string) string {
-	if hexRe.MatchString(name) {
+	if hexRe().MatchString(name) {
 		return "sha256:" + name
 	}
 	return name

@@ -87,7 +87,7 @@ func pickManifest(dir string, desc v1.Descriptor, depth int) (v1.Descriptor, err
 
 // readBlob reads a small blob of the layout and checks its digest.
 func readBlob(dir, digest string) ([]byte, error) {
-	if !fullIDRe.MatchString(digest) || !strings.HasPrefix(digest, "sha256:") {
+	if !fullIDRe().MatchString(digest) || !strings.HasPrefix(digest, "sha256:") {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unsupported digest %q", digest))
 	}
 	b, err := readMeta(dir, blobName(digest))
@@ -135,7 +135,7 @@ func readOCIImage(dir string, d v1.Descriptor, entries []dockerManifestEntry) (*
 
 // layoutLayer finds a layout layer blob; checkLayer verifies its content later.
 func layoutLayer(dir, digest string) (string, error) {
-	if !fullIDRe.MatchString(digest) || !strings.HasPrefix(digest, "sha256:") {
+	if !fullIDRe().MatchString(digest) || !strings.HasPrefix(digest, "sha256:") {
 		return "", errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unsupported layer digest %q", digest))
 	}
 	p := filepath.Join(dir, filepath.FromSlash(blobName(digest)))

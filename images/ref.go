@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/containerd/errdefs"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -53,7 +54,7 @@ func ParseReference(s string) (Reference, error) {
 		return Reference{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid reference format %q", s))
 	}
 	for _, c := range strings.Split(ref.Context().RepositoryStr(), "/") {
-		if !pathComponent.MatchString(c) {
+		if !pathComponent().MatchString(c) {
 			return Reference{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid reference format %q", s))
 		}
 	}
@@ -74,7 +75,7 @@ func ParseReference(s string) (Reference, error) {
 
 // pathComponent is one component of a repository's path in Docker's
 // reference grammar (go-containerregistry accepts more: ".x", "a/").
-var pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+var pathComponent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`) })
 
 func lastPathElem(s string) string {
 	if i := strings.LastIndex(s, "/"); i >= 0 {

@@ -65,7 +65,7 @@ func (m *Manager) lease(ctx context.Context, n *Network, ctr, nsPath string, o C
 
 func checkAliases(aliases []string) error {
 	for i, a := range aliases {
-		if !netNameRe.MatchString(a) {
+		if !netNameRe().MatchString(a) {
 			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("alias %q: invalid", a))
 		}
 		if slices.Contains(aliases[:i], a) {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 
 	"github.com/containerd/errdefs"
 	"golang.org/x/sys/unix"
@@ -57,7 +58,7 @@ type Manager struct {
 	opt    Options
 }
 
-var nameRe = regexp.MustCompile(`^[a-z0-9]{1,6}$`)
+var nameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]{1,6}$`) })
 
 // Open prepares the net_ tables in db (opened by the caller with the "sqlite"
 // driver, WAL on) and the run directory that holds named namespaces.
@@ -70,7 +71,7 @@ func OpenWith(db *sql.DB, runDir string, opt Options) (*Manager, error) {
 	if opt.Name == "" {
 		opt.Name = "berth"
 	}
-	if !nameRe.MatchString(opt.Name) {
+	if !nameRe().MatchString(opt.Name) {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("netmgr name %q: want 1-6 lowercase letters or digits", opt.Name))
 	}
 	if !opt.Pool.IsValid() {

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -45,7 +46,7 @@ type CreateOptions struct {
 // DefaultNetwork is the name of the default bridge network.
 const DefaultNetwork = "bridge"
 
-var netNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var netNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 // dockerSubnet is docker0's subnet; berth never picks it.
 var dockerSubnet = netip.MustParsePrefix("172.17.0.0/16")
@@ -73,7 +74,7 @@ func ValidateName(name string) error {
 	switch {
 	case len(name) > MaxNameLen:
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("network name is %d bytes long; at most %d are allowed", len(name), MaxNameLen))
-	case !netNameRe.MatchString(name):
+	case !netNameRe().MatchString(name):
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid network name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
 	}
 	switch name {

@@ -30,7 +30,7 @@ import (
 const DriverLocal = "local"
 
 // nameRe is Docker's rule for volume names.
-var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+var nameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
 const schema = `
 CREATE TABLE IF NOT EXISTS vol_volumes (
@@ -106,7 +106,7 @@ func ValidateName(name string) error {
 	if len(name) > MaxNameLen {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("volume name is %d bytes long; at most %d are allowed", len(name), MaxNameLen))
 	}
-	if !nameRe.MatchString(name) || strings.Contains(name, "..") {
+	if !nameRe().MatchString(name) || strings.Contains(name, "..") {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%q includes invalid characters for a local volume name, only %q are allowed", name, "[a-zA-Z0-9][a-zA-Z0-9_.-]"))
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -60,14 +61,14 @@ func Dockerfile(src []byte, name, contextDir string) ([]Finding, error) {
 }
 
 // parseLine is how BuildKit's instruction parser names a line.
-var parseLine = regexp.MustCompile(`^dockerfile parse error on line (\d+): `)
+var parseLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^dockerfile parse error on line (\d+): `) })
 
 // parseError names the Dockerfile and the line of an instruction error, as
 // berth build does ("Dockerfile:2: unknown instruction: FOO").
 func parseError(name string, err error) error {
 	msg := err.Error()
 	var le *parser.LocationError
-	if m := parseLine.FindStringSubmatch(msg); m != nil {
+	if m := parseLine().FindStringSubmatch(msg); m != nil {
 		msg = m[1] + ": " + strings.TrimPrefix(msg, m[0])
 	} else if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
 		msg = fmt.Sprintf("%d: %s", le.Locations[0][0].Start.Line, msg)
@@ -111,10 +112,14 @@ func baseFinding(stages []instructions.Stage, i int, lex *shell.Lex, meta []stri
 }
 
 // installCmd matches a RUN that installs dependencies.
-var installCmd = regexp.MustCompile(`\b(apt-get|apt|apk|yum|dnf|microdnf|pip3?|pipenv|npm|yarn|pnpm|gem|bundle|composer)\b[^;&|]*?\b(install|add|ci|sync)\b|\bgo\s+mod\s+download\b`)
+var installCmd = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b(apt-get|apt|apk|yum|dnf|microdnf|pip3?|pipenv|npm|yarn|pnpm|gem|bundle|composer)\b[^;&|]*?\b(install|add|ci|sync)\b|\bgo\s+mod\s+download\b`)
+})
 
 // tarSource matches an ADD source that ADD unpacks.
-var tarSource = regexp.MustCompile(`(?i)\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst)$`)
+var tarSource = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst)$`)
+})
 
 // stageFindings checks one stage's instructions in order.
 func stageFindings(s *instructions.Stage) []Finding {
@@ -129,7 +134,7 @@ func stageFindings(s *instructions.Stage) []Finding {
 		case *instructions.AddCommand:
 			fs = append(fs, addFindings(c)...)
 		case *instructions.RunCommand:
-			if run := strings.Join(c.CmdLine, " "); copyAll > 0 && installCmd.MatchString(run) {
+			if run := strings.Join(c.CmdLine, " "); copyAll > 0 && installCmd().MatchString(run) {
 				fs = append(fs, Finding{Rule: "InstallAfterCopyAll", Level: Warning, Line: lineOf(c),
 					Title:  fmt.Sprintf("dependency install after the COPY of the whole context on line %d", copyAll),
 					Reason: "Any change to any file in the context invalidates the cache from that COPY on, so every edit of your code downloads and installs all dependencies again.",
@@ -178,7 +183,7 @@ func wholeContext(srcs []string) bool {
 func addFindings(c *instructions.AddCommand) []Finding {
 	var fs []Finding
 	for _, src := range c.SourcePaths {
-		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") || tarSource.MatchString(src) {
+		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") || tarSource().MatchString(src) {
 			continue
 		}
 		fs = append(fs, Finding{Rule: "AddInsteadOfCopy", Level: Warning, Line: lineOf(c),

@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // secretEnvName reports whether an environment variable's name looks like it
@@ -48,7 +49,9 @@ func secretKind(name string) (kind string, needContent bool) {
 }
 
 // credLine matches a line of a credentials file that carries a value.
-var credLine = regexp.MustCompile(`(?i)(_authtoken|_auth|password|passwd|token|secret|aws_secret_access_key|"auth")\s*[=:]\s*\S`)
+var credLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(_authtoken|_auth|password|passwd|token|secret|aws_secret_access_key|"auth")\s*[=:]\s*\S`)
+})
 
 // secretContent reports whether the first bytes of a file of the given kind
 // hold a secret.
@@ -59,7 +62,7 @@ func secretContent(kind string, head []byte) bool {
 	case ".env file":
 		return envHasValue(head)
 	}
-	return credLine.Match(head)
+	return credLine().Match(head)
 }
 
 // envHasValue reports whether a .env text sets some variable to a non-empty value.

@@ -11,6 +11,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/containerd/errdefs"
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -68,7 +69,7 @@ func parseGitRef(src string) (*gitRef, error) {
 	return &gitRef{Remote: remote, Ref: ref, SubDir: sub}, nil
 }
 
-var commitRe = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var commitRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{40}$`) })
 
 // planGit resolves each repository's ref to its commit (git ls-remote, as
 // BuildKit does): the commit, subdirectory and --keep-git-dir are the
@@ -95,7 +96,7 @@ func planGit(ctx context.Context, srcs []string, keep bool) ([]*gitSource, strin
 // resolveGitRef finds the commit a ref names on the remote: a full commit
 // hash as is, else a tag (peeled), a branch, or HEAD when no ref is given.
 func resolveGitRef(ctx context.Context, ref *gitRef) (string, error) {
-	if commitRe.MatchString(ref.Ref) {
+	if commitRe().MatchString(ref.Ref) {
 		return ref.Ref, nil
 	}
 	name := ref.Ref
@@ -113,7 +114,7 @@ func resolveGitRef(ctx context.Context, ref *gitRef) (string, error) {
 		}
 	}
 	for _, cand := range []string{"refs/tags/" + name + "^{}", "refs/tags/" + name, "refs/heads/" + name, name} {
-		if sha, ok := found[cand]; ok && commitRe.MatchString(sha) {
+		if sha, ok := found[cand]; ok && commitRe().MatchString(sha) {
 			return sha, nil
 		}
 	}

@@ -115,7 +115,7 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 	return b.store.Resolve(img.ID)
 }
 
-var parseLine = regexp.MustCompile(`^dockerfile parse error on line (\d+): `)
+var parseLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^dockerfile parse error on line (\d+): `) })
 
 // parse reads the Dockerfile into stages and meta ARGs and finds the target.
 func (bd *build) parse() (int, error) {
@@ -127,7 +127,7 @@ func (bd *build) parse() (int, error) {
 	if err != nil {
 		msg := err.Error()
 		var le *parser.LocationError
-		if m := parseLine.FindStringSubmatch(msg); m != nil {
+		if m := parseLine().FindStringSubmatch(msg); m != nil {
 			msg = m[1] + ": " + strings.TrimPrefix(msg, m[0])
 		} else if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
 			msg = fmt.Sprintf("%d: %s", le.Locations[0][0].Start.Line, msg)
