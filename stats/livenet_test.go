@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/vishvananda/netlink"
 
 	"berth/netmgr/nettest"
 )
@@ -32,31 +31,11 @@ func testNetPair(t testing.TB) (a, b *nettest.Namespace) {
 		}
 	}
 	a, b = nettest.NewNamespace(t), nettest.NewNamespace(t)
-	ha, hb := a.Netlink(t), b.Netlink(t)
-	la := netlink.NewLinkAttrs()
-	la.Name = "bsta"
-	if err := ha.LinkAdd(&netlink.Veth{LinkAttrs: la, PeerName: "bstb", PeerNamespace: netlink.NsFd(int(b.Handle()))}); err != nil {
-		t.Fatalf("veth: %v", err)
-	}
-	for _, end := range []struct {
-		h    *netlink.Handle
-		name string
-		addr string
-	}{{ha, "bsta", "10.253.77.1/30"}, {hb, "bstb", "10.253.77.2/30"}} {
-		l, err := end.h.LinkByName(end.name)
-		if err != nil {
-			t.Fatalf("veth end %s: %v", end.name, err)
-		}
-		addr, err := netlink.ParseAddr(end.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := end.h.AddrAdd(l, addr); err != nil {
-			t.Fatalf("address %s on %s: %v", end.addr, end.name, err)
-		}
-		if err := end.h.LinkSetUp(l); err != nil {
-			t.Fatalf("%s up: %v", end.name, err)
-		}
+	err := nettest.Veth(
+		nettest.VethEnd{NS: a.Handle(), Name: "bsta", Addr: netip.MustParsePrefix("10.253.77.1/30")},
+		nettest.VethEnd{NS: b.Handle(), Name: "bstb", Addr: netip.MustParsePrefix("10.253.77.2/30")})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return a, b
 }

@@ -66,22 +66,10 @@ func (n *Namespace) Path() string {
 	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), int(n.ns))
 }
 
-// Handle is the namespace's descriptor, for netlink calls that take one
-// (netlink.NewHandleAt, LinkSetNsFd, a veth's PeerNamespace). It stays owned
-// by the Namespace: callers must not close it.
+// Handle is the namespace's descriptor, for calls that take one (Veth,
+// netlink.NewHandleAt, LinkSetNsFd). It stays owned by the Namespace:
+// callers must not close it.
 func (n *Namespace) Handle() netns.NsHandle { return n.ns }
-
-// Netlink returns a netlink handle that works inside the namespace; the
-// test's cleanup closes it (before the namespace's own cleanup runs).
-func (n *Namespace) Netlink(tb testing.TB) *netlink.Handle {
-	tb.Helper()
-	h, err := netlink.NewHandleAt(n.ns)
-	if err != nil {
-		tb.Fatalf("netlink in namespace: %v", err)
-	}
-	tb.Cleanup(h.Close)
-	return h
-}
 
 // Dial connects from inside the namespace (the socket is made on a thread
 // that joined it for the call; the connection works from any thread).
@@ -117,4 +105,46 @@ func (n *Namespace) close() error {
 		errs = append(errs, fmt.Errorf("namespace net:[%d] still held by %s", st.Ino, strings.Join(held, ", ")))
 	}
 	return errors.Join(errs...)
+}
+
+// VethEnd is one end of a veth pair: the namespace it is made in (by
+// descriptor), its name there and its address with prefix length.
+type VethEnd struct {
+	NS   netns.NsHandle
+	Name string
+	Addr netip.Prefix
+}
+
+// Veth makes a veth pair whose ends are made straight in a's and b's
+// namespaces (never in the caller's, unless it is one of them), gives each
+// its address and brings both up. The pair goes with either namespace.
+func Veth(a, b VethEnd) error {
+	ha, err := netlink.NewHandleAt(a.NS)
+	if err != nil {
+		return fmt.Errorf("netlink in %s's namespace: %w", a.Name, err)
+	}
+	defer ha.Close()
+	la := netlink.NewLinkAttrs()
+	la.Name = a.Name
+	if err := ha.LinkAdd(&netlink.Veth{LinkAttrs: la, PeerName: b.Name, PeerNamespace: netlink.NsFd(int(b.NS))}); err != nil {
+		return fmt.Errorf("veth %s/%s: %w", a.Name, b.Name, err)
+	}
+	hb, err := netlink.NewHandleAt(b.NS)
+	if err != nil {
+		return fmt.Errorf("netlink in %s's namespace: %w", b.Name, err)
+	}
+	defer hb.Close()
+	for _, end := range []struct {
+		h *netlink.Handle
+		VethEnd
+	}{{ha, a}, {hb, b}} {
+		l, err := end.h.LinkByName(end.Name)
+		if err != nil {
+			return fmt.Errorf("veth end %s: %w", end.Name, err)
+		}
+		if err := setUp(end.h, l, end.Addr); err != nil {
+			return err
+		}
+	}
+	return nil
 }

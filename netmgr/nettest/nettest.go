@@ -171,16 +171,17 @@ func onThread(fn func() error) error {
 
 // plumb makes the veth pair, its addresses and the client's default route.
 func (c *Client) plumb(bits int) error {
-	la := netlink.NewLinkAttrs()
-	la.Name = c.Link
-	if err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: la, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(c.ns.ns))}); err != nil {
-		return fmt.Errorf("veth %s: %w", c.Link, err)
-	}
-	host, err := netlink.LinkByName(c.Link)
+	host, err := netns.Get()
 	if err != nil {
-		return fmt.Errorf("veth %s: %w", c.Link, err)
+		return fmt.Errorf("host namespace: %w", err)
 	}
-	if err := setUp(&netlink.Handle{}, host, netip.PrefixFrom(c.HostSide, bits)); err != nil {
+	defer host.Close()
+	err = Veth(VethEnd{NS: host, Name: c.Link, Addr: netip.PrefixFrom(c.HostSide, bits)},
+		VethEnd{NS: c.ns.ns, Name: "eth0", Addr: netip.PrefixFrom(c.Addr, bits)})
+	if err != nil {
+		return err
+	}
+	if err := c.ns.loUp(); err != nil {
 		return err
 	}
 	h, err := netlink.NewHandleAt(c.ns.ns)
@@ -188,19 +189,6 @@ func (c *Client) plumb(bits int) error {
 		return fmt.Errorf("netlink in client namespace: %w", err)
 	}
 	defer h.Close()
-	for _, name := range []string{"lo", "eth0"} {
-		l, err := h.LinkByName(name)
-		if err != nil {
-			return fmt.Errorf("client %s: %w", name, err)
-		}
-		p := netip.PrefixFrom(c.Addr, bits)
-		if name == "lo" {
-			p = netip.Prefix{}
-		}
-		if err := setUp(h, l, p); err != nil {
-			return err
-		}
-	}
 	gw := net.IP(c.HostSide.AsSlice())
 	if err := h.RouteAdd(&netlink.Route{Gw: gw}); err != nil {
 		return fmt.Errorf("client default route: %w", err)
