@@ -3,17 +3,19 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/vishvananda/netns"
 
 	"berth/engine"
+	"berth/netmgr/nettest"
 	"berth/stats"
 )
 
@@ -112,7 +114,7 @@ func TestStatsOOMKill(t *testing.T) {
 // pair into the container's network namespace and pings it from a namespace
 // of its own.
 func TestStatsNetwork(t *testing.T) {
-	for _, tool := range []string{"ip", "nsenter", "busybox"} {
+	for _, tool := range []string{"nsenter", "busybox"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skip(tool + " not installed")
 		}
@@ -120,33 +122,13 @@ func TestStatsNetwork(t *testing.T) {
 	e := newEngine(t)
 	c := startDetached(t, e, "net", opts("sleep", "1000"))
 	c = mustState(t, e, "net", "running")
-	ns, va := fmt.Sprintf("berth-streams-%d", c.State.Pid), fmt.Sprintf("bss%da", c.State.Pid)
-	ip := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
-	ip("netns", "add", ns)
-	ip("link", "add", va, "netns", ns, "type", "veth", "peer", "name", "eth9", "netns", fmt.Sprint(c.State.Pid))
-	ip("-n", ns, "addr", "add", "10.253.78.1/30", "dev", va)
-	ip("-n", ns, "link", "set", va, "up")
-	nsenter := func(args ...string) {
-		t.Helper()
-		args = append([]string{"-t", fmt.Sprint(c.State.Pid), "-n", "ip"}, args...)
-		if out, err := exec.Command("nsenter", args...).CombinedOutput(); err != nil {
-			t.Fatalf("nsenter %v: %v: %s", args, err, out)
-		}
-	}
-	nsenter("addr", "add", "10.253.78.2/30", "dev", "eth9")
-	nsenter("link", "set", "eth9", "up")
+	ns := vethInto(t, c.State.Pid)
 
 	read := func() engine.StatsEntry {
 		return entry(t, collect(t, e, []string{"net"}, engine.StatsOptions{Interval: 50 * time.Millisecond}, 1)[0], c.ID)
 	}
 	before := read()
-	if out, err := exec.Command("ip", "netns", "exec", ns, "busybox", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.253.78.2").CombinedOutput(); err != nil {
+	if out, err := exec.Command("nsenter", "--net="+ns.Path(), "busybox", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.253.78.2").CombinedOutput(); err != nil {
 		t.Fatalf("ping: %v: %s", err, out)
 	}
 	after := read()
@@ -155,6 +137,27 @@ func TestStatsNetwork(t *testing.T) {
 		a.NetRxBytes < b.NetRxBytes+3*84 || a.NetTxBytes < b.NetTxBytes+3*84 {
 		t.Errorf("network counters did not grow by 3 pings: before %+v after %+v", b, a)
 	}
+}
+
+// vethInto makes a namespace of the test's own (unnamed, held by a
+// descriptor: nothing is left on the host) with a veth end 10.253.78.1/30
+// whose peer eth9, 10.253.78.2/30, is put straight into the network
+// namespace of process pid, so no end is ever in the host's namespace.
+func vethInto(t *testing.T, pid int) *nettest.Namespace {
+	t.Helper()
+	ns := nettest.NewNamespace(t)
+	cns, err := netns.GetFromPid(pid)
+	if err != nil {
+		t.Fatalf("network namespace of %d: %v", pid, err)
+	}
+	defer cns.Close()
+	err = nettest.Veth(
+		nettest.VethEnd{NS: ns.Handle(), Name: "bssa", Addr: netip.MustParsePrefix("10.253.78.1/30")},
+		nettest.VethEnd{NS: cns, Name: "eth9", Addr: netip.MustParsePrefix("10.253.78.2/30")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns
 }
 
 func TestStatsFollowsAndStopped(t *testing.T) {

@@ -1,7 +1,6 @@
 package stats
 
 import (
-	"path/filepath"
 	"syscall"
 	"testing"
 )
@@ -43,7 +42,7 @@ func BenchmarkSample100(b *testing.B) {
 		a, _ := testNetPair(b)
 		withNet := make([]Target, len(targets))
 		for i, t := range targets {
-			t.NetNSPath = filepath.Join("/run/netns", a)
+			t.NetNSPath = a.Path()
 			withNet[i] = t
 		}
 		run(b, withNet)

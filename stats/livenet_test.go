@@ -5,91 +5,51 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netns"
+	"berth/netmgr/nettest"
 )
 
-// testNetPair makes two named network namespaces joined by a veth pair with
-// 10.253.77.1/30 (in a) and 10.253.77.2/30 (in b), and deletes them when the
-// test ends. It returns the namespace names.
-func testNetPair(t testing.TB) (a, b string) {
+// testNetPair makes two network namespaces of the test's own (unnamed, held
+// by descriptors: nothing on the host names them) joined by a veth pair with
+// 10.253.77.1/30 (in a) and 10.253.77.2/30 (in b), made inside a with its
+// peer put straight into b, so that no end is ever in the host namespace.
+// Both go when the test ends.
+func testNetPair(t testing.TB) (a, b *nettest.Namespace) {
 	t.Helper()
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip(8) not installed for test setup")
-	}
-	id := randName(t)
-	a, b = "berth-stats-test-"+id+"-a", "berth-stats-test-"+id+"-b"
-	va, vb := "bst"+id+"a", "bst"+id+"b"
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	for _, tool := range []string{"ip", "nsenter"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool + " not installed for test setup")
 		}
 	}
-	t.Cleanup(func() {
-		_ = exec.Command("ip", "netns", "del", a).Run()
-		_ = exec.Command("ip", "netns", "del", b).Run()
-	})
-	run("netns", "add", a)
-	run("netns", "add", b)
-	run("link", "add", va, "netns", a, "type", "veth", "peer", "name", vb, "netns", b)
-	run("-n", a, "addr", "add", "10.253.77.1/30", "dev", va)
-	run("-n", b, "addr", "add", "10.253.77.2/30", "dev", vb)
-	run("-n", a, "link", "set", va, "up")
-	run("-n", b, "link", "set", vb, "up")
-	run("-n", a, "link", "set", "lo", "up")
-	return a, b
-}
-
-// dialIn makes a UDP socket inside the named netns (on a locked thread that
-// returns to its namespace) connected to addr.
-func dialIn(t testing.TB, nsName, addr string) net.Conn {
-	t.Helper()
-	ns, err := netns.GetFromName(nsName)
+	a, b = nettest.NewNamespace(t), nettest.NewNamespace(t)
+	err := nettest.Veth(
+		nettest.VethEnd{NS: a.Handle(), Name: "bsta", Addr: netip.MustParsePrefix("10.253.77.1/30")},
+		nettest.VethEnd{NS: b.Handle(), Name: "bstb", Addr: netip.MustParsePrefix("10.253.77.2/30")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ns.Close()
-	type res struct {
-		c   net.Conn
-		err error
+	return a, b
+}
+
+// dialIn makes a UDP socket inside ns (on a locked thread that returns to
+// its namespace) connected to addr.
+func dialIn(t testing.TB, ns *nettest.Namespace, addr string) net.Conn {
+	t.Helper()
+	c, err := ns.Dial("udp4", addr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	ch := make(chan res, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			ch <- res{err: err}
-			return // exits locked: thread discarded
-		}
-		defer orig.Close()
-		if err := netns.Set(ns); err != nil {
-			ch <- res{err: err}
-			return
-		}
-		c, derr := net.Dial("udp4", addr)
-		if err := netns.Set(orig); err != nil {
-			ch <- res{err: err}
-			return
-		}
-		runtime.UnlockOSThread()
-		ch <- res{c, derr}
-	}()
-	r := <-ch
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	t.Cleanup(func() { r.c.Close() })
-	return r.c
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // allThreadsInOwnNetns fails if any thread of this process is in another
@@ -115,11 +75,11 @@ func allThreadsInOwnNetns(t *testing.T) {
 // non-loopback links, as iproute2 reads them from the kernel.
 type netCounters struct{ rxBytes, txBytes, rxPackets, txPackets uint64 }
 
-func readKernelNet(t *testing.T, ns string) netCounters {
+func readKernelNet(t *testing.T, ns *nettest.Namespace) netCounters {
 	t.Helper()
-	out, err := exec.Command("ip", "-n", ns, "-s", "-j", "link", "show").Output()
+	out, err := exec.Command("nsenter", "--net="+ns.Path(), "ip", "-s", "-j", "link", "show").Output()
 	if err != nil {
-		t.Fatalf("ip -n %s -s -j link show: %v", ns, err)
+		t.Fatalf("nsenter --net=%s ip -s -j link show: %v", ns.Path(), err)
 	}
 	var links []struct {
 		LinkType string `json:"link_type"`
@@ -150,7 +110,7 @@ func TestLiveNet(t *testing.T) {
 	r := liveReader(t)
 	c := newTestCgroup(t, r)
 	a, _ := testNetPair(t)
-	tg := Target{ID: "n", CgroupPath: c.path, NetNSPath: filepath.Join("/run/netns", a)}
+	tg := Target{ID: "n", CgroupPath: c.path, NetNSPath: a.Path()}
 	payload := make([]byte, 1000)
 	for _, addr := range []string{"10.253.77.2:9", "127.0.0.1:9"} {
 		conn := dialIn(t, a, addr)
@@ -190,7 +150,7 @@ func TestLiveNet(t *testing.T) {
 	}
 	allThreadsInOwnNetns(t)
 
-	gone := Target{ID: "n", CgroupPath: c.path, NetNSPath: "/run/netns/berth-stats-test-absent"}
+	gone := Target{ID: "n", CgroupPath: c.path, NetNSPath: filepath.Join(t.TempDir(), "absent")}
 	s, err = r.Read(gone)
 	if err != nil || s.NetRxBytes != 0 || s.NetTxBytes != 0 {
 		t.Fatalf("absent netns: %+v, %v; want zero network counters, no error", s, err)

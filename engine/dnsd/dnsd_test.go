@@ -4,13 +4,14 @@ import (
 	"context"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"berth/netmgr/nettest"
 )
 
 // resolverFor is a resolver that sends every query to addr.
@@ -111,26 +112,23 @@ func TestListenInsideANetworkNamespace(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip (iproute2) not installed")
-	}
-	ns := "berth-dnsd-test"
-	exec.Command("ip", "netns", "del", ns).Run()
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Skipf("ip netns add: %v %s", err, out)
-	}
-	defer exec.Command("ip", "netns", "del", ns).Run()
-	exec.Command("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").Run()
+	ns := nettest.NewNamespace(t) // unnamed, held by a descriptor: nothing left on the host
 	file := filepath.Join(t.TempDir(), "n.json")
 	WriteNames(file, Names{"db": {"10.89.3.4"}})
-	path := "/run/netns/" + ns
+	path := ns.Path()
 	s, err := Listen(path, Address, []string{file}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go s.Serve(ctx)
-	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx) }()
+	defer func() { // the socket is closed before the namespace goes
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
 	var c net.Conn
 	if err := inNetns(path, func() (err error) { c, err = net.Dial("udp", Address); return err }); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,10 @@
 // Package nettest gives network tests a client outside every berth network: a
 // network namespace of the test's own, joined to the host by a veth pair with
 // test-made addresses, so that a server can see the real address its client
-// connects from. It also finds the host's main address (the one a published
-// port is reached on from outside). Tests of netmgr and the engine use it; it
-// knows nothing of either.
+// connects from. It also gives bare namespaces of a test's own (unnamed, held
+// by a descriptor, so nothing is left on the host) and finds the host's main
+// address (the one a published port is reached on from outside). Tests of
+// netmgr, the engine and stats use it; it knows nothing of any of them.
 package nettest
 
 import (
@@ -18,7 +19,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -64,7 +64,7 @@ func HostAddr() (netip.Addr, error) {
 type Client struct {
 	Addr, HostSide netip.Addr
 	Link           string
-	ns             netns.NsHandle
+	ns             Namespace
 }
 
 // NewClient makes a client namespace with a /30 from 10.199.0.0/16 that no
@@ -95,7 +95,7 @@ func newClient() (*Client, error) {
 		return nil, err
 	}
 	c.HostSide, c.Addr = sub.Addr().Next(), sub.Addr().Next().Next()
-	if c.ns, err = newNamespace(); err != nil {
+	if c.ns.ns, err = newNamespace(); err != nil {
 		return nil, err
 	}
 	if err := c.plumb(sub.Bits()); err != nil {
@@ -171,36 +171,24 @@ func onThread(fn func() error) error {
 
 // plumb makes the veth pair, its addresses and the client's default route.
 func (c *Client) plumb(bits int) error {
-	la := netlink.NewLinkAttrs()
-	la.Name = c.Link
-	if err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: la, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(c.ns))}); err != nil {
-		return fmt.Errorf("veth %s: %w", c.Link, err)
-	}
-	host, err := netlink.LinkByName(c.Link)
+	host, err := netns.Get()
 	if err != nil {
-		return fmt.Errorf("veth %s: %w", c.Link, err)
+		return fmt.Errorf("host namespace: %w", err)
 	}
-	if err := setUp(&netlink.Handle{}, host, netip.PrefixFrom(c.HostSide, bits)); err != nil {
+	defer host.Close()
+	err = Veth(VethEnd{NS: host, Name: c.Link, Addr: netip.PrefixFrom(c.HostSide, bits)},
+		VethEnd{NS: c.ns.ns, Name: "eth0", Addr: netip.PrefixFrom(c.Addr, bits)})
+	if err != nil {
 		return err
 	}
-	h, err := netlink.NewHandleAt(c.ns)
+	if err := c.ns.loUp(); err != nil {
+		return err
+	}
+	h, err := netlink.NewHandleAt(c.ns.ns)
 	if err != nil {
 		return fmt.Errorf("netlink in client namespace: %w", err)
 	}
 	defer h.Close()
-	for _, name := range []string{"lo", "eth0"} {
-		l, err := h.LinkByName(name)
-		if err != nil {
-			return fmt.Errorf("client %s: %w", name, err)
-		}
-		p := netip.PrefixFrom(c.Addr, bits)
-		if name == "lo" {
-			p = netip.Prefix{}
-		}
-		if err := setUp(h, l, p); err != nil {
-			return err
-		}
-	}
 	gw := net.IP(c.HostSide.AsSlice())
 	if err := h.RouteAdd(&netlink.Route{Gw: gw}); err != nil {
 		return fmt.Errorf("client default route: %w", err)
@@ -226,16 +214,7 @@ func setUp(h *netlink.Handle, l netlink.Link, p netip.Prefix) error {
 // Dial connects from inside the client namespace (the socket is made on a
 // thread that joined it for the call; the connection works from any thread).
 func (c *Client) Dial(network, addr string) (net.Conn, error) {
-	var conn net.Conn
-	err := onThread(func() error {
-		if err := netns.Set(c.ns); err != nil {
-			return fmt.Errorf("enter client namespace: %w", err)
-		}
-		var err error
-		conn, err = net.DialTimeout(network, addr, 5*time.Second)
-		return err
-	})
-	return conn, err
+	return c.ns.Dial(network, addr)
 }
 
 // close removes the veth pair and lets the namespace go, then checks that
@@ -248,18 +227,8 @@ func (c *Client) close() error {
 			errs = append(errs, fmt.Errorf("delete %s: %w", c.Link, err))
 		}
 	}
-	if c.ns.IsOpen() {
-		var st unix.Stat_t
-		if err := unix.Fstat(int(c.ns), &st); err != nil {
-			errs = append(errs, fmt.Errorf("stat client namespace: %w", err))
-		}
-		if err := c.ns.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("close client namespace: %w", err))
-		}
-		c.ns = -1
-		if held := nsHolders(st.Ino); len(held) > 0 {
-			errs = append(errs, fmt.Errorf("client namespace net:[%d] still held by %s", st.Ino, strings.Join(held, ", ")))
-		}
+	if err := c.ns.close(); err != nil {
+		errs = append(errs, fmt.Errorf("client: %w", err))
 	}
 	if _, err := netlink.LinkByName(c.Link); err == nil {
 		errs = append(errs, fmt.Errorf("veth %s left behind", c.Link))
