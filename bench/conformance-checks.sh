@@ -117,6 +117,8 @@ checks_networks() {
 		"mkdir /w && echo alias >/w/index.html && exec httpd -f -p 80 -h /w" >/dev/null
 		until_ok "dk run --rm --network cf-net busybox wget -q -O - http://cf-alias/ | grep -qx alias"'
 	check run-link 'until_ok "dk run --rm --network cf-net --link cf-al:linked busybox wget -q -O - http://linked/ | grep -qx alias"'
+	check run-add-host-gateway 'gw=$(dk network inspect -f "{{(index .IPAM.Config 0).Gateway}}" bridge)
+		has "$(dk run --rm --add-host host.docker.internal:host-gateway --add-host eq.test=192.0.2.7 busybox cat /etc/hosts)" "$gw	host.docker.internal"'
 	check run-rm-failed-start 'dk create --name cf-idle busybox true >/dev/null; n=$(dk ps -aq | wc -l)
 		has "$(errout dk run --rm --link cf-idle:x busybox true)" "non-running"; eq "$(dk ps -aq | wc -l)" "$n"; dk rm cf-idle >/dev/null'
 	check network-disconnect 'dk network disconnect cf-net cf-web; hasnt "$(dk inspect -f "{{range \$k, \$v := .NetworkSettings.Networks}}{{\$k}} {{end}}" cf-web)" cf-net'

@@ -188,6 +188,9 @@ func (e *Engine) validate(o *CreateOptions) error {
 	if err := checkEnv(o.Config.Env); err != nil {
 		return err
 	}
+	if err := validateExtraHosts(h.ExtraHosts); err != nil {
+		return err
+	}
 	if s := o.Config.StopSignal; s != "" {
 		if _, err := ParseSignal(s); err != nil {
 			return err

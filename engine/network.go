@@ -155,15 +155,20 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 	mode := c.HostConfig.NetworkMode
 	ns = &netSetup{hosts: baseHosts, resolv: resolvConf(c.HostConfig.DNS)}
 	switch {
-	case mode == modeNone:
-		ns.hosts += "127.0.0.1\t" + c.Config.Hostname + "\n"
-		ns.networks = e.networkRefs(ctx, []string{modeNone})
-		return ns, nil
-	case mode == modeHost:
-		ns.hostNet = true
-		ns.hosts, ns.resolv = readOr("/etc/hosts", baseHosts), readOr("/etc/resolv.conf", "")
-		ns.networks = e.networkRefs(ctx, []string{modeHost})
-		return ns, nil
+	case mode == modeNone || mode == modeHost:
+		if mode == modeNone {
+			ns.hosts += "127.0.0.1\t" + c.Config.Hostname + "\n"
+		} else {
+			ns.hostNet = true
+			ns.hosts, ns.resolv = readOr("/etc/hosts", baseHosts), readOr("/etc/resolv.conf", "")
+		}
+		ns.networks = e.networkRefs(ctx, []string{mode})
+		extra, err := e.extraHosts(ctx, c.HostConfig.ExtraHosts) // as Docker, these modes get them too
+		if extra != "" && !strings.HasSuffix(ns.hosts, "\n") {
+			ns.hosts += "\n"
+		}
+		ns.hosts += extra
+		return ns, err
 	case strings.HasPrefix(mode, "container:"):
 		return e.joinContainerNet(ctx, strings.TrimPrefix(mode, "container:"), ns)
 	}
@@ -192,7 +197,11 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 		return nil, err
 	}
 	ns.hosts += primary.IP.String() + "\t" + c.Config.Hostname + "\n" + links
-	ns.hosts += extraHosts(c.HostConfig.ExtraHosts)
+	extra, err := e.extraHosts(ctx, c.HostConfig.ExtraHosts)
+	if err != nil {
+		return nil, err
+	}
+	ns.hosts += extra
 	if mode != modeBridge {
 		ns.resolv = "nameserver 127.0.0.11\noptions ndots:0\n"
 		ns.dns = &monitor.DNS{NetNS: ns.nsPath, Upstreams: dnsUpstreams(c.HostConfig.DNS)}
@@ -218,15 +227,6 @@ func readOr(path, def string) string {
 		return def
 	}
 	return string(b)
-}
-
-func extraHosts(list []string) string {
-	s := ""
-	for _, h := range list {
-		name, ip, _ := strings.Cut(h, ":")
-		s += ip + "\t" + name + "\n"
-	}
-	return s
 }
 
 // resolvConf is --dns servers, or the host's resolvers less loopback ones.

@@ -185,9 +185,8 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 	}
 	h.DNS = f.dns
 	for _, ah := range f.addHosts {
-		name, ip, ok := strings.Cut(ah, ":")
-		if _, err := netip.ParseAddr(ip); !ok || name == "" || err != nil {
-			return invalid("invalid --add-host %q: want host:ip", ah)
+		if _, _, err := engine.ParseExtraHost(ah); err != nil {
+			return invalid("invalid --add-host %q: want host:ip (or host:%s)", ah, engine.HostGateway)
 		}
 	}
 	h.ExtraHosts, h.Links = f.addHosts, f.links

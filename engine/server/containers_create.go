@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -140,9 +139,8 @@ func hostOptions(h *container.HostConfig, out *engine.HostConfig) error {
 		out.DNS = append(out.DNS, d.String())
 	}
 	for _, eh := range h.ExtraHosts {
-		name, ip, ok := strings.Cut(eh, ":")
-		if _, err := netip.ParseAddr(ip); !ok || name == "" || err != nil {
-			return badRequest("HostConfig.ExtraHosts holds %q; want host:ip", eh)
+		if _, _, err := engine.ParseExtraHost(eh); err != nil {
+			return badRequest("HostConfig.ExtraHosts holds %q; want host:ip (or host:%s)", eh, engine.HostGateway)
 		}
 	}
 	out.ExtraHosts, out.Links, out.ConsoleSize = h.ExtraHosts, h.Links, h.ConsoleSize
