@@ -77,7 +77,9 @@ func TestUserNetworkNamesAndIsolation(t *testing.T) {
 	if ip := api.NetworkSettings.Networks["apptest"].IPAddress; !app.Subnet.Contains(mustAddr(t, ip)) {
 		t.Fatalf("api IP %s not in %s", ip, app.Subnet)
 	}
-	out, _, code := runAttached(t, e, onNet("apptest", "client", "sh", "-c", "ping -c1 -W2 api >/dev/null && wget -qO- http://api/hostname"))
+	// httpd may still be starting on a loaded machine: a bounded retry.
+	out, _, code := runAttached(t, e, onNet("apptest", "client", "sh", "-c",
+		"ping -c1 -W2 api >/dev/null || exit 1; for i in $(seq 50); do wget -qO- http://api/hostname 2>/dev/null && exit 0; sleep 0.1; done; exit 1"))
 	if code != 0 || out != api.Config.Hostname+"\n" {
 		t.Errorf("by name on the same network: exit %d, %q", code, out)
 	}

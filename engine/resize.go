@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -29,8 +32,31 @@ func (e *Engine) Resize(ctx context.Context, ref string, width, height uint16) e
 	if width == 0 || height == 0 {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("a terminal of %dx%d cannot be set: width and height must be positive", width, height))
 	}
+	// A monitor crossing into its lean shape right after the start hangs up
+	// on clients that came before it served them: dial it again.
+	for try := 0; ; try++ {
+		err := e.resizeOnce(ctx, c.ID, name, width, height)
+		if !errors.Is(err, errMonitorHungUp) || try == resizeTries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// resizeTries bounds Resize's dials of a monitor that hangs up on it.
+const resizeTries = 100
+
+// errMonitorHungUp is a monitor closing the connection before it served it.
+var errMonitorHungUp = errors.New("the container's monitor hung up")
+
+// resizeOnce is one Resize exchange with the container's monitor.
+func (e *Engine) resizeOnce(ctx context.Context, id, name string, width, height uint16) error {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", e.sockPath(c.ID))
+	conn, err := d.DialContext(ctx, "unix", e.sockPath(id))
 	if err != nil {
 		return fmt.Errorf("resize %s: %w", name, err)
 	}
@@ -45,6 +71,9 @@ func (e *Engine) Resize(ctx context.Context, ref string, width, height uint16) e
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+				err = errMonitorHungUp
 			}
 			return fmt.Errorf("resize %s: %w", name, err)
 		}
