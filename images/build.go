@@ -97,5 +97,10 @@ func DiffTar(upperDir string, exclude ...string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tar %s: %w", upperDir, err)
 	}
-	return rc, nil
+	return &diffTar{rc}, nil
 }
+
+// diffTar is a layer tar the store made itself (DiffTar): uncompressed, with
+// entries named inside the layer, so a commit stores it as it comes, without
+// the checks an archive from outside gets.
+type diffTar struct{ io.ReadCloser }
