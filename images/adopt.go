@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/moby/patternmatcher"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,6 +54,10 @@ func (s *Store) AdoptSnapshot(ctx context.Context, img *Image, upperDir string, 
 // hard-linked; mtimes truncated to the second, as a layer tar has them.
 func linkTree(ctx context.Context, src, dst string, pm *patternmatcher.PatternMatcher) error {
 	var dirs []string
+	// Files are linked by a few workers (each is three system calls; a
+	// directory is made before the walk goes into it).
+	g := new(errgroup.Group)
+	g.SetLimit(linkWorkers)
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -69,21 +74,22 @@ func linkTree(ctx context.Context, src, dst string, pm *patternmatcher.PatternMa
 				return nil
 			}
 		}
-		if err := checkOverlayXattrs(p); err != nil {
-			return err
-		}
 		target := filepath.Join(dst, rel)
 		if !d.IsDir() {
-			if err := os.Link(p, target); err != nil {
-				return err
-			}
-			return truncMtime(target)
+			g.Go(func() error { return linkFile(p, target) })
+			return nil
+		}
+		if err := checkOverlayXattrs(p); err != nil {
+			return err
 		}
 		if rel != "." {
 			dirs = append(dirs, rel)
 		}
 		return copyDir(p, target, rel == ".")
 	})
+	if werr := g.Wait(); err == nil {
+		err = werr
+	}
 	if err != nil {
 		return err
 	}
@@ -95,6 +101,21 @@ func linkTree(ctx context.Context, src, dst string, pm *patternmatcher.PatternMa
 		}
 	}
 	return nil
+}
+
+// linkWorkers is how many files linkTree links at once.
+const linkWorkers = 3
+
+// linkFile hard-links the upper dir's file p at target, its mtime
+// truncated to the second.
+func linkFile(p, target string) error {
+	if err := checkOverlayXattrs(p); err != nil {
+		return err
+	}
+	if err := os.Link(p, target); err != nil {
+		return err
+	}
+	return truncMtime(target)
 }
 
 // checkOverlayXattrs refuses an entry with overlay xattrs other than the
