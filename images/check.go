@@ -64,15 +64,12 @@ type storeRefs struct {
 // they use. The caller holds the store lock when the answer must stay true.
 func (s *Store) references(ctx context.Context) (storeRefs, error) {
 	refs := storeRefs{blobs: map[string][]string{}, sizes: map[string]int64{}, snaps: map[string]bool{emptySnapshot: true}}
-	ids, err := s.allIDs(ctx, s.db)
+	imgs, err := s.allImages(ctx, s.db)
 	if err != nil {
 		return refs, err
 	}
-	for _, id := range ids {
-		img, err := s.loadImage(ctx, s.db, id)
-		if err != nil {
-			return refs, err
-		}
+	for _, img := range imgs {
+		id := img.ID
 		use := func(d string) {
 			h := hexOf(d)
 			if u := refs.blobs[h]; len(u) == 0 || u[len(u)-1] != id {

@@ -34,17 +34,13 @@ func (s *Store) List(ctx context.Context, opts ListOptions) ([]Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.allIDs(ctx, s.db)
+	imgs, err := s.allImages(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
-	all := make([]Image, 0, len(ids))
+	all := make([]Image, 0, len(imgs))
 	parents := map[string]bool{}
-	for _, id := range ids {
-		img, err := s.loadImage(ctx, s.db, id)
-		if err != nil {
-			return nil, err
-		}
+	for _, img := range imgs {
 		all = append(all, *img)
 		if img.Parent != "" {
 			parents[img.Parent] = true

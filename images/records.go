@@ -142,8 +142,11 @@ const imageSelect = `SELECT id, manifest, created, size, config, layers, parent,
 	(SELECT group_concat(ref, char(10)) FROM img_digests WHERE image_id = img_images.id)
 	FROM img_images`
 
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
 // scanImage decodes the row of an imageSelect query.
-func scanImage(row *sql.Row) (*Image, error) {
+func scanImage(row rowScanner) (*Image, error) {
 	var (
 		img            Image
 		created        int64
@@ -176,6 +179,27 @@ func sortedRefs(list sql.NullString) []string {
 	refs := strings.Split(list.String, "\n")
 	slices.Sort(refs)
 	return refs
+}
+
+// allImages loads every image of the store in one query.
+func (s *Store) allImages(ctx context.Context, q queryer) ([]*Image, error) {
+	rows, err := q.QueryContext(ctx, imageSelect)
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	defer rows.Close()
+	var out []*Image
+	for rows.Next() {
+		img, err := scanImage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list images: %w", err)
+		}
+		out = append(out, img)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	return out, nil
 }
 
 // allIDs lists every image ID in the store.

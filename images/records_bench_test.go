@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,6 +23,23 @@ func BenchmarkCacheLookup(b *testing.B) {
 	for b.Loop() {
 		if _, ok, err := s.CacheLookup(ctx, "sha256:k"); err != nil || !ok {
 			b.Fatal(ok, err)
+		}
+	}
+}
+
+// BenchmarkList300 lists a store of 300 tagged images, as `docker images`
+// does.
+func BenchmarkList300(b *testing.B) {
+	ctx := context.Background()
+	s := newStore(b)
+	for i := range 300 {
+		if _, err := s.AddImage(ctx, imageOf(b, v1.Config{Cmd: []string{fmt.Sprint(i)}}), fmt.Sprintf("img%d:1", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if imgs, err := s.List(ctx, ListOptions{}); err != nil || len(imgs) != 300 {
+			b.Fatal(len(imgs), err)
 		}
 	}
 }
