@@ -154,10 +154,16 @@ func (m *monitor) teardown() {
 	}
 	os.Remove(m.cfg.SocketPath)
 	os.Remove(m.cfg.PausePath)
-	if m.cfg.Rootfs != "" {
+	// A waiter that took the removal of an --rm container over unmounts
+	// its root filesystem off its critical path (the unmount syncs the
+	// filesystem the upper dir is on): it is left mounted for it.
+	owned := m.claimRemoval()
+	if m.cfg.Rootfs != "" && !owned {
 		_ = unix.Unmount(m.cfg.Rootfs, unix.MNT_DETACH)
 	}
-	m.autoRemove()
+	if !owned {
+		m.runRemoveCmd()
+	}
 }
 
 func (m *monitor) save() {
