@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -148,15 +147,17 @@ func (e *Engine) completeRemovals(ctx context.Context) {
 	}
 }
 
-// cleanup removes everything of a stopped container but its record.
+// cleanup removes everything of a stopped container but its record. Its
+// root filesystem, if still mounted (the monitor of an --rm container leaves
+// it to the remover), is unmounted with its directory in the trash.
 func (e *Engine) cleanup(id string) error {
 	_ = runner.Destroy(e.stateRoot(), id)
-	rootfs := e.rootfs(id)
-	if err := unix.Unmount(rootfs, unix.MNT_DETACH); err != nil && err != syscall.EINVAL && err != syscall.ENOENT {
-		return fmt.Errorf("unmount %s: %w", rootfs, err)
-	}
 	os.Remove(e.sockPath(id))
-	if err := e.discard(e.containerDir(id)); err != nil {
+	rootfs, err := filepath.Rel(e.containerDir(id), e.rootfs(id))
+	if err != nil {
+		return fmt.Errorf("remove container dir: %w", err)
+	}
+	if err := e.discard(e.containerDir(id), rootfs); err != nil {
 		return fmt.Errorf("remove container dir: %w", err)
 	}
 	return nil

@@ -29,6 +29,10 @@ const spareExitWait = 2 * time.Second
 
 // spareNice is the CPU priority of a spare started ahead of a start that
 // has not come yet: the lowest, so that it takes no CPU from work that runs.
+// It also runs under SCHED_IDLE where the kernel allows: only on a CPU that
+// nothing else wants, so that its start-up (some 10 ms of CPU) does not
+// slow down the container start it follows (berth serve starts the next
+// spare at each handover, while that start still runs on a 2-CPU machine).
 const spareNice = 19
 
 // spareMonitor is a started monitor process that waits for its handover.
@@ -81,7 +85,10 @@ func (e *Engine) startSpare(background bool) (*spareMonitor, error) {
 	s := &spareMonitor{cmd: cmd, sock: ours, exited: make(chan struct{}), background: background}
 	if background {
 		// Set before its Go runtime makes threads, which inherit it.
-		_ = unix.Setpriority(unix.PRIO_PROCESS, cmd.Process.Pid, spareNice)
+		idle := &unix.SchedAttr{Policy: unix.SCHED_IDLE, Nice: spareNice}
+		if unix.SchedSetAttr(cmd.Process.Pid, idle, 0) != nil {
+			_ = unix.Setpriority(unix.PRIO_PROCESS, cmd.Process.Pid, spareNice)
+		}
 	}
 	go func() { _ = cmd.Wait(); close(s.exited) }() // reap it if it ends while this process lives
 	return s, nil
@@ -184,27 +191,30 @@ func (e *Engine) sparePlaceholder() string {
 func (s *spareMonitor) handOver(cfgPath string, logf, ready *os.File) error {
 	defer s.sock.Close()
 	if s.background {
-		// The container's processes inherit the monitor's priority: give
-		// every thread this process's own first (the monitor evens out
-		// any thread its start-up made meanwhile, see AwaitHandover).
-		if err := renice(s.cmd.Process.Pid, 20-mustPriority()); err != nil {
+		// The container's processes inherit the monitor's scheduling:
+		// give every thread this thread's own first (the monitor evens
+		// out any thread its start-up made meanwhile, see AwaitHandover).
+		if err := reschedule(s.cmd.Process.Pid, ownSched()); err != nil {
 			return err
 		}
 	}
 	return monitor.SendHandover(s.sock, cfgPath, logf, ready)
 }
 
-// mustPriority is the calling thread's raw priority (20 - nice).
-func mustPriority() int {
-	p, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
-	if err != nil {
-		return 20 // nice 0
+// ownSched is the calling thread's scheduling policy and priority.
+func ownSched() *unix.SchedAttr {
+	if a, err := unix.SchedGetAttr(0, 0); err == nil {
+		return a
 	}
-	return p
+	nice := 0
+	if p, err := unix.Getpriority(unix.PRIO_PROCESS, 0); err == nil {
+		nice = 20 - p // the raw priority is 20 - nice
+	}
+	return &unix.SchedAttr{Policy: unix.SCHED_NORMAL, Nice: int32(nice)}
 }
 
-// renice sets the CPU priority of every thread of process pid.
-func renice(pid, nice int) error {
+// reschedule gives every thread of process pid the scheduling attr.
+func reschedule(pid int, attr *unix.SchedAttr) error {
 	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
 		return fmt.Errorf("monitor priority: %w", err)
@@ -214,7 +224,8 @@ func renice(pid, nice int) error {
 		if err != nil {
 			continue
 		}
-		if err := unix.Setpriority(unix.PRIO_PROCESS, tid, nice); err != nil && !errors.Is(err, unix.ESRCH) {
+		a := *attr
+		if err := unix.SchedSetAttr(tid, &a, 0); err != nil && !errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("monitor priority: %w", err)
 		}
 	}

@@ -85,8 +85,12 @@ func TestSpareMonitorTakesTheNextStart(t *testing.T) {
 		t.Fatalf("first run: %q, exit %d", out, code)
 	}
 	spare := waitSpares(t, 1)[0] // started once the first start had its monitor
-	// The spare waited at the lowest priority; the container runs at ours.
-	c, err := e.Create(ctx, opts("sh", "-c", "echo two; echo err >&2; awk '{print $19}' /proc/self/stat; exit 3"))
+	if got := procStatField(t, spare, 41); got != "5" {
+		t.Errorf("the spare's scheduling policy: %s, want 5 (SCHED_IDLE)", got)
+	}
+	// The spare waited at the lowest priority (and SCHED_IDLE); the
+	// container runs at ours.
+	c, err := e.Create(ctx, opts("sh", "-c", "echo two; echo err >&2; awk '{print $19, $41}' /proc/self/stat; exit 3"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +107,9 @@ func TestSpareMonitorTakesTheNextStart(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	code, err := e.Attach(ctx, c.ID, engine.AttachOptions{}, engine.IO{Stdout: &out, Stderr: &errb})
-	if want := "two\n" + ownNice(t) + "\n"; err != nil || out.String() != want || errb.String() != "err\n" || code != 3 {
+	// Nice and scheduling policy: the spare ran at SCHED_IDLE; the
+	// container runs under this process's policy (SCHED_OTHER, 0).
+	if want := "two\n" + ownNice(t) + " 0\n"; err != nil || out.String() != want || errb.String() != "err\n" || code != 3 {
 		t.Errorf("run on the spare: out %q, err %q, exit %d, %v", out.String(), errb.String(), code, err)
 	}
 	waitSpares(t, 1) // the next one
@@ -130,6 +136,16 @@ func TestStartLeavesNoSpare(t *testing.T) {
 			t.Fatalf("spares after run %d: %v", i, got)
 		}
 	}
+}
+
+// procStatField is field n (numbered as in proc(5)) of /proc/PID/stat.
+func procStatField(t *testing.T, pid, n int) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))[n-3] // fields after the command start at 3
 }
 
 // ownNice is this process's nice value, as /proc/self/stat gives it.

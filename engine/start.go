@@ -39,6 +39,13 @@ type StartOptions struct {
 	// WaitAttach holds the process until a client attaches (see Attach), so
 	// that an attached run misses no output.
 	WaitAttach bool
+	// Listening, if not nil, is called once the container's monitor takes
+	// attaching clients, while the start goes on (not at all if it fails
+	// before). A client attached from then on is in place before the
+	// process runs: with WaitAttach, attaching there rather than after Start
+	// returns lets the process run as soon as it is started, without a round
+	// trip through the caller.
+	Listening func()
 }
 
 // Start starts a created or exited container; starting a running one does nothing.
@@ -145,7 +152,7 @@ func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOp
 	}
 	e.at("start.record-saved")
 	os.Remove(cfg.StopPath)
-	return e.spawnMonitor(cfgPath, filepath.Join(dir, "monitor.log"), s.Process.Args[0])
+	return e.spawnMonitor(cfgPath, filepath.Join(dir, "monitor.log"), s.Process.Args[0], o.Listening)
 }
 
 func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath string, nw *netSetup) *monitor.Config {
@@ -395,8 +402,9 @@ const monitorExitWait = 30 * time.Second
 
 // spawnMonitor starts a detached monitor (or hands the config to a spare)
 // and waits for its word that the container is created (or why it is not);
-// cmd is the container's command.
-func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
+// cmd is the container's command; listening, if not nil, is called when the
+// monitor says it takes attaching clients.
+func (e *Engine) spawnMonitor(cfgPath, logPath, command string, listening func()) error {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("monitor pipe: %w", err)
@@ -414,8 +422,16 @@ func (e *Engine) spawnMonitor(cfgPath, logPath, command string) error {
 		return err
 	}
 	e.at("start.monitor-spawned")
-	line, err := bufio.NewReader(r).ReadString('\n')
+	br := bufio.NewReader(r)
+	line, err := br.ReadString('\n')
 	line = strings.TrimSpace(line)
+	if line == monitor.ReadyListening {
+		if listening != nil {
+			listening()
+		}
+		line, err = br.ReadString('\n')
+		line = strings.TrimSpace(line)
+	}
 	if line == "ok" {
 		return nil
 	}

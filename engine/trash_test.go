@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"berth/engine"
 )
 
@@ -54,5 +56,59 @@ func TestRemovedFilesGoThroughTheTrash(t *testing.T) {
 	next.Close()
 	if !trashEmpty() {
 		t.Error("the trash a dead process left is still there after the next engine closed")
+	}
+}
+
+// TestTrashDetachesMountsBeforeDeleting: a container removed with its root
+// filesystem still mounted (the monitor of an --rm container leaves the
+// unmount to the waiter that removes it) is unmounted, not deleted through;
+// so is a mount a process that died left in the trash.
+func TestTrashDetachesMountsBeforeDeleting(t *testing.T) {
+	root := t.TempDir()
+	e := openEngine(t, root, true)
+	ctx := context.Background()
+	c, err := e.Create(ctx, opts("true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	canary := t.TempDir()
+	if err := os.WriteFile(filepath.Join(canary, "keep"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bind := func(target string) {
+		t.Helper()
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Mount(canary, target, "", unix.MS_BIND, ""); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = unix.Unmount(target, unix.MNT_DETACH) })
+	}
+	bind(filepath.Join(root, "containers", c.ID, "fs", "merged"))
+	if err := e.Remove(ctx, c.ID, engine.RemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if left, _ := os.ReadDir(filepath.Join(root, "trash")); len(left) == 0 {
+			break
+		}
+	}
+	// A process killed with a mount in the trash: the next engine detaches it.
+	bind(filepath.Join(root, "trash", "0123abcd-beef", "fs", "merged"))
+	next, err := engine.New(engine.Options{Root: root,
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Close()
+	if _, err := os.Stat(filepath.Join(canary, "keep")); err != nil {
+		t.Errorf("a file behind a mount in the trash was deleted: %v", err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(root, "trash")); len(left) != 0 {
+		t.Errorf("the trash after the next engine closed: %d entries, want none", len(left))
+	}
+	if m := mountsUnder(t, root); len(m) != 0 {
+		t.Errorf("mounts left under the root: %v", m)
 	}
 }

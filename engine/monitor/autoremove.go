@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -86,24 +87,34 @@ func removalOwned(claim string) bool {
 	return got == start && state != "Z" && state != "X"
 }
 
-// autoRemove runs the RemoveCmd of an --rm container unless a waiter owns
-// the removal. The exclusive claim is kept until this process exits, so that
-// a waiter that comes later does not take over a removal begun here.
-func (m *monitor) autoRemove() {
-	if c := m.cfg.RemoveClaim; c != "" {
-		f, err := os.OpenFile(c, os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
-		if errors.Is(err, fs.ErrNotExist) {
-			return // the container's directory is gone: it was removed
-		}
-		if err == nil {
-			_ = os.WriteFile(EndedPath(c), nil, 0o600)
-			if lockWithin(f, claimWait) && removalOwned(c) {
-				return
-			}
-		}
+// claimRemoval says, for an --rm container, that this monitor has ended and
+// takes the removal claim exclusively — once every waiter has decided — and
+// reports whether a living waiter owns the removal. The claim is kept until
+// this process exits, so that a waiter that comes later does not take over a
+// removal begun here.
+func (m *monitor) claimRemoval() bool {
+	c := m.cfg.RemoveClaim
+	if c == "" {
+		return false
 	}
+	f, err := os.OpenFile(c, os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return false // the container's directory is gone (removed), or no claim to take
+	}
+	_ = os.WriteFile(EndedPath(c), nil, 0o600)
+	return lockWithin(f, claimWait) && removalOwned(c)
+}
+
+// runRemoveCmd runs the RemoveCmd of an --rm container that no waiter
+// removes, unless the container's directory is gone (it was removed).
+func (m *monitor) runRemoveCmd() {
 	if len(m.cfg.RemoveCmd) == 0 {
 		return
+	}
+	if c := m.cfg.RemoveClaim; c != "" {
+		if _, err := os.Stat(filepath.Dir(c)); errors.Is(err, fs.ErrNotExist) {
+			return
+		}
 	}
 	// berth removes the container once this monitor is gone (it waits for
 	// it); detached so that it outlives us.

@@ -36,10 +36,15 @@ type monitor struct {
 	onMain   bool       // this goroutine is locked to the main thread
 }
 
+// ReadyListening is the line a monitor writes on its ready pipe, before the
+// one that tells how the start went, once it takes attaching clients.
+const ReadyListening = "listening"
+
 // Run is the monitor's main: the full shape, or the lean one when this process
-// is a re-execution (see handoff.go). ready, when not nil, receives "ok\n"
-// once the first start succeeded or the error text if it failed, and is then
-// closed. Run returns the monitor's own exit code.
+// is a re-execution (see handoff.go). ready, when not nil, receives
+// ReadyListening once the attach socket listens, then "ok\n" once the first
+// start succeeded or the error text if it failed, and is then closed. Run
+// returns the monitor's own exit code.
 func Run(cfg *Config, ready *os.File) int {
 	h, err := handoffFromEnv()
 	if err != nil {
@@ -71,6 +76,9 @@ func (m *monitor) runFull(ready *os.File) int {
 		m.ready = ready
 		m.reply(fmt.Errorf("attach socket: %w", err))
 		return 1
+	}
+	if ready != nil {
+		fmt.Fprintln(ready, ReadyListening)
 	}
 	return m.loop(ready, 0)
 }
@@ -154,10 +162,16 @@ func (m *monitor) teardown() {
 	}
 	os.Remove(m.cfg.SocketPath)
 	os.Remove(m.cfg.PausePath)
-	if m.cfg.Rootfs != "" {
+	// A waiter that took the removal of an --rm container over unmounts
+	// its root filesystem off its critical path (the unmount syncs the
+	// filesystem the upper dir is on): it is left mounted for it.
+	owned := m.claimRemoval()
+	if m.cfg.Rootfs != "" && !owned {
 		_ = unix.Unmount(m.cfg.Rootfs, unix.MNT_DETACH)
 	}
-	m.autoRemove()
+	if !owned {
+		m.runRemoveCmd()
+	}
 }
 
 func (m *monitor) save() {

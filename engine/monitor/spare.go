@@ -80,12 +80,13 @@ func AwaitHandover(sock *os.File) (cfgPath string, ready *os.File, ok bool) {
 	return string(buf[:n]), os.NewFile(uintptr(readyFd), "ready"), true
 }
 
-// evenPriority gives every thread of this process the priority of the
-// calling (main) thread, which the engine set for its handover: a thread
-// made while the engine changed them could have kept the spare's, and the
-// container's processes inherit the one of the thread that starts them.
+// evenPriority gives every thread of this process the scheduling (policy
+// and priority) of the calling (main) thread, which the engine set for its
+// handover: a thread made while the engine changed them could have kept the
+// spare's, and the container's processes inherit the one of the thread
+// that starts them.
 func evenPriority() {
-	p, err := unix.Getpriority(unix.PRIO_PROCESS, 0) // 20 - nice
+	attr, err := unix.SchedGetAttr(0, 0)
 	if err != nil {
 		return
 	}
@@ -95,7 +96,8 @@ func evenPriority() {
 	}
 	for _, t := range tasks {
 		if tid, err := strconv.Atoi(t.Name()); err == nil {
-			_ = unix.Setpriority(unix.PRIO_PROCESS, tid, 20-p)
+			a := *attr
+			_ = unix.SchedSetAttr(tid, &a, 0)
 		}
 	}
 }

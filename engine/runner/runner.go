@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/containerd/errdefs"
 	_ "github.com/opencontainers/cgroups/devices" // device rules for the cgroup managers
+	"github.com/opencontainers/cgroups/manager"
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runc/libcontainer/configs"
+	"github.com/opencontainers/runc/libcontainer/configs/validate"
 	_ "github.com/opencontainers/runc/libcontainer/nsenter" // the cgo constructor of the container init
 	"github.com/opencontainers/runc/libcontainer/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -136,14 +139,26 @@ var rlimitTypes = map[string]int{
 // Process is a process started in a container.
 type Process = libcontainer.Process
 
-// Warm runs, on throw-away values, the conversions a container's creation
-// goes through (the spec's JSON, its conversion to a libcontainer config,
-// that config's JSON as libcontainer saves it), so that a process that
-// starts a container later — a spare monitor waiting for its config — finds
-// their code paged in and their type caches filled.
+// Warm runs, on throw-away values, what a container's creation goes
+// through before its init starts — the spec's JSON (with a seccomp profile),
+// its conversion to a libcontainer config (which sets libseccomp up), that
+// config's validation and JSON as libcontainer saves it, the cgroup
+// manager's look at its hierarchies — so that a process that creates a
+// container later (a spare monitor waiting for its config) finds their code
+// paged in and their caches filled. It creates nothing: no cgroup, no file.
 func Warm() {
 	s := specconv.Example()
 	s.Root.Path = "/"
+	s.Linux.CgroupsPath = "/berth-warm-" + strconv.Itoa(os.Getpid())
+	s.Linux.Seccomp = &specs.LinuxSeccomp{
+		DefaultAction: specs.ActErrno,
+		Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86},
+		Syscalls: []specs.LinuxSyscall{
+			{Names: []string{"read", "write"}, Action: specs.ActAllow},
+			{Names: []string{"personality"}, Action: specs.ActAllow,
+				Args: []specs.LinuxSeccompArg{{Index: 0, Value: 8, Op: specs.OpEqualTo}}},
+		},
+	}
 	b, err := json.Marshal(s)
 	if err != nil {
 		return
@@ -157,4 +172,9 @@ func Warm() {
 		return
 	}
 	_, _ = json.Marshal(cfg)
+	_ = validate.Validate(cfg)
+	if cm, err := manager.New(cfg.Cgroups); err == nil {
+		_ = cm.Exists()
+		_, _ = cm.GetFreezerState()
+	}
 }

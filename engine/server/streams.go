@@ -32,7 +32,10 @@ type startHook struct {
 	waiters *attachWaiters
 }
 
-// Start starts the container, telling the attach requests that wait for it.
+// Start starts the container, telling the attach requests that wait for it
+// as soon as its monitor takes attaching clients: attached then, before the
+// process runs, they let the monitor run it at once (without them, it waits
+// for a client once started).
 func (h startHook) Start(ctx context.Context, ref string, o engine.StartOptions) error {
 	c, err := h.Engine.Inspect(ctx, ref)
 	if err != nil {
@@ -40,6 +43,13 @@ func (h startHook) Start(ctx context.Context, ref string, o engine.StartOptions)
 	}
 	if h.waiters.waiting(c.ID) {
 		o.WaitAttach = true
+		then := o.Listening
+		o.Listening = func() {
+			h.waiters.wake(c.ID)
+			if then != nil {
+				then()
+			}
+		}
 	}
 	err = h.Engine.Start(ctx, c.ID, o)
 	h.waiters.wake(c.ID)
