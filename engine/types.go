@@ -73,6 +73,8 @@ type HostConfig struct {
 	// SecurityOpt are the --security-opt values; a seccomp profile is kept as
 	// its JSON text ("seccomp={...}"), as Docker keeps it.
 	SecurityOpt []string `json:"SecurityOpt"`
+	// ShmSize is the size of /dev/shm in bytes (64 MiB when not given).
+	ShmSize int64 `json:"ShmSize"`
 	spec.Resources
 }
 

@@ -23,7 +23,7 @@ type runFlags struct {
 	ulimits, logOpts, securityOpt             []string
 	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
-	ip, mac                                   string
+	ip, mac, shmSize                          string
 	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
 	init, rm, detach                          bool
@@ -71,6 +71,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	stringArrayVarP(fs, &f.ulimits, "ulimit", "", "ulimit options (nofile=1024:2048)")
 	stringArrayVarP(fs, &f.securityOpt, "security-opt", "",
 		"security options: no-new-privileges[=true|false], seccomp=unconfined|PROFILE.json, systempaths=unconfined; label=disable and apparmor=unconfined change nothing")
+	fs.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 256m; default 64m)")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
@@ -133,6 +134,9 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 		return o, err
 	}
 	h.VolumesFrom = f.volumesFrom
+	if err := f.sandbox(h); err != nil {
+		return o, err
+	}
 	h.LogConfig = engine.LogConfig{Type: f.logDriver, Config: map[string]string{}}
 	for _, kv := range f.logOpts {
 		k, v, ok := strings.Cut(kv, "=")
@@ -191,5 +195,14 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 	}
 	h.ExtraHosts, h.Links = f.addHosts, f.links
 	o.Network = engine.EndpointSettings{IPAddress: f.ip, MacAddress: f.mac, Aliases: f.aliases}
+	return nil
+}
+
+// sandbox reads the flags of the container's sandbox settings into h.
+func (f *runFlags) sandbox(h *engine.HostConfig) error {
+	var err error
+	if h.ShmSize, err = opts.ParseShmSize(f.shmSize); err != nil {
+		return err
+	}
 	return nil
 }

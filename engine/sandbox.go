@@ -1,0 +1,16 @@
+package engine
+
+import "berth/engine/spec"
+
+// validateSandbox refuses sandbox settings of a new container that cannot
+// be honoured, and sets the /dev/shm size to Docker's default when none is
+// given (inspect shows it, as Docker's).
+func validateSandbox(h *HostConfig) error {
+	if err := spec.ValidateShmSize(h.ShmSize); err != nil {
+		return err
+	}
+	if h.ShmSize == 0 {
+		h.ShmSize = spec.DefaultShmSize
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/containerd/errdefs"
+)
+
+// TestValidateSandbox: create checks the sandbox settings of a new
+// container for every front end, and fills in Docker's default /dev/shm size.
+func TestValidateSandbox(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		h    HostConfig
+		want string // "" passes
+	}{
+		{"defaults", HostConfig{}, ""},
+		{"shm", HostConfig{ShmSize: 1 << 30}, ""},
+		{"negative shm", HostConfig{ShmSize: -1}, "shm size -1 is negative"},
+	} {
+		err := validateSandbox(&tc.h)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (!errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	h := HostConfig{}
+	if validateSandbox(&h); h.ShmSize != 64<<20 {
+		t.Errorf("default ShmSize %d, want 64 MiB", h.ShmSize)
+	}
+}

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"berth/engine"
+	"berth/engine/inspect"
+)
+
+// createAndInspect converts a create body as the handler does, then shows
+// the engine's HostConfig as inspect answers it.
+func createAndInspect(t *testing.T, body string) (engine.HostConfig, map[string]any) {
+	t.Helper()
+	o, err := createOptions("", decodeCreate(t, body))
+	if err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
+	view := inspect.ContainerOf(&engine.Container{Config: o.Config, HostConfig: o.HostConfig})
+	raw, err := json.Marshal(view.HostConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown map[string]any
+	if err := json.Unmarshal(raw, &shown); err != nil {
+		t.Fatal(err)
+	}
+	return o.HostConfig, shown
+}
+
+// TestCreateHostConfigRoundTrip: HostConfig fields berth honours are taken
+// at create and shown back by inspect in Docker's fields.
+func TestCreateHostConfigRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		body, field string
+		want        any
+	}{
+		{`{"HostConfig":{"ShmSize":268435456}}`, "ShmSize", float64(268435456)},
+	} {
+		_, shown := createAndInspect(t, tc.body)
+		if !reflect.DeepEqual(shown[tc.field], tc.want) {
+			t.Errorf("%s: inspect %s = %#v, want %#v", tc.body, tc.field, shown[tc.field], tc.want)
+		}
+	}
+}
