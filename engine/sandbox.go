@@ -1,6 +1,10 @@
 package engine
 
-import "berth/engine/spec"
+import (
+	"strings"
+
+	"berth/engine/spec"
+)
 
 // validateSandbox refuses sandbox settings of a new container that cannot
 // be honoured, and sets the /dev/shm size to Docker's default when none is
@@ -11,6 +15,11 @@ func validateSandbox(h *HostConfig) error {
 	}
 	if h.ShmSize == 0 {
 		h.ShmSize = spec.DefaultShmSize
+	}
+	mode := h.NetworkMode
+	ownNet := mode != modeHost && !strings.HasPrefix(mode, "container:")
+	if err := spec.ValidateSysctls(h.Sysctls, ownNet); err != nil {
+		return err
 	}
 	return nil
 }

@@ -18,6 +18,12 @@ func TestValidateSandbox(t *testing.T) {
 		{"defaults", HostConfig{}, ""},
 		{"shm", HostConfig{ShmSize: 1 << 30}, ""},
 		{"negative shm", HostConfig{ShmSize: -1}, "shm size -1 is negative"},
+		{"net sysctl", HostConfig{Sysctls: map[string]string{"net.core.somaxconn": "1"}}, ""},
+		{"net sysctl none", HostConfig{NetworkMode: modeNone, Sysctls: map[string]string{"net.core.somaxconn": "1"}}, ""},
+		{"net sysctl host", HostConfig{NetworkMode: modeHost, Sysctls: map[string]string{"net.core.somaxconn": "1"}}, "sysctl net.core.somaxconn is not allowed in the network namespace of the host"},
+		{"net sysctl container", HostConfig{NetworkMode: "container:x", Sysctls: map[string]string{"net.core.somaxconn": "1"}}, "of another container"},
+		{"ipc sysctl host", HostConfig{NetworkMode: modeHost, Sysctls: map[string]string{"kernel.shmmax": "1"}}, ""},
+		{"other sysctl", HostConfig{Sysctls: map[string]string{"kernel.hostname": "x"}}, "sysctl kernel.hostname is not allowed"},
 	} {
 		err := validateSandbox(&tc.h)
 		switch {

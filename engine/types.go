@@ -75,6 +75,8 @@ type HostConfig struct {
 	SecurityOpt []string `json:"SecurityOpt"`
 	// ShmSize is the size of /dev/shm in bytes (64 MiB when not given).
 	ShmSize int64 `json:"ShmSize"`
+	// Sysctls are the namespaced sysctls set in the container (--sysctl).
+	Sysctls map[string]string `json:"Sysctls,omitempty"`
 	spec.Resources
 }
 

@@ -24,6 +24,7 @@ type runFlags struct {
 	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
 	ip, mac, shmSize                          string
+	sysctls                                   []string
 	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
 	init, rm, detach                          bool
@@ -72,6 +73,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	stringArrayVarP(fs, &f.securityOpt, "security-opt", "",
 		"security options: no-new-privileges[=true|false], seccomp=unconfined|PROFILE.json, systempaths=unconfined; label=disable and apparmor=unconfined change nothing")
 	fs.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 256m; default 64m)")
+	stringArrayVarP(fs, &f.sysctls, "sysctl", "", "namespaced kernel parameter: KEY=VALUE (net.*, kernel.shm*, ...)")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
@@ -202,6 +204,9 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 func (f *runFlags) sandbox(h *engine.HostConfig) error {
 	var err error
 	if h.ShmSize, err = opts.ParseShmSize(f.shmSize); err != nil {
+		return err
+	}
+	if h.Sysctls, err = opts.ParseSysctls(f.sysctls); err != nil {
 		return err
 	}
 	return nil

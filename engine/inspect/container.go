@@ -105,7 +105,7 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		CapAdd: h.CapAdd, CapDrop: h.CapDrop, DNS: addrs(h.DNS), DNSOptions: []string{}, DNSSearch: []string{},
 		ExtraHosts: h.ExtraHosts, Links: h.Links, ConsoleSize: h.ConsoleSize, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
 		ReadonlyRootfs: h.ReadonlyRootfs, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs, Init: h.Init,
-		ShmSize: h.ShmSize,
+		ShmSize: h.ShmSize, Sysctls: h.Sysctls,
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
 			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: h.PidsLimit},
 	}

@@ -37,6 +37,7 @@ func TestCreateHostConfigRoundTrip(t *testing.T) {
 		want        any
 	}{
 		{`{"HostConfig":{"ShmSize":268435456}}`, "ShmSize", float64(268435456)},
+		{`{"HostConfig":{"Sysctls":{"net.ipv4.ip_unprivileged_port_start":"0"}}}`, "Sysctls", map[string]any{"net.ipv4.ip_unprivileged_port_start": "0"}},
 	} {
 		_, shown := createAndInspect(t, tc.body)
 		if !reflect.DeepEqual(shown[tc.field], tc.want) {

@@ -47,7 +47,6 @@ func unsupportedHost(h *container.HostConfig) error {
 		{"StorageOpt", len(h.StorageOpt) > 0},
 		{"UTSMode", h.UTSMode != ""},
 		{"UsernsMode", h.UsernsMode != ""},
-		{"Sysctls", len(h.Sysctls) > 0},
 		{"Runtime", h.Runtime != "" && h.Runtime != "runc"},
 		{"Umask", h.Umask != nil},
 		{"Isolation", !h.Isolation.IsDefault()},

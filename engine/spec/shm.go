@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/containerd/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -33,5 +34,9 @@ func applySandbox(s *specs.Spec, o Options, h Host) error {
 	if err := ValidateShmSize(o.ShmSize); err != nil {
 		return err
 	}
+	if err := ValidateSysctls(o.Sysctls, !h.ShareHostNet); err != nil {
+		return err
+	}
+	s.Linux.Sysctl = maps.Clone(o.Sysctls)
 	return nil
 }

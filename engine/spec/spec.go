@@ -94,6 +94,8 @@ type Options struct {
 	SecurityOpt []string      // --security-opt values (see ParseSecurityOpts)
 	// ShmSize is the size of /dev/shm in bytes; 0 is DefaultShmSize.
 	ShmSize int64
+	// Sysctls are namespaced sysctls to set (see ValidateSysctls).
+	Sysctls map[string]string
 }
 
 // Build returns the OCI runtime spec for o on host h.
