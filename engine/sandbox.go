@@ -21,5 +21,8 @@ func validateSandbox(h *HostConfig) error {
 	if err := spec.ValidateSysctls(h.Sysctls, ownNet); err != nil {
 		return err
 	}
+	if err := validateResolvWords(h.DNSSearch, h.DNSOptions); err != nil {
+		return err
+	}
 	return nil
 }

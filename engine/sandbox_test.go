@@ -24,6 +24,8 @@ func TestValidateSandbox(t *testing.T) {
 		{"net sysctl container", HostConfig{NetworkMode: "container:x", Sysctls: map[string]string{"net.core.somaxconn": "1"}}, "of another container"},
 		{"ipc sysctl host", HostConfig{NetworkMode: modeHost, Sysctls: map[string]string{"kernel.shmmax": "1"}}, ""},
 		{"other sysctl", HostConfig{Sysctls: map[string]string{"kernel.hostname": "x"}}, "sysctl kernel.hostname is not allowed"},
+		{"search", HostConfig{DNSSearch: []string{"a b"}}, `DNS search domain "a b" is not one word`},
+		{"option", HostConfig{DNSOptions: []string{""}}, `DNS option "" is not one word`},
 	} {
 		err := validateSandbox(&tc.h)
 		switch {

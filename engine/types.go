@@ -63,7 +63,11 @@ type HostConfig struct {
 	VolumesFrom    []string              `json:"VolumesFrom,omitempty"`
 	PublishAll     bool                  `json:"PublishAllPorts"`
 	DNS            []string              `json:"Dns"`
-	ExtraHosts     []string              `json:"ExtraHosts"`
+	// DNSSearch and DNSOptions are the search and options lines of the
+	// container's /etc/resolv.conf (--dns-search, --dns-option).
+	DNSSearch  []string `json:"DnsSearch"`
+	DNSOptions []string `json:"DnsOptions"`
+	ExtraHosts []string `json:"ExtraHosts"`
 	// ConsoleSize is a TTY's first size, rows and columns (docker run -t
 	// sends the terminal's), so that the program starts at the right size.
 	ConsoleSize [2]uint `json:"ConsoleSize"`

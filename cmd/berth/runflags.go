@@ -24,7 +24,7 @@ type runFlags struct {
 	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
 	ip, mac, shmSize                          string
-	sysctls                                   []string
+	sysctls, dnsSearch, dnsOptions            []string
 	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
 	init, rm, detach                          bool
@@ -53,6 +53,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	stringArrayVarP(fs, &f.publish, "publish", "p", "publish a container port: [HOST_IP:][HOST_PORT:]PORT[/udp]")
 	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish every exposed port to a free host port")
 	stringArrayVarP(fs, &f.dns, "dns", "", "DNS server for the container")
+	stringArrayVarP(fs, &f.dnsSearch, "dns-search", "", "DNS search domain for the container")
+	stringArrayVarP(fs, &f.dnsOptions, "dns-option", "", "DNS resolver option for the container (e.g. ndots:2)")
 	stringArrayVarP(fs, &f.volumesArg, "volume", "v", "bind mount or volume: NAME:/dst[:ro], /host:/dst[:ro], or /dst (anonymous)")
 	stringArrayVarP(fs, &f.mounts, "mount", "", "mount: type=volume|bind|tmpfs,src=...,dst=...[,readonly]")
 	stringArrayVarP(fs, &f.tmpfs, "tmpfs", "", "tmpfs mount: /dst[:size=64m,mode=1777]")
@@ -189,7 +191,17 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 			return invalid("invalid --dns %q: not an IP address", d)
 		}
 	}
-	h.DNS = f.dns
+	for _, l := range []struct {
+		flag  string
+		words []string
+	}{{"--dns-search", f.dnsSearch}, {"--dns-option", f.dnsOptions}} {
+		for _, w := range l.words {
+			if !engine.ResolvWordOK(w) {
+				return invalid("invalid %s %q: want one word with no blank", l.flag, w)
+			}
+		}
+	}
+	h.DNS, h.DNSSearch, h.DNSOptions = f.dns, f.dnsSearch, f.dnsOptions
 	for _, ah := range f.addHosts {
 		if _, _, err := engine.ParseExtraHost(ah); err != nil {
 			return invalid("invalid --add-host %q: want host:ip (or host:%s)", ah, engine.HostGateway)

@@ -38,6 +38,9 @@ func TestCreateHostConfigRoundTrip(t *testing.T) {
 	}{
 		{`{"HostConfig":{"ShmSize":268435456}}`, "ShmSize", float64(268435456)},
 		{`{"HostConfig":{"Sysctls":{"net.ipv4.ip_unprivileged_port_start":"0"}}}`, "Sysctls", map[string]any{"net.ipv4.ip_unprivileged_port_start": "0"}},
+		{`{"HostConfig":{"DnsSearch":["a.test"]}}`, "DnsSearch", []any{"a.test"}},
+		{`{"HostConfig":{"DnsOptions":["ndots:2","timeout:1"]}}`, "DnsOptions", []any{"ndots:2", "timeout:1"}},
+		{`{"HostConfig":{"DnsSearch":[]}}`, "DnsSearch", []any{}},
 	} {
 		_, shown := createAndInspect(t, tc.body)
 		if !reflect.DeepEqual(shown[tc.field], tc.want) {
