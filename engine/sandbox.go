@@ -24,5 +24,8 @@ func validateSandbox(h *HostConfig) error {
 	if err := validateResolvWords(h.DNSSearch, h.DNSOptions); err != nil {
 		return err
 	}
+	if err := spec.ValidateOOMScoreAdj(h.OomScoreAdj); err != nil {
+		return err
+	}
 	return nil
 }

@@ -24,6 +24,8 @@ func TestValidateSandbox(t *testing.T) {
 		{"net sysctl container", HostConfig{NetworkMode: "container:x", Sysctls: map[string]string{"net.core.somaxconn": "1"}}, "of another container"},
 		{"ipc sysctl host", HostConfig{NetworkMode: modeHost, Sysctls: map[string]string{"kernel.shmmax": "1"}}, ""},
 		{"other sysctl", HostConfig{Sysctls: map[string]string{"kernel.hostname": "x"}}, "sysctl kernel.hostname is not allowed"},
+		{"oom", HostConfig{OomScoreAdj: -1000}, ""},
+		{"oom range", HostConfig{OomScoreAdj: 1001}, "oom score adjustment 1001 is out of range"},
 		{"search", HostConfig{DNSSearch: []string{"a b"}}, `DNS search domain "a b" is not one word`},
 		{"option", HostConfig{DNSOptions: []string{""}}, `DNS option "" is not one word`},
 	} {

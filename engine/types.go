@@ -81,6 +81,8 @@ type HostConfig struct {
 	ShmSize int64 `json:"ShmSize"`
 	// Sysctls are the namespaced sysctls set in the container (--sysctl).
 	Sysctls map[string]string `json:"Sysctls,omitempty"`
+	// OomScoreAdj is the oom_score_adj of the container's processes.
+	OomScoreAdj int `json:"OomScoreAdj"`
 	spec.Resources
 }
 

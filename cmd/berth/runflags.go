@@ -25,6 +25,7 @@ type runFlags struct {
 	volumesArg, mounts, tmpfs, volumesFrom    []string
 	ip, mac, shmSize                          string
 	sysctls, dnsSearch, dnsOptions            []string
+	oomScoreAdj                               int
 	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
 	init, rm, detach                          bool
@@ -76,6 +77,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 		"security options: no-new-privileges[=true|false], seccomp=unconfined|PROFILE.json, systempaths=unconfined; label=disable and apparmor=unconfined change nothing")
 	fs.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 256m; default 64m)")
 	stringArrayVarP(fs, &f.sysctls, "sysctl", "", "namespaced kernel parameter: KEY=VALUE (net.*, kernel.shm*, ...)")
+	fs.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "tune the container's OOM preference (-1000 to 1000)")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
@@ -219,6 +221,9 @@ func (f *runFlags) sandbox(h *engine.HostConfig) error {
 		return err
 	}
 	if h.Sysctls, err = opts.ParseSysctls(f.sysctls); err != nil {
+		return err
+	}
+	if h.OomScoreAdj, err = opts.ParseOOMScoreAdj(f.oomScoreAdj); err != nil {
 		return err
 	}
 	return nil

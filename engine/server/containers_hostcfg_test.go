@@ -41,6 +41,7 @@ func TestCreateHostConfigRoundTrip(t *testing.T) {
 		{`{"HostConfig":{"DnsSearch":["a.test"]}}`, "DnsSearch", []any{"a.test"}},
 		{`{"HostConfig":{"DnsOptions":["ndots:2","timeout:1"]}}`, "DnsOptions", []any{"ndots:2", "timeout:1"}},
 		{`{"HostConfig":{"DnsSearch":[]}}`, "DnsSearch", []any{}},
+		{`{"HostConfig":{"OomScoreAdj":-500}}`, "OomScoreAdj", float64(-500)},
 	} {
 		_, shown := createAndInspect(t, tc.body)
 		if !reflect.DeepEqual(shown[tc.field], tc.want) {

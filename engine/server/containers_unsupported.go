@@ -40,7 +40,6 @@ func unsupportedHost(h *container.HostConfig) error {
 		{"GroupAdd", len(h.GroupAdd) > 0},
 		{"IpcMode", h.IpcMode != "" && h.IpcMode != container.IPCModePrivate},
 		{"Cgroup", h.Cgroup != ""},
-		{"OomScoreAdj", h.OomScoreAdj != 0},
 		{"PidMode", h.PidMode != ""},
 		{"StorageOpt", len(h.StorageOpt) > 0},
 		{"UTSMode", h.UTSMode != ""},

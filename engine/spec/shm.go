@@ -38,5 +38,14 @@ func applySandbox(s *specs.Spec, o Options, h Host) error {
 		return err
 	}
 	s.Linux.Sysctl = maps.Clone(o.Sysctls)
+	if err := ValidateOOMScoreAdj(o.OOMScoreAdj); err != nil {
+		return err
+	}
+	if o.OOMScoreAdj != 0 {
+		// Set only when asked: 0 keeps what the container inherits, since
+		// lowering it needs CAP_SYS_RESOURCE, which berth may lack.
+		adj := o.OOMScoreAdj
+		s.Process.OOMScoreAdj = &adj
+	}
 	return nil
 }

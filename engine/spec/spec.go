@@ -96,6 +96,8 @@ type Options struct {
 	ShmSize int64
 	// Sysctls are namespaced sysctls to set (see ValidateSysctls).
 	Sysctls map[string]string
+	// OOMScoreAdj is the container's oom_score_adj, -1000..1000.
+	OOMScoreAdj int
 }
 
 // Build returns the OCI runtime spec for o on host h.
