@@ -27,6 +27,7 @@ checks_run() {
 	check run-bind-mount 'mkdir -p "$work/bind"; echo bound >"$work/bind/f"; eq "$(dk run --rm -v "$work/bind:/b:ro" busybox cat /b/f)" bound'
 	check run-stderr 'eq "$(dk run --rm busybox sh -c "echo out; echo err >&2" 2>&1 >/dev/null)" err'
 	check run-t 'eq "$(dk run --rm -t busybox echo tty | od -An -c | tr -s " ")" " t t y \r \n"'
+	check run-shm-size 'eq "$(dk run --rm --shm-size 128m busybox sh -c "df -k /dev/shm | tail -1" | awk "{print \$2}")" 131072'
 	check run-memory 'dk run -d --name cf-mem -m 32m busybox sleep 1000 >/dev/null
 		eq "$(dk inspect -f "{{.HostConfig.Memory}} {{.State.Running}}" cf-mem)" "33554432 true"; dk rm -f cf-mem >/dev/null'
 	check run-d-p 'dk run -d --name cf-web -l cf=web -p 127.0.0.1::8080 busybox sh -c \

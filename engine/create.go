@@ -191,6 +191,9 @@ func (e *Engine) validate(o *CreateOptions) error {
 	if err := validateExtraHosts(h.ExtraHosts); err != nil {
 		return err
 	}
+	if err := validateSandbox(h); err != nil {
+		return err
+	}
 	if s := o.Config.StopSignal; s != "" {
 		if _, err := ParseSignal(s); err != nil {
 			return err

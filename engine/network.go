@@ -153,7 +153,7 @@ type netSetup struct {
 // leaves nothing behind.
 func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (ns *netSetup, err error) {
 	mode := c.HostConfig.NetworkMode
-	ns = &netSetup{hosts: baseHosts, resolv: resolvConf(c.HostConfig.DNS)}
+	ns = &netSetup{hosts: baseHosts, resolv: containerResolv(&c.HostConfig, false)}
 	switch {
 	case mode == modeNone || mode == modeHost:
 		if mode == modeNone {
@@ -203,7 +203,7 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 	}
 	ns.hosts += extra
 	if mode != modeBridge {
-		ns.resolv = "nameserver 127.0.0.11\noptions ndots:0\n"
+		ns.resolv = containerResolv(&c.HostConfig, true)
 		ns.dns = &monitor.DNS{NetNS: ns.nsPath, Upstreams: dnsUpstreams(c.HostConfig.DNS)}
 		for name := range rec.Networks {
 			n, err := e.nets.Get(ctx, name)

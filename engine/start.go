@@ -310,6 +310,7 @@ func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Sp
 		Terminal: c.Config.Tty, ConsoleSize: c.HostConfig.ConsoleSize, ReadOnly: c.HostConfig.ReadonlyRootfs, Privileged: c.HostConfig.Privileged,
 		CapAdd: c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop, Resources: c.HostConfig.Resources,
 		Mounts: mounts, CgroupsPath: CgroupPath(c.ID), SecurityOpt: c.HostConfig.SecurityOpt,
+		ShmSize: c.HostConfig.ShmSize, Sysctls: c.HostConfig.Sysctls, OOMScoreAdj: c.HostConfig.OomScoreAdj,
 	}, h)
 }
 

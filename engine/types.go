@@ -63,7 +63,11 @@ type HostConfig struct {
 	VolumesFrom    []string              `json:"VolumesFrom,omitempty"`
 	PublishAll     bool                  `json:"PublishAllPorts"`
 	DNS            []string              `json:"Dns"`
-	ExtraHosts     []string              `json:"ExtraHosts"`
+	// DNSSearch and DNSOptions are the search and options lines of the
+	// container's /etc/resolv.conf (--dns-search, --dns-option).
+	DNSSearch  []string `json:"DnsSearch"`
+	DNSOptions []string `json:"DnsOptions"`
+	ExtraHosts []string `json:"ExtraHosts"`
 	// ConsoleSize is a TTY's first size, rows and columns (docker run -t
 	// sends the terminal's), so that the program starts at the right size.
 	ConsoleSize [2]uint `json:"ConsoleSize"`
@@ -73,6 +77,12 @@ type HostConfig struct {
 	// SecurityOpt are the --security-opt values; a seccomp profile is kept as
 	// its JSON text ("seccomp={...}"), as Docker keeps it.
 	SecurityOpt []string `json:"SecurityOpt"`
+	// ShmSize is the size of /dev/shm in bytes (64 MiB when not given).
+	ShmSize int64 `json:"ShmSize"`
+	// Sysctls are the namespaced sysctls set in the container (--sysctl).
+	Sysctls map[string]string `json:"Sysctls,omitempty"`
+	// OomScoreAdj is the oom_score_adj of the container's processes.
+	OomScoreAdj int `json:"OomScoreAdj"`
 	spec.Resources
 }
 

@@ -23,7 +23,9 @@ type runFlags struct {
 	ulimits, logOpts, securityOpt             []string
 	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
-	ip, mac                                   string
+	ip, mac, shmSize                          string
+	sysctls, dnsSearch, dnsOptions            []string
+	oomScoreAdj                               int
 	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
 	init, rm, detach                          bool
@@ -52,6 +54,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	stringArrayVarP(fs, &f.publish, "publish", "p", "publish a container port: [HOST_IP:][HOST_PORT:]PORT[/udp]")
 	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish every exposed port to a free host port")
 	stringArrayVarP(fs, &f.dns, "dns", "", "DNS server for the container")
+	stringArrayVarP(fs, &f.dnsSearch, "dns-search", "", "DNS search domain for the container")
+	stringArrayVarP(fs, &f.dnsOptions, "dns-option", "", "DNS resolver option for the container (e.g. ndots:2)")
 	stringArrayVarP(fs, &f.volumesArg, "volume", "v", "bind mount or volume: NAME:/dst[:ro], /host:/dst[:ro], or /dst (anonymous)")
 	stringArrayVarP(fs, &f.mounts, "mount", "", "mount: type=volume|bind|tmpfs,src=...,dst=...[,readonly]")
 	stringArrayVarP(fs, &f.tmpfs, "tmpfs", "", "tmpfs mount: /dst[:size=64m,mode=1777]")
@@ -71,6 +75,9 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	stringArrayVarP(fs, &f.ulimits, "ulimit", "", "ulimit options (nofile=1024:2048)")
 	stringArrayVarP(fs, &f.securityOpt, "security-opt", "",
 		"security options: no-new-privileges[=true|false], seccomp=unconfined|PROFILE.json, systempaths=unconfined; label=disable and apparmor=unconfined change nothing")
+	fs.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 256m; default 64m)")
+	stringArrayVarP(fs, &f.sysctls, "sysctl", "", "namespaced kernel parameter: KEY=VALUE (net.*, kernel.shm*, ...)")
+	fs.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "tune the container's OOM preference (-1000 to 1000)")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
@@ -133,6 +140,9 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 		return o, err
 	}
 	h.VolumesFrom = f.volumesFrom
+	if err := f.sandbox(h); err != nil {
+		return o, err
+	}
 	h.LogConfig = engine.LogConfig{Type: f.logDriver, Config: map[string]string{}}
 	for _, kv := range f.logOpts {
 		k, v, ok := strings.Cut(kv, "=")
@@ -183,7 +193,17 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 			return invalid("invalid --dns %q: not an IP address", d)
 		}
 	}
-	h.DNS = f.dns
+	for _, l := range []struct {
+		flag  string
+		words []string
+	}{{"--dns-search", f.dnsSearch}, {"--dns-option", f.dnsOptions}} {
+		for _, w := range l.words {
+			if !engine.ResolvWordOK(w) {
+				return invalid("invalid %s %q: want one word with no blank", l.flag, w)
+			}
+		}
+	}
+	h.DNS, h.DNSSearch, h.DNSOptions = f.dns, f.dnsSearch, f.dnsOptions
 	for _, ah := range f.addHosts {
 		if _, _, err := engine.ParseExtraHost(ah); err != nil {
 			return invalid("invalid --add-host %q: want host:ip (or host:%s)", ah, engine.HostGateway)
@@ -191,5 +211,20 @@ func (f *runFlags) networkOptions(o *engine.CreateOptions) error {
 	}
 	h.ExtraHosts, h.Links = f.addHosts, f.links
 	o.Network = engine.EndpointSettings{IPAddress: f.ip, MacAddress: f.mac, Aliases: f.aliases}
+	return nil
+}
+
+// sandbox reads the flags of the container's sandbox settings into h.
+func (f *runFlags) sandbox(h *engine.HostConfig) error {
+	var err error
+	if h.ShmSize, err = opts.ParseShmSize(f.shmSize); err != nil {
+		return err
+	}
+	if h.Sysctls, err = opts.ParseSysctls(f.sysctls); err != nil {
+		return err
+	}
+	if h.OomScoreAdj, err = opts.ParseOOMScoreAdj(f.oomScoreAdj); err != nil {
+		return err
+	}
 	return nil
 }

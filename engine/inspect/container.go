@@ -102,9 +102,10 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyMode(restart),
 			MaximumRetryCount: h.RestartPolicy.MaximumRetryCount},
 		AutoRemove: h.AutoRemove, VolumesFrom: h.VolumesFrom,
-		CapAdd: h.CapAdd, CapDrop: h.CapDrop, DNS: addrs(h.DNS), DNSOptions: []string{}, DNSSearch: []string{},
+		CapAdd: h.CapAdd, CapDrop: h.CapDrop, DNS: addrs(h.DNS), DNSOptions: nonNil(h.DNSOptions), DNSSearch: nonNil(h.DNSSearch),
 		ExtraHosts: h.ExtraHosts, Links: h.Links, ConsoleSize: h.ConsoleSize, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
 		ReadonlyRootfs: h.ReadonlyRootfs, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs, Init: h.Init,
+		ShmSize: h.ShmSize, Sysctls: h.Sysctls, OomScoreAdj: h.OomScoreAdj,
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
 			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: h.PidsLimit},
 	}

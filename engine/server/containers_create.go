@@ -144,6 +144,8 @@ func hostOptions(h *container.HostConfig, out *engine.HostConfig) error {
 		}
 	}
 	out.ExtraHosts, out.Links, out.ConsoleSize = h.ExtraHosts, h.Links, h.ConsoleSize
+	out.DNSSearch, out.DNSOptions = h.DNSSearch, h.DNSOptions
+	out.ShmSize, out.Sysctls, out.OomScoreAdj = h.ShmSize, h.Sysctls, h.OomScoreAdj
 	out.PortBindings = engine.PortMap{}
 	for p, bs := range h.PortBindings {
 		key := p.String()

@@ -101,7 +101,7 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"HostConfig":{"Devices":[{"PathOnHost":"/dev/null"}]}}`, "HostConfig.Devices is not supported by berth"},
 		{`{"HostConfig":{"CpuQuota":1000}}`, "HostConfig.CpuQuota is not supported by berth"},
-		{`{"HostConfig":{"Sysctls":{"a":"b"}}}`, "HostConfig.Sysctls is not supported by berth"},
+		{`{"HostConfig":{"GroupAdd":["wheel"]}}`, "HostConfig.GroupAdd is not supported by berth"},
 		{`{"HostConfig":{"IpcMode":"host"}}`, "HostConfig.IpcMode is not supported by berth"},
 		{`{"HostConfig":{"OomKillDisable":true}}`, "HostConfig.OomKillDisable is not supported by berth"},
 		{`{"HostConfig":{"MemorySwappiness":10}}`, "HostConfig.MemorySwappiness is not supported by berth"},

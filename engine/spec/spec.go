@@ -92,6 +92,12 @@ type Options struct {
 	Mounts      []specs.Mount // extra mounts (volumes, binds, tmpfs)
 	CgroupsPath string        // absolute cgroup path, e.g. /berth/<id>
 	SecurityOpt []string      // --security-opt values (see ParseSecurityOpts)
+	// ShmSize is the size of /dev/shm in bytes; 0 is DefaultShmSize.
+	ShmSize int64
+	// Sysctls are namespaced sysctls to set (see ValidateSysctls).
+	Sysctls map[string]string
+	// OOMScoreAdj is the container's oom_score_adj, -1000..1000.
+	OOMScoreAdj int
 }
 
 // Build returns the OCI runtime spec for o on host h.
@@ -133,7 +139,7 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 			},
 			Rlimits: rl,
 		},
-		Mounts: append(defaultMounts(o.Privileged, h), o.Mounts...),
+		Mounts: append(defaultMounts(o.Privileged, o.ShmSize, h), o.Mounts...),
 		Linux: &specs.Linux{
 			CgroupsPath: o.CgroupsPath,
 			Namespaces:  namespaces(h),
@@ -147,6 +153,9 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 		return nil, err
 	}
 	s.Linux.Resources = res
+	if err := applySandbox(s, o, h); err != nil {
+		return nil, err
+	}
 	setDevices(s, o.Privileged, h.Devices)
 	if err := applySecurity(s, o.Privileged, sec); err != nil {
 		return nil, err
@@ -181,7 +190,7 @@ func namespaces(h Host) []specs.LinuxNamespace {
 	return ns
 }
 
-func defaultMounts(privileged bool, h Host) []specs.Mount {
+func defaultMounts(privileged bool, shmSize int64, h Host) []specs.Mount {
 	sysOpts := []string{"nosuid", "noexec", "nodev", "ro"}
 	if privileged {
 		sysOpts = []string{"nosuid", "noexec", "nodev"}
@@ -193,7 +202,7 @@ func defaultMounts(privileged bool, h Host) []specs.Mount {
 		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: sysOpts},
 		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"ro", "nosuid", "noexec", "nodev"}},
 		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
-		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: shmOptions(shmSize)},
 	}
 	if h.ContainerDir != "" {
 		resolv := h.ResolvConfSrc
