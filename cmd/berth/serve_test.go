@@ -225,6 +225,11 @@ func TestHostFlagDrivesAnEngineOverTheAPI(t *testing.T) {
 	if out := s.ok("ps", "--format", "{{.Names}} {{.State}}"); strings.TrimSpace(out) != "remote1 running" {
 		t.Errorf("the local CLI sees %q", out)
 	}
+	// run -d returns once the process is started, maybe before its echo ran:
+	// wait (bounded) for the line to be logged.
+	for i := 0; i < 100 && s.ok("logs", "remote1") == ""; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
