@@ -4,11 +4,11 @@
 # Debian dockerd (bench/lib-docker.sh: its own network and mount namespaces,
 # data root and exec root; never the host's Docker or docker0), the same
 # busybox in both (berth save busybox | docker load). Figures, not pass/fail:
-#   docker version (the CLI's own start-up)       mean wall time of N runs
-#   docker run --rm --network none busybox true   mean of N
-#   docker ps -a with 200 created containers      mean of N
-#   docker images                                 mean of N
-#   docker stats --no-stream, 20 running          mean of 3
+#   docker version (the CLI's own start-up)       median wall time of N runs
+#   docker run --rm --network none busybox true   median of N
+#   docker ps -a with 200 created containers      median of N
+#   docker images                                 median of N
+#   docker stats --no-stream, 20 running          median of 3
 #   idle RSS: berth serve vs dockerd + containerd (at start, and after the
 #   runs with 20 containers running)
 # each with the ratio berth/dockerd (below 1: berth is faster or smaller).
@@ -93,26 +93,34 @@ row "idle RSS at start (serve vs dockerd+containerd)" kB "$(rss_kb "$srv_pid")" 
 # sides (after one warm-up each), so that a machine shared with other jobs
 # loads both alike and the ratio stays readable.
 fig() {
-	local label=$1 runs=$2 tb=0 td=0 i a b c ok=1
+	local label=$1 runs=$2 i a b ok=1 side
+	local -a tb=() td=()
 	shift 2
 	for side in berth dockerd; do
 		on "$side" "$@" >/dev/null 2>&1 || { echo "$side: $* failed: $(on "$side" "$@" 2>&1 | tail -2)" >&2; ok=0; }
 	done
+	# Interleaved, each side first on every other run (so that neither
+	# always follows the other); the median is the figure (a 2-core machine
+	# has outliers a mean of 10 keeps).
 	for i in $(seq "$runs"); do
 		[ "$ok" = 1 ] || break
-		a=$(date +%s%N)
-		on berth "$@" >/dev/null 2>&1 || { echo "berth: $* failed on run $i" >&2; ok=0; }
-		b=$(date +%s%N)
-		on dockerd "$@" >/dev/null 2>&1 || { echo "dockerd: $* failed on run $i" >&2; ok=0; }
-		c=$(date +%s%N)
-		tb=$((tb + b - a)) td=$((td + c - b))
+		for side in $( ((i % 2)) && echo berth dockerd || echo dockerd berth); do
+			a=$(date +%s%N)
+			on "$side" "$@" >/dev/null 2>&1 || { echo "$side: $* failed on run $i" >&2; ok=0; }
+			b=$(date +%s%N)
+			if [ "$side" = berth ]; then tb+=($((b - a))); else td+=($((b - a))); fi
+		done
 	done
 	if [ "$ok" = 1 ]; then
-		row "$label" ms "$(awk -v t="$tb" -v r="$runs" 'BEGIN { printf "%.1f", t / r / 1e6 }')" \
-			"$(awk -v t="$td" -v r="$runs" 'BEGIN { printf "%.1f", t / r / 1e6 }')"
+		row "$label" ms "$(median_ms "${tb[@]}")" "$(median_ms "${td[@]}")"
 	else
 		row "$label" ms failed failed
 	fi
+}
+
+# median_ms NS...: the median of the nanosecond figures, in ms.
+median_ms() {
+	printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.1f", m/1e6}'
 }
 
 fig "docker version (the CLI and one round trip)" "$n" docker version
