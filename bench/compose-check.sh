@@ -3,7 +3,8 @@
 # and a busybox client that fetches from it by service name on the project's
 # network), brought up with `up -d` (twice: the second finds it up to date),
 # looked at with `ps` and `logs`, used with `exec -T` and `run --rm` (a
-# one-off container linked to its dependencies), recreated after a change of
+# one-off container linked to its dependencies), given shm_size, extra_hosts
+# (host-gateway), sysctls and dns_search, recreated after a change of
 # its configuration, scaled to two clients (which share the service's name
 # on the network), and taken down with
 # `down -v`, which must leave no container,
@@ -55,6 +56,10 @@ services:
     command: ["sh", "-c", "mkdir -p /www && echo compose-ok >/www/index.html && exec httpd -f -p 8080 -h /www"]
     volumes: ["data:/data"]
     environment: ["MODE=${MODE:-first}"]
+    shm_size: 128m
+    extra_hosts: ["host.docker.internal:host-gateway"]
+    sysctls: {net.ipv4.ip_unprivileged_port_start: "0"}
+    dns_search: [corp.test]
   client:
     image: busybox
     depends_on: [web]
@@ -76,6 +81,8 @@ check compose-volume 'has "$(dk volume ls --format "{{.Name}}")" cfc_data'
 check compose-logs-client 'until_ok "dc logs client | grep -q compose-ok"'
 check compose-logs 'has "$(dc logs --no-color)" "compose-ok"'
 check compose-exec 'eq "$(dc exec -T web cat /www/index.html)" compose-ok'
+check compose-options 'out=$(dc exec -T web sh -c "df -k /dev/shm; grep host.docker.internal /etc/hosts; cat /proc/sys/net/ipv4/ip_unprivileged_port_start; grep ^search /etc/resolv.conf")
+	has "$out" 131072; has "$out" host.docker.internal; has "$out" "search corp.test"; eq "$(echo "$out" | grep -cx 0)" 1'
 check compose-labels 'eq "$(dk inspect -f "{{index .Config.Labels \"com.docker.compose.service\"}}" $(dc ps -q web))" web'
 check compose-up-again 'out=$(dc up -d 2>&1); has "$out" "up-to-date"'
 check compose-run 'eq "$(dc run --rm -T client wget -q -O - http://web:8080/)" compose-ok'
