@@ -156,19 +156,7 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 	ns = &netSetup{hosts: baseHosts, resolv: containerResolv(&c.HostConfig, false)}
 	switch {
 	case mode == modeNone || mode == modeHost:
-		if mode == modeNone {
-			ns.hosts += "127.0.0.1\t" + c.Config.Hostname + "\n"
-		} else {
-			ns.hostNet = true
-			ns.hosts, ns.resolv = readOr("/etc/hosts", baseHosts), readOr("/etc/resolv.conf", "")
-		}
-		ns.networks = e.networkRefs(ctx, []string{mode})
-		extra, err := e.extraHosts(ctx, c.HostConfig.ExtraHosts) // as Docker, these modes get them too
-		if extra != "" && !strings.HasSuffix(ns.hosts, "\n") {
-			ns.hosts += "\n"
-		}
-		ns.hosts += extra
-		return ns, err
+		return e.noneOrHostNet(ctx, c, mode, ns)
 	case strings.HasPrefix(mode, "container:"):
 		return e.joinContainerNet(ctx, strings.TrimPrefix(mode, "container:"), ns)
 	}
@@ -217,6 +205,25 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 		}
 	}
 	return ns, nil
+}
+
+// noneOrHostNet is the setup of a container with no network or the host's:
+// nothing to attach, its /etc/hosts (the host's for host) with its extra
+// hosts, as Docker writes them in these modes too.
+func (e *Engine) noneOrHostNet(ctx context.Context, c *Container, mode string, ns *netSetup) (*netSetup, error) {
+	if mode == modeNone {
+		ns.hosts += "127.0.0.1\t" + c.Config.Hostname + "\n"
+	} else {
+		ns.hostNet = true
+		ns.hosts, ns.resolv = readOr("/etc/hosts", baseHosts), readOr("/etc/resolv.conf", "")
+	}
+	ns.networks = e.networkRefs(ctx, []string{mode})
+	extra, err := e.extraHosts(ctx, c.HostConfig.ExtraHosts)
+	if extra != "" && !strings.HasSuffix(ns.hosts, "\n") {
+		ns.hosts += "\n"
+	}
+	ns.hosts += extra
+	return ns, err
 }
 
 const baseHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"

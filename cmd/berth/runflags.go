@@ -143,15 +143,23 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	if err := f.sandbox(h); err != nil {
 		return o, err
 	}
-	h.LogConfig = engine.LogConfig{Type: f.logDriver, Config: map[string]string{}}
-	for _, kv := range f.logOpts {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return o, invalid("invalid --log-opt %q: want key=value", kv)
-		}
-		h.LogConfig.Config[k] = v
+	if h.LogConfig, err = logConfig(f.logDriver, f.logOpts); err != nil {
+		return o, err
 	}
 	return o, f.resources(&h.Resources)
+}
+
+// logConfig is --log-driver with its --log-opt key=value pairs.
+func logConfig(driver string, kvs []string) (engine.LogConfig, error) {
+	lc := engine.LogConfig{Type: driver, Config: map[string]string{}}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return lc, invalid("invalid --log-opt %q: want key=value", kv)
+		}
+		lc.Config[k] = v
+	}
+	return lc, nil
 }
 
 func (f *runFlags) resources(r *spec.Resources) error {
