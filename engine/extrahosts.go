@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"unicode"
 
@@ -68,4 +69,35 @@ func (e *Engine) extraHosts(ctx context.Context, list []string) (string, error) 
 		s += addr + "\t" + name + "\n"
 	}
 	return s, nil
+}
+
+// noneOrHostNet is the setup of a container with no network or the host's:
+// nothing to attach, its /etc/hosts (the host's for host) with its extra
+// hosts, as Docker writes them in these modes too.
+func (e *Engine) noneOrHostNet(ctx context.Context, c *Container, mode string, ns *netSetup) (*netSetup, error) {
+	if mode == modeNone {
+		ns.hosts += "127.0.0.1\t" + c.Config.Hostname + "\n"
+	} else {
+		ns.hostNet = true
+		ns.hosts, ns.resolv = readOr("/etc/hosts", baseHosts), readOr("/etc/resolv.conf", "")
+	}
+	ns.networks = e.networkRefs(ctx, []string{mode})
+	extra, err := e.extraHosts(ctx, c.HostConfig.ExtraHosts)
+	if extra != "" && !strings.HasSuffix(ns.hosts, "\n") {
+		ns.hosts += "\n"
+	}
+	ns.hosts += extra
+	return ns, err
+}
+
+// baseHosts are the lines every container's /etc/hosts starts with.
+const baseHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+
+// readOr is the content of the file at path, def when it cannot be read.
+func readOr(path, def string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return def
+	}
+	return string(b)
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
@@ -205,58 +204,6 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 		}
 	}
 	return ns, nil
-}
-
-// noneOrHostNet is the setup of a container with no network or the host's:
-// nothing to attach, its /etc/hosts (the host's for host) with its extra
-// hosts, as Docker writes them in these modes too.
-func (e *Engine) noneOrHostNet(ctx context.Context, c *Container, mode string, ns *netSetup) (*netSetup, error) {
-	if mode == modeNone {
-		ns.hosts += "127.0.0.1\t" + c.Config.Hostname + "\n"
-	} else {
-		ns.hostNet = true
-		ns.hosts, ns.resolv = readOr("/etc/hosts", baseHosts), readOr("/etc/resolv.conf", "")
-	}
-	ns.networks = e.networkRefs(ctx, []string{mode})
-	extra, err := e.extraHosts(ctx, c.HostConfig.ExtraHosts)
-	if extra != "" && !strings.HasSuffix(ns.hosts, "\n") {
-		ns.hosts += "\n"
-	}
-	ns.hosts += extra
-	return ns, err
-}
-
-const baseHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
-
-func readOr(path, def string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return def
-	}
-	return string(b)
-}
-
-// resolvConf is --dns servers, or the host's resolvers less loopback ones.
-func resolvConf(servers []string) string {
-	if len(servers) == 0 {
-		return hostResolvConf()
-	}
-	s := ""
-	for _, d := range servers {
-		s += "nameserver " + d + "\n"
-	}
-	return s
-}
-
-func dnsUpstreams(servers []string) []string {
-	if len(servers) == 0 {
-		return dnsd.Upstreams("/etc/resolv.conf")
-	}
-	var out []string
-	for _, d := range servers {
-		out = append(out, net.JoinHostPort(d, "53"))
-	}
-	return out
 }
 
 // namespace returns the container's named network namespace, making it on
@@ -477,113 +424,6 @@ func (e *Engine) updateNames(ctx context.Context, networkID string) error {
 		return err
 	}
 	return dnsd.WriteNames(e.namesPath(networkID), names)
-}
-
-// Connect joins a container to one more network: at once if it runs, at its
-// next start otherwise. Names on the network resolve the container at once;
-// the container itself resolves the new network's names after a restart.
-func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointSettings) error {
-	c, rec, unlock, err := e.lockedRecord(ctx, ref)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if m := c.HostConfig.NetworkMode; m == modeHost || m == modeNone || strings.HasPrefix(m, "container:") {
-		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("container %s uses the %s network mode and cannot join networks", c.Name[1:], m))
-	}
-	if netRef == modeBridge {
-		if _, err := e.nets.EnsureDefault(ctx); err != nil {
-			return err
-		}
-	}
-	n, err := e.nets.Get(ctx, netRef)
-	if err != nil {
-		return err
-	}
-	if err := n.Connectable(); err != nil {
-		return err
-	}
-	if _, ok := rec.Networks[n.Name]; ok {
-		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is already connected to network %s", c.Name[1:], n.Name))
-	}
-	if rec.Networks == nil {
-		rec.Networks = map[string]*EndpointSettings{}
-	}
-	rec.Networks[n.Name] = &want
-	if c.State.Running && rec.NetNS != "" {
-		if _, err := e.connectOne(ctx, c, rec, n.Name, rec.NetNS, false, nil); err != nil {
-			return err
-		}
-		if err := e.updateNames(ctx, n.ID); err != nil {
-			return err
-		}
-	}
-	e.at("connect.joined")
-	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
-		return err
-	}
-	if c.State.Running {
-		e.setMonitorNetworks(c.ID, e.networkRefs(ctx, networkOrder(c.HostConfig.NetworkMode, rec.Networks)))
-	}
-	e.emitNetwork("connect", n, c.ID)
-	return nil
-}
-
-// Disconnect takes a container off a network.
-func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
-	c, rec, unlock, err := e.lockedRecord(ctx, ref)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	n, err := e.nets.Get(ctx, netRef)
-	if err != nil {
-		return err
-	}
-	if _, ok := rec.Networks[n.Name]; !ok {
-		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("container %s is not connected to network %s", c.Name[1:], n.Name))
-	}
-	if c.State.Running {
-		if err := e.nets.Disconnect(ctx, n.Name, c.ID); err != nil && !errdefs.IsNotFound(err) {
-			return err
-		}
-	}
-	e.at("disconnect.detached")
-	delete(rec.Networks, n.Name)
-	if err := e.updateNames(ctx, n.ID); err != nil {
-		return err
-	}
-	if err := e.saveRecord(ctx, c.ID, rec); err != nil {
-		return err
-	}
-	if c.State.Running {
-		e.setMonitorNetworks(c.ID, e.networkRefs(ctx, networkOrder(c.HostConfig.NetworkMode, rec.Networks)))
-	}
-	e.emitNetwork("disconnect", n, c.ID)
-	return nil
-}
-
-// lockedRecord loads a container and its record under the container's lock.
-func (e *Engine) lockedRecord(ctx context.Context, ref string) (*Container, *record, func(), error) {
-	row, err := e.db.Get(ctx, ref)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	unlock, err := e.lock(row.ID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	c, err := e.load(row)
-	if err != nil {
-		unlock()
-		return nil, nil, nil, err
-	}
-	var rec record
-	if err := json.Unmarshal(row.Data, &rec); err != nil {
-		unlock()
-		return nil, nil, nil, fmt.Errorf("container %s: %w", row.ID, err)
-	}
-	return c, &rec, unlock, nil
 }
 
 func (e *Engine) emitNetwork(action string, n *netmgr.Network, containerID string) {

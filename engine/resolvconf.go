@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"berth/engine/dnsd"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 
@@ -75,4 +77,29 @@ func validateResolvWords(search, options []string) error {
 // options line: not empty, no blank, no comment character.
 func ResolvWordOK(w string) bool {
 	return w != "" && !strings.ContainsAny(w, " \t\r\n\x00#;")
+}
+
+// resolvConf is --dns servers, or the host's resolvers less loopback ones.
+func resolvConf(servers []string) string {
+	if len(servers) == 0 {
+		return hostResolvConf()
+	}
+	s := ""
+	for _, d := range servers {
+		s += "nameserver " + d + "\n"
+	}
+	return s
+}
+
+// dnsUpstreams are the servers the embedded DNS forwards to: --dns, or the
+// host's.
+func dnsUpstreams(servers []string) []string {
+	if len(servers) == 0 {
+		return dnsd.Upstreams("/etc/resolv.conf")
+	}
+	var out []string
+	for _, d := range servers {
+		out = append(out, net.JoinHostPort(d, "53"))
+	}
+	return out
 }
