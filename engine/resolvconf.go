@@ -1,13 +1,14 @@
 package engine
 
 import (
-	"berth/engine/dnsd"
 	"fmt"
 	"net"
 	"slices"
 	"strings"
 
 	"github.com/containerd/errdefs"
+
+	"berth/engine/dnsd"
 )
 
 // embeddedResolv is the resolv.conf of a container on a user-defined

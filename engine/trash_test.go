@@ -29,14 +29,7 @@ func TestRemovedFilesGoThroughTheTrash(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "containers", c.ID)); !os.IsNotExist(err) {
 		t.Errorf("the container's directory after rm: %v, want it gone", err)
 	}
-	trashEmpty := func() bool {
-		left, _ := os.ReadDir(filepath.Join(root, "trash"))
-		return len(left) == 0
-	}
-	for deadline := time.Now().Add(30 * time.Second); !trashEmpty() && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if !trashEmpty() {
+	if !awaitTrashEmpty(root) {
 		t.Error("the removed container's files are still in the trash after 30 s")
 	}
 	// A process killed before it emptied the trash: the next engine to open
@@ -48,13 +41,8 @@ func TestRemovedFilesGoThroughTheTrash(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(stale, "hosts"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	next, err := engine.New(engine.Options{Root: root,
-		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	next.Close()
-	if !trashEmpty() {
+	openAndClose(t, root)
+	if !trashEmpty(root) {
 		t.Error("the trash a dead process left is still there after the next engine closed")
 	}
 }
@@ -89,19 +77,10 @@ func TestTrashDetachesMountsBeforeDeleting(t *testing.T) {
 	if err := e.Remove(ctx, c.ID, engine.RemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if left, _ := os.ReadDir(filepath.Join(root, "trash")); len(left) == 0 {
-			break
-		}
-	}
+	awaitTrashEmpty(root)
 	// A process killed with a mount in the trash: the next engine detaches it.
 	bind(filepath.Join(root, "trash", "0123abcd-beef", "fs", "merged"))
-	next, err := engine.New(engine.Options{Root: root,
-		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	next.Close()
+	openAndClose(t, root)
 	if _, err := os.Stat(filepath.Join(canary, "keep")); err != nil {
 		t.Errorf("a file behind a mount in the trash was deleted: %v", err)
 	}
@@ -111,4 +90,31 @@ func TestTrashDetachesMountsBeforeDeleting(t *testing.T) {
 	if m := mountsUnder(t, root); len(m) != 0 {
 		t.Errorf("mounts left under the root: %v", m)
 	}
+}
+
+// trashEmpty says whether the trash of the data root holds nothing.
+func trashEmpty(root string) bool {
+	left, _ := os.ReadDir(filepath.Join(root, "trash"))
+	return len(left) == 0
+}
+
+// awaitTrashEmpty waits (at most 30 s) for the background deletions to
+// empty the trash, and says whether they did.
+func awaitTrashEmpty(root string) bool {
+	for deadline := time.Now().Add(30 * time.Second); !trashEmpty(root) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return trashEmpty(root)
+}
+
+// openAndClose opens another engine on root and closes it: what the next
+// berth process does with what a killed one left.
+func openAndClose(t *testing.T, root string) {
+	t.Helper()
+	next, err := engine.New(engine.Options{Root: root,
+		MonitorPath: filepath.Join(binDir, "berth-monitor"), InitPath: filepath.Join(binDir, "berth-init")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Close()
 }
