@@ -20,35 +20,6 @@ import (
 // carry (metacopy files, redirected directories).
 var errNotAdoptable = errors.New("upper dir has overlay metadata a layer cannot carry")
 
-// AdoptSnapshot makes the snapshot of img's top layer from upperDir, the
-// overlay upper dir that layer was just made from with DiffTar(upperDir,
-// exclude...), by hard links instead of unpacking the layer again when the
-// next build step mounts it. The snapshot holds what unpacking would give:
-// the same entries (exclude left out, whiteouts and opaque directories in
-// overlay form), modes, owners and mtimes (to the second, as in the layer
-// tar). The upper dir must not change afterwards (the step's container is
-// gone; the caller removes it). When the snapshot exists already, nothing
-// is done; on error nothing is kept, and the layer is unpacked when needed.
-func (s *Store) AdoptSnapshot(ctx context.Context, img *Image, upperDir string, exclude ...string) error {
-	if len(img.Layers) == 0 {
-		return nil
-	}
-	var patterns []string
-	for _, p := range exclude {
-		patterns = append(patterns, strings.TrimPrefix(filepath.Clean(p), "/"))
-	}
-	pm, err := patternmatcher.New(patterns)
-	if err != nil {
-		return fmt.Errorf("adopt snapshot: %w", err)
-	}
-	l := img.Layers[len(img.Layers)-1]
-	_, err = s.ensureSnapshot(ctx, hexOf(l.ChainID), func(dir string) error { return linkTree(ctx, upperDir, dir, pm) })
-	if err != nil {
-		return fmt.Errorf("adopt snapshot of %s: %w", img.ID, err)
-	}
-	return nil
-}
-
 // linkTree fills dst (an empty directory) with src's entries: directories
 // made anew with src's mode, owner and overlay opaque mark, everything else
 // hard-linked; mtimes truncated to the second, as a layer tar has them.

@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -33,6 +34,13 @@ type CommitOptions struct {
 	Author string
 	// Tags are references to give the new image.
 	Tags []string
+	// UpperDir, when Layer is nil, is a finished overlay upper dir that is
+	// the change (a build step's, whose container is gone): its layer is
+	// kept as a snapshot made from the dir by hard links, and the blob is
+	// written only when something needs it (see lazy.go). The dir must not
+	// change afterwards. Exclude lists absolute paths left out of it.
+	UpperDir string
+	Exclude  []string
 }
 
 // Commit stores a new image: the parent's layers, plus Layer when set, with
@@ -61,7 +69,15 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 	cfg.Created, cfg.Author, cfg.Config = now, opts.Author, opts.Config
 	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil}
 	cfg.History = append(cfg.History, h)
-	if opts.Layer != nil {
+	var adopt *adoption
+	switch {
+	case opts.Layer == nil && opts.UpperDir != "":
+		lf, a, err := lazyCommit(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		layers, adopt = append(layers, lf), a
+	case opts.Layer != nil:
 		tmp, done, err := s.tmpDir("commit-")
 		if err != nil {
 			return nil, err
@@ -73,12 +89,27 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 		}
 		layers = append(layers, lf)
 	}
-	img, err := s.commitLayersExt(ctx, cfg, opts.Ext, layers, tags, parentID)
+	img, err := s.commitLayersExt(ctx, cfg, opts.Ext, layers, tags, parentID, adopt)
+	if errors.Is(err, errNotLazy) {
+		return s.commitUpper(ctx, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
 	s.emitTags(img, tags)
 	return img, nil
+}
+
+// commitUpper is Commit writing the blob of opts.UpperDir's layer at once:
+// for an upper dir that cannot be kept as a snapshot alone.
+func (s *Store) commitUpper(ctx context.Context, opts CommitOptions) (*Image, error) {
+	rc, err := DiffTar(opts.UpperDir, opts.Exclude...)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	opts.Layer, opts.UpperDir = rc, ""
+	return s.Commit(ctx, opts)
 }
 
 func mediaTypeOf(l Layer) types.MediaType { return types.MediaType(l.MediaType) }

@@ -58,12 +58,16 @@ type storeRefs struct {
 	blobs map[string][]string // blob hex → IDs of the images using it
 	sizes map[string]int64    // layer blob hex → size the manifest gives
 	snaps map[string]bool     // snapshot dir name → owned
+	// layers are the layers with a given blob hex (several chains may
+	// share one blob), for a layer kept as its snapshot alone (lazy.go).
+	layers map[string][]Layer
 }
 
 // references reads every image record and collects the blobs and snapshots
 // they use. The caller holds the store lock when the answer must stay true.
 func (s *Store) references(ctx context.Context) (storeRefs, error) {
-	refs := storeRefs{blobs: map[string][]string{}, sizes: map[string]int64{}, snaps: map[string]bool{emptySnapshot: true}}
+	refs := storeRefs{blobs: map[string][]string{}, sizes: map[string]int64{}, snaps: map[string]bool{emptySnapshot: true},
+		layers: map[string][]Layer{}}
 	imgs, err := s.allImages(ctx, s.db)
 	if err != nil {
 		return refs, err
@@ -81,6 +85,7 @@ func (s *Store) references(ctx context.Context) (storeRefs, error) {
 		for _, l := range img.Layers {
 			use(l.Digest)
 			refs.sizes[hexOf(l.Digest)] = l.Size
+			refs.layers[hexOf(l.Digest)] = append(refs.layers[hexOf(l.Digest)], l)
 			refs.snaps[hexOf(l.ChainID)] = true
 		}
 	}
@@ -128,7 +133,18 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 		}
 	}
 	for name, users := range refs.blobs {
-		if !present[name] {
+		if present[name] {
+			continue
+		}
+		switch lazy, err := s.checkLazy(ctx, refs.layers[name]); {
+		case ctx.Err() != nil:
+			return rep, fmt.Errorf("check image store: %w", ctx.Err())
+		case lazy && err == nil:
+			rep.Verified++
+		case lazy:
+			rep.Verified++
+			rep.Corrupt = append(rep.Corrupt, BlobIssue{Digest: "sha256:" + name, Images: users, Problem: err.Error()})
+		default:
 			rep.Missing = append(rep.Missing, BlobIssue{Digest: "sha256:" + name, Images: users,
 				Problem: "blob sha256:" + name + " is missing from the store"})
 		}
@@ -154,6 +170,18 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// checkLazy verifies a blob that is absent because its layer is kept as a
+// snapshot alone (lazy.go): the snapshot's tar must still give the layer. It
+// reports whether one of layers is such a layer.
+func (s *Store) checkLazy(ctx context.Context, layers []Layer) (bool, error) {
+	for i := range layers {
+		if dir, ok := s.lazyDir(&layers[i]); ok {
+			return true, verifyLazy(ctx, dir, &layers[i])
+		}
+	}
+	return false, nil
 }
 
 // checkListing reads the records and lists the blob files, snapshot dirs and

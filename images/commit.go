@@ -39,6 +39,7 @@ type newImage struct {
 	tags     []string // familiar "repo:tag"
 	digests  []string // familiar "repo@sha256:..."
 	parent   string
+	adopt    *adoption // the snapshot of a lazy top layer, or nil
 }
 
 // preparedImage is a newImage whose manifest and config parsed and agree.
@@ -97,6 +98,12 @@ func (s *Store) commitAll(ctx context.Context, ps []*preparedImage) ([]*Image, e
 	}
 	batch := &blobBatch{s: s, moved: map[string]bool{}}
 	for _, p := range ps {
+		if p.adopt != nil {
+			if err := s.adopt(ctx, p.adopt); err != nil {
+				batch.undo()
+				return nil, err
+			}
+		}
 		if err := batch.store(p.newImage); err != nil {
 			batch.undo()
 			return nil, err

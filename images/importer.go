@@ -60,7 +60,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	cfg.History = []v1.History{{Created: cfg.Created, Comment: "Imported from -"}}
-	img, err := s.commitLayersExt(ctx, cfg, ext, []layerFile{lf}, tags, "")
+	img, err := s.commitLayersExt(ctx, cfg, ext, []layerFile{lf}, tags, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -214,12 +214,13 @@ func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); retur
 // commitLayers builds an OCI manifest for cfg over the given layers (setting the
 // config's diff IDs) and commits the image.
 func (s *Store) commitLayers(ctx context.Context, cfg v1.ConfigFile, layers []layerFile, tags []string, parent string) (*Image, error) {
-	return s.commitLayersExt(ctx, cfg, ConfigExt{}, layers, tags, parent)
+	return s.commitLayersExt(ctx, cfg, ConfigExt{}, layers, tags, parent, nil)
 }
 
 // commitLayersExt is commitLayers writing the set fields of ext into the
-// config too.
-func (s *Store) commitLayersExt(ctx context.Context, cfg v1.ConfigFile, ext ConfigExt, layers []layerFile, tags []string, parent string) (*Image, error) {
+// config too, and making the snapshot of a lazy top layer (adopt, when not
+// nil) as it records the image.
+func (s *Store) commitLayersExt(ctx context.Context, cfg v1.ConfigFile, ext ConfigExt, layers []layerFile, tags []string, parent string, adopt *adoption) (*Image, error) {
 	cfg.RootFS = v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{}}
 	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Layers: []v1.Descriptor{}}
 	blobs := map[string]string{}
@@ -248,7 +249,7 @@ func (s *Store) commitLayersExt(ctx context.Context, cfg v1.ConfigFile, ext Conf
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	return s.commit(ctx, newImage{manifest: mb, config: cb, blobs: blobs, tags: tags, parent: parent})
+	return s.commit(ctx, newImage{manifest: mb, config: cb, blobs: blobs, tags: tags, parent: parent, adopt: adopt})
 }
 
 // ImportFile is Import reading from a file path ("-" is not special here).

@@ -98,6 +98,9 @@ func (s *Store) Push(ctx context.Context, ref string, opts PushOptions) error {
 	}
 	// A corrupt blob must not reach the registry: check them all before the
 	// first upload rather than leave the registry to refuse one half-way.
+	if err := s.ensureBlobs(ctx, local); err != nil {
+		return fmt.Errorf("push %s: %w", ref, err)
+	}
 	if err := s.verifyImage(ctx, local); err != nil {
 		return fmt.Errorf("push %s: %w", ref, err)
 	}

@@ -49,6 +49,9 @@ func (s *Store) Save(ctx context.Context, w io.Writer, refs []string) error {
 		if err != nil {
 			return fmt.Errorf("save: %w", err)
 		}
+		if err := s.ensureBlobs(ctx, img); err != nil {
+			return fmt.Errorf("save: %w", err)
+		}
 		desc, err := s.manifestDescriptor(img)
 		if err != nil {
 			return err

@@ -91,8 +91,13 @@ func readLayer(ctx context.Context, p string, l *Layer, fn func(io.Reader) error
 		return fmt.Errorf("open layer %s: %w", l.Digest, err)
 	}
 	defer f.Close()
-	raw := newHashReader(&ctxReader{ctx: ctx, r: f})
-	err = decodeLayer(raw, l, fn)
+	return readLayerFrom(ctx, f, l, fn)
+}
+
+// readLayerFrom is readLayer over a stream of the layer's blob.
+func readLayerFrom(ctx context.Context, r io.Reader, l *Layer, fn func(io.Reader) error) error {
+	raw := newHashReader(&ctxReader{ctx: ctx, r: r})
+	err := decodeLayer(raw, l, fn)
 	if _, derr := io.Copy(io.Discard, raw); derr != nil && err == nil {
 		err = fmt.Errorf("read layer %s: %w", l.Digest, derr)
 	}

@@ -31,6 +31,8 @@ type killRoot struct {
 	*cli
 	ref     string // the test image's reference on the registry
 	tarball string // the test image, saved
+	context string // a build context: FROM the test image, a COPY
+	saved   string // where the save case writes
 	kills   int
 	failed  int // kills after which something did not work
 	errors  int // what did not work
@@ -58,6 +60,13 @@ func newKillRoot(t *testing.T) *killRoot {
 	k.tarball = filepath.Join(t.TempDir(), "img.tar")
 	k.ok("save", "-o", k.tarball, k.ref)
 	k.ok("rmi", k.ref)
+	k.context, k.saved = t.TempDir(), filepath.Join(t.TempDir(), "saved.tar")
+	files := map[string]string{"Dockerfile": "FROM " + k.ref + "\nCOPY f /f\n", "f": "built\n"}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(k.context, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return k
 }
 
@@ -187,6 +196,12 @@ func killCases() map[string]killCase {
 	}
 	noImage := func(k *killRoot) { k.undo("rmi", "-f", k.ref) }
 	loaded := func(k *killRoot) { noImage(k); k.ok("load", "-q", "-i", k.tarball) }
+	unbuilt := func(k *killRoot) {
+		k.undo("rmi", "-f", "kb")
+		k.undo("builder", "prune", "-a", "-f")
+		noImage(k)
+	}
+	built := func(k *killRoot) { loaded(k); k.ok("build", "-q", "-t", "kb", k.context) }
 	return map[string]killCase{
 		"run -d":        runD,
 		"run --rm":      {name: "run --rm", args: []string{"run", "--rm", "-v", "/data", "-p", "127.0.0.1::80", "busybox", "sh", "-c", "echo hi; sleep 0.2"}, undo: rmAll},
@@ -203,6 +218,8 @@ func killCases() map[string]killCase {
 		"pull":          {name: "pull", setup: noImage, args: []string{"pull", "-q", "REF"}, undo: noImage},
 		"load":          {name: "load", setup: noImage, args: []string{"load", "-q", "-i", "TARBALL"}, undo: noImage},
 		"rmi":           {name: "rmi", setup: loaded, args: []string{"rmi", "REF"}, undo: noImage},
+		"build":         {name: "build", setup: loaded, args: []string{"build", "-q", "--no-cache", "-t", "kb", "CONTEXT"}, undo: unbuilt},
+		"save":          {name: "save (a built layer's first blob)", setup: built, args: []string{"save", "-o", "SAVED", "kb"}, undo: unbuilt},
 	}
 }
 
@@ -216,6 +233,7 @@ func faultVerbs() map[string]string {
 		"image.blob-stored": "pull", "image.blobs-stored": "load", "image.recorded": "pull",
 		"image.rm.untagged": "rmi", "image.gc.blob-removed": "rmi",
 		"image.snapshot-unpacked": "create new", "image.snapshot-linked": "create new",
+		"image.snapshot-adopted": "build", "image.lazy-blob-written": "save",
 		"autorm.marked": "run --rm", "autorm.owned": "run --rm",
 	}
 	for _, p := range fault.Points() {
@@ -247,6 +265,10 @@ func (k *killRoot) resolve(kc killCase) killCase {
 			a = k.ref
 		case "TARBALL":
 			a = k.tarball
+		case "CONTEXT":
+			a = k.context
+		case "SAVED":
+			a = k.saved
 		}
 		args[i] = a
 	}

@@ -91,6 +91,7 @@ func Points() []string {
 		"image.blob-stored", "image.blobs-stored", "image.recorded",
 		"image.rm.untagged", "image.gc.blob-removed",
 		"image.snapshot-unpacked", "image.snapshot-linked",
+		"image.snapshot-adopted", "image.lazy-blob-written",
 	}
 }
 

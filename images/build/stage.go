@@ -271,15 +271,11 @@ func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Conf
 		if excludes != nil {
 			ex = append(ex, excludes(upper)...)
 		}
-		layer, err := images.DiffTar(upper, ex...)
-		if err != nil {
-			return err
-		}
-		defer layer.Close()
-		opts.Layer = layer
-		if img, err = bd.store.Commit(ctx, opts); err == nil {
-			bd.adoptUpper(ctx, img, upper, ex)
-		}
+		// The step's container is gone: its upper dir becomes the layer's
+		// snapshot, and the blob is written when something needs it.
+		opts.UpperDir, opts.Exclude = upper, ex
+		var err error
+		img, err = bd.store.Commit(ctx, opts)
 		return err
 	}
 	switch {
