@@ -82,28 +82,43 @@ func (s *Store) cacheMounts() []CacheEntry {
 }
 
 // keptImages are the images a tag or a container holds, with their
-// ancestors; used are those a container uses.
+// ancestors; used are those a container uses. It reads each image's parent
+// and whether it is tagged in one query (decoding every image record one by
+// one made system df slow on a store of many images).
 func (s *Store) keptImages(ctx context.Context, inUse func(string) bool) (kept, used map[string]bool, err error) {
-	ids, err := s.allIDs(ctx, s.db)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, parent,
+		EXISTS (SELECT 1 FROM img_tags WHERE image_id = img_images.id) FROM img_images`)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("read images: %w", err)
 	}
-	kept, used = map[string]bool{}, map[string]bool{}
-	for _, id := range ids {
-		img, err := s.loadImage(ctx, s.db, id)
-		if err != nil {
-			continue
+	defer rows.Close()
+	parent := map[string]string{}
+	var held []string
+	used = map[string]bool{}
+	for rows.Next() {
+		var id, p string
+		var tagged bool
+		if err := rows.Scan(&id, &p, &tagged); err != nil {
+			return nil, nil, fmt.Errorf("read images: %w", err)
 		}
+		parent[id] = p
 		if inUse != nil && inUse(id) {
 			used[id] = true
-		} else if len(img.RepoTags) == 0 {
-			continue
+			held = append(held, id)
+		} else if tagged {
+			held = append(held, id)
 		}
-		for cur := img; cur != nil && !kept[cur.ID]; {
-			kept[cur.ID] = true
-			if cur, err = s.loadImage(ctx, s.db, cur.Parent); err != nil {
-				cur = nil
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read images: %w", err)
+	}
+	kept = map[string]bool{}
+	for _, id := range held {
+		for cur := id; !kept[cur]; cur = parent[cur] {
+			if _, ok := parent[cur]; !ok {
+				break // the chain ends, or its parent is gone
 			}
+			kept[cur] = true
 		}
 	}
 	return kept, used, nil
