@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestCopyData checks each way copyData copies: copy_file_range within one
@@ -70,5 +72,57 @@ func TestCopyData(t *testing.T) {
 				t.Errorf("copied %d bytes, not the %d of the source", len(got), len(data))
 			}
 		})
+	}
+}
+
+// TestCopyFileReplaces checks that copyFile puts a new file at dst whatever
+// is there: nothing, a file (another hard link to it keeps its content), a
+// symlink (never written through, even dangling) or a FIFO.
+func TestCopyFileReplaces(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(src, []byte("new"), 0o644))
+	outside := filepath.Join(dir, "outside")
+	must(os.WriteFile(outside, []byte("outside"), 0o644))
+	cases := map[string]func(dst string){
+		"nothing": func(string) {},
+		"file": func(dst string) {
+			must(os.WriteFile(dst, []byte("old content, longer"), 0o600))
+			must(os.Link(dst, dst+".other"))
+		},
+		"symlink":          func(dst string) { must(os.Symlink(outside, dst)) },
+		"dangling symlink": func(dst string) { must(os.Symlink(filepath.Join(dir, "nowhere"), dst)) },
+		"fifo":             func(dst string) { must(unix.Mkfifo(dst, 0o644)) },
+	}
+	for name, setup := range cases {
+		t.Run(name, func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), "dst")
+			setup(dst)
+			if err := copyFile(src, dst); err != nil {
+				t.Fatalf("copyFile: %v", err)
+			}
+			fi, err := os.Lstat(dst)
+			if err != nil || !fi.Mode().IsRegular() {
+				t.Fatalf("dst is %v (%v), want a regular file", fi.Mode(), err)
+			}
+			if b, _ := os.ReadFile(dst); string(b) != "new" {
+				t.Errorf("dst holds %q", b)
+			}
+			if b, _ := os.ReadFile(outside); string(b) != "outside" {
+				t.Errorf("written through a symlink: outside holds %q", b)
+			}
+			if b, err := os.ReadFile(dst + ".other"); err == nil && string(b) != "old content, longer" {
+				t.Errorf("the old file's other link holds %q", b)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nowhere")); err == nil {
+		t.Error("a dangling symlink's target was created")
 	}
 }
