@@ -48,21 +48,29 @@ func (e *Engine) sweepBuilds(ctx context.Context) {
 			_ = e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
 		}
 	}
-	base := filepath.Join(e.runRoot, "build")
-	entries, _ := os.ReadDir(base)
-	for _, ent := range entries {
-		dir := filepath.Join(base, ent.Name())
-		f, err := os.Open(filepath.Join(dir, "lock"))
-		if err != nil {
-			continue // being made, or not a mount dir
+	// The run root held the mounts before they moved to the data root.
+	for _, base := range []string{e.buildMountsDir(), filepath.Join(e.runRoot, "build")} {
+		entries, _ := os.ReadDir(base)
+		for _, ent := range entries {
+			dir := filepath.Join(base, ent.Name())
+			f, err := os.Open(filepath.Join(dir, "lock"))
+			if err != nil {
+				continue // being made, or not a mount dir
+			}
+			if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+				_ = unix.Unmount(filepath.Join(dir, "merged"), unix.MNT_DETACH)
+				_ = os.RemoveAll(dir)
+			}
+			f.Close()
 		}
-		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-			_ = unix.Unmount(filepath.Join(dir, "merged"), unix.MNT_DETACH)
-			_ = os.RemoveAll(dir)
-		}
-		f.Close()
 	}
 }
+
+// buildMountsDir holds the filesystems a build mounts for COPY, ADD and
+// WORKDIR. It is on the data root's filesystem, as the image store is, so
+// that a step's upper dir becomes its layer's snapshot by hard links (the
+// run root is often a tmpfs).
+func (e *Engine) buildMountsDir() string { return filepath.Join(e.root, "build") }
 
 // buildRunner runs a build's RUN steps as containers and mounts its
 // filesystems for COPY, ADD and WORKDIR.
@@ -126,7 +134,7 @@ func (r *buildRunner) Mount(ctx context.Context, img *images.Image, fn func(root
 	if err != nil {
 		return err
 	}
-	base := filepath.Join(e.runRoot, "build")
+	base := e.buildMountsDir()
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return fmt.Errorf("build mount: %w", err)
 	}

@@ -108,7 +108,7 @@ func New(opts Options) (*Engine, error) {
 			e.berthPath = p
 		}
 	}
-	for _, d := range []string{root, e.containersDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
+	for _, d := range []string{root, e.containersDir(), e.buildMountsDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return nil, fmt.Errorf("data root: %w", err)
 		}

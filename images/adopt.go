@@ -21,8 +21,10 @@ import (
 var errNotAdoptable = errors.New("upper dir has overlay metadata a layer cannot carry")
 
 // linkTree fills dst (an empty directory) with src's entries: directories
-// made anew with src's mode, owner and overlay opaque mark, everything else
-// hard-linked; mtimes truncated to the second, as a layer tar has them.
+// made anew with src's mode, owner, capability xattr and overlay opaque
+// mark, everything else but sockets hard-linked (a hard link across file
+// systems fails: the caller then writes the layer's blob); mtimes truncated
+// to the second, as a layer tar has them.
 func linkTree(ctx context.Context, src, dst string, pm *patternmatcher.PatternMatcher) error {
 	var dirs []string
 	// Files are linked by a few workers (each is three system calls; a
@@ -46,6 +48,9 @@ func linkTree(ctx context.Context, src, dst string, pm *patternmatcher.PatternMa
 			}
 		}
 		target := filepath.Join(dst, rel)
+		if d.Type()&fs.ModeSocket != 0 {
+			return nil // a layer tar has no sockets; nor has its snapshot
+		}
 		if !d.IsDir() {
 			g.Go(func() error { return linkFile(p, target) })
 			return nil
@@ -132,10 +137,16 @@ func copyDir(src, dst string, root bool) error {
 	if err := unix.Chmod(dst, st.Mode&0o7777); err != nil {
 		return fmt.Errorf("chmod %s: %w", dst, err)
 	}
-	buf := make([]byte, 64)
-	if n, err := unix.Lgetxattr(src, "trusted.overlay.opaque", buf); err == nil {
-		if err := unix.Lsetxattr(dst, "trusted.overlay.opaque", buf[:n], 0); err != nil {
-			return fmt.Errorf("mark %s opaque: %w", dst, err)
+	// The xattrs a layer tar carries (go-archive keeps security.capability,
+	// on directories too) and the overlay's opaque mark.
+	buf := make([]byte, 4096)
+	for _, name := range []string{"trusted.overlay.opaque", "security.capability"} {
+		n, err := unix.Lgetxattr(src, name, buf)
+		if err != nil {
+			continue
+		}
+		if err := unix.Lsetxattr(dst, name, buf[:n], 0); err != nil {
+			return fmt.Errorf("set %s of %s: %w", name, dst, err)
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package images
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -67,15 +66,19 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 		}
 	}
 	cfg.Created, cfg.Author, cfg.Config = now, opts.Author, opts.Config
-	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil}
+	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil && opts.UpperDir == ""}
 	cfg.History = append(cfg.History, h)
 	var adopt *adoption
 	switch {
 	case opts.Layer == nil && opts.UpperDir != "":
-		lf, a, err := lazyCommit(ctx, opts)
+		lf, a, ok, err := s.lazyCommit(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
+		if !ok {
+			return s.commitUpper(ctx, opts)
+		}
+		defer a.done()
 		layers, adopt = append(layers, lf), a
 	case opts.Layer != nil:
 		tmp, done, err := s.tmpDir("commit-")
@@ -90,9 +93,6 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 		layers = append(layers, lf)
 	}
 	img, err := s.commitLayersExt(ctx, cfg, opts.Ext, layers, tags, parentID, adopt)
-	if errors.Is(err, errNotLazy) {
-		return s.commitUpper(ctx, opts)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 }
 
 // commitUpper is Commit writing the blob of opts.UpperDir's layer at once:
-// for an upper dir that cannot be kept as a snapshot alone.
+// for an upper dir that cannot become a snapshot by links.
 func (s *Store) commitUpper(ctx context.Context, opts CommitOptions) (*Image, error) {
 	rc, err := DiffTar(opts.UpperDir, opts.Exclude...)
 	if err != nil {

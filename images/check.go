@@ -145,6 +145,19 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 			rep.Verified++
 			rep.Corrupt = append(rep.Corrupt, BlobIssue{Digest: "sha256:" + name, Images: users, Problem: err.Error()})
 		default:
+			size, ok := refs.sizes[name]
+			if !ok {
+				size = -1
+			}
+			// A save or push may have written a lazy layer's blob since
+			// the listing.
+			if err := s.verifyBlob(ctx, "sha256:"+name, size); !errdefs.IsNotFound(err) {
+				rep.Verified++
+				if err != nil {
+					rep.Corrupt = append(rep.Corrupt, BlobIssue{Digest: "sha256:" + name, Images: users, Problem: err.Error()})
+				}
+				continue
+			}
 			rep.Missing = append(rep.Missing, BlobIssue{Digest: "sha256:" + name, Images: users,
 				Problem: "blob sha256:" + name + " is missing from the store"})
 		}
@@ -178,7 +191,7 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 func (s *Store) checkLazy(ctx context.Context, layers []Layer) (bool, error) {
 	for i := range layers {
 		if dir, ok := s.lazyDir(&layers[i]); ok {
-			return true, verifyLazy(ctx, dir, &layers[i])
+			return true, s.verifyLazy(ctx, dir, &layers[i])
 		}
 	}
 	return false, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,35 +16,33 @@ import (
 )
 
 // A build step's layer is kept as its snapshot alone until something needs
-// the layer as a blob. The step's overlay upper dir is tarred once, only to
-// hash it (the layer's digest and diff ID), and becomes the layer's snapshot
-// by hard links (linkTree) before the image is recorded; the blob is written
-// from the snapshot, by the same deterministic tar (DiffTar), when a save,
-// a push or a reader of the layer asks for it, and checked against the
-// digest then. A 21 MB COPY layer was written twice (snapshot and blob); now
-// once.
+// the layer as a blob. The step's overlay upper dir becomes the layer's
+// snapshot by hard links (linkTree) in a temp dir of the store, and the
+// snapshot is tarred once (DiffTar), only to hash it: the layer's digest
+// and diff ID are the snapshot's by construction. The snapshot is put in
+// place under the store lock after the change marker (see beginChange),
+// just before the image is recorded; the blob is written from it, by the
+// same deterministic tar, when a save, a push or a reader of the layer asks
+// for it, and checked against the digest then. A 21 MB COPY layer was
+// written twice (snapshot and blob); now once.
 //
 // Such a layer's blob file is absent while its snapshot (that of the
-// layer's chain ID) is present: that pair is what "lazy" means here. The
-// snapshot is made under the store lock after the change marker (see
-// beginChange), so a process killed before the record leaves an orphan
-// snapshot the next change collects, never a record without its content.
+// layer's chain ID) is present: that pair is what "lazy" means here. A
+// process killed before the record leaves a temp dir or an orphan snapshot
+// that the next change collects, never a record without its content.
 
-// errNotLazy is an upper dir that cannot become a snapshot by links (overlay
-// metadata a layer cannot carry): its layer is written as a blob instead.
-var errNotLazy = errors.New("layer cannot be kept as a snapshot alone")
-
-// adoption is the snapshot a lazy layer gets when its image is recorded.
+// adoption is a lazy layer's snapshot, filled and hashed, waiting to be put
+// in place when its image is recorded.
 type adoption struct {
-	key   string // snapshot key: the layer's chain ID, hex
-	upper string // the finished overlay upper dir
-	pm    *patternmatcher.PatternMatcher
+	key  string // snapshot key: the layer's chain ID, hex
+	dir  string // the filled snapshot dir (diff/ inside), a temp dir of the store
+	done func() // removes dir unless it was put in place, and unlocks it
 }
 
-// hashUpper tars upper (without exclude, as DiffTar) only to hash it: the
-// layer of a lazy commit, with no file behind it.
-func hashUpper(ctx context.Context, upper string, exclude []string) (layerFile, error) {
-	rc, err := DiffTar(upper, exclude...)
+// hashLayerDir tars dir as DiffTar does only to hash it: the layer of a lazy
+// commit, with no file behind it.
+func hashLayerDir(ctx context.Context, dir string) (layerFile, error) {
+	rc, err := DiffTar(dir)
 	if err != nil {
 		return layerFile{}, err
 	}
@@ -53,42 +50,65 @@ func hashUpper(ctx context.Context, upper string, exclude []string) (layerFile, 
 	h := sha256.New()
 	n, err := copyHashing(io.Discard, h, &ctxReader{ctx: ctx, r: rc})
 	if err != nil {
-		return layerFile{}, fmt.Errorf("hash layer of %s: %w", upper, err)
+		return layerFile{}, fmt.Errorf("hash layer of %s: %w", dir, err)
 	}
 	d := "sha256:" + hex.EncodeToString(h.Sum(nil))
 	return layerFile{digest: d, diffID: d, size: n, mediaType: types.OCIUncompressedLayer}, nil
 }
 
-// lazyCommit prepares Commit's layer from opts.UpperDir: the hashed layer
-// and the snapshot to adopt under the parent's chain.
-func lazyCommit(ctx context.Context, opts CommitOptions) (layerFile, *adoption, error) {
+// lazyCommit prepares Commit's layer from opts.UpperDir: the snapshot made
+// from it and the layer hashed from that snapshot. ok is false when the
+// upper dir cannot become a snapshot by links (another filesystem, overlay
+// metadata a layer cannot carry): the caller writes the blob instead.
+func (s *Store) lazyCommit(ctx context.Context, opts CommitOptions) (lf layerFile, a *adoption, ok bool, err error) {
 	var patterns []string
 	for _, p := range opts.Exclude {
 		patterns = append(patterns, strings.TrimPrefix(filepath.Clean(p), "/"))
 	}
 	pm, err := patternmatcher.New(patterns)
 	if err != nil {
-		return layerFile{}, nil, fmt.Errorf("commit: %w", err)
+		return layerFile{}, nil, false, fmt.Errorf("commit: %w", err)
 	}
-	lf, err := hashUpper(ctx, opts.UpperDir, opts.Exclude)
+	tmp, done, err := s.tmpDir("adopt-")
 	if err != nil {
-		return layerFile{}, nil, fmt.Errorf("commit: %w", err)
+		return layerFile{}, nil, false, err
+	}
+	diff := filepath.Join(tmp, "diff")
+	if err := os.Mkdir(diff, 0o755); err != nil {
+		done()
+		return layerFile{}, nil, false, fmt.Errorf("commit: %w", err)
+	}
+	if err := linkTree(ctx, opts.UpperDir, diff, pm); err != nil {
+		done()
+		if cerr := ctx.Err(); cerr != nil {
+			return layerFile{}, nil, false, fmt.Errorf("commit: %w", cerr)
+		}
+		return layerFile{}, nil, false, nil
+	}
+	if lf, err = hashLayerDir(ctx, diff); err != nil {
+		done()
+		return layerFile{}, nil, false, fmt.Errorf("commit: %w", err)
 	}
 	parent := ""
 	if p := opts.Parent; p != nil && len(p.Layers) > 0 {
 		parent = p.Layers[len(p.Layers)-1].ChainID
 	}
-	return lf, &adoption{key: hexOf(chainID(parent, lf.diffID)), upper: opts.UpperDir, pm: pm}, nil
+	return lf, &adoption{key: hexOf(chainID(parent, lf.diffID)), dir: tmp, done: done}, true, nil
 }
 
-// adopt makes a lazy layer's snapshot; the caller holds the store lock and
-// has marked the change. An existing snapshot of the chain is kept.
+// adopt puts a lazy layer's snapshot in place; the caller holds the store
+// lock and has marked the change. An existing snapshot of the chain is kept
+// (it holds the same layer: the chain ID names its content).
 func (s *Store) adopt(ctx context.Context, a *adoption) error {
-	_, err := s.ensureSnapshot(ctx, a.key, func(dir string) error { return linkTree(ctx, a.upper, dir, a.pm) })
-	if errors.Is(err, errNotAdoptable) {
-		return fmt.Errorf("%w: %w", errNotLazy, err)
-	}
+	unlock, err := lockFile(ctx, filepath.Join(s.root, "locks", "snapshot-"+a.key))
 	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(filepath.Join(s.root, "snapshots", a.key, "link")); err == nil {
+		return nil
+	}
+	if _, err := s.commitSnapshot(a.dir, a.key, ""); err != nil {
 		return fmt.Errorf("adopt snapshot: %w", err)
 	}
 	s.at("image.snapshot-adopted")
@@ -115,14 +135,20 @@ func (s *Store) lazyDir(l *Layer) (string, bool) {
 }
 
 // readLazy streams the tar of a lazy layer's snapshot through fn and checks
-// it against the layer's digest and size, as readLayer does for a blob.
-func readLazy(ctx context.Context, dir string, l *Layer, fn func(io.Reader) error) error {
+// it against the layer's digest and size, as readLayer does for a blob. A
+// snapshot removed meanwhile (its image removed in another process) is not
+// found, rather than corrupt.
+func (s *Store) readLazy(ctx context.Context, dir string, l *Layer, fn func(io.Reader) error) error {
 	rc, err := DiffTar(dir)
 	if err != nil {
 		return fmt.Errorf("read layer %s: %w", l.Digest, err)
 	}
 	defer rc.Close()
-	return readLayerFrom(ctx, rc, l, fn)
+	err = readLayerFrom(ctx, rc, l, fn)
+	if err != nil && !pathExists(filepath.Join(filepath.Dir(dir), "link")) {
+		return plainf(errdefs.ErrNotFound, "layer %s was removed while it was read", l.Digest)
+	}
+	return err
 }
 
 // ensureBlobs writes the blob of each lazy layer of img from its snapshot
@@ -130,28 +156,20 @@ func readLazy(ctx context.Context, dir string, l *Layer, fn func(io.Reader) erro
 // layer's digest before it is put in place.
 func (s *Store) ensureBlobs(ctx context.Context, img *Image) error {
 	for i := range img.Layers {
-		l := &img.Layers[i]
-		if _, ok := s.lazyDir(l); !ok {
-			continue
-		}
-		if err := s.writeLazyBlob(ctx, l); err != nil {
+		if err := s.writeLazyBlob(ctx, &img.Layers[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeLazyBlob writes one lazy layer's blob under the store lock (every
-// writer of the blob directory holds it).
+// writeLazyBlob writes one lazy layer's blob: tarred and checked in a temp
+// dir, then put in place under the store lock (every writer of the blob
+// directory holds it), unless it is there by then.
 func (s *Store) writeLazyBlob(ctx context.Context, l *Layer) error {
-	unlock, err := s.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	dir, ok := s.lazyDir(l)
 	if !ok {
-		return nil // written meanwhile, or its snapshot went with its image
+		return nil
 	}
 	tmp, done, err := s.tmpDir("blob-")
 	if err != nil {
@@ -168,7 +186,18 @@ func (s *Store) writeLazyBlob(ctx context.Context, l *Layer) error {
 		return fmt.Errorf("write layer %s: %w", l.Digest, err)
 	}
 	if lf.digest != l.Digest || lf.size != l.Size {
+		if !pathExists(filepath.Join(filepath.Dir(dir), "link")) {
+			return plainf(errdefs.ErrNotFound, "layer %s was removed while it was written", l.Digest)
+		}
 		return corrupt(l.Digest, lf.digest, lf.size, l.Size)
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, ok := s.lazyDir(l); !ok {
+		return nil // written meanwhile, or its snapshot went with its image
 	}
 	dst, err := s.blobPath(l.Digest)
 	if err != nil {
@@ -182,10 +211,13 @@ func (s *Store) writeLazyBlob(ctx context.Context, l *Layer) error {
 }
 
 // verifyLazy checks that a lazy layer's snapshot still gives its layer.
-func verifyLazy(ctx context.Context, dir string, l *Layer) error {
-	err := readLazy(ctx, dir, l, func(r io.Reader) error { _, err := io.Copy(io.Discard, r); return err })
-	if err != nil && !errdefs.IsDataLoss(err) {
+func (s *Store) verifyLazy(ctx context.Context, dir string, l *Layer) error {
+	err := s.readLazy(ctx, dir, l, func(r io.Reader) error { _, err := io.Copy(io.Discard, r); return err })
+	if err != nil && !errdefs.IsDataLoss(err) && !errdefs.IsNotFound(err) {
 		return plainf(ErrCorruptBlob, "layer %s: its snapshot cannot be read (%v)", l.Digest, err)
 	}
 	return err
 }
+
+// pathExists reports whether p exists (without following a last symlink).
+func pathExists(p string) bool { _, err := os.Lstat(p); return err == nil }

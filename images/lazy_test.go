@@ -49,10 +49,7 @@ func TestLazyLayer(t *testing.T) {
 	must(t, os.Chmod(j("deep"), 0o1777))
 	must(t, os.WriteFile(j("etc/hosts"), nil, 0o644))
 	exclude := []string{"/etc/hosts"}
-	want, err := hashUpper(ctx, upper, exclude)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := hashTar(t, upper, exclude)
 	img, err := s.Commit(ctx, CommitOptions{Parent: base, UpperDir: upper, Exclude: exclude, CreatedBy: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +57,9 @@ func TestLazyLayer(t *testing.T) {
 	l := img.Layers[1]
 	if l.Digest != want.digest || l.DiffID != want.digest || l.Size != want.size {
 		t.Fatalf("layer %+v, want the upper dir's tar %+v", l, want)
+	}
+	if h := img.Config.History; h[len(h)-1].EmptyLayer || l.CreatedBy != "test" {
+		t.Errorf("the lazy layer's history: %+v, layer made by %q", h[len(h)-1], l.CreatedBy)
 	}
 	if p, _ := s.blobPath(l.Digest); fileExists(p) {
 		t.Fatal("a lazy commit wrote the layer's blob")
@@ -189,4 +189,72 @@ func treeOf(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// hashTar is the digest and size of DiffTar(dir, exclude...).
+func hashTar(t *testing.T, dir string, exclude []string) layerFile {
+	t.Helper()
+	rc, err := DiffTar(dir, exclude...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	hr := newHashReader(rc)
+	if _, err := io.Copy(io.Discard, hr); err != nil {
+		t.Fatal(err)
+	}
+	return layerFile{digest: hr.digest(), size: hr.n}
+}
+
+// TestLazyLayerFallback checks the commits that cannot keep a layer as its
+// snapshot alone: an upper dir on another filesystem (the links fail) gets
+// its blob at once, and no snapshot or temp dir is left; and that a
+// directory's file capability, which a layer tar carries, is in the
+// snapshot and in the blob written from it.
+func TestLazyLayerFallback(t *testing.T) {
+	requireRoot(t)
+	ctx := context.Background()
+	s := newStore(t)
+	shm, err := os.MkdirTemp("/dev/shm", "lazy-")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	must(t, os.WriteFile(filepath.Join(shm, "f"), []byte("on tmpfs"), 0o644))
+	img, err := s.Commit(ctx, CommitOptions{UpperDir: shm, CreatedBy: "tmpfs"})
+	if err != nil {
+		t.Fatalf("commit of an upper dir on tmpfs: %v", err)
+	}
+	if p, _ := s.blobPath(img.Layers[0].Digest); !fileExists(p) {
+		t.Error("no blob for an upper dir that cannot be linked")
+	}
+	if _, ok := s.lazyDir(&img.Layers[0]); ok {
+		t.Error("a layer with a blob is taken as lazy")
+	}
+	if ents, _ := os.ReadDir(filepath.Join(s.root, "tmp")); len(ents) != 0 {
+		t.Errorf("temp dirs left: %v", ents)
+	}
+
+	upper := t.TempDir()
+	must(t, os.Mkdir(filepath.Join(upper, "capdir"), 0o755))
+	// A version 2 file capability: cap_net_bind_service, permitted.
+	capv := []byte{0, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	if err := unix.Lsetxattr(filepath.Join(upper, "capdir"), "security.capability", capv, 0); err != nil {
+		t.Skip("no security.capability xattrs here:", err)
+	}
+	img, err = s.Commit(ctx, CommitOptions{UpperDir: upper, CreatedBy: "cap"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := img.Layers[0]
+	if want := hashTar(t, upper, nil); l.Digest != want.digest {
+		t.Errorf("layer %s, the upper dir's tar %s", l.Digest, want.digest)
+	}
+	buf := make([]byte, 64)
+	if n, err := unix.Lgetxattr(filepath.Join(s.SnapshotDir(l.ChainID), "capdir"), "security.capability", buf); err != nil || string(buf[:n]) != string(capv) {
+		t.Errorf("the snapshot's directory lost its capability: %v", err)
+	}
+	if err := s.Save(ctx, io.Discard, []string{img.ID}); err != nil {
+		t.Errorf("save: %v", err)
+	}
 }

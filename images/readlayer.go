@@ -11,7 +11,7 @@ import (
 // kept as its snapshot alone (see lazy.go) is read from the snapshot.
 func (s *Store) ReadLayer(ctx context.Context, l *Layer, fn func(io.Reader) error) error {
 	if dir, ok := s.lazyDir(l); ok {
-		return readLazy(ctx, dir, l, fn)
+		return s.readLazy(ctx, dir, l, fn)
 	}
 	p, err := s.blobPath(l.Digest)
 	if err != nil {

@@ -88,7 +88,7 @@ func TestBuildFromTheUI(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", engine.CgroupPath(id))); err == nil || len(cgs) > 0 {
 		t.Errorf("the step's cgroup is left: %q", cgs)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(e.Root(), "run", "build")); len(ents) > 0 {
+	if ents, _ := os.ReadDir(filepath.Join(e.Root(), "build")); len(ents) > 0 {
 		t.Errorf("build mounts left: %d", len(ents))
 	}
 	if rep, err := e.Check(ctx, false); err != nil || rep.Remaining() > 0 {

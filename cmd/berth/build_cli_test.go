@@ -181,7 +181,7 @@ func TestBuildFailures(t *testing.T) {
 	if _, _, code := c.run("", "image", "inspect", "bad"); code == 0 {
 		t.Error("the failed build was tagged")
 	}
-	if entries, _ := os.ReadDir(filepath.Join(c.root, "run", "build")); len(entries) != 0 {
+	if entries, _ := os.ReadDir(filepath.Join(c.root, "build")); len(entries) != 0 {
 		t.Errorf("build mounts left: %v", entries)
 	}
 	if ev := c.ok("events", "--since", "1h", "--until", "0s", "--filter", "event=destroy", "--format", "{{.Action}}"); strings.Count(ev, "destroy") != 2 {
@@ -273,7 +273,7 @@ func TestBuildInterruptedOrKilled(t *testing.T) {
 	}
 	<-done
 	// What a build killed in a COPY leaves: a mount whose lock nobody holds.
-	stale := filepath.Join(c.root, "run", "build", "mnt-stale")
+	stale := filepath.Join(c.root, "build", "mnt-stale")
 	if err := os.MkdirAll(filepath.Join(stale, "merged"), 0o700); err != nil {
 		t.Fatal(err)
 	}

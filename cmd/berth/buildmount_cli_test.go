@@ -73,7 +73,7 @@ func TestBuildRunMounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if entries, _ := os.ReadDir(filepath.Join(c.root, "run", "build")); len(entries) != 0 {
+	if entries, _ := os.ReadDir(filepath.Join(c.root, "build")); len(entries) != 0 {
 		t.Errorf("build mounts left: %v", entries)
 	}
 }
