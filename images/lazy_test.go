@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/containerd/errdefs"
+	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sys/unix"
 )
@@ -256,5 +258,55 @@ func TestLazyLayerFallback(t *testing.T) {
 	}
 	if err := s.Save(ctx, io.Discard, []string{img.ID}); err != nil {
 		t.Errorf("save: %v", err)
+	}
+}
+
+// TestLazyLayerPush pushes an image whose top layer is lazy, on a parent
+// with a lazy layer too, removes it and pulls it back: the blobs are written
+// for the push, and the pulled layer holds the snapshot's files.
+func TestLazyLayerPush(t *testing.T) {
+	requireRoot(t)
+	ctx := context.Background()
+	host := startRegistry(t, nil)
+	s := newStore(t)
+	up1, up2 := t.TempDir(), t.TempDir()
+	must(t, os.WriteFile(filepath.Join(up1, "one"), []byte("1"), 0o644))
+	must(t, os.WriteFile(filepath.Join(up2, "two"), []byte("2"), 0o600))
+	parent, err := s.Commit(ctx, CommitOptions{UpperDir: up1, CreatedBy: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := host + "/lazy/app:v1"
+	img, err := s.Commit(ctx, CommitOptions{Parent: parent, UpperDir: up2, CreatedBy: "two", Tags: []string{ref}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range img.Layers {
+		if _, ok := s.lazyDir(&l); !ok {
+			t.Fatalf("layer %s is not lazy before the push", l.Digest)
+		}
+	}
+	if err := s.Push(ctx, ref, PushOptions{Keychain: authn.NewMultiKeychain()}); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	if _, err := s.Remove(ctx, img.ID, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Remove(ctx, parent.ID, true, nil); err != nil && !errdefs.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	assertNothingStored(t, s)
+	got, err := s.Pull(ctx, ref, PullOptions{})
+	if err != nil {
+		t.Fatalf("pull: %v", err)
+	}
+	if got.ID != img.ID {
+		t.Errorf("pulled %s, pushed %s", got.ID, img.ID)
+	}
+	root := mountImage(t, s, got)
+	for name, want := range map[string]string{"one": "1", "two": "2"} {
+		if b, err := os.ReadFile(filepath.Join(root, name)); err != nil || string(b) != want {
+			t.Errorf("%s in the pulled image: %q %v", name, b, err)
+		}
 	}
 }
