@@ -124,7 +124,7 @@ func (s *Store) exists(ctx context.Context, q queryer, id string) (bool, error) 
 
 // loadImage reads one image record with its tags and digests.
 func (s *Store) loadImage(ctx context.Context, q queryer, id string) (*Image, error) {
-	img, err := scanImage(q.QueryRowContext(ctx, imageSelect+" WHERE id = ?", id))
+	img, err := scanImage(s.queryRowPrepared(ctx, q, imageSelect+" WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(id)
 	}
@@ -183,7 +183,7 @@ func sortedRefs(list sql.NullString) []string {
 
 // allImages loads every image of the store in one query.
 func (s *Store) allImages(ctx context.Context, q queryer) ([]*Image, error) {
-	rows, err := q.QueryContext(ctx, imageSelect)
+	rows, err := s.queryPrepared(ctx, q, imageSelect)
 	if err != nil {
 		return nil, fmt.Errorf("list images: %w", err)
 	}

@@ -27,7 +27,9 @@ type Store struct {
 	root string
 	db   *sql.DB
 	lp   layout.Path
-	sink func(Event) // see SetEventSink
+	// stmts are the hot queries, kept prepared (prepared.go).
+	stmts stmtCache
+	sink  func(Event) // see SetEventSink
 	// fault, when set, is called at the named points between the steps of
 	// commits, removals and unpacks (see SetFault).
 	fault func(point string)
