@@ -105,6 +105,10 @@ func NewProcess(p *specs.Process, init bool) (*libcontainer.Process, error) {
 		Cwd:             p.Cwd,
 		NoNewPrivileges: &nnp,
 		Init:            init,
+		// The process's libcontainer logs at this process's level, as runc
+		// passes it: without it, nsexec writes its debug lines (some 25
+		// a start, each read and parsed here, then dropped).
+		LogLevel: strconv.Itoa(int(logrus.GetLevel())),
 	}
 	for _, g := range p.User.AdditionalGids {
 		lp.AdditionalGroups = append(lp.AdditionalGroups, int(g))
