@@ -107,19 +107,22 @@ func (e *Engine) warmSpare(background bool) {
 	}
 }
 
-// takeSpare returns the idle spare, nil if there is none; an engine that
-// keeps spares starts the next one.
+// takeSpare returns the idle spare, nil if there is none. An engine that
+// keeps spares starts the next one once the start that took this one is
+// through (replaceSpare), not now: the next spare's start-up (an exec, the
+// Go runtime's, its warm-up, each page it touches a fault) would share the
+// CPUs with that start's container creation.
 func (e *Engine) takeSpare() *spareMonitor {
 	e.spares.mu.Lock()
 	s := e.spares.idle
 	e.spares.idle = nil
-	keep := e.spares.keeping()
 	e.spares.mu.Unlock()
-	if keep {
-		go e.warmSpare(true)
-	}
 	return s
 }
+
+// replaceSpare starts the next spare of an engine that keeps spares, in the
+// background, once a start has its monitor's word.
+func (e *Engine) replaceSpare() { go e.warmSpare(true) }
 
 // KeepSpareMonitor makes the engine keep a monitor process started ahead of
 // the next container start, from its first start on (on), or not (off: an

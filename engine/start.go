@@ -419,6 +419,7 @@ func (e *Engine) spawnMonitor(cfgPath, logPath, command string, listening func()
 	defer logf.Close()
 	exited, err := e.launchMonitor(cfgPath, logf, w)
 	w.Close()
+	defer e.replaceSpare() // after the monitor's word (see takeSpare)
 	if err != nil {
 		return err
 	}
