@@ -38,24 +38,42 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// queryPrepared runs query on q, through the store's prepared statement
-// when q is the store's database (a transaction runs it directly: its
-// connection is its own).
+// queryPrepared runs query on q through the store's prepared statement.
 func (s *Store) queryPrepared(ctx context.Context, q queryer, query string, args ...any) (*sql.Rows, error) {
-	if db, ok := q.(*sql.DB); ok && db == s.db {
-		if st, err := s.stmt(ctx, query); err == nil {
-			return st.QueryContext(ctx, args...)
-		}
+	if st := s.stmtFor(ctx, q, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return q.QueryContext(ctx, query, args...)
 }
 
+// stmtFor is the store's prepared statement for query on q: the store's
+// database, or a transaction of it (which uses the statement on its own
+// connection, prepared there once); nil when there is none.
+func (s *Store) stmtFor(ctx context.Context, q queryer, query string) *sql.Stmt {
+	switch q := q.(type) {
+	case *sql.DB:
+		if q != s.db {
+			return nil
+		}
+		st, err := s.stmt(ctx, query)
+		if err != nil {
+			return nil
+		}
+		return st
+	case *sql.Tx:
+		st, err := s.stmt(ctx, query)
+		if err != nil {
+			return nil
+		}
+		return q.StmtContext(ctx, st) // closed with the transaction
+	}
+	return nil
+}
+
 // queryRowPrepared is queryPrepared for a query of one row.
 func (s *Store) queryRowPrepared(ctx context.Context, q queryer, query string, args ...any) *sql.Row {
-	if db, ok := q.(*sql.DB); ok && db == s.db {
-		if st, err := s.stmt(ctx, query); err == nil {
-			return st.QueryRowContext(ctx, args...)
-		}
+	if st := s.stmtFor(ctx, q, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return q.QueryRowContext(ctx, query, args...)
 }

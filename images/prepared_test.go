@@ -81,3 +81,29 @@ func BenchmarkList1(b *testing.B) {
 		}
 	}
 }
+
+// A transaction's image reads (Acquire resolves in one) use the prepared
+// statements on the transaction's connection and see other stores' changes.
+func TestPreparedQueriesInATransaction(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, b := openStore(t, dir), openStore(t, dir)
+	img, err := b.AddImage(ctx, imageOf(t, v1.Config{Cmd: []string{"sh"}}), "app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tag := range []string{"app:1", "app:2", "app:3"} {
+		if i > 0 {
+			if err := b.Tag(ctx, "app:1", tag); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := a.Acquire(ctx, tag, "holder")
+		if err != nil || got.ID != img.ID || len(got.RepoTags) != i+1 {
+			t.Fatalf("acquire %s: %v %v", tag, got, err)
+		}
+	}
+	if err := a.Release(ctx, "holder"); err != nil {
+		t.Fatal(err)
+	}
+}
