@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,29 @@ type Store struct {
 	db       *sql.DB
 	res      reserve
 	released atomic.Bool // this process gave the reserve back
+	// get is Get's first query, prepared once (see getStmt).
+	get struct {
+		mu sync.Mutex
+		st *sql.Stmt
+	}
+}
+
+// getByIDOrName is Get's first query. Every API request about a container
+// begins with it, so it is kept prepared: SQLite parses it once per
+// connection, not once a call; each call still reads the database afresh.
+const getByIDOrName = `SELECT id, name, image_id, created, data FROM containers WHERE id = ? OR name = ?`
+
+// getStmt is getByIDOrName prepared, or nil when it cannot be (the caller
+// then runs it unprepared).
+func (s *Store) getStmt(ctx context.Context) *sql.Stmt {
+	s.get.mu.Lock()
+	defer s.get.mu.Unlock()
+	if s.get.st == nil {
+		if st, err := s.db.PrepareContext(ctx, getByIDOrName); err == nil {
+			s.get.st = st
+		}
+	}
+	return s.get.st
 }
 
 // Row is one container's record: its identity plus the engine's JSON document.
@@ -57,7 +81,13 @@ func (s *Store) Get(ctx context.Context, ref string) (Row, error) {
 	if ref == "" {
 		return Row{}, errdefs.ErrInvalidArgument.WithMessage("no container name or ID given")
 	}
-	rows, err := s.query(ctx, `SELECT id, name, image_id, created, data FROM containers WHERE id = ? OR name = ?`, ref, ref)
+	var rows []Row
+	var err error
+	if st := s.getStmt(ctx); st != nil {
+		rows, err = scanRows(st.QueryContext(ctx, ref, ref))
+	} else {
+		rows, err = s.query(ctx, getByIDOrName, ref, ref)
+	}
 	if err != nil {
 		return Row{}, err
 	}
@@ -149,7 +179,11 @@ func (s *Store) UsingImage(ctx context.Context, imageID string) ([]string, error
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) ([]Row, error) {
-	rs, err := s.db.QueryContext(ctx, q, args...)
+	return scanRows(s.db.QueryContext(ctx, q, args...))
+}
+
+// scanRows reads the rows of a containers query.
+func scanRows(rs *sql.Rows, err error) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query containers: %w", err)
 	}
