@@ -43,8 +43,9 @@ func addColumn(db *sql.DB, table, def string) error {
 // CacheLookup returns the image a build step with this cache key made
 // before, if it is still in the store.
 func (s *Store) CacheLookup(ctx context.Context, key string) (*Image, bool, error) {
-	// One query: the entry's image, if the store still has it (else a miss).
-	img, err := scanImage(s.db.QueryRowContext(ctx, imageSelect+" WHERE id = (SELECT image_id FROM img_build_cache WHERE key = ?)", key))
+	// One query: the entry's image, if the store still has it (else a miss),
+	// prepared once for the build's steps.
+	img, err := scanImage(s.queryRowPrepared(ctx, s.db, imageSelect+" WHERE id = (SELECT image_id FROM img_build_cache WHERE key = ?)", key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
