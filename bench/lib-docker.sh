@@ -5,12 +5,28 @@
 # a containerd the host runs: everything it makes dies with its namespaces or
 # lives under $work. cmd/berth's TestBenchLibDockerdIsolated checks this.
 pids=()
+dk_cgroups=()
 
-# stop_dockerds stops the private daemons and removes their cgroups.
+# stop_dockerds stops the private daemons and removes their cgroups (only
+# theirs: another job's private daemon may be running), retrying while the
+# last of their processes leave them. It never fails (it runs in EXIT traps
+# of `set -e` scripts).
 stop_dockerds() {
+	local p c i left
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-	for c in /sys/fs/cgroup/*/berth-sl-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
+	for i in $(seq 50); do
+		left=0
+		for c in "${dk_cgroups[@]}"; do
+			for p in /sys/fs/cgroup/*/"$c"; do
+				[ -d "$p" ] || continue
+				find "$p" -depth -type d -exec rmdir {} + 2>/dev/null || true
+				[ -d "$p" ] && left=1
+			done
+		done
+		[ "$left" = 0 ] && break
+		sleep 0.2
+	done
 	return 0
 }
 
@@ -33,6 +49,7 @@ start_dockerd() {
 		--storage-driver overlay2 >"$d/log" 2>&1 &
 	local pid=$!
 	pids+=("$pid")
+	dk_cgroups+=("berth-sl-$1")
 	for _ in $(seq 600); do
 		DOCKER_HOST=unix://$d/docker.sock docker version >/dev/null 2>&1 && return 0
 		kill -0 "$pid" 2>/dev/null || break

@@ -108,7 +108,7 @@ func (s *Store) adopt(ctx context.Context, a *adoption) error {
 	if _, err := os.Stat(filepath.Join(s.root, "snapshots", a.key, "link")); err == nil {
 		return nil
 	}
-	if _, err := s.commitSnapshot(a.dir, a.key, ""); err != nil {
+	if _, err := s.commitSnapshot(a.dir, a.key, nil); err != nil {
 		return fmt.Errorf("adopt snapshot: %w", err)
 	}
 	s.at("image.snapshot-adopted")

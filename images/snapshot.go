@@ -92,14 +92,15 @@ func (s *Store) ensureSnapshot(ctx context.Context, key string, fill func(dir st
 		}
 	}
 	s.at("image.snapshot-unpacked")
-	return s.commitSnapshot(tmp, key, "image.snapshot-linked")
+	return s.commitSnapshot(tmp, key, func() { s.at("image.snapshot-linked") })
 }
 
 // commitSnapshot gives tmp (a filled snapshot dir: diff/) a short link and
 // renames it into place as key's snapshot, returning the link name; when
 // key has a snapshot already, that one's. The caller holds key's snapshot
-// lock. point names the fault point between the link and the rename.
-func (s *Store) commitSnapshot(tmp, key, point string) (string, error) {
+// lock. linked, when not nil, runs between the link and the rename (a
+// fault point).
+func (s *Store) commitSnapshot(tmp, key string, linked func()) (string, error) {
 	dir := filepath.Join(s.root, "snapshots", key)
 	link := shortName()
 	if err := os.WriteFile(filepath.Join(tmp, "link"), []byte(link), 0o644); err != nil {
@@ -109,7 +110,9 @@ func (s *Store) commitSnapshot(tmp, key, point string) (string, error) {
 	if err := os.Symlink(filepath.Join("..", "snapshots", key, "diff"), linkPath); err != nil {
 		return "", fmt.Errorf("link snapshot: %w", err)
 	}
-	s.at(point)
+	if linked != nil {
+		linked()
+	}
 	if err := os.Rename(tmp, dir); err != nil {
 		_ = os.Remove(linkPath)
 		if errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY) {
