@@ -49,3 +49,49 @@ func TestServeCpKeepsOwners(t *testing.T) {
 		t.Errorf("the container's user cannot write what docker cp -a gave it: %q", got)
 	}
 }
+
+// TestServeImagePruneFilters: docker image prune and docker system prune
+// take --filter until= and label= (cron cleanups use them) and remove only
+// the unused images the filters pick.
+func TestServeImagePruneFilters(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.dockerOK("create", "--name", "pruneimg", "busybox", "true")
+	s.dockerOK("commit", "--change", "LABEL sweep=old", "pruneimg", "sweep:old")
+	s.dockerOK("commit", "--change", "LABEL sweep=new", "pruneimg", "sweep:new")
+	s.dockerOK("rm", "pruneimg")
+	tags := func() string {
+		return s.dockerOK("images", "--format", "{{.Repository}}:{{.Tag}}", "sweep")
+	}
+	s.dockerOK("image", "prune", "-a", "-f", "--filter", "until=2000-01-01T00:00:00Z")
+	if got := tags(); got != "sweep:new\nsweep:old\n" && got != "sweep:old\nsweep:new\n" {
+		t.Fatalf("images after a prune until 2000: %q, want both kept", got)
+	}
+	out := s.dockerOK("image", "prune", "-a", "-f", "--filter", "label=sweep=old")
+	if !strings.Contains(out, "untagged: sweep:old") || strings.Contains(out, "sweep:new") {
+		t.Errorf("docker image prune --filter label=sweep=old printed %q", out)
+	}
+	if got := tags(); got != "sweep:new\n" {
+		t.Errorf("images after the label prune: %q, want sweep:new alone", got)
+	}
+	s.dockerOK("system", "prune", "-a", "-f", "--filter", "until=0s", "--filter", "label=sweep")
+	if got := tags(); got != "" {
+		t.Errorf("images after system prune --filter until=0s --filter label=sweep: %q, want none", got)
+	}
+	if _, errOut, code := s.docker("", "image", "prune", "-f", "--filter", "reference=x"); code == 0 || !strings.Contains(errOut, "reference") {
+		t.Errorf("image prune with a filter it does not take: exit %d: %s", code, errOut)
+	}
+
+	s.env = append(s.env, "DOCKER_BUILDKIT=0")
+	if _, errOut, code := s.docker("FROM busybox\nRUN echo x > /x\n", "build", "-q", "-"); code != 0 {
+		t.Fatalf("docker build: exit %d: %s", code, errOut)
+	}
+	for _, f := range []string{"until=2000-01-01T00:00:00Z", "label=sweep"} {
+		if out := s.dockerOK("builder", "prune", "-a", "-f", "--filter", f); strings.Contains(out, "Deleted") {
+			t.Errorf("docker builder prune --filter %s removed cache made now: %q", f, out)
+		}
+	}
+	if out := s.dockerOK("builder", "prune", "-a", "-f", "--filter", "until=0s"); !strings.Contains(out, "Deleted build cache objects") {
+		t.Errorf("docker builder prune --filter until=0s removed nothing: %q", out)
+	}
+}
