@@ -95,3 +95,43 @@ func TestServeImagePruneFilters(t *testing.T) {
 		t.Errorf("docker builder prune --filter until=0s removed nothing: %q", out)
 	}
 }
+
+// TestServeRunMissingDependency: docker run and docker-py's containers.run
+// naming a network or container that does not exist fail with that name,
+// and do not take the error for a missing image (they pull on any 404 from
+// a create: berth must not answer one when the image is there).
+func TestServeRunMissingDependency(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--network", "nosuchnet"}, "nosuchnet"},
+		{[]string{"--volumes-from", "nosuchctr"}, "nosuchctr"},
+		{[]string{"--network", "container:nosuchctr"}, "nosuchctr"},
+	} {
+		args := append(append([]string{"run", "--rm"}, tc.args...), "busybox", "true")
+		_, errOut, code := s.docker("", args...)
+		if code == 0 || strings.Contains(errOut, "Unable to find image") || strings.Contains(errOut, "pull") ||
+			!strings.Contains(errOut, tc.want) {
+			t.Errorf("docker %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+	}
+	out, errOut, code := s.python(`
+import docker
+c = docker.from_env()
+try:
+    c.containers.run("busybox", "true", network="nosuchnet", remove=True)
+except docker.errors.ImageNotFound as e:
+    print("image not found:", e)
+except docker.errors.APIError as e:
+    print(e.status_code, e.explanation)
+`)
+	if code != 0 || !strings.HasPrefix(out, "400 ") || !strings.Contains(out, "nosuchnet") {
+		t.Errorf("docker-py containers.run on a missing network: %q %s", out, errOut)
+	}
+	if got := s.dockerOK("ps", "-aq"); got != "" {
+		t.Errorf("containers left by the failed runs: %q", got)
+	}
+}
