@@ -135,3 +135,20 @@ except docker.errors.APIError as e:
 		t.Errorf("containers left by the failed runs: %q", got)
 	}
 }
+
+// TestServeRunRmFailedStartQuiet: docker run --rm whose start fails prints
+// the start's error alone, as with dockerd: the attach the CLI opened first
+// ends quietly when the container goes, not with "Error attaching".
+func TestServeRunRmFailedStartQuiet(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	for i := 0; i < 3; i++ {
+		_, errOut, code := s.docker("", "run", "--rm", "--user", "nosuchuser", "busybox", "true")
+		if code != 125 || strings.Contains(errOut, "Error attaching") || !strings.Contains(errOut, "unable to find user nosuchuser") {
+			t.Errorf("docker run --rm --user nosuchuser: exit %d: %q", code, errOut)
+		}
+	}
+	if got := s.dockerOK("ps", "-aq"); got != "" {
+		t.Errorf("containers left by docker run --rm: %q", got)
+	}
+}
