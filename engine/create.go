@@ -185,7 +185,7 @@ func (e *Engine) validate(o *CreateOptions) error {
 	if err := o.Config.Healthcheck.Validate(); err != nil {
 		return err
 	}
-	if err := checkEnv(o.Config.Env); err != nil {
+	if err := checkConfig(&o.Config); err != nil {
 		return err
 	}
 	if err := validateExtraHosts(h.ExtraHosts); err != nil {

@@ -152,3 +152,17 @@ func TestServeRunRmFailedStartQuiet(t *testing.T) {
 		t.Errorf("containers left by docker run --rm: %q", got)
 	}
 }
+
+// TestServeRunRelativeWorkdir: docker run -w with a relative path is refused
+// with dockerd's words, and no container is left.
+func TestServeRunRelativeWorkdir(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	_, errOut, code := s.docker("", "run", "--rm", "-w", "relative", "busybox", "pwd")
+	if code != 125 || !strings.Contains(errOut, "the working directory 'relative' is invalid, it needs to be an absolute path") {
+		t.Errorf("docker run -w relative: exit %d: %q", code, errOut)
+	}
+	if got := s.dockerOK("ps", "-aq"); got != "" {
+		t.Errorf("containers left: %q", got)
+	}
+}
