@@ -166,3 +166,22 @@ func TestServeRunRelativeWorkdir(t *testing.T) {
 		t.Errorf("containers left: %q", got)
 	}
 }
+
+// TestServeJoinedNetworkHostname: a container in another's network
+// namespace (--network container:X) has X's hostname, which X's /etc/hosts
+// (shared with it) names, as with dockerd; a --hostname of its own is refused.
+func TestServeJoinedNetworkHostname(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.dockerOK("run", "-d", "--name", "nshost", "busybox", "sleep", "1000")
+	defer s.docker("", "rm", "-f", "nshost")
+	want := s.dockerOK("inspect", "-f", "{{.Config.Hostname}}", "nshost")
+	got := s.dockerOK("run", "--rm", "--network", "container:nshost", "busybox", "sh", "-c", `hostname; grep -c "	$(hostname)$" /etc/hosts`)
+	if got != want+"1\n" {
+		t.Errorf("hostname and its /etc/hosts lines in the joining container: %q, want %q", got, want+"1\n")
+	}
+	_, errOut, code := s.docker("", "run", "--rm", "--network", "container:nshost", "--hostname", "mine", "busybox", "true")
+	if code != 125 || !strings.Contains(errOut, "conflicting options: hostname and the network mode") {
+		t.Errorf("docker run --network container:X --hostname: exit %d: %q", code, errOut)
+	}
+}
