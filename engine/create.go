@@ -57,17 +57,17 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	if err := e.validateNetwork(ctx, &o); err != nil {
-		return nil, err
+		return nil, missingIsBad(err)
 	}
 	if err := e.validateLinks(ctx, &o); err != nil {
-		return nil, err
+		return nil, missingIsBad(err)
 	}
 	extra, err := e.resolveExtraNetworks(ctx, &o)
 	if err != nil {
-		return nil, err
+		return nil, missingIsBad(err)
 	}
 	if err := e.checkMounts(ctx, &o); err != nil {
-		return nil, err
+		return nil, missingIsBad(err)
 	}
 	if err := e.CheckSpace(); err != nil {
 		return nil, err

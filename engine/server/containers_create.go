@@ -43,7 +43,7 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 		if _, ierr := s.eng.InspectImage(r.Context(), o.Config.Image); errdefs.IsNotFound(ierr) {
 			return notFound("No such image: %s", o.Config.Image) // dockerd's words, which clients look for
 		}
-		return missingOnCreate(err)
+		return err
 	}
 	return writeJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: []string{}})
 }
