@@ -21,6 +21,7 @@ checks_run() {
 	check run-i-stdin 'eq "$(echo piped-in | dk run --rm -i busybox cat)" piped-in'
 	check run-env-workdir-user 'eq "$(dk run --rm -e FOO=bar -w /tmp -u 1000 busybox sh -c "echo \$FOO \$(pwd) \$(id -u)")" "bar /tmp 1000"'
 	check run-entrypoint 'eq "$(dk run --rm --entrypoint echo busybox x y)" "x y"'
+	check run-groups 'eq "$(dk run --rm busybox grep ^Groups: /proc/self/status | awk "{print \$2, \$3}")" "0 10"'
 	check run-hostname 'eq "$(dk run --rm -h cfhost busybox hostname)" cfhost'
 	check run-network-none 'eq "$(dk run --rm --network none busybox ls /sys/class/net)" lo'
 	check run-read-only 'has "$(errout dk run --rm --read-only busybox touch /x)" "Read-only file system"'
@@ -97,6 +98,8 @@ checks_files() {
 	check cp-in 'echo copied-in >"$work/cpfile"; dk cp "$work/cpfile" cf-web:/tmp/cpfile; eq "$(dk exec cf-web cat /tmp/cpfile)" copied-in'
 	check cp-out 'dk cp cf-web:/www/index.html "$work/out.html"; eq "$(cat "$work/out.html")" hello-web'
 	check cp-out-tar 'eq "$(dk cp cf-web:/www - | tar -tf - | sort | tr "\n" " ")" "www/ www/index.html "'
+	check cp-in-owner 'echo owned >"$work/cpown"; chown 1234:5678 "$work/cpown"; dk cp "$work/cpown" cf-web:/tmp/
+		eq "$(dk exec cf-web stat -c %u:%g /tmp/cpown)" 1234:5678'
 	check cp-in-tar 'tar -C "$work" -cf - cpfile | dk cp - cf-web:/tmp/; eq "$(dk exec cf-web ls /tmp/cpfile)" /tmp/cpfile'
 	check commit 'dk commit cf-web cf-img:committed >/dev/null; eq "$(dk run --rm cf-img:committed cat /cf-new)" x'
 	check commit-change 'dk commit -c "ENV CF=1" -c "CMD [\"sh\",\"-c\",\"echo \$CF\"]" cf-web cf-img:env >/dev/null
@@ -194,6 +197,9 @@ checks_errors() {
 	check err-rmi-missing 'hasi "$(errout dk rmi cf-nope:none)" "No such image: cf-nope:none"'
 	check err-name-conflict 'has "$(errout dk create --name cf-web busybox)" "already in use"'
 	check err-exec-stopped 'dk create --name cf-stopped busybox >/dev/null; has "$(errout dk exec cf-stopped true)" "is not running"'
+	check err-run-network-missing 'out=$(errout dk run --rm --network cf-nope busybox true); has "$out" "network cf-nope not found"
+		hasnt "$out" "Unable to find image"'
+	check err-run-workdir-relative 'has "$(errout dk run --rm -w cf-rel busybox true)" "it needs to be an absolute path"'
 	check err-network-missing 'has "$(errout dk network inspect cf-nope)" "network cf-nope not found"'
 	check err-volume-missing 'hasi "$(errout dk volume inspect cf-nope)" "no such volume"'
 }
@@ -210,6 +216,9 @@ checks_events_prune() {
 	check events-network-connect 't0=$(date +%s); id=$(dk run -d --name cf-evc busybox true); dk wait cf-evc >/dev/null; dk rm cf-evc >/dev/null
 		e=$(dk events --since "$t0" --until "$(($(date +%s) + 1))" --filter type=network --format "{{.Action}} {{.Actor.Attributes.container}}")
 		has "$e" "connect $id"; has "$e" "disconnect $id"'
+	check image-prune-until 'n=$(dk images -aq | wc -l); dk image prune -a -f --filter until=2000-01-01T00:00:00Z >/dev/null
+		eq "$(dk images -aq | wc -l)" "$n"'
+	check builder-prune-until 'has "$(dk builder prune -f --filter until=24h)" "Total reclaimed space"'
 	check system-prune 'dk run --name cf-pr busybox true; dk system prune -f >/dev/null; eq "$(dk ps -aq --filter name=cf-pr)" ""'
 	check info-after 'dk info >/dev/null'
 	check rm-f-all 'dk rm -f $(dk ps -aq) >/dev/null; eq "$(dk ps -aq)" ""'

@@ -145,6 +145,10 @@ type ExtractOptions struct {
 	// NoOverwriteDirNonDir refuses to replace a directory with a
 	// non-directory or the reverse.
 	NoOverwriteDirNonDir bool
+	// CopyUIDGID gives everything extracted to the container's configured
+	// user and its group (docker cp -a); without it, or for a container
+	// without a user, entries keep the archive's owners, as dockerd does.
+	CopyUIDGID bool
 }
 
 // ExtractArchive untars r into the directory dir of the container (the
@@ -160,11 +164,17 @@ func (e *Engine) ExtractArchive(ctx context.Context, ref, dir string, r io.Reade
 	if c.HostConfig.ReadonlyRootfs && !onWritableMount(c.Mounts, dir) {
 		return errdefs.ErrPermissionDenied.WithMessage(fmt.Sprintf("container %s's root filesystem is read-only", c.Name[1:]))
 	}
+	vo := volumes.ExtractOptions{KeepOwner: true, NoOverwriteDirNonDir: o.NoOverwriteDirNonDir}
+	if o.CopyUIDGID && c.Config.User != "" {
+		if vo.Owner, err = e.containerOwner(ctx, c); err != nil {
+			return err
+		}
+	}
 	return e.withFiles(ctx, c.ID, dir, func(root, rel string, mp *MountPoint) error {
 		if mp != nil && !mp.RW {
 			return errdefs.ErrPermissionDenied.WithMessage(fmt.Sprintf("the mount at %s is read-only", mp.Destination))
 		}
-		err := volumes.ExtractIntoWith(root, rel, r, volumes.ExtractOptions{NoOverwriteDirNonDir: o.NoOverwriteDirNonDir})
+		err := volumes.ExtractIntoWith(root, rel, r, vo)
 		if errdefs.IsNotFound(err) {
 			return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("could not find the file %s in container", dir))
 		}

@@ -57,17 +57,17 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	if err := e.validateNetwork(ctx, &o); err != nil {
-		return nil, err
+		return nil, missingIsBad(err)
 	}
 	if err := e.validateLinks(ctx, &o); err != nil {
-		return nil, err
+		return nil, missingIsBad(err)
 	}
 	extra, err := e.resolveExtraNetworks(ctx, &o)
 	if err != nil {
-		return nil, err
+		return nil, missingIsBad(err)
 	}
 	if err := e.checkMounts(ctx, &o); err != nil {
-		return nil, err
+		return nil, missingIsBad(err)
 	}
 	if err := e.CheckSpace(); err != nil {
 		return nil, err
@@ -127,13 +127,15 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 	}
 	rec.Path, rec.Args = args[0], args[1:]
 	var err error
+	if rec.Config.Hostname == "" {
+		if rec.Config.Hostname, rec.Config.Domainname, err = e.defaultHostname(ctx, id, o.HostConfig.NetworkMode); err != nil {
+			return err
+		}
+	}
 	if rec.Lowers, err = e.images.Prepare(ctx, img); err != nil {
 		return fmt.Errorf("prepare image %s: %w", o.Config.Image, err)
 	}
 	e.at("create.rootfs-prepared")
-	if rec.Config.Hostname == "" {
-		rec.Config.Hostname = id[:12]
-	}
 	dir := e.containerDir(id)
 	if err := e.makeContainerDir(dir, rec.Config.Hostname); err != nil {
 		os.RemoveAll(dir)
@@ -185,7 +187,7 @@ func (e *Engine) validate(o *CreateOptions) error {
 	if err := o.Config.Healthcheck.Validate(); err != nil {
 		return err
 	}
-	if err := checkEnv(o.Config.Env); err != nil {
+	if err := checkConfig(&o.Config, h.NetworkMode); err != nil {
 		return err
 	}
 	if err := validateExtraHosts(h.ExtraHosts); err != nil {

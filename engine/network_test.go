@@ -303,8 +303,8 @@ func TestNetworkBadInput(t *testing.T) {
 			t.Errorf("network %+v was created", o)
 		}
 	}
-	if _, err := e.Create(ctx, onNet("nosuchnet", "", "true")); !errdefs.IsNotFound(err) {
-		t.Errorf("unknown network: %v", err)
+	if _, err := e.Create(ctx, onNet("nosuchnet", "", "true")); !errdefs.IsInvalidArgument(err) {
+		t.Errorf("unknown network: %v, want a bad parameter (a not found would be taken for the image's)", err)
 	}
 	c := startNamed(t, e, onNet("first", "member", "sleep", "100"))
 	if err := e.Networks().Remove(ctx, "first"); !errdefs.IsConflict(err) {

@@ -222,22 +222,9 @@ func (e *Engine) pruneVolumesOf(ctx context.Context, f PruneFilters, all bool, r
 // pruneImages removes dangling (with all, every unused) images that match
 // f; an image a container uses, or that f spares, is kept.
 func (e *Engine) pruneImages(ctx context.Context, all bool, f PruneFilters, rep *SystemPruneReport) error {
-	imgs, err := e.images.List(ctx, images.ListOptions{All: true})
+	keep, err := e.imagesKept(ctx, f)
 	if err != nil {
 		return err
-	}
-	spared := map[string]bool{}
-	for _, img := range imgs {
-		if !f.Match(img.Created, img.Config.Config.Labels) {
-			spared[img.ID] = true
-		}
-	}
-	keep := func(id string) bool {
-		if spared[id] {
-			return true
-		}
-		users, err := e.db.UsingImage(ctx, id)
-		return err != nil || len(users) > 0
 	}
 	resp, n, err := e.images.Prune(ctx, all, keep)
 	rep.ImagesDeleted = append(rep.ImagesDeleted, resp...)

@@ -353,6 +353,7 @@ func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
 	if u.Home == "" {
 		u.Home = "/"
 	}
+	u.Sgids = withPrimaryGroup(u.Gid, u.Sgids)
 	return u, nil
 }
 

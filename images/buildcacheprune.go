@@ -129,6 +129,12 @@ func (s *Store) keptImages(ctx context.Context, inUse func(string) bool) (kept, 
 // intermediates, and only those), and with all every step recorded and every cache mount.
 // It returns the entries removed and the bytes reclaimed.
 func (s *Store) PruneBuildCache(ctx context.Context, all bool, inUse func(imageID string) bool) ([]string, int64, error) {
+	return s.PruneBuildCacheWhere(ctx, all, inUse, nil)
+}
+
+// PruneBuildCacheWhere is PruneBuildCache over the entries pick picks (all
+// of them when pick is nil).
+func (s *Store) PruneBuildCacheWhere(ctx context.Context, all bool, inUse func(imageID string) bool, pick func(CacheEntry) bool) ([]string, int64, error) {
 	entries, err := s.BuildCache(ctx, inUse)
 	if err != nil {
 		return nil, 0, err
@@ -137,7 +143,7 @@ func (s *Store) PruneBuildCache(ctx context.Context, all bool, inUse func(imageI
 	var reclaimed int64
 	made := map[string]bool{} // the images of the steps removed
 	for _, e := range entries {
-		if e.InUse || (e.Shared && !all) {
+		if e.InUse || (e.Shared && !all) || (pick != nil && !pick(e)) {
 			continue
 		}
 		if e.Type == "exec.cachemount" {

@@ -17,13 +17,23 @@ import (
 
 // ExtractOptions tune ExtractIntoWith.
 type ExtractOptions struct {
-	// KeepOwner keeps the archive's uid/gid (docker cp -a); otherwise everything
-	// extracted belongs to the container's root user, 0:0, as docker cp does.
+	// KeepOwner keeps the archive's uid/gid, as dockerd's archive PUT does;
+	// otherwise everything extracted belongs to the container's root user, 0:0
+	// (berth cp).
 	KeepOwner bool
 	// NoOverwriteDirNonDir refuses an entry that would replace a directory
 	// with something else or something else with a directory (the Docker
 	// API's noOverwriteDirNonDir, which docker cp sets).
 	NoOverwriteDirNonDir bool
+	// Owner, when set, owns every extracted entry whatever the archive or
+	// KeepOwner says (the Docker API's copyUIDGID into a container with a
+	// user: `docker cp -a`).
+	Owner *Owner
+}
+
+// Owner is a numeric user and group.
+type Owner struct {
+	UID, GID int
 }
 
 // ExtractInto untars r into the directory dstPath of the container whose root is
@@ -276,7 +286,10 @@ func writeFile(p string, r io.Reader) error {
 // meta sets owner, xattrs, mode and times of an extracted entry.
 func (x *extractor) meta(p string, hdr *tar.Header, mode uint32) error {
 	uid, gid := 0, 0
-	if x.opts.KeepOwner {
+	switch {
+	case x.opts.Owner != nil:
+		uid, gid = x.opts.Owner.UID, x.opts.Owner.GID
+	case x.opts.KeepOwner:
 		uid, gid = hdr.Uid, hdr.Gid
 	}
 	if err := os.Lchown(p, uid, gid); err != nil {

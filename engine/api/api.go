@@ -108,6 +108,9 @@ type Images interface {
 	// ImportImageURL imports the filesystem tar at an http(s) URL, fetched
 	// on the engine's host.
 	ImportImageURL(ctx context.Context, src, ref string, changes ...string) (*images.Image, error)
+	// s19-api:
+	// PruneImagesWith is PruneImages narrowed by until and label filters.
+	PruneImagesWith(ctx context.Context, all bool, f engine.PruneFilters) ([]images.DeleteResponse, int64, error)
 }
 
 // Builds turns Dockerfiles into images and keeps their cache.
@@ -119,6 +122,9 @@ type Builds interface {
 	CheckDockerfile(src []byte, name, contextDir string) ([]audit.Finding, error)
 	// images and builds (server):
 	BuildFromTar(ctx context.Context, r io.Reader, dockerfile string, o build.Options, progress func(build.Event)) (*images.Image, error)
+	// s19-api:
+	// PruneBuildCacheWith is PruneBuildCache narrowed by until and label filters.
+	PruneBuildCacheWith(ctx context.Context, all bool, f engine.PruneFilters) ([]string, int64, error)
 }
 
 // Networks creates networks and wires containers to them.

@@ -56,7 +56,7 @@ func (c *Client) statPath(ctx context.Context, ref, p string) (container.PathSta
 // ExtractArchive untars r into the existing directory dir of the container.
 func (c *Client) ExtractArchive(ctx context.Context, ref, dir string, r io.Reader, o engine.ExtractOptions) error {
 	_, err := c.api.CopyToContainer(ctx, ref, moby.CopyToContainerOptions{DestinationPath: dir, Content: r,
-		AllowOverwriteDirWithFile: !o.NoOverwriteDirNonDir})
+		AllowOverwriteDirWithFile: !o.NoOverwriteDirNonDir, CopyUIDGID: o.CopyUIDGID})
 	return wire(err, "copy into the container")
 }
 

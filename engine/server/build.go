@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/containerd/errdefs"
 	buildtypes "github.com/moby/moby/api/types/build"
@@ -91,18 +92,15 @@ func checkBuildQuery(q imgQuery) error {
 	return nil
 }
 
-// buildPrune answers POST /build/prune?all=: the build cache entries no
-// image or container keeps.
+// buildPrune answers POST /build/prune?all=&filters=: the build cache
+// entries no image or container keeps (until, label and label! narrow it).
 func (s *Server) buildPrune(w http.ResponseWriter, r *http.Request) error {
 	q := imgQuery(r.URL.Query())
-	filters, err := filterArgs(q.str("filters"))
+	f, err := buildPruneFilters(q.str("filters"), time.Now())
 	if err != nil {
 		return err
 	}
-	for k := range filters {
-		return badRequest("berth prunes the build cache without filters, not by %q", k)
-	}
-	ids, freed, err := s.eng.PruneBuildCache(r.Context(), queryBool(url.Values(q), "all"))
+	ids, freed, err := s.eng.PruneBuildCacheWith(r.Context(), queryBool(url.Values(q), "all"), f)
 	if err != nil {
 		return err
 	}

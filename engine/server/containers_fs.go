@@ -185,14 +185,15 @@ func (s *Server) getArchive(w http.ResponseWriter, r *http.Request) error {
 	return s.afterBody(r, bw, err)
 }
 
-// putArchive is PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=:
+// putArchive is PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=&copyUIDGID=:
 // the tar body is extracted into the directory path.
 func (s *Server) putArchive(w http.ResponseWriter, r *http.Request) error {
 	p, err := archivePath(r)
 	if err != nil {
 		return err
 	}
-	o := engine.ExtractOptions{NoOverwriteDirNonDir: queryBool(r.URL.Query(), "noOverwriteDirNonDir")}
+	q := r.URL.Query()
+	o := engine.ExtractOptions{NoOverwriteDirNonDir: queryBool(q, "noOverwriteDirNonDir"), CopyUIDGID: queryBool(q, "copyUIDGID")}
 	if err := s.eng.ExtractArchive(r.Context(), r.PathValue("id"), p, r.Body, o); err != nil {
 		return err
 	}

@@ -205,35 +205,6 @@ func deleteResponses(resp []images.DeleteResponse) []image.DeleteResponse {
 	return out
 }
 
-// imagePrune answers POST /images/prune: dangling images, or every unused
-// one with the filter dangling=false (docker image prune -a).
-func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) error {
-	filters, err := filterArgs(r.URL.Query().Get("filters"))
-	if err != nil {
-		return err
-	}
-	all := false
-	for k, vals := range filters {
-		if k != "dangling" {
-			return badRequest("berth prunes images by the dangling filter only, not by %q", k)
-		}
-		for _, v := range vals {
-			switch strings.ToLower(v) {
-			case "false", "0":
-				all = true
-			case "true", "1":
-			default:
-				return badRequest("invalid dangling filter %q: use true or false", v)
-			}
-		}
-	}
-	resp, freed, err := s.eng.PruneImages(r.Context(), all)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, image.PruneReport{ImagesDeleted: deleteResponses(resp), SpaceReclaimed: uint64(max(freed, 0))})
-}
-
 // imageSearch answers GET /images/search: berth searches no registry.
 func (s *Server) imageSearch(w http.ResponseWriter, r *http.Request) error {
 	return errdefs.ErrNotImplemented.WithMessage("berth searches no registry (it works offline): pull an image by its full name instead")

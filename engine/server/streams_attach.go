@@ -121,8 +121,8 @@ func (s *Server) runAttach(ctx context.Context, c *engine.Container, a attachReq
 			wake = nil
 		}
 		_, err := s.eng.Attach(ctx, c.ID, engine.AttachOptions{DetachKeys: a.keys}, streams)
-		if err == nil || errors.Is(err, engine.ErrDetached) || ctx.Err() != nil {
-			return
+		if err == nil || errors.Is(err, engine.ErrDetached) || ctx.Err() != nil || errdefs.IsNotFound(err) {
+			return // a container removed meanwhile (run --rm whose start failed) ends the stream quietly
 		}
 		if !errdefs.IsConflict(err) { // not running (any more): wait for a start
 			if out := streams.Stderr; out != nil {

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"berth/engine"
@@ -129,7 +130,11 @@ func caseCreateExtraNetworks(t *testing.T, s *Suite) {
 	name := tag + "-refused"
 	_, err = s.Create(ctx(t), engine.CreateOptions{Name: name, Config: engine.Config{Image: "busybox", Cmd: []string{"true"}},
 		ExtraNetworks: map[string]engine.EndpointSettings{"apitest-no-such-network": {}}})
-	wantMissing(t, "create with a missing extra network", err, "apitest-no-such-network")
+	// A bad parameter, not a not found: clients pull the image on a 404.
+	wantClass(t, "create with a missing extra network", err, invalidArgument)
+	if !strings.Contains(err.Error(), "apitest-no-such-network") {
+		t.Fatalf("create with a missing extra network: error %q does not name it", err)
+	}
 	_, err = s.Inspect(ctx(t), name)
 	wantMissing(t, "inspect the refused container", err, name)
 	_, err = s.Create(ctx(t), engine.CreateOptions{Name: name, Config: engine.Config{Image: "busybox", Cmd: []string{"true"}},
