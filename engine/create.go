@@ -250,7 +250,7 @@ func validateRestart(p monitor.RestartPolicy) error {
 func mergeImageConfig(o CreateOptions, img *images.Image) Config {
 	c := o.Config
 	ic := img.Config.Config
-	c.Env = mergeEnv(ic.Env, c.Env)
+	c.Env = userEnvFirst(c.Env, ic.Env)
 	if !o.EntrypointSet {
 		c.Entrypoint = ic.Entrypoint
 		if len(c.Cmd) == 0 {
@@ -314,6 +314,27 @@ func mergeEnv(base, over []string) []string {
 		}
 		at[k] = []int{len(out)}
 		out = append(out, kv)
+	}
+	return out
+}
+
+// userEnvFirst is a container's environment as dockerd makes it: the
+// user's variables in their order, then the image's whose names the user
+// did not set (docker inspect's Config.Env and env's output show that order).
+func userEnvFirst(user, image []string) []string {
+	if len(user) == 0 {
+		return append([]string(nil), image...)
+	}
+	set := make(map[string]bool, len(user))
+	for _, kv := range user {
+		k, _, _ := strings.Cut(kv, "=")
+		set[k] = true
+	}
+	out := append([]string(nil), user...)
+	for _, kv := range image {
+		if k, _, _ := strings.Cut(kv, "="); !set[k] {
+			out = append(out, kv)
+		}
 	}
 	return out
 }

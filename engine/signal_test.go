@@ -60,3 +60,20 @@ func TestMergeEnv(t *testing.T) {
 		t.Fatalf("merged %d variables: %q … %q", len(got), got[:3], got[len(got)-1])
 	}
 }
+
+// TestUserEnvFirst checks a container's environment against dockerd's
+// order: the user's variables as given, then the image's the user did not set.
+func TestUserEnvFirst(t *testing.T) {
+	tests := []struct{ user, image, want []string }{
+		{nil, []string{"PATH=/bin", "A=1"}, []string{"PATH=/bin", "A=1"}},
+		{[]string{"A=2", "B=3"}, []string{"PATH=/bin", "A=1"}, []string{"A=2", "B=3", "PATH=/bin"}},
+		{[]string{"PATH=/usr/bin"}, []string{"PATH=/bin"}, []string{"PATH=/usr/bin"}},
+		{[]string{"B=1", "B=2", "C"}, nil, []string{"B=1", "B=2", "C"}},
+		{[]string{"C"}, []string{"C=image"}, []string{"C"}},
+	}
+	for _, tt := range tests {
+		if got := userEnvFirst(tt.user, tt.image); !slices.Equal(got, tt.want) {
+			t.Errorf("userEnvFirst(%q, %q) = %q, want %q", tt.user, tt.image, got, tt.want)
+		}
+	}
+}
