@@ -198,11 +198,10 @@ func execFailure(err error) (int, error) {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory"):
-		return 127, fmt.Errorf("exec failed: %w: %w", err, ErrCommandNotFound)
-	case strings.Contains(msg, "permission denied"):
-		return 126, fmt.Errorf("exec failed: %w: %w", err, ErrCommandNotExecutable)
+		return 127, &commandError{"exec failed: " + msg, ErrCommandNotFound}
 	}
-	return 126, fmt.Errorf("exec failed: %w", err)
+	// Permission denied, a directory, a bad binary: docker exec exits 126.
+	return 126, &commandError{"exec failed: " + msg, ErrCommandNotExecutable}
 }
 
 // execProcess builds the exec'd process from the container's own spec
