@@ -106,6 +106,7 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		ExtraHosts: h.ExtraHosts, Links: h.Links, ConsoleSize: h.ConsoleSize, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
 		ReadonlyRootfs: h.ReadonlyRootfs, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs, Init: h.Init,
 		ShmSize: h.ShmSize, Sysctls: h.Sysctls, OomScoreAdj: h.OomScoreAdj,
+		Runtime: "runc", // berth runs containers with runc's libcontainer, as dockerd's default runtime
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
 			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: h.PidsLimit},
 	}

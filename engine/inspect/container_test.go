@@ -46,6 +46,7 @@ func TestContainerTemplates(t *testing.T) {
 		"{{range $p, $b := .NetworkSettings.Ports}}{{$p}}->{{(index $b 0).HostPort}}{{end}}":                          "80/tcp->32768",
 		"{{range .HostConfig.Mounts}}{{.Type}} {{.Target}} {{.TmpfsOptions.SizeBytes}} {{.TmpfsOptions.Mode}}{{end}}": "tmpfs /t 1048576 trwxrwxrwx",
 		"{{.HostConfig.DNS}} {{.HostConfig.RestartPolicy.Name}} {{.Config.Labels.a}}":                                 "[192.0.2.53] no b",
+		"{{.HostConfig.Runtime}}": "runc",
 	}
 	for tmpl, want := range tests {
 		var b strings.Builder
