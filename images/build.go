@@ -67,7 +67,7 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 		}
 	}
 	cfg.Created, cfg.Author, cfg.Config = now, opts.Author, opts.Config
-	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil}
+	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil && opts.UpperDir == ""}
 	cfg.History = append(cfg.History, h)
 	var adopt *adoption
 	switch {
