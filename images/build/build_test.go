@@ -61,6 +61,8 @@ func TestBuildRefusesBadInput(t *testing.T) {
 		{"FROM scratch\nCOPY <<EOF a /x\nhi\nEOF\n", "", "Dockerfile:2: COPY <<EOF a /x: when using COPY with more than one source file, the destination must be a directory and end with a /"},
 		{"FROM scratch\nRUN true\n", "", "Dockerfile:2: RUN true: RUN needs a filesystem to run in (FROM scratch has none yet)"},
 		{"FROM nosuch:1\n", "", `Dockerfile:1: FROM nosuch:1: unable to find image "nosuch:1" locally (berth build does not pull; use berth pull)`},
+		{"FROM scratch\nSTOPSIGNAL FOO\n", "", `Dockerfile:2: STOPSIGNAL FOO: invalid signal "FOO"`},
+		{"FROM scratch\nARG S\nSTOPSIGNAL $S\n", "", `Dockerfile:3: STOPSIGNAL $S: invalid signal ""`},
 		{"FROM ${UNSET:?required}\n", "", `Dockerfile:1: FROM ${UNSET:?required}: failed to process "${UNSET:?required}": UNSET: required`},
 	} {
 		_, err := b.Build(context.Background(), Options{Dockerfile: []byte(tc.dockerfile), Target: tc.target}, nil)

@@ -99,6 +99,9 @@ func planMeta(cmd instructions.Command) (*plan, error) {
 	case *instructions.UserCommand:
 		return &plan{createdBy: "USER " + c.User, config: func(cfg *v1.Config) { cfg.User = c.User }}, nil
 	case *instructions.StopSignalCommand:
+		if _, err := images.ParseSignal(c.Signal); err != nil {
+			return nil, err
+		}
 		return &plan{createdBy: "STOPSIGNAL " + c.Signal, config: func(cfg *v1.Config) { cfg.StopSignal = c.Signal }}, nil
 	case *instructions.ShellCommand:
 		return &plan{createdBy: fmt.Sprintf("SHELL %q", c.Shell), config: func(cfg *v1.Config) { cfg.Shell = c.Shell }}, nil
@@ -254,3 +257,4 @@ func sortedKeys(m map[string]struct{}) []string {
 	sort.Strings(out)
 	return out
 }
+
