@@ -22,6 +22,7 @@ type buildFlags struct {
 	secrets, outputs        []string
 	file, target, iidfile   string
 	progress, platform      string
+	network                 string
 	noCache, quiet, check   bool
 	pull                    bool
 }
@@ -99,6 +100,7 @@ func (f *buildFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.check, "check", false, "check the Dockerfile and context for common pitfalls without building (exit 1 on warnings)")
 	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the FROM images")
+	fl.StringVar(&f.network, "network", "default", "set the networking mode for the RUN instructions (default, none, host)")
 	fl.StringVar(&f.platform, "platform", "", "set the target platform for the build (this machine's only)")
 	stringArrayVarP(fl, &f.outputs, "output", "o", `output destination (format: "type=local,dest=path" or "type=tar,dest=file"; "-" is a tar on stdout)`)
 }
@@ -106,7 +108,7 @@ func (f *buildFlags) register(fl *pflag.FlagSet) {
 // options reads the Dockerfile and turns the flags into build options.
 func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, error) {
 	o := build.Options{Tags: f.tags, Target: f.target, NoCache: f.noCache, BuildArgs: map[string]string{}, Labels: map[string]string{},
-		Pull: f.pull, Platform: f.platform}
+		Pull: f.pull, Platform: f.platform, Network: f.network}
 	switch f.progress {
 	case "auto", "plain", "tty":
 	default:

@@ -89,6 +89,9 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 	if err := checkPlatform(opts.Platform); err != nil {
 		return nil, err
 	}
+	if err := checkNetwork(opts.Network); err != nil {
+		return nil, err
+	}
 	target, err := bd.parse()
 	if err != nil {
 		return nil, err

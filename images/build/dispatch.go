@@ -171,8 +171,12 @@ func (bd *build) planRun(ctx context.Context, s *stageState, c *instructions.Run
 	}
 	network := instructions.GetNetwork(c)
 	if network == instructions.NetworkDefault {
+		network = bd.opts.Network // --network
+	}
+	if network == instructions.NetworkDefault {
 		network = ""
-	} else {
+	}
+	if network != "" {
 		extra += "\x00network " + network
 	}
 	return &plan{createdBy: "RUN " + prefix + strings.Join(args, " ") + " # buildkit", extra: extra, mounts: mounts,

@@ -37,6 +37,9 @@ type Options struct {
 	Platform string
 	// Outputs receive the final filesystem besides the image (-o).
 	Outputs []Output
+	// Network is --network, the network of RUN steps without RUN --network:
+	// "" or "default" (the bridge), "none" or "host".
+	Network string
 }
 
 // RunSpec is one RUN step for a Runner.
