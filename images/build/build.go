@@ -196,6 +196,24 @@ func (bd *build) expander(env []string) instructions.SingleWordExpander {
 	}
 }
 
+// expandWords expands each of words with env into any number of words, as
+// BuildKit expands EXPOSE's ports ("EXPOSE $PORTS" may give several), and
+// sets *out to them.
+func (bd *build) expandWords(words, env []string, out *[]string) error {
+	getter := shell.EnvsFromSlice(env)
+	lex := shell.NewLex(bd.escape)
+	var all []string
+	for _, w := range words {
+		ws, err := lex.ProcessWords(w, getter)
+		if err != nil {
+			return err
+		}
+		all = append(all, ws...)
+	}
+	*out = all
+	return nil
+}
+
 // errAt names the Dockerfile line of cmd in err, as one sentence.
 func (bd *build) errAt(cmd instructions.Command, err error) error {
 	line := 0

@@ -173,3 +173,17 @@ func FuzzParseDockerfile(f *testing.F) {
 		}
 	})
 }
+
+// TestExposeExpands checks EXPOSE expands variables as Docker does, one
+// word into several when its value has spaces.
+func TestExposeExpands(t *testing.T) {
+	b := newBuilder(t)
+	df := "FROM scratch\nARG P\nENV Q=9000\nEXPOSE $P ${Q}/udp ${UNSET:-8080}\n"
+	img, err := b.Build(context.Background(), Options{Dockerfile: []byte(df), BuildArgs: map[string]string{"P": "80 81/udp"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sortedKeys(img.Config.Config.ExposedPorts), " "); got != "80/tcp 8080/tcp 81/udp 9000/udp" {
+		t.Errorf("exposed %q", got)
+	}
+}

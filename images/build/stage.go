@@ -187,6 +187,11 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 			return false, err
 		}
 	}
+	if c, ok := cmd.(*instructions.ExposeCommand); ok {
+		if err := bd.expandWords(c.Ports, s.env(), &c.Ports); err != nil {
+			return false, err
+		}
+	}
 	if ex, ok := cmd.(instructions.SupportsSingleWordExpansionRaw); ok {
 		if err := ex.ExpandRaw(rawExpander(s.env())); err != nil {
 			return false, err
