@@ -89,7 +89,7 @@ func (a *app) buildCommand() *cobra.Command {
 // register adds the build flags to fl.
 func (f *buildFlags) register(fl *pflag.FlagSet) {
 	stringArrayVarP(fl, &f.tags, "tag", "t", `name and optionally a tag in the "name:tag" format`)
-	fl.StringVarP(&f.file, "file", "f", "", `name of the Dockerfile (default: "PATH/Dockerfile")`)
+	fl.StringVarP(&f.file, "file", "f", "", `name of the Dockerfile (default: "PATH/Dockerfile"; "-" reads it from stdin)`)
 	stringArrayVarP(fl, &f.buildArgs, "build-arg", "", "set build-time variables")
 	stringArrayVarP(fl, &f.labels, "label", "", "set metadata for an image")
 	fl.StringVar(&f.target, "target", "", "set the target build stage to build")
@@ -131,31 +131,46 @@ func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, err
 	if o.Secrets, err = parseSecrets(f.secrets); err != nil {
 		return o, err
 	}
-	if ctxArg == "-" {
-		if f.file != "" {
-			return o, invalid("-f cannot be used with a Dockerfile from stdin")
-		}
+	return o, f.readDockerfile(&o, ctxArg, stdin)
+}
+
+// readDockerfile sets o's context and Dockerfile from PATH (or "-": the
+// Dockerfile from stdin, no context) and -f (or "-": from stdin).
+func (f *buildFlags) readDockerfile(o *build.Options, ctxArg string, stdin io.Reader) error {
+	fromStdin := func() error {
 		o.DockerfileName = "Dockerfile"
-		o.Dockerfile, err = io.ReadAll(stdin)
-		if err != nil {
-			return o, fmt.Errorf("read Dockerfile from stdin: %w", err)
+		var err error
+		if o.Dockerfile, err = io.ReadAll(stdin); err != nil {
+			return fmt.Errorf("read Dockerfile from stdin: %w", err)
 		}
-		return o, nil
+		return nil
+	}
+	if ctxArg == "-" {
+		if f.file == "-" {
+			return invalid("can't use stdin for both the build context and the Dockerfile")
+		}
+		if f.file != "" {
+			return invalid("-f cannot be used with a Dockerfile from stdin")
+		}
+		return fromStdin()
 	}
 	fi, err := os.Stat(ctxArg)
 	if err != nil || !fi.IsDir() {
-		return o, invalid("unable to prepare context: path %q not found or not a directory", ctxArg)
+		return invalid("unable to prepare context: path %q not found or not a directory", ctxArg)
 	}
 	o.ContextDir = ctxArg
 	file := f.file
+	if file == "-" { // -f -: the Dockerfile from stdin, the context from PATH
+		return fromStdin()
+	}
 	if file == "" {
 		file = filepath.Join(ctxArg, "Dockerfile")
 	}
 	o.DockerfileName = filepath.Base(file)
 	if o.Dockerfile, err = os.ReadFile(file); err != nil {
-		return o, invalid("unable to read the Dockerfile %s: %v", file, err)
+		return invalid("unable to read the Dockerfile %s: %v", file, err)
 	}
-	return o, nil
+	return nil
 }
 
 // buildOutputs parses the -o values into o; a tar to "-" goes to stdout

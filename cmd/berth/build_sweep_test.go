@@ -60,3 +60,22 @@ func TestUserGroupsAsDocker(t *testing.T) {
 		t.Errorf("exec as root of busybox: groups %q, want 0 10", got)
 	}
 }
+
+// TestBuildDockerfileFromStdinWithContext checks docker build -f - PATH: the
+// Dockerfile from stdin, COPY from the context at PATH; -f - with the
+// context from stdin too is refused in one sentence.
+func TestBuildDockerfileFromStdinWithContext(t *testing.T) {
+	c := newCLI(t)
+	dir := writeContext(t, map[string]string{"a.txt": "from the context\n", "Dockerfile": "FROM busybox\nRUN false\n"})
+	out, errOut, code := c.run("FROM busybox\nCOPY a.txt /a.txt\n", "build", "-q", "-t", "stdinfile", "-f", "-", dir)
+	if code != 0 {
+		t.Fatalf("build -f - %s: exit %d: %s%s", dir, code, out, errOut)
+	}
+	if got := c.ok("run", "--rm", "stdinfile", "cat", "/a.txt"); got != "from the context\n" {
+		t.Errorf("/a.txt: %q", got)
+	}
+	_, errOut, code = c.run("FROM busybox\n", "build", "-q", "-f", "-", "-")
+	if code == 0 || errOut != "berth: can't use stdin for both the build context and the Dockerfile\n" {
+		t.Errorf("build -f - -: exit %d: %q", code, errOut)
+	}
+}
