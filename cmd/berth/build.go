@@ -170,6 +170,10 @@ func (f *buildFlags) readDockerfile(o *build.Options, ctxArg string, stdin io.Re
 	if o.Dockerfile, err = os.ReadFile(file); err != nil {
 		return invalid("unable to read the Dockerfile %s: %v", file, err)
 	}
+	// BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile first.
+	if _, err := os.Stat(file + ".dockerignore"); err == nil {
+		o.IgnoreFile = file + ".dockerignore"
+	}
 	return nil
 }
 

@@ -79,3 +79,26 @@ func TestBuildDockerfileFromStdinWithContext(t *testing.T) {
 		t.Errorf("build -f - -: exit %d: %q", code, errOut)
 	}
 }
+
+// TestBuildDockerfileIgnoreFile checks BuildKit's Dockerfile-specific ignore
+// file: <Dockerfile>.dockerignore beside the Dockerfile replaces the
+// context's .dockerignore for that Dockerfile only.
+func TestBuildDockerfileIgnoreFile(t *testing.T) {
+	c := newCLI(t)
+	df := "FROM busybox\nCOPY . /ctx/\nRUN ls /ctx | sort | tr '\\n' ' ' > /ls\n"
+	dir := writeContext(t, map[string]string{"a.txt": "a", "b.txt": "b", ".dockerignore": "a.txt\n",
+		"app.Dockerfile": df, "app.Dockerfile.dockerignore": "b.txt\n*.Dockerfile*\n", "Dockerfile": df})
+	ls := func(args ...string) string {
+		out, errOut, code := c.run("", append(append([]string{"build", "-q"}, args...), dir)...)
+		if code != 0 {
+			t.Fatalf("build %v: exit %d: %s", args, code, errOut)
+		}
+		return c.ok("run", "--rm", strings.TrimSpace(out), "cat", "/ls")
+	}
+	if got := ls("-f", dir+"/app.Dockerfile"); got != "Dockerfile a.txt " {
+		t.Errorf("-f app.Dockerfile copied %q, want what app.Dockerfile.dockerignore leaves", got)
+	}
+	if got := ls(); got != "Dockerfile app.Dockerfile app.Dockerfile.dockerignore b.txt " {
+		t.Errorf("the default Dockerfile copied %q, want what .dockerignore leaves", got)
+	}
+}
