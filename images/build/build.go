@@ -142,12 +142,20 @@ func (bd *build) parse() (int, error) {
 	}
 	bd.stages, bd.escape = stages, res.EscapeToken
 	bd.meta = map[string]*string{}
+	for _, kv := range hostPlatformArgs() { // BuildKit's automatic platform ARGs
+		k, v, _ := strings.Cut(kv, "=")
+		bd.meta[k] = &v
+	}
 	for _, a := range metaArgs {
 		if err := a.Expand(bd.expander(bd.metaEnv())); err != nil {
 			return 0, bd.errAt(&a, err)
 		}
 		for _, kv := range a.Args {
-			bd.meta[kv.Key] = bd.argValue(kv.Key, kv.Value)
+			def := kv.Value
+			if def == nil { // a bare ARG TARGETARCH keeps the automatic value
+				def = bd.meta[kv.Key]
+			}
+			bd.meta[kv.Key] = bd.argValue(kv.Key, def)
 		}
 	}
 	target := len(stages) - 1

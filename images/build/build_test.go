@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -185,5 +186,23 @@ func TestExposeExpands(t *testing.T) {
 	}
 	if got := strings.Join(sortedKeys(img.Config.Config.ExposedPorts), " "); got != "80/tcp 8080/tcp 81/udp 9000/udp" {
 		t.Errorf("exposed %q", got)
+	}
+}
+
+// TestPlatformArgs checks BuildKit's automatic platform ARGs: a bare ARG
+// TARGETPLATFORM (in a stage or global) takes the host's platform, an
+// undeclared one is not in scope, a global one does not reach a stage that
+// does not declare it, and --build-arg still wins.
+func TestPlatformArgs(t *testing.T) {
+	b := newBuilder(t)
+	df := "ARG TARGETARCH\nARG BUILDOS\nFROM scratch\nARG TARGETPLATFORM\nARG BUILDOS\nARG TARGETOS\n" +
+		"ENV P=$TARGETPLATFORM O=$BUILDOS T=$TARGETOS A=${TARGETARCH:-unset} V=${TARGETVARIANT:-none}\n"
+	img, err := b.Build(context.Background(), Options{Dockerfile: []byte(df), BuildArgs: map[string]string{"TARGETOS": "given"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "P=linux/" + runtime.GOARCH + " O=linux T=given A=unset V=none"
+	if got := strings.Join(img.Config.Config.Env, " "); got != want {
+		t.Errorf("env %q, want %q", got, want)
 	}
 }
