@@ -1,6 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"maps"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -100,5 +104,40 @@ func TestBuildDockerfileIgnoreFile(t *testing.T) {
 	}
 	if got := ls(); got != "Dockerfile app.Dockerfile app.Dockerfile.dockerignore b.txt " {
 		t.Errorf("the default Dockerfile copied %q, want what .dockerignore leaves", got)
+	}
+}
+
+// TestBuildRunLayers checks a RUN's layer holds the step's changes only: no
+// etc/ left by the runtime's /etc/hostname and /etc/resolv.conf mount
+// points, and a RUN that changed nothing adds no layer (its history entry
+// is empty_layer), as BuildKit does.
+func TestBuildRunLayers(t *testing.T) {
+	c := newCLI(t)
+	df := "FROM busybox\nRUN true\nRUN echo hi > /hi\n"
+	if _, errOut, code := c.run(df, "build", "-q", "-t", "runlayers", "-"); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, errOut)
+	}
+	if got := c.ok("image", "inspect", "--format", "{{len .RootFS.Layers}}", "runlayers"); got != "2\n" {
+		t.Errorf("%s layers, want 2: busybox's and that of RUN echo", strings.TrimSpace(got))
+	}
+	hist := c.ok("image", "history", "--format", "{{.Size}} {{.CreatedBy}}", "runlayers")
+	if !strings.Contains(hist, "0B RUN /bin/sh -c true # buildkit\n") {
+		t.Errorf("history:\n%s", hist)
+	}
+	dir := t.TempDir()
+	c.ok("save", "-o", dir+"/img.tar", "runlayers")
+	f, err := os.Open(dir + "/img.tar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	files := tarEntries(t, f)
+	var manifest []struct{ Layers []string }
+	if err := json.Unmarshal([]byte(files["manifest.json"]), &manifest); err != nil || len(manifest) != 1 || len(manifest[0].Layers) != 2 {
+		t.Fatalf("manifest.json: %v %s", err, files["manifest.json"])
+	}
+	layer := tarEntries(t, strings.NewReader(files[manifest[0].Layers[1]]))
+	if len(layer) != 1 || layer["hi"] != "hi\n" {
+		t.Errorf("RUN echo's layer holds %q, want hi alone", slices.Sorted(maps.Keys(layer)))
 	}
 }
