@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"berth/engine/api"
+	"berth/images"
 	"berth/images/build"
 )
 
@@ -23,8 +27,10 @@ type buildFlags struct {
 	file, target, iidfile   string
 	progress, platform      string
 	network                 string
-	noCache, quiet, check   bool
-	pull                    bool
+	// contextTar is a build context read from stdin (PATH "-" given a tar).
+	contextTar            []byte
+	noCache, quiet, check bool
+	pull                  bool
 }
 
 func (a *app) buildCommand() *cobra.Command {
@@ -42,6 +48,9 @@ func (a *app) buildCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if f.check && f.contextTar != nil {
+				return invalid("--check needs a Dockerfile, not a build context on stdin")
+			}
 			if f.check { // --check: the Dockerfile's findings, no build
 				return a.runCheck(o)
 			}
@@ -49,18 +58,11 @@ func (a *app) buildCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var progress func(build.Event)
-			switch {
-			case f.quiet:
-			case f.progress == "tty" || f.progress == "auto" && isTerminal(a.stderr):
-				progress = ttyProgress(a.stderr)
-			default:
-				progress = plainProgress(a.stderr)
-			}
+			progress := f.progressTo(a.stderr)
 			// Ctrl-C or a TERM cancels the build, which then removes its step's container.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			img, err := e.Build(ctx, o, progress)
+			img, err := f.build(ctx, e, o, progress)
 			if err != nil {
 				return err
 			}
@@ -84,6 +86,26 @@ func (a *app) buildCommand() *cobra.Command {
 	}
 	f.register(cmd.Flags())
 	return cmd
+}
+
+// progressTo is where the build's events go: nowhere with -q, else the tty
+// view or plain lines on w.
+func (f *buildFlags) progressTo(w io.Writer) func(build.Event) {
+	switch {
+	case f.quiet:
+		return nil
+	case f.progress == "tty" || f.progress == "auto" && isTerminal(w):
+		return ttyProgress(w)
+	}
+	return plainProgress(w)
+}
+
+// build builds o, from the context on stdin when there is one.
+func (f *buildFlags) build(ctx context.Context, e api.Engine, o build.Options, progress func(build.Event)) (*images.Image, error) {
+	if f.contextTar != nil {
+		return e.BuildFromTar(ctx, bytes.NewReader(f.contextTar), f.file, o, progress)
+	}
+	return e.Build(ctx, o, progress)
 }
 
 // register adds the build flags to fl.
@@ -149,10 +171,17 @@ func (f *buildFlags) readDockerfile(o *build.Options, ctxArg string, stdin io.Re
 		if f.file == "-" {
 			return invalid("can't use stdin for both the build context and the Dockerfile")
 		}
+		if err := fromStdin(); err != nil {
+			return err
+		}
+		if build.IsArchive(o.Dockerfile) { // a context, as docker build - < ctx.tar
+			f.contextTar, o.Dockerfile, o.DockerfileName = o.Dockerfile, nil, ""
+			return nil
+		}
 		if f.file != "" {
 			return invalid("-f cannot be used with a Dockerfile from stdin")
 		}
-		return fromStdin()
+		return nil
 	}
 	fi, err := os.Stat(ctxArg)
 	if err != nil || !fi.IsDir() {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"maps"
 	"os"
@@ -139,5 +141,37 @@ func TestBuildRunLayers(t *testing.T) {
 	layer := tarEntries(t, strings.NewReader(files[manifest[0].Layers[1]]))
 	if len(layer) != 1 || layer["hi"] != "hi\n" {
 		t.Errorf("RUN echo's layer holds %q, want hi alone", slices.Sorted(maps.Keys(layer)))
+	}
+}
+
+// TestBuildContextTarOnStdin checks docker build - < context.tar(.gz): a tar
+// on stdin is the build context (with its Dockerfile, or -f naming one in
+// it), not a Dockerfile.
+func TestBuildContextTarOnStdin(t *testing.T) {
+	c := newCLI(t)
+	ctx := tarOf(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY a.txt /a\n", "a.txt": "from the tar\n",
+		"other.Dockerfile": "FROM busybox\nCOPY a.txt /other\n"})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write(ctx); err != nil || zw.Close() != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+		file        string
+	}{
+		{"tar", string(ctx), nil, "/a"},
+		{"tar.gz", gz.String(), nil, "/a"},
+		{"tar with -f", string(ctx), []string{"-f", "other.Dockerfile"}, "/other"},
+	} {
+		out, errOut, code := c.run(tc.stdin, append(append([]string{"build", "-q"}, tc.args...), "-")...)
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", tc.name, code, errOut)
+			continue
+		}
+		if got := c.ok("run", "--rm", strings.TrimSpace(out), "cat", tc.file); got != "from the tar\n" {
+			t.Errorf("%s: %s holds %q", tc.name, tc.file, got)
+		}
 	}
 }

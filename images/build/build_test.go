@@ -153,6 +153,12 @@ func TestIsArchive(t *testing.T) {
 		if got := isArchive(p); got != tc.want {
 			t.Errorf("%s: isArchive %v, want %v", name, got, tc.want)
 		}
+		if got := IsArchive(tc.body); got != tc.want {
+			t.Errorf("%s: IsArchive %v", name, got)
+		}
+	}
+	if IsArchive([]byte("FROM busybox\nRUN true\n")) || IsArchive(nil) {
+		t.Error("a Dockerfile is an archive")
 	}
 }
 
