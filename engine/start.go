@@ -332,8 +332,7 @@ func hasEnv(env []string, key string) bool {
 }
 
 // resolveUser turns "name[:group]" or "uid[:gid]" into IDs with the image's
-// /etc/passwd and /etc/group, as Docker does at start; the supplementary
-// groups begin with the primary one, as Docker's do.
+// /etc/passwd and /etc/group, as Docker does at start.
 func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
 	passwd, err := securejoin.SecureJoin(rootfs, "/etc/passwd")
 	if err != nil {
@@ -354,8 +353,6 @@ func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
 	if u.Home == "" {
 		u.Home = "/"
 	}
-	// Docker's supplementary groups start with the primary group.
-	u.Sgids = append([]int{u.Gid}, u.Sgids...)
 	return u, nil
 }
 

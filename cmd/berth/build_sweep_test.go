@@ -40,33 +40,6 @@ func TestBuildNetworkFlag(t *testing.T) {
 	}
 }
 
-// TestUserGroupsAsDocker checks a process's supplementary groups, in a RUN
-// step, a container and an exec, begin with its primary group as Docker's
-// do (Docker: "Groups: 1500 2000" for a user of group 1500 also in 2000).
-func TestUserGroupsAsDocker(t *testing.T) {
-	c := newCLI(t)
-	df := "FROM busybox\nRUN echo grp:x:2000:app >> /etc/group && echo app:x:1500:1500::/:/bin/sh >> /etc/passwd\n" +
-		"USER app\nRUN grep Groups /proc/self/status > /tmp/g\n"
-	out, errOut, code := c.run(df, "build", "-q", "-t", "groups", "-")
-	if code != 0 {
-		t.Fatalf("build: exit %d: %s", code, errOut)
-	}
-	groups := func(s string) string { return strings.Join(strings.Fields(strings.TrimPrefix(s, "Groups:")), " ") }
-	if got := groups(c.ok("run", "--rm", "groups", "cat", "/tmp/g")); got != "1500 2000" {
-		t.Errorf("RUN as app: groups %q, want 1500 2000 (%s)", got, out)
-	}
-	if got := groups(c.ok("run", "--rm", "--user", "app:grp", "groups", "grep", "Groups", "/proc/self/status")); got != "2000" {
-		t.Errorf("run --user app:grp: groups %q, want 2000", got)
-	}
-	c.ok("run", "-d", "--name", "grp", "--user", "0", "groups", "sleep", "100")
-	if got := groups(c.ok("exec", "--user", "app", "grp", "grep", "Groups", "/proc/self/status")); got != "1500 2000" {
-		t.Errorf("exec --user app: groups %q, want 1500 2000", got)
-	}
-	if got := groups(c.ok("exec", "grp", "grep", "Groups", "/proc/self/status")); got != "0 10" {
-		t.Errorf("exec as root of busybox: groups %q, want 0 10", got)
-	}
-}
-
 // TestBuildDockerfileFromStdinWithContext checks docker build -f - PATH: the
 // Dockerfile from stdin, COPY from the context at PATH; -f - with the
 // context from stdin too is refused in one sentence.
