@@ -17,6 +17,8 @@ func TestParseSignal(t *testing.T) {
 		{"SIGTERM", unix.SIGTERM, true}, {"term", unix.SIGTERM, true}, {"KILL", unix.SIGKILL, true},
 		{"9", unix.SIGKILL, true}, {"SIGUSR1", unix.SIGUSR1, true}, {"0", 0, false}, {"65", 0, false},
 		{"SIGNOPE", 0, false}, {"", 0, false},
+		{"SIGRTMIN+3", 37, true}, {"rtmin", 34, true}, {"SIGRTMAX-1", 63, true}, {"RTMAX", 64, true},
+		{"SIGRTMIN-1", 0, false}, {"SIGRTMIN+", 0, false}, {"RTMIN+31", 0, false}, {"SIG", 0, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseSignal(tt.in)

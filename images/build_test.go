@@ -56,6 +56,12 @@ func TestCommitUpperDir(t *testing.T) {
 	if len(meta.Layers) != 2 || !h[0].EmptyLayer || !strings.Contains(h[0].CreatedBy, "ENV") {
 		t.Errorf("metadata commit: %d layers, history %+v", len(meta.Layers), h)
 	}
+	// As docker history: each row below the top names the parent images
+	// still stored, one each down the parent chain.
+	if len(h) != 3 || h[0].ID != meta.ID || h[1].ID != img.ID || h[2].ID != base.ID ||
+		len(h[1].Tags) != 1 || h[1].Tags[0] != "derived:1" {
+		t.Errorf("history IDs: %+v", h)
+	}
 	// The base has a child now: removing it by ID is a conflict; by tag only untags.
 	if _, err := s.Remove(ctx, base.ID, false, nil); err == nil {
 		t.Error("removed an image with children")

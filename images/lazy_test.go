@@ -66,6 +66,12 @@ func TestLazyLayer(t *testing.T) {
 	if p, _ := s.blobPath(l.Digest); fileExists(p) {
 		t.Fatal("a lazy commit wrote the layer's blob")
 	}
+	if h := img.Config.History[len(img.Config.History)-1]; h.EmptyLayer {
+		t.Fatal("a lazy layer's history entry says empty_layer")
+	}
+	if hs, err := s.History(ctx, img.ID); err != nil || hs[0].Size != l.Size {
+		t.Fatalf("history of a lazy layer: %+v, %v; want its size %d first", hs, err, l.Size)
+	}
 	if rep, err := s.Check(ctx, false); err != nil || !rep.Clean() || rep.Verified < 4 {
 		t.Fatalf("check with a lazy layer: %+v, %v", rep, err)
 	}

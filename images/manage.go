@@ -20,14 +20,16 @@ type DeleteResponse struct {
 
 // HistoryEntry is one line of `docker history`.
 type HistoryEntry struct {
-	// ID is the image ID on the top entry and "<missing>" below it.
+	// ID is the image ID on the top entry, then that of each parent image
+	// still stored on the entries below it (one each, as Docker walks the
+	// parent chain), and "<missing>" on the rest.
 	ID        string
 	Created   time.Time
 	CreatedBy string
 	Comment   string
 	// Size is the size of the layer the step made (0 for steps without a layer).
 	Size int64
-	// Tags are the image's tags, on the top entry only.
+	// Tags are the tags of the image of ID.
 	Tags       []string
 	EmptyLayer bool
 }
@@ -89,6 +91,13 @@ func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error)
 		out = []HistoryEntry{{Created: img.Created}}
 	}
 	out[0].ID, out[0].Tags = img.ID, img.RepoTags
+	for i, p := 1, img.Parent; i < len(out) && p != ""; i++ {
+		parent, err := s.resolve(ctx, s.db, p)
+		if err != nil {
+			break // the parent is gone: the rest are <missing>
+		}
+		out[i].ID, out[i].Tags, p = parent.ID, parent.RepoTags, parent.Parent
+	}
 	return out, nil
 }
 

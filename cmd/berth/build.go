@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"berth/engine/api"
+	"berth/images"
 	"berth/images/build"
 )
 
@@ -22,8 +26,11 @@ type buildFlags struct {
 	secrets, outputs        []string
 	file, target, iidfile   string
 	progress, platform      string
-	noCache, quiet, check   bool
-	pull                    bool
+	network                 string
+	// contextTar is a build context read from stdin (PATH "-" given a tar).
+	contextTar            []byte
+	noCache, quiet, check bool
+	pull                  bool
 }
 
 func (a *app) buildCommand() *cobra.Command {
@@ -41,6 +48,9 @@ func (a *app) buildCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if f.check && f.contextTar != nil {
+				return invalid("--check needs a Dockerfile, not a build context on stdin")
+			}
 			if f.check { // --check: the Dockerfile's findings, no build
 				return a.runCheck(o)
 			}
@@ -48,18 +58,11 @@ func (a *app) buildCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var progress func(build.Event)
-			switch {
-			case f.quiet:
-			case f.progress == "tty" || f.progress == "auto" && isTerminal(a.stderr):
-				progress = ttyProgress(a.stderr)
-			default:
-				progress = plainProgress(a.stderr)
-			}
+			progress := f.progressTo(a.stderr)
 			// Ctrl-C or a TERM cancels the build, which then removes its step's container.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			img, err := e.Build(ctx, o, progress)
+			img, err := f.build(ctx, e, o, progress)
 			if err != nil {
 				return err
 			}
@@ -85,10 +88,30 @@ func (a *app) buildCommand() *cobra.Command {
 	return cmd
 }
 
+// progressTo is where the build's events go: nowhere with -q, else the tty
+// view or plain lines on w.
+func (f *buildFlags) progressTo(w io.Writer) func(build.Event) {
+	switch {
+	case f.quiet:
+		return nil
+	case f.progress == "tty" || f.progress == "auto" && isTerminal(w):
+		return ttyProgress(w)
+	}
+	return plainProgress(w)
+}
+
+// build builds o, from the context on stdin when there is one.
+func (f *buildFlags) build(ctx context.Context, e api.Engine, o build.Options, progress func(build.Event)) (*images.Image, error) {
+	if f.contextTar != nil {
+		return e.BuildFromTar(ctx, bytes.NewReader(f.contextTar), f.file, o, progress)
+	}
+	return e.Build(ctx, o, progress)
+}
+
 // register adds the build flags to fl.
 func (f *buildFlags) register(fl *pflag.FlagSet) {
 	stringArrayVarP(fl, &f.tags, "tag", "t", `name and optionally a tag in the "name:tag" format`)
-	fl.StringVarP(&f.file, "file", "f", "", `name of the Dockerfile (default: "PATH/Dockerfile")`)
+	fl.StringVarP(&f.file, "file", "f", "", `name of the Dockerfile (default: "PATH/Dockerfile"; "-" reads it from stdin)`)
 	stringArrayVarP(fl, &f.buildArgs, "build-arg", "", "set build-time variables")
 	stringArrayVarP(fl, &f.labels, "label", "", "set metadata for an image")
 	fl.StringVar(&f.target, "target", "", "set the target build stage to build")
@@ -99,6 +122,7 @@ func (f *buildFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.check, "check", false, "check the Dockerfile and context for common pitfalls without building (exit 1 on warnings)")
 	fl.StringVar(&f.progress, "progress", "auto", "set type of progress output (auto, plain, tty)")
 	fl.BoolVar(&f.pull, "pull", false, "always attempt to pull a newer version of the FROM images")
+	fl.StringVar(&f.network, "network", "default", "set the networking mode for the RUN instructions (default, none, host)")
 	fl.StringVar(&f.platform, "platform", "", "set the target platform for the build (this machine's only)")
 	stringArrayVarP(fl, &f.outputs, "output", "o", `output destination (format: "type=local,dest=path" or "type=tar,dest=file"; "-" is a tar on stdout)`)
 }
@@ -106,7 +130,7 @@ func (f *buildFlags) register(fl *pflag.FlagSet) {
 // options reads the Dockerfile and turns the flags into build options.
 func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, error) {
 	o := build.Options{Tags: f.tags, Target: f.target, NoCache: f.noCache, BuildArgs: map[string]string{}, Labels: map[string]string{},
-		Pull: f.pull, Platform: f.platform}
+		Pull: f.pull, Platform: f.platform, Network: f.network}
 	switch f.progress {
 	case "auto", "plain", "tty":
 	default:
@@ -129,31 +153,57 @@ func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, err
 	if o.Secrets, err = parseSecrets(f.secrets); err != nil {
 		return o, err
 	}
-	if ctxArg == "-" {
-		if f.file != "" {
-			return o, invalid("-f cannot be used with a Dockerfile from stdin")
-		}
+	return o, f.readDockerfile(&o, ctxArg, stdin)
+}
+
+// readDockerfile sets o's context and Dockerfile from PATH (or "-": the
+// Dockerfile from stdin, no context) and -f (or "-": from stdin).
+func (f *buildFlags) readDockerfile(o *build.Options, ctxArg string, stdin io.Reader) error {
+	fromStdin := func() error {
 		o.DockerfileName = "Dockerfile"
-		o.Dockerfile, err = io.ReadAll(stdin)
-		if err != nil {
-			return o, fmt.Errorf("read Dockerfile from stdin: %w", err)
+		var err error
+		if o.Dockerfile, err = io.ReadAll(stdin); err != nil {
+			return fmt.Errorf("read Dockerfile from stdin: %w", err)
 		}
-		return o, nil
+		return nil
+	}
+	if ctxArg == "-" {
+		if f.file == "-" {
+			return invalid("can't use stdin for both the build context and the Dockerfile")
+		}
+		if err := fromStdin(); err != nil {
+			return err
+		}
+		if build.IsArchive(o.Dockerfile) { // a context, as docker build - < ctx.tar
+			f.contextTar, o.Dockerfile, o.DockerfileName = o.Dockerfile, nil, ""
+			return nil
+		}
+		if f.file != "" {
+			return invalid("-f cannot be used with a Dockerfile from stdin")
+		}
+		return nil
 	}
 	fi, err := os.Stat(ctxArg)
 	if err != nil || !fi.IsDir() {
-		return o, invalid("unable to prepare context: path %q not found or not a directory", ctxArg)
+		return invalid("unable to prepare context: path %q not found or not a directory", ctxArg)
 	}
 	o.ContextDir = ctxArg
 	file := f.file
+	if file == "-" { // -f -: the Dockerfile from stdin, the context from PATH
+		return fromStdin()
+	}
 	if file == "" {
 		file = filepath.Join(ctxArg, "Dockerfile")
 	}
 	o.DockerfileName = filepath.Base(file)
 	if o.Dockerfile, err = os.ReadFile(file); err != nil {
-		return o, invalid("unable to read the Dockerfile %s: %v", file, err)
+		return invalid("unable to read the Dockerfile %s: %v", file, err)
 	}
-	return o, nil
+	// BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile first.
+	if _, err := os.Stat(file + ".dockerignore"); err == nil {
+		o.IgnoreFile = file + ".dockerignore"
+	}
+	return nil
 }
 
 // buildOutputs parses the -o values into o; a tar to "-" goes to stdout

@@ -102,6 +102,11 @@ HEALTHCHECK --interval=5s --timeout=2s --start-period=1s --retries=4 CMD wget -q
 STOPSIGNAL SIGUSR1
 MAINTAINER someone@example.com
 `},
+	{name: "expose-variables", args: []string{"--build-arg", "P=80 81/udp"}, dockerfile: `FROM busybox
+ARG P
+ENV Q=9000
+EXPOSE $P ${Q}/udp ${UNSET:-8080}
+`},
 	{name: "healthcheck-exec", dockerfile: `FROM busybox
 HEALTHCHECK CMD ["true"]
 HEALTHCHECK --interval=1m30s --retries=2 CMD ["sh", "-c", "test -e /"]

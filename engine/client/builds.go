@@ -100,7 +100,7 @@ const inlineDockerfile = ".berth-dockerfile"
 // buildContext packs the context directory, less what .dockerignore
 // excludes, with a Dockerfile given as bytes added to the stream.
 func buildContext(o build.Options) (io.ReadCloser, error) {
-	excludes, err := dockerignore(o.ContextDir)
+	excludes, err := dockerignore(o)
 	if err != nil {
 		return nil, err
 	}
@@ -117,19 +117,28 @@ func buildContext(o build.Options) (io.ReadCloser, error) {
 	return archive.ReplaceFileTarWrapper(tr, map[string]archive.TarModifierFunc{inlineDockerfile: add}), nil
 }
 
-// dockerignore reads the context's .dockerignore patterns.
-func dockerignore(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
-	if errors.Is(err, os.ErrNotExist) {
+// dockerignore reads the patterns of the Dockerfile's own ignore file, when
+// o has one (then the context's .dockerignore is left out of what is sent,
+// so the server does not apply it too), else of the context's .dockerignore.
+func dockerignore(o build.Options) ([]string, error) {
+	name := o.IgnoreFile
+	if name == "" {
+		name = filepath.Join(o.ContextDir, ".dockerignore")
+	}
+	f, err := os.Open(name)
+	if errors.Is(err, os.ErrNotExist) && o.IgnoreFile == "" {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read .dockerignore: %w", err)
+		return nil, fmt.Errorf("read %s: %w", filepath.Base(name), err)
 	}
 	defer f.Close()
 	patterns, err := ignorefile.ReadAll(f)
 	if err != nil {
-		return nil, invalidArgument(fmt.Sprintf(".dockerignore: %v", err))
+		return nil, invalidArgument(fmt.Sprintf("%s: %v", filepath.Base(name), err))
+	}
+	if o.IgnoreFile != "" {
+		patterns = append(patterns, ".dockerignore")
 	}
 	return patterns, nil
 }

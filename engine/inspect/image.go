@@ -29,6 +29,9 @@ func ImageOf(img *images.Image) (Image, error) {
 		Architecture: cf.Architecture, Variant: cf.Variant, Os: cf.OS, OsVersion: cf.OSVersion, Size: img.Size,
 		RootFS: image.RootFS{Type: cf.RootFS.Type},
 	}
+	if n := len(cf.History); n > 0 { // commit -m and import -m: the newest entry's
+		out.Comment = cf.History[n-1].Comment
+	}
 	for _, d := range cf.RootFS.DiffIDs {
 		out.RootFS.Layers = append(out.RootFS.Layers, d.String())
 	}

@@ -89,6 +89,9 @@ func (b *Builder) Build(ctx context.Context, opts Options, progress func(Event))
 	if err := checkPlatform(opts.Platform); err != nil {
 		return nil, err
 	}
+	if err := checkNetwork(opts.Network); err != nil {
+		return nil, err
+	}
 	target, err := bd.parse()
 	if err != nil {
 		return nil, err
@@ -139,12 +142,20 @@ func (bd *build) parse() (int, error) {
 	}
 	bd.stages, bd.escape = stages, res.EscapeToken
 	bd.meta = map[string]*string{}
+	for _, kv := range hostPlatformArgs() { // BuildKit's automatic platform ARGs
+		k, v, _ := strings.Cut(kv, "=")
+		bd.meta[k] = &v
+	}
 	for _, a := range metaArgs {
 		if err := a.Expand(bd.expander(bd.metaEnv())); err != nil {
 			return 0, bd.errAt(&a, err)
 		}
 		for _, kv := range a.Args {
-			bd.meta[kv.Key] = bd.argValue(kv.Key, kv.Value)
+			def := kv.Value
+			if def == nil { // a bare ARG TARGETARCH keeps the automatic value
+				def = bd.meta[kv.Key]
+			}
+			bd.meta[kv.Key] = bd.argValue(kv.Key, def)
 		}
 	}
 	target := len(stages) - 1
@@ -191,6 +202,24 @@ func (bd *build) expander(env []string) instructions.SingleWordExpander {
 		out, _, err := lex.ProcessWord(word, getter)
 		return out, err
 	}
+}
+
+// expandWords expands each of words with env into any number of words, as
+// BuildKit expands EXPOSE's ports ("EXPOSE $PORTS" may give several), and
+// sets *out to them.
+func (bd *build) expandWords(words, env []string, out *[]string) error {
+	getter := shell.EnvsFromSlice(env)
+	lex := shell.NewLex(bd.escape)
+	var all []string
+	for _, w := range words {
+		ws, err := lex.ProcessWords(w, getter)
+		if err != nil {
+			return err
+		}
+		all = append(all, ws...)
+	}
+	*out = all
+	return nil
 }
 
 // errAt names the Dockerfile line of cmd in err, as one sentence.

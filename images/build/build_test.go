@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -61,6 +62,8 @@ func TestBuildRefusesBadInput(t *testing.T) {
 		{"FROM scratch\nCOPY <<EOF a /x\nhi\nEOF\n", "", "Dockerfile:2: COPY <<EOF a /x: when using COPY with more than one source file, the destination must be a directory and end with a /"},
 		{"FROM scratch\nRUN true\n", "", "Dockerfile:2: RUN true: RUN needs a filesystem to run in (FROM scratch has none yet)"},
 		{"FROM nosuch:1\n", "", `Dockerfile:1: FROM nosuch:1: unable to find image "nosuch:1" locally (berth build does not pull; use berth pull)`},
+		{"FROM scratch\nSTOPSIGNAL FOO\n", "", `Dockerfile:2: STOPSIGNAL FOO: invalid signal "FOO"`},
+		{"FROM scratch\nARG S\nSTOPSIGNAL $S\n", "", `Dockerfile:3: STOPSIGNAL $S: invalid signal ""`},
 		{"FROM ${UNSET:?required}\n", "", `Dockerfile:1: FROM ${UNSET:?required}: failed to process "${UNSET:?required}": UNSET: required`},
 	} {
 		_, err := b.Build(context.Background(), Options{Dockerfile: []byte(tc.dockerfile), Target: tc.target}, nil)
@@ -150,6 +153,12 @@ func TestIsArchive(t *testing.T) {
 		if got := isArchive(p); got != tc.want {
 			t.Errorf("%s: isArchive %v, want %v", name, got, tc.want)
 		}
+		if got := IsArchive(tc.body); got != tc.want {
+			t.Errorf("%s: IsArchive %v", name, got)
+		}
+	}
+	if IsArchive([]byte("FROM busybox\nRUN true\n")) || IsArchive(nil) {
+		t.Error("a Dockerfile is an archive")
 	}
 }
 
@@ -170,4 +179,36 @@ func FuzzParseDockerfile(f *testing.F) {
 			t.Errorf("error without the file's name: %v", err)
 		}
 	})
+}
+
+// TestExposeExpands checks EXPOSE expands variables as Docker does, one
+// word into several when its value has spaces.
+func TestExposeExpands(t *testing.T) {
+	b := newBuilder(t)
+	df := "FROM scratch\nARG P\nENV Q=9000\nEXPOSE $P ${Q}/udp ${UNSET:-8080}\n"
+	img, err := b.Build(context.Background(), Options{Dockerfile: []byte(df), BuildArgs: map[string]string{"P": "80 81/udp"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sortedKeys(img.Config.Config.ExposedPorts), " "); got != "80/tcp 8080/tcp 81/udp 9000/udp" {
+		t.Errorf("exposed %q", got)
+	}
+}
+
+// TestPlatformArgs checks BuildKit's automatic platform ARGs: a bare ARG
+// TARGETPLATFORM (in a stage or global) takes the host's platform, an
+// undeclared one is not in scope, a global one does not reach a stage that
+// does not declare it, and --build-arg still wins.
+func TestPlatformArgs(t *testing.T) {
+	b := newBuilder(t)
+	df := "ARG TARGETARCH\nARG BUILDOS\nFROM scratch\nARG TARGETPLATFORM\nARG BUILDOS\nARG TARGETOS\n" +
+		"ENV P=$TARGETPLATFORM O=$BUILDOS T=$TARGETOS A=${TARGETARCH:-unset} V=${TARGETVARIANT:-none}\n"
+	img, err := b.Build(context.Background(), Options{Dockerfile: []byte(df), BuildArgs: map[string]string{"TARGETOS": "given"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "P=linux/" + runtime.GOARCH + " O=linux T=given A=unset V=none"
+	if got := strings.Join(img.Config.Config.Env, " "); got != want {
+		t.Errorf("env %q, want %q", got, want)
+	}
 }

@@ -45,24 +45,29 @@ type copySpec struct {
 	git     []*gitSource // ADD's git repositories
 }
 
-// loadIgnore reads the context's .dockerignore.
+// loadIgnore reads the Dockerfile's own ignore file when there is one, else
+// the context's .dockerignore.
 func (bd *build) loadIgnore() error {
 	if bd.opts.ContextDir == "" {
 		return nil
 	}
-	f, err := os.Open(filepath.Join(bd.opts.ContextDir, ".dockerignore"))
-	if errors.Is(err, fs.ErrNotExist) {
+	name := bd.opts.IgnoreFile
+	if name == "" {
+		name = filepath.Join(bd.opts.ContextDir, ".dockerignore")
+	}
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) && bd.opts.IgnoreFile == "" {
 		return nil
 	} else if err != nil {
-		return fmt.Errorf("read .dockerignore: %w", err)
+		return fmt.Errorf("read %s: %w", filepath.Base(name), err)
 	}
 	defer f.Close()
 	patterns, err := ignorefile.ReadAll(f)
 	if err != nil {
-		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(".dockerignore: %v", err))
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: %v", filepath.Base(name), err))
 	}
 	if bd.ignore, err = patternmatcher.New(patterns); err != nil {
-		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(".dockerignore: %v", err))
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: %v", filepath.Base(name), err))
 	}
 	return nil
 }

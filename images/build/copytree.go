@@ -322,7 +322,21 @@ func isArchive(p string) bool {
 	if _, err := io.ReadFull(rd, buf); err != nil {
 		return false
 	}
-	return string(buf[257:262]) == "ustar" || isOldTar(buf)
+	return isTarHeader(buf)
+}
+
+// IsArchive says whether b is a tar archive, compressed or plain, as
+// docker build - decides that stdin is a build context, not a Dockerfile.
+func IsArchive(b []byte) bool {
+	if compression.Detect(b) != compression.None {
+		return true
+	}
+	return len(b) >= 512 && isTarHeader(b[:512])
+}
+
+// isTarHeader says whether the 512 bytes h are a tar header.
+func isTarHeader(h []byte) bool {
+	return string(h[257:262]) == "ustar" || isOldTar(h)
 }
 
 // isOldTar accepts a pre-POSIX tar header by its checksum.

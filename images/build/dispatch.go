@@ -99,6 +99,9 @@ func planMeta(cmd instructions.Command) (*plan, error) {
 	case *instructions.UserCommand:
 		return &plan{createdBy: "USER " + c.User, config: func(cfg *v1.Config) { cfg.User = c.User }}, nil
 	case *instructions.StopSignalCommand:
+		if _, err := images.ParseSignal(c.Signal); err != nil {
+			return nil, err
+		}
 		return &plan{createdBy: "STOPSIGNAL " + c.Signal, config: func(cfg *v1.Config) { cfg.StopSignal = c.Signal }}, nil
 	case *instructions.ShellCommand:
 		return &plan{createdBy: fmt.Sprintf("SHELL %q", c.Shell), config: func(cfg *v1.Config) { cfg.Shell = c.Shell }}, nil
@@ -168,8 +171,12 @@ func (bd *build) planRun(ctx context.Context, s *stageState, c *instructions.Run
 	}
 	network := instructions.GetNetwork(c)
 	if network == instructions.NetworkDefault {
+		network = bd.opts.Network // --network
+	}
+	if network == instructions.NetworkDefault {
 		network = ""
-	} else {
+	}
+	if network != "" {
 		extra += "\x00network " + network
 	}
 	return &plan{createdBy: "RUN " + prefix + strings.Join(args, " ") + " # buildkit", extra: extra, mounts: mounts,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/go-archive"
 
 	"berth/images"
@@ -151,6 +152,15 @@ func checkPlatform(p string) error {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("berth builds only for this machine's platform %s, not %s", host, p))
 	}
 	return nil
+}
+
+// checkNetwork refuses a --network other than BuildKit's: default, none, host.
+func checkNetwork(n string) error {
+	switch n {
+	case "", instructions.NetworkDefault, instructions.NetworkNone, instructions.NetworkHost:
+		return nil
+	}
+	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --network %q: use default, none or host", n))
 }
 
 // hostPlatformArgs are the platform ARGs BuildKit predefines, all the host's

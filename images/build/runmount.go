@@ -254,16 +254,24 @@ func idOf(v *uint64) int {
 
 // mountExcludes are the paths a step's mounts left in its upper dir that
 // are not the step's work: each target, and each parent directory holding
-// nothing else, as BuildKit removes the mount points it made.
+// nothing else, as BuildKit removes the mount points it made. The runtime's
+// own files (/etc/hosts, ...) count as mounts: a RUN that changed nothing
+// leaves no etc/ behind.
 func mountExcludes(upper string, rms []RunMount) []string {
+	targets := runtimeFiles()
+	for _, rm := range rms {
+		targets = append(targets, rm.Target)
+	}
 	ex := map[string]bool{}
 	var out []string
-	for _, rm := range rms {
-		ex[rm.Target] = true
-		out = append(out, rm.Target)
+	for _, t := range targets {
+		if !ex[t] {
+			ex[t] = true
+			out = append(out, t)
+		}
 	}
-	for _, rm := range rms {
-		for dir := path.Dir(rm.Target); dir != "/"; dir = path.Dir(dir) {
+	for _, t := range targets {
+		for dir := path.Dir(t); dir != "/"; dir = path.Dir(dir) {
 			if ex[dir] || !onlyExcluded(filepath.Join(upper, dir), dir, ex) {
 				break
 			}
@@ -272,6 +280,17 @@ func mountExcludes(upper string, rms []RunMount) []string {
 		}
 	}
 	return out
+}
+
+// emptyUpper says whether upper holds nothing but the excluded paths ex:
+// the step changed nothing, and adds no layer (as BuildKit drops empty
+// layers).
+func emptyUpper(upper string, ex []string) bool {
+	m := map[string]bool{}
+	for _, p := range ex {
+		m[p] = true
+	}
+	return onlyExcluded(upper, "/", m)
 }
 
 // onlyExcluded says whether the upper dir's directory dir holds only

@@ -26,9 +26,40 @@ func TestMountExcludes(t *testing.T) {
 	}
 	rms := []RunMount{{Target: "/run/secrets/tok"}, {Target: "/var/cache/app"}, {Target: "/mnt/a"}}
 	got := mountExcludes(upper, rms)
-	want := []string{"/run/secrets/tok", "/var/cache/app", "/mnt/a", "/run/secrets", "/run", "/var/cache", "/mnt"}
+	want := []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/run/secrets/tok", "/var/cache/app", "/mnt/a",
+		"/run/secrets", "/run", "/var/cache", "/mnt"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("excludes %q, want %q", got, want)
+	}
+	if emptyUpper(upper, got) {
+		t.Error("an upper dir with var/lib/kept is empty")
+	}
+}
+
+// TestRuntimeStubsExcluded checks the runtime's mount points (/etc/hostname
+// made for the step) and the etc/ made only to hold them stay out of a RUN's
+// layer, so a RUN that changed nothing has an empty upper dir; etc/ with a
+// file of the step's stays in.
+func TestRuntimeStubsExcluded(t *testing.T) {
+	upper := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(upper, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"etc/hostname", "etc/resolv.conf"} {
+		if err := os.WriteFile(filepath.Join(upper, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ex := mountExcludes(upper, nil)
+	if !reflect.DeepEqual(ex, []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/etc"}) || !emptyUpper(upper, ex) {
+		t.Errorf("stubs only: excludes %q, empty %v", ex, emptyUpper(upper, ex))
+	}
+	if err := os.WriteFile(filepath.Join(upper, "etc/passwd"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ex = mountExcludes(upper, nil)
+	if !reflect.DeepEqual(ex, []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}) || emptyUpper(upper, ex) {
+		t.Errorf("with etc/passwd: excludes %q, empty %v", ex, emptyUpper(upper, ex))
 	}
 }
 

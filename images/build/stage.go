@@ -187,6 +187,11 @@ func (bd *build) doStep(ctx context.Context, s *stageState, cmd instructions.Com
 			return false, err
 		}
 	}
+	if c, ok := cmd.(*instructions.ExposeCommand); ok {
+		if err := bd.expandWords(c.Ports, s.env(), &c.Ports); err != nil {
+			return false, err
+		}
+	}
 	if ex, ok := cmd.(instructions.SupportsSingleWordExpansionRaw); ok {
 		if err := ex.ExpandRaw(rawExpander(s.env())); err != nil {
 			return false, err
@@ -269,11 +274,14 @@ func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Conf
 	commitUpper := func(upper string) error {
 		ex := runtimeFiles()
 		if excludes != nil {
-			ex = append(ex, excludes(upper)...)
+			ex = excludes(upper)
 		}
 		// The step's container is gone: its upper dir becomes the layer's
 		// snapshot, and the blob is written when something needs it.
 		opts.UpperDir, opts.Exclude = upper, ex
+		if excludes != nil && emptyUpper(upper, ex) {
+			opts.UpperDir, opts.Exclude = "", nil // a RUN that changed nothing
+		}
 		var err error
 		img, err = bd.store.Commit(ctx, opts)
 		return err

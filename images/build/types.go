@@ -37,6 +37,13 @@ type Options struct {
 	Platform string
 	// Outputs receive the final filesystem besides the image (-o).
 	Outputs []Output
+	// IgnoreFile, when set, is the Dockerfile's own ignore file
+	// (<Dockerfile>.dockerignore beside it, as BuildKit reads), used instead
+	// of the context's .dockerignore.
+	IgnoreFile string
+	// Network is --network, the network of RUN steps without RUN --network:
+	// "" or "default" (the bridge), "none" or "host".
+	Network string
 }
 
 // RunSpec is one RUN step for a Runner.

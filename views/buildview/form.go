@@ -82,6 +82,9 @@ func (r Request) Options() (engine.BuildOptions, error) {
 	if o.Dockerfile, err = os.ReadFile(r.Path()); err != nil {
 		return o, fmt.Errorf("read the Dockerfile: %w", err)
 	}
+	if _, err := os.Stat(r.Path() + ".dockerignore"); err == nil { // as berth build -f
+		o.IgnoreFile = r.Path() + ".dockerignore"
+	}
 	return o, nil
 }
 
