@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Recover completes what a process killed while creating or removing a
@@ -54,11 +56,40 @@ func (s *Store) strays(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, e := range ents {
-		if e.IsDir() && !names[e.Name()] {
-			out = append(out, e.Name())
+		if !e.IsDir() || names[e.Name()] {
+			continue
 		}
+		if strings.HasPrefix(e.Name(), "_removing-") && !lockFree(filepath.Join(s.root, e.Name())) {
+			continue // a live removal is deleting it
+		}
+		out = append(out, e.Name())
 	}
 	return out, nil
+}
+
+// lockDir takes an exclusive flock on the directory p, returning its
+// release; nil when p cannot be opened or locked.
+func lockDir(p string) func() {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil
+	}
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX) != nil {
+		f.Close()
+		return nil
+	}
+	return func() { f.Close() }
+}
+
+// lockFree reports whether nobody holds the directory p's flock (a dir
+// that is gone is free).
+func lockFree(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
 }
 
 func (s *Store) recordNames(ctx context.Context) (map[string]bool, error) {

@@ -41,6 +41,11 @@ func (s *Store) Remove(ctx context.Context, name string, force bool) error {
 	if err := os.Rename(s.dir(name), trash); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove volume %s: %w", name, err)
 	}
+	// Held until the data is gone: a check or a recovery in another process
+	// leaves alone what this live removal has not deleted yet.
+	if unlock := lockDir(trash); unlock != nil {
+		defer unlock()
+	}
 	s.at("volume.rm.moved-aside")
 	if err := tx.Commit(); err != nil {
 		os.Rename(trash, s.dir(name))
