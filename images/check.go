@@ -116,21 +116,14 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 		if !hexRe().MatchString(name) {
 			continue // not named by a digest: an orphan, nothing to verify
 		}
-		size, ok := refs.sizes[name]
-		if !ok {
-			size = -1
-		}
-		err := s.verifyBlob(ctx, "sha256:"+name, size)
+		err := s.verifyBlob(ctx, "sha256:"+name, refs.size(name))
 		if ctx.Err() != nil {
 			return rep, fmt.Errorf("check image store: %w", ctx.Err())
 		}
 		if errdefs.IsNotFound(err) {
 			continue // removed since the listing
 		}
-		rep.Verified++
-		if err != nil {
-			rep.Corrupt = append(rep.Corrupt, BlobIssue{Digest: "sha256:" + name, Images: refs.blobs[name], Problem: err.Error()})
-		}
+		rep.verified(name, refs.blobs[name], err)
 	}
 	for name, users := range refs.blobs {
 		if present[name] {
@@ -139,23 +132,13 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 		switch lazy, err := s.checkLazy(ctx, refs.layers[name]); {
 		case ctx.Err() != nil:
 			return rep, fmt.Errorf("check image store: %w", ctx.Err())
-		case lazy && err == nil:
-			rep.Verified++
 		case lazy:
-			rep.Verified++
-			rep.Corrupt = append(rep.Corrupt, BlobIssue{Digest: "sha256:" + name, Images: users, Problem: err.Error()})
+			rep.verified(name, users, err)
 		default:
-			size, ok := refs.sizes[name]
-			if !ok {
-				size = -1
-			}
 			// A save or push may have written a lazy layer's blob since
 			// the listing.
-			if err := s.verifyBlob(ctx, "sha256:"+name, size); !errdefs.IsNotFound(err) {
-				rep.Verified++
-				if err != nil {
-					rep.Corrupt = append(rep.Corrupt, BlobIssue{Digest: "sha256:" + name, Images: users, Problem: err.Error()})
-				}
+			if err := s.verifyBlob(ctx, "sha256:"+name, refs.size(name)); !errdefs.IsNotFound(err) {
+				rep.verified(name, users, err)
 				continue
 			}
 			rep.Missing = append(rep.Missing, BlobIssue{Digest: "sha256:" + name, Images: users,
@@ -183,6 +166,23 @@ func (s *Store) Check(ctx context.Context, repair bool) (CheckReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// size is the size the manifests give the blob with hex name, -1 when
+// none does (a config or manifest blob).
+func (r storeRefs) size(name string) int64 {
+	if size, ok := r.sizes[name]; ok {
+		return size
+	}
+	return -1
+}
+
+// verified counts a blob the check hashed, as corrupt when err says so.
+func (r *CheckReport) verified(name string, images []string, err error) {
+	r.Verified++
+	if err != nil {
+		r.Corrupt = append(r.Corrupt, BlobIssue{Digest: "sha256:" + name, Images: images, Problem: err.Error()})
+	}
 }
 
 // checkLazy verifies a blob that is absent because its layer is kept as a
