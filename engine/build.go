@@ -48,6 +48,13 @@ func (e *Engine) sweepBuilds(ctx context.Context) {
 			_ = e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
 		}
 	}
+	e.sweepBuildMounts()
+}
+
+// sweepBuildMounts unmounts and removes the filesystems builds that died
+// had mounted (nobody holds the mount's lock). The engine's open runs it
+// too, so that a build killed in a COPY leaves no mount for long.
+func (e *Engine) sweepBuildMounts() {
 	// The run root held the mounts before they moved to the data root.
 	for _, base := range []string{e.buildMountsDir(), filepath.Join(e.runRoot, "build")} {
 		entries, _ := os.ReadDir(base)

@@ -151,6 +151,8 @@ func New(opts Options) (*Engine, error) {
 	// A berth process killed in the middle of a create or start left files,
 	// references or a mount that nothing owns: roll them back.
 	e.recoverKilled(context.Background())
+	// A build killed while it had a filesystem mounted for a COPY left it.
+	e.sweepBuildMounts()
 	// What a process that died left in the trash goes in the background.
 	e.emptyTrash()
 	return e, nil
