@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 
+	_ "berth/cmd/internal/prefault/containerinit"
 	"berth/engine/monitor"
 	"berth/engine/runner"
 )

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	_ "berth/cmd/internal/prefault/always"
 	"berth/engine"
 	"berth/engine/runner"
 )
