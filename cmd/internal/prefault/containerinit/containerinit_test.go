@@ -1,0 +1,28 @@
+package containerinit
+
+import (
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// TestMallocHeapIsResident checks with mincore(2) that the C heap's last
+// mallocHeapBytes are resident after mallocHeap.
+func TestMallocHeapIsResident(t *testing.T) {
+	mallocHeap(mallocHeapBytes)
+	hi := heapTop()
+	lo := hi - mallocHeapBytes
+	vec := make([]byte, mallocHeapBytes/4096)
+	if _, _, e := syscall.Syscall(syscall.SYS_MINCORE, lo, hi-lo, uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+		t.Fatalf("mincore %x-%x: %v", lo, hi, e)
+	}
+	n := 0
+	for _, v := range vec {
+		if v&1 == 0 {
+			n++
+		}
+	}
+	if n > 0 {
+		t.Fatalf("%d of %d pages below the C heap's top are not resident", n, len(vec))
+	}
+}
