@@ -25,7 +25,7 @@ import (
 const (
 	madvPopulateWrite = 23
 	// heapChunk is the granule the Go runtime maps its heap in
-	// (pallocChunkBytes).
+	// (pallocChunkBytes): its first mapping, all a start is sure to use.
 	heapChunk = 4 << 20
 	// bssBytes bounds how much of the bss after the data segment is mapped
 	// in: berth's is 37 MB, nearly all of it arrays a start never touches;
@@ -51,8 +51,9 @@ func Now() {
 	forEachMapping(readMaps(), func(lo, hi uintptr) {
 		switch {
 		case lo <= heap && heap < hi:
-			chunk := heap &^ (heapChunk - 1)
-			populate(max(chunk, lo), min(chunk+heapChunk, hi))
+			// The runtime's first mapping of the heap; its start is
+			// not always a chunk's (the base is randomised).
+			populate(lo, min(hi, lo+heapChunk))
 		case lo <= data && data < hi:
 			populate(lo, hi)
 			dataEnd = hi

@@ -54,8 +54,7 @@ func TestNowMapsTheHeapChunkIn(t *testing.T) {
 	heap := uintptr(unsafe.Pointer(probe))
 	forEachMapping(readMaps(), func(lo, hi uintptr) {
 		if lo <= heap && heap < hi {
-			chunk := heap &^ (heapChunk - 1)
-			lo, hi = max(chunk, lo), min(chunk+heapChunk, hi)
+			hi = min(hi, lo+heapChunk)
 			if n := absent(t, lo, hi); n > 0 {
 				t.Fatalf("%d of %d pages of the heap chunk %x-%x are not resident", n, (hi-lo)/4096, lo, hi)
 			}
