@@ -46,15 +46,16 @@ func FuzzForEachMapping(f *testing.F) {
 	})
 }
 
-// TestNowMapsTheHeapChunkIn checks with mincore(2) that after Now every page
-// of the heap chunk that holds a fresh object, and of the data segment, is
+// TestMapMapsTheHeapIn checks with mincore(2) that after Map every page of
+// the budget's part of the heap's mapping that holds a fresh object is
 // resident.
-func TestNowMapsTheHeapChunkIn(t *testing.T) {
-	Now()
+func TestMapMapsTheHeapIn(t *testing.T) {
+	Map(Process())
 	heap := uintptr(unsafe.Pointer(probe))
 	forEachMapping(readMaps(), func(lo, hi uintptr) {
 		if lo <= heap && heap < hi {
-			hi = min(hi, lo+heapChunk)
+			lo = heap &^ (pageBytes - 1)
+			hi = min(hi, lo+Process().Heap)
 			if n := absent(t, lo, hi); n > 0 {
 				t.Fatalf("%d of %d pages of the heap chunk %x-%x are not resident", n, (hi-lo)/4096, lo, hi)
 			}

@@ -3,7 +3,7 @@
 // init; other processes of the binary are left as they are (see package
 // prefault).
 //
-// Besides the Go heap's chunk and the data segment, the init's C heap is
+// Besides part of the Go heap and the data segment, the init's C heap is
 // made ready: libseccomp, compiling the container's filter, grows glibc's
 // heap by about 750 KiB a page at a time (about 190 faults). The heap is
 // grown once by mallocHeapBytes and mapped in with one call, and glibc is
@@ -44,11 +44,11 @@ import "C"
 import "berth/cmd/internal/prefault"
 
 // mallocHeapBytes is what the C heap is grown by and mapped in.
-const mallocHeapBytes = 1 << 20
+const mallocHeapBytes = 768 << 10
 
 func init() {
 	if prefault.IsContainerInit() {
-		prefault.Now()
+		prefault.Map(prefault.ContainerInit())
 		mallocHeap(mallocHeapBytes)
 	}
 }
