@@ -42,8 +42,9 @@ type Budget struct {
 	BSS uintptr
 }
 
-// Process is the budget of a berth process of its own: the heap's first
-// 4 MiB and the bss's first MiB (a cached build or `berth ps` uses them).
+// Process is the budget of a berth process of its own: 4 MiB of heap (or to
+// the end of its first mapping), the data segment, the bss's first MiB (a
+// cached build or `berth ps` uses about that).
 func Process() Budget { return Budget{Heap: 4 << 20, Data: 2 << 20, BSS: 1 << 20} }
 
 // ContainerInit is the budget of a container's init, whose memory is
@@ -53,7 +54,8 @@ func Process() Budget { return Budget{Heap: 4 << 20, Data: 2 << 20, BSS: 1 << 20
 // budget), well under the 6 MB that is the smallest limit Docker allows.
 func ContainerInit() Budget { return Budget{Heap: 1 << 20, Data: 128 << 10} }
 
-// probe is a heap object whose address locates the heap's first chunk;
+// probe is a heap object whose address locates the heap's top (it is kept
+// in a package variable only so that the compiler puts it on the heap);
 // dataMarker, a variable with an initial value, locates the data segment.
 var (
 	probe      *[16]byte
