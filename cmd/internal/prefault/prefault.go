@@ -96,14 +96,35 @@ func populate(lo, hi uintptr) {
 // IsContainerInit reports whether the process was started as libcontainer's
 // container init (argv[1] is "init"), read from /proc/self/cmdline.
 func IsContainerInit() bool {
-	b := readFile("/proc/self/cmdline", 4096)
-	for i, c := range b {
-		if c == 0 {
-			rest := b[i+1:]
-			return len(rest) >= 5 && string(rest[:5]) == "init\x00"
+	args := readFile("/proc/self/cmdline", 4096)
+	return argIndex(args, "init") == 1
+}
+
+// IsServer reports whether "serve" is among the process's arguments (berth
+// serve: long-lived, its idle memory is one of its figures, its start is
+// not on anyone's path). Another argument that happens to be "serve" only
+// costs that process the mapping ahead.
+func IsServer() bool {
+	return argIndex(readFile("/proc/self/cmdline", 4096), "serve") > 0
+}
+
+// argIndex is the index of the first argument equal to arg in args (as
+// /proc/PID/cmdline lists them: each ends with a NUL), or -1.
+func argIndex(args []byte, arg string) int {
+	for i := 0; len(args) > 0; i++ {
+		end := 0
+		for end < len(args) && args[end] != 0 {
+			end++
 		}
+		if string(args[:end]) == arg {
+			return i
+		}
+		if end == len(args) {
+			break
+		}
+		args = args[end+1:]
 	}
-	return false
+	return -1
 }
 
 // readMaps returns /proc/self/maps, or nothing when it cannot be read.

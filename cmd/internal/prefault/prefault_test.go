@@ -33,6 +33,36 @@ func TestForEachMapping(t *testing.T) {
 	}
 }
 
+func TestArgIndex(t *testing.T) {
+	tests := []struct {
+		args, arg string
+		want      int
+	}{
+		{"berth\x00init\x00", "init", 1},
+		{"berth\x00init", "init", 1},
+		{"berth\x00initx\x00", "init", -1},
+		{"/bin/berth\x00--root\x00/r\x00serve\x00", "serve", 3},
+		{"", "init", -1},
+		{"init\x00", "init", 0},
+		{"\x00\x00init\x00", "init", 2},
+	}
+	for _, tc := range tests {
+		if got := argIndex([]byte(tc.args), tc.arg); got != tc.want {
+			t.Errorf("argIndex(%q, %q) = %d, want %d", tc.args, tc.arg, got, tc.want)
+		}
+	}
+}
+
+func FuzzArgIndex(f *testing.F) {
+	f.Add([]byte("berth\x00init\x00"), "init")
+	f.Add([]byte("\x00"), "")
+	f.Fuzz(func(t *testing.T, args []byte, arg string) {
+		if i := argIndex(args, arg); i < -1 || i > len(args) {
+			t.Fatalf("argIndex = %d for %d bytes", i, len(args))
+		}
+	})
+}
+
 func FuzzForEachMapping(f *testing.F) {
 	f.Add([]byte("00400000-00403000 r--p 00000000 fd:01 42 /bin/x\n"))
 	f.Add([]byte("ffffffffff600000-ffffffffff601000 --xp 0 0 0 [vsyscall]"))
