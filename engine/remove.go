@@ -152,6 +152,14 @@ func (e *Engine) completeRemovals(ctx context.Context) {
 // it to the remover), is unmounted with its directory in the trash.
 func (e *Engine) cleanup(id string) error {
 	_ = runner.Destroy(e.stateRoot(), id)
+	// The monitor removes the container's cgroup as it ends, but gives up
+	// on one the kernel still calls busy (a loaded machine's exiting
+	// processes); the monitor is gone now, so what is left goes here.
+	if dirs := cgroupDirs(id); len(dirs) > 0 {
+		if err := removeCgroup(dirs); err != nil {
+			return fmt.Errorf("remove container: %w", err)
+		}
+	}
 	os.Remove(e.sockPath(id))
 	rootfs, err := filepath.Rel(e.containerDir(id), e.rootfs(id))
 	if err != nil {
