@@ -1,20 +1,25 @@
 // Package prefault maps in, with one system call per region, the memory a
-// short berth process is about to touch page by page: the Go heap's first
-// mapping and the binary's data segment with the start of its bss.
-// Its subpackages do it as they initialise: prefault/always in every
-// process of berth, prefault/containerinit only in libcontainer's container
-// init (berth-monitor re-executed as "init"), so that a long-lived monitor
-// keeps its small footprint.
+// short berth process is about to touch page by page: the Go heap above its
+// newest object, and the first part of the binary's data segment and bss.
+// Its subpackages do it as they initialise: prefault/always in berth's
+// processes (but for two kinds, see there), prefault/containerinit only in
+// libcontainer's container init (berth-monitor re-executed as "init"), so
+// that a long-lived monitor keeps its small footprint.
 //
-// A page fault is cheap on bare metal but costs about 20 µs in some virtual
-// machines (this one among them), where the ~1,000 faults of a berth start
-// are a third of a cached build's time; MADV_POPULATE_WRITE maps the same
-// pages for about 1 µs each. The package imports only syscall and unsafe so
-// that it initialises before every package that allocates much (package
-// initialisation follows import paths in order once dependencies are done,
-// and "berth/..." sorts ahead of the standard library and the modules).
-// Where the kernel lacks MADV_POPULATE_WRITE (before Linux 5.14) nothing
-// happens.
+// A page fault is cheap on bare metal but costs about 20 µs of CPU in some
+// virtual machines (this one among them), where the ~1,000 faults of a
+// berth start are a third of a cached build's time; MADV_POPULATE_WRITE
+// maps the same pages for about 1 µs each. What it saves varies from run to
+// run: the runtime maps its heap 4 MiB at a time from a randomised base, so
+// the part of the first mapping above the newest object (all that can be
+// mapped ahead) is anything from a few hundred KiB to 4 MiB.
+//
+// The packages import only syscall and unsafe (and cgo's runtime), so they
+// initialise early: Go initialises, among the packages whose imports are
+// done, the first in import-path order, and once syscall is done berth's
+// sort ahead of the packages that allocate much (time, os, reflect, the
+// modules). Where the kernel lacks MADV_POPULATE_WRITE (before Linux 5.14)
+// or /proc is not mounted nothing happens.
 package prefault
 
 import (
@@ -22,30 +27,29 @@ import (
 	"unsafe"
 )
 
-const (
-	madvPopulateWrite = 23
-	pageBytes         = 4096
-)
+const madvPopulateWrite = 23
 
 // Budget is how much of each region Map maps in.
 type Budget struct {
-	// Heap bounds what is mapped of the Go heap's first mapping, from the
-	// page that holds a fresh object up (the runtime maps its heap 4 MiB
-	// at a time).
+	// Heap bounds what is mapped of the Go heap's mapping, from the page
+	// that holds a fresh object up.
 	Heap uintptr
 	// Data bounds what is mapped of the data segment (initialised
-	// variables: berth's is about 1 MB, the monitor's 120 KB).
+	// variables, copied on write: berth's is about 1 MB, of which a start
+	// writes to pages in the first 450 KiB; the monitor's is 120 KB).
 	Data uintptr
 	// BSS bounds what is mapped of the bss after the data segment (berth's
 	// is 37 MB, nearly all of it arrays a start never touches; the
-	// variables it does touch lie in its first few hundred KiB).
+	// variables it does touch lie in its first 400 KiB).
 	BSS uintptr
 }
 
-// Process is the budget of a berth process of its own: 4 MiB of heap (or to
-// the end of its first mapping), the data segment, the bss's first MiB (a
-// cached build or `berth ps` uses about that).
-func Process() Budget { return Budget{Heap: 4 << 20, Data: 2 << 20, BSS: 1 << 20} }
+// Process is the budget of a berth process of its own: 4 MiB of heap (or
+// to the end of its first mapping), the first 512 KiB of the data segment
+// and of the bss. A process that lives on keeps what it did not use (a few
+// MiB at most; the runtime counts those pages as released and never
+// returns them).
+func Process() Budget { return Budget{Heap: 4 << 20, Data: 512 << 10, BSS: 512 << 10} }
 
 // ContainerInit is the budget of a container's init, whose memory is
 // charged to the container's cgroup before the container's limit is set:
@@ -54,20 +58,22 @@ func Process() Budget { return Budget{Heap: 4 << 20, Data: 2 << 20, BSS: 1 << 20
 // budget), well under the 6 MB that is the smallest limit Docker allows.
 func ContainerInit() Budget { return Budget{Heap: 1 << 20, Data: 128 << 10} }
 
-// probe is a heap object whose address locates the heap's top (it is kept
-// in a package variable only so that the compiler puts it on the heap);
 // dataMarker, a variable with an initial value, locates the data segment.
-var (
-	probe      *[16]byte
-	dataMarker = uintptr(1)
-)
+var dataMarker = uintptr(1)
+
+// heapObject returns a fresh object on the heap: the function is not
+// inlined, so the object escapes to the heap, where its address locates the
+// heap's top.
+//
+//go:noinline
+func heapObject() *[16]byte { return new([16]byte) }
 
 // Map maps the regions in, within budget b. Call it from an init function
 // of a package that imports nothing else.
 func Map(b Budget) {
-	probe = new([16]byte)
-	heap := uintptr(unsafe.Pointer(probe))
+	heap := uintptr(unsafe.Pointer(heapObject()))
 	data := uintptr(unsafe.Pointer(&dataMarker))
+	page := uintptr(syscall.Getpagesize())
 	dataEnd := uintptr(0)
 	forEachMapping(readMaps(), func(lo, hi uintptr) {
 		switch {
@@ -75,7 +81,7 @@ func Map(b Budget) {
 			// The heap grows up from where the runtime began it (not
 			// the mapping's start: the base is randomised): what lies
 			// below a fresh object is in use already.
-			from := heap &^ (pageBytes - 1)
+			from := heap &^ (page - 1)
 			populate(from, min(hi, from+b.Heap))
 		case lo <= data && data < hi:
 			populate(lo, min(hi, lo+b.Data))
@@ -93,36 +99,30 @@ func populate(lo, hi uintptr) {
 	}
 }
 
-// IsContainerInit reports whether the process was started as libcontainer's
-// container init (argv[1] is "init"), read from /proc/self/cmdline.
-func IsContainerInit() bool {
-	args := readFile("/proc/self/cmdline", 4096)
-	return argIndex(args, "init") == 1
-}
+// Cmdline is the process's arguments as /proc/self/cmdline lists them (each
+// ends with a NUL), or nothing when it cannot be read.
+func Cmdline() []byte { return readFile("/proc/self/cmdline", 4096) }
 
-// IsServer reports whether "serve" is among the process's arguments (berth
+// IsContainerInit reports whether cmdline is that of libcontainer's
+// container init: argv[1] is "init", as runner.IsInit decides (which this
+// package cannot import: it initialises libcontainer).
+func IsContainerInit(cmdline []byte) bool { return argIndex(cmdline, "init") == 1 }
+
+// IsServer reports whether "serve" is among cmdline's arguments (berth
 // serve: long-lived, its idle memory is one of its figures, its start is
 // not on anyone's path). Another argument that happens to be "serve" only
 // costs that process the mapping ahead.
-func IsServer() bool {
-	return argIndex(readFile("/proc/self/cmdline", 4096), "serve") > 0
-}
+func IsServer(cmdline []byte) bool { return argIndex(cmdline, "serve") > 0 }
 
 // argIndex is the index of the first argument equal to arg in args (as
 // /proc/PID/cmdline lists them: each ends with a NUL), or -1.
 func argIndex(args []byte, arg string) int {
 	for i := 0; len(args) > 0; i++ {
-		end := 0
-		for end < len(args) && args[end] != 0 {
-			end++
-		}
-		if string(args[:end]) == arg {
+		one, rest := cut(args, 0)
+		if string(one) == arg {
 			return i
 		}
-		if end == len(args) {
-			break
-		}
-		args = args[end+1:]
+		args = rest
 	}
 	return -1
 }
@@ -139,56 +139,58 @@ func readFile(path string, limit int) []byte {
 	}
 	defer syscall.Close(fd)
 	buf := make([]byte, 0, limit)
-	for {
-		if len(buf) == cap(buf) {
-			return buf // what was read is enough
-		}
+	for len(buf) < cap(buf) {
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if n <= 0 || err != nil {
-			return buf
+			break
 		}
 		buf = buf[:len(buf)+n]
 	}
+	return buf
 }
 
 // forEachMapping calls fn with the bounds of each mapping listed in maps
 // (lines of "lo-hi perms ..." in hexadecimal), in order.
 func forEachMapping(maps []byte, fn func(lo, hi uintptr)) {
 	for len(maps) > 0 {
-		line := maps
-		for i, c := range maps {
-			if c == '\n' {
-				line, maps = maps[:i], maps[i+1:]
-				break
-			}
-		}
-		if len(line) == len(maps) {
-			maps = nil
-		}
-		lo, rest := hex(line)
-		if len(rest) == 0 || rest[0] != '-' {
+		var line []byte
+		line, maps = cut(maps, '\n')
+		lo, rest, ok := hex(line)
+		if !ok || len(rest) == 0 || rest[0] != '-' {
 			continue
 		}
-		hi, _ := hex(rest[1:])
-		if hi > lo {
+		if hi, _, ok := hex(rest[1:]); ok && hi > lo {
 			fn(lo, hi)
 		}
 	}
 }
 
-// hex reads a hexadecimal number from the start of b and returns it with
-// what follows it.
-func hex(b []byte) (uintptr, []byte) {
-	var v uintptr
+// cut splits b at its first sep: what is before it and what follows it
+// (nothing when b has no sep).
+func cut(b []byte, sep byte) (before, after []byte) {
 	for i, c := range b {
+		if c == sep {
+			return b[:i], b[i+1:]
+		}
+	}
+	return b, nil
+}
+
+// hex reads a hexadecimal number of one to 16 digits (lower case) from the
+// start of b and returns it with what follows it.
+func hex(b []byte) (v uintptr, rest []byte, ok bool) {
+	n := 0
+	for n < len(b) {
+		c := b[n]
 		switch {
 		case '0' <= c && c <= '9':
 			v = v<<4 | uintptr(c-'0')
 		case 'a' <= c && c <= 'f':
 			v = v<<4 | uintptr(c-'a'+10)
 		default:
-			return v, b[i:]
+			return v, b[n:], n > 0 && n <= 16
 		}
+		n++
 	}
-	return v, nil
+	return v, nil, n > 0 && n <= 16
 }

@@ -9,7 +9,8 @@ package always
 import "berth/cmd/internal/prefault"
 
 func init() {
-	if !prefault.IsContainerInit() && !prefault.IsServer() {
+	cmdline := prefault.Cmdline()
+	if !prefault.IsContainerInit(cmdline) && !prefault.IsServer(cmdline) {
 		prefault.Map(prefault.Process())
 	}
 }

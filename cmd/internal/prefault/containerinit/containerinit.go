@@ -6,9 +6,10 @@
 // Besides part of the Go heap and the data segment, the init's C heap is
 // made ready: libseccomp, compiling the container's filter, grows glibc's
 // heap by about 750 KiB a page at a time (about 190 faults). The heap is
-// grown once by mallocHeapBytes and mapped in with one call, and glibc is
-// told to keep it (the process soon executes the container's command, which
-// frees it all).
+// grown once by mallocHeapBytes (and glibc's padding: about 900 KiB in all)
+// and mapped in with one call, and glibc is told to keep it: the process
+// soon executes the container's command, which frees it all (a container
+// created and not yet started holds it until it starts).
 package containerinit
 
 /*
@@ -31,7 +32,7 @@ static void berth_prefault_malloc_heap(size_t n) {
 	if (p == NULL) {
 		return;
 	}
-	uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
+	uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
 	uintptr_t hi = (uintptr_t)sbrk(0);
 	free(p);
 	if (hi > lo && hi - lo <= 2 * n) {
@@ -47,7 +48,7 @@ import "berth/cmd/internal/prefault"
 const mallocHeapBytes = 768 << 10
 
 func init() {
-	if prefault.IsContainerInit() {
+	if prefault.IsContainerInit(prefault.Cmdline()) {
 		prefault.Map(prefault.ContainerInit())
 		mallocHeap(mallocHeapBytes)
 	}

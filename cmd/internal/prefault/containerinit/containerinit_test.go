@@ -1,3 +1,5 @@
+//go:build cgo
+
 package containerinit
 
 import (
@@ -9,10 +11,18 @@ import (
 // TestMallocHeapIsResident checks with mincore(2) that the C heap's last
 // mallocHeapBytes are resident after mallocHeap.
 func TestMallocHeapIsResident(t *testing.T) {
+	b, err := syscall.Mmap(-1, 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(b)
+	if err := syscall.Madvise(b, 23); err != nil { // MADV_POPULATE_WRITE
+		t.Skipf("no MADV_POPULATE_WRITE here (before Linux 5.14): %v", err)
+	}
 	mallocHeap(mallocHeapBytes)
 	hi := heapTop()
 	lo := hi - mallocHeapBytes
-	vec := make([]byte, mallocHeapBytes/4096)
+	vec := make([]byte, mallocHeapBytes/syscall.Getpagesize())
 	if _, _, e := syscall.Syscall(syscall.SYS_MINCORE, lo, hi-lo, uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
 		t.Fatalf("mincore %x-%x: %v", lo, hi, e)
 	}
