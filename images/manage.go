@@ -82,7 +82,7 @@ func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error)
 	for _, h := range img.Config.History {
 		e := HistoryEntry{ID: "<missing>", Created: h.Created.Time, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
 		if !h.EmptyLayer && layer < len(img.Layers) {
-			e.Size = img.Layers[layer].Size
+			e.Size = img.Layers[layer].ContentSize
 			layer++
 		}
 		out = append([]HistoryEntry{e}, out...)
