@@ -52,6 +52,9 @@ var buildCases = []buildCase{
 		"{{json .Config.Healthcheck}}":              `{"Test":["CMD-SHELL","wget -qO- localhost || exit 1"],"Interval":5000000000,"Timeout":2000000000,"Retries":4}`,
 		"{{json .Config.Volumes}} {{.Author}}":      `{"/data":{}} someone@example.com`,
 	}},
+	{dir: "volume", inspect: map[string]string{
+		"{{json .Config.Volumes}} {{len .RootFS.Layers}}": `{"/v":{},"/w":{}} 3`,
+	}, runs: [][]string{{"data\nmore\nw"}}},
 	{dir: "ignore", runs: [][]string{{"find", "/ctx", "-type", "f", "/ctx/.dockerignore\n/ctx/kept.txt\n/ctx/keep.tmp"}}},
 }
 
