@@ -40,6 +40,9 @@ type CommitOptions struct {
 	// change afterwards. Exclude lists absolute paths left out of it.
 	UpperDir string
 	Exclude  []string
+	// NoHistory adds no history entry for a step without a layer (a build's
+	// ONBUILD: BuildKit writes none).
+	NoHistory bool
 }
 
 // Commit stores a new image: the parent's layers, plus Layer when set, with
@@ -67,7 +70,9 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 	}
 	cfg.Created, cfg.Author, cfg.Config = now, opts.Author, opts.Config
 	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil && opts.UpperDir == ""}
-	cfg.History = append(cfg.History, h)
+	if !opts.NoHistory || !h.EmptyLayer {
+		cfg.History = append(cfg.History, h)
+	}
 	var adopt *adoption
 	switch {
 	case opts.Layer == nil && opts.UpperDir != "":

@@ -103,7 +103,7 @@ func TestBuildOnbuildAndHistory(t *testing.T) {
 	}
 	c.ok("build", "-q", "-t", "basic:test", "--build-arg", "VERSION=7", "../../testdata/build/basic")
 	hist := c.ok("image", "history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", "basic:test")
-	want := []string{`CMD ["cat" "/app/v.txt"]|0B`, "USER nobody|0B", "EXPOSE 53/udp 80/tcp 8000/tcp 8001/tcp|0B",
+	want := []string{`CMD ["cat" "/app/v.txt"]|0B`, "USER nobody|0B", "EXPOSE map[53/udp:{} 80/tcp:{} 8000/tcp:{} 8001/tcp:{}]|0B",
 		"LABEL version=7 maintainer.name=berth test|0B",
 		`RUN |1 VERSION=7 /bin/sh -c echo "v=$VERSION $GREETING" > /app/v.txt && rm -f /bin/vi # buildkit`,
 		"COPY dir /app/d/ # buildkit", "COPY a.txt ../ # buildkit", "WORKDIR /app/sub", "WORKDIR /app", "ENV APP=/app GREETING=hello world|0B"}

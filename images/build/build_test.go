@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 
@@ -211,4 +212,14 @@ func TestPlatformArgs(t *testing.T) {
 	if got := strings.Join(img.Config.Config.Env, " "); got != want {
 		t.Errorf("env %q, want %q", got, want)
 	}
+}
+
+// sortedKeys lists a set's members in order.
+func sortedKeys(m map[string]struct{}) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
