@@ -43,6 +43,9 @@ type CommitOptions struct {
 	// NoHistory adds no history entry for a step without a layer (a build's
 	// ONBUILD: BuildKit writes none).
 	NoHistory bool
+	// History, when set, is the new image's whole history, and the image
+	// adds no layer (a build's ARG rows put into its stage's history).
+	History []v1.History
 }
 
 // Commit stores a new image: the parent's layers, plus Layer when set, with
@@ -70,7 +73,13 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 	}
 	cfg.Created, cfg.Author, cfg.Config = now, opts.Author, opts.Config
 	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil && opts.UpperDir == ""}
-	if !opts.NoHistory || !h.EmptyLayer {
+	switch {
+	case opts.History != nil:
+		if opts.Layer != nil || opts.UpperDir != "" {
+			return nil, errInvalid.WithMessage("a commit that sets the whole history adds no layer")
+		}
+		cfg.History = opts.History
+	case !opts.NoHistory || !h.EmptyLayer:
 		cfg.History = append(cfg.History, h)
 	}
 	var adopt *adoption

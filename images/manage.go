@@ -96,6 +96,12 @@ func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error)
 		if err != nil {
 			break // the parent is gone: the rest are <missing>
 		}
+		// A parent names the row it added only while the histories line up
+		// (below an image that rewrote its history, a build stage's ARG
+		// rows, the rows are <missing>).
+		if ph := parent.Config.History; len(ph) != len(out)-i || ph[len(ph)-1].CreatedBy != out[i].CreatedBy {
+			break
+		}
 		out[i].ID, out[i].Tags, p = parent.ID, parent.RepoTags, parent.Parent
 	}
 	return out, nil

@@ -106,7 +106,7 @@ func TestBuildOnbuildAndHistory(t *testing.T) {
 	want := []string{`CMD ["cat" "/app/v.txt"]|0B`, "USER nobody|0B", "EXPOSE map[53/udp:{} 80/tcp:{} 8000/tcp:{} 8001/tcp:{}]|0B",
 		"LABEL version=7 maintainer.name=berth test|0B",
 		`RUN |1 VERSION=7 /bin/sh -c echo "v=$VERSION $GREETING" > /app/v.txt && rm -f /bin/vi # buildkit`,
-		"COPY dir /app/d/ # buildkit", "COPY a.txt ../ # buildkit", "WORKDIR /app/sub", "WORKDIR /app", "ENV APP=/app GREETING=hello world|0B"}
+		"COPY dir /app/d/ # buildkit", "COPY a.txt ../ # buildkit", "WORKDIR /app/sub", "WORKDIR /app", "ENV APP=/app GREETING=hello world|0B", "ARG VERSION=7|0B"}
 	rows := strings.Split(hist, "\n")
 	for i, w := range want {
 		if i >= len(rows) || !strings.HasPrefix(rows[i], w) {

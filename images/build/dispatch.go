@@ -6,6 +6,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/containerd/errdefs"
@@ -26,8 +27,8 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 // the stage's state only and has no plan.
 func (bd *build) plan(ctx context.Context, s *stageState, cmd instructions.Command) (*plan, error) {
 	switch c := cmd.(type) {
-	case *instructions.ArgCommand:
-		bd.declareArgs(s, c)
+	case *instructions.ArgCommand: // its history row waits for the stage's end (argrows.go)
+		s.argRows = append(s.argRows, argRow{at: historyLen(s.img), text: "ARG " + bd.declareArgs(s, c), created: time.Now().UTC()})
 		return nil, nil
 	case *instructions.RunCommand:
 		return bd.planRun(ctx, s, c)
@@ -153,8 +154,10 @@ func healthHistory(h *dockerspec.HealthcheckConfig) string {
 }
 
 // declareArgs puts a stage's ARGs in scope: the --build-arg value, else the
-// default, else (a bare ARG) the meta ARG's value.
-func (bd *build) declareArgs(s *stageState, c *instructions.ArgCommand) {
+// default, else (a bare ARG) the meta ARG's value. It returns the ARG's
+// history text as BuildKit writes it: "K=value", or a bare "K", for each.
+func (bd *build) declareArgs(s *stageState, c *instructions.ArgCommand) string {
+	var hist []string
 	for _, kv := range c.Args {
 		def := kv.Value
 		if def == nil {
@@ -165,8 +168,15 @@ func (bd *build) declareArgs(s *stageState, c *instructions.ArgCommand) {
 		if _, seen := s.args[kv.Key]; !seen {
 			s.order = append(s.order, kv.Key)
 		}
-		s.args[kv.Key], s.declared = bd.argValue(kv.Key, def), append(s.declared, kv.Key)
+		v := bd.argValue(kv.Key, def)
+		s.args[kv.Key], s.declared = v, append(s.declared, kv.Key)
+		if v != nil {
+			hist = append(hist, kv.Key+"="+*v)
+		} else {
+			hist = append(hist, kv.Key)
+		}
 	}
+	return strings.Join(hist, " ")
 }
 
 // planRun plans a RUN: its process, environment and history line.

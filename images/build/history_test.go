@@ -23,9 +23,8 @@ func (emptyRunner) Mount(context.Context, *images.Image, func(string, string) er
 // TestHistoryLinesAsBuildKit checks each instruction's CREATED BY text
 // against what dockerd 20.10's BuildKit wrote for the same Dockerfile (the
 // lines below are copied from its `docker history --no-trunc`): EXPOSE and
-// HEALTHCHECK print Go values, SHELL a bare list, ONBUILD has no row, and a
-// RUN lists every ARG declared so far. (BuildKit also writes a row per ARG,
-// "ARG B=2", "ARG C"; berth does not yet: see the want list.)
+// HEALTHCHECK print Go values, SHELL a bare list, each ARG has a row,
+// ONBUILD none, and a RUN lists every ARG declared so far.
 func TestHistoryLinesAsBuildKit(t *testing.T) {
 	b := newBuilder(t)
 	b.runner = emptyRunner{upper: t.TempDir()}
@@ -53,9 +52,9 @@ HEALTHCHECK NONE
 CMD echo shellform
 `
 	want := []string{
-		"ENV B=x", // BuildKit: "ARG B=2", "ARG A=1", "ARG C" before it
+		"ARG B=2", "ARG A=1", "ARG C", "ENV B=x",
 		"RUN |3 B=x A=1 C= /bin/sh -c true # buildkit",
-		// BuildKit: "ARG A=3"
+		"ARG A=3",
 		"RUN |4 B=x A=3 C= A=3 /bin/sh -c echo hi # buildkit",
 		`HEALTHCHECK &{["CMD" "true"] "5s" "0s" "2s" '\x03'}`,
 		"EXPOSE map[53/udp:{} 80/tcp:{} 81/tcp:{}]",
@@ -92,5 +91,42 @@ func TestHealthHistoryStartInterval(t *testing.T) {
 	}
 	if got := img.Config.History[0].CreatedBy; got != `HEALTHCHECK &{["CMD-SHELL" "true"] "0s" "0s" "0s" "1s" '\x02'}` {
 		t.Errorf("history %q", got)
+	}
+}
+
+// TestArgRowsKeepTheCache: a new ARG value misses no step that does not
+// read it (Docker's rule: the miss is at the first use), yet the image's
+// history shows the new value, in the ARG's place.
+func TestArgRowsKeepTheCache(t *testing.T) {
+	b := newBuilder(t)
+	df := "FROM scratch\nENV E=1\nARG V=1\nLABEL l=x\nCMD [\"x\"]\n"
+	build := func(args map[string]string) (*images.Image, int) {
+		cached := 0
+		img, err := b.Build(context.Background(), Options{Dockerfile: []byte(df), BuildArgs: args}, func(ev Event) {
+			if ev.Kind == StepCached {
+				cached++
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img, cached
+	}
+	first, _ := build(nil)
+	again, cached := build(nil)
+	if again.ID != first.ID || cached != 3 {
+		t.Errorf("rebuild: %s vs %s, %d cached", again.ID, first.ID, cached)
+	}
+	other, cached := build(map[string]string{"V": "2"})
+	var rows []string
+	for _, h := range other.Config.History {
+		rows = append(rows, h.CreatedBy)
+	}
+	if cached != 3 || strings.Join(rows, "|") != `ENV E=1|ARG V=2|LABEL l=x|CMD ["x"]` {
+		t.Errorf("V=2: %d cached, history %q", cached, rows)
+	}
+	hist, err := b.store.History(context.Background(), other.ID)
+	if err != nil || len(hist) != 4 || hist[0].ID != other.ID || hist[1].ID != "<missing>" {
+		t.Errorf("history rows: %+v, %v", hist, err)
 	}
 }

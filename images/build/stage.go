@@ -71,6 +71,9 @@ func (bd *build) buildStage(ctx context.Context, i int) (*images.Image, error) {
 		}
 		s.img = img
 	}
+	if err := bd.addArgRows(ctx, s); err != nil {
+		return nil, err
+	}
 	return s.img, nil
 }
 

@@ -151,5 +151,6 @@ type stageState struct {
 	// declared lists the stage's ARG declarations in order, a name
 	// declared twice twice (a RUN's history line lists them so).
 	declared []string
-	cmdSet   bool // CMD given in this stage (ENTRYPOINT keeps it)
+	argRows  []argRow // the ARGs' history rows, added when the stage ends
+	cmdSet   bool     // CMD given in this stage (ENTRYPOINT keeps it)
 }
