@@ -90,8 +90,11 @@ type buildRunner struct {
 // the process exits 0, and removes the container whatever happened.
 func (r *buildRunner) Run(ctx context.Context, spec build.RunSpec, commit func(upperDir string) error) (err error) {
 	e := r.e
+	// No volumes for the image's VOLUME paths (an empty map, not nil, keeps
+	// the image's from being merged in): the step's writes under them stay
+	// in its layer, as BuildKit keeps them.
 	o := CreateOptions{Config: Config{Image: spec.Image.ID, Cmd: spec.Args, Env: spec.Env, User: spec.User,
-		WorkingDir: spec.WorkingDir, AttachStdout: true, AttachStderr: true,
+		WorkingDir: spec.WorkingDir, AttachStdout: true, AttachStderr: true, Volumes: map[string]struct{}{},
 		Labels: map[string]string{buildLabel: strconv.Itoa(os.Getpid())}}, EntrypointSet: true,
 		HostConfig: HostConfig{NetworkMode: spec.Network}}
 	for _, m := range spec.Mounts {

@@ -73,7 +73,7 @@ func (e *Engine) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 		var shared int64
 		for _, l := range img.Layers {
 			if holders[l.Digest].images > 1 {
-				shared += l.Size
+				shared += l.ContentSize
 			}
 		}
 		du.Images = append(du.Images, ImageUsage{ID: img.ID, Repository: repo, Size: img.Size, SharedSize: shared, Containers: users[img.ID]})
@@ -92,7 +92,8 @@ func (e *Engine) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 	return du, nil
 }
 
-// layerUse is one layer blob's size and how many images hold it.
+// layerUse is one layer's content size (Docker's figure for a layer in
+// system df) and how many images hold it.
 type layerUse struct {
 	size   int64
 	images int
@@ -109,7 +110,7 @@ func layerHolders(imgs []images.Image) map[string]layerUse {
 			}
 			seen[l.Digest] = true
 			u := out[l.Digest]
-			u.size, u.images = l.Size, u.images+1
+			u.size, u.images = l.ContentSize, u.images+1
 			out[l.Digest] = u
 		}
 	}

@@ -7,11 +7,12 @@ import (
 )
 
 // TestLayerHolders: a layer blob two images hold is counted once in the
-// layers' size and as shared in each image.
+// layers' size and as shared in each image, by its content size (Docker's
+// figure), not its blob's.
 func TestLayerHolders(t *testing.T) {
 	imgs := []images.Image{
-		{ID: "a", Layers: []images.Layer{{Digest: "l1", Size: 10}, {Digest: "l2", Size: 5}}},
-		{ID: "b", Layers: []images.Layer{{Digest: "l1", Size: 10}, {Digest: "l3", Size: 7}, {Digest: "l3", Size: 7}}},
+		{ID: "a", Layers: []images.Layer{{Digest: "l1", Size: 2048, ContentSize: 10}, {Digest: "l2", Size: 2048, ContentSize: 5}}},
+		{ID: "b", Layers: []images.Layer{{Digest: "l1", Size: 2048, ContentSize: 10}, {Digest: "l3", Size: 2048, ContentSize: 7}, {Digest: "l3", Size: 2048, ContentSize: 7}}},
 	}
 	h := layerHolders(imgs)
 	if h["l1"].images != 2 || h["l2"].images != 1 || h["l3"].images != 1 {

@@ -40,6 +40,12 @@ type CommitOptions struct {
 	// change afterwards. Exclude lists absolute paths left out of it.
 	UpperDir string
 	Exclude  []string
+	// NoHistory adds no history entry for a step without a layer (a build's
+	// ONBUILD: BuildKit writes none).
+	NoHistory bool
+	// History, when set, is the new image's whole history, and the image
+	// adds no layer (a build's ARG rows put into its stage's history).
+	History []v1.History
 }
 
 // Commit stores a new image: the parent's layers, plus Layer when set, with
@@ -67,7 +73,9 @@ func (s *Store) Commit(ctx context.Context, opts CommitOptions) (*Image, error) 
 	}
 	cfg.Created, cfg.Author, cfg.Config = now, opts.Author, opts.Config
 	h := v1.History{Created: now, CreatedBy: opts.CreatedBy, Comment: opts.Comment, Author: opts.Author, EmptyLayer: opts.Layer == nil && opts.UpperDir == ""}
-	cfg.History = append(cfg.History, h)
+	if err := setHistory(&cfg, opts, h); err != nil {
+		return nil, err
+	}
 	var adopt *adoption
 	switch {
 	case opts.Layer == nil && opts.UpperDir != "":
@@ -135,3 +143,19 @@ func DiffTar(upperDir string, exclude ...string) (io.ReadCloser, error) {
 // entries named inside the layer, so a commit stores it as it comes, without
 // the checks an archive from outside gets.
 type diffTar struct{ io.ReadCloser }
+
+// setHistory gives a commit's config its history: opts.History when set,
+// else the parent's (in cfg already) and the step's entry h, which a
+// NoHistory step without a layer leaves out.
+func setHistory(cfg *v1.ConfigFile, opts CommitOptions, h v1.History) error {
+	switch {
+	case opts.History != nil:
+		if opts.Layer != nil || opts.UpperDir != "" {
+			return errInvalid.WithMessage("a commit that sets the whole history adds no layer")
+		}
+		cfg.History = opts.History
+	case !opts.NoHistory || !h.EmptyLayer:
+		cfg.History = append(cfg.History, h)
+	}
+	return nil
+}

@@ -88,6 +88,11 @@ func (s *Store) commit(ctx context.Context, n newImage) (*Image, error) {
 // added are removed again when it fails. A blob file already present is
 // replaced by the new (verified) one, which repairs a corrupt copy.
 func (s *Store) commitAll(ctx context.Context, ps []*preparedImage) ([]*Image, error) {
+	for _, p := range ps {
+		if err := s.sizeLayers(ctx, p); err != nil {
+			return nil, err
+		}
+	}
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
@@ -256,15 +261,14 @@ func recordOne(ctx context.Context, tx *sql.Tx, p *preparedImage) error {
 	if err != nil {
 		return fmt.Errorf("encode layers: %w", err)
 	}
-	var size int64
-	for _, l := range p.layers {
-		size += l.Size
-	}
-	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO img_images (id, manifest, created, size, config, layers, parent, added, manifest_size, manifest_type)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.id, p.manifestDigest, p.cfg.Created.UnixNano(), size, cfgJSON, layersJSON, p.parent, time.Now().UnixNano(),
+	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO img_images (id, manifest, created, size, config, layers, parent, added, manifest_size, manifest_type, content_sized)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, p.id, p.manifestDigest, p.cfg.Created.UnixNano(), contentSizeOf(p.layers), cfgJSON, layersJSON, p.parent, time.Now().UnixNano(),
 		len(p.manifest), string(manifestMediaType(p.manifest)))
 	if err != nil {
 		return fmt.Errorf("record image %s: %w", p.id, err)
+	}
+	if err := recordContentSizes(ctx, tx, p.layers); err != nil {
+		return err
 	}
 	for _, t := range p.tags {
 		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO img_tags (ref, image_id) VALUES (?, ?)", t, p.id); err != nil {

@@ -82,7 +82,7 @@ func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error)
 	for _, h := range img.Config.History {
 		e := HistoryEntry{ID: "<missing>", Created: h.Created.Time, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
 		if !h.EmptyLayer && layer < len(img.Layers) {
-			e.Size = img.Layers[layer].Size
+			e.Size = img.Layers[layer].ContentSize
 			layer++
 		}
 		out = append([]HistoryEntry{e}, out...)
@@ -95,6 +95,12 @@ func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error)
 		parent, err := s.resolve(ctx, s.db, p)
 		if err != nil {
 			break // the parent is gone: the rest are <missing>
+		}
+		// A parent names the row it added only while the histories line up
+		// (below an image that rewrote its history, a build stage's ARG
+		// rows, the rows are <missing>).
+		if ph := parent.Config.History; len(ph) != len(out)-i || ph[len(ph)-1].CreatedBy != out[i].CreatedBy {
+			break
 		}
 		out[i].ID, out[i].Tags, p = parent.ID, parent.RepoTags, parent.Parent
 	}

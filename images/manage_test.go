@@ -162,7 +162,7 @@ func TestHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(h) != 2 || h[0].ID != img.ID || h[0].CreatedBy != `CMD ["sh"]` || h[0].Size != 0 ||
-		h[1].ID != "<missing>" || h[1].Size != img.Layers[0].Size || !strings.Contains(h[1].CreatedBy, "bootstrap busybox") {
+		h[1].ID != "<missing>" || h[1].Size != img.Layers[0].ContentSize || h[1].Size != img.Size || !strings.Contains(h[1].CreatedBy, "bootstrap busybox") {
 		t.Errorf("history: %+v", h)
 	}
 }

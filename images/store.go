@@ -58,7 +58,8 @@ type Image struct {
 	RepoDigests []string
 	// Created is the creation time recorded in the image config.
 	Created time.Time
-	// Size is the sum of the layer blob sizes.
+	// Size is the sum of the layers' content sizes (see contentsize.go), as
+	// Docker gives an image's size.
 	Size int64
 	// Config is the image configuration.
 	Config v1.ConfigFile
@@ -85,6 +86,9 @@ type Layer struct {
 	MediaType string
 	// Size is the size of the layer blob as stored.
 	Size int64
+	// ContentSize is the size of the layer's content once unpacked, as
+	// Docker's history and image sizes count it (see contentsize.go).
+	ContentSize int64
 	// CreatedBy is the history entry that made the layer, when known.
 	CreatedBy string
 }
@@ -129,13 +133,19 @@ func Open(root string, db *sql.DB) (*Store, error) {
 			return nil, fmt.Errorf("create OCI layout: %w", err)
 		}
 	}
-	if _, err := db.Exec(schema + leaseSchema + buildCacheSchema); err != nil {
+	if _, err := db.Exec(schema + leaseSchema + buildCacheSchema + layerSizeSchema); err != nil {
 		return nil, fmt.Errorf("create image tables: %w", err)
 	}
 	if err := migrateBuildCache(db); err != nil {
 		return nil, err
 	}
 	if err := migrateManifestColumns(db); err != nil {
+		return nil, err
+	}
+	if err := migrateContentSize(db); err != nil {
+		return nil, err
+	}
+	if err := s.sizeLegacyImages(context.Background()); err != nil {
 		return nil, err
 	}
 	return s, nil

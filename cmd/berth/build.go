@@ -56,7 +56,7 @@ func (a *app) buildCommand() *cobra.Command {
 			}
 			e, err := a.engine()
 			if err != nil {
-				return err
+				return buildFailed(err)
 			}
 			progress := f.progressTo(a.stderr)
 			// Ctrl-C or a TERM cancels the build, which then removes its step's container.
@@ -64,11 +64,11 @@ func (a *app) buildCommand() *cobra.Command {
 			defer stop()
 			img, err := f.build(ctx, e, o, progress)
 			if err != nil {
-				return err
+				return buildFailed(err)
 			}
 			if f.iidfile != "" {
 				if err := os.WriteFile(f.iidfile, []byte(img.ID), 0o644); err != nil {
-					return fmt.Errorf("write --iidfile: %w", err)
+					return buildFailed(fmt.Errorf("write --iidfile: %w", err))
 				}
 			}
 			if f.quiet {
@@ -153,7 +153,9 @@ func (f *buildFlags) options(ctxArg string, stdin io.Reader) (build.Options, err
 	if o.Secrets, err = parseSecrets(f.secrets); err != nil {
 		return o, err
 	}
-	return o, f.readDockerfile(&o, ctxArg, stdin)
+	// A context or Dockerfile that cannot be read fails the build (exit 1,
+	// as docker build's "unable to prepare context").
+	return o, buildFailed(f.readDockerfile(&o, ctxArg, stdin))
 }
 
 // readDockerfile sets o's context and Dockerfile from PATH (or "-": the

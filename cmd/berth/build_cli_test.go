@@ -52,6 +52,9 @@ var buildCases = []buildCase{
 		"{{json .Config.Healthcheck}}":              `{"Test":["CMD-SHELL","wget -qO- localhost || exit 1"],"Interval":5000000000,"Timeout":2000000000,"Retries":4}`,
 		"{{json .Config.Volumes}} {{.Author}}":      `{"/data":{}} someone@example.com`,
 	}},
+	{dir: "volume", inspect: map[string]string{
+		"{{json .Config.Volumes}} {{len .RootFS.Layers}}": `{"/v":{},"/w":{}} 3`,
+	}, runs: [][]string{{"data\nmore\nw"}}},
 	{dir: "ignore", runs: [][]string{{"find", "/ctx", "-type", "f", "/ctx/.dockerignore\n/ctx/kept.txt\n/ctx/keep.tmp"}}},
 }
 
@@ -100,10 +103,10 @@ func TestBuildOnbuildAndHistory(t *testing.T) {
 	}
 	c.ok("build", "-q", "-t", "basic:test", "--build-arg", "VERSION=7", "../../testdata/build/basic")
 	hist := c.ok("image", "history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", "basic:test")
-	want := []string{`CMD ["cat" "/app/v.txt"]|0B`, "USER nobody|0B", "EXPOSE 53/udp 80/tcp 8000/tcp 8001/tcp|0B",
+	want := []string{`CMD ["cat" "/app/v.txt"]|0B`, "USER nobody|0B", "EXPOSE map[53/udp:{} 80/tcp:{} 8000/tcp:{} 8001/tcp:{}]|0B",
 		"LABEL version=7 maintainer.name=berth test|0B",
 		`RUN |1 VERSION=7 /bin/sh -c echo "v=$VERSION $GREETING" > /app/v.txt && rm -f /bin/vi # buildkit`,
-		"COPY dir /app/d/ # buildkit", "COPY a.txt ../ # buildkit", "WORKDIR /app/sub", "WORKDIR /app", "ENV APP=/app GREETING=hello world|0B"}
+		"COPY dir /app/d/ # buildkit", "COPY a.txt ../ # buildkit", "WORKDIR /app/sub", "WORKDIR /app", "ENV APP=/app GREETING=hello world|0B", "ARG VERSION=7|0B"}
 	rows := strings.Split(hist, "\n")
 	for i, w := range want {
 		if i >= len(rows) || !strings.HasPrefix(rows[i], w) {

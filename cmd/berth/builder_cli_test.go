@@ -32,12 +32,14 @@ func TestBuilderPruneAndDf(t *testing.T) {
 		t.Errorf("empty cache: %v", got)
 	}
 	c.run(pruneDockerfile, "build", "-q", "-t", "p:1", "-")
-	if got := c.dfLine("Build Cache"); strings.Join(got, " ") != "3 0 154kB 50kB" {
-		t.Errorf("after a build (two steps shared by p:1, a 50kB cache mount): %v", got)
+	// The entries: the two RUN steps, the stage's image with its ARG row
+	// (0B: no layer) and the cache mount.
+	if got := c.dfLine("Build Cache"); strings.Join(got, " ") != "4 0 154kB 50kB" {
+		t.Errorf("after a build (two steps shared by p:1, its ARG row, a 50kB cache mount): %v", got)
 	}
 	c.run(pruneDockerfile, "build", "-q", "--build-arg", "V=2", "-t", "p:1", "-")
 	v := c.ok("system", "df", "-v")
-	if !strings.Contains(v, "Build cache usage: 258kB") || strings.Count(v, " regular ") != 4 || strings.Count(v, " exec.cachemount ") != 1 {
+	if !strings.Contains(v, "Build cache usage: 258kB") || strings.Count(v, " regular ") != 6 || strings.Count(v, " exec.cachemount ") != 1 {
 		t.Errorf("df -v:\n%s", v)
 	}
 	// An untagged image no build made (an import) is image prune's, not
@@ -46,14 +48,14 @@ func TestBuilderPruneAndDf(t *testing.T) {
 	if untagged = strings.TrimSpace(untagged); code != 0 {
 		t.Fatalf("import: exit %d", code)
 	}
-	if out, _, _ := c.run("n\n", "builder", "prune"); strings.Contains(out, "Deleted") || c.dfLine("Build Cache")[0] != "5" {
+	if out, _, _ := c.run("n\n", "builder", "prune"); strings.Contains(out, "Deleted") || c.dfLine("Build Cache")[0] != "7" {
 		t.Errorf("answering n removed cache: %q", out)
 	}
 	out := c.ok("builder", "prune", "-f")
-	if strings.Count(out, "\n") != 5 || !strings.HasSuffix(out, "\nTotal reclaimed space: 104kB\n") {
+	if strings.Count(out, "\n") != 6 || !strings.HasSuffix(out, "\nTotal reclaimed space: 104kB\n") {
 		t.Errorf("prune: %q", out)
 	}
-	if got := c.dfLine("Build Cache"); strings.Join(got, " ") != "3 0 154kB 50kB" {
+	if got := c.dfLine("Build Cache"); strings.Join(got, " ") != "4 0 154kB 50kB" {
 		t.Errorf("after prune: %v", got)
 	}
 	if _, errOut, _ := c.run(pruneDockerfile, "build", "--progress", "plain", "-t", "p:1", "--build-arg", "V=2", "-"); strings.Count(errOut, " CACHED\n") != 2 {

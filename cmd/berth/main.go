@@ -35,6 +35,28 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// codedError is an error printed as any other but exiting with its own code
+// rather than the one its class gives (a failed build exits 1, as docker
+// build does; docker's 125 is for its own flag errors).
+type codedError struct {
+	err  error
+	code int
+}
+
+// Error is the wrapped error's text.
+func (e codedError) Error() string { return e.err.Error() }
+
+// Unwrap gives the wrapped error, so its class still shows.
+func (e codedError) Unwrap() error { return e.err }
+
+// buildFailed marks err as a failure of the build itself: exit code 1.
+func buildFailed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return codedError{err: err, code: 1}
+}
+
 func run(args []string) int {
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	code := a.execute(context.Background(), args)
@@ -55,8 +77,13 @@ func (a *app) execute(ctx context.Context, args []string) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	var coded codedError
+	isCoded := errors.As(err, &coded)
 	err = plainError(err)
 	fmt.Fprintln(a.stderr, "berth:", err)
+	if isCoded {
+		return coded.code
+	}
 	return exitCode(err)
 }
 

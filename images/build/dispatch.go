@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"sort"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/containerd/errdefs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
 	"berth/images"
 )
@@ -24,8 +27,8 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 // the stage's state only and has no plan.
 func (bd *build) plan(ctx context.Context, s *stageState, cmd instructions.Command) (*plan, error) {
 	switch c := cmd.(type) {
-	case *instructions.ArgCommand:
-		bd.declareArgs(s, c)
+	case *instructions.ArgCommand: // its history row waits for the stage's end (argrows.go)
+		s.argRows = append(s.argRows, argRow{at: historyLen(s.img), text: "ARG " + bd.declareArgs(s, c), created: time.Now().UTC()})
 		return nil, nil
 	case *instructions.RunCommand:
 		return bd.planRun(ctx, s, c)
@@ -49,7 +52,9 @@ func (bd *build) plan(ctx context.Context, s *stageState, cmd instructions.Comma
 			}
 		}}, nil
 	case *instructions.OnbuildCommand:
-		return &plan{createdBy: "ONBUILD " + c.Expression, config: func(cfg *v1.Config) {
+		// BuildKit writes no history entry for ONBUILD (the cache key still
+		// has the line).
+		return &plan{createdBy: "ONBUILD " + c.Expression, noHistory: true, config: func(cfg *v1.Config) {
 			cfg.OnBuild = append(cfg.OnBuild, c.Expression)
 		}}, nil
 	}
@@ -79,7 +84,9 @@ func planMeta(cmd instructions.Command) (*plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &plan{createdBy: "EXPOSE " + strings.Join(sortedKeys(ports), " "), config: func(cfg *v1.Config) {
+		// BuildKit's line prints the step's port set as a Go map:
+		// "EXPOSE map[443/udp:{} 80/tcp:{}]".
+		return &plan{createdBy: fmt.Sprintf("EXPOSE %v", ports), config: func(cfg *v1.Config) {
 			if cfg.ExposedPorts == nil {
 				cfg.ExposedPorts = map[string]struct{}{}
 			}
@@ -104,7 +111,7 @@ func planMeta(cmd instructions.Command) (*plan, error) {
 		}
 		return &plan{createdBy: "STOPSIGNAL " + c.Signal, config: func(cfg *v1.Config) { cfg.StopSignal = c.Signal }}, nil
 	case *instructions.ShellCommand:
-		return &plan{createdBy: fmt.Sprintf("SHELL %q", c.Shell), config: func(cfg *v1.Config) { cfg.Shell = c.Shell }}, nil
+		return &plan{createdBy: fmt.Sprintf("SHELL %v", c.Shell), config: func(cfg *v1.Config) { cfg.Shell = c.Shell }}, nil
 	case *instructions.MaintainerCommand:
 		return &plan{createdBy: "MAINTAINER " + c.Maintainer, author: c.Maintainer}, nil
 	case *instructions.HealthCheckCommand:
@@ -121,15 +128,36 @@ func planHealthcheck(c *instructions.HealthCheckCommand) *plan {
 	if h.StartInterval != 0 {
 		extra += fmt.Sprintf("/%v", h.StartInterval)
 	}
-	return &plan{createdBy: fmt.Sprintf("HEALTHCHECK %q", h.Test), extra: extra,
+	return &plan{createdBy: healthHistory(h), extra: extra,
 		config: func(cfg *v1.Config) { cfg.Healthcheck = hc },
 		// The whole check is replaced: no --start-interval clears the base's.
 		ext: func(x *images.ConfigExt) { x.HealthStartInterval = h.StartInterval }}
 }
 
+// healthHistory is BuildKit's history line of a HEALTHCHECK, as dockerd
+// 20.10's writes it: its HealthConfig printed with %q, e.g.
+// `HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "0s" "0s" '\x03'}` (the retries
+// a quoted rune). A start interval, which 20.10 lacks, comes before the
+// retries, where newer Docker's HealthConfig has it.
+func healthHistory(h *dockerspec.HealthcheckConfig) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HEALTHCHECK &{%q %q %q %q", h.Test, h.Interval.String(), h.Timeout.String(), h.StartPeriod.String())
+	if h.StartInterval != 0 {
+		fmt.Fprintf(&b, " %q", h.StartInterval.String())
+	}
+	r := rune(h.Retries)
+	if h.Retries < 0 || h.Retries > utf8.MaxRune {
+		r = utf8.RuneError
+	}
+	b.WriteString(" " + strconv.QuoteRune(r) + "}")
+	return b.String()
+}
+
 // declareArgs puts a stage's ARGs in scope: the --build-arg value, else the
-// default, else (a bare ARG) the meta ARG's value.
-func (bd *build) declareArgs(s *stageState, c *instructions.ArgCommand) {
+// default, else (a bare ARG) the meta ARG's value. It returns the ARG's
+// history text as BuildKit writes it: "K=value", or a bare "K", for each.
+func (bd *build) declareArgs(s *stageState, c *instructions.ArgCommand) string {
+	var hist []string
 	for _, kv := range c.Args {
 		def := kv.Value
 		if def == nil {
@@ -140,8 +168,15 @@ func (bd *build) declareArgs(s *stageState, c *instructions.ArgCommand) {
 		if _, seen := s.args[kv.Key]; !seen {
 			s.order = append(s.order, kv.Key)
 		}
-		s.args[kv.Key] = bd.argValue(kv.Key, def)
+		v := bd.argValue(kv.Key, def)
+		s.args[kv.Key], s.declared = v, append(s.declared, kv.Key)
+		if v != nil {
+			hist = append(hist, kv.Key+"="+*v)
+		} else {
+			hist = append(hist, kv.Key)
+		}
 	}
+	return strings.Join(hist, " ")
 }
 
 // planRun plans a RUN: its process, environment and history line.
@@ -156,7 +191,7 @@ func (bd *build) planRun(ctx context.Context, s *stageState, c *instructions.Run
 		return nil, err
 	}
 	args := commandLine(s, instructions.ShellDependantCmdLine{CmdLine: cmdline, PrependShell: c.PrependShell})
-	prefix, _ := s.argsInUse()
+	prefix := s.argsInUse()
 	env := s.env()
 	if !hasEnvKey(env, "PATH") {
 		env = append(env, defaultPath)
@@ -251,13 +286,4 @@ func exposedPorts(list []string) (map[string]struct{}, error) {
 		}
 	}
 	return out, nil
-}
-
-func sortedKeys(m map[string]struct{}) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

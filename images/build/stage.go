@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +27,7 @@ func runtimeFiles() []string { return []string{"/etc/hosts", "/etc/hostname", "/
 // config change, and the work that makes its layer (none for metadata).
 type plan struct {
 	createdBy string
+	noHistory bool // the step leaves no history entry (ONBUILD, as BuildKit)
 	extra     string
 	author    string // MAINTAINER
 	config    func(*v1.Config)
@@ -70,6 +70,9 @@ func (bd *build) buildStage(ctx context.Context, i int) (*images.Image, error) {
 			return nil, err
 		}
 		s.img = img
+	}
+	if err := bd.addArgRows(ctx, s); err != nil {
+		return nil, err
 	}
 	return s.img, nil
 }
@@ -268,7 +271,7 @@ func cacheKey(parent *images.Image, p *plan) string {
 // commit makes the step's image: a RUN through the runner, a filesystem
 // change through a mount, a metadata change alone.
 func (bd *build) commit(ctx context.Context, s *stageState, p *plan, cfg v1.Config, ext images.ConfigExt) (*images.Image, error) {
-	opts := images.CommitOptions{Parent: s.img, Config: cfg, Ext: ext, CreatedBy: p.createdBy, Author: s.author}
+	opts := images.CommitOptions{Parent: s.img, Config: cfg, Ext: ext, CreatedBy: p.createdBy, Author: s.author, NoHistory: p.noHistory}
 	var img *images.Image
 	var excludes func(upper string) []string
 	commitUpper := func(upper string) error {
@@ -328,19 +331,30 @@ func (s *stageState) env() []string {
 }
 
 // argsInUse is the "|N K=V ..." prefix BuildKit puts before a RUN's command
-// in the history when build args have values.
-func (s *stageState) argsInUse() (string, []string) {
-	var kv []string
-	for _, k := range s.order {
-		if v := s.args[k]; v != nil && !hasEnvKey(s.cfg.Env, k) {
-			kv = append(kv, k+"="+*v)
+// in the history: every ARG the stage declared so far, in order (one
+// declared twice is listed twice, as dockerd 20.10's BuildKit does), with
+// the value the RUN sees (an ENV of the same name wins; none is empty).
+func (s *stageState) argsInUse() string {
+	if len(s.declared) == 0 {
+		return ""
+	}
+	env := s.env()
+	kv := make([]string, len(s.declared))
+	for i, k := range s.declared {
+		kv[i] = k + "=" + lookupEnv(env, k)
+	}
+	return fmt.Sprintf("|%d %s ", len(kv), strings.Join(kv, " "))
+}
+
+// lookupEnv is the value of k in env, the last setting winning; "" when unset.
+func lookupEnv(env []string, k string) string {
+	v := ""
+	for _, e := range env {
+		if val, ok := strings.CutPrefix(e, k+"="); ok {
+			v = val
 		}
 	}
-	sort.Strings(kv)
-	if len(kv) == 0 {
-		return "", nil
-	}
-	return fmt.Sprintf("|%d %s ", len(kv), strings.Join(kv, " ")), kv
+	return v
 }
 
 func hasEnvKey(env []string, k string) bool {

@@ -148,5 +148,9 @@ type stageState struct {
 	author string             // the image's author (MAINTAINER)
 	args   map[string]*string // ARGs declared in this stage, in scope
 	order  []string           // their declaration order
-	cmdSet bool               // CMD given in this stage (ENTRYPOINT keeps it)
+	// declared lists the stage's ARG declarations in order, a name
+	// declared twice twice (a RUN's history line lists them so).
+	declared []string
+	argRows  []argRow // the ARGs' history rows, added when the stage ends
+	cmdSet   bool     // CMD given in this stage (ENTRYPOINT keeps it)
 }
