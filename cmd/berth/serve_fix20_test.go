@@ -1,0 +1,45 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestServeNetworkRmStoppedMembers: as with dockerd, a network that only
+// stopped containers are attached to can be removed (docker CLI and berth
+// CLI): their endpoints (veth, address) are freed; one a running container
+// uses is refused with dockerd's text; the stopped container's next start
+// fails naming the removed network, and a restart of one whose network is
+// still there reconnects it.
+func TestServeNetworkRmStoppedMembers(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	id := strings.TrimSpace(s.dockerOK("network", "create", "fixnet1"))
+	bridge := "br-" + id[:12]
+	s.dockerOK("run", "--name", "gone1", "--network", "fixnet1", "busybox", "true")
+	s.dockerOK("network", "rm", "fixnet1")
+	wantNetworkGone(t, id, bridge)
+	if _, errOut, code := s.docker("", "start", "gone1"); code == 0 || !strings.Contains(errOut, "network fixnet1 not found") {
+		t.Errorf("start of a container whose network was removed: exit %d %q", code, errOut)
+	}
+
+	// The berth CLI, with a container stopped by stop, and one still running.
+	id = strings.TrimSpace(s.ok("network", "create", "fixnet2"))
+	s.ok("run", "-d", "--name", "up2", "--network", "fixnet2", "busybox", "sleep", "600")
+	s.ok("run", "-d", "--name", "down2", "--network", "fixnet2", "busybox", "sleep", "600")
+	s.ok("stop", "-t", "0", "down2")
+	want := "error while removing network: network fixnet2 id " + id + " has active endpoints"
+	if _, errOut, code := s.run("", "network", "rm", "fixnet2"); code == 0 || !strings.Contains(errOut, want) {
+		t.Errorf("berth network rm of a network in use: exit %d %q, want %q", code, errOut, want)
+	}
+	s.ok("start", "down2") // its endpoint, freed or not, is there again
+	if out := s.ok("exec", "down2", "ip", "-o", "-4", "addr", "show", "eth0"); !strings.Contains(out, "inet ") {
+		t.Errorf("down2 has no address after its start: %q", out)
+	}
+	s.ok("stop", "-t", "0", "up2", "down2")
+	s.ok("network", "rm", "fixnet2")
+	wantNetworkGone(t, id, "br-"+id[:12])
+	if _, errOut, code := s.run("", "start", "down2"); code == 0 || !strings.Contains(errOut, "network fixnet2 not found") {
+		t.Errorf("berth start of a container whose network was removed: exit %d %q", code, errOut)
+	}
+}
