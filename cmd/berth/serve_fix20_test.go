@@ -43,3 +43,16 @@ func TestServeNetworkRmStoppedMembers(t *testing.T) {
 		t.Errorf("berth start of a container whose network was removed: exit %d %q", code, errOut)
 	}
 }
+
+// TestServeLogsTailNotANumber: as dockerd 20.10, a tail that is not a
+// number, or is negative, means every line; 0 means none.
+func TestServeLogsTailNotANumber(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.dockerOK("run", "--name", "lines", "busybox", "sh", "-c", "echo a; echo b; echo c")
+	for tail, want := range map[string]string{"abc": "a\nb\nc\n", "-1": "a\nb\nc\n", "1.5": "a\nb\nc\n", "0": "", "2": "b\nc\n"} {
+		if got := s.dockerOK("logs", "--tail", tail, "lines"); got != want {
+			t.Errorf("docker logs --tail %s: %q, want %q", tail, got, want)
+		}
+	}
+}
