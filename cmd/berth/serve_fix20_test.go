@@ -56,3 +56,20 @@ func TestServeLogsTailNotANumber(t *testing.T) {
 		}
 	}
 }
+
+// TestServeTmpfsNotInMounts: as dockerd, a --tmpfs mount shows only in
+// HostConfig.Tmpfs, not in .Mounts (a --mount type=tmpfs shows in both
+// .Mounts and HostConfig.Mounts); it is still mounted.
+func TestServeTmpfsNotInMounts(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.dockerOK("create", "--name", "mt1", "--mount", "type=tmpfs,dst=/y", "--tmpfs", "/x:size=1m", "busybox", "true")
+	got := s.dockerOK("inspect", "-f", "{{json .Mounts}} {{json .HostConfig.Tmpfs}} {{json .HostConfig.Mounts}}", "mt1")
+	want := `[{"Type":"tmpfs","Source":"","Destination":"/y","Mode":"","RW":true,"Propagation":""}] {"/x":"size=1m"} [{"Type":"tmpfs","Target":"/y"}]` + "\n"
+	if got != want {
+		t.Errorf("inspect of --tmpfs /x --mount type=tmpfs,dst=/y:\n got %s want %s", got, want)
+	}
+	if out := s.dockerOK("run", "--rm", "--tmpfs", "/x", "busybox", "grep", " /x ", "/proc/mounts"); !strings.HasPrefix(out, "tmpfs /x tmpfs") {
+		t.Errorf("--tmpfs /x is not mounted: %q", out)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func ContainerOf(c *engine.Container) Container {
 		Name: c.Name, RestartCount: c.RestartCount, Driver: c.Driver, Platform: c.Platform,
 		HostConfig:  hostConfig(&c.HostConfig),
 		GraphDriver: &storage.DriverData{Name: c.GraphDriver.Name, Data: c.GraphDriver.Data},
-		Mounts:      mountPoints(c.Mounts),
+		Mounts:      mountPoints(c.Mounts, c.HostConfig.Tmpfs),
 		Config:      config(&c.Config),
 	}}
 	out.NetworkSettings = networkSettings(&c.NetworkSettings)
@@ -135,9 +136,19 @@ func mountSpec(m engine.MountSpec) mount.Mount {
 	return out
 }
 
-func mountPoints(mps []engine.MountPoint) []container.MountPoint {
+// mountPoints is the container's .Mounts: as dockerd, without the --tmpfs
+// mounts (tmpfs, the destinations of HostConfig.Tmpfs), which show only
+// there; a --mount type=tmpfs is listed.
+func mountPoints(mps []engine.MountPoint, tmpfs map[string]string) []container.MountPoint {
+	short := map[string]bool{}
+	for dst := range tmpfs {
+		short[path.Clean(dst)] = true
+	}
 	out := make([]container.MountPoint, 0, len(mps))
 	for _, mp := range mps {
+		if mp.Type == "tmpfs" && short[path.Clean(mp.Destination)] {
+			continue
+		}
 		out = append(out, container.MountPoint{Type: mount.Type(mp.Type), Name: mp.Name, Source: mp.Source,
 			Destination: mp.Destination, Driver: mp.Driver, Mode: mp.Mode, RW: mp.RW,
 			Propagation: mount.Propagation(mp.Propagation)})
