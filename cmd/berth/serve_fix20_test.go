@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -71,5 +73,36 @@ func TestServeTmpfsNotInMounts(t *testing.T) {
 	}
 	if out := s.dockerOK("run", "--rm", "--tmpfs", "/x", "busybox", "grep", " /x ", "/proc/mounts"); !strings.HasPrefix(out, "tmpfs /x tmpfs") {
 		t.Errorf("--tmpfs /x is not mounted: %q", out)
+	}
+}
+
+// TestServeCreateBusyPortFailsAtStart: as dockerd, create with a host port
+// something on the host holds succeeds, and start fails naming the port
+// (dockerd's address-in-use error); nothing of the failed start is left, and
+// the container starts once the port is free.
+func TestServeCreateBusyPortFailsAtStart(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	l, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	s.dockerOK("create", "--name", "busyport", "-p", port+":80", "busybox", "sleep", "600")
+	_, errOut, code := s.docker("", "start", "busyport")
+	want := "Error starting userland proxy: listen tcp4 0.0.0.0:" + port + ": bind: address already in use"
+	if code == 0 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "driver failed programming external connectivity on endpoint busyport") {
+		t.Errorf("start with host port %s taken: exit %d %q, want %q", port, code, errOut, want)
+	}
+	if out := s.dockerOK("inspect", "-f", "{{.State.Status}}", "busyport"); out != "created\n" {
+		t.Errorf("state after the failed start: %q", out)
+	}
+	if _, errOut, code := s.run("", "run", "--rm", "-p", port+":80", "busybox", "true"); code != 125 || !strings.Contains(errOut, "address already in use") {
+		t.Errorf("berth run --rm with host port %s taken: exit %d %q", port, code, errOut)
+	}
+	l.Close()
+	s.dockerOK("start", "busyport")
+	if out := s.dockerOK("port", "busyport"); !strings.Contains(out, "80/tcp -> 0.0.0.0:"+port) {
+		t.Errorf("docker port after the start: %q", out)
 	}
 }
