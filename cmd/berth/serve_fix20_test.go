@@ -106,3 +106,42 @@ func TestServeCreateBusyPortFailsAtStart(t *testing.T) {
 		t.Errorf("docker port after the start: %q", out)
 	}
 }
+
+// TestServeInspectPidsLimitAndSystemPaths: as dockerd, HostConfig.PidsLimit
+// is null unless a limit is set, and MaskedPaths/ReadonlyPaths list the
+// paths the container's spec masks and makes read-only: for a plain
+// container those of its /proc, empty with systempaths=unconfined, null
+// for a privileged one.
+func TestServeInspectPidsLimitAndSystemPaths(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.dockerOK("run", "-d", "--name", "plain", "busybox", "sleep", "600")
+	s.dockerOK("create", "--name", "limited", "--pids-limit", "50", "busybox", "true")
+	s.dockerOK("create", "--name", "nolimit", "--pids-limit", "-1", "busybox", "true")
+	s.dockerOK("create", "--name", "priv", "--privileged", "busybox", "true")
+	s.dockerOK("create", "--name", "unmasked", "--security-opt", "systempaths=unconfined", "busybox", "true")
+	masked := s.dockerOK("inspect", "-f", `{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}`, "plain")
+	for name, want := range map[string]string{"plain": "null", "limited": "50", "nolimit": "null"} {
+		if got := s.dockerOK("inspect", "-f", "{{json .HostConfig.PidsLimit}}", name); got != want+"\n" {
+			t.Errorf("%s: PidsLimit %q, want %s", name, got, want)
+		}
+	}
+	for name, want := range map[string]string{"limited": masked, "priv": "null null\n", "unmasked": "[] []\n"} {
+		if got := s.dockerOK("inspect", "-f", `{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}`, name); got != want {
+			t.Errorf("%s: MaskedPaths ReadonlyPaths %q, want %q", name, got, want)
+		}
+	}
+	// The lists are what the container really has masked and read-only.
+	f := strings.Fields(strings.NewReplacer("[", " ", "]", " ", ",", " ", `"`, "").Replace(masked))
+	if len(f) < 10 || !strings.Contains(masked, `"/proc/kcore"`) || !strings.Contains(masked, `"/proc/sys"`) {
+		t.Fatalf("MaskedPaths ReadonlyPaths of a plain container: %q", masked)
+	}
+	mounts := s.dockerOK("exec", "plain", "cat", "/proc/mounts")
+	for _, p := range f {
+		if !strings.Contains(mounts, " "+p+" ") {
+			if _, _, code := s.docker("", "exec", "plain", "test", "-e", p); code == 0 {
+				t.Errorf("%s is listed but not masked or read-only in the container", p)
+			}
+		}
+	}
+}

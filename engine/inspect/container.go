@@ -19,6 +19,7 @@ import (
 	"github.com/moby/moby/api/types/storage"
 
 	"berth/engine"
+	"berth/engine/spec"
 )
 
 // defaultNetwork is the network whose endpoint Docker also reports in the
@@ -109,8 +110,12 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		ShmSize: h.ShmSize, Sysctls: h.Sysctls, OomScoreAdj: h.OomScoreAdj,
 		Runtime: "runc", // berth runs containers with runc's libcontainer, as dockerd's default runtime
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
-			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: h.PidsLimit},
+			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: pidsLimit(h.PidsLimit)},
 	}
+	// What the spec masks: a container whose SecurityOpt does not parse
+	// never started, and shows what a plain one would.
+	sec, _ := spec.ParseSecurityOpts(h.SecurityOpt)
+	out.MaskedPaths, out.ReadonlyPaths = spec.SystemPaths(h.Privileged, sec)
 	for _, u := range h.Ulimits {
 		out.Ulimits = append(out.Ulimits, &units.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
@@ -134,6 +139,15 @@ func mountSpec(m engine.MountSpec) mount.Mount {
 		out.TmpfsOptions = &mount.TmpfsOptions{SizeBytes: m.TmpfsSize, Mode: fileMode(m.TmpfsMode)}
 	}
 	return out
+}
+
+// pidsLimit is HostConfig.PidsLimit as dockerd shows it: null when there is
+// no limit (unset, 0 or negative).
+func pidsLimit(p *int64) *int64 {
+	if p == nil || *p <= 0 {
+		return nil
+	}
+	return p
 }
 
 // mountPoints is the container's .Mounts: as dockerd, without the --tmpfs

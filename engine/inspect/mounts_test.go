@@ -1,9 +1,11 @@
 package inspect
 
 import (
+	"strconv"
 	"testing"
 
 	"berth/engine"
+	"berth/engine/spec"
 )
 
 // TestMountPointsLeaveOutTmpfsFlag: a tmpfs mount named in HostConfig.Tmpfs
@@ -38,6 +40,44 @@ func TestMountPointsLeaveOutTmpfsFlag(t *testing.T) {
 				t.Errorf("Tmpfs %v: mounts %v, want %v", tt.tmpfs, dsts, tt.want)
 				break
 			}
+		}
+	}
+}
+
+// TestHostConfigPidsLimitAndSystemPaths: PidsLimit is null without a limit;
+// MaskedPaths/ReadonlyPaths are the spec's for a plain container, empty
+// with systempaths=unconfined, null for a privileged one.
+func TestHostConfigPidsLimitAndSystemPaths(t *testing.T) {
+	neg, zero, five := int64(-1), int64(0), int64(5)
+	for _, tt := range []struct {
+		h             engine.HostConfig
+		pids          string
+		masked, ro    string
+		maskedAtLeast int
+	}{
+		{engine.HostConfig{}, "<nil>", "list", "list", 10},
+		{engine.HostConfig{Resources: spec.Resources{PidsLimit: &neg}}, "<nil>", "list", "list", 10},
+		{engine.HostConfig{Resources: spec.Resources{PidsLimit: &zero}}, "<nil>", "list", "list", 10},
+		{engine.HostConfig{Resources: spec.Resources{PidsLimit: &five}}, "5", "list", "list", 10},
+		{engine.HostConfig{Privileged: true}, "<nil>", "null", "null", 0},
+		{engine.HostConfig{SecurityOpt: []string{"systempaths=unconfined"}}, "<nil>", "empty", "empty", 0},
+	} {
+		out := hostConfig(&tt.h)
+		pids := "<nil>"
+		if out.PidsLimit != nil {
+			pids = strconv.FormatInt(*out.PidsLimit, 10)
+		}
+		kind := func(l []string) string {
+			switch {
+			case l == nil:
+				return "null"
+			case len(l) == 0:
+				return "empty"
+			}
+			return "list"
+		}
+		if pids != tt.pids || kind(out.MaskedPaths) != tt.masked || kind(out.ReadonlyPaths) != tt.ro || len(out.MaskedPaths) < tt.maskedAtLeast {
+			t.Errorf("%+v: PidsLimit %s, MaskedPaths %v, ReadonlyPaths %v", tt.h, pids, out.MaskedPaths, out.ReadonlyPaths)
 		}
 	}
 }
