@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -142,6 +144,29 @@ func TestServeInspectPidsLimitAndSystemPaths(t *testing.T) {
 			if _, _, code := s.docker("", "exec", "plain", "test", "-e", p); code == 0 {
 				t.Errorf("%s is listed but not masked or read-only in the container", p)
 			}
+		}
+	}
+}
+
+// TestServeImportMessage: as dockerd, `docker import -m MSG` (and berth
+// import -m) makes MSG the image's Comment and its history entry's; without
+// -m both are "Imported from -".
+func TestServeImportMessage(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	tarball := filepath.Join(t.TempDir(), "fs.tar")
+	if out, err := exec.Command("tar", "-C", "/etc", "-cf", tarball, "hostname").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, out)
+	}
+	s.dockerOK("import", "-m", "my message", tarball, "imp1:v")
+	s.ok("import", "--message", "berth's message", tarball, "imp2:v")
+	s.dockerOK("import", tarball, "imp3:v")
+	for ref, want := range map[string]string{"imp1:v": "my message", "imp2:v": "berth's message", "imp3:v": "Imported from -"} {
+		if got := s.dockerOK("image", "inspect", "-f", "{{.Comment}}", ref); got != want+"\n" {
+			t.Errorf("%s: Comment %q, want %q", ref, got, want)
+		}
+		if got := s.dockerOK("history", "--no-trunc", "--format", "{{.Comment}}", ref); got != want+"\n" {
+			t.Errorf("%s: history comment %q, want %q", ref, got, want)
 		}
 	}
 }
