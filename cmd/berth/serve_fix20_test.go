@@ -170,3 +170,36 @@ func TestServeImportMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestServePushPerLayer: as dockerd, docker push reports each layer by the
+// short form of its diff ID: "Pushed" when uploaded, "Layer already exists"
+// when the registry has it, then the digest line.
+func TestServePushPerLayer(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	host := startRegistry(t, "", "")
+	s.ok("run", "--name", "two", "busybox", "sh", "-c", "echo more > /more")
+	s.ok("commit", "two", host+"/team/two:v1")
+	var layers []string
+	for _, l := range strings.Fields(strings.Trim(s.dockerOK("image", "inspect", "-f", "{{range .RootFS.Layers}}{{.}} {{end}}", host+"/team/two:v1"), "\n")) {
+		layers = append(layers, strings.TrimPrefix(l, "sha256:")[:12])
+	}
+	if len(layers) != 2 {
+		t.Fatalf("the committed image has layers %v, want 2", layers)
+	}
+	s.dockerOK("tag", "busybox", host+"/team/two:base")
+	out := s.dockerOK("push", host+"/team/two:base")
+	if !strings.Contains(out, layers[0]+": Pushed\n") || strings.Contains(out, layers[1]) || !strings.Contains(out, "base: digest: sha256:") {
+		t.Errorf("docker push of busybox (layer %s): %q", layers[0], out)
+	}
+	out = s.dockerOK("push", host+"/team/two:v1")
+	for _, want := range []string{"The push refers to repository [" + host + "/team/two]\n", layers[0] + ": Layer already exists\n",
+		layers[1] + ": Pushed\n", "v1: digest: sha256:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("docker push of the committed image lacks %q: %q", want, out)
+		}
+	}
+	if strings.Index(out, layers[1]+": Pushed") > strings.Index(out, "v1: digest:") {
+		t.Errorf("the digest line comes before a layer's: %q", out)
+	}
+}
