@@ -203,3 +203,38 @@ func TestServePushPerLayer(t *testing.T) {
 		t.Errorf("the digest line comes before a layer's: %q", out)
 	}
 }
+
+// TestServeGroupAdd: as dockerd, --group-add adds GIDs (numbers, or names
+// looked up in the container's /etc/group) to the process's supplementary
+// groups, exec's too, and shows in HostConfig.GroupAdd; an unknown name
+// fails the start naming it. docker CLI, docker-py and the berth CLI.
+func TestServeGroupAdd(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	// busybox's root is in wheel (10); mail is 12.
+	if got := s.dockerOK("run", "--rm", "--group-add", "123", "--group-add", "mail", "busybox", "id", "-G"); got != "0 10 12 123\n" {
+		t.Errorf("docker run --group-add 123 --group-add mail: id -G %q", got)
+	}
+	if got := s.ok("run", "--rm", "--user", "1000", "--group-add", "44", "busybox", "id", "-G"); got != "0 44\n" {
+		t.Errorf("berth run --user 1000 --group-add 44: id -G %q", got)
+	}
+	s.dockerOK("run", "-d", "--name", "grp", "--group-add", "77", "busybox", "sleep", "600")
+	if got := s.dockerOK("exec", "grp", "id", "-G"); got != "0 10 77\n" {
+		t.Errorf("docker exec: id -G %q", got)
+	}
+	if got := s.dockerOK("exec", "-u", "1000", "grp", "id", "-G"); got != "0 77\n" {
+		t.Errorf("docker exec -u 1000: id -G %q", got)
+	}
+	if got := s.dockerOK("inspect", "-f", "{{json .HostConfig.GroupAdd}}", "grp"); got != `["77"]`+"\n" {
+		t.Errorf("HostConfig.GroupAdd: %q", got)
+	}
+	// "Unable to find group" in dockerd 20.10, "unable" in current Docker.
+	_, errOut, code := s.docker("", "run", "--rm", "--group-add", "nosuch", "busybox", "true")
+	if code == 0 || !strings.Contains(errOut, "nable to find group nosuch: no matching entries in group file") {
+		t.Errorf("docker run --group-add nosuch: exit %d %q", code, errOut)
+	}
+	out, errOut, code := s.python(`import docker; c=docker.from_env(); print(c.containers.run("busybox", "id -G", group_add=["5", "mail"], remove=True).decode().strip())`)
+	if code != 0 || out != "0 5 10 12\n" {
+		t.Errorf("docker-py group_add: exit %d %q %q", code, out, errOut)
+	}
+}

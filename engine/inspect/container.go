@@ -104,7 +104,7 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyMode(restart),
 			MaximumRetryCount: h.RestartPolicy.MaximumRetryCount},
 		AutoRemove: h.AutoRemove, VolumesFrom: h.VolumesFrom,
-		CapAdd: h.CapAdd, CapDrop: h.CapDrop, DNS: addrs(h.DNS), DNSOptions: nonNil(h.DNSOptions), DNSSearch: nonNil(h.DNSSearch),
+		CapAdd: h.CapAdd, CapDrop: h.CapDrop, GroupAdd: h.GroupAdd, DNS: addrs(h.DNS), DNSOptions: nonNil(h.DNSOptions), DNSSearch: nonNil(h.DNSSearch),
 		ExtraHosts: h.ExtraHosts, Links: h.Links, ConsoleSize: h.ConsoleSize, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
 		ReadonlyRootfs: h.ReadonlyRootfs, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs, Init: h.Init,
 		ShmSize: h.ShmSize, Sysctls: h.Sysctls, OomScoreAdj: h.OomScoreAdj,
