@@ -238,3 +238,24 @@ func TestServeGroupAdd(t *testing.T) {
 		t.Errorf("docker-py group_add: exit %d %q %q", code, out, errOut)
 	}
 }
+
+// TestServeRmRunningNamesID: as dockerd, the removal of a running or paused
+// container is refused naming it by ID, with dockerd's advice.
+func TestServeRmRunningNamesID(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	id := strings.TrimSpace(s.dockerOK("run", "-d", "--name", "busy", "busybox", "sleep", "600"))
+	want := "You cannot remove a running container " + id + ". Stop the container before attempting removal or force remove"
+	if _, errOut, code := s.docker("", "rm", "busy"); code == 0 || !strings.Contains(errOut, want) {
+		t.Errorf("docker rm of a running container: exit %d %q, want %q", code, errOut, want)
+	}
+	if _, errOut, code := s.run("", "rm", "busy"); code == 0 || errOut != "berth: "+want+"\n" {
+		t.Errorf("berth rm of a running container: exit %d %q, want %q", code, errOut, want)
+	}
+	s.dockerOK("pause", "busy")
+	want = "You cannot remove a paused container " + id + ". Unpause and then stop the container before attempting removal or force remove"
+	if _, errOut, code := s.docker("", "rm", "busy"); code == 0 || !strings.Contains(errOut, want) {
+		t.Errorf("docker rm of a paused container: exit %d %q, want %q", code, errOut, want)
+	}
+	s.dockerOK("rm", "-f", "busy")
+}
