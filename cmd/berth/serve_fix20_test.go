@@ -259,3 +259,20 @@ func TestServeRmRunningNamesID(t *testing.T) {
 	}
 	s.dockerOK("rm", "-f", "busy")
 }
+
+// TestServeRmiInUseNamesContainer: as dockerd, the removal of the last tag
+// of an image a container was made from is refused naming the container by
+// its short ID.
+func TestServeRmiInUseNamesContainer(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	id := strings.TrimSpace(s.dockerOK("create", "busybox", "true"))
+	img := strings.TrimPrefix(strings.TrimSpace(s.dockerOK("image", "inspect", "-f", "{{.Id}}", "busybox")), "sha256:")
+	want := `conflict: unable to remove repository reference "busybox" (must force) - container ` + id[:12] + " is using its referenced image " + img[:12]
+	if _, errOut, code := s.docker("", "rmi", "busybox"); code == 0 || !strings.Contains(errOut, want) {
+		t.Errorf("docker rmi of an image in use: exit %d %q, want %q", code, errOut, want)
+	}
+	if _, errOut, code := s.run("", "rmi", "busybox"); code == 0 || errOut != "berth: "+want+"\n" {
+		t.Errorf("berth rmi of an image in use: exit %d %q, want %q", code, errOut, want)
+	}
+}
