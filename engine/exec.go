@@ -222,7 +222,7 @@ func (e *Engine) execProcess(c *Container, o ExecOptions) (*specs.Process, error
 		p.Cwd = o.WorkingDir
 	}
 	if o.User != "" {
-		u, err := resolveUser(e.rootfs(c.ID), o.User)
+		u, err := resolveUserGroups(e.rootfs(c.ID), o.User, c.HostConfig.GroupAdd)
 		if err != nil {
 			return nil, err
 		}

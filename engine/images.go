@@ -101,10 +101,15 @@ func (e *Engine) LoadImages(ctx context.Context, r io.Reader, progress func(stri
 // from r (a file path with ImportImageFile), tagged ref, with Dockerfile
 // changes (CMD, ENV …) applied to its config.
 func (e *Engine) ImportImage(ctx context.Context, r io.Reader, ref string, changes ...string) (*images.Image, error) {
+	return e.ImportImageWith(ctx, r, images.ImportOptions{Ref: ref, Changes: changes})
+}
+
+// ImportImageWith is ImportImage with a commit message (docker import -m).
+func (e *Engine) ImportImageWith(ctx context.Context, r io.Reader, o images.ImportOptions) (*images.Image, error) {
 	if err := e.CheckSpace(); err != nil {
 		return nil, err
 	}
-	return e.images.Import(ctx, r, ref, changes...)
+	return e.images.ImportWith(ctx, r, o)
 }
 
 // ImportImageFile is ImportImage from a tarball at path on this host.

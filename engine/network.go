@@ -30,7 +30,8 @@ const (
 func (e *Engine) Networks() *netmgr.Manager { return e.nets }
 
 // validateNetwork checks the network options of a create: the network exists,
-// ports parse and are free, and the options fit the mode.
+// ports parse, and the options fit the mode. Whether a host port is free is
+// the start's business, as with dockerd (the port may be freed meanwhile).
 func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
 	h := &o.HostConfig
 	mode := h.NetworkMode
@@ -77,11 +78,8 @@ func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
 			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --mac-address %q", m))
 		}
 	}
-	maps, err := portMappings(h.PortBindings)
-	if err != nil {
-		return err
-	}
-	return netmgr.CheckPorts(maps)
+	_, err := portMappings(h.PortBindings)
+	return err
 }
 
 // portMappings turns Docker's PortMap into netmgr's mappings.
@@ -327,7 +325,10 @@ func (e *Engine) publish(ctx context.Context, c *Container, rec *record, ep *net
 		return nil
 	}
 	given, err := e.nets.Publish(ctx, c.ID, ep.IP, maps)
-	if err != nil {
+	if errdefs.IsConflict(err) { // in dockerd's words
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("driver failed programming external connectivity on endpoint %s (%s): %s",
+			c.Name[1:], ep.EndpointID(), err.Error()))
+	} else if err != nil {
 		return err
 	}
 	rec.Ports = PortMapFromMappings(given)

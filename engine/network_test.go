@@ -135,11 +135,20 @@ func TestPublishedPorts(t *testing.T) {
 	if got := c.NetworkSettings.Ports["80/tcp"]; len(got) != 1 || got[0].HostPort != hp {
 		t.Errorf("inspect ports: %+v", c.NetworkSettings.Ports)
 	}
-	// The port is taken now: a second container asking for it fails before anything is made.
+	// The port is taken now: as with dockerd, a second container asking for
+	// it is created, and its start fails.
 	o2 := opts("true")
 	o2.HostConfig.PortBindings = engine.PortMap{"80/tcp": {{HostPort: hp}}}
-	if _, err := e.Create(context.Background(), o2); !errdefs.IsConflict(err) {
+	c2, err := e.Create(context.Background(), o2)
+	if err != nil {
+		t.Fatalf("create of a second container publishing %s: %v", hp, err)
+	}
+	id := c2.ID
+	if err := e.Start(context.Background(), id, engine.StartOptions{}); !errdefs.IsConflict(err) || !strings.Contains(err.Error(), ":"+hp+" failed: port is already allocated") && !strings.Contains(err.Error(), "address already in use") {
 		t.Errorf("second publish of %s: %v", hp, err)
+	}
+	if err := e.Remove(context.Background(), id, engine.RemoveOptions{}); err != nil {
+		t.Errorf("remove the container that did not start: %v", err)
 	}
 }
 

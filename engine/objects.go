@@ -21,11 +21,18 @@ func (e *Engine) CreateNetwork(ctx context.Context, o netmgr.CreateOptions) (*ne
 	return n, err
 }
 
-// RemoveNetwork removes a network ("network destroy" event).
+// RemoveNetwork removes a network ("network destroy" event). Containers
+// that do not run may be attached to it, as with dockerd: their endpoints
+// are freed first, and their next start fails naming the network.
 func (e *Engine) RemoveNetwork(ctx context.Context, ref string) error {
 	n, err := e.nets.Get(ctx, ref)
 	if err != nil {
 		return err
+	}
+	if !netmgr.Predefined(n.Name) {
+		if err := e.releaseStopped(ctx, n); err != nil {
+			return err
+		}
 	}
 	if err := e.nets.Remove(ctx, ref); err != nil {
 		return err

@@ -51,8 +51,7 @@ func (e *Engine) removeLocked(ctx context.Context, row store.Row, o RemoveOption
 	}
 	if rec.Removal == nil {
 		if c.State.Running && !o.Force {
-			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("cannot remove container %s: container is %s: stop the container before removing or force remove",
-				c.Name[1:], c.State.Status))
+			return runningConflict(c)
 		}
 		rec.Removal = &removal{Volumes: o.Volumes}
 		if err := e.saveRecord(ctx, c.ID, rec); err != nil {
@@ -196,4 +195,14 @@ func dirSize(dir string) uint64 {
 		return nil
 	})
 	return n
+}
+
+// runningConflict refuses the removal of a running (or paused, restarting)
+// container in dockerd's words, which name it by ID.
+func runningConflict(c *Container) error {
+	procedure := "Stop the container before attempting removal or force remove"
+	if c.State.Paused {
+		procedure = "Unpause and then stop the container before attempting removal or force remove"
+	}
+	return errdefs.ErrConflict.WithMessage(fmt.Sprintf("You cannot remove a %s container %s. %s", c.State.Status, c.ID, procedure))
 }

@@ -260,7 +260,7 @@ func (e *Engine) mountOverlay(target string, lowers []string, upper, work string
 // buildSpec resolves the user, the working directory and the command inside
 // the mounted rootfs, then builds the OCI spec.
 func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Spec, error) {
-	u, err := resolveUser(rootfs, c.Config.User)
+	u, err := resolveUserGroups(rootfs, c.Config.User, c.HostConfig.GroupAdd)
 	if err != nil {
 		return nil, err
 	}

@@ -84,6 +84,9 @@ type HostConfig struct {
 	// OomScoreAdj is the oom_score_adj of the container's processes.
 	OomScoreAdj int `json:"OomScoreAdj"`
 	spec.Resources
+	// GroupAdd are groups (GIDs, or names in the container's /etc/group)
+	// added to the process's supplementary groups (--group-add).
+	GroupAdd []string `json:"GroupAdd,omitempty"`
 }
 
 // MountSpec is one --mount, -v or --tmpfs, as asked (Docker's HostConfig.Mounts).

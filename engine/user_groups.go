@@ -1,6 +1,34 @@
 package engine
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+
+	"github.com/containerd/errdefs"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/sys/user"
+)
+
+// resolveUserGroups is resolveUser with the --group-add groups added to the
+// supplementary ones, names looked up in the container's /etc/group as
+// dockerd does ("Unable to find group x: ..." for an unknown one).
+func resolveUserGroups(rootfs, spec string, groupAdd []string) (*user.ExecUser, error) {
+	u, err := resolveUser(rootfs, spec)
+	if err != nil || len(groupAdd) == 0 {
+		return u, err
+	}
+	group, err := securejoin.SecureJoin(rootfs, "/etc/group")
+	if err != nil {
+		return nil, fmt.Errorf("container /etc/group: %w", err)
+	}
+	gids, err := user.GetAdditionalGroupsPath(groupAdd, group)
+	if err != nil {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+	}
+	slices.Sort(gids)
+	u.Sgids = withPrimaryGroup(u.Gid, append(u.Sgids, gids...))
+	return u, nil
+}
 
 // withPrimaryGroup is the supplementary groups a container's process gets:
 // its primary group first, then the others, as Docker gives them (`id`

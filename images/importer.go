@@ -35,6 +35,21 @@ type layerFile struct {
 // style changes ("CMD ["sh"]", "ENV A=b", "WORKDIR /x", ...) and tags it ref
 // (none when ref is ""). Unsafe or damaged tars are refused and nothing is kept.
 func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...string) (*Image, error) {
+	return s.ImportWith(ctx, r, ImportOptions{Ref: ref, Changes: changes})
+}
+
+// ImportOptions tune ImportWith.
+type ImportOptions struct {
+	Ref     string   // tag the image so ("": none)
+	Changes []string // Dockerfile instructions applied to the config
+	// Message is the image's comment and its history entry's (docker import
+	// -m); "" is dockerd's "Imported from -".
+	Message string
+}
+
+// ImportWith is Import with a commit message.
+func (s *Store) ImportWith(ctx context.Context, r io.Reader, o ImportOptions) (*Image, error) {
+	ref, changes := o.Ref, o.Changes
 	var tags []string
 	if ref != "" {
 		t, err := tagRef(ref)
@@ -59,7 +74,11 @@ func (s *Store) Import(ctx context.Context, r io.Reader, ref string, changes ...
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
-	cfg.History = []v1.History{{Created: cfg.Created, Comment: "Imported from -"}}
+	msg := o.Message
+	if msg == "" {
+		msg = "Imported from -"
+	}
+	cfg.History = []v1.History{{Created: cfg.Created, Comment: msg}}
 	img, err := s.commitLayersExt(ctx, cfg, ext, []layerFile{lf}, tags, "", nil)
 	if err != nil {
 		return nil, err

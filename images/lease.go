@@ -116,3 +116,22 @@ func held(ctx context.Context, tx *sql.Tx, id string, inUse func(string) bool) (
 	}
 	return n > 0 || (inUse != nil && inUse(id)), nil
 }
+
+// firstHolder is the ID of the first container that took a reference to the
+// image ("" if none did, or the lookup failed): an error names it, as dockerd's.
+func firstHolder(ctx context.Context, tx *sql.Tx, id string) string {
+	var holder string
+	if err := tx.QueryRowContext(ctx, "SELECT holder FROM img_leases WHERE image_id = ? ORDER BY acquired LIMIT 1", id).Scan(&holder); err != nil {
+		return ""
+	}
+	return holder
+}
+
+// containerWord names a container in an error by its short ID, as dockerd
+// does, or as "a container" when it is not known.
+func containerWord(id string) string {
+	if id == "" {
+		return "a container"
+	}
+	return "container " + shortID(id)
+}

@@ -150,7 +150,11 @@ func (s *Store) removeTx(ctx context.Context, ref string, force bool, inUse func
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, err := s.planRemove(ctx, tx, img, key, table, force, used)
+	ask := removeAsk{ref: ref}
+	if used {
+		ask.user = firstHolder(ctx, tx, img.ID)
+	}
+	plan, err := s.planRemove(ctx, tx, img, key, table, force, used, ask)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -199,7 +203,11 @@ type removePlan struct {
 	delete bool
 }
 
-func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, table string, force, used bool) (removePlan, error) {
+// removeAsk is what a refusal names: the reference as asked, and a
+// container that uses the image ("" if none is known).
+type removeAsk struct{ ref, user string }
+
+func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, table string, force, used bool, ask removeAsk) (removePlan, error) {
 	short := shortID(img.ID)
 	children, err := hasChildren(ctx, q, img.ID)
 	if err != nil {
@@ -222,7 +230,7 @@ func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, tabl
 		}
 		switch {
 		case used && !force:
-			return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("unable to remove repository reference %q (must force) - a container is using its referenced image %s", key, short))
+			return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("conflict: unable to remove repository reference %q (must force) - %s is using its referenced image %s", ask.ref, containerWord(ask.user), short))
 		case used || children:
 			return removePlan{untag: all}, nil
 		}

@@ -16,12 +16,14 @@ import (
 
 // Progress is one per-layer event of a pull or push, for a progress display.
 type Progress struct {
-	// ID is the short digest of the layer (or "push" for a push's total).
+	// ID is the short digest of the layer (of its diff ID in a push, as
+	// dockerd's).
 	ID string
 	// Current and Total are bytes transferred and expected.
 	Current, Total int64
 	// Status is "Pulling fs layer", "Downloading", "Download complete",
-	// "Already exists", "Pushing", "Pushed" or "Pull complete".
+	// "Already exists", "Pull complete", or for a push "Preparing",
+	// "Pushing", "Pushed" or "Layer already exists".
 	Status string
 }
 
@@ -112,21 +114,14 @@ func (s *Store) Push(ctx context.Context, ref string, opts PushOptions) error {
 	if err != nil {
 		return fmt.Errorf("push %s: open local image: %w", ref, err)
 	}
-	updates := make(chan v1.Update, 16)
-	done := make(chan struct{})
-	send := progressSender(ctx, opts.Progress)
-	go func() {
-		defer close(done)
-		for u := range updates {
-			send(Progress{ID: shortID(local.ID), Current: u.Complete, Total: u.Total, Status: "Pushing"})
-		}
-	}()
-	err = remote.Write(r.Name, img, remote.WithContext(ctx), remote.WithAuthFromKeychain(keychain(opts.Keychain)), remote.WithProgress(updates))
-	<-done
+	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(keychain(opts.Keychain))}
+	err = pushLayers(ctx, r.Name.Context(), img, ropts, progressSender(ctx, opts.Progress))
+	if err == nil {
+		err = remote.Write(r.Name, img, ropts...)
+	}
 	if err != nil {
 		return fmt.Errorf("push %s: %w", ref, classifyRemote(err))
 	}
-	send(Progress{ID: shortID(local.ID), Status: "Pushed"})
 	_, err = s.db.ExecContext(ctx, "INSERT OR REPLACE INTO img_digests (ref, image_id) VALUES (?, ?)", r.Repo+"@"+local.ManifestDigest, local.ID)
 	if err != nil {
 		return fmt.Errorf("push %s: record digest: %w", ref, err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 
 	"github.com/containerd/errdefs"
@@ -41,14 +42,6 @@ func (m *Manager) Publish(ctx context.Context, containerID string, ip netip.Addr
 		return nil, errors.Join(err, m.Unpublish(context.WithoutCancel(ctx), containerID))
 	}
 	return final, nil
-}
-
-// CheckPorts reports whether every fixed host port of ports can be bound now
-// (errdefs.ErrConflict naming the first that cannot); nothing stays bound. The
-// engine calls it at create, so that a port in use fails before anything is made.
-func CheckPorts(ports []PortMapping) error {
-	_, err := reservePorts(everyAddress(ports))
-	return err
 }
 
 // everyAddress returns ports with the IPv4 wildcard 0.0.0.0 (Docker's way of
@@ -100,7 +93,7 @@ func reservePorts(ports []PortMapping) ([]PortMapping, error) {
 			}
 		}
 		if err != nil {
-			return nil, errdefs.ErrConflict.WithMessage(fmt.Sprintf("port %d/%s is already in use (%v)", p.HostPort, p.Proto, err))
+			return nil, errdefs.ErrConflict.WithMessage(bindError(p, err))
 		}
 		held = append(held, c)
 		p.HostPort = uint16(port)
@@ -117,8 +110,8 @@ func insertPorts(ctx context.Context, c *sql.Conn, ctr string, ip netip.Addr, po
 		if err != nil {
 			return fmt.Errorf("check port %d/%s: %w", p.HostPort, p.Proto, err)
 		}
-		if taken > 0 {
-			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("port %d/%s is already in use by another container", p.HostPort, p.Proto))
+		if taken > 0 { // dockerd's words
+			return errdefs.ErrConflict.WithMessage(fmt.Sprintf("Bind for %s failed: port is already allocated", bindAddr(p)))
 		}
 		_, err = c.ExecContext(ctx, `INSERT INTO net_ports (container_id, host_ip, host_port, container_ip, container_port, proto)
 			VALUES (?, ?, ?, ?, ?, ?)`, ctr, hostIP(p), p.HostPort, ip.String(), p.ContainerPort, p.Proto)
@@ -224,4 +217,29 @@ func (m *Manager) addPortRules(ctr string, ip netip.Addr, ports []PortMapping) e
 		return fmt.Errorf("nftables port rules for %s: %w", short(ctr), err)
 	}
 	return nil
+}
+
+// bindAddr is where a mapping's host port is bound, as dockerd writes it
+// (0.0.0.0 for every address).
+func bindAddr(p PortMapping) string {
+	host := "0.0.0.0"
+	if p.HostIP.IsValid() {
+		host = p.HostIP.String()
+	}
+	return net.JoinHostPort(host, strconv.Itoa(int(p.HostPort)))
+}
+
+// bindError is a failed bind of a host port in dockerd's words ("Error
+// starting userland proxy: listen tcp4 0.0.0.0:8080: bind: address already
+// in use").
+func bindError(p PortMapping, err error) string {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		err = se.Err
+	}
+	family := "4"
+	if p.HostIP.Is6() {
+		family = "6"
+	}
+	return fmt.Sprintf("Error starting userland proxy: listen %s%s %s: bind: %v", p.Proto, family, bindAddr(p), err)
 }

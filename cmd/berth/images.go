@@ -320,7 +320,7 @@ func (a *app) historyCommand() *cobra.Command {
 }
 
 func (a *app) importCommand() *cobra.Command {
-	var changes []string
+	var o images.ImportOptions
 	cmd := &cobra.Command{
 		Use:   "import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
 		Short: "Import the contents from a tarball to create a filesystem image",
@@ -330,22 +330,21 @@ func (a *app) importCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ref := ""
 			if len(args) == 2 {
-				ref = args[1]
+				o.Ref = args[1]
 			}
 			var img *images.Image
 			switch {
 			case args[0] == "-":
-				img, err = e.ImportImage(cmd.Context(), a.stdin, ref, changes...)
+				img, err = e.ImportImageWith(cmd.Context(), a.stdin, o)
 			case strings.HasPrefix(args[0], "http://") || strings.HasPrefix(args[0], "https://"):
-				img, err = e.ImportImageURL(cmd.Context(), args[0], ref, changes...)
+				img, err = e.ImportImageURLWith(cmd.Context(), args[0], o)
 			default:
 				f, oerr := os.Open(args[0])
 				if oerr != nil {
 					return invalid("import %s: %v", args[0], errors.Unwrap(oerr))
 				}
-				img, err = e.ImportImage(cmd.Context(), f, ref, changes...)
+				img, err = e.ImportImageWith(cmd.Context(), f, o)
 				f.Close()
 			}
 			if err != nil {
@@ -355,6 +354,7 @@ func (a *app) importCommand() *cobra.Command {
 			return nil
 		},
 	}
-	stringArrayVarP(cmd.Flags(), &changes, "change", "c", "apply Dockerfile instruction to the created image")
+	stringArrayVarP(cmd.Flags(), &o.Changes, "change", "c", "apply Dockerfile instruction to the created image")
+	cmd.Flags().StringVarP(&o.Message, "message", "m", "", "set commit message for imported image")
 	return cmd
 }

@@ -203,16 +203,18 @@ func killCases() map[string]killCase {
 	}
 	built := func(k *killRoot) { loaded(k); k.ok("build", "-q", "-t", "kb", k.context) }
 	return map[string]killCase{
-		"run -d":        runD,
-		"run --rm":      {name: "run --rm", args: []string{"run", "--rm", "-v", "/data", "-p", "127.0.0.1::80", "busybox", "sh", "-c", "echo hi; sleep 0.2"}, undo: rmAll},
-		"start":         {name: "start", setup: func(k *killRoot) { k.ok("create", "--name", "kc", "-p", "127.0.0.1::80", "busybox", "sleep", "1000") }, args: []string{"start", "kc"}, undo: rmAll},
-		"stop":          {name: "stop", setup: upContainer("kc"), args: []string{"stop", "-t", "1", "kc"}, undo: rmAll},
-		"rm -f":         {name: "rm -f", setup: upContainer("kc"), args: []string{"rm", "-f", "-v", "kc"}, undo: rmAll},
-		"create new":    {name: "create (first unpack)", setup: loaded, args: []string{"create", "--name", "kc", "REF", "true"}, undo: func(k *killRoot) { rmAll(k); noImage(k) }},
-		"connect":       {name: "network connect", setup: func(k *killRoot) { k.ok("network", "create", "kn"); upContainer("kc")(k) }, args: []string{"network", "connect", "kn", "kc"}, undo: undoNetwork},
-		"disconnect":    {name: "network disconnect", setup: connected, args: []string{"network", "disconnect", "kn", "kc"}, undo: undoNetwork},
-		"net create":    {name: "network create", args: []string{"network", "create", "kn"}, undo: undoNetwork},
-		"net rm":        {name: "network rm", setup: func(k *killRoot) { connected(k); rmAll(k) }, args: []string{"network", "rm", "kn"}, undo: undoNetwork},
+		"run -d":     runD,
+		"run --rm":   {name: "run --rm", args: []string{"run", "--rm", "-v", "/data", "-p", "127.0.0.1::80", "busybox", "sh", "-c", "echo hi; sleep 0.2"}, undo: rmAll},
+		"start":      {name: "start", setup: func(k *killRoot) { k.ok("create", "--name", "kc", "-p", "127.0.0.1::80", "busybox", "sleep", "1000") }, args: []string{"start", "kc"}, undo: rmAll},
+		"stop":       {name: "stop", setup: upContainer("kc"), args: []string{"stop", "-t", "1", "kc"}, undo: rmAll},
+		"rm -f":      {name: "rm -f", setup: upContainer("kc"), args: []string{"rm", "-f", "-v", "kc"}, undo: rmAll},
+		"create new": {name: "create (first unpack)", setup: loaded, args: []string{"create", "--name", "kc", "REF", "true"}, undo: func(k *killRoot) { rmAll(k); noImage(k) }},
+		"connect":    {name: "network connect", setup: func(k *killRoot) { k.ok("network", "create", "kn"); upContainer("kc")(k) }, args: []string{"network", "connect", "kn", "kc"}, undo: undoNetwork},
+		"disconnect": {name: "network disconnect", setup: connected, args: []string{"network", "disconnect", "kn", "kc"}, undo: undoNetwork},
+		"net create": {name: "network create", args: []string{"network", "create", "kn"}, undo: undoNetwork},
+		"net rm":     {name: "network rm", setup: func(k *killRoot) { connected(k); rmAll(k) }, args: []string{"network", "rm", "kn"}, undo: undoNetwork},
+		"net rm stopped": {name: "network rm (a stopped member)", setup: func(k *killRoot) { connected(k); k.ok("stop", "-t", "0", "kc") },
+			args: []string{"network", "rm", "kn"}, undo: undoNetwork},
 		"volume create": {name: "volume create", args: []string{"volume", "create", "kv"}, undo: func(k *killRoot) { k.undo("volume", "rm", "kv") }},
 		"volume rm":     {name: "volume rm", setup: func(k *killRoot) { k.ok("volume", "create", "kv") }, args: []string{"volume", "rm", "kv"}, undo: func(k *killRoot) { k.undo("volume", "rm", "kv") }},
 		"pull":          {name: "pull", setup: noImage, args: []string{"pull", "-q", "REF"}, undo: noImage},
@@ -228,7 +230,7 @@ func faultVerbs() map[string]string {
 	m := map[string]string{
 		"stop.marked": "stop", "stop.signalled": "stop",
 		"connect.joined": "connect", "disconnect.detached": "disconnect", "net.disconnect.unlinked": "disconnect",
-		"net.create.stored": "net create", "net.rm.row-deleted": "net rm",
+		"net.create.stored": "net create", "net.rm.row-deleted": "net rm", "net.rm.released": "net rm stopped",
 		"volume.create.dir-made": "volume create", "volume.rm.moved-aside": "volume rm", "volume.rm.committed": "volume rm",
 		"image.blob-stored": "pull", "image.blobs-stored": "load", "image.recorded": "pull",
 		"image.rm.untagged": "rmi", "image.gc.blob-removed": "rmi",
@@ -252,6 +254,7 @@ func faultVerbs() map[string]string {
 func moreFaults() [][2]string {
 	return [][2]string{
 		{"net.connect.leased", "connect"}, {"net.connect.veth-made", "connect"},
+		{"net.disconnect.unlinked", "net rm stopped"}, {"net.rm.row-deleted", "net rm stopped"},
 		{"image.gc.blob-removed:2", "rmi"}, {"image.gc.blob-removed:3", "rmi"},
 	}
 }

@@ -20,6 +20,7 @@ type runFlags struct {
 	restart, stopSignal, memory, memorySwap   string
 	cpusetCpus, network, logDriver, cpus      string
 	env, envFile, labels, capAdd, capDrop     []string
+	groupAdd                                  []string
 	ulimits, logOpts, securityOpt             []string
 	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
@@ -71,6 +72,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	stringArrayVarP(fs, &f.envFile, "env-file", "", "read environment variables from a file")
 	stringArrayVarP(fs, &f.labels, "label", "l", "set metadata (key=value)")
 	stringArrayVarP(fs, &f.capAdd, "cap-add", "", "add Linux capabilities")
+	stringArrayVarP(fs, &f.groupAdd, "group-add", "", "add additional groups to join")
 	stringArrayVarP(fs, &f.capDrop, "cap-drop", "", "drop Linux capabilities")
 	stringArrayVarP(fs, &f.ulimits, "ulimit", "", "ulimit options (nofile=1024:2048)")
 	stringArrayVarP(fs, &f.securityOpt, "security-opt", "",
@@ -121,7 +123,7 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	}
 	h := &o.HostConfig
 	h.AutoRemove, h.ReadonlyRootfs, h.Privileged = f.rm, f.readOnly, f.privileged
-	h.CapAdd, h.CapDrop = f.capAdd, f.capDrop
+	h.CapAdd, h.CapDrop, h.GroupAdd = f.capAdd, f.capDrop, f.groupAdd
 	if h.SecurityOpt, err = securityOpts(f.securityOpt); err != nil {
 		return o, err
 	}

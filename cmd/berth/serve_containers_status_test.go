@@ -75,7 +75,7 @@ func TestServeContainerStatusCodes(t *testing.T) {
 		{"POST", "/containers/nosuch/start", "", 404, "nosuch"},
 		{"DELETE", "/containers/nosuch", "", 404, "nosuch"},
 		{"POST", "/containers/create?name=idle", `{"Image":"busybox","Cmd":["true"]}`, 409, "idle"},
-		{"DELETE", "/containers/run1", "", 409, "stop the container before removing"},
+		{"DELETE", "/containers/run1", "", 409, "You cannot remove a running container "},
 		{"POST", "/containers/run1/start", "", 304, ""},
 		{"POST", "/containers/idle/stop", "", 304, ""},
 		{"POST", "/containers/idle/kill", "", 409, "not running"},

@@ -44,7 +44,7 @@ func TestServeContainerLifecycle(t *testing.T) {
 	if out := s.dockerOK("inspect", "--format", "{{.HostConfig.Memory}} {{.State.Running}}", "box"); strings.TrimSpace(out) != "67108864 true" {
 		t.Errorf("inspect after update: %q", out)
 	}
-	if _, errOut, code := s.docker("", "rm", "box"); code == 0 || !strings.Contains(errOut, "stop the container before removing") || strings.HasSuffix(strings.TrimSpace(errOut), "conflict") {
+	if _, errOut, code := s.docker("", "rm", "box"); code == 0 || !strings.Contains(errOut, "You cannot remove a running container ") || strings.HasSuffix(strings.TrimSpace(errOut), "conflict") {
 		t.Errorf("rm of a running container: exit %d %q", code, errOut)
 	}
 	s.dockerOK("kill", "box")

@@ -111,6 +111,11 @@ type Images interface {
 	// s19-api:
 	// PruneImagesWith is PruneImages narrowed by until and label filters.
 	PruneImagesWith(ctx context.Context, all bool, f engine.PruneFilters) ([]images.DeleteResponse, int64, error)
+	// h-api:
+	// ImportImageWith is ImportImage with a commit message (docker import -m).
+	ImportImageWith(ctx context.Context, r io.Reader, o images.ImportOptions) (*images.Image, error)
+	// ImportImageURLWith is ImportImageURL with a commit message.
+	ImportImageURLWith(ctx context.Context, src string, o images.ImportOptions) (*images.Image, error)
 }
 
 // Builds turns Dockerfiles into images and keeps their cache.

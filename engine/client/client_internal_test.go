@@ -285,6 +285,9 @@ func TestCreateBody(t *testing.T) {
 	if _, ok := hc.Tmpfs["/run"]; !ok || len(hc.Tmpfs) != 1 {
 		t.Errorf("tmpfs %v, want /run", hc.Tmpfs)
 	}
+	if hc.MaskedPaths != nil || hc.ReadonlyPaths != nil { // sent, they would unmask /proc
+		t.Errorf("masked paths %v, read-only paths %v: want none sent", hc.MaskedPaths, hc.ReadonlyPaths)
+	}
 	o.EntrypointSet = true
 	if cfg, _ := createBody(o); len(cfg.Entrypoint) != 1 || cfg.Entrypoint[0] != "" {
 		t.Errorf("entrypoint cleared: %q, want [\"\"]", cfg.Entrypoint)

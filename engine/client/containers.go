@@ -43,6 +43,9 @@ func createBody(o engine.CreateOptions) (*container.Config, *container.HostConfi
 		cfg.Entrypoint = nil // the image's
 	}
 	hc.Binds = nil
+	// Inspect shows the paths the spec masks, which follow from Privileged
+	// and SecurityOpt; sent, they would ask for exactly those.
+	hc.MaskedPaths, hc.ReadonlyPaths = nil, nil
 	for _, m := range o.HostConfig.Mounts {
 		switch {
 		case m.FromShort && m.Type == "tmpfs":

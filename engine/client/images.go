@@ -261,16 +261,27 @@ func (c *Client) LoadImages(ctx context.Context, r io.Reader, report func(string
 
 // ImportImage makes an image of a root filesystem tarball.
 func (c *Client) ImportImage(ctx context.Context, r io.Reader, ref string, changes ...string) (*images.Image, error) {
-	return c.importImage(ctx, moby.ImageImportSource{Source: r, SourceName: "-"}, ref, changes)
+	return c.ImportImageWith(ctx, r, images.ImportOptions{Ref: ref, Changes: changes})
 }
 
 // ImportImageURL imports the tar at an http(s) URL, which the server fetches.
 func (c *Client) ImportImageURL(ctx context.Context, src, ref string, changes ...string) (*images.Image, error) {
-	return c.importImage(ctx, moby.ImageImportSource{SourceName: src}, ref, changes)
+	return c.ImportImageURLWith(ctx, src, images.ImportOptions{Ref: ref, Changes: changes})
 }
 
-func (c *Client) importImage(ctx context.Context, source moby.ImageImportSource, ref string, changes []string) (*images.Image, error) {
-	res, err := c.api.ImageImport(ctx, source, ref, moby.ImageImportOptions{Changes: changes})
+// ImportImageWith is ImportImage with a commit message.
+func (c *Client) ImportImageWith(ctx context.Context, r io.Reader, o images.ImportOptions) (*images.Image, error) {
+	return c.importImage(ctx, moby.ImageImportSource{Source: r, SourceName: "-"}, o)
+}
+
+// ImportImageURLWith is ImportImageURL with a commit message.
+func (c *Client) ImportImageURLWith(ctx context.Context, src string, o images.ImportOptions) (*images.Image, error) {
+	return c.importImage(ctx, moby.ImageImportSource{SourceName: src}, o)
+}
+
+func (c *Client) importImage(ctx context.Context, source moby.ImageImportSource, o images.ImportOptions) (*images.Image, error) {
+	ref := o.Ref
+	res, err := c.api.ImageImport(ctx, source, ref, moby.ImageImportOptions{Changes: o.Changes, Message: o.Message})
 	if err != nil {
 		return nil, wire(err, "import the image")
 	}

@@ -43,6 +43,7 @@
 //	net.create.stored       network create: record stored
 //	net.rm.row-deleted      network rm: record gone, bridge and rules not yet
 //	net.disconnect.unlinked network disconnect: veth gone, lease not freed
+//	net.rm.released         network rm: a stopped member's endpoint freed, the network kept
 //	volume.create.dir-made  volume create: directory made, record not committed
 //	volume.rm.moved-aside   volume rm: data moved aside, record not yet deleted
 //	volume.rm.committed     volume rm: record deleted, data not yet removed
@@ -86,7 +87,7 @@ func Points() []string {
 		"rm.files-deleted", "rm.image-released", "rm.row-deleted",
 		"autorm.marked", "autorm.owned",
 		"connect.joined", "disconnect.detached",
-		"net.create.stored", "net.rm.row-deleted", "net.disconnect.unlinked",
+		"net.create.stored", "net.rm.row-deleted", "net.disconnect.unlinked", "net.rm.released",
 		"volume.create.dir-made", "volume.rm.moved-aside", "volume.rm.committed",
 		"image.blob-stored", "image.blobs-stored", "image.recorded",
 		"image.rm.untagged", "image.gc.blob-removed",

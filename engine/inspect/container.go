@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/moby/moby/api/types/storage"
 
 	"berth/engine"
+	"berth/engine/spec"
 )
 
 // defaultNetwork is the network whose endpoint Docker also reports in the
@@ -63,7 +65,7 @@ func ContainerOf(c *engine.Container) Container {
 		Name: c.Name, RestartCount: c.RestartCount, Driver: c.Driver, Platform: c.Platform,
 		HostConfig:  hostConfig(&c.HostConfig),
 		GraphDriver: &storage.DriverData{Name: c.GraphDriver.Name, Data: c.GraphDriver.Data},
-		Mounts:      mountPoints(c.Mounts),
+		Mounts:      mountPoints(c.Mounts, c.HostConfig.Tmpfs),
 		Config:      config(&c.Config),
 	}}
 	out.NetworkSettings = networkSettings(&c.NetworkSettings)
@@ -102,14 +104,18 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyMode(restart),
 			MaximumRetryCount: h.RestartPolicy.MaximumRetryCount},
 		AutoRemove: h.AutoRemove, VolumesFrom: h.VolumesFrom,
-		CapAdd: h.CapAdd, CapDrop: h.CapDrop, DNS: addrs(h.DNS), DNSOptions: nonNil(h.DNSOptions), DNSSearch: nonNil(h.DNSSearch),
+		CapAdd: h.CapAdd, CapDrop: h.CapDrop, GroupAdd: h.GroupAdd, DNS: addrs(h.DNS), DNSOptions: nonNil(h.DNSOptions), DNSSearch: nonNil(h.DNSSearch),
 		ExtraHosts: h.ExtraHosts, Links: h.Links, ConsoleSize: h.ConsoleSize, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
 		ReadonlyRootfs: h.ReadonlyRootfs, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs, Init: h.Init,
 		ShmSize: h.ShmSize, Sysctls: h.Sysctls, OomScoreAdj: h.OomScoreAdj,
 		Runtime: "runc", // berth runs containers with runc's libcontainer, as dockerd's default runtime
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
-			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: h.PidsLimit},
+			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: pidsLimit(h.PidsLimit)},
 	}
+	// What the spec masks: a container whose SecurityOpt does not parse
+	// never started, and shows what a plain one would.
+	sec, _ := spec.ParseSecurityOpts(h.SecurityOpt)
+	out.MaskedPaths, out.ReadonlyPaths = spec.SystemPaths(h.Privileged, sec)
 	for _, u := range h.Ulimits {
 		out.Ulimits = append(out.Ulimits, &units.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
@@ -135,9 +141,28 @@ func mountSpec(m engine.MountSpec) mount.Mount {
 	return out
 }
 
-func mountPoints(mps []engine.MountPoint) []container.MountPoint {
+// pidsLimit is HostConfig.PidsLimit as dockerd shows it: null when there is
+// no limit (unset, 0 or negative).
+func pidsLimit(p *int64) *int64 {
+	if p == nil || *p <= 0 {
+		return nil
+	}
+	return p
+}
+
+// mountPoints is the container's .Mounts: as dockerd, without the --tmpfs
+// mounts (tmpfs, the destinations of HostConfig.Tmpfs), which show only
+// there; a --mount type=tmpfs is listed.
+func mountPoints(mps []engine.MountPoint, tmpfs map[string]string) []container.MountPoint {
+	short := map[string]bool{}
+	for dst := range tmpfs {
+		short[path.Clean(dst)] = true
+	}
 	out := make([]container.MountPoint, 0, len(mps))
 	for _, mp := range mps {
+		if mp.Type == "tmpfs" && short[path.Clean(mp.Destination)] {
+			continue
+		}
 		out = append(out, container.MountPoint{Type: mount.Type(mp.Type), Name: mp.Name, Source: mp.Source,
 			Destination: mp.Destination, Driver: mp.Driver, Mode: mp.Mode, RW: mp.RW,
 			Propagation: mount.Propagation(mp.Propagation)})

@@ -101,7 +101,6 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"HostConfig":{"Devices":[{"PathOnHost":"/dev/null"}]}}`, "HostConfig.Devices is not supported by berth"},
 		{`{"HostConfig":{"CpuQuota":1000}}`, "HostConfig.CpuQuota is not supported by berth"},
-		{`{"HostConfig":{"GroupAdd":["wheel"]}}`, "HostConfig.GroupAdd is not supported by berth"},
 		{`{"HostConfig":{"IpcMode":"host"}}`, "HostConfig.IpcMode is not supported by berth"},
 		{`{"HostConfig":{"OomKillDisable":true}}`, "HostConfig.OomKillDisable is not supported by berth"},
 		{`{"HostConfig":{"MemorySwappiness":10}}`, "HostConfig.MemorySwappiness is not supported by berth"},
@@ -111,6 +110,7 @@ func TestCreateRefusesUnsupported(t *testing.T) {
 		{`{"OnBuild":["RUN true"]}`, "Config.OnBuild is not supported by berth"},
 		{`{"NetworkingConfig":{"EndpointsConfig":{"bridge":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}}}`, "IPAMConfig.IPv6Address is not supported by berth"},
 		{`{"HostConfig":{"OomKillDisable":false,"MemorySwappiness":-1,"ConsoleSize":[1,2],"Isolation":"default","Runtime":"runc","IpcMode":"private"}}`, ""},
+		{`{"HostConfig":{"GroupAdd":["wheel","123"]}}`, ""}, // resolved at start
 		{`{"HostConfig":{"NetworkMode":"bridge"},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}}}`, "EndpointsConfig[default].IPAMConfig.IPv6Address"},
 	} {
 		_, err := createOptions("", decodeCreate(t, tc.body))

@@ -37,7 +37,6 @@ func unsupportedHost(h *container.HostConfig) error {
 		{"VolumeDriver", h.VolumeDriver != "" && h.VolumeDriver != engine.VolumeDriverLocal},
 		{"Annotations", len(h.Annotations) > 0},
 		{"CgroupnsMode", h.CgroupnsMode != "" && h.CgroupnsMode != container.CgroupnsModePrivate},
-		{"GroupAdd", len(h.GroupAdd) > 0},
 		{"IpcMode", h.IpcMode != "" && h.IpcMode != container.IPCModePrivate},
 		{"Cgroup", h.Cgroup != ""},
 		{"PidMode", h.PidMode != ""},

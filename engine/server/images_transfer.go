@@ -171,7 +171,7 @@ func (s *Server) imagePush(w http.ResponseWriter, r *http.Request, name string) 
 	return nil
 }
 
-// imageImport answers POST /images/create?fromSrc=-|URL&repo=&tag=&changes=:
+// imageImport answers POST /images/create?fromSrc=-|URL&repo=&tag=&changes=&message=:
 // a one-layer image from a filesystem tar in the body or at an http(s) URL.
 func (s *Server) imageImport(w http.ResponseWriter, r *http.Request, q imgQuery) error {
 	ref := ""
@@ -181,10 +181,11 @@ func (s *Server) imageImport(w http.ResponseWriter, r *http.Request, q imgQuery)
 	ctx := r.Context()
 	var img *images.Image
 	var err error
+	o := images.ImportOptions{Ref: ref, Changes: q.all("changes"), Message: q.str("message")}
 	if src := q.str("fromSrc"); src == "-" {
-		img, err = s.eng.ImportImage(ctx, r.Body, ref, q.all("changes")...)
+		img, err = s.eng.ImportImageWith(ctx, r.Body, o)
 	} else {
-		img, err = s.eng.ImportImageURL(ctx, src, ref, q.all("changes")...)
+		img, err = s.eng.ImportImageURLWith(ctx, src, o)
 	}
 	if err != nil {
 		return err

@@ -111,16 +111,10 @@ func logReadOptions(since, until, tail string) (logfile.ReadOptions, error) {
 	if o.Until, err = parseUnixTimestamp(until); err != nil {
 		return o, badRequest("invalid until %q: %v", until, err)
 	}
-	switch t := strings.TrimSpace(tail); t {
-	case "", "all":
-	default:
-		n, err := strconv.Atoi(t)
-		if err != nil {
-			return o, badRequest("invalid tail %q: give a number of lines or all", tail)
-		}
-		if n >= 0 {
-			o.Tail = n
-		}
+	// As dockerd: a tail that is not a number ("all", "abc") or is negative
+	// means every line.
+	if n, err := strconv.Atoi(strings.TrimSpace(tail)); err == nil && n >= 0 {
+		o.Tail = n
 	}
 	return o, nil
 }

@@ -41,7 +41,8 @@ func TestLogReadOptions(t *testing.T) {
 		tail string
 		want int
 		bad  bool
-	}{{"", -1, false}, {"all", -1, false}, {"0", 0, false}, {"12", 12, false}, {"-1", -1, false}, {"x", 0, true}, {"1.5", 0, true}} {
+	}{{"", -1, false}, {"all", -1, false}, {"0", 0, false}, {"12", 12, false}, {"-1", -1, false}, {"-7", -1, false},
+		{"x", -1, false}, {"1.5", -1, false}, {" 3 ", 3, false}} { // dockerd: what is not a number means all
 		o, err := logReadOptions("", "", tt.tail)
 		if (err != nil) != tt.bad || (!tt.bad && o.Tail != tt.want) {
 			t.Errorf("tail %q: %d, %v", tt.tail, o.Tail, err)

@@ -103,6 +103,20 @@ func badSecurityOpt(opt, why string) error {
 	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid --security-opt %q: %s", opt, why))
 }
 
+// SystemPaths returns the paths a container's spec masks and makes
+// read-only, as dockerd's HostConfig.MaskedPaths and ReadonlyPaths show them:
+// nil for a privileged container, empty ones with systempaths=unconfined.
+// Fresh slices.
+func SystemPaths(privileged bool, sec Security) (masked, readonly []string) {
+	switch {
+	case privileged:
+		return nil, nil
+	case sec.UnmaskPaths:
+		return []string{}, []string{}
+	}
+	return append([]string(nil), maskedPaths...), append([]string(nil), readonlyPaths...)
+}
+
 // applySecurity sets no_new_privs (only when asked, as Docker), the masked and read-only /proc paths and
 // the seccomp filter as Docker does: a privileged container gets none of the
 // last three, whatever was asked.
@@ -114,10 +128,7 @@ func applySecurity(s *specs.Spec, privileged bool, sec Security) error {
 	if privileged {
 		return nil
 	}
-	if !sec.UnmaskPaths {
-		s.Linux.MaskedPaths = append([]string(nil), maskedPaths...)
-		s.Linux.ReadonlyPaths = append([]string(nil), readonlyPaths...)
-	}
+	s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = SystemPaths(false, sec)
 	switch sec.Seccomp {
 	case SeccompUnconfined:
 		return nil
