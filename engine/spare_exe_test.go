@@ -21,6 +21,25 @@ func monitorExeLink(t *testing.T, pid int) string {
 	return l
 }
 
+// wantMonitorName checks that the process pid is named berth-monitor (ps,
+// pgrep, top), however it was executed: within a while, as a process names
+// itself once its Go runtime has started.
+func wantMonitorName(t *testing.T, pid int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		if string(b) == "berth-monitor\n" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s is named %q, want berth-monitor", what, strings.TrimSpace(string(b)))
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // waitLean waits until the monitor pid has re-executed into its lean shape
 // (its environment then carries the handoff).
 func waitLean(t *testing.T, pid int) {
@@ -42,7 +61,8 @@ func waitLean(t *testing.T, pid int) {
 // the monitor binary (so that libcontainer need not clone it at each
 // start): the container runs, its monitor re-executes into its lean shape
 // from that copy, and the container stops and is removed as ever; its
-// command line still names the binary on disk. A plain engine's monitor
+// command line still names the binary on disk, and its name (ps, pgrep) is
+// berth-monitor. A plain engine's monitor
 // runs the binary on disk.
 func TestKeptSparesRunFromASealedCopy(t *testing.T) {
 	e := newEngine(t)
@@ -66,6 +86,7 @@ func TestKeptSparesRunFromASealedCopy(t *testing.T) {
 	if l := monitorExeLink(t, spare); !strings.HasPrefix(l, "/memfd:") {
 		t.Errorf("a kept spare runs %q, want a sealed in-memory copy", l)
 	}
+	wantMonitorName(t, spare, "a kept spare")
 	c, err = e.Create(ctx, opts("sleep", "100"))
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +99,7 @@ func TestKeptSparesRunFromASealedCopy(t *testing.T) {
 	if l := monitorExeLink(t, pid); !strings.HasPrefix(l, "/memfd:") {
 		t.Errorf("the lean monitor runs %q, want the sealed copy", l)
 	}
+	wantMonitorName(t, pid, "the lean monitor")
 	if cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); !strings.HasPrefix(string(cmd), binDir+"/berth-monitor\x00") {
 		t.Errorf("the monitor's command line: %q, want the binary on disk first", cmd)
 	}
