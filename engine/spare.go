@@ -48,7 +48,6 @@ type spares struct {
 	mu     sync.Mutex
 	idle   *spareMonitor // started, not handed over yet
 	keep   bool          // start another after each handover (KeepSpareMonitor)
-	exe    spareExe      // the sealed copy of the monitor binary spares run (spare_exe.go)
 	holds  int           // builds running: they keep spares too
 	closed bool          // the engine is closing: start none
 }
@@ -74,8 +73,7 @@ func (e *Engine) startSpare(background bool) (*spareMonitor, error) {
 	}
 	ours, theirs := os.NewFile(uintptr(fds[0]), "handover"), os.NewFile(uintptr(fds[1]), "handover")
 	defer theirs.Close()
-	cmd := exec.Command(e.monitorExe(), e.sparePlaceholder())
-	cmd.Args[0] = e.monitorPath // what ps and system check see
+	cmd := exec.Command(e.monitorPath, e.sparePlaceholder())
 	cmd.Env = monitorEnv(monitor.SpareEnv + "=3")
 	cmd.ExtraFiles = []*os.File{theirs}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -161,7 +159,6 @@ func (e *Engine) holdSpares() func() {
 func (e *Engine) closeSpares() {
 	e.spares.mu.Lock()
 	e.spares.closed = true
-	e.closeMonitorExe()
 	e.spares.mu.Unlock()
 	e.dropSpare()
 }

@@ -36,7 +36,6 @@ func main() {
 		}
 		os.Exit(monitor.RunProbe(cfg, os.NewFile(3, "status")))
 	}
-	monitor.NameProcess()
 	var ready *os.File
 	if os.Getenv(monitor.SpareEnv) == "3" {
 		// A spare: started ahead of its container, it gets its config here.

@@ -101,10 +101,11 @@ func reexec(h *handoff) error {
 			env = append(env, kv)
 		}
 	}
-	// The running binary itself, not the path it was started from: a
-	// monitor may run from a sealed in-memory copy (see the engine's
-	// spare_exe.go), and the file at the path may have been replaced since.
-	return unix.Exec("/proc/self/exe", os.Args, env)
+	exe, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		return fmt.Errorf("monitor handoff: %w", err)
+	}
+	return unix.Exec(exe, os.Args, env)
 }
 
 // fdOf returns the descriptor number of f, or 0 for nil.

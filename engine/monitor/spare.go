@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"unsafe"
 
@@ -132,13 +131,4 @@ func NameConfig(arg, path string) bool {
 	}
 	copy(unsafe.Slice(unsafe.StringData(arg), len(arg)), path)
 	return true
-}
-
-// NameProcess gives this process the name of the binary its command line
-// names (berth-monitor), which ps, pgrep and top show: a monitor started
-// from a sealed copy of its binary (/proc/self/fd/N) or re-executed as
-// /proc/self/exe would otherwise be named after that path's last element.
-// It names the process's main thread, whichever thread runs it.
-func NameProcess() {
-	_ = os.WriteFile("/proc/self/comm", []byte(filepath.Base(os.Args[0])), 0)
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"github.com/opencontainers/runc/libcontainer/configs/validate"
-	"github.com/opencontainers/runc/libcontainer/exeseal"
 	_ "github.com/opencontainers/runc/libcontainer/nsenter" // the cgo constructor of the container init
 	"github.com/opencontainers/runc/libcontainer/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -194,25 +193,4 @@ func warmStartTypes() {
 	_, _ = json.Marshal([]configs.Rlimit{{}})
 	_, _ = json.Marshal(&specs.State{Annotations: map[string]string{"": ""}})
 	_, _ = json.Marshal(&libcontainer.State{CgroupPaths: map[string]string{"": ""}})
-}
-
-// SealedCopy copies the binary at path into a sealed memfd (or, where the
-// kernel has none, an unlinked file under tmpDir), which libcontainer
-// trusts as a safe init binary when a process runs from it: such a process
-// starts containers without cloning its binary again for each.
-func SealedCopy(path, tmpDir string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("sealed copy of %s: %w", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("sealed copy of %s: %w", path, err)
-	}
-	c, err := exeseal.CloneBinary(f, st.Size(), path, tmpDir)
-	if err != nil {
-		return nil, fmt.Errorf("sealed copy of %s: %w", path, err)
-	}
-	return c, nil
 }
