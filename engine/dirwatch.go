@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 
@@ -9,9 +11,12 @@ import (
 )
 
 // watchDir follows dir with inotify: the channel receives a value (sends
-// never block; wakes coalesce) whenever a file is created, written and
-// closed, or renamed into dir, or dir itself goes. It ends when ctx does.
-func watchDir(ctx context.Context, dir string) (<-chan struct{}, error) {
+// never block; wakes coalesce) whenever one of the named files is created,
+// written and closed, or renamed into dir, or dir itself goes. Files not
+// named wake nobody: a start and an exit write several (the spec, the
+// monitor's config and log, temporary files), and each wake costs its
+// reader a look at the state. It ends when ctx does.
+func watchDir(ctx context.Context, dir string, names ...string) (<-chan struct{}, error) {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", dir, err)
@@ -27,8 +32,12 @@ func watchDir(ctx context.Context, dir string) (<-chan struct{}, error) {
 	go func() {
 		buf := make([]byte, 4096)
 		for {
-			if _, err := f.Read(buf); err != nil {
+			n, err := f.Read(buf)
+			if err != nil {
 				return
+			}
+			if !concerns(buf[:n], names) {
+				continue
 			}
 			select {
 			case wake <- struct{}{}:
@@ -37,4 +46,38 @@ func watchDir(ctx context.Context, dir string) (<-chan struct{}, error) {
 		}
 	}()
 	return wake, nil
+}
+
+// inotifyHeader is the size of an inotify event before its name.
+const inotifyHeader = unix.SizeofInotifyEvent
+
+// concerns reports whether the inotify events in buf (as one read returns
+// them) say something about one of names, or about the watched directory
+// itself (its removal, a lost watch, an overflowed queue); a buffer it
+// cannot read concerns everyone.
+func concerns(buf []byte, names []string) bool {
+	for len(buf) > 0 {
+		if len(buf) < inotifyHeader {
+			return true
+		}
+		mask := binary.NativeEndian.Uint32(buf[4:8])
+		size := binary.NativeEndian.Uint32(buf[12:16])
+		if uint64(size) > uint64(len(buf)-inotifyHeader) {
+			return true
+		}
+		name := buf[inotifyHeader : inotifyHeader+int(size)]
+		buf = buf[inotifyHeader+int(size):]
+		if mask&(unix.IN_DELETE_SELF|unix.IN_IGNORED|unix.IN_Q_OVERFLOW) != 0 || len(names) == 0 {
+			return true
+		}
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i] // the kernel pads names with NULs
+		}
+		for _, n := range names {
+			if string(name) == n {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -61,7 +62,9 @@ func (e *Engine) WaitFor(ctx context.Context, ref string, cond WaitCondition) (i
 	w := &waiter{e: e, id: c.ID, cond: cond}
 	w.evs, w.errs = e.Subscribe(ctx, events.Filter{Types: []string{"container"}, Containers: []string{c.ID},
 		Actions: []string{"die", "destroy"}})
-	w.wake, _ = watchDir(ctx, e.containerDir(c.ID)) // nil on failure: the events alone then
+	// Only the state and the monitor's word that it ended wake the wait.
+	w.wake, _ = watchDir(ctx, e.containerDir(c.ID), filepath.Base(e.statePath(c.ID)),
+		filepath.Base(monitor.EndedPath(e.removeClaim(c.ID, true)))) // nil on failure: the events alone then
 	// Taking the removal over needs the wake-ups: the monitor's word that
 	// it ended is a file, not an event.
 	if cond == WaitRemoved && c.HostConfig.AutoRemove && w.wake != nil {

@@ -42,6 +42,7 @@ func main() {
 		// A spare: started ahead of its container, it gets its config here.
 		os.Unsetenv(monitor.SpareEnv)
 		runner.Warm() // while it waits: the creation's code paths and caches
+		monitor.Warm()
 		cfgPath, r, ok := monitor.AwaitHandover(os.NewFile(3, "handover"))
 		if !ok {
 			os.Exit(0)

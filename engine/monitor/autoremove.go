@@ -105,6 +105,19 @@ func (m *monitor) claimRemoval() bool {
 	return lockWithin(f, claimWait) && removalOwned(c)
 }
 
+// announceEnd writes, for an --rm container that has ended for good (an
+// --rm container has no restart policy), the monitor's word that it ended
+// ahead of its clean-up — the container's destruction, the attach socket —
+// so that a waiter that takes the removal over marks it meanwhile rather
+// than after: the removal waits for this process to end anyway before it
+// deletes anything. claimRemoval, at the end, writes it again (for a
+// monitor killed before) and takes the claim as before.
+func (m *monitor) announceEnd() {
+	if c := m.cfg.RemoveClaim; c != "" && m.state.Status == StatusExited {
+		_ = os.WriteFile(EndedPath(c), nil, 0o600)
+	}
+}
+
 // runRemoveCmd runs the RemoveCmd of an --rm container that no waiter
 // removes, unless the container's directory is gone (it was removed).
 func (m *monitor) runRemoveCmd() {

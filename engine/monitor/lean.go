@@ -40,6 +40,7 @@ func (m *monitor) runLean(h *handoff) int {
 	if !m.wantsRestart(code, m.state.RestartCount) {
 		// No restart: end here, without going back to the full shape.
 		m.ended()
+		m.announceEnd()
 		if err := destroyStopped(m.cfg.StateRoot, m.cfg.ID); err != nil {
 			fmt.Fprintln(os.Stderr, "berth-monitor: destroy:", err)
 		}

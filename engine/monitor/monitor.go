@@ -265,6 +265,7 @@ func (m *monitor) runOnce(waitAttach bool, unlock func()) (int, error) {
 		}
 	}
 	code := m.wait(pid, pio)
+	m.announceEnd()
 	c.Destroy()
 	return code, nil
 }

@@ -146,7 +146,8 @@ type Process = libcontainer.Process
 // Warm runs, on throw-away values, what a container's creation goes
 // through before its init starts — the spec's JSON (with a seccomp profile),
 // its conversion to a libcontainer config (which sets libseccomp up), that
-// config's validation and JSON as libcontainer saves it, the cgroup
+// config's validation and JSON as libcontainer saves it (with the rest of
+// what it encodes on a start: see warmStartTypes), the cgroup
 // manager's look at its hierarchies — so that a process that creates a
 // container later (a spare monitor waiting for its config) finds their code
 // paged in and their caches filled. It creates nothing: no cgroup, no file.
@@ -176,9 +177,20 @@ func Warm() {
 		return
 	}
 	_, _ = json.Marshal(cfg)
+	warmStartTypes()
 	_ = validate.Validate(cfg)
 	if cm, err := manager.New(cfg.Cgroups); err == nil {
 		_ = cm.Exists()
 		_, _ = cm.GetFreezerState()
 	}
+}
+
+// warmStartTypes encodes, once, the types besides the config that a start
+// encodes: the process's part of the init's config (its capabilities,
+// rlimits, the spec state) and the state libcontainer saves.
+func warmStartTypes() {
+	_, _ = json.Marshal(&configs.Capabilities{Bounding: []string{""}})
+	_, _ = json.Marshal([]configs.Rlimit{{}})
+	_, _ = json.Marshal(&specs.State{Annotations: map[string]string{"": ""}})
+	_, _ = json.Marshal(&libcontainer.State{CgroupPaths: map[string]string{"": ""}})
 }
