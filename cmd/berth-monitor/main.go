@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 
+	"berth/cmd/internal/prefault"
 	_ "berth/cmd/internal/prefault/containerinit"
 	"berth/engine/monitor"
 	"berth/engine/runner"
@@ -43,6 +44,7 @@ func main() {
 		os.Unsetenv(monitor.SpareEnv)
 		runner.Warm() // while it waits: the creation's code paths and caches
 		monitor.Warm()
+		prefault.Map(prefault.Spare()) // the heap its creation fills
 		cfgPath, r, ok := monitor.AwaitHandover(os.NewFile(3, "handover"))
 		if !ok {
 			os.Exit(0)
