@@ -105,7 +105,7 @@ func (s *Store) adopt(ctx context.Context, a *adoption) error {
 		return err
 	}
 	defer unlock()
-	if _, err := os.Stat(filepath.Join(s.root, "snapshots", a.key, "link")); err == nil {
+	if snapshotIn(filepath.Join(s.root, "snapshots", a.key)) {
 		return nil
 	}
 	if _, err := s.commitSnapshot(a.dir, a.key, nil); err != nil {
@@ -128,7 +128,7 @@ func (s *Store) lazyDir(l *Layer) (string, bool) {
 		return "", false
 	}
 	dir := filepath.Join(s.root, "snapshots", hexOf(l.ChainID))
-	if _, err := os.Stat(filepath.Join(dir, "link")); err != nil {
+	if !snapshotIn(dir) {
 		return "", false
 	}
 	return filepath.Join(dir, "diff"), true
@@ -145,7 +145,7 @@ func (s *Store) readLazy(ctx context.Context, dir string, l *Layer, fn func(io.R
 	}
 	defer rc.Close()
 	err = readLayerFrom(ctx, rc, l, fn)
-	if err != nil && !pathExists(filepath.Join(filepath.Dir(dir), "link")) {
+	if err != nil && !snapshotIn(filepath.Dir(dir)) {
 		return plainf(errdefs.ErrNotFound, "layer %s was removed while it was read", l.Digest)
 	}
 	return err
@@ -186,7 +186,7 @@ func (s *Store) writeLazyBlob(ctx context.Context, l *Layer) error {
 		return fmt.Errorf("write layer %s: %w", l.Digest, err)
 	}
 	if lf.digest != l.Digest || lf.size != l.Size {
-		if !pathExists(filepath.Join(filepath.Dir(dir), "link")) {
+		if !snapshotIn(filepath.Dir(dir)) {
 			return plainf(errdefs.ErrNotFound, "layer %s was removed while it was written", l.Digest)
 		}
 		return corrupt(l.Digest, lf.digest, lf.size, l.Size)
@@ -221,3 +221,8 @@ func (s *Store) verifyLazy(ctx context.Context, dir string, l *Layer) error {
 
 // pathExists reports whether p exists (without following a last symlink).
 func pathExists(p string) bool { _, err := os.Lstat(p); return err == nil }
+
+// snapshotIn reports whether the snapshot dir is in place: its link file,
+// written before the dir is renamed into place, is there. One removed
+// meanwhile (its image removed in another process) is not.
+func snapshotIn(dir string) bool { return pathExists(filepath.Join(dir, "link")) }
