@@ -228,20 +228,7 @@ func (s *Store) sizeLegacyImages(ctx context.Context) error {
 
 // legacySizedIDs lists the images whose rows lack content sizes.
 func (s *Store) legacySizedIDs(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id FROM img_images WHERE content_sized = 0")
-	if err != nil {
-		return nil, fmt.Errorf("list images to measure: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("list images to measure: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryStrings(ctx, s.db, "list images to measure", "SELECT id FROM img_images WHERE content_sized = 0")
 }
 
 // storeLegacySizes writes the measured layers into an old image row.

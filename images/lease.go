@@ -91,20 +91,7 @@ func (s *Store) ReleaseStale(ctx context.Context, age time.Duration, alive func(
 // Holders lists who holds an image reference (see Acquire): the IDs of
 // containers being created, or of containers a create killed halfway left.
 func (s *Store) Holders(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT holder FROM img_leases ORDER BY holder")
-	if err != nil {
-		return nil, fmt.Errorf("list image references: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, fmt.Errorf("list image references: %w", err)
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return queryStrings(ctx, s.db, "list image references", "SELECT holder FROM img_leases ORDER BY holder")
 }
 
 // held reports whether some holder references the image, or inUse says a

@@ -204,21 +204,31 @@ func (s *Store) allImages(ctx context.Context, q queryer) ([]*Image, error) {
 
 // allIDs lists every image ID in the store.
 func (s *Store) allIDs(ctx context.Context, q queryer) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT id FROM img_images")
+	ids, err := queryStrings(ctx, q, "list images", "SELECT id FROM img_images")
+	sort.Strings(ids)
+	return ids, err
+}
+
+// queryStrings runs query, which selects one text column, and returns its
+// values; what names the work in an error.
+func queryStrings(ctx context.Context, q queryer, what, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list images: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	var ids []string
+	var out []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("list images: %w", err)
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		ids = append(ids, id)
+		out = append(out, v)
 	}
-	sort.Strings(ids)
-	return ids, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // describeLayers pairs a manifest's layers with the config's diff IDs and history.
