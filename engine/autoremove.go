@@ -101,7 +101,7 @@ func (a *autoRemover) remove(ctx context.Context) (code int, done bool, err erro
 	if row, err = e.db.Get(ctx, a.id); err != nil {
 		return -1, true, err
 	}
-	return c.State.ExitCode, true, e.removeLocked(ctx, row, RemoveOptions{Force: true, Volumes: true})
+	return c.State.ExitCode, true, e.removeLocked(ctx, row, RemoveOptions{Force: true, Volumes: true, ended: true})
 }
 
 // lock takes the container's lock for the removal, waiting a little for a

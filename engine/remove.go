@@ -19,6 +19,11 @@ import (
 type RemoveOptions struct {
 	Force   bool // kill a running container first
 	Volumes bool // remove its anonymous volumes (none until volumes exist)
+
+	// ended says the container's monitor has said its container ended for
+	// good (an --rm waiter's removal): there is nothing to stop, only the
+	// monitor's exit to wait for.
+	ended bool
 }
 
 // removal marks a container's record while it is being removed, so that a
@@ -59,7 +64,7 @@ func (e *Engine) removeLocked(ctx context.Context, row store.Row, o RemoveOption
 		}
 		e.at("rm.marked")
 	}
-	if err := e.stopForRemoval(ctx, c, st); err != nil {
+	if err := e.stopForRemoval(ctx, c, st, o.ended); err != nil {
 		return err
 	}
 	e.at("rm.monitor-stopped")
@@ -114,14 +119,19 @@ func (e *Engine) removalTarget(row store.Row) (*Container, *monitor.State, *reco
 
 // stopForRemoval makes sure no monitor runs for the container any more: it
 // cancels restarts, kills the container if it runs (or is being started),
-// and waits for the monitor to exit.
-func (e *Engine) stopForRemoval(ctx context.Context, c *Container, st *monitor.State) error {
+// and waits for the monitor to exit. A container whose monitor said it
+// ended (ended) has no process to kill and no restart to cancel (an --rm
+// container has no restart policy): its monitor is only waited for, with
+// no libcontainer state loaded on the way.
+func (e *Engine) stopForRemoval(ctx context.Context, c *Container, st *monitor.State, ended bool) error {
 	if !st.Alive() {
 		return nil
 	}
-	_ = os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600)
-	if err := e.signal(c.ID, unix.SIGKILL); err == nil && e.isPaused(c.ID) {
-		_ = e.resume(c.ID) // a frozen process takes no signal
+	if !ended {
+		_ = os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600)
+		if err := e.signal(c.ID, unix.SIGKILL); err == nil && e.isPaused(c.ID) {
+			_ = e.resume(c.ID) // a frozen process takes no signal
+		}
 	}
 	if !waitMonitor(ctx, st, 30*time.Second) {
 		return fmt.Errorf("cannot remove container %s: its monitor (pid %d) does not end", c.Name[1:], st.MonitorPid)
