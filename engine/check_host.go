@@ -57,13 +57,26 @@ func (k *checker) checkMounts() error {
 
 // cgroupDirs returns the cgroup directories of container id in every
 // hierarchy (cgroup v1 controllers, the unified one, or a pure v2 mount).
-func cgroupDirs(id string) []string {
+func cgroupDirs(id string) []string { return cgroupDirsIn("/sys/fs/cgroup", id) }
+
+// cgroupDirsIn returns the cgroup directories of container id under the
+// cgroup mount point root: root/PATH, then root/H/PATH for each entry H of
+// root in name order (a hierarchy, or a symbolic link to one, as cpu to
+// cpu,cpuacct), where PATH is CgroupPath(id). It looks only at those paths:
+// a glob of root/*/PATH would read every hierarchy's root directory and its
+// berth directory (about a millisecond on cgroup v1, on each removal).
+func cgroupDirsIn(root, id string) []string {
 	var out []string
-	if p := filepath.Join("/sys/fs/cgroup", CgroupPath(id)); dirExists(p) {
+	if p := filepath.Join(root, CgroupPath(id)); dirExists(p) {
 		out = append(out, p)
 	}
-	hs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", CgroupPath(id)))
-	return append(out, hs...)
+	hs, _ := os.ReadDir(root)
+	for _, h := range hs {
+		if p := filepath.Join(root, h.Name(), CgroupPath(id)); dirExists(p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // checkCgroups reports cgroups of containers of this root that have no record.
