@@ -55,7 +55,7 @@ func Process() Budget { return Budget{Heap: 4 << 20, Data: 512 << 10, BSS: 512 <
 // charged to the container's cgroup before the container's limit is set:
 // the heap's next 2 MiB and the data segment's first 128 KiB. The init's
 // heap fills about that much as it sets the container up (its page faults:
-// some 450 with the next MiB mapped, some 330 with 2 MiB), and its peak
+// 440-590 with the next MiB mapped, 270-350 with 2 MiB), and its peak
 // stays near 4.1-4.7 MB (3.6 MB with nothing mapped, 4.1-4.4 with 1 MiB,
 // up to 6.7 with 4 MiB, as the heap's randomised base leaves more or less
 // of its first mapping above the fresh object), under the 6 MB that is the
