@@ -120,14 +120,15 @@ func (e *Engine) removalTarget(row store.Row) (*Container, *monitor.State, *reco
 // stopForRemoval makes sure no monitor runs for the container any more: it
 // cancels restarts, kills the container if it runs (or is being started),
 // and waits for the monitor to exit. A container whose monitor said it
-// ended (ended) has no process to kill and no restart to cancel (an --rm
-// container has no restart policy): its monitor is only waited for, with
-// no libcontainer state loaded on the way.
+// ended (ended) and whose state says so has no process to kill and no
+// restart to cancel (an --rm container has no restart policy): its monitor
+// is only waited for, with no libcontainer state loaded on the way. (A
+// start that came between the end and this removal is killed as ever.)
 func (e *Engine) stopForRemoval(ctx context.Context, c *Container, st *monitor.State, ended bool) error {
 	if !st.Alive() {
 		return nil
 	}
-	if !ended {
+	if !ended || (st.Status != monitor.StatusExited && st.Status != monitor.StatusDead) {
 		_ = os.WriteFile(filepath.Join(e.containerDir(c.ID), "stopped"), nil, 0o600)
 		if err := e.signal(c.ID, unix.SIGKILL); err == nil && e.isPaused(c.ID) {
 			_ = e.resume(c.ID) // a frozen process takes no signal
