@@ -75,6 +75,11 @@ func (e *Engine) Stop(ctx context.Context, ref string, o StopOptions) error {
 			return fmt.Errorf("container %s did not stop after SIGKILL", c.Name[1:])
 		}
 	}
+	// As dockerd, the stopped container holds no network endpoint (its
+	// monitor recorded the disconnect events at the exit).
+	if err := e.releaseIfEnded(ctx, c.ID); err != nil && !errdefs.IsNotFound(err) {
+		return err
+	}
 	e.emit("stop", c, nil)
 	return nil
 }

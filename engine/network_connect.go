@@ -39,7 +39,9 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 	if rec.Networks == nil {
 		rec.Networks = map[string]*EndpointSettings{}
 	}
+	want.IPAMConfig = ipamConfig(want.IPAddress)
 	rec.Networks[n.Name] = &want
+	setAsked(rec, n.Name, &want)
 	if c.State.Running && rec.NetNS != "" {
 		if _, err := e.connectOne(ctx, c, rec, n.Name, rec.NetNS, false, nil); err != nil {
 			return err
@@ -80,6 +82,7 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 	}
 	e.at("disconnect.detached")
 	delete(rec.Networks, n.Name)
+	delete(rec.Asked, n.Name)
 	if err := e.updateNames(ctx, n.ID); err != nil {
 		return err
 	}
