@@ -173,6 +173,13 @@ func (e *Engine) Kill(ctx context.Context, ref, signal string) error {
 		// Done once the monitor has seen the cancellation and ended.
 		waitMonitor(ctx, st, 30*time.Second)
 	}
+	if err == nil && sig == unix.SIGKILL && waitMonitor(ctx, st, 30*time.Second) {
+		// A killed container ends at once: it holds no endpoint after.
+		err = e.releaseIfEnded(ctx, c.ID)
+		if errdefs.IsNotFound(err) {
+			err = nil
+		}
+	}
 	return err
 }
 

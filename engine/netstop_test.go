@@ -242,3 +242,24 @@ func endAlone(t *testing.T, e *engine.Engine, id string) {
 		}
 	}
 }
+
+// TestKillReleasesEndpoint: a container killed with SIGKILL holds no lease
+// once kill returns (docker kill; docker network inspect shows it gone).
+func TestKillReleasesEndpoint(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t)
+	mustNet(t, e, netmgr.CreateOptions{Name: "killnet"})
+	c := startNamed(t, e, onNet("killnet", "killed", "sleep", "1000"))
+	if err := e.Kill(ctx, c.ID, "KILL"); err != nil {
+		t.Fatal(err)
+	}
+	if eps, err := e.Networks().Endpoints(ctx, c.ID); err != nil || len(eps) != 0 {
+		t.Errorf("killed container's leases: %v %v, want none", eps, err)
+	}
+	if err := e.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := memberNames(t, e, "killnet"); strings.Join(got, ",") != "killed" {
+		t.Errorf("network inspect after the restart: %v", got)
+	}
+}
