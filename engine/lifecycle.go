@@ -314,6 +314,11 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 			sawRun = true
 			waitMonitor(ctx, st, time.Hour)
 		} else if sawRun || st.Status == "exited" {
+			// The waiter learns of the end: the container's endpoints go
+			// now rather than at the next berth process (unless an
+			// operation on it is at them; one that fails is left to the
+			// next process, whose recovery says why).
+			_ = e.tryRelease(context.WithoutCancel(ctx), c.ID)
 			return st.ExitCode, nil
 		} else {
 			time.Sleep(25 * time.Millisecond) // never started: wait for a start

@@ -263,3 +263,23 @@ func TestKillReleasesEndpoint(t *testing.T) {
 		t.Errorf("network inspect after the restart: %v", got)
 	}
 }
+
+// TestWaitReleasesEndpoint: a waiter (docker run, docker wait) that sees a
+// container end releases its endpoints at once.
+func TestWaitReleasesEndpoint(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t)
+	mustNet(t, e, netmgr.CreateOptions{Name: "waitnet"})
+	c := startNamed(t, e, onNet("waitnet", "waited", "sh", "-c", untilGo))
+	done := make(chan error, 1)
+	go func() { _, err := e.Wait(ctx, c.ID); done <- err }()
+	if out, code := execOut(t, e, c.ID, "touch", "/go"); code != 0 {
+		t.Fatalf("touch /go: %d %s", code, out)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if eps, err := e.Networks().Endpoints(ctx, c.ID); err != nil || len(eps) != 0 {
+		t.Errorf("leases once the wait returned: %v %v, want none", eps, err)
+	}
+}
