@@ -173,8 +173,9 @@ func (e *Engine) Kill(ctx context.Context, ref, signal string) error {
 		// Done once the monitor has seen the cancellation and ended.
 		waitMonitor(ctx, st, 30*time.Second)
 	}
-	if err == nil && sig == unix.SIGKILL && waitMonitor(ctx, st, 30*time.Second) {
-		// A killed container ends at once: it holds no endpoint after.
+	if err == nil && sig == unix.SIGKILL && !c.HostConfig.AutoRemove && waitMonitor(ctx, st, 30*time.Second) {
+		// A killed container ends at once: it holds no endpoint after (an
+		// --rm one's removal frees everything).
 		err = e.releaseIfEnded(ctx, c.ID)
 		if errdefs.IsNotFound(err) {
 			err = nil

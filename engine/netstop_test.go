@@ -283,3 +283,48 @@ func TestWaitReleasesEndpoint(t *testing.T) {
 		t.Errorf("leases once the wait returned: %v %v, want none", eps, err)
 	}
 }
+
+// TestConnectStoppedRecordsAtStart: as dockerd 20.10, connecting a container
+// that does not run records no event (and shows no address, only the asked
+// one); its start records the connect, once.
+func TestConnectStoppedRecordsAtStart(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t)
+	n := mustNet(t, e, netmgr.CreateOptions{Name: "laternet"})
+	begin := time.Now()
+	o := opts("sleep", "1000")
+	o.Name = "later"
+	c, err := e.Create(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	static := n.Subnet.Addr().Next().Next().Next().String()
+	if err := e.Connect(ctx, "laternet", c.ID, engine.EndpointSettings{IPAddress: static}); err != nil {
+		t.Fatal(err)
+	}
+	in, err := e.Inspect(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := in.NetworkSettings.Networks["laternet"]; s == nil || s.IPAddress != "" || s.IPAMConfig == nil || s.IPAMConfig.IPv4Address != static {
+		t.Errorf("connected created container's settings: %+v, want no address and IPAMConfig %s", s, static)
+	}
+	if got := networkEvents(t, e, begin, c.ID); len(got) != 0 {
+		t.Errorf("events before the start: %v, want none", got)
+	}
+	if err := e.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inspectIP(t, e, c.ID, "laternet"); got != static {
+		t.Errorf("started with %s, want %s", got, static)
+	}
+	var got []string
+	for _, ev := range networkEvents(t, e, begin, c.ID) {
+		if strings.Contains(ev, "laternet") {
+			got = append(got, ev)
+		}
+	}
+	if want := "connect laternet " + n.ID; strings.Join(got, "|") != want {
+		t.Errorf("events of laternet: %v, want [%s]", got, want)
+	}
+}

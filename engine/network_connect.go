@@ -9,8 +9,8 @@ import (
 	"github.com/containerd/errdefs"
 )
 
-// Connect joins a container to one more network: at once if it runs, at its
-// next start otherwise. Names on the network resolve the container at once;
+// Connect joins a container to one more network: at once if it runs (a
+// "network connect" event), at its next start otherwise. Names on the network resolve the container at once;
 // the container itself resolves the new network's names after a restart.
 func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointSettings) error {
 	c, rec, unlock, err := e.lockedRecord(ctx, ref)
@@ -56,8 +56,10 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 	}
 	if c.State.Running {
 		e.setMonitorNetworks(c.ID, e.networkRefs(ctx, networkOrder(c.HostConfig.NetworkMode, rec.Networks)))
+		// A container that does not run joins at its next start, whose
+		// monitor records the connect (dockerd records none before).
+		e.emitNetwork("connect", n, c.ID)
 	}
-	e.emitNetwork("connect", n, c.ID)
 	return nil
 }
 

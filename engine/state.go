@@ -69,7 +69,7 @@ func (e *Engine) load(row store.Row) (*Container, error) {
 		return nil, err
 	}
 	c.State = toState(st, e.isPaused(row.ID))
-	if !c.State.Running && !c.State.Restarting && c.State.Status != monitor.StatusCreated {
+	if releasable(c, st) {
 		// Ended: it holds no endpoint, whether or not a berth process has
 		// released them yet (see netrelease.go).
 		shown := rec
