@@ -238,15 +238,14 @@ func (e *Engine) sweepNetwork(ctx context.Context, n *netmgr.Network, self strin
 }
 
 // looksEnded reports, without a lock, whether container id has ended: its
-// state says exited (or dead), or its monitor died. A read can only be early
-// for a container being started again, which the lock then tells.
+// state says exited (or dead) and its monitor is gone. A read can only be
+// early for a container being started again, which the lock then tells. One
+// whose monitor died while its state says running is system check's to
+// report and mark exited (which releases it then).
 func (e *Engine) looksEnded(id string) bool {
 	st, err := monitor.ReadState(e.statePath(id))
 	if err != nil {
 		return false
-	}
-	if orphaned(st) {
-		return true
 	}
 	return (st.Status == monitor.StatusExited || st.Status == monitor.StatusDead) && !st.Alive()
 }
