@@ -180,6 +180,9 @@ func (k *checker) checkRows(ctx context.Context, list []store.Row) {
 		k.add(CheckFinding{Kind: "container", Object: row.ID, Problem: "state says " + st.Status + " but its monitor is gone"})
 		if k.repair {
 			_, err := k.e.settle(row.ID)
+			if err == nil { // it holds no endpoint once exited
+				err = k.e.releaseLocked(ctx, row.ID)
+			}
 			k.fix(i, "marked exited", err)
 		}
 		unlock()

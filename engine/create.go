@@ -120,6 +120,10 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 		for name, ep := range o.ExtraNetworks {
 			rec.Networks[name] = &ep
 		}
+		for name, s := range rec.Networks {
+			setAsked(&rec, name, s)
+			s.IPAMConfig = ipamConfig(s.IPAddress)
+		}
 	}
 	args := append(append([]string(nil), rec.Config.Entrypoint...), rec.Config.Cmd...)
 	if len(args) == 0 {

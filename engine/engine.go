@@ -148,6 +148,9 @@ func New(opts Options) (*Engine, error) {
 	// A berth process killed in the middle of a removal left the container
 	// marked: finish the removal (nothing to do in the common case).
 	e.completeRemovals(context.Background())
+	// A container that ended with no berth process around (or under one
+	// killed in its release) still holds its network endpoints: free them.
+	e.recoverEndpoints(context.Background())
 	// A berth process killed in the middle of a create or start left files,
 	// references or a mount that nothing owns: roll them back.
 	e.recoverKilled(context.Background())

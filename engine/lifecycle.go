@@ -75,6 +75,11 @@ func (e *Engine) Stop(ctx context.Context, ref string, o StopOptions) error {
 			return fmt.Errorf("container %s did not stop after SIGKILL", c.Name[1:])
 		}
 	}
+	// As dockerd, the stopped container holds no network endpoint (its
+	// monitor recorded the disconnect events at the exit).
+	if err := e.releaseIfEnded(ctx, c.ID); err != nil && !errdefs.IsNotFound(err) {
+		return err
+	}
 	e.emit("stop", c, nil)
 	return nil
 }
@@ -167,6 +172,14 @@ func (e *Engine) Kill(ctx context.Context, ref, signal string) error {
 	if err == nil && c.State.Restarting {
 		// Done once the monitor has seen the cancellation and ended.
 		waitMonitor(ctx, st, 30*time.Second)
+	}
+	if err == nil && sig == unix.SIGKILL && !c.HostConfig.AutoRemove && waitMonitor(ctx, st, 30*time.Second) {
+		// A killed container ends at once: it holds no endpoint after (an
+		// --rm one's removal frees everything).
+		err = e.releaseIfEnded(ctx, c.ID)
+		if errdefs.IsNotFound(err) {
+			err = nil
+		}
 	}
 	return err
 }
@@ -302,6 +315,11 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 			sawRun = true
 			waitMonitor(ctx, st, time.Hour)
 		} else if sawRun || st.Status == "exited" {
+			// The waiter learns of the end: the container's endpoints go
+			// now rather than at the next berth process (unless an
+			// operation on it is at them; one that fails is left to the
+			// next process, whose recovery says why).
+			_ = e.tryRelease(context.WithoutCancel(ctx), c.ID)
 			return st.ExitCode, nil
 		} else {
 			time.Sleep(25 * time.Millisecond) // never started: wait for a start

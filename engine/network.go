@@ -252,15 +252,20 @@ func (e *Engine) connectOne(ctx context.Context, c *Container, rec *record, name
 			return &have[i], nil
 		}
 	}
-	want := rec.Networks[name]
+	// Containers that ended give their addresses back first (the lowest
+	// free one is handed out, as by dockerd).
+	if err := e.sweepNetwork(ctx, n, c.ID); err != nil {
+		return nil, err
+	}
+	want, ask := rec.Networks[name], asked(rec, name)
 	o := netmgr.ConnectOptions{Primary: primary}
+	if ask.IP != "" {
+		o.IP, _ = netip.ParseAddr(ask.IP)
+	}
+	if ask.MAC != "" {
+		o.MAC, _ = net.ParseMAC(ask.MAC)
+	}
 	if want != nil {
-		if want.IPAddress != "" {
-			o.IP, _ = netip.ParseAddr(want.IPAddress)
-		}
-		if want.MacAddress != "" {
-			o.MAC, _ = net.ParseMAC(want.MacAddress)
-		}
 		o.Aliases = want.Aliases
 	}
 	ep, err := e.nets.Connect(ctx, name, c.ID, nsPath, o)
@@ -268,7 +273,16 @@ func (e *Engine) connectOne(ctx context.Context, c *Container, rec *record, name
 		return nil, err
 	}
 	rec.Networks[name] = endpointSettings(ep, want, c)
+	rec.Networks[name].IPAMConfig = ipamConfig(ask.IP)
 	return ep, nil
+}
+
+// ipamConfig is the IPAMConfig inspect shows for an asked address ("": none).
+func ipamConfig(ip string) *EndpointIPAMConfig {
+	if ip == "" {
+		return nil
+	}
+	return &EndpointIPAMConfig{IPv4Address: ip}
 }
 
 // networkRefs names the networks of names that exist, for events.

@@ -9,8 +9,8 @@ import (
 	"github.com/containerd/errdefs"
 )
 
-// Connect joins a container to one more network: at once if it runs, at its
-// next start otherwise. Names on the network resolve the container at once;
+// Connect joins a container to one more network: at once if it runs (a
+// "network connect" event), at its next start otherwise. Names on the network resolve the container at once;
 // the container itself resolves the new network's names after a restart.
 func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointSettings) error {
 	c, rec, unlock, err := e.lockedRecord(ctx, ref)
@@ -39,7 +39,9 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 	if rec.Networks == nil {
 		rec.Networks = map[string]*EndpointSettings{}
 	}
+	want.IPAMConfig = ipamConfig(want.IPAddress)
 	rec.Networks[n.Name] = &want
+	setAsked(rec, n.Name, &want)
 	if c.State.Running && rec.NetNS != "" {
 		if _, err := e.connectOne(ctx, c, rec, n.Name, rec.NetNS, false, nil); err != nil {
 			return err
@@ -54,8 +56,10 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, want EndpointS
 	}
 	if c.State.Running {
 		e.setMonitorNetworks(c.ID, e.networkRefs(ctx, networkOrder(c.HostConfig.NetworkMode, rec.Networks)))
+		// A container that does not run joins at its next start, whose
+		// monitor records the connect (dockerd records none before).
+		e.emitNetwork("connect", n, c.ID)
 	}
-	e.emitNetwork("connect", n, c.ID)
 	return nil
 }
 
@@ -80,6 +84,7 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 	}
 	e.at("disconnect.detached")
 	delete(rec.Networks, n.Name)
+	delete(rec.Asked, n.Name)
 	if err := e.updateNames(ctx, n.ID); err != nil {
 		return err
 	}

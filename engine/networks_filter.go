@@ -121,7 +121,7 @@ func (e *Engine) ListNetworks(ctx context.Context, filters map[string][]string) 
 	out := ns[:0]
 	for i := range ns {
 		used := func() bool {
-			members, err := e.nets.Members(ctx, ns[i].ID)
+			members, err := e.liveMembers(ctx, ns[i].ID)
 			return err == nil && len(members) > 0
 		}
 		if nf.Match(&ns[i], used) {

@@ -22,15 +22,15 @@ func (e *Engine) CreateNetwork(ctx context.Context, o netmgr.CreateOptions) (*ne
 }
 
 // RemoveNetwork removes a network ("network destroy" event). Containers
-// that do not run may be attached to it, as with dockerd: their endpoints
-// are freed first, and their next start fails naming the network.
+// that do not run may be attached to it, as with dockerd (they hold no
+// endpoint on it): their next start fails naming the network.
 func (e *Engine) RemoveNetwork(ctx context.Context, ref string) error {
 	n, err := e.nets.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
 	if !netmgr.Predefined(n.Name) {
-		if err := e.releaseStopped(ctx, n); err != nil {
+		if err := e.releaseEnded(ctx, n); err != nil {
 			return err
 		}
 	}
@@ -78,7 +78,7 @@ func (e *Engine) InspectNetwork(ctx context.Context, ref string) (*netmgr.Networ
 	if err != nil {
 		return nil, nil, err
 	}
-	members, err := e.nets.Members(ctx, n.ID)
+	members, err := e.liveMembers(ctx, n.ID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -104,6 +104,12 @@ func (e *Engine) startLocked(ctx context.Context, row store.Row, o StartOptions)
 	if c.State.Running {
 		return nil
 	}
+	// What an earlier run left of its endpoints (it ended with no berth
+	// process around) goes first: the start makes them anew.
+	if err := e.releaseEndpoints(ctx, c, rec); err != nil {
+		return err
+	}
+	e.at("start.released")
 	return e.start(ctx, c, rec, o)
 }
 

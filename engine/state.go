@@ -69,6 +69,16 @@ func (e *Engine) load(row store.Row) (*Container, error) {
 		return nil, err
 	}
 	c.State = toState(st, e.isPaused(row.ID))
+	if releasable(c, st) {
+		// Ended: it holds no endpoint, whether or not a berth process has
+		// released them yet (see netrelease.go).
+		shown := rec
+		clearEndpoints(&shown)
+		c.NetworkSettings.Networks, c.NetworkSettings.Ports = shown.Networks, PortMap{}
+		if c.NetworkSettings.Networks == nil {
+			c.NetworkSettings.Networks = map[string]*EndpointSettings{}
+		}
+	}
 	c.State.Health = e.health(row.ID, st)
 	if rec.Removal != nil && !c.State.Running {
 		c.State.Status = StatusRemoving

@@ -118,16 +118,24 @@ type PortMap map[string][]PortBinding
 
 // EndpointSettings is a container's place on one network (Docker's names).
 // At create it carries what was asked (IPAddress for --ip, MacAddress,
-// Aliases); once started, what was given.
+// Aliases); while it runs, what was given. A container that does not run
+// holds no endpoint (as with dockerd): its address fields are empty.
 type EndpointSettings struct {
-	Aliases     []string `json:"Aliases"`
-	NetworkID   string   `json:"NetworkID"`
-	EndpointID  string   `json:"EndpointID"`
-	Gateway     string   `json:"Gateway"`
-	IPAddress   string   `json:"IPAddress"`
-	IPPrefixLen int      `json:"IPPrefixLen"`
-	MacAddress  string   `json:"MacAddress"`
-	DNSNames    []string `json:"DNSNames"`
+	// IPAMConfig is the static address asked for (--ip), nil for none.
+	IPAMConfig  *EndpointIPAMConfig `json:"IPAMConfig"`
+	Aliases     []string            `json:"Aliases"`
+	NetworkID   string              `json:"NetworkID"`
+	EndpointID  string              `json:"EndpointID"`
+	Gateway     string              `json:"Gateway"`
+	IPAddress   string              `json:"IPAddress"`
+	IPPrefixLen int                 `json:"IPPrefixLen"`
+	MacAddress  string              `json:"MacAddress"`
+	DNSNames    []string            `json:"DNSNames"`
+}
+
+// EndpointIPAMConfig is the address a container asked for on a network.
+type EndpointIPAMConfig struct {
+	IPv4Address string `json:"IPv4Address,omitempty"`
 }
 
 // NetworkSettings is a container's networking as inspect shows it.
@@ -215,8 +223,13 @@ type record struct {
 	Networks map[string]*EndpointSettings `json:"Networks,omitempty"`
 	// Ports are the published ports as given at the last start.
 	Ports PortMap `json:"Ports,omitempty"`
-	// NetNS is the named network namespace the container joins, if any.
+	// NetNS is the named network namespace the container joins, if any (kept
+	// once it stopped, as dockerd keeps the SandboxKey; the namespace is gone).
 	NetNS string `json:"NetNS,omitempty"`
+	// Asked is what each network's endpoint is asked to be at every start
+	// (--ip, --mac-address), by network name; nil in records made before
+	// endpoints were released at each stop (see asked).
+	Asked map[string]endpointAsk `json:"Asked,omitempty"`
 	// Mounts are the container's mounts, resolved at create.
 	Mounts []storedMount `json:"Mounts,omitempty"`
 	// Removal is set while the container is being removed.

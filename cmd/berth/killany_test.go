@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"berth/engine/fault"
+	"berth/engine/monitor"
 )
 
 // The kill-anywhere test (issue 11, "Faults"): berth is SIGKILLed at every
@@ -181,6 +182,25 @@ func upContainer(name string) func(k *killRoot) {
 	}
 }
 
+// exitedAlone makes a container that exits on its own and waits, without
+// a berth process (whose engine would release its endpoints at open), until
+// its monitor has recorded the end and gone.
+func exitedAlone(name string) func(k *killRoot) {
+	return func(k *killRoot) {
+		id := strings.TrimSpace(k.ok("run", "-d", "--name", name, "-p", "127.0.0.1::80", "busybox", "sh", "-c", "sleep 0.2"))
+		statePath := filepath.Join(k.root, "containers", id, "state.json")
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+			st, err := monitor.ReadState(statePath)
+			if err == nil && st.Status == monitor.StatusExited && !st.Alive() {
+				return
+			}
+			if time.Now().After(deadline) { // a bound against a hang only
+				k.t.Fatalf("container %s did not exit: %v", name, err)
+			}
+		}
+	}
+}
+
 func undoNetwork(k *killRoot) {
 	rmAll(k)
 	k.undo("network", "rm", "kn")
@@ -203,10 +223,12 @@ func killCases() map[string]killCase {
 	}
 	built := func(k *killRoot) { loaded(k); k.ok("build", "-q", "-t", "kb", k.context) }
 	return map[string]killCase{
-		"run -d":     runD,
-		"run --rm":   {name: "run --rm", args: []string{"run", "--rm", "-v", "/data", "-p", "127.0.0.1::80", "busybox", "sh", "-c", "echo hi; sleep 0.2"}, undo: rmAll},
-		"start":      {name: "start", setup: func(k *killRoot) { k.ok("create", "--name", "kc", "-p", "127.0.0.1::80", "busybox", "sleep", "1000") }, args: []string{"start", "kc"}, undo: rmAll},
-		"stop":       {name: "stop", setup: upContainer("kc"), args: []string{"stop", "-t", "1", "kc"}, undo: rmAll},
+		"run -d":   runD,
+		"run --rm": {name: "run --rm", args: []string{"run", "--rm", "-v", "/data", "-p", "127.0.0.1::80", "busybox", "sh", "-c", "echo hi; sleep 0.2"}, undo: rmAll},
+		"start":    {name: "start", setup: func(k *killRoot) { k.ok("create", "--name", "kc", "-p", "127.0.0.1::80", "busybox", "sleep", "1000") }, args: []string{"start", "kc"}, undo: rmAll},
+		"stop":     {name: "stop", setup: upContainer("kc"), args: []string{"stop", "-t", "1", "kc"}, undo: rmAll},
+		"start exited": {name: "start (a container that exited with no berth process around)", setup: exitedAlone("kc"),
+			args: []string{"start", "kc"}, undo: rmAll},
 		"rm -f":      {name: "rm -f", setup: upContainer("kc"), args: []string{"rm", "-f", "-v", "kc"}, undo: rmAll},
 		"create new": {name: "create (first unpack)", setup: loaded, args: []string{"create", "--name", "kc", "REF", "true"}, undo: func(k *killRoot) { rmAll(k); noImage(k) }},
 		"connect":    {name: "network connect", setup: func(k *killRoot) { k.ok("network", "create", "kn"); upContainer("kc")(k) }, args: []string{"network", "connect", "kn", "kc"}, undo: undoNetwork},
@@ -230,7 +252,8 @@ func faultVerbs() map[string]string {
 	m := map[string]string{
 		"stop.marked": "stop", "stop.signalled": "stop",
 		"connect.joined": "connect", "disconnect.detached": "disconnect", "net.disconnect.unlinked": "disconnect",
-		"net.create.stored": "net create", "net.rm.row-deleted": "net rm", "net.rm.released": "net rm stopped",
+		"net.create.stored": "net create", "net.rm.row-deleted": "net rm",
+		"netstop.recorded": "stop", "netstop.released": "stop", "netstop.names-updated": "stop",
 		"volume.create.dir-made": "volume create", "volume.rm.moved-aside": "volume rm", "volume.rm.committed": "volume rm",
 		"image.blob-stored": "pull", "image.blobs-stored": "load", "image.recorded": "pull",
 		"image.rm.untagged": "rmi", "image.gc.blob-removed": "rmi",
@@ -254,7 +277,11 @@ func faultVerbs() map[string]string {
 func moreFaults() [][2]string {
 	return [][2]string{
 		{"net.connect.leased", "connect"}, {"net.connect.veth-made", "connect"},
-		{"net.disconnect.unlinked", "net rm stopped"}, {"net.rm.row-deleted", "net rm stopped"},
+		{"net.rm.row-deleted", "net rm stopped"},
+		// The recovery at open releases the endpoints of a container that
+		// exited with no berth process around, before the start's own.
+		{"netstop.recorded", "start exited"}, {"netstop.released", "start exited"},
+		{"netstop.names-updated", "start exited"}, {"start.released", "start exited"},
 		{"image.gc.blob-removed:2", "rmi"}, {"image.gc.blob-removed:3", "rmi"},
 	}
 }

@@ -29,6 +29,10 @@
 //	start.monitor-spawned   start: monitor runs, its word not yet read
 //	stop.marked             stop: marked stopped, no signal sent
 //	stop.signalled          stop: stop signal sent, not waited for
+//	netstop.recorded        stop: record shows no endpoint, veths and leases kept
+//	netstop.released        stop: veths, leases, ports freed, DNS names and netns kept
+//	netstop.names-updated   stop: DNS names dropped, netns kept
+//	start.released          start: what an earlier run left of its endpoints freed
 //	rm.marked               rm: record marked "removing"
 //	rm.monitor-stopped      rm: monitor ended
 //	rm.network-released     rm: namespace, veths, leases, ports gone
@@ -43,7 +47,6 @@
 //	net.create.stored       network create: record stored
 //	net.rm.row-deleted      network rm: record gone, bridge and rules not yet
 //	net.disconnect.unlinked network disconnect: veth gone, lease not freed
-//	net.rm.released         network rm: a stopped member's endpoint freed, the network kept
 //	volume.create.dir-made  volume create: directory made, record not committed
 //	volume.rm.moved-aside   volume rm: data moved aside, record not yet deleted
 //	volume.rm.committed     volume rm: record deleted, data not yet removed
@@ -83,11 +86,12 @@ func Points() []string {
 		"start.rootfs-mounted", "start.netns-made", "net.connect.leased", "net.connect.veth-made",
 		"start.connected", "start.published", "start.record-saved", "start.monitor-spawned",
 		"stop.marked", "stop.signalled",
+		"netstop.recorded", "netstop.released", "netstop.names-updated", "start.released",
 		"rm.marked", "rm.monitor-stopped", "rm.network-released", "rm.volumes-released",
 		"rm.files-deleted", "rm.image-released", "rm.row-deleted",
 		"autorm.marked", "autorm.owned",
 		"connect.joined", "disconnect.detached",
-		"net.create.stored", "net.rm.row-deleted", "net.disconnect.unlinked", "net.rm.released",
+		"net.create.stored", "net.rm.row-deleted", "net.disconnect.unlinked",
 		"volume.create.dir-made", "volume.rm.moved-aside", "volume.rm.committed",
 		"image.blob-stored", "image.blobs-stored", "image.recorded",
 		"image.rm.untagged", "image.gc.blob-removed",

@@ -193,6 +193,9 @@ func endpoint(ep *engine.EndpointSettings) *network.EndpointSettings {
 	if mac, err := net.ParseMAC(ep.MacAddress); err == nil {
 		out.MacAddress = network.HardwareAddr(mac)
 	}
+	if ep.IPAMConfig != nil {
+		out.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: addr(ep.IPAMConfig.IPv4Address)}
+	}
 	return out
 }
 
