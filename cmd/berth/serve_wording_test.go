@@ -1,0 +1,44 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRmiUsedImageWords checks rmi of an image a container uses, through
+// the docker CLI and berth's own, word for word against dockerd 20.10: by ID
+// a running user "cannot be forced" (even with -f) and a stopped one "must
+// be forced", each named by its short ID; by its only tag, -f untags.
+func TestRmiUsedImageWords(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	id := strings.TrimSpace(s.ok("images", "-q", "busybox"))
+	run := strings.TrimSpace(s.ok("run", "-d", "--network", "none", "busybox", "sleep", "1000"))[:12]
+	running := "conflict: unable to delete " + id + " (cannot be forced) - image is being used by running container " + run
+	byTag := `conflict: unable to remove repository reference "busybox" (must force) - container ` + run + " is using its referenced image " + id
+	for _, args := range [][]string{{"rmi", id}, {"rmi", "-f", id}, {"rmi", "busybox"}} {
+		want := running
+		if args[len(args)-1] == "busybox" {
+			want = byTag
+		}
+		if _, errOut, code := s.docker("", args...); code != 1 || errOut != "Error response from daemon: "+want+"\n" {
+			t.Errorf("docker %v: exit %d, %q\nwant exit 1, %q", args, code, errOut, want)
+		}
+		if _, errOut, code := s.run("", args...); code != 1 || errOut != "berth: "+want+"\n" {
+			t.Errorf("berth %v: exit %d, %q\nwant exit 1, %q", args, code, errOut, want)
+		}
+	}
+	s.ok("rm", "-f", run)
+	stopped := strings.TrimSpace(s.ok("create", "--network", "none", "busybox", "true"))[:12]
+	want := "conflict: unable to delete " + id + " (must be forced) - image is being used by stopped container " + stopped
+	if _, errOut, code := s.docker("", "rmi", id); code != 1 || errOut != "Error response from daemon: "+want+"\n" {
+		t.Errorf("docker rmi %s: exit %d, %q\nwant exit 1, %q", id, code, errOut, want)
+	}
+	if _, errOut, code := s.run("", "rmi", id); code != 1 || errOut != "berth: "+want+"\n" {
+		t.Errorf("berth rmi %s: exit %d, %q\nwant exit 1, %q", id, code, errOut, want)
+	}
+	if out := s.dockerOK("rmi", "-f", "busybox"); out != "Untagged: busybox:latest\n" {
+		t.Errorf("docker rmi -f busybox with a stopped user: %q", out)
+	}
+	s.ok("rm", stopped)
+}
