@@ -42,3 +42,25 @@ func TestRmiUsedImageWords(t *testing.T) {
 	}
 	s.ok("rm", stopped)
 }
+
+// TestGroupAddUnknownWords checks --group-add with a name the container's
+// /etc/group lacks: create succeeds, run fails (exit 125) with dockerd
+// 20.10's capitalised words, through the docker CLI and berth's own.
+func TestGroupAddUnknownWords(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	const want = "Unable to find group nosuch: no matching entries in group file"
+	_, errOut, code := s.docker("", "run", "--rm", "--network", "none", "--group-add", "nosuch", "busybox", "id")
+	if code != 125 || !strings.HasPrefix(errOut, "docker: Error response from daemon: "+want+"\n") {
+		t.Errorf("docker run --group-add nosuch: exit %d %q, want 125 and %q", code, errOut, want)
+	}
+	_, errOut, code = s.run("", "run", "--rm", "--network", "none", "--group-add", "nosuch", "busybox", "id")
+	if code != 125 || errOut != "berth: "+want+"\n" {
+		t.Errorf("berth run --group-add nosuch: exit %d %q, want 125 and %q", code, errOut, want)
+	}
+	id := strings.TrimSpace(s.dockerOK("create", "--network", "none", "--group-add", "nosuch", "busybox", "id"))
+	if _, errOut, code := s.docker("", "start", id); code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("docker start with --group-add nosuch: exit %d %q", code, errOut)
+	}
+	s.ok("rm", id)
+}
