@@ -64,3 +64,29 @@ func TestGroupAddUnknownWords(t *testing.T) {
 	}
 	s.ok("rm", id)
 }
+
+// TestExecNotFoundWords checks an exec whose command cannot start: dockerd
+// 20.10 exits 126 for every such failure (missing, not executable, no such
+// path), through the docker CLI and berth's own exec alike.
+func TestExecNotFoundWords(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.ok("run", "-d", "--name", "ex", "--network", "none", "busybox", "sleep", "1000")
+	for _, tc := range []struct{ cmd, text string }{
+		{"no-such-command", `exec: "no-such-command": executable file not found in $PATH`},
+		{"/nonexistent/x", `exec: "/nonexistent/x": stat /nonexistent/x: no such file or directory`},
+		{"/etc/passwd", `exec: "/etc/passwd": permission denied`},
+	} {
+		want := "exec failed: unable to start container process: " + tc.text
+		// dockerd writes the error on the exec's stdout stream.
+		out, _, code := s.docker("", "exec", "ex", tc.cmd)
+		if dk := "OCI runtime exec failed: " + want + ": unknown\r\n"; code != 126 || out != dk {
+			t.Errorf("docker exec ex %s: exit %d %q, want 126 and %q", tc.cmd, code, out, dk)
+		}
+		_, errOut, code := s.run("", "exec", "ex", tc.cmd)
+		if code != 126 || errOut != "berth: "+want+"\n" {
+			t.Errorf("berth exec ex %s: exit %d %q, want 126 and %q", tc.cmd, code, errOut, want)
+		}
+	}
+	s.ok("rm", "-f", "ex")
+}
