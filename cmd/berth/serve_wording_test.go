@@ -90,3 +90,18 @@ func TestExecNotFoundWords(t *testing.T) {
 	}
 	s.ok("rm", "-f", "ex")
 }
+
+// TestBuildWithoutPathWords checks berth build without PATH (or with two):
+// exit 1 and the docker CLI 28's words ("'docker build' requires 1
+// argument", its usage, where to find help), as DOCKER_BUILDKIT=0 docker
+// build gives them.
+func TestBuildWithoutPathWords(t *testing.T) {
+	c := newCLI(t)
+	want := "berth: 'berth build' requires 1 argument\n\nUsage:  berth build [OPTIONS] PATH|-\n\nRun 'berth build --help' for more information\n"
+	for _, args := range [][]string{{"build"}, {"build", "a", "b"}} {
+		out, errOut, code := c.run("", args...)
+		if code != 1 || out != "" || errOut != want {
+			t.Errorf("berth %v: exit %d, %q %q; want exit 1 and %q", args, code, out, errOut, want)
+		}
+	}
+}
