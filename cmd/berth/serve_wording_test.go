@@ -105,3 +105,25 @@ func TestBuildWithoutPathWords(t *testing.T) {
 		}
 	}
 }
+
+// TestTopStatWords checks docker top's STAT column against dockerd's (which
+// runs ps on the host): a container's init is a session leader (s), and
+// with -t it is in its terminal's foreground process group (+).
+func TestTopStatWords(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.ok("run", "-d", "-t", "--name", "tty", "--network", "none", "busybox", "sh")
+	s.ok("run", "-d", "--name", "notty", "--network", "none", "busybox", "sleep", "1000")
+	for _, tc := range []struct{ name, stat string }{{"tty", "Ss+"}, {"notty", "Ss"}} {
+		out := s.dockerOK("top", tc.name, "-o", "pid,stat,comm")
+		rows := strings.Split(strings.TrimSpace(out), "\n")
+		if f := strings.Fields(rows[len(rows)-1]); len(rows) != 2 || len(f) != 3 || f[1] != tc.stat {
+			t.Errorf("docker top %s -o pid,stat,comm: %q, want STAT %s", tc.name, out, tc.stat)
+		}
+		out = s.ok("top", tc.name, "aux")
+		if f := strings.Fields(strings.Split(strings.TrimSpace(out), "\n")[1]); len(f) < 8 || f[7] != tc.stat {
+			t.Errorf("berth top %s aux: %q, want STAT %s", tc.name, out, tc.stat)
+		}
+	}
+	s.ok("rm", "-f", "tty", "notty")
+}
