@@ -176,7 +176,7 @@ func (r *Reader) readProcess(pid int, h hostInfo) (Process, error) {
 	p := Process{
 		PID: pid, NSPID: status.nsPID, UID: status.uid, PPID: st.ppid, State: st.state,
 		Stat: bsdStat(pid, st, status.locked),
-		RSS: st.rssPages * h.pageSize, VSZ: st.vsize,
+		RSS:  st.rssPages * h.pageSize, VSZ: st.vsize,
 		CPUTime: time.Duration(st.utime+st.stime) * time.Second / clockTicks,
 		Started: h.bootTime.Add(time.Duration(st.startTicks) * time.Second / clockTicks),
 		Command: commandLine(cmdline, st.comm),
