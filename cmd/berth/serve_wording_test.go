@@ -58,6 +58,10 @@ func TestGroupAddUnknownWords(t *testing.T) {
 	if code != 125 || errOut != "berth: "+want+"\n" {
 		t.Errorf("berth run --group-add nosuch: exit %d %q, want 125 and %q", code, errOut, want)
 	}
+	// berth's parser (the TUI form's too) refuses what no /etc/group holds.
+	if _, errOut, code := s.run("", "create", "--group-add", "a:b", "busybox"); code != 125 || errOut != "berth: invalid --group-add \"a:b\": not a group name or GID\n" {
+		t.Errorf("berth create --group-add a:b: exit %d %q", code, errOut)
+	}
 	id := strings.TrimSpace(s.dockerOK("create", "--network", "none", "--group-add", "nosuch", "busybox", "id"))
 	if _, errOut, code := s.docker("", "start", id); code != 1 || !strings.Contains(errOut, want) {
 		t.Errorf("docker start with --group-add nosuch: exit %d %q", code, errOut)
