@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -91,6 +92,23 @@ func TestExecNotFoundWords(t *testing.T) {
 		if code != 126 || errOut != "berth: "+want+"\n" {
 			t.Errorf("berth exec ex %s: exit %d %q, want 126 and %q", tc.cmd, code, errOut, want)
 		}
+		// Detached, dockerd answers the start with a 400 in the same words.
+		dk := "Error response from daemon: OCI runtime exec failed: " + want + ": unknown\n"
+		if _, errOut, code := s.docker("", "exec", "-d", "ex", tc.cmd); code != 1 || errOut != dk {
+			t.Errorf("docker exec -d ex %s: exit %d %q, want 1 and %q", tc.cmd, code, errOut, dk)
+		}
+	}
+	code, body := s.imgAPI("POST", "/v1.41/containers/ex/exec", "application/json", strings.NewReader(`{"Cmd":["nosuch"]}`))
+	var created struct{ Id string }
+	if err := json.Unmarshal([]byte(body), &created); code != 201 || err != nil {
+		t.Fatalf("exec create: %d %s", code, body)
+	}
+	code, body = s.imgAPI("POST", "/v1.41/exec/"+created.Id+"/start", "application/json", strings.NewReader(`{"Detach":true}`))
+	if code != 400 || !strings.Contains(body, `OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuch\"`) {
+		t.Errorf("detached exec start of a missing command: %d %s, want 400", code, body)
+	}
+	if code, body = s.imgAPI("GET", "/v1.41/exec/"+created.Id+"/json", "", nil); code != 200 || !strings.Contains(body, `"ExitCode":126`) {
+		t.Errorf("exec inspect after the failed start: %d %s, want ExitCode 126", code, body)
 	}
 	s.ok("rm", "-f", "ex")
 }

@@ -78,6 +78,9 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) error {
 	so := engine.ExecStartOptions{ConsoleSize: size, Detach: req.Detach}
 	if req.Detach { // started, then watched by this process while it lives
 		if _, err := s.eng.ExecStart(s.ctx, x.ID, so, engine.IO{}); err != nil {
+			if errors.Is(err, engine.ErrExecNotStarted) { // a 400 in containerd's words, as dockerd 20.10
+				return errdefs.ErrInvalidArgument.WithMessage(execStartText(err))
+			}
 			return err
 		}
 		w.WriteHeader(http.StatusOK)
