@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -193,15 +194,27 @@ func (g *gate) cut() {
 	g.mu.Unlock()
 }
 
-// execFailure maps an exec that could not start to docker's exit codes.
+// ErrExecNotStarted is returned when an exec's command could not be started:
+// dockerd 20.10 gives such an exec exit code 126 whatever the cause (a
+// missing command as well as one not executable), unlike docker run's 127.
+var ErrExecNotStarted = errors.New("exec failed")
+
+// execStartError is an exec that could not start: it is ErrExecNotStarted
+// and unwraps to its cause's class (ErrCommandNotFound or
+// ErrCommandNotExecutable).
+type execStartError struct{ *commandError }
+
+// Is makes the error ErrExecNotStarted.
+func (e execStartError) Is(target error) bool { return target == ErrExecNotStarted }
+
+// execFailure is an exec that could not start: exit code 126, as dockerd.
 func execFailure(err error) (int, error) {
 	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory"):
-		return 127, &commandError{"exec failed: " + msg, ErrCommandNotFound}
+	class := ErrCommandNotExecutable // permission denied, a directory, a bad binary
+	if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") {
+		class = ErrCommandNotFound
 	}
-	// Permission denied, a directory, a bad binary: docker exec exits 126.
-	return 126, &commandError{"exec failed: " + msg, ErrCommandNotExecutable}
+	return 126, execStartError{&commandError{"exec failed: " + msg, class}}
 }
 
 // execProcess builds the exec'd process from the container's own spec

@@ -63,9 +63,31 @@ func (e *Engine) TagImage(ctx context.Context, src, target string) error {
 }
 
 // RemoveImage untags or deletes an image; one a container was made from is
-// refused (errdefs.ErrConflict) unless force, which only untags it.
+// refused (errdefs.ErrConflict, naming the container running or stopped as
+// dockerd does) unless force, which only untags it (by ID, an image a
+// running container uses is refused even with force).
 func (e *Engine) RemoveImage(ctx context.Context, ref string, force bool) ([]images.DeleteResponse, error) {
-	return e.images.Remove(ctx, ref, force, e.imageInUse(ctx))
+	return e.images.Remove(ctx, ref, force, e.imageUsers(ctx))
+}
+
+// imageUsers lists the containers made from an image, each running or not,
+// for the words of a refusal to remove it.
+func (e *Engine) imageUsers(ctx context.Context) images.UsersFunc {
+	return func(id string) ([]images.User, error) {
+		ids, err := e.ImageUsers(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		users := make([]images.User, 0, len(ids))
+		for _, cid := range ids {
+			st, err := e.runtimeState(cid)
+			if err != nil {
+				return nil, err
+			}
+			users = append(users, images.User{ID: cid, Running: toState(st, false).Running})
+		}
+		return users, nil
+	}
 }
 
 // PruneImages removes dangling images (all unused ones with all) and

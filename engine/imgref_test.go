@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/errdefs"
 
 	"berth/engine"
+	"berth/images"
 )
 
 // rmiHelper is a second berth process that removes busybox with force and
@@ -31,9 +32,13 @@ func rmiHelper() int {
 		close(stop)
 	}()
 	ctx := context.Background()
-	inUse := func(id string) bool {
+	inUse := func(id string) ([]images.User, error) {
 		users, err := e.ImageUsers(ctx, id)
-		return err != nil || len(users) > 0
+		out := make([]images.User, len(users))
+		for i, u := range users {
+			out[i] = images.User{ID: u}
+		}
+		return out, err
 	}
 	for {
 		if _, err := e.Images().Remove(ctx, "busybox", true, inUse); err != nil && !errdefs.IsNotFound(err) {
@@ -151,7 +156,7 @@ func TestOpenReleasesReferencesOfKilledCreates(t *testing.T) {
 	if _, err := e.Images().Acquire(ctx, "busybox", strings.Repeat("de", 32)); err != nil {
 		t.Fatal(err)
 	}
-	inUse := func(string) bool { return false }
+	var inUse images.UsersFunc // no container in the store uses it
 	if _, err := e.Images().Remove(ctx, "busybox", false, inUse); !errdefs.IsConflict(err) {
 		t.Fatalf("rmi with a reference held: %v; want a conflict", err)
 	}

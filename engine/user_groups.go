@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/containerd/errdefs"
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -23,11 +24,22 @@ func resolveUserGroups(rootfs, spec string, groupAdd []string) (*user.ExecUser, 
 	}
 	gids, err := user.GetAdditionalGroupsPath(groupAdd, group)
 	if err != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+		return nil, errdefs.ErrInvalidArgument.WithMessage(groupError(err))
 	}
 	slices.Sort(gids)
 	u.Sgids = withPrimaryGroup(u.Gid, append(u.Sgids, gids...))
 	return u, nil
+}
+
+// groupError is the text of a --group-add lookup's failure as dockerd 20.10
+// gives it: its vendored runc capitalised "Unable to find group x: no
+// matching entries in group file", which moby/sys/user no longer does.
+func groupError(err error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "unable to find "); ok {
+		return "Unable to find " + rest
+	}
+	return msg
 }
 
 // withPrimaryGroup is the supplementary groups a container's process gets:

@@ -86,7 +86,7 @@ func TestRemoveDeletesUnusedParents(t *testing.T) {
 	if want := []string{"top:1", top.ID, mid2.ID}; strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("removed %v, want %v", got, want)
 	}
-	resp, err = s.Remove(ctx, "other:1", false, func(id string) bool { return id == mid1.ID })
+	resp, err = s.Remove(ctx, "other:1", false, usedBy(mid1.ID))
 	must(t, err)
 	if len(resp) != 2 || resp[1].Deleted != other.ID {
 		t.Errorf("a parent in use was removed: %+v", resp)

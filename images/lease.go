@@ -94,6 +94,83 @@ func (s *Store) Holders(ctx context.Context) ([]string, error) {
 	return queryStrings(ctx, s.db, "list image references", "SELECT holder FROM img_leases ORDER BY holder")
 }
 
+// User is a container that uses an image, as a refusal to remove the image
+// names it: dockerd's words differ for a running and a stopped one.
+type User struct {
+	// ID is the container's ID.
+	ID string
+	// Running is whether the container is running (paused and restarting
+	// count as running, as dockerd's IsRunning).
+	Running bool
+}
+
+// UsersFunc lists the containers the store does not know of that use an
+// image (the engine's containers).
+type UsersFunc func(imageID string) ([]User, error)
+
+// usage is who uses an image: the first running and the first stopped
+// container ("" for none), and whether anything does.
+type usage struct {
+	running, stopped string
+	used             bool
+}
+
+// imageUsage is who uses the image: users' containers, and any holder
+// (see Acquire) users does not list, which counts as stopped.
+func imageUsage(ctx context.Context, tx *sql.Tx, id string, users UsersFunc) (usage, error) {
+	var u usage
+	if users != nil {
+		list, err := users(id)
+		if err != nil {
+			return usage{}, fmt.Errorf("look up users of image %s: %w", id, err)
+		}
+		for _, c := range list {
+			u.used = true
+			switch {
+			case c.Running && u.running == "":
+				u.running = c.ID
+			case !c.Running && u.stopped == "":
+				u.stopped = c.ID
+			}
+		}
+	}
+	if h := firstHolder(ctx, tx, id); h != "" {
+		u.used = true
+		if u.running == "" && u.stopped == "" {
+			u.stopped = h
+		}
+	}
+	return u, nil
+}
+
+// inUse reports whether a container in users uses an image; an error
+// counts as in use, so that nothing is removed on a doubt.
+func (users UsersFunc) inUse(id string) bool {
+	if users == nil {
+		return false
+	}
+	l, err := users(id)
+	return err != nil || len(l) > 0
+}
+
+// stoppedWord names a stopped container in an error, as dockerd does, or
+// as "a container" when it is not known.
+func stoppedWord(id string) string {
+	if id == "" {
+		return "a container"
+	}
+	return "stopped container " + shortID(id)
+}
+
+// anyUser is a container that uses the image, a running one first ("" if
+// none is known).
+func (u usage) anyUser() string {
+	if u.running != "" {
+		return u.running
+	}
+	return u.stopped
+}
+
 // held reports whether some holder references the image, or inUse says a
 // user the store does not know of needs it.
 func held(ctx context.Context, tx *sql.Tx, id string, inUse func(string) bool) (bool, error) {

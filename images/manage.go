@@ -110,11 +110,13 @@ func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error)
 // Remove removes an image reference with `docker rmi` semantics: a tag is
 // untagged, and the image is deleted once no tag is left; an ID deletes the image
 // with all its tags (refused without force when several repositories use it).
-// An image inUse by a container or held by one (see Acquire), or with child
-// images, is never deleted: without
-// force that is an errdefs.ErrConflict, with force it is only untagged. Blobs and
-// snapshots no remaining image uses are then removed.
-func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(imageID string) bool) ([]DeleteResponse, error) {
+// An image one of users' containers uses, or a container holds (see Acquire),
+// or with child images, is never deleted: without force that is an
+// errdefs.ErrConflict naming the container as dockerd does (running or
+// stopped); with force an image a running container uses is still refused by
+// ID, and one only stopped containers use is untagged. Blobs and snapshots no
+// remaining image uses are then removed.
+func (s *Store) Remove(ctx context.Context, ref string, force bool, users UsersFunc) ([]DeleteResponse, error) {
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
@@ -123,7 +125,7 @@ func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(i
 	if err := s.beginChange(ctx); err != nil {
 		return nil, err
 	}
-	img, resp, err := s.removeTx(ctx, ref, force, inUse)
+	img, resp, err := s.removeTx(ctx, ref, force, users)
 	if err != nil {
 		_ = s.endChange() // nothing changed
 		return nil, err
@@ -135,7 +137,7 @@ func (s *Store) Remove(ctx context.Context, ref string, force bool, inUse func(i
 
 // removeTx resolves ref, checks the image's users and removes what the plan
 // says in one transaction, so no container can take the image in between.
-func (s *Store) removeTx(ctx context.Context, ref string, force bool, inUse func(string) bool) (*Image, []DeleteResponse, error) {
+func (s *Store) removeTx(ctx context.Context, ref string, force bool, users UsersFunc) (*Image, []DeleteResponse, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("remove image %s: %w", ref, err)
@@ -146,15 +148,11 @@ func (s *Store) removeTx(ctx context.Context, ref string, force bool, inUse func
 		return nil, nil, err
 	}
 	key, table := s.namedRefQ(ctx, tx, ref, img.ID)
-	used, err := held(ctx, tx, img.ID, inUse)
+	use, err := imageUsage(ctx, tx, img.ID, users)
 	if err != nil {
 		return nil, nil, err
 	}
-	ask := removeAsk{ref: ref}
-	if used {
-		ask.user = firstHolder(ctx, tx, img.ID)
-	}
-	plan, err := s.planRemove(ctx, tx, img, key, table, force, used, ask)
+	plan, err := s.planRemove(ctx, tx, img, key, table, force, use, ref)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -163,7 +161,7 @@ func (s *Store) removeTx(ctx context.Context, ref string, force bool, inUse func
 		return nil, nil, err
 	}
 	if plan.delete {
-		parents, err := s.removeParents(ctx, tx, img, inUse)
+		parents, err := s.removeParents(ctx, tx, img, users.inUse)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -203,11 +201,9 @@ type removePlan struct {
 	delete bool
 }
 
-// removeAsk is what a refusal names: the reference as asked, and a
-// container that uses the image ("" if none is known).
-type removeAsk struct{ ref, user string }
-
-func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, table string, force, used bool, ask removeAsk) (removePlan, error) {
+// planRemove decides what removing ref (resolved to img; key and table are
+// its reference when it named one) does, or refuses it as dockerd does.
+func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, table string, force bool, use usage, ref string) (removePlan, error) {
 	short := shortID(img.ID)
 	children, err := hasChildren(ctx, q, img.ID)
 	if err != nil {
@@ -229,21 +225,30 @@ func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, tabl
 			return removePlan{untag: map[string]string{key: table}}, nil
 		}
 		switch {
-		case used && !force:
-			return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("conflict: unable to remove repository reference %q (must force) - %s is using its referenced image %s", ask.ref, containerWord(ask.user), short))
-		case used || children:
+		case use.used && !force:
+			return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("conflict: unable to remove repository reference %q (must force) - %s is using its referenced image %s", ref, containerWord(use.anyUser()), short))
+		case use.used || children:
 			return removePlan{untag: all}, nil
 		}
 		return removePlan{untag: all, delete: true}, nil
 	}
+	refuse := func(hard bool, why string) (removePlan, error) {
+		how := "must be forced"
+		if hard {
+			how = "cannot be forced"
+		}
+		return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("conflict: unable to delete %s (%s) - %s", short, how, why))
+	}
 	switch {
 	case len(img.RepoTags) > 1 && !force:
-		return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("unable to delete %s (must be forced) - image is referenced in multiple repositories", short))
-	case used && !force:
-		return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("unable to delete %s (must be forced) - image is being used by a container", short))
+		return refuse(false, "image is referenced in multiple repositories")
 	case children:
-		return removePlan{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("unable to delete %s (cannot be forced) - image has dependent child images", short))
-	case used:
+		return refuse(true, "image has dependent child images")
+	case use.running != "":
+		return refuse(true, "image is being used by running container "+shortID(use.running))
+	case use.used && !force:
+		return refuse(false, "image is being used by "+stoppedWord(use.stopped))
+	case use.used:
 		return removePlan{untag: all}, nil
 	}
 	return removePlan{untag: all, delete: true}, nil

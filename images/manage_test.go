@@ -56,7 +56,7 @@ func TestTagAndRemoveSemantics(t *testing.T) {
 		t.Fatalf("rmi one tag: %+v %v", resp, err)
 	}
 	// Last tag while a container uses it: conflict; with force: untag only.
-	used := func(id string) bool { return id == app.ID }
+	used := usedBy(app.ID)
 	if _, err := s.Remove(ctx, "app:1", false, used); !errdefs.IsConflict(err) || !strings.Contains(err.Error(), "container") {
 		t.Fatalf("rmi used image: %v, want conflict naming a container", err)
 	}
@@ -68,7 +68,7 @@ func TestTagAndRemoveSemantics(t *testing.T) {
 		t.Fatalf("used image after rmi -f: %v %v", img, err)
 	}
 	// Prune keeps the used dangling image, then removes it once unused.
-	if resp, _, err := s.Prune(ctx, false, used); err != nil || len(resp) != 0 {
+	if resp, _, err := s.Prune(ctx, false, used.inUse); err != nil || len(resp) != 0 {
 		t.Fatalf("prune with used dangling image: %+v %v", resp, err)
 	}
 	resp, reclaimed, err := s.Prune(ctx, false, nil)

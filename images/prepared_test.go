@@ -50,7 +50,7 @@ func TestPreparedQueriesSeeOtherWriters(t *testing.T) {
 	if r, err := a.Resolve(img.ID); err != nil || !reflect.DeepEqual(r.RepoTags, []string{"app:1", "app:2"}) {
 		t.Fatalf("resolve by ID after the tag: %v %v", r, err)
 	}
-	if _, err := b.Remove(ctx, img.ID, true, func(string) bool { return false }); err != nil {
+	if _, err := b.Remove(ctx, img.ID, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := tags(); len(got) != 0 {

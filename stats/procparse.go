@@ -18,6 +18,11 @@ type pidStat struct {
 	comm       string
 	state      string
 	ppid       int
+	pgrp       int
+	session    int
+	tpgid      int
+	nice       int
+	threads    int
 	utime      uint64
 	stime      uint64
 	startTicks uint64
@@ -43,8 +48,13 @@ func parsePIDStat(data []byte) (pidStat, error) {
 	}
 	st := pidStat{comm: string(data[open+1 : end]), state: rest[0]}
 	var err error
-	if st.ppid, err = strconv.Atoi(rest[1]); err != nil {
-		return pidStat{}, fmt.Errorf("parse stat ppid: %w", err)
+	for _, f := range []struct {
+		idx int
+		dst *int
+	}{{1, &st.ppid}, {2, &st.pgrp}, {3, &st.session}, {5, &st.tpgid}, {16, &st.nice}, {17, &st.threads}} {
+		if *f.dst, err = strconv.Atoi(rest[f.idx]); err != nil {
+			return pidStat{}, fmt.Errorf("parse stat field %d: %w", f.idx+3, err)
+		}
 	}
 	for _, f := range []struct {
 		idx int
@@ -59,8 +69,9 @@ func parsePIDStat(data []byte) (pidStat, error) {
 
 // pidStatus is what Top needs from /proc/<pid>/status.
 type pidStatus struct {
-	uid   int // effective
-	nsPID int // innermost PID namespace; 0 if the kernel gives no NSpid
+	uid    int  // effective
+	nsPID  int  // innermost PID namespace; 0 if the kernel gives no NSpid
+	locked bool // VmLck is not 0: pages locked in memory
 }
 
 // parsePIDStatus parses /proc/<pid>/status for the effective UID and the
@@ -93,6 +104,8 @@ func parsePIDStatus(data []byte) (pidStatus, error) {
 				return pidStatus{}, fmt.Errorf("parse status NSpid: %w", err)
 			}
 			st.nsPID = v
+		case "VmLck":
+			st.locked = len(fields) > 0 && fields[0] != "0"
 		}
 	}
 	if !sawUID {
@@ -149,4 +162,30 @@ func readPasswd(path string) map[int]string {
 		return map[int]string{}
 	}
 	return parsePasswd(data)
+}
+
+// bsdStat is ps's STAT for a process as procps writes it: the state letter,
+// then < (high priority) or N (low), L (pages locked), s (session leader),
+// l (multi-threaded), + (in its terminal's foreground process group).
+func bsdStat(pid int, st pidStat, locked bool) string {
+	out := st.state
+	switch {
+	case st.nice < 0:
+		out += "<"
+	case st.nice > 0:
+		out += "N"
+	}
+	if locked {
+		out += "L"
+	}
+	if st.session == pid {
+		out += "s"
+	}
+	if st.threads > 1 {
+		out += "l"
+	}
+	if st.pgrp == st.tpgid {
+		out += "+"
+	}
+	return out
 }

@@ -88,7 +88,7 @@ func TestParsePIDStat(t *testing.T) {
 	line := func(comm string) string {
 		return "42 (" + comm + ") S 7 42 42 0 -1 4194304 132 0 0 0 150 50 0 0 20 0 1 0 41299 2990080 392 18446744073709551615 0 0\n"
 	}
-	want := pidStat{comm: "sleep", state: "S", ppid: 7, utime: 150, stime: 50, startTicks: 41299, vsize: 2990080, rssPages: 392}
+	want := pidStat{comm: "sleep", state: "S", ppid: 7, pgrp: 42, session: 42, tpgid: -1, threads: 1, utime: 150, stime: 50, startTicks: 41299, vsize: 2990080, rssPages: 392}
 	tests := []struct {
 		name    string
 		in      string
@@ -130,6 +130,8 @@ func TestParsePIDStatus(t *testing.T) {
 		{"empty", "", pidStatus{}, true},
 		{"bad Uid", "Uid:\tx\ty\n", pidStatus{}, true},
 		{"bad NSpid", "Uid:\t0\t0\t0\t0\nNSpid:\t1\tz\n", pidStatus{}, true},
+		{"locked pages", "Uid:\t0\t0\t0\t0\nVmLck:\t     8 kB\n", pidStatus{locked: true}, false},
+		{"no locked pages", "Uid:\t0\t0\t0\t0\nVmLck:\t     0 kB\n", pidStatus{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,5 +208,28 @@ func TestParseCgroupValue(t *testing.T) {
 				t.Fatalf("parseCgroupValue = %d, %v; want %d, err %v", got, err, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestBSDStat checks ps's STAT flags in procps's order against what ps
+// prints for such processes (docker top runs ps on the host).
+func TestBSDStat(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		st     pidStat
+		locked bool
+		want   string
+	}{
+		{"tty init in its foreground", pidStat{state: "S", session: 42, pgrp: 42, tpgid: 42, threads: 1}, false, "Ss+"},
+		{"init without a tty", pidStat{state: "S", session: 42, pgrp: 42, tpgid: -1, threads: 1}, false, "Ss"},
+		{"child in the background", pidStat{state: "R", session: 7, pgrp: 50, tpgid: 42, threads: 1}, false, "R"},
+		{"threaded daemon", pidStat{state: "S", session: 42, pgrp: 42, tpgid: -1, threads: 4}, false, "Ssl"},
+		{"niced", pidStat{state: "S", session: 1, pgrp: 9, tpgid: -1, nice: 5, threads: 1}, false, "SN"},
+		{"high priority, locked", pidStat{state: "S", session: 42, pgrp: 42, tpgid: -1, nice: -5, threads: 2}, true, "S<Lsl"},
+		{"zombie", pidStat{state: "Z", session: 1, pgrp: 1, tpgid: -1, threads: 1}, false, "Z"},
+	} {
+		if got := bsdStat(42, tt.st, tt.locked); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

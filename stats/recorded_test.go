@@ -113,7 +113,7 @@ func TestTopRecorded(t *testing.T) {
 			want := Process{PID: 1201, NSPID: 1, User: "nobody", UID: 65534, CPUPercent: 1,
 				CPUTime: 2 * time.Second, RSS: 392 * 4096, VSZ: 2990080,
 				Started: time.Unix(1795408891, 0).Add(412990 * time.Millisecond),
-				Command: "sleep 100", PPID: 8356, State: "S"}
+				Command: "sleep 100", PPID: 8356, State: "S", Stat: "S"}
 			if len(procs) != 1 || procs[0] != want {
 				t.Fatalf("Top =\n %+v\nwant\n %+v", procs, want)
 			}

@@ -43,6 +43,9 @@ type Process struct {
 	PPID int
 	// State is the one-letter state from /proc/<pid>/stat (R, S, D, Z, ...).
 	State string
+	// Stat is ps's STAT: State with the BSD flags procps adds (Ss+ for the
+	// session leader in its terminal's foreground, Sl for a threaded one).
+	Stat string
 }
 
 // Top lists the processes in the cgroup at cgroupPath ("/berth/<id>") on this
@@ -172,7 +175,8 @@ func (r *Reader) readProcess(pid int, h hostInfo) (Process, error) {
 	}
 	p := Process{
 		PID: pid, NSPID: status.nsPID, UID: status.uid, PPID: st.ppid, State: st.state,
-		RSS: st.rssPages * h.pageSize, VSZ: st.vsize,
+		Stat: bsdStat(pid, st, status.locked),
+		RSS:  st.rssPages * h.pageSize, VSZ: st.vsize,
 		CPUTime: time.Duration(st.utime+st.stime) * time.Second / clockTicks,
 		Started: h.bootTime.Add(time.Duration(st.startTicks) * time.Second / clockTicks),
 		Command: commandLine(cmdline, st.comm),

@@ -34,9 +34,12 @@ func TestRunFormFrames(t *testing.T) {
 			typeText(m, "-bad")
 			keys(m, "tab", "tab", "tab", "tab", "tab") // Command, Env, Ports, Volumes, Memory
 			typeText(m, "lots")
+			keys(m, "tab", "tab", "tab") // CPUs, Restart, Groups
+			typeText(m, "wheel a:b")
 			keys(m, "enter")
 			got := ansi.Strip(m.Render())
-			for _, want := range []string{"an image is required", "invalid container name", `"lots": want a positive size`} {
+			for _, want := range []string{"an image is required", "invalid container name", `"lots": want a positive size`,
+				`invalid --group-add "a:b": not a group name or GID`} {
 				if !strings.Contains(got, want) {
 					t.Errorf("frame lacks %q:\n%s", want, got)
 				}
@@ -68,6 +71,8 @@ func TestRunFormRuns(t *testing.T) {
 	typeText(m, "0.5")
 	keys(m, "tab")
 	typeText(m, "always")
+	keys(m, "tab")
+	typeText(m, "wheel,123")
 	keys(m, "enter")
 	if m.form != nil {
 		t.Fatalf("form still open:\n%s", ansi.Strip(m.Render()))
@@ -80,14 +85,14 @@ func TestRunFormRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.HostConfig.Memory != 64<<20 || c.HostConfig.NanoCPUs != 5e8 || c.HostConfig.RestartPolicy.Name != "always" ||
-		!slices.Equal(c.Config.Env, []string{"A=1", "B=x"}) || !slices.Equal(c.Config.Cmd, []string{"sh", "-c", "sleep 100"}) {
+		!slices.Equal(c.Config.Env, []string{"A=1", "B=x"}) || !slices.Equal(c.HostConfig.GroupAdd, []string{"wheel", "123"}) || !slices.Equal(c.Config.Cmd, []string{"sh", "-c", "sleep 100"}) {
 		t.Errorf("created %+v %+v", c.Config, c.HostConfig)
 	}
 	if p := c.HostConfig.PortBindings["80/tcp"]; len(p) != 1 || p[0].HostPort != "8080" ||
 		len(c.HostConfig.Mounts) != 1 || c.HostConfig.Mounts[0].Source != "data" || c.HostConfig.Mounts[0].Target != "/data" {
 		t.Errorf("ports %+v, mounts %+v", c.HostConfig.PortBindings, c.HostConfig.Mounts)
 	}
-	want := "berth run -d --name web2 -e A=1 -e B=x -p 8080:80 -v data:/data --memory 64m --cpus 0.5 --restart always busybox sh -c 'sleep 100'"
+	want := "berth run -d --name web2 -e A=1 -e B=x -p 8080:80 -v data:/data --memory 64m --cpus 0.5 --restart always --group-add wheel --group-add 123 busybox sh -c 'sleep 100'"
 	if len(m.commands) != 1 || !strings.HasSuffix(m.commands[0], want) {
 		t.Errorf("command log %q, want %q", m.commands, want)
 	}

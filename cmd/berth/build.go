@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/containerd/errdefs"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -38,7 +39,7 @@ func (a *app) buildCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [OPTIONS] PATH|-",
 		Short: "Build an image from a Dockerfile",
-		Args:  cobra.ExactArgs(1),
+		Args:  requiresOneArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(args[0], a.stdin)
 			if err != nil {
@@ -295,4 +296,16 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// requiresOneArg refuses a command line without exactly one argument in the
+// docker CLI's words, with its exit code 1 (`docker build` without PATH:
+// "'docker build' requires 1 argument", then its usage).
+func requiresOneArg(cmd *cobra.Command, args []string) error {
+	if len(args) == 1 {
+		return nil
+	}
+	msg := fmt.Sprintf("'%s' requires 1 argument\n\nUsage:  %s\n\nRun '%s --help' for more information",
+		cmd.CommandPath(), strings.TrimSuffix(cmd.UseLine(), " [flags]"), cmd.CommandPath())
+	return codedError{err: errdefs.ErrInvalidArgument.WithMessage(msg), code: 1}
 }

@@ -6,8 +6,8 @@ import (
 )
 
 // TestExecFailureCodes checks what docker exec gives for a command that
-// cannot run: 127 for a missing one, 126 for one that is not executable (a
-// directory), each with one sentence that says it once.
+// cannot run: 126 for a missing one as for one that is not executable (a
+// directory), as dockerd 20.10, each with one sentence that says it once.
 func TestExecFailureCodes(t *testing.T) {
 	c := newCLI(t)
 	c.ok("run", "-d", "--name", "ex", "busybox", "sleep", "1000")
@@ -17,7 +17,7 @@ func TestExecFailureCodes(t *testing.T) {
 		code int
 		text string
 	}{
-		{"nosuchcmd", 127, `exec: "nosuchcmd": executable file not found in $PATH`},
+		{"nosuchcmd", 126, `exec: "nosuchcmd": executable file not found in $PATH`},
 		{"/etc", 126, `exec: "/etc": is a directory`},
 	} {
 		_, errOut, code := c.run("", "exec", "ex", tc.cmd)

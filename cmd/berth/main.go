@@ -123,6 +123,8 @@ func flagWant(f *pflag.Flag, cause error) string {
 // exitCode maps berth's own errors to docker's exit codes.
 func exitCode(err error) int {
 	switch {
+	case errors.Is(err, engine.ErrExecNotStarted): // before the classes it also is
+		return 126
 	case errors.Is(err, engine.ErrCommandNotFound):
 		return 127
 	case errors.Is(err, engine.ErrCommandNotExecutable):

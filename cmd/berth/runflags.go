@@ -123,7 +123,10 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	}
 	h := &o.HostConfig
 	h.AutoRemove, h.ReadonlyRootfs, h.Privileged = f.rm, f.readOnly, f.privileged
-	h.CapAdd, h.CapDrop, h.GroupAdd = f.capAdd, f.capDrop, f.groupAdd
+	h.CapAdd, h.CapDrop = f.capAdd, f.capDrop
+	if h.GroupAdd, err = opts.ParseGroupAdd(f.groupAdd); err != nil {
+		return o, err
+	}
 	if h.SecurityOpt, err = securityOpts(f.securityOpt); err != nil {
 		return o, err
 	}

@@ -26,21 +26,22 @@ func (a *app) volumeCommands() *cobra.Command {
 func (a *app) volumeCreate() *cobra.Command {
 	var labels []string
 	var driver string
+	var options []string
 	cmd := &cobra.Command{
 		Use:   "create [OPTIONS] [VOLUME]",
 		Short: "Create a volume",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if driver != "local" {
-				return invalid("volume driver %q: berth has the local driver", driver)
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			if err := engine.CheckVolumeDriver(name, driver, driverOptions(options)); err != nil {
+				return err
 			}
 			l, err := opts.ParseLabels(labels)
 			if err != nil {
 				return err
-			}
-			name := ""
-			if len(args) == 1 {
-				name = args[0]
 			}
 			e, err := a.engine()
 			if err != nil {
@@ -56,7 +57,19 @@ func (a *app) volumeCreate() *cobra.Command {
 	}
 	stringArrayVarP(cmd.Flags(), &labels, "label", "l", "set metadata (key=value)")
 	cmd.Flags().StringVarP(&driver, "driver", "d", "local", "volume driver (local)")
+	stringArrayVarP(cmd.Flags(), &options, "opt", "o", "set driver specific options (key=value)")
 	return cmd
+}
+
+// driverOptions is the -o key=value list as a map, as the docker CLI reads
+// it (a key without = has an empty value; a later one wins).
+func driverOptions(list []string) map[string]string {
+	m := make(map[string]string, len(list))
+	for _, kv := range list {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
 }
 
 func (a *app) volumeLs() *cobra.Command {

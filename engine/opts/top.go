@@ -35,7 +35,7 @@ var psKeywords = map[string]psColumn{
 	"%mem":  {"%MEM", memPercent},
 	"vsz":   {"VSZ", func(p engine.Process, _ topEnv) string { return fmt.Sprint(p.VSZ / 1024) }},
 	"rss":   {"RSS", func(p engine.Process, _ topEnv) string { return fmt.Sprint(p.RSS / 1024) }},
-	"stat":  {"STAT", func(p engine.Process, _ topEnv) string { return p.State }},
+	"stat":  {"STAT", bsdStat},
 	"s":     {"S", func(p engine.Process, _ topEnv) string { return p.State }},
 	"time":  {"TIME", func(p engine.Process, _ topEnv) string { return clock(p.CPUTime, true) }},
 	"etime": {"ELAPSED", func(p engine.Process, env topEnv) string { return clock(env.now.Sub(p.Started), false) }},
@@ -218,4 +218,13 @@ func (cols PSColumns) Table(ps []engine.Process, now time.Time, memTotal uint64)
 		rows = append(rows, row)
 	}
 	return titles, rows
+}
+
+// bsdStat is ps's STAT column: the state with procps's BSD flags (the
+// state alone when the process gives none, as a recorded one).
+func bsdStat(p engine.Process, _ topEnv) string {
+	if p.Stat == "" {
+		return p.State
+	}
+	return p.Stat
 }

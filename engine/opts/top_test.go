@@ -58,9 +58,9 @@ func TestTopColumnValues(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.Local)
 	p := engine.Process{PID: 4242, NSPID: 1, PPID: 4200, User: "nobody", UID: 65534, CPUPercent: 12.34,
 		CPUTime: 3*time.Hour + 2*time.Minute + 1*time.Second, RSS: 2 << 20, VSZ: 8 << 20,
-		Started: now.Add(-26 * time.Hour), Command: "/bin/sleep 1000", State: "S"}
+		Started: now.Add(-26 * time.Hour), Command: "/bin/sleep 1000", State: "S", Stat: "Ss+"}
 	env := topEnv{now: now, memTotal: 16 << 20}
-	cols, err := ParsePSOptions(strings.Fields("-o pid,nspid,ppid,user,uid,comm,args,c,%cpu,%mem,vsz,rss,s,time,etime,stime,tty"))
+	cols, err := ParsePSOptions(strings.Fields("-o pid,nspid,ppid,user,uid,comm,args,c,%cpu,%mem,vsz,rss,s,stat,time,etime,stime,tty"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestTopColumnValues(t *testing.T) {
 		got = append(got, c.value(p, env))
 	}
 	want := []string{"4242", "1", "4200", "nobody", "65534", "sleep", "/bin/sleep 1000", "12", "12.3", "12.5",
-		"8192", "2048", "S", "03:02:01", "1-02:00:00", "Nov22", "?"}
+		"8192", "2048", "S", "Ss+", "03:02:01", "1-02:00:00", "Nov22", "?"}
 	if !slices.Equal(got, want) {
 		t.Errorf("values\n got  %q\n want %q", got, want)
 	}

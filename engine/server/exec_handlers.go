@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -77,6 +78,9 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) error {
 	so := engine.ExecStartOptions{ConsoleSize: size, Detach: req.Detach}
 	if req.Detach { // started, then watched by this process while it lives
 		if _, err := s.eng.ExecStart(s.ctx, x.ID, so, engine.IO{}); err != nil {
+			if errors.Is(err, engine.ErrExecNotStarted) { // a 400 in containerd's words, as dockerd 20.10
+				return errdefs.ErrInvalidArgument.WithMessage(execStartText(err))
+			}
 			return err
 		}
 		w.WriteHeader(http.StatusOK)
@@ -106,9 +110,19 @@ func (s *Server) execStart(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer done()
 	if _, err := s.eng.ExecStart(h.ctx, x.ID, so, streams); err != nil && h.Stdout != nil {
-		fmt.Fprintf(h.Stdout, "%v\r\n", err) // as dockerd tells a failed exec
+		fmt.Fprintf(h.Stdout, "%s\r\n", execStartText(err)) // as dockerd tells a failed exec
 	}
 	return nil
+}
+
+// execStartText is the line dockerd 20.10 writes on an exec's stream when
+// it failed: a command that could not start in containerd's words ("OCI
+// runtime exec failed: exec failed: ...: unknown"), other errors as they are.
+func execStartText(err error) string {
+	if errors.Is(err, engine.ErrExecNotStarted) {
+		return "OCI runtime exec failed: " + err.Error() + ": unknown"
+	}
+	return err.Error()
 }
 
 // execResize is POST /exec/{id}/resize?h=&w=: the size of a running exec's

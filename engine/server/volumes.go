@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/moby/moby/api/types/volume"
@@ -68,19 +67,11 @@ func (s *Server) volumeCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &req); err != nil {
 		return err
 	}
-	if req.Driver != "" && req.Driver != engine.VolumeDriverLocal {
-		return badRequest("volume driver %q is not supported: berth has the local driver", req.Driver)
+	if err := engine.CheckVolumeDriver(req.Name, req.Driver, req.DriverOpts); err != nil {
+		return err
 	}
 	if req.ClusterVolumeSpec != nil {
 		return badRequest("cluster volumes are a swarm feature berth does not have")
-	}
-	if len(req.DriverOpts) > 0 {
-		keys := make([]string, 0, len(req.DriverOpts))
-		for k := range req.DriverOpts {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return badRequest("volume driver option %q is not supported: berth's local volumes are directories", keys[0])
 	}
 	if req.Name != "" {
 		if err := engine.ValidateVolumeName(req.Name); err != nil {

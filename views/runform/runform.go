@@ -1,5 +1,5 @@
 // Package runform is the `n` form that runs a new container: image, name,
-// command, environment, ports, volumes, memory, CPUs and restart policy, each field checked
+// command, environment, ports, volumes, memory, CPUs, restart policy and added groups, each field checked
 // in place with the parsers the CLI uses (engine/opts). On submit it yields the engine's
 // CreateOptions and the equivalent `berth run -d` command line.
 package runform
@@ -27,10 +27,11 @@ const (
 	fMemory
 	fCPUs
 	fRestart
+	fGroups
 	numFields
 )
 
-var labels = []string{"Image", "Name", "Command", "Env", "Ports", "Volumes", "Memory", "CPUs", "Restart"}
+var labels = []string{"Image", "Name", "Command", "Env", "Ports", "Volumes", "Memory", "CPUs", "Restart", "Groups"}
 
 var hints = []string{
 	"the image to run, e.g. busybox (pull others from the Images panel)",
@@ -42,6 +43,7 @@ var hints = []string{
 	"optional memory limit (--memory), e.g. 64m, 1g",
 	"optional CPU limit (--cpus), e.g. 0.5",
 	"no, always, unless-stopped or on-failure[:N]",
+	"optional; --group-add: group names or GIDs, comma or space separated: wheel 123",
 }
 
 // Result is a submitted form.
@@ -117,6 +119,8 @@ func check(fs form.Fields) []string {
 	set(fCPUs, err)
 	_, err = opts.ParseRestart(fs.Value(fRestart))
 	set(fRestart, err)
+	_, err = opts.SplitGroupAdd(fs.Value(fGroups))
+	set(fGroups, err)
 	return errs
 }
 
@@ -132,8 +136,10 @@ func (m Model) Submit() (Result, int) {
 	mem, _ := opts.ParseMemory(m.fields.Value(fMemory))
 	cpus, _ := opts.ParseCPUs(m.fields.Value(fCPUs))
 	restart, _ := opts.ParseRestart(m.fields.Value(fRestart))
+	groups, _ := opts.SplitGroupAdd(m.fields.Value(fGroups))
 	o := engine.CreateOptions{Name: m.fields.Value(fName), Config: engine.Config{Image: m.fields.Value(fImage), Cmd: cmd, Env: env}}
 	o.HostConfig.Memory, o.HostConfig.NanoCPUs, o.HostConfig.RestartPolicy = mem, cpus, restart
+	o.HostConfig.GroupAdd = groups
 	o.HostConfig.LogConfig = engine.LogConfig{Type: "json-file", Config: map[string]string{}}
 	o.HostConfig.PortBindings, _ = opts.ParsePorts(strings.Fields(m.fields.Value(fPorts)))
 	_ = opts.Mounts(&o.HostConfig, strings.Fields(m.fields.Value(fVolumes)), nil, nil)
@@ -157,6 +163,9 @@ func (m Model) Submit() (Result, int) {
 	add("--cpus", fCPUs)
 	if restart.Name != "no" {
 		add("--restart", fRestart)
+	}
+	for _, g := range groups {
+		line = append(line, "--group-add", Quote(g))
 	}
 	line = append(line, Quote(o.Config.Image))
 	for _, a := range cmd {

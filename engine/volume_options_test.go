@@ -1,0 +1,39 @@
+package engine_test
+
+import (
+	"testing"
+
+	"github.com/containerd/errdefs"
+
+	"berth/engine"
+)
+
+// TestCheckVolumeDriver checks volume create's driver and options against
+// dockerd 20.10's local driver, message and class.
+func TestCheckVolumeDriver(t *testing.T) {
+	for _, tc := range []struct {
+		name, driver string
+		opts         map[string]string
+		want         string // "" for accepted
+		class        func(error) bool
+	}{
+		{"v", "", nil, "", nil},
+		{"v", "local", map[string]string{}, "", nil},
+		{"v", "other", nil, `create v: error looking up volume plugin other: plugin "other" not found`, errdefs.IsNotFound},
+		{"", "nfs", map[string]string{"foo": "1"}, `create: error looking up volume plugin nfs: plugin "nfs" not found`, errdefs.IsNotFound},
+		{"v", "local", map[string]string{"foo": "bar"}, `create v: invalid option: "foo"`, errdefs.IsInvalidArgument},
+		{"v", "", map[string]string{"type": "tmpfs", "b": "", "a": ""}, `create v: invalid option: "a"`, errdefs.IsInvalidArgument},
+		{"v", "", map[string]string{"o": "size=1m", "device": "tmpfs", "type": "tmpfs"},
+			"create v: volume option type=tmpfs is not supported: berth's local volumes are plain directories, never mounted from a device or tmpfs", errdefs.IsInvalidArgument},
+		{"v", "", map[string]string{"o": "bind"},
+			"create v: volume option o=bind is not supported: berth's local volumes are plain directories, never mounted from a device or tmpfs", errdefs.IsInvalidArgument},
+	} {
+		err := engine.CheckVolumeDriver(tc.name, tc.driver, tc.opts)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q %q %v: %v, want accepted", tc.name, tc.driver, tc.opts, err)
+		case tc.want != "" && (err == nil || err.Error() != tc.want || !tc.class(err)):
+			t.Errorf("%q %q %v: %v, want %q", tc.name, tc.driver, tc.opts, err, tc.want)
+		}
+	}
+}
