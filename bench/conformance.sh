@@ -29,35 +29,6 @@ command -v docker >/dev/null || { echo "bench/conformance.sh: the docker CLI is 
 
 . bench/lib-serve.sh
 
-# start_registry runs a registry on a free 127.0.0.1 port and sets $reg.
-start_registry() {
-	local port
-	port=$(free_port)
-	reg=127.0.0.1:$port
-	mkdir -p "$work/registry"
-	if command -v docker-registry >/dev/null; then
-		cat >"$work/registry.yml" <<-EOF
-			version: 0.1
-			log: {level: error, accesslog: {disabled: true}}
-			storage: {filesystem: {rootdirectory: $work/registry}, delete: {enabled: true}}
-			http: {addr: "$reg"}
-		EOF
-		docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-	else
-		go build -o "$work/registry-bin" ./bench/registry || return 1
-		"$work/registry-bin" "$reg" >"$work/registry.log" 2>&1 &
-	fi
-	reg_pid=$!
-	local i
-	for i in $(seq 300); do
-		curl -sf --max-time 5 "http://$reg/v2/" >/dev/null && return 0
-		kill -0 "$reg_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "the registry did not answer: $(tail -3 "$work/registry.log")" >&2
-	return 1
-}
-
 B image bootstrap busybox >"$work/bootstrap.log" 2>&1 || { echo "berth image bootstrap busybox failed: $(tail -3 "$work/bootstrap.log")" >&2; exit 1; }
 start_server || exit 1
 start_registry || exit 1

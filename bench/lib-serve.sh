@@ -1,4 +1,4 @@
-# Shared by bench/conformance.sh and bench/compose-check.sh (source it after
+# Shared by bench/conformance.sh, bench/compose-check.sh and bench/pycheck.sh (source it after
 # setting berth, T and only): a temporary data root with berth serve on a
 # private socket, the docker CLI pointed at it (private DOCKER_HOST and
 # DOCKER_CONFIG), a cleanup trap that removes everything, and check, which
@@ -96,3 +96,31 @@ start_server() {
 	return 1
 }
 
+# start_registry runs a registry on a free 127.0.0.1 port and sets $reg.
+start_registry() {
+	local port
+	port=$(free_port)
+	reg=127.0.0.1:$port
+	mkdir -p "$work/registry"
+	if command -v docker-registry >/dev/null; then
+		cat >"$work/registry.yml" <<-EOF
+			version: 0.1
+			log: {level: error, accesslog: {disabled: true}}
+			storage: {filesystem: {rootdirectory: $work/registry}, delete: {enabled: true}}
+			http: {addr: "$reg"}
+		EOF
+		docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+	else
+		go build -o "$work/registry-bin" ./bench/registry || return 1
+		"$work/registry-bin" "$reg" >"$work/registry.log" 2>&1 &
+	fi
+	reg_pid=$!
+	local i
+	for i in $(seq 300); do
+		curl -sf --max-time 5 "http://$reg/v2/" >/dev/null && return 0
+		kill -0 "$reg_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "the registry did not answer: $(tail -3 "$work/registry.log")" >&2
+	return 1
+}

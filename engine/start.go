@@ -391,15 +391,25 @@ type commandError struct {
 func (e *commandError) Error() string { return e.msg }
 func (e *commandError) Unwrap() error { return e.class }
 
+// startCommandError is a commandError of a container's start: a bad
+// parameter of the container (its command), which the API answers with 400
+// as dockerd does.
+type startCommandError struct{ *commandError }
+
+// InvalidParameter marks the error as containerd errdefs' invalid argument.
+func (startCommandError) InvalidParameter() {}
+
+func (e startCommandError) Unwrap() error { return e.commandError }
+
 // startError is the error of a start the monitor reported as failed with
 // msg; cmd is the container's command.
 func startError(msg, cmd string) error {
 	code, text, ok := monitor.CommandFailure(msg, cmd)
 	switch {
 	case ok && code == monitor.ExitNotFound:
-		return &commandError{text, ErrCommandNotFound}
+		return startCommandError{&commandError{text, ErrCommandNotFound}}
 	case ok:
-		return &commandError{text, ErrCommandNotExecutable}
+		return startCommandError{&commandError{text, ErrCommandNotExecutable}}
 	}
 	return fmt.Errorf("start container: %s", msg)
 }

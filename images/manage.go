@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -217,12 +218,9 @@ func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, tabl
 		all[d] = "img_digests"
 	}
 	if key != "" {
-		others := len(img.RepoTags) > 1
-		if table == "img_digests" {
-			others = len(img.RepoTags) > 0 || len(img.RepoDigests) > 1
-		}
-		if others {
-			return removePlan{untag: map[string]string{key: table}}, nil
+		untag := untagRefs(img, key, table)
+		if len(untag) < len(all) {
+			return removePlan{untag: untag}, nil
 		}
 		switch {
 		case use.used && !force:
@@ -254,6 +252,39 @@ func (s *Store) planRemove(ctx context.Context, q queryer, img *Image, key, tabl
 	return removePlan{untag: all, delete: true}, nil
 }
 
+// untagRefs is what the removal of reference key (in table) of img drops:
+// key, and, as dockerd does, when key is the last tag of its repository,
+// that repository's digest references too (else a pulled image untagged
+// would stay listed as "repo <none>").
+func untagRefs(img *Image, key, table string) map[string]string {
+	untag := map[string]string{key: table}
+	if table != "img_tags" {
+		return untag
+	}
+	repo := refRepo(key)
+	for _, t := range img.RepoTags {
+		if t != key && refRepo(t) == repo {
+			return untag
+		}
+	}
+	for _, d := range img.RepoDigests {
+		if refRepo(d) == repo {
+			untag[d] = "img_digests"
+		}
+	}
+	return untag
+}
+
+// refRepo is the familiar repository of a stored reference ("" if it does
+// not parse).
+func refRepo(ref string) string {
+	r, err := ParseReference(ref)
+	if err != nil {
+		return ""
+	}
+	return r.Repo
+}
+
 func hasChildren(ctx context.Context, q queryer, id string) (bool, error) {
 	var n int
 	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM img_images WHERE parent = ?", id).Scan(&n); err != nil {
@@ -265,7 +296,19 @@ func hasChildren(ctx context.Context, q queryer, id string) (bool, error) {
 // applyRemove carries out a plan in the caller's transaction.
 func applyRemove(ctx context.Context, tx *sql.Tx, id string, plan removePlan) ([]DeleteResponse, error) {
 	var resp []DeleteResponse
-	for ref, table := range plan.untag {
+	refs := make([]string, 0, len(plan.untag))
+	for ref := range plan.untag {
+		refs = append(refs, ref)
+	}
+	// Tags before digests, each sorted, as dockerd lists them.
+	sort.Slice(refs, func(i, j int) bool {
+		if ti, tj := plan.untag[refs[i]], plan.untag[refs[j]]; ti != tj {
+			return ti == "img_tags"
+		}
+		return refs[i] < refs[j]
+	})
+	for _, ref := range refs {
+		table := plan.untag[ref]
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE ref = ?", ref); err != nil {
 			return nil, fmt.Errorf("untag %s: %w", ref, err)
 		}

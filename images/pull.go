@@ -25,6 +25,9 @@ type Progress struct {
 	// "Already exists", "Pull complete", or for a push "Preparing",
 	// "Pushing", "Pushed" or "Layer already exists".
 	Status string
+	// Tag is set (with Status "Pulling from") on the event that starts each
+	// tag's pull in a PullAllTags.
+	Tag string
 }
 
 // PullOptions tunes Pull.

@@ -16,6 +16,7 @@ func TestImageEventsFromCLI(t *testing.T) {
 	c.ok("tag", "busybox", "ev:1")
 	c.ok("tag", "busybox", ref)
 	c.ok("push", "-q", ref)
+	digest := strings.TrimSpace(c.ok("inspect", "--format", "{{index .RepoDigests 0}}", ref))
 	file := filepath.Join(t.TempDir(), "ev.tar")
 	c.ok("save", "-o", file, "ev:1")
 	c.ok("rmi", "ev:1")
@@ -32,7 +33,8 @@ func TestImageEventsFromCLI(t *testing.T) {
 	want := strings.Join([]string{
 		"tag busybox:latest", "import busybox:latest", // image bootstrap busybox
 		"tag ev:1", "tag " + ref, "push " + host + "/ev/bb", "save ev:1",
-		"untag ev:1", "untag " + ref, "load ev:1", "pull " + host + "/ev/bb",
+		"untag ev:1", "untag " + ref, "untag " + digest, // the last tag of ev/bb takes its digest along
+		"load ev:1", "pull " + host + "/ev/bb",
 		"tag imp:1", "import imp:1", "untag imp:1", "delete " + imp,
 	}, "\n") + "\n"
 	if got != want {

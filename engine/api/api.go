@@ -116,6 +116,10 @@ type Images interface {
 	ImportImageWith(ctx context.Context, r io.Reader, o images.ImportOptions) (*images.Image, error)
 	// ImportImageURLWith is ImportImageURL with a commit message.
 	ImportImageURLWith(ctx context.Context, src string, o images.ImportOptions) (*images.Image, error)
+	// h-sweep:
+	// PullAllTags pulls every tag the registry lists for a repository
+	// (docker pull --all-tags; the API's pull without a tag).
+	PullAllTags(ctx context.Context, repo string, o images.PullOptions) ([]*images.Image, error)
 }
 
 // Builds turns Dockerfiles into images and keeps their cache.

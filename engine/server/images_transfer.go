@@ -73,11 +73,13 @@ func fullRepo(r images.Reference) string {
 	return s
 }
 
-// imagePull pulls fromImage[:tag] with dockerd's progress stream. An error
-// before the first message is answered with its status; after it, inside
-// the stream.
+// imagePull pulls fromImage[:tag] with dockerd's progress stream (every tag
+// of the repository when neither names a tag or digest). An error before
+// the first message is answered with its status; after it, inside the
+// stream.
 func (s *Server) imagePull(w http.ResponseWriter, r *http.Request, q imgQuery) error {
-	ref := withTag(q.str("fromImage"), q.str("tag"))
+	from := q.str("fromImage")
+	ref := withTag(from, q.str("tag"))
 	parsed, err := images.ParseReference(ref)
 	if err != nil {
 		return err
@@ -85,6 +87,9 @@ func (s *Server) imagePull(w http.ResponseWriter, r *http.Request, q imgQuery) e
 	keys, err := registryKeychain(r)
 	if err != nil {
 		return err
+	}
+	if ref == from && !strings.Contains(from, "@") && !strings.Contains(lastElem(from), ":") {
+		return s.imagePullAll(w, r, parsed, images.PullOptions{Platform: q.str("platform"), Keychain: keys})
 	}
 	ctx := r.Context()
 	var before string
@@ -116,10 +121,7 @@ func (s *Server) imagePull(w http.ResponseWriter, r *http.Request, q imgQuery) e
 		_ = st.Send(errorMessage(err))
 		return nil
 	}
-	if len(img.RepoDigests) > 0 {
-		_, d, _ := strings.Cut(img.RepoDigests[0], "@")
-		ps.send(imgMessage{Status: "Digest: " + d})
-	}
+	ps.digest(img, parsed.Repo)
 	status := "Downloaded newer image for "
 	if before == img.ID && !ps.fetched {
 		status = "Image is up to date for "
