@@ -64,6 +64,9 @@ func (e *Engine) withFiles(ctx context.Context, ref, p string, fn func(root, rel
 		return fn(fmt.Sprintf("/proc/%d/root", c.State.Pid), p, nil)
 	}
 	if mp, rel, ok := mountOf(c.Mounts, p); ok {
+		if err := e.mountVolumes(ctx, []MountPoint{mp}); err != nil {
+			return err
+		}
 		return fn(mp.Source, rel, &mp)
 	}
 	return e.withStoppedRootfs(ctx, c.ID, func(root string) error { return fn(root, p, nil) })

@@ -42,11 +42,14 @@ func (e *Engine) RemoveNetwork(ctx context.Context, ref string) error {
 }
 
 // CreateVolume makes (or returns) a volume ("volume create" event).
-func (e *Engine) CreateVolume(ctx context.Context, name string, labels map[string]string) (*volumes.Volume, error) {
+func (e *Engine) CreateVolume(ctx context.Context, o VolumeCreateOptions) (*volumes.Volume, error) {
+	if err := CheckVolumeDriver(o.Name, o.Driver, o.Options); err != nil {
+		return nil, err
+	}
 	if err := e.CheckSpace(); err != nil {
 		return nil, err
 	}
-	v, err := e.vols.Create(ctx, name, labels)
+	v, err := e.vols.Create(ctx, o.Name, o.Labels, o.Options)
 	if err == nil {
 		e.emitVolume("create", v.Name)
 	}

@@ -139,7 +139,7 @@ func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOp
 	if err := e.writeNetFiles(c.ID, nw); err != nil {
 		return err
 	}
-	s, err := e.buildSpec(c, rootfs, nw)
+	s, err := e.buildSpec(ctx, c, rootfs, nw)
 	if err != nil {
 		return err
 	}
@@ -265,7 +265,7 @@ func (e *Engine) mountOverlay(target string, lowers []string, upper, work string
 
 // buildSpec resolves the user, the working directory and the command inside
 // the mounted rootfs, then builds the OCI spec.
-func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Spec, error) {
+func (e *Engine) buildSpec(ctx context.Context, c *Container, rootfs string, nw *netSetup) (*specs.Spec, error) {
 	u, err := resolveUserGroups(rootfs, c.Config.User, c.HostConfig.GroupAdd)
 	if err != nil {
 		return nil, err
@@ -303,6 +303,9 @@ func (e *Engine) buildSpec(c *Container, rootfs string, nw *netSetup) (*specs.Sp
 		args = append([]string{"/sbin/docker-init", "--"}, args...)
 	}
 	if err := ensureWorkdir(rootfs, c.Config.WorkingDir, u); err != nil {
+		return nil, err
+	}
+	if err := e.mountVolumes(ctx, c.Mounts); err != nil {
 		return nil, err
 	}
 	vm, err := mountSpecs(rootfs, c.Mounts)

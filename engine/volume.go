@@ -114,7 +114,7 @@ func (e *Engine) makeMount(ctx context.Context, m MountSpec, id string) (MountPo
 	case "tmpfs":
 		return mp, "", nil
 	case "volume":
-		v, err := e.vols.Create(ctx, m.Source, nil)
+		v, err := e.vols.Create(ctx, m.Source, nil, nil)
 		if err != nil {
 			return mp, "", err
 		}
@@ -169,6 +169,20 @@ func (e *Engine) releaseVolumes(ctx context.Context, id string, remove []string)
 	for _, name := range remove {
 		_ = e.vols.Remove(ctx, name, false)
 	}
+}
+
+// mountVolumes mounts the volumes among mps that were made with the local
+// driver's mount options and are not mounted yet.
+func (e *Engine) mountVolumes(ctx context.Context, mps []MountPoint) error {
+	for _, mp := range mps {
+		if mp.Type != "volume" || mp.Name == "" {
+			continue
+		}
+		if err := e.vols.Mount(ctx, mp.Name); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 // mountSpecs turns the container's mounts into OCI mounts, copying the

@@ -2,22 +2,29 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/containerd/errdefs"
+
+	"berth/volumes"
 )
 
-// localMountOptions are the options dockerd's local driver takes: the
-// filesystem type, the device and the mount options of a volume it mounts
-// when a container uses it (-o type=tmpfs -o device=tmpfs -o o=size=10m).
-var localMountOptions = []string{"type", "device", "o"}
+// VolumeCreateOptions configure CreateVolume: the name ("" for an anonymous
+// volume), the driver ("" or "local", the only one), labels, and the local
+// driver's mount options (type, device, o: `-o type=tmpfs -o device=tmpfs
+// -o o=size=64m` makes a volume that is a tmpfs mounted while containers
+// reference it).
+type VolumeCreateOptions struct {
+	Name    string
+	Driver  string
+	Labels  map[string]string
+	Options map[string]string
+}
 
 // CheckVolumeDriver refuses what a berth volume cannot be, in dockerd's
-// words where it has them: a driver other than local is a plugin berth
-// cannot find (errdefs.ErrNotFound, as dockerd's lookup); an option the local
-// driver does not know is an "invalid option" (errdefs.ErrInvalidArgument);
-// the local driver's own type, device and o are refused naming the first
-// given, since berth's volumes are plain directories it never mounts.
+// words: a driver other than local is a plugin berth cannot find
+// (errdefs.ErrNotFound, as dockerd's lookup); an option the local driver
+// does not know, or a mount without both its type and device, is
+// errdefs.ErrInvalidArgument.
 func CheckVolumeDriver(name, driver string, opts map[string]string) error {
 	what := "create"
 	if name != "" {
@@ -26,21 +33,8 @@ func CheckVolumeDriver(name, driver string, opts map[string]string) error {
 	if driver != "" && driver != VolumeDriverLocal {
 		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("%s: error looking up volume plugin %s: plugin %q not found", what, driver, driver))
 	}
-	keys := make([]string, 0, len(opts))
-	for k := range opts {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !slices.Contains(localMountOptions, k) {
-			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: invalid option: %q", what, k))
-		}
-	}
-	for _, k := range localMountOptions {
-		if v, ok := opts[k]; ok {
-			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(
-				"%s: volume option %s=%s is not supported: berth's local volumes are plain directories, never mounted from a device or tmpfs", what, k, v))
-		}
+	if err := volumes.ValidateOptions(opts); err != nil {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: %s", what, err.Error()))
 	}
 	return nil
 }

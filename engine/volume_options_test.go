@@ -23,10 +23,10 @@ func TestCheckVolumeDriver(t *testing.T) {
 		{"", "nfs", map[string]string{"foo": "1"}, `create: error looking up volume plugin nfs: plugin "nfs" not found`, errdefs.IsNotFound},
 		{"v", "local", map[string]string{"foo": "bar"}, `create v: invalid option: "foo"`, errdefs.IsInvalidArgument},
 		{"v", "", map[string]string{"type": "tmpfs", "b": "", "a": ""}, `create v: invalid option: "a"`, errdefs.IsInvalidArgument},
-		{"v", "", map[string]string{"o": "size=1m", "device": "tmpfs", "type": "tmpfs"},
-			"create v: volume option type=tmpfs is not supported: berth's local volumes are plain directories, never mounted from a device or tmpfs", errdefs.IsInvalidArgument},
-		{"v", "", map[string]string{"o": "bind"},
-			"create v: volume option o=bind is not supported: berth's local volumes are plain directories, never mounted from a device or tmpfs", errdefs.IsInvalidArgument},
+		{"v", "", map[string]string{"o": "size=1m", "device": "tmpfs", "type": "tmpfs"}, "", nil},
+		{"v", "local", map[string]string{"o": "bind", "device": "/srv", "type": "none"}, "", nil},
+		{"v", "", map[string]string{"o": "bind"}, `create v: missing required option: "device"`, errdefs.IsInvalidArgument},
+		{"v", "", map[string]string{"o": "bind", "device": "/srv"}, `create v: missing required option: "type"`, errdefs.IsInvalidArgument},
 	} {
 		err := engine.CheckVolumeDriver(tc.name, tc.driver, tc.opts)
 		switch {

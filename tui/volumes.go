@@ -37,7 +37,7 @@ type VolumeStore interface {
 type volumer interface {
 	ListVolumes(ctx context.Context, filters map[string][]string) ([]engine.Volume, error)
 	VolumeSize(ctx context.Context, name string) (int64, bool)
-	CreateVolume(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error)
+	CreateVolume(ctx context.Context, o engine.VolumeCreateOptions) (*engine.Volume, error)
 	RemoveVolume(ctx context.Context, name string, force bool) error
 	PruneVolumes(ctx context.Context, filters map[string][]string) ([]string, uint64, error)
 }
@@ -56,7 +56,7 @@ func (v engineVolumes) SizeAsync(ctx context.Context, name string) (int64, bool)
 }
 
 func (v engineVolumes) Create(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error) {
-	return v.eng.CreateVolume(ctx, name, labels)
+	return v.eng.CreateVolume(ctx, engine.VolumeCreateOptions{Name: name, Labels: labels})
 }
 
 func (v engineVolumes) Remove(ctx context.Context, name string, force bool) error {

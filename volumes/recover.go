@@ -120,6 +120,9 @@ func (s *Store) recoverOne(ctx context.Context, tx queryer, entry string) error 
 			return nil
 		}
 	}
+	if err := unmountUnder(p); err != nil {
+		return fmt.Errorf("remove stray volume directory %s: %w", entry, err)
+	}
 	if err := os.RemoveAll(p); err != nil {
 		return fmt.Errorf("remove stray volume directory %s: %w", entry, err)
 	}

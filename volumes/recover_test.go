@@ -15,7 +15,7 @@ func TestRecoverAfterKilledCreateAndRemove(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	for _, n := range []string{"kept", "gone"} {
-		if _, err := s.Create(ctx, n, nil); err != nil {
+		if _, err := s.Create(ctx, n, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,7 +19,8 @@ func (s *Store) Remove(ctx context.Context, name string, force bool) error {
 		return fmt.Errorf("remove volume %s: %w", name, err)
 	}
 	defer tx.Rollback()
-	if _, err := getTx(ctx, tx, s, name); err != nil {
+	v, err := getTx(ctx, tx, s, name)
+	if err != nil {
 		if force && errors.Is(err, errdefs.ErrNotFound) {
 			return nil
 		}
@@ -35,16 +36,22 @@ func (s *Store) Remove(ctx context.Context, name string, force bool) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM vol_volumes WHERE name=?`, name); err != nil {
 		return fmt.Errorf("remove volume %s: %w", name, err)
 	}
+	// Held until the data is gone (the lock follows the directory's move): a
+	// mount, a check or a recovery in another process leaves alone what this
+	// live removal has not deleted yet.
+	if unlock := lockDir(s.dir(name)); unlock != nil {
+		defer unlock()
+	}
+	if v.mounted() {
+		if err := unmountUnder(s.dir(name)); err != nil {
+			return fmt.Errorf("remove volume %s: %w", name, err)
+		}
+	}
 	// Move the data aside before committing so that a failure leaves the record
 	// and its data together; the move is undone if the commit fails.
 	trash := filepath.Join(s.root, "_removing-"+name) // "_" never starts a volume name
 	if err := os.Rename(s.dir(name), trash); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove volume %s: %w", name, err)
-	}
-	// Held until the data is gone: a check or a recovery in another process
-	// leaves alone what this live removal has not deleted yet.
-	if unlock := lockDir(trash); unlock != nil {
-		defer unlock()
 	}
 	s.at("volume.rm.moved-aside")
 	if err := tx.Commit(); err != nil {
@@ -111,29 +118,17 @@ func (s *Store) Use(ctx context.Context, name, containerID string) error {
 }
 
 // Release drops every reference of containerID and returns the names of the
-// anonymous volumes it referenced (those `rm -v` removes next), sorted.
+// anonymous volumes it referenced (those `rm -v` removes next), sorted. A
+// mounted volume (see Mount) that no container references any more is
+// unmounted.
 func (s *Store) Release(ctx context.Context, containerID string) ([]string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("release volumes of %s: %w", containerID, err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT r.name FROM vol_refs r JOIN vol_volumes v ON v.name = r.name
-		WHERE r.container_id=? AND v.anonymous ORDER BY r.name`, containerID)
+	anon, mounted, err := referenced(ctx, tx, containerID)
 	if err != nil {
-		return nil, fmt.Errorf("release volumes of %s: %w", containerID, err)
-	}
-	anon := []string{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("release volumes of %s: %w", containerID, err)
-		}
-		anon = append(anon, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("release volumes of %s: %w", containerID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM vol_refs WHERE container_id=?`, containerID); err != nil {
@@ -142,5 +137,34 @@ func (s *Store) Release(ctx context.Context, containerID string) ([]string, erro
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("release volumes of %s: %w", containerID, err)
 	}
+	if err := s.unmountIdle(ctx, mounted); err != nil {
+		return anon, fmt.Errorf("release volumes of %s: %w", containerID, err)
+	}
 	return anon, nil
+}
+
+// referenced lists the anonymous volumes containerID references and those
+// made with driver options, each sorted.
+func referenced(ctx context.Context, q queryer, containerID string) (anon, withOpts []string, err error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.name, v.anonymous, v.options != '{}' FROM vol_refs r
+		JOIN vol_volumes v ON v.name = r.name WHERE r.container_id=? ORDER BY r.name`, containerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	anon = []string{}
+	for rows.Next() {
+		var n string
+		var isAnon, hasOpts bool
+		if err := rows.Scan(&n, &isAnon, &hasOpts); err != nil {
+			return nil, nil, err
+		}
+		if isAnon {
+			anon = append(anon, n)
+		}
+		if hasOpts {
+			withOpts = append(withOpts, n)
+		}
+	}
+	return anon, withOpts, rows.Err()
 }

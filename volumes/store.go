@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS vol_volumes (
 	name TEXT PRIMARY KEY,
 	labels TEXT NOT NULL,
 	created INTEGER NOT NULL,
-	anonymous INTEGER NOT NULL
+	anonymous INTEGER NOT NULL,
+	options TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS vol_refs (
 	name TEXT NOT NULL,
@@ -53,6 +54,7 @@ type Volume struct {
 	Driver     string // always "local"
 	Mountpoint string // <root>/<name>/_data
 	Labels     map[string]string
+	Options    map[string]string // the local driver's type, device and o; nil when none
 	CreatedAt  time.Time
 	Anonymous  bool
 	UsedBy     []string // IDs of the containers that reference it
@@ -91,6 +93,9 @@ func Open(root string, db *sql.DB) (*Store, error) {
 	if _, err := db.Exec(schema); err != nil {
 		return nil, fmt.Errorf("init volume tables: %w", err)
 	}
+	if err := addOptionsColumn(db); err != nil {
+		return nil, err
+	}
 	return &Store{root: root, db: db, sizes: map[string]*sizeEntry{}}, nil
 }
 
@@ -116,9 +121,33 @@ func (s *Store) dir(name string) string { return filepath.Join(s.root, name) }
 
 func (s *Store) mountpoint(name string) string { return filepath.Join(s.root, name, "_data") }
 
+// addOptionsColumn gives a volume table made before volumes had driver
+// options its options column (two processes opening at once may both try).
+func addOptionsColumn(db *sql.DB) error {
+	rows, err := db.Query(`SELECT options FROM vol_volumes LIMIT 0`)
+	if err == nil {
+		return rows.Close()
+	}
+	if !strings.Contains(err.Error(), "no such column") {
+		return fmt.Errorf("init volume tables: %w", err)
+	}
+	_, err = db.Exec(`ALTER TABLE vol_volumes ADD COLUMN options TEXT NOT NULL DEFAULT '{}'`)
+	if err != nil && !strings.Contains(err.Error(), "duplicate column") {
+		return fmt.Errorf("add the options column to the volume table: %w", err)
+	}
+	return nil
+}
+
 // Create makes a volume; name "" makes an anonymous one with a random 64-hex name.
 // Creating an existing name returns the existing volume, as `docker volume create`.
-func (s *Store) Create(ctx context.Context, name string, labels map[string]string) (*Volume, error) {
+// opts are the local driver's mount options (see ValidateOptions).
+func (s *Store) Create(ctx context.Context, name string, labels, opts map[string]string) (*Volume, error) {
+	if err := ValidateOptions(opts); err != nil {
+		return nil, err
+	}
+	if len(opts) == 0 {
+		opts = nil
+	}
 	anonymous := name == ""
 	if anonymous {
 		b := make([]byte, 32)
@@ -135,6 +164,10 @@ func (s *Store) Create(ctx context.Context, name string, labels map[string]strin
 	lj, err := json.Marshal(labels)
 	if err != nil {
 		return nil, fmt.Errorf("encode labels of volume %s: %w", name, err)
+	}
+	oj, err := json.Marshal(opts)
+	if err != nil || opts == nil {
+		oj = []byte("{}")
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -154,8 +187,8 @@ func (s *Store) Create(ctx context.Context, name string, labels map[string]strin
 	}
 	s.at("volume.create.dir-made")
 	now := time.Now()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO vol_volumes(name, labels, created, anonymous) VALUES(?,?,?,?)`,
-		name, string(lj), now.UnixNano(), anonymous); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO vol_volumes(name, labels, created, anonymous, options) VALUES(?,?,?,?,?)`,
+		name, string(lj), now.UnixNano(), anonymous, string(oj)); err != nil {
 		os.RemoveAll(s.dir(name))
 		return nil, fmt.Errorf("record volume %s: %w", name, err)
 	}
@@ -164,7 +197,7 @@ func (s *Store) Create(ctx context.Context, name string, labels map[string]strin
 		return nil, fmt.Errorf("record volume %s: %w", name, err)
 	}
 	return &Volume{Name: name, Driver: DriverLocal, Mountpoint: s.mountpoint(name), Labels: labels,
-		CreatedAt: now, Anonymous: anonymous, UsedBy: []string{}}, nil
+		Options: opts, CreatedAt: now, Anonymous: anonymous, UsedBy: []string{}}, nil
 }
 
 // queryer is what *sql.DB and *sql.Tx share.
@@ -174,11 +207,11 @@ type queryer interface {
 }
 
 func getTx(ctx context.Context, q queryer, s *Store, name string) (*Volume, error) {
-	var lj string
+	var lj, oj string
 	var created int64
 	var anon bool
-	err := q.QueryRowContext(ctx, `SELECT labels, created, anonymous FROM vol_volumes WHERE name=?`, name).
-		Scan(&lj, &created, &anon)
+	err := q.QueryRowContext(ctx, `SELECT labels, created, anonymous, options FROM vol_volumes WHERE name=?`, name).
+		Scan(&lj, &created, &anon, &oj)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("get %s: no such volume", name))
 	}
@@ -189,6 +222,11 @@ func getTx(ctx context.Context, q queryer, s *Store, name string) (*Volume, erro
 		CreatedAt: time.Unix(0, created), Anonymous: anon}
 	if err := json.Unmarshal([]byte(lj), &v.Labels); err != nil {
 		return nil, fmt.Errorf("decode labels of volume %s: %w", name, err)
+	}
+	if oj != "{}" {
+		if err := json.Unmarshal([]byte(oj), &v.Options); err != nil {
+			return nil, fmt.Errorf("decode options of volume %s: %w", name, err)
+		}
 	}
 	users, err := usersOf(ctx, q, name)
 	if err != nil {

@@ -45,7 +45,7 @@ func names(vs []Volume) []string {
 func TestCreateGetIdempotent(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	v, err := s.Create(ctx, "data", map[string]string{"app": "web"})
+	v, err := s.Create(ctx, "data", map[string]string{"app": "web"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestCreateGetIdempotent(t *testing.T) {
 	if st, err := os.Stat(v.Mountpoint); err != nil || !st.IsDir() {
 		t.Fatalf("mountpoint: %v", err)
 	}
-	again, err := s.Create(ctx, "data", map[string]string{"other": "x"})
+	again, err := s.Create(ctx, "data", map[string]string{"other": "x"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestCreateGetIdempotent(t *testing.T) {
 func TestCreateBadNames(t *testing.T) {
 	s := newStore(t)
 	for _, n := range []string{"a/b", "..", "../x", "a/../b", "/abs", "x", "-x", "a b", "a..b", "é"} {
-		_, err := s.Create(context.Background(), n, nil)
+		_, err := s.Create(context.Background(), n, nil, nil)
 		if !errors.Is(err, errdefs.ErrInvalidArgument) {
 			t.Errorf("create %q: %v, want invalid argument", n, err)
 		}
@@ -92,7 +92,7 @@ func TestCreateLongName(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	for _, n := range []int{256, 1 << 20} {
-		_, err := s.Create(ctx, strings.Repeat("a", n), nil)
+		_, err := s.Create(ctx, strings.Repeat("a", n), nil, nil)
 		want := fmt.Sprintf("volume name is %d bytes long; at most 255 are allowed", n)
 		if !errors.Is(err, errdefs.ErrInvalidArgument) || err.Error() != want {
 			t.Errorf("create a %d-byte name: %v, want %q", n, err, want)
@@ -105,7 +105,7 @@ func TestCreateLongName(t *testing.T) {
 		t.Fatalf("long names created %v", entries)
 	}
 	long := strings.Repeat("b", 255)
-	if v, err := s.Create(ctx, long, nil); err != nil || v.Name != long {
+	if v, err := s.Create(ctx, long, nil, nil); err != nil || v.Name != long {
 		t.Fatalf("create a 255-byte name: %v", err)
 	}
 }
@@ -113,14 +113,14 @@ func TestCreateLongName(t *testing.T) {
 func TestAnonymousAndRelease(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	anon, err := s.Create(ctx, "", nil)
+	anon, err := s.Create(ctx, "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(anon.Name) != 64 || !anon.Anonymous || strings.Trim(anon.Name, "0123456789abcdef") != "" {
 		t.Fatalf("anonymous volume %+v", anon)
 	}
-	if _, err := s.Create(ctx, "named", nil); err != nil {
+	if _, err := s.Create(ctx, "named", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []string{anon.Name, "named"} {
@@ -157,7 +157,7 @@ func TestAnonymousAndRelease(t *testing.T) {
 func TestRemove(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	v, _ := s.Create(ctx, "data", nil)
+	v, _ := s.Create(ctx, "data", nil, nil)
 	if err := os.WriteFile(filepath.Join(v.Mountpoint, "f"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -192,9 +192,9 @@ func TestRemove(t *testing.T) {
 func TestListFilters(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	s.Create(ctx, "web-data", map[string]string{"app": "web", "tier": "front"})
-	s.Create(ctx, "db-data", map[string]string{"app": "db"})
-	s.Create(ctx, "cache", nil)
+	s.Create(ctx, "web-data", map[string]string{"app": "web", "tier": "front"}, nil)
+	s.Create(ctx, "db-data", map[string]string{"app": "db"}, nil)
+	s.Create(ctx, "cache", nil, nil)
 	s.Use(ctx, "db-data", "c1")
 	tests := []struct {
 		filters map[string][]string
@@ -227,9 +227,9 @@ func TestListFilters(t *testing.T) {
 func TestPrune(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	anon, _ := s.Create(ctx, "", nil)
-	used, _ := s.Create(ctx, "", nil)
-	s.Create(ctx, "named", nil)
+	anon, _ := s.Create(ctx, "", nil, nil)
+	used, _ := s.Create(ctx, "", nil, nil)
+	s.Create(ctx, "named", nil, nil)
 	s.Use(ctx, used.Name, "c1")
 	os.WriteFile(filepath.Join(anon.Mountpoint, "f"), make([]byte, 1000), 0o644)
 	got, bytes, err := s.Prune(ctx, false)
@@ -249,7 +249,7 @@ func TestPrune(t *testing.T) {
 func TestSize(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	v, _ := s.Create(ctx, "data", nil)
+	v, _ := s.Create(ctx, "data", nil, nil)
 	os.WriteFile(filepath.Join(v.Mountpoint, "a"), make([]byte, 300), 0o644)
 	os.Mkdir(filepath.Join(v.Mountpoint, "d"), 0o755)
 	os.WriteFile(filepath.Join(v.Mountpoint, "d", "b"), make([]byte, 200), 0o644)
@@ -270,7 +270,7 @@ func TestSize(t *testing.T) {
 func TestSizeAsync(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	v, _ := s.Create(ctx, "data", nil)
+	v, _ := s.Create(ctx, "data", nil, nil)
 	os.WriteFile(filepath.Join(v.Mountpoint, "a"), make([]byte, 4096), 0o644)
 	if _, known := s.SizeAsync(ctx, "data"); known {
 		t.Fatal("size known before any walk")
@@ -313,7 +313,7 @@ func TestTwoProcessesShareTheDatabase(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		for j, s := range []*Store{a, b} {
 			go func() {
-				_, err := s.Create(ctx, "shared", nil)
+				_, err := s.Create(ctx, "shared", nil, nil)
 				if err == nil {
 					err = s.Use(ctx, "shared", fmt.Sprintf("c%d-%d", j, i))
 				}

@@ -282,7 +282,7 @@ func TestFullDiskRemoveWhileOpen(t *testing.T) {
 	if got := c.ok("volume", "ls", "-q"); got != "" {
 		t.Errorf("volumes left: %q", got)
 	}
-	if _, err := e.CreateVolume(ctx, "v3", nil); !engine.IsNoSpace(err) || err.Error() != "no space left on device" {
+	if _, err := e.CreateVolume(ctx, engine.VolumeCreateOptions{Name: "v3"}); !engine.IsNoSpace(err) || err.Error() != "no space left on device" {
 		t.Errorf("volume create on a full disk = %v, want the plain no-space error", err)
 	}
 	c.noSpace("volume", "create", "v4")

@@ -36,7 +36,8 @@ func (a *app) volumeCreate() *cobra.Command {
 			if len(args) == 1 {
 				name = args[0]
 			}
-			if err := engine.CheckVolumeDriver(name, driver, driverOptions(options)); err != nil {
+			o := driverOptions(options)
+			if err := engine.CheckVolumeDriver(name, driver, o); err != nil {
 				return err
 			}
 			l, err := opts.ParseLabels(labels)
@@ -47,7 +48,7 @@ func (a *app) volumeCreate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v, err := e.CreateVolume(cmd.Context(), name, l)
+			v, err := e.CreateVolume(cmd.Context(), engine.VolumeCreateOptions{Name: name, Driver: driver, Labels: l, Options: o})
 			if err != nil {
 				return err
 			}
@@ -57,7 +58,7 @@ func (a *app) volumeCreate() *cobra.Command {
 	}
 	stringArrayVarP(cmd.Flags(), &labels, "label", "l", "set metadata (key=value)")
 	cmd.Flags().StringVarP(&driver, "driver", "d", "local", "volume driver (local)")
-	stringArrayVarP(cmd.Flags(), &options, "opt", "o", "set driver specific options (key=value)")
+	stringArrayVarP(cmd.Flags(), &options, "opt", "o", "set driver specific options (type=, device=, o=: a filesystem mounted on the volume)")
 	return cmd
 }
 

@@ -159,7 +159,7 @@ type Volumes interface {
 	ListVolumes(ctx context.Context, filters map[string][]string) ([]engine.Volume, error)
 	InspectVolume(ctx context.Context, name string) (*engine.Volume, error)
 	VolumeSize(ctx context.Context, name string) (int64, bool)
-	CreateVolume(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error)
+	CreateVolume(ctx context.Context, o engine.VolumeCreateOptions) (*engine.Volume, error)
 	RemoveVolume(ctx context.Context, name string, force bool) error
 	// PruneVolumes removes the unused volumes that pass Docker's volume
 	// prune filters: anonymous ones unless all=true, chosen by label and

@@ -143,6 +143,9 @@ const anonymousLabel = "com.docker.volume.anonymous"
 // volumeOf maps a volume's wire shape onto the engine's.
 func volumeOf(v volume.Volume) engine.Volume {
 	out := engine.Volume{Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, Labels: v.Labels}
+	if len(v.Options) > 0 {
+		out.Options = v.Options
+	}
 	out.CreatedAt, _ = time.Parse(time.RFC3339Nano, v.CreatedAt)
 	_, out.Anonymous = v.Labels[anonymousLabel]
 	return out
@@ -181,8 +184,12 @@ func (c *Client) VolumeSize(ctx context.Context, name string) (int64, bool) {
 }
 
 // CreateVolume makes a named volume ("" picks a name).
-func (c *Client) CreateVolume(ctx context.Context, name string, labels map[string]string) (*engine.Volume, error) {
-	res, err := c.api.VolumeCreate(ctx, moby.VolumeCreateOptions{Name: name, Driver: engine.VolumeDriverLocal, Labels: labels})
+func (c *Client) CreateVolume(ctx context.Context, o engine.VolumeCreateOptions) (*engine.Volume, error) {
+	driver := o.Driver
+	if driver == "" {
+		driver = engine.VolumeDriverLocal
+	}
+	res, err := c.api.VolumeCreate(ctx, moby.VolumeCreateOptions{Name: o.Name, Driver: driver, DriverOpts: o.Options, Labels: o.Labels})
 	if err != nil {
 		return nil, wire(err, "create the volume")
 	}

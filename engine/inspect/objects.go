@@ -61,5 +61,8 @@ func VolumeOf(v volumes.Volume) Volume {
 	if out.Labels == nil {
 		out.Labels = map[string]string{}
 	}
+	if len(v.Options) > 0 {
+		out.Options = v.Options
+	}
 	return out
 }

@@ -28,6 +28,9 @@ func dockerVolume(v *engine.Volume) volume.Volume {
 	if out.Driver == "" {
 		out.Driver = engine.VolumeDriverLocal
 	}
+	if len(v.Options) > 0 {
+		out.Options = v.Options
+	}
 	return out
 }
 
@@ -78,7 +81,7 @@ func (s *Server) volumeCreate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	v, err := s.eng.CreateVolume(r.Context(), req.Name, req.Labels)
+	v, err := s.eng.CreateVolume(r.Context(), engine.VolumeCreateOptions{Name: req.Name, Driver: req.Driver, Labels: req.Labels, Options: req.DriverOpts})
 	if err != nil {
 		return err
 	}

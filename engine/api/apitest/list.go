@@ -89,7 +89,7 @@ func casePruneFilters(t *testing.T, s *Suite) {
 	if !slices.Equal(nets, []string{tag + "-net"}) {
 		t.Errorf("prune networks: %q, want %s", nets, tag+"-net")
 	}
-	_, err = s.CreateVolume(ctx(t), tag+"-vol", sel)
+	_, err = s.CreateVolume(ctx(t), engine.VolumeCreateOptions{Name: tag + "-vol", Labels: sel})
 	ok(t, "create volume", err)
 	t.Cleanup(func() { _ = s.RemoveVolume(ctx(t), tag+"-vol", true) })
 	vols, _, err := s.PruneVolumes(ctx(t), map[string][]string{"label": {"apitest-prune=" + tag}})

@@ -62,7 +62,7 @@ func moreCases() []Case {
 		{"stats-stream", caseStatsStream},
 		{"volume-in-use", func(t *testing.T, s *Suite) {
 			name := s.Name("vol")
-			_, err := s.CreateVolume(ctx(t), name, nil)
+			_, err := s.CreateVolume(ctx(t), engine.VolumeCreateOptions{Name: name})
 			ok(t, "create volume", err)
 			c := s.createWith(t, engine.CreateOptions{Name: s.Name("ctr"), Config: engine.Config{Image: "busybox",
 				Cmd: []string{"true"}}, HostConfig: engine.HostConfig{Mounts: []engine.MountSpec{

@@ -122,7 +122,7 @@ func volumeCases() []Case {
 // caseVolume: create, list (filtered), inspect, remove.
 func caseVolume(t *testing.T, s *Suite) {
 	name := s.Name("vol")
-	v, err := s.CreateVolume(ctx(t), name, map[string]string{"apitest": name})
+	v, err := s.CreateVolume(ctx(t), engine.VolumeCreateOptions{Name: name, Labels: map[string]string{"apitest": name}})
 	ok(t, "create volume", err)
 	if v.Name != name || v.Driver != "local" || v.Mountpoint == "" || v.Labels["apitest"] != name {
 		t.Fatalf("create volume: %+v", v)
@@ -144,7 +144,7 @@ func caseVolume(t *testing.T, s *Suite) {
 	if in.Name != name || in.Mountpoint != v.Mountpoint {
 		t.Fatalf("inspect volume: %+v, want %+v", in, v)
 	}
-	_, err = s.CreateVolume(ctx(t), "bad name!", nil)
+	_, err = s.CreateVolume(ctx(t), engine.VolumeCreateOptions{Name: "bad name!"})
 	wantClass(t, "create a volume with an invalid name", err, invalidArgument)
 	ok(t, "remove volume", s.RemoveVolume(ctx(t), name, false))
 	_, err = s.InspectVolume(ctx(t), name)
