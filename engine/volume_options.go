@@ -22,7 +22,7 @@ type VolumeCreateOptions struct {
 
 // CheckVolumeDriver refuses what a berth volume cannot be, in dockerd's
 // words: a driver other than local is a plugin berth cannot find
-// (errdefs.ErrNotFound, as dockerd's lookup); an option the local driver
+// (errdefs.ErrNotFound, as dockerd's lookup, in one sentence); an option the local driver
 // does not know, or a mount without both its type and device, is
 // errdefs.ErrInvalidArgument.
 func CheckVolumeDriver(name, driver string, opts map[string]string) error {
@@ -31,7 +31,7 @@ func CheckVolumeDriver(name, driver string, opts map[string]string) error {
 		what += " " + name
 	}
 	if driver != "" && driver != VolumeDriverLocal {
-		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("%s: error looking up volume plugin %s: plugin %q not found", what, driver, driver))
+		return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("%s: volume plugin %q not found", what, driver))
 	}
 	if err := volumes.ValidateOptions(opts); err != nil {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("%s: %s", what, err.Error()))

@@ -19,8 +19,8 @@ func TestCheckVolumeDriver(t *testing.T) {
 	}{
 		{"v", "", nil, "", nil},
 		{"v", "local", map[string]string{}, "", nil},
-		{"v", "other", nil, `create v: error looking up volume plugin other: plugin "other" not found`, errdefs.IsNotFound},
-		{"", "nfs", map[string]string{"foo": "1"}, `create: error looking up volume plugin nfs: plugin "nfs" not found`, errdefs.IsNotFound},
+		{"v", "other", nil, `create v: volume plugin "other" not found`, errdefs.IsNotFound},
+		{"", "nfs", map[string]string{"foo": "1"}, `create: volume plugin "nfs" not found`, errdefs.IsNotFound},
 		{"v", "local", map[string]string{"foo": "bar"}, `create v: invalid option: "foo"`, errdefs.IsInvalidArgument},
 		{"v", "", map[string]string{"type": "tmpfs", "b": "", "a": ""}, `create v: invalid option: "a"`, errdefs.IsInvalidArgument},
 		{"v", "", map[string]string{"o": "size=1m", "device": "tmpfs", "type": "tmpfs"}, "", nil},

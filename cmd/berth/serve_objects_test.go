@@ -360,7 +360,7 @@ func TestServeObjectsStatusCodes(t *testing.T) {
 		{"POST", "/networks/usednet/connect", `{"Container":"x","EndpointConfig":{"IPAMConfig":{"IPv4Address":"1.2.3"}}}`, 400, `invalid IPv4Address "1.2.3"`},
 		{"POST", "/networks/usednet/connect", `{"Container":"x","EndpointConfig":{"MacAddress":"zz"}}`, 400, `invalid MacAddress "zz"`},
 		{"POST", "/networks/bridge/disconnect", `{"Container":"codec"}`, 404, "not connected"},
-		{"POST", "/volumes/create", `{"Name":"v1","Driver":"nfs"}`, 400, `"nfs"`},
+		{"POST", "/volumes/create", `{"Name":"v1","Driver":"nfs"}`, 404, `volume plugin "nfs" not found`},
 		{"POST", "/volumes/create", `{"Name":"bad/name"}`, 400, "invalid characters"},
 		{"DELETE", "/volumes/usedvol", "", 409, "in use"},
 		{"GET", "/networks?filters=" + q(`{"type":{"bogus":true}}`), "", 400, "bogus"},

@@ -164,7 +164,7 @@ func TestVolumeCreateOptionsWords(t *testing.T) {
 	}{
 		{[]string{"-o", "foo=bar", "v2"}, `create v2: invalid option: "foo"`},
 		{[]string{"-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=10m", "-o", "zz=1", "v2"}, `create v2: invalid option: "zz"`},
-		{[]string{"--driver", "other", "v3"}, `create v3: error looking up volume plugin other: plugin "other" not found`},
+		{[]string{"--driver", "other", "v3"}, `create v3: volume plugin "other" not found`},
 		{[]string{"-o", "type=tmpfs", "-o", "o=size=10m", "v1"}, `create v1: missing required option: "device"`},
 		{[]string{"-o", "o=bind", "-o", "device=/srv", "v4"}, `create v4: missing required option: "type"`},
 	} {
