@@ -146,7 +146,7 @@ func TestServeWaitHeadersFirst(t *testing.T) {
 		t.Fatalf("create: %d %s", code, out)
 	}
 	// not-running answers at once for a container that does not run.
-	if code, _, out := a.do("POST", "/containers/short/wait", nil); code != 200 || !strings.Contains(out, `"StatusCode":0`) {
+	if code, _, out := a.do("POST", "/containers/short/wait", nil); code != 200 || out != `{"Error":null,"StatusCode":0}`+"\n" {
 		t.Errorf("wait not-running on a created container: %d %s", code, out)
 	}
 	conn, err := net.Dial("unix", s.sock)

@@ -171,12 +171,13 @@ g = c.containers.get("pyb")
 print(g.status, g.attrs["Name"], c.containers.get("pya").attrs["HostConfig"]["Memory"])
 g.stop(timeout=1)
 g.reload()
-print(g.status, g.wait()["StatusCode"])
+w = g.wait()
+print(g.status, w["StatusCode"], w["Error"])
 a.remove()
 g.remove()
 print(len(c.containers.list(all=True)))
 `)
-	want := "['pyb'] ['pya']\nrunning /pyb 67108864\nexited 137\n0\n"
+	want := "['pyb'] ['pya']\nrunning /pyb 67108864\nexited 137 None\n0\n"
 	if code != 0 || out != want {
 		t.Errorf("docker-py: exit %d\n%s\nwant\n%s\nstderr: %s", code, out, want, errOut)
 	}

@@ -150,12 +150,20 @@ func (s *Server) waitContainer(w http.ResponseWriter, r *http.Request) error {
 	if r.Context().Err() != nil {
 		return nil // the client went away: nobody reads the answer
 	}
-	resp := container.WaitResponse{StatusCode: int64(code)}
+	resp := waitResponse{StatusCode: int64(code)}
 	if err != nil {
 		resp.Error = &container.WaitExitError{Message: err.Error()}
 	}
 	_ = json.NewEncoder(w).Encode(resp) // the status went out: an error here has no one to go to
 	return nil
+}
+
+// waitResponse is dockerd's wait answer, whose Error is null when the wait
+// went well (docker-py's Container.wait() hands the dict on: scripts read
+// result["Error"]).
+type waitResponse struct {
+	Error      *container.WaitExitError `json:"Error"`
+	StatusCode int64                    `json:"StatusCode"`
 }
 
 func (s *Server) removeContainer(w http.ResponseWriter, r *http.Request) error {

@@ -20,13 +20,10 @@ func (s *Server) execRoutes() {
 // execInspectResponse is an instance as Docker's API shows it.
 func execInspectResponse(x *engine.ExecInstance) container.ExecInspectResponse {
 	cfg := x.Config
-	pc := &container.ExecProcessConfig{Tty: cfg.Tty, User: cfg.User}
+	privileged := cfg.Privileged // shown false too, as dockerd
+	pc := &container.ExecProcessConfig{Tty: cfg.Tty, User: cfg.User, Privileged: &privileged}
 	if len(cfg.Cmd) > 0 {
 		pc.Entrypoint, pc.Arguments = cfg.Cmd[0], append([]string{}, cfg.Cmd[1:]...)
-	}
-	if cfg.Privileged {
-		p := true
-		pc.Privileged = &p
 	}
 	return container.ExecInspectResponse{ID: x.ID, Running: x.Running, ExitCode: x.ExitCode, ProcessConfig: pc,
 		OpenStdin: cfg.Interactive, OpenStdout: cfg.AttachStdout, OpenStderr: cfg.AttachStderr,

@@ -144,14 +144,26 @@ func (s *Server) imageInspect(w http.ResponseWriter, r *http.Request, name strin
 	// the newest version, reads ContainerConfig's Volumes when it recreates a
 	// container and fails without it. The image's config stands in for the
 	// builder's container config.
-	return writeJSON(w, http.StatusOK, legacyImage{Image: out, ContainerConfig: out.Config})
+	legacy := legacyImage{Image: out, ContainerConfig: out.Config, Parent: out.Parent, Comment: out.Comment, Author: out.Author}
+	if versionLess(apiVersion(r), "1.44") {
+		legacy.VirtualSize = &out.Size
+	}
+	return writeJSON(w, http.StatusOK, legacy)
 }
 
-// legacyImage is image inspect with the fields Docker showed before API 1.45.
+// legacyImage is image inspect with the fields Docker showed before API
+// 1.45: the builder's container, and Parent, Comment, Author and
+// DockerVersion present even when empty (dockerd 20.10's shape, which
+// scripts index without a default); VirtualSize, the size, before 1.44.
 type legacyImage struct {
 	inspect.Image
 	Container       string `json:"Container"`
 	ContainerConfig any    `json:"ContainerConfig"`
+	Parent          string `json:"Parent"`
+	Comment         string `json:"Comment"`
+	Author          string `json:"Author"`
+	DockerVersion   string `json:"DockerVersion"`
+	VirtualSize     *int64 `json:"VirtualSize,omitempty"`
 }
 
 // imageHistory answers GET /images/{name}/history.

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestServeShapesAsDockerd2010: answers carry the keys dockerd 20.10 always
+// sends, which scripts index without a default: image inspect's Parent,
+// Comment, Author and DockerVersion (and VirtualSize before API 1.44), and
+// exec inspect's ProcessConfig.privileged.
+func TestServeShapesAsDockerd2010(t *testing.T) {
+	s := newServed(t)
+	for _, tc := range []struct {
+		version     string
+		virtualSize bool
+	}{{"v1.41", true}, {"v1.43", true}, {"v1.44", false}, {"v1.47", false}} {
+		code, body := s.imgAPI("GET", "/"+tc.version+"/images/busybox/json", "", nil)
+		var img map[string]any
+		if code != 200 || json.Unmarshal([]byte(body), &img) != nil {
+			t.Fatalf("%s image inspect: %d %s", tc.version, code, body)
+		}
+		for _, k := range []string{"Parent", "Comment", "Author", "DockerVersion", "Container", "ContainerConfig"} {
+			if _, ok := img[k]; !ok {
+				t.Errorf("%s image inspect lacks %s", tc.version, k)
+			}
+		}
+		if vs, ok := img["VirtualSize"]; ok != tc.virtualSize || ok && vs != img["Size"] {
+			t.Errorf("%s image inspect VirtualSize: %v (present %v), Size %v", tc.version, vs, ok, img["Size"])
+		}
+	}
+	s.ok("run", "-d", "--name", "ex", "busybox", "sleep", "60")
+	code, body := s.imgAPI("POST", "/v1.41/containers/ex/exec", "application/json", strings.NewReader(`{"Cmd":["true"]}`))
+	var created struct{ Id string }
+	if code != 201 || json.Unmarshal([]byte(body), &created) != nil {
+		t.Fatalf("exec create: %d %s", code, body)
+	}
+	code, body = s.imgAPI("GET", "/v1.41/exec/"+created.Id+"/json", "", nil)
+	if code != 200 || !strings.Contains(body, `"privileged":false`) {
+		t.Errorf("exec inspect: %d %s, want ProcessConfig.privileged false", code, body)
+	}
+	s.ok("rm", "-f", "ex")
+}
