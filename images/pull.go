@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/containerd/errdefs"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -169,6 +171,9 @@ func registrySays(te *transport.Error) string {
 
 // classifyRemote maps registry errors onto errdefs classes.
 func classifyRemote(err error) error {
+	if e := unreachable(err); e != nil {
+		return e
+	}
 	var te *transport.Error
 	if errors.As(err, &te) {
 		switch te.StatusCode {
@@ -179,4 +184,32 @@ func classifyRemote(err error) error {
 		}
 	}
 	return err
+}
+
+// unreachable words a registry that could not be reached in one sentence
+// (the client tries https, then http for a local registry, and reports both
+// the same way): the address and the network's reason; nil for any other
+// error.
+func unreachable(err error) error {
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		return fmt.Errorf("cannot reach the registry %s: %s", de.Name, de.Err)
+	}
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "dial" {
+		return nil
+	}
+	at := ""
+	if oe.Addr != nil {
+		at = " at " + oe.Addr.String()
+	}
+	reason := "the connection failed"
+	var errno syscall.Errno
+	switch {
+	case oe.Timeout():
+		reason = "the connection timed out"
+	case errors.As(err, &errno):
+		reason = errno.Error()
+	}
+	return fmt.Errorf("cannot reach the registry%s: %s", at, reason)
 }
