@@ -25,7 +25,12 @@ type UpdateOptions struct {
 	CPUShares  *int64
 	CpusetCpus *string
 	PidsLimit  *int64 // <= 0: unlimited
-	Restart    *monitor.RestartPolicy
+	// MemoryReservation is the soft memory limit in bytes; CPUPeriod and
+	// CPUQuota the CFS period and quota in µs (-1 quota: unlimited).
+	MemoryReservation *int64
+	CPUPeriod         *int64
+	CPUQuota          *int64
+	Restart           *monitor.RestartPolicy
 }
 
 // Update changes a container's limits and restart policy, as docker update
@@ -96,6 +101,14 @@ func applyUpdate(cur HostConfig, o UpdateOptions, h spec.Host) (HostConfig, erro
 	if o.NanoCPUs != nil {
 		r.NanoCPUs = *o.NanoCPUs
 	}
+	for _, f := range []struct {
+		dst *int64
+		v   *int64
+	}{{&r.MemoryReservation, o.MemoryReservation}, {&r.CPUPeriod, o.CPUPeriod}, {&r.CPUQuota, o.CPUQuota}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
 	if o.CPUShares != nil {
 		r.CPUShares = *o.CPUShares
 	}
@@ -148,17 +161,24 @@ func (e *Engine) applyLimits(id string, r spec.Resources, o UpdateOptions, h spe
 // limits that o changes.
 func cgroupLimits(lr *specs.LinuxResources, r spec.Resources, o UpdateOptions) runner.Limits {
 	var l runner.Limits
-	if (o.Memory != nil || o.MemorySwap != nil) && lr.Memory != nil {
+	if (o.Memory != nil || o.MemorySwap != nil) && lr.Memory != nil && lr.Memory.Limit != nil {
 		l.Memory, l.MemorySwap = lr.Memory.Limit, lr.Memory.Swap
+	}
+	if o.MemoryReservation != nil && r.MemoryReservation > 0 {
+		v := r.MemoryReservation
+		l.MemoryReservation = &v
 	}
 	cpu := lr.CPU
 	if cpu == nil {
 		cpu = &specs.LinuxCPU{}
 	}
-	if o.NanoCPUs != nil {
-		q, p := int64(-1), uint64(100000) // no quota
+	if o.NanoCPUs != nil || o.CPUQuota != nil || o.CPUPeriod != nil {
+		q, p := int64(-1), uint64(100000) // no quota, the kernel's default period
 		if cpu.Quota != nil {
-			q, p = *cpu.Quota, *cpu.Period
+			q = *cpu.Quota
+		}
+		if cpu.Period != nil {
+			p = *cpu.Period
 		}
 		l.CPUQuota, l.CPUPeriod = &q, &p
 	}

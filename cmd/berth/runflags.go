@@ -24,13 +24,13 @@ type runFlags struct {
 	ulimits, logOpts, securityOpt             []string
 	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
-	ip, mac, shmSize                          string
+	ip, mac, shmSize, memoryReservation       string
 	sysctls, dnsSearch, dnsOptions            []string
 	oomScoreAdj                               int
 	publishAll                                bool
 	interactive, tty, readOnly, privileged    bool
 	init, rm, detach                          bool
-	cpuShares, pidsLimit                      int64
+	cpuShares, pidsLimit, cpuPeriod, cpuQuota int64
 	stopTimeout                               int
 	health                                    healthFlags
 }
@@ -51,6 +51,9 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Int64VarP(&f.cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
 	fs.StringVar(&f.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	fs.Int64Var(&f.pidsLimit, "pids-limit", 0, "process limit (0 or -1: unlimited)")
+	fs.StringVar(&f.memoryReservation, "memory-reservation", "", "memory soft limit (e.g. 32m)")
+	fs.Int64Var(&f.cpuPeriod, "cpu-period", 0, "CPU CFS period in microseconds")
+	fs.Int64Var(&f.cpuQuota, "cpu-quota", 0, "CPU CFS quota in microseconds per period")
 	fs.StringVar(&f.network, "network", "bridge", "network: bridge (default), a user-defined network, host, none or container:NAME")
 	stringArrayVarP(fs, &f.publish, "publish", "p", "publish a container port: [HOST_IP:][HOST_PORT:]PORT[/udp]")
 	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish every exposed port to a free host port")
@@ -179,6 +182,10 @@ func (f *runFlags) resources(r *spec.Resources) error {
 		return err
 	}
 	r.CPUShares, r.CpusetCpus = f.cpuShares, f.cpusetCpus
+	if r.MemoryReservation, err = opts.ParseMemoryReservation(f.memoryReservation); err != nil {
+		return err
+	}
+	r.CPUPeriod, r.CPUQuota = f.cpuPeriod, f.cpuQuota
 	if f.pidsLimit != 0 {
 		p := f.pidsLimit
 		r.PidsLimit = &p

@@ -11,7 +11,8 @@ import (
 // updateFlags are docker update's flags, as given.
 type updateFlags struct {
 	memory, memorySwap, cpus, cpusetCpus, restart string
-	cpuShares, pidsLimit                          int64
+	memoryReservation                             string
+	cpuShares, pidsLimit, cpuPeriod, cpuQuota     int64
 }
 
 func (a *app) updateCommand() *cobra.Command {
@@ -44,6 +45,9 @@ func (f *updateFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	fl.Int64Var(&f.pidsLimit, "pids-limit", 0, "process limit (-1 for unlimited)")
 	fl.StringVar(&f.restart, "restart", "", "restart policy to apply when a container exits")
+	fl.StringVar(&f.memoryReservation, "memory-reservation", "", "memory soft limit (e.g. 32m)")
+	fl.Int64Var(&f.cpuPeriod, "cpu-period", 0, "CPU CFS period in microseconds")
+	fl.Int64Var(&f.cpuQuota, "cpu-quota", 0, "CPU CFS quota in microseconds per period")
 }
 
 // options turns the flags that were given into engine.UpdateOptions; the
@@ -51,7 +55,8 @@ func (f *updateFlags) register(fl *pflag.FlagSet) {
 func (f *updateFlags) options(fs *pflag.FlagSet) (engine.UpdateOptions, error) {
 	var o engine.UpdateOptions
 	given := false
-	for _, name := range []string{"memory", "memory-swap", "cpus", "cpu-shares", "cpuset-cpus", "pids-limit", "restart"} {
+	for _, name := range []string{"memory", "memory-swap", "cpus", "cpu-shares", "cpuset-cpus", "pids-limit", "restart",
+		"memory-reservation", "cpu-period", "cpu-quota"} {
 		given = given || fs.Changed(name)
 	}
 	if !given {
@@ -97,6 +102,9 @@ func (f *updateFlags) options(fs *pflag.FlagSet) (engine.UpdateOptions, error) {
 	if fs.Changed("pids-limit") {
 		o.PidsLimit = &f.pidsLimit
 	}
+	if err := f.softLimits(fs, &o); err != nil {
+		return o, err
+	}
 	if fs.Changed("restart") {
 		p, err := opts.ParseRestart(f.restart)
 		if err != nil {
@@ -105,4 +113,25 @@ func (f *updateFlags) options(fs *pflag.FlagSet) (engine.UpdateOptions, error) {
 		o.Restart = &p
 	}
 	return o, nil
+}
+
+// softLimits takes --memory-reservation, --cpu-period and --cpu-quota into
+// o; as in Docker, 0 leaves a value as it is.
+func (f *updateFlags) softLimits(fs *pflag.FlagSet, o *engine.UpdateOptions) error {
+	if fs.Changed("memory-reservation") {
+		m, err := opts.ParseMemoryReservation(f.memoryReservation)
+		if err != nil {
+			return err
+		}
+		if m != 0 {
+			o.MemoryReservation = &m
+		}
+	}
+	if fs.Changed("cpu-period") && f.cpuPeriod != 0 {
+		o.CPUPeriod = &f.cpuPeriod
+	}
+	if fs.Changed("cpu-quota") && f.cpuQuota != 0 {
+		o.CPUQuota = &f.cpuQuota
+	}
+	return nil
 }

@@ -193,6 +193,9 @@ func (c *Client) Update(ctx context.Context, ref string, o engine.UpdateOptions)
 	set(&res.MemorySwap, o.MemorySwap)
 	set(&res.NanoCPUs, o.NanoCPUs)
 	set(&res.CPUShares, o.CPUShares)
+	set(&res.MemoryReservation, o.MemoryReservation)
+	set(&res.CPUPeriod, o.CPUPeriod)
+	set(&res.CPUQuota, o.CPUQuota)
 	if o.CpusetCpus != nil {
 		res.CpusetCpus = *o.CpusetCpus
 	}

@@ -110,7 +110,8 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		ShmSize: h.ShmSize, Sysctls: h.Sysctls, OomScoreAdj: h.OomScoreAdj,
 		Runtime: "runc", // berth runs containers with runc's libcontainer, as dockerd's default runtime
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
-			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: pidsLimit(h.PidsLimit)},
+			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: pidsLimit(h.PidsLimit),
+			MemoryReservation: h.MemoryReservation, CPUPeriod: h.CPUPeriod, CPUQuota: h.CPUQuota},
 	}
 	// What the spec masks: a container whose SecurityOpt does not parse
 	// never started, and shows what a plain one would.

@@ -50,6 +50,11 @@ func FuzzParseLimits(f *testing.F) {
 		} else if m < 0 || (mem == "" && m != 0) {
 			t.Errorf("memory %q = %d", mem, m)
 		}
+		if m, err := ParseMemoryReservation(mem); err != nil {
+			fuzzcheck.Check(t, err, mem)
+		} else if m < 0 || (mem == "" && m != 0) {
+			t.Errorf("memory reservation %q = %d", mem, m)
+		}
 		n, err := ParseCPUs(cpus)
 		if err != nil {
 			fuzzcheck.Check(t, err, cpus)

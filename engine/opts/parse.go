@@ -64,6 +64,18 @@ func ParseMemory(s string) (int64, error) {
 	return m, nil
 }
 
+// ParseMemoryReservation reads --memory-reservation: a size; empty is none.
+func ParseMemoryReservation(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m, err := units.RAMInBytes(s)
+	if err != nil || m < 0 {
+		return 0, invalid("invalid --memory-reservation %q: want a positive size such as 32m", s)
+	}
+	return m, nil
+}
+
 // ParseMemorySwap reads --memory-swap: a size, or -1 for unlimited swap;
 // empty and 0 leave swap at its default.
 func ParseMemorySwap(s string) (int64, error) {

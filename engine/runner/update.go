@@ -21,6 +21,8 @@ type Limits struct {
 	CPUShares  *uint64 // relative weight (converted to cpu.weight on cgroup v2)
 	CpusetCpus *string // e.g. "0-1"
 	PidsLimit  *int64  // -1 unlimited
+	// MemoryReservation is the soft memory limit in bytes.
+	MemoryReservation *int64
 }
 
 // Update changes the cgroup limits of the running container id in place, as
@@ -89,6 +91,9 @@ func (l Limits) apply(r *cgroups.Resources) {
 	if l.PidsLimit != nil {
 		p := *l.PidsLimit
 		r.PidsLimit = &p
+	}
+	if l.MemoryReservation != nil {
+		r.MemoryReservation = *l.MemoryReservation
 	}
 }
 

@@ -203,6 +203,7 @@ func resourceOptions(r *container.Resources, out *spec.Resources) error {
 	}
 	out.Memory, out.MemorySwap, out.NanoCPUs = r.Memory, r.MemorySwap, r.NanoCPUs
 	out.CPUShares, out.CpusetCpus, out.PidsLimit = r.CPUShares, r.CpusetCpus, r.PidsLimit
+	out.MemoryReservation, out.CPUPeriod, out.CPUQuota = r.MemoryReservation, r.CPUPeriod, r.CPUQuota
 	for _, u := range r.Ulimits {
 		if u != nil {
 			out.Ulimits = append(out.Ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})

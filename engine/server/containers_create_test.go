@@ -100,7 +100,7 @@ func TestCreateOptions(t *testing.T) {
 func TestCreateRefusesUnsupported(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"HostConfig":{"Devices":[{"PathOnHost":"/dev/null"}]}}`, "HostConfig.Devices is not supported by berth"},
-		{`{"HostConfig":{"CpuQuota":1000}}`, "HostConfig.CpuQuota is not supported by berth"},
+		{`{"HostConfig":{"CpuRealtimePeriod":1000}}`, "HostConfig.CpuRealtimePeriod is not supported by berth"},
 		{`{"HostConfig":{"IpcMode":"host"}}`, "HostConfig.IpcMode is not supported by berth"},
 		{`{"HostConfig":{"OomKillDisable":true}}`, "HostConfig.OomKillDisable is not supported by berth"},
 		{`{"HostConfig":{"MemorySwappiness":10}}`, "HostConfig.MemorySwappiness is not supported by berth"},

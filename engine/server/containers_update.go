@@ -46,6 +46,7 @@ func updateOptions(uc *container.UpdateConfig) (engine.UpdateOptions, error) {
 	}
 	o.Memory, o.MemorySwap = nonZero(res.Memory), nonZero(res.MemorySwap)
 	o.NanoCPUs, o.CPUShares = nonZero(res.NanoCPUs), nonZero(res.CPUShares)
+	o.MemoryReservation, o.CPUPeriod, o.CPUQuota = nonZero(res.MemoryReservation), nonZero(res.CPUPeriod), nonZero(res.CPUQuota)
 	if res.CpusetCpus != "" {
 		o.CpusetCpus = &res.CpusetCpus
 	}

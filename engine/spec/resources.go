@@ -18,25 +18,40 @@ func resources(r Resources, h Host) (*specs.LinuxResources, error) {
 		return nil, err
 	}
 	out := &specs.LinuxResources{}
-	if r.Memory > 0 {
-		mem := &specs.LinuxMemory{Limit: &r.Memory}
-		if swap := r.SwapLimit(h); swap != 0 && h.SwapAccount {
-			mem.Swap = &swap
+	if r.Memory > 0 || r.MemoryReservation > 0 {
+		mem := &specs.LinuxMemory{}
+		if r.Memory > 0 {
+			mem.Limit = &r.Memory
+			if swap := r.SwapLimit(h); swap != 0 && h.SwapAccount {
+				mem.Swap = &swap
+			}
+		}
+		if r.MemoryReservation > 0 {
+			mem.Reservation = &r.MemoryReservation
 		}
 		out.Memory = mem
 	}
 	cpu := &specs.LinuxCPU{}
-	if r.NanoCPUs > 0 {
+	switch {
+	case r.NanoCPUs > 0:
 		q := r.NanoCPUs * cpuPeriod / 1e9
 		p := uint64(cpuPeriod)
 		cpu.Quota, cpu.Period = &q, &p
+	case r.CPUQuota != 0 || r.CPUPeriod != 0:
+		if r.CPUQuota != 0 {
+			cpu.Quota = &r.CPUQuota
+		}
+		if r.CPUPeriod != 0 {
+			p := uint64(r.CPUPeriod)
+			cpu.Period = &p
+		}
 	}
 	if r.CPUShares > 0 {
 		s := uint64(r.CPUShares)
 		cpu.Shares = &s
 	}
 	cpu.Cpus = r.CpusetCpus
-	if cpu.Quota != nil || cpu.Shares != nil || cpu.Cpus != "" {
+	if cpu.Quota != nil || cpu.Period != nil || cpu.Shares != nil || cpu.Cpus != "" {
 		out.CPU = cpu
 	}
 	if r.PidsLimit != nil && *r.PidsLimit > 0 {
@@ -91,6 +106,31 @@ func ValidateResources(r Resources, h Host) error {
 		if err := validateCpuset(r.CpusetCpus, h.OnlineCPUs); err != nil {
 			return err
 		}
+	}
+	return validateSoftLimits(r)
+}
+
+// validateSoftLimits checks --memory-reservation, --cpu-period and
+// --cpu-quota in dockerd's words.
+func validateSoftLimits(r Resources) error {
+	bad := func(msg string) error { return errdefs.ErrInvalidArgument.WithMessage(msg) }
+	switch {
+	case r.MemoryReservation < 0:
+		return bad(fmt.Sprintf("invalid --memory-reservation %d: must not be negative", r.MemoryReservation))
+	case r.MemoryReservation > 0 && r.MemoryReservation < 6*1024*1024:
+		return bad("Minimum memory reservation allowed is 6MB")
+	case r.Memory > 0 && r.MemoryReservation > r.Memory:
+		return bad("Minimum memory limit can not be less than memory reservation limit, see usage")
+	case r.NanoCPUs > 0 && r.CPUPeriod > 0:
+		return bad("Conflicting options: Nano CPUs and CPU Period cannot both be set")
+	case r.NanoCPUs > 0 && r.CPUQuota > 0:
+		return bad("Conflicting options: Nano CPUs and CPU Quota cannot both be set")
+	case r.CPUPeriod != 0 && (r.CPUPeriod < 1000 || r.CPUPeriod > 1000000):
+		return bad("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
+	case r.CPUQuota > 0 && r.CPUQuota < 1000:
+		return bad("CPU cfs quota can not be less than 1ms (i.e. 1000)")
+	case r.CPUQuota < -1:
+		return bad(fmt.Sprintf("invalid --cpu-quota %d: -1 (unlimited) or at least 1000", r.CPUQuota))
 	}
 	return nil
 }

@@ -61,6 +61,14 @@ type Resources struct {
 	CpusetCpus string   `json:"CpusetCpus"` // e.g. "0-1"
 	PidsLimit  *int64   `json:"PidsLimit"`  // nil or <=0 unlimited
 	Ulimits    []Ulimit `json:"Ulimits"`    // per-process limits
+	// MemoryReservation is the soft memory limit in bytes
+	// (--memory-reservation: memory.soft_limit_in_bytes, memory.low on v2).
+	MemoryReservation int64 `json:"MemoryReservation"`
+	// CPUPeriod and CPUQuota are the CFS period and the run time per period
+	// in µs (--cpu-period, --cpu-quota; -1 quota is unlimited); --cpus sets
+	// both in their stead.
+	CPUPeriod int64 `json:"CpuPeriod"`
+	CPUQuota  int64 `json:"CpuQuota"`
 }
 
 // Ulimit is one --ulimit value.
