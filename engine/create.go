@@ -62,6 +62,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.validateLinks(ctx, &o); err != nil {
 		return nil, missingIsBad(err)
 	}
+	if err := e.validateNSModes(ctx, &o); err != nil {
+		return nil, missingIsBad(err)
+	}
 	extra, err := e.resolveExtraNetworks(ctx, &o)
 	if err != nil {
 		return nil, missingIsBad(err)
@@ -131,7 +134,12 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 	}
 	rec.Path, rec.Args = args[0], args[1:]
 	var err error
-	if rec.Config.Hostname == "" {
+	switch {
+	case o.HostConfig.UTSMode == spec.NSHost:
+		if rec.Config.Hostname, err = hostHostname(); err != nil {
+			return err
+		}
+	case rec.Config.Hostname == "":
 		if rec.Config.Hostname, rec.Config.Domainname, err = e.defaultHostname(ctx, id, o.HostConfig.NetworkMode); err != nil {
 			return err
 		}

@@ -175,7 +175,7 @@ func (e *Engine) cleanup(id string) error {
 	if err != nil {
 		return fmt.Errorf("remove container dir: %w", err)
 	}
-	if err := e.discard(e.containerDir(id), rootfs); err != nil {
+	if err := e.discard(e.containerDir(id), rootfs, "shm"); err != nil {
 		return fmt.Errorf("remove container dir: %w", err)
 	}
 	return nil

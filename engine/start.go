@@ -125,6 +125,9 @@ func (e *Engine) start(ctx context.Context, c *Container, rec *record, o StartOp
 	defer func() {
 		if err != nil {
 			_ = unix.Unmount(rootfs, unix.MNT_DETACH)
+			if shm := e.shareableShm(c); shm != "" {
+				_ = unix.Unmount(shm, unix.MNT_DETACH)
+			}
 		}
 	}()
 	nw, err := e.setupNetwork(ctx, c, rec)
@@ -170,7 +173,7 @@ func (e *Engine) monitorConfig(c *Container, o StartOptions, rootfs, specPath st
 		Log:        monitor.LogOptions{MaxSize: lo.MaxSize, MaxFiles: lo.MaxFiles},
 		EventsPath: e.eventsPath(), StatePath: e.statePath(c.ID), SocketPath: e.sockPath(c.ID),
 		StopPath: filepath.Join(dir, "stopped"), PausePath: filepath.Join(dir, "paused"), LockPath: e.lockPath(c.ID),
-		Rootfs: rootfs, Restart: c.HostConfig.RestartPolicy,
+		Rootfs: rootfs, Restart: c.HostConfig.RestartPolicy, ShmPath: e.shareableShm(c),
 		TTY: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		WaitAttach: o.WaitAttach, Proxies: nw.proxies, DNS: nw.dns,
 		// A --rm container is removed by its monitor once it ends, also when
@@ -308,6 +311,10 @@ func (e *Engine) buildSpec(ctx context.Context, c *Container, rootfs string, nw 
 	if err := e.mountVolumes(ctx, c.Mounts); err != nil {
 		return nil, err
 	}
+	share, err := e.sharedNamespaces(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	vm, err := mountSpecs(rootfs, c.Mounts)
 	if err != nil {
 		return nil, err
@@ -319,7 +326,7 @@ func (e *Engine) buildSpec(ctx context.Context, c *Container, rootfs string, nw 
 		Terminal: c.Config.Tty, ConsoleSize: c.HostConfig.ConsoleSize, ReadOnly: c.HostConfig.ReadonlyRootfs, Privileged: c.HostConfig.Privileged,
 		CapAdd: c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop, Resources: c.HostConfig.Resources,
 		Mounts: mounts, CgroupsPath: CgroupPath(c.ID), SecurityOpt: c.HostConfig.SecurityOpt,
-		ShmSize: c.HostConfig.ShmSize, Sysctls: c.HostConfig.Sysctls, OOMScoreAdj: c.HostConfig.OomScoreAdj,
+		ShmSize: c.HostConfig.ShmSize, Sysctls: c.HostConfig.Sysctls, OOMScoreAdj: c.HostConfig.OomScoreAdj, Share: share,
 	}, h)
 }
 

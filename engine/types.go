@@ -87,6 +87,12 @@ type HostConfig struct {
 	// GroupAdd are groups (GIDs, or names in the container's /etc/group)
 	// added to the process's supplementary groups (--group-add).
 	GroupAdd []string `json:"GroupAdd,omitempty"`
+	// PidMode, IpcMode and UTSMode share the host's namespace ("host") or
+	// another container's ("container:NAME"; not UTS) instead of the
+	// container's own (see nsmodes.go).
+	PidMode string `json:"PidMode,omitempty"`
+	IpcMode string `json:"IpcMode,omitempty"`
+	UTSMode string `json:"UTSMode,omitempty"`
 }
 
 // MountSpec is one --mount, -v or --tmpfs, as asked (Docker's HostConfig.Mounts).

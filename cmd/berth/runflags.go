@@ -25,6 +25,7 @@ type runFlags struct {
 	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
 	ip, mac, shmSize, memoryReservation       string
+	pidMode, ipcMode, utsMode                 string
 	sysctls, dnsSearch, dnsOptions            []string
 	oomScoreAdj                               int
 	publishAll                                bool
@@ -83,6 +84,9 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 256m; default 64m)")
 	stringArrayVarP(fs, &f.sysctls, "sysctl", "", "namespaced kernel parameter: KEY=VALUE (net.*, kernel.shm*, ...)")
 	fs.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "tune the container's OOM preference (-1000 to 1000)")
+	fs.StringVar(&f.pidMode, "pid", "", "PID namespace to use: host or container:NAME")
+	fs.StringVar(&f.ipcMode, "ipc", "", "IPC mode: private, shareable, none, host or container:NAME")
+	fs.StringVar(&f.utsMode, "uts", "", "UTS namespace to use: host")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
@@ -127,6 +131,7 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	h := &o.HostConfig
 	h.AutoRemove, h.ReadonlyRootfs, h.Privileged = f.rm, f.readOnly, f.privileged
 	h.CapAdd, h.CapDrop = f.capAdd, f.capDrop
+	h.PidMode, h.IpcMode, h.UTSMode = f.pidMode, f.ipcMode, f.utsMode
 	if h.GroupAdd, err = opts.ParseGroupAdd(f.groupAdd); err != nil {
 		return o, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -55,4 +56,34 @@ func TestSoftLimitsThroughDocker(t *testing.T) {
 		}
 	}
 	s.ok("rm", "-f", "soft")
+}
+
+// TestNamespaceModesThroughDocker: docker run --pid, --ipc and --uts reach
+// berth: host namespaces, a debugging container in another's PID and IPC
+// namespaces, and inspect showing the modes (IpcMode "private" by default,
+// as dockerd 20.10).
+func TestNamespaceModesThroughDocker(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := s.dockerOK("run", "--rm", "--uts", "host", "--pid", "host", "busybox", "hostname"); out != host+"\n" {
+		t.Errorf("docker run --uts host hostname: %q, want %q", out, host)
+	}
+	s.dockerOK("run", "-d", "--name", "app", "--ipc", "shareable", "busybox", "sh", "-c", "echo data > /dev/shm/f; exec sleep 60")
+	out := s.dockerOK("run", "--rm", "--pid", "container:app", "--ipc", "container:app", "busybox", "sh", "-c",
+		"for i in 1 2 3 4 5; do [ -e /dev/shm/f ] && break; sleep 0.2; done; cat /dev/shm/f; ps -o pid,comm | grep sleep")
+	if f := strings.Fields(out); len(f) != 3 || f[0] != "data" || f[1] != "1" || f[2] != "sleep" {
+		t.Errorf("debugging container in app's namespaces: %q", out)
+	}
+	if out := s.dockerOK("inspect", "-f", "{{.HostConfig.PidMode}}/{{.HostConfig.IpcMode}}/{{.HostConfig.UTSMode}}", "app"); out != "/shareable/\n" {
+		t.Errorf("inspect app's modes: %q", out)
+	}
+	s.dockerOK("run", "-d", "--name", "plain", "busybox", "sleep", "60")
+	if out := s.dockerOK("inspect", "-f", "{{.HostConfig.IpcMode}}", "plain"); out != "private\n" {
+		t.Errorf("inspect plain's IpcMode: %q", out)
+	}
+	s.dockerOK("rm", "-f", "app", "plain")
 }

@@ -108,6 +108,7 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		ExtraHosts: h.ExtraHosts, Links: h.Links, ConsoleSize: h.ConsoleSize, Privileged: h.Privileged, PublishAllPorts: h.PublishAll,
 		ReadonlyRootfs: h.ReadonlyRootfs, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs, Init: h.Init,
 		ShmSize: h.ShmSize, Sysctls: h.Sysctls, OomScoreAdj: h.OomScoreAdj,
+		PidMode: container.PidMode(h.PidMode), IpcMode: ipcMode(h.IpcMode), UTSMode: container.UTSMode(h.UTSMode),
 		Runtime: "runc", // berth runs containers with runc's libcontainer, as dockerd's default runtime
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
 			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: pidsLimit(h.PidsLimit),
@@ -250,4 +251,13 @@ func fileMode(mode uint32) os.FileMode {
 		}
 	}
 	return fm
+}
+
+// ipcMode is the IPC mode inspect shows: dockerd 20.10's default,
+// "private", when none was asked for.
+func ipcMode(m string) container.IpcMode {
+	if m == "" {
+		return container.IPCModePrivate
+	}
+	return container.IpcMode(m)
 }

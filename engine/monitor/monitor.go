@@ -166,6 +166,9 @@ func (m *monitor) teardown() {
 	// its root filesystem off its critical path (the unmount syncs the
 	// filesystem the upper dir is on): it is left mounted for it.
 	owned := m.claimRemoval()
+	if m.cfg.ShmPath != "" {
+		_ = unix.Unmount(m.cfg.ShmPath, unix.MNT_DETACH)
+	}
 	if m.cfg.Rootfs != "" && !owned {
 		_ = unix.Unmount(m.cfg.Rootfs, unix.MNT_DETACH)
 	}

@@ -62,12 +62,15 @@ type Config struct {
 	StopPath   string            `json:"StopPath"`   // exists when the user stopped it: no restart
 	PausePath  string            `json:"PausePath"`  // exists while paused (removed at exit)
 	Rootfs     string            `json:"Rootfs"`     // unmounted at the final exit
-	Restart    RestartPolicy     `json:"Restart"`
-	TTY        bool              `json:"Tty"`
-	OpenStdin  bool              `json:"OpenStdin"`
-	StdinOnce  bool              `json:"StdinOnce"`
-	WaitAttach bool              `json:"WaitAttach"` // hold the process until a client sends Ready
-	Proxies    []Proxy           `json:"Proxies,omitempty"`
+	// ShmPath is a shareable container's /dev/shm (--ipc shareable), a tmpfs
+	// on the host unmounted at the final exit; "" for the others.
+	ShmPath    string        `json:"ShmPath,omitempty"`
+	Restart    RestartPolicy `json:"Restart"`
+	TTY        bool          `json:"Tty"`
+	OpenStdin  bool          `json:"OpenStdin"`
+	StdinOnce  bool          `json:"StdinOnce"`
+	WaitAttach bool          `json:"WaitAttach"` // hold the process until a client sends Ready
+	Proxies    []Proxy       `json:"Proxies,omitempty"`
 	// RemoveCmd, when set (--rm on a detached container), is run detached once
 	// the container has exited for good: it removes the container.
 	RemoveCmd []string `json:"RemoveCmd,omitempty"`

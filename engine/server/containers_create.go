@@ -127,6 +127,7 @@ func hostOptions(h *container.HostConfig, out *engine.HostConfig) error {
 	out.AutoRemove, out.Privileged, out.ReadonlyRootfs = h.AutoRemove, h.Privileged, h.ReadonlyRootfs
 	out.CapAdd, out.CapDrop, out.Init = h.CapAdd, h.CapDrop, h.Init
 	out.GroupAdd = h.GroupAdd
+	out.PidMode, out.IpcMode, out.UTSMode = string(h.PidMode), string(h.IpcMode), string(h.UTSMode)
 	out.PublishAll, out.VolumesFrom = h.PublishAllPorts, h.VolumesFrom
 	out.SecurityOpt = h.SecurityOpt
 	if h.MaskedPaths != nil || h.ReadonlyPaths != nil {

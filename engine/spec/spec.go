@@ -106,6 +106,8 @@ type Options struct {
 	Sysctls map[string]string
 	// OOMScoreAdj is the container's oom_score_adj, -1000..1000.
 	OOMScoreAdj int
+	// Share are the namespaces it shares rather than gets (--pid, --ipc, --uts).
+	Share SharedNamespaces
 }
 
 // Build returns the OCI runtime spec for o on host h.
@@ -164,6 +166,7 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 	if err := applySandbox(s, o, h); err != nil {
 		return nil, err
 	}
+	applyShared(s, o.Share)
 	setDevices(s, o.Privileged, h.Devices)
 	if err := applySecurity(s, o.Privileged, sec); err != nil {
 		return nil, err
