@@ -65,6 +65,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.validateNSModes(ctx, &o); err != nil {
 		return nil, missingIsBad(err)
 	}
+	if _, _, err := givenDevices(&o.HostConfig); err != nil {
+		return nil, err
+	}
 	extra, err := e.resolveExtraNetworks(ctx, &o)
 	if err != nil {
 		return nil, missingIsBad(err)

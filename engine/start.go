@@ -315,6 +315,10 @@ func (e *Engine) buildSpec(ctx context.Context, c *Container, rootfs string, nw 
 	if err != nil {
 		return nil, err
 	}
+	devs, rules, err := givenDevices(&c.HostConfig)
+	if err != nil {
+		return nil, err
+	}
 	vm, err := mountSpecs(rootfs, c.Mounts)
 	if err != nil {
 		return nil, err
@@ -327,6 +331,7 @@ func (e *Engine) buildSpec(ctx context.Context, c *Container, rootfs string, nw 
 		CapAdd: c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop, Resources: c.HostConfig.Resources,
 		Mounts: mounts, CgroupsPath: CgroupPath(c.ID), SecurityOpt: c.HostConfig.SecurityOpt,
 		ShmSize: c.HostConfig.ShmSize, Sysctls: c.HostConfig.Sysctls, OOMScoreAdj: c.HostConfig.OomScoreAdj, Share: share,
+		Devices: devs, DeviceRules: rules,
 	}, h)
 }
 

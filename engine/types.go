@@ -93,6 +93,11 @@ type HostConfig struct {
 	PidMode string `json:"PidMode,omitempty"`
 	IpcMode string `json:"IpcMode,omitempty"`
 	UTSMode string `json:"UTSMode,omitempty"`
+	// Devices are the host's device nodes given to the container
+	// (--device), DeviceCgroupRules more devices it may use or make
+	// (--device-cgroup-rule "c 1:3 mr").
+	Devices           []spec.DeviceMapping `json:"Devices,omitempty"`
+	DeviceCgroupRules []string             `json:"DeviceCgroupRules,omitempty"`
 }
 
 // MountSpec is one --mount, -v or --tmpfs, as asked (Docker's HostConfig.Mounts).

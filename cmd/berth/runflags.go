@@ -20,7 +20,7 @@ type runFlags struct {
 	restart, stopSignal, memory, memorySwap   string
 	cpusetCpus, network, logDriver, cpus      string
 	env, envFile, labels, capAdd, capDrop     []string
-	groupAdd                                  []string
+	groupAdd, devices, deviceRules            []string
 	ulimits, logOpts, securityOpt             []string
 	publish, dns, addHosts, aliases, links    []string
 	volumesArg, mounts, tmpfs, volumesFrom    []string
@@ -87,6 +87,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.pidMode, "pid", "", "PID namespace to use: host or container:NAME")
 	fs.StringVar(&f.ipcMode, "ipc", "", "IPC mode: private, shareable, none, host or container:NAME")
 	fs.StringVar(&f.utsMode, "uts", "", "UTS namespace to use: host")
+	stringArrayVarP(fs, &f.devices, "device", "", "add a host device: HOST[:CONTAINER][:PERMISSIONS]")
+	stringArrayVarP(fs, &f.deviceRules, "device-cgroup-rule", "", "allow a device in the cgroup: 'c 1:3 rwm'")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only")
@@ -132,6 +134,14 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	h.AutoRemove, h.ReadonlyRootfs, h.Privileged = f.rm, f.readOnly, f.privileged
 	h.CapAdd, h.CapDrop = f.capAdd, f.capDrop
 	h.PidMode, h.IpcMode, h.UTSMode = f.pidMode, f.ipcMode, f.utsMode
+	for _, d := range f.devices {
+		m, err := spec.ParseDevice(d)
+		if err != nil {
+			return o, err
+		}
+		h.Devices = append(h.Devices, m)
+	}
+	h.DeviceCgroupRules = f.deviceRules
 	if h.GroupAdd, err = opts.ParseGroupAdd(f.groupAdd); err != nil {
 		return o, err
 	}

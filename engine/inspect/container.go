@@ -112,7 +112,8 @@ func hostConfig(h *engine.HostConfig) *container.HostConfig {
 		Runtime: "runc", // berth runs containers with runc's libcontainer, as dockerd's default runtime
 		Resources: container.Resources{Memory: h.Memory, MemorySwap: h.MemorySwap, NanoCPUs: h.NanoCPUs,
 			CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, PidsLimit: pidsLimit(h.PidsLimit),
-			MemoryReservation: h.MemoryReservation, CPUPeriod: h.CPUPeriod, CPUQuota: h.CPUQuota},
+			MemoryReservation: h.MemoryReservation, CPUPeriod: h.CPUPeriod, CPUQuota: h.CPUQuota,
+			Devices: deviceMappings(h.Devices), DeviceCgroupRules: nonNil(h.DeviceCgroupRules)},
 	}
 	// What the spec masks: a container whose SecurityOpt does not parse
 	// never started, and shows what a plain one would.
@@ -260,4 +261,15 @@ func ipcMode(m string) container.IpcMode {
 		return container.IPCModePrivate
 	}
 	return container.IpcMode(m)
+}
+
+// deviceMappings are the --device mappings in Docker's shape (an empty
+// list, not null, as dockerd shows it).
+func deviceMappings(ds []spec.DeviceMapping) []container.DeviceMapping {
+	out := []container.DeviceMapping{}
+	for _, d := range ds {
+		out = append(out, container.DeviceMapping{PathOnHost: d.PathOnHost, PathInContainer: d.PathInContainer,
+			CgroupPermissions: d.CgroupPermissions})
+	}
+	return out
 }

@@ -113,9 +113,25 @@ func hostOptions(h *container.HostConfig, out *engine.HostConfig) error {
 	if err := unsupportedHost(h); err != nil {
 		return err
 	}
-	if err := resourceOptions(&h.Resources, &out.Resources); err != nil {
+	// Devices are a create's only (update refuses them, as dockerd).
+	devices, rules := h.Devices, h.DeviceCgroupRules
+	h.Devices, h.DeviceCgroupRules = nil, nil
+	err := resourceOptions(&h.Resources, &out.Resources)
+	h.Devices, h.DeviceCgroupRules = devices, rules
+	if err != nil {
 		return err
 	}
+	for _, d := range devices {
+		m := spec.DeviceMapping{PathOnHost: d.PathOnHost, PathInContainer: d.PathInContainer, CgroupPermissions: d.CgroupPermissions}
+		if m.PathInContainer == "" {
+			m.PathInContainer = m.PathOnHost
+		}
+		if m.CgroupPermissions == "" {
+			m.CgroupPermissions = "rwm"
+		}
+		out.Devices = append(out.Devices, m)
+	}
+	out.DeviceCgroupRules = rules
 	out.NetworkMode = string(h.NetworkMode)
 	if out.NetworkMode == "default" {
 		out.NetworkMode = ""

@@ -99,9 +99,9 @@ func TestCreateOptions(t *testing.T) {
 // a 400; the defaults the docker CLI always sends pass.
 func TestCreateRefusesUnsupported(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
-		{`{"HostConfig":{"Devices":[{"PathOnHost":"/dev/null"}]}}`, "HostConfig.Devices is not supported by berth"},
+		{`{"HostConfig":{"BlkioWeight":300}}`, "HostConfig.BlkioWeight is not supported by berth"},
 		{`{"HostConfig":{"CpuRealtimePeriod":1000}}`, "HostConfig.CpuRealtimePeriod is not supported by berth"},
-		{`{"HostConfig":{"IpcMode":"host"}}`, "HostConfig.IpcMode is not supported by berth"},
+		{`{"HostConfig":{"UsernsMode":"host"}}`, "HostConfig.UsernsMode is not supported by berth"},
 		{`{"HostConfig":{"OomKillDisable":true}}`, "HostConfig.OomKillDisable is not supported by berth"},
 		{`{"HostConfig":{"MemorySwappiness":10}}`, "HostConfig.MemorySwappiness is not supported by berth"},
 		{`{"HostConfig":{"Mounts":[{"Type":"volume","Target":"/v","VolumeOptions":{"Subpath":"x"}}]}}`, "HostConfig.Mounts[0].VolumeOptions.Subpath is not supported by berth"},

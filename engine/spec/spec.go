@@ -108,6 +108,10 @@ type Options struct {
 	OOMScoreAdj int
 	// Share are the namespaces it shares rather than gets (--pid, --ipc, --uts).
 	Share SharedNamespaces
+	// Devices are the device nodes given with --device, and DeviceRules the
+	// devices cgroup rules that allow them and --device-cgroup-rule's.
+	Devices     []specs.LinuxDevice
+	DeviceRules []specs.LinuxDeviceCgroup
 }
 
 // Build returns the OCI runtime spec for o on host h.
@@ -167,7 +171,7 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 		return nil, err
 	}
 	applyShared(s, o.Share)
-	setDevices(s, o.Privileged, h.Devices)
+	setDevices(s, o.Privileged, h.Devices, o.Devices, o.DeviceRules)
 	if err := applySecurity(s, o.Privileged, sec); err != nil {
 		return nil, err
 	}
