@@ -108,6 +108,9 @@ type MountSpec struct {
 	ReadOnly    bool   `json:"ReadOnly,omitempty"`
 	Propagation string `json:"Propagation,omitempty"`
 	NoCopy      bool   `json:"NoCopy,omitempty"`
+	// VolumeOptions are the local driver's options a volume this mount
+	// creates is made with (--mount volume-opt=type=tmpfs).
+	VolumeOptions map[string]string `json:"VolumeOptions,omitempty"`
 	TmpfsSize   int64  `json:"TmpfsSize,omitempty"`
 	TmpfsMode   uint32 `json:"TmpfsMode,omitempty"`
 	// FromShort says it came from -v (a missing bind source is then created, as Docker does).

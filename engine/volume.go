@@ -114,7 +114,7 @@ func (e *Engine) makeMount(ctx context.Context, m MountSpec, id string) (MountPo
 	case "tmpfs":
 		return mp, "", nil
 	case "volume":
-		v, err := e.vols.Create(ctx, m.Source, nil, nil)
+		v, err := e.vols.Create(ctx, m.Source, nil, m.VolumeOptions)
 		if err != nil {
 			return mp, "", err
 		}

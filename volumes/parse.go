@@ -30,6 +30,9 @@ type Mount struct {
 	TmpfsSize   int64  // bytes; 0 = kernel default (half of RAM)
 	TmpfsMode   os.FileMode
 	NoCopy      bool   // volume only: no copy-up
+	// VolumeOptions are the local driver's options (volume-opt=type=tmpfs)
+	// a volume this mount creates is made with; an existing one keeps its own.
+	VolumeOptions map[string]string
 	Consistency string // accepted and ignored on Linux, as Docker
 	// Relabel is the SELinux label option of -v ("z" or "Z"); berth records it only.
 	Relabel string

@@ -14,7 +14,8 @@ import (
 // ParseMount parses a --mount spec as Docker does: comma-separated (CSV-quoted)
 // key=value fields type=volume|bind|tmpfs (default volume), src|source,
 // dst|destination|target, readonly|ro[=bool], consistency, bind-propagation,
-// volume-nocopy[=bool], tmpfs-size (64m), tmpfs-mode (octal). An unknown key, an
+// volume-nocopy[=bool], volume-driver (local), volume-opt=KEY=VALUE (the local
+// driver's type, device and o), tmpfs-size (64m), tmpfs-mode (octal). An unknown key, an
 // option of another type, a missing target, a relative bind source or a bind
 // without source is errdefs.ErrInvalidArgument naming the problem.
 func ParseMount(spec string) (Mount, error) {
@@ -85,6 +86,19 @@ func setMountField(m *Mount, key, val string, hasVal bool) error {
 			return fmt.Errorf("invalid propagation mode '%s'", val)
 		}
 		m.Propagation = val
+	case "volume-driver":
+		if val != DriverLocal {
+			return fmt.Errorf("volume driver %q not found (berth has the local driver only)", val)
+		}
+	case "volume-opt":
+		k, v, ok := strings.Cut(val, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("invalid volume-opt %q: want KEY=VALUE", val)
+		}
+		if m.VolumeOptions == nil {
+			m.VolumeOptions = map[string]string{}
+		}
+		m.VolumeOptions[k] = v
 	case "tmpfs-size":
 		size, err := units.RAMInBytes(val)
 		if err != nil || size < 0 {
@@ -130,6 +144,9 @@ func checkMountTypes(m *Mount, seen map[string]bool) error {
 			if err := ValidateName(m.Source); err != nil {
 				return err
 			}
+		}
+		if err := ValidateOptions(m.VolumeOptions); err != nil {
+			return err
 		}
 	case TypeTmpfs:
 		if m.Source != "" {

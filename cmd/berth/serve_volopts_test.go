@@ -39,7 +39,16 @@ func TestVolumeMountOptionsThroughDocker(t *testing.T) {
 			t.Errorf("%s is mounted after its only container went: %v %v", v, on, err)
 		}
 	}
-	s.dockerOK("volume", "rm", "tv", "bv")
+	// --mount volume-opt makes the volume it names with those options.
+	out = s.dockerOK("run", "--rm", "--mount", "type=volume,src=mv,dst=/m,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=5m",
+		"busybox", "sh", "-c", "grep ' /m ' /proc/mounts")
+	if !strings.HasPrefix(out, "tmpfs /m tmpfs ") || !strings.Contains(out, "size=5120k") {
+		t.Errorf("docker run --mount ...,volume-opt=type=tmpfs: %q", out)
+	}
+	if out := s.ok("volume", "inspect", "-f", "{{json .Options}}", "mv"); out != `{"device":"tmpfs","o":"size=5m","type":"tmpfs"}`+"\n" {
+		t.Errorf("the volume --mount made: %q", out)
+	}
+	s.dockerOK("volume", "rm", "tv", "bv", "mv")
 	if b, err := os.ReadFile(filepath.Join(src, "site")); err != nil || string(b) != "from the host\n" {
 		t.Errorf("the bind volume's host file after volume rm: %q %v", b, err)
 	}

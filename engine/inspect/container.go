@@ -136,8 +136,11 @@ func mountSpec(m engine.MountSpec) mount.Mount {
 	switch {
 	case m.Type == "bind" && m.Propagation != "":
 		out.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(m.Propagation)}
-	case m.Type == "volume" && m.NoCopy:
-		out.VolumeOptions = &mount.VolumeOptions{NoCopy: true}
+	case m.Type == "volume" && (m.NoCopy || len(m.VolumeOptions) > 0):
+		out.VolumeOptions = &mount.VolumeOptions{NoCopy: m.NoCopy}
+		if len(m.VolumeOptions) > 0 {
+			out.VolumeOptions.DriverConfig = &mount.Driver{Name: engine.VolumeDriverLocal, Options: m.VolumeOptions}
+		}
 	case m.Type == "tmpfs" && (m.TmpfsSize != 0 || m.TmpfsMode != 0):
 		out.TmpfsOptions = &mount.TmpfsOptions{SizeBytes: m.TmpfsSize, Mode: fileMode(m.TmpfsMode)}
 	}

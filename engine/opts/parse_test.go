@@ -112,7 +112,7 @@ func TestPortsAndMounts(t *testing.T) {
 		{Type: "bind", Source: "/tmp", Target: "/x"}, {Type: "tmpfs", Target: "/t", TmpfsSize: 64 << 20, TmpfsMode: 0o1777}}
 	for i, m := range h.Mounts {
 		m.Propagation = ""
-		if m != want[i] {
+		if !reflect.DeepEqual(m, want[i]) {
 			t.Errorf("mount %d = %+v, want %+v", i, m, want[i])
 		}
 	}

@@ -58,7 +58,7 @@ func EnvValue(s string, lookup Lookup) (string, error) {
 func Mounts(h *engine.HostConfig, vols, mounts, tmpfs []string) error {
 	add := func(m volumes.Mount, short bool) {
 		h.Mounts = append(h.Mounts, engine.MountSpec{Type: m.Type, Source: m.Source, Target: m.Target,
-			ReadOnly: m.ReadOnly, Propagation: m.Propagation, NoCopy: m.NoCopy, TmpfsSize: m.TmpfsSize,
+			ReadOnly: m.ReadOnly, Propagation: m.Propagation, NoCopy: m.NoCopy, VolumeOptions: m.VolumeOptions, TmpfsSize: m.TmpfsSize,
 			TmpfsMode: volumes.UnixMode(m.TmpfsMode), FromShort: short})
 		if short && m.Type == "bind" {
 			h.Binds = append(h.Binds, m.Source+":"+m.Target)

@@ -90,7 +90,7 @@ func mountSpec(field string, m mount.Mount) (engine.MountSpec, error) {
 		{"VolumeOptions.Labels", v != nil && len(v.Labels) > 0},
 		{"VolumeOptions.Subpath", v != nil && v.Subpath != ""},
 		{"VolumeOptions.DriverConfig", v != nil && v.DriverConfig != nil &&
-			(v.DriverConfig.Name != "" && v.DriverConfig.Name != engine.VolumeDriverLocal || len(v.DriverConfig.Options) > 0)},
+			v.DriverConfig.Name != "" && v.DriverConfig.Name != engine.VolumeDriverLocal},
 		{"TmpfsOptions.Options", t != nil && len(t.Options) > 0},
 	}); err != nil {
 		return out, err
@@ -106,6 +106,12 @@ func mountSpec(field string, m mount.Mount) (engine.MountSpec, error) {
 	}
 	if v != nil {
 		out.NoCopy = v.NoCopy
+		if d := v.DriverConfig; d != nil && len(d.Options) > 0 {
+			if err := engine.CheckVolumeDriver(m.Source, d.Name, d.Options); err != nil {
+				return out, err
+			}
+			out.VolumeOptions = d.Options
+		}
 	}
 	if t != nil {
 		out.TmpfsSize, out.TmpfsMode = t.SizeBytes, unixMode(t.Mode)
