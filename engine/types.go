@@ -111,8 +111,8 @@ type MountSpec struct {
 	// VolumeOptions are the local driver's options a volume this mount
 	// creates is made with (--mount volume-opt=type=tmpfs).
 	VolumeOptions map[string]string `json:"VolumeOptions,omitempty"`
-	TmpfsSize   int64  `json:"TmpfsSize,omitempty"`
-	TmpfsMode   uint32 `json:"TmpfsMode,omitempty"`
+	TmpfsSize     int64             `json:"TmpfsSize,omitempty"`
+	TmpfsMode     uint32            `json:"TmpfsMode,omitempty"`
 	// FromShort says it came from -v (a missing bind source is then created, as Docker does).
 	FromShort bool `json:"FromShort,omitempty"`
 }

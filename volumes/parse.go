@@ -29,11 +29,11 @@ type Mount struct {
 	Propagation string // bind only: rprivate (default), private, rshared, shared, rslave, slave
 	TmpfsSize   int64  // bytes; 0 = kernel default (half of RAM)
 	TmpfsMode   os.FileMode
-	NoCopy      bool   // volume only: no copy-up
+	NoCopy      bool // volume only: no copy-up
 	// VolumeOptions are the local driver's options (volume-opt=type=tmpfs)
 	// a volume this mount creates is made with; an existing one keeps its own.
 	VolumeOptions map[string]string
-	Consistency string // accepted and ignored on Linux, as Docker
+	Consistency   string // accepted and ignored on Linux, as Docker
 	// Relabel is the SELinux label option of -v ("z" or "Z"); berth records it only.
 	Relabel string
 	// CreateSource says a missing bind source is created as a directory (-v);
