@@ -333,6 +333,20 @@ func mergeEnv(base, over []string) []string {
 	return out
 }
 
+// dropUnset drops the variables named without a value ("-e NAME" for a
+// NAME the client's environment lacks): as with dockerd, they unset the
+// image's variable of that name and are not passed on (the kernel's
+// environment has no entry without "=", and runc refuses one).
+func dropUnset(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if strings.Contains(kv, "=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // userEnvFirst is a container's environment as dockerd makes it: the
 // user's variables in their order, then the image's whose names the user
 // did not set (docker inspect's Config.Env and env's output show that order).

@@ -230,7 +230,7 @@ func (e *Engine) execProcess(c *Container, o ExecOptions) (*specs.Process, error
 	}
 	p := *s.Process
 	p.Args, p.Terminal = o.Cmd, o.Tty
-	p.Env = mergeEnv(p.Env, o.Env)
+	p.Env = dropUnset(mergeEnv(p.Env, o.Env))
 	if o.WorkingDir != "" {
 		p.Cwd = o.WorkingDir
 	}

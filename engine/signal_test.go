@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -77,5 +78,15 @@ func TestUserEnvFirst(t *testing.T) {
 		if got := userEnvFirst(tt.user, tt.image); !slices.Equal(got, tt.want) {
 			t.Errorf("userEnvFirst(%q, %q) = %q, want %q", tt.user, tt.image, got, tt.want)
 		}
+	}
+}
+
+func TestDropUnset(t *testing.T) {
+	got := dropUnset([]string{"A=1", "B", "C=", "=x", "D"})
+	if strings.Join(got, " ") != "A=1 C= =x" {
+		t.Errorf("dropUnset: %q", got)
+	}
+	if got := dropUnset(mergeEnv([]string{"PATH=/bin", "B=image"}, []string{"B"})); strings.Join(got, " ") != "PATH=/bin" {
+		t.Errorf("an exec's -e B over the container's B=image: %q", got)
 	}
 }

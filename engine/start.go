@@ -273,7 +273,7 @@ func (e *Engine) buildSpec(ctx context.Context, c *Container, rootfs string, nw 
 	if err != nil {
 		return nil, err
 	}
-	env := c.Config.Env
+	env := dropUnset(c.Config.Env)
 	if !hasEnv(env, "PATH") {
 		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	}

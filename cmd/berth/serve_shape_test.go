@@ -42,3 +42,21 @@ func TestServeShapesAsDockerd2010(t *testing.T) {
 	}
 	s.ok("rm", "-f", "ex")
 }
+
+// TestServeEnvWithoutValue: -e NAME for a NAME the client's environment
+// lacks reaches the server as "NAME"; as with dockerd, it unsets the
+// variable rather than failing the start (run and exec).
+func TestServeEnvWithoutValue(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	const unset = "BERTH_TEST_SURELY_UNSET"
+	out := s.dockerOK("run", "--rm", "-e", "A=1", "-e", unset, "busybox", "sh", "-c", "env | grep -c "+unset+"; echo $A")
+	if out != "0\n1\n" {
+		t.Errorf("docker run -e %s: %q", unset, out)
+	}
+	s.dockerOK("run", "-d", "--name", "envy", "-e", unset+"=set", "busybox", "sleep", "60")
+	if out := s.dockerOK("exec", "-e", unset, "envy", "sh", "-c", "env | grep -c "+unset+"; true"); out != "0\n" {
+		t.Errorf("docker exec -e %s over %s=set: %q", unset, unset, out)
+	}
+	s.dockerOK("rm", "-f", "envy")
+}
