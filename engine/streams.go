@@ -35,6 +35,9 @@ type StatsOptions struct {
 	// All includes stopped containers when no refs are given (they read
 	// zero); otherwise only running containers are followed.
 	All bool
+	// Detail reads, into each sample's Detail, what Docker's stats API
+	// reports beyond docker stats' columns (per-CPU time, memory.stat, ...).
+	Detail bool
 }
 
 // StatsTargets returns what the stats package needs to read each container:
@@ -99,7 +102,11 @@ func (e *Engine) Stats(ctx context.Context, refs []string, o StatsOptions) (<-ch
 		}
 		ids = append(ids, c.ID)
 	}
-	r, err := stats.NewReader()
+	var ropts []stats.Option
+	if o.Detail {
+		ropts = append(ropts, stats.WithDetail())
+	}
+	r, err := stats.NewReader(ropts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("stats: %w", err)
 	}

@@ -18,9 +18,6 @@ import (
 // readings, and a percentage computed from two Reads lies between bounds
 // computed from the four readings around them, however loaded the machine is.
 
-// userHZ is the unit of /proc/stat and /proc/<pid>/stat times (USER_HZ).
-const userHZ = 100
-
 // kernelCPU is one reading of the kernel's counters for a test cgroup.
 type kernelCPU struct {
 	cgroupNS    uint64 // the cgroup's CPU time (cpuacct.usage, or cpu.stat usage_usec)

@@ -54,6 +54,14 @@ func WithProcRoot(dir string) Option {
 	return func(r *Reader) { r.procRoot = dir }
 }
 
+// WithDetail makes the Reader read, into each Sample's Detail, the counters
+// Docker's stats API reports beyond docker stats' columns (per-CPU time,
+// user and system time, the memory high-water mark and fail count, the
+// whole memory.stat): a few more files per container, for API clients.
+func WithDetail() Option {
+	return func(r *Reader) { r.detail = true }
+}
+
 // Reader reads raw counters of containers. It knows the host's cgroup mode and
 // memory size and reads /proc/stat for the host CPU time. It holds no
 // per-container state and is safe for concurrent use.
@@ -62,6 +70,7 @@ type Reader struct {
 	root     string
 	procRoot string
 	memTotal uint64
+	detail   bool
 }
 
 // NewReader returns a Reader for the host's cgroup mode, or as configured by
@@ -125,6 +134,11 @@ func (r *Reader) read(t Target, sys procStat) (Sample, error) {
 	}
 	if !found {
 		return Sample{ID: t.ID, Time: s.Time}, nil
+	}
+	if r.detail {
+		if s.Detail, err = r.readDetail(t.CgroupPath); err != nil {
+			return Sample{}, fmt.Errorf("read stats of %q: %w", t.ID, err)
+		}
 	}
 	s.SystemUsageNS, s.OnlineCPUs = sys.systemNS, sys.onlineCPUs
 	if t.NetNSPath != "" {

@@ -64,6 +64,10 @@ type Sample struct {
 	// NetTxPackets is the sum of transmitted packets over non-loopback links.
 	NetTxPackets uint64
 
+	// Detail holds what a Reader made WithDetail reads besides: the
+	// counters Docker's stats API reports beyond docker stats' columns.
+	Detail *Detail `json:",omitempty"`
+
 	// Err is set by the Sampler when reading this target failed; the
 	// counters are then zero. Read returns errors instead.
 	Err error `json:"-"`

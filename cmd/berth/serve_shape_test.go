@@ -60,3 +60,29 @@ func TestServeEnvWithoutValue(t *testing.T) {
 	}
 	s.dockerOK("rm", "-f", "envy")
 }
+
+// TestServeStatsDetail: a stats answer carries what dockerd's does beyond
+// docker stats' columns: user and kernel CPU time and memory.stat, and on
+// cgroup v1 per-CPU time (one entry per CPU, summing to the total) and the
+// memory high-water mark; docker-py's common recipes read them.
+func TestServeStatsDetail(t *testing.T) {
+	s := newServed(t)
+	// A busy start, so that user time counts whole ticks; the counters are
+	// read once it is over, when they no longer move.
+	s.ok("run", "-d", "--name", "busy", "busybox", "sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; touch /done; exec sleep 60")
+	s.ok("exec", "busy", "sh", "-c", "while [ ! -e /done ]; do sleep 0.1; done")
+	out, errOut, code := s.python(`
+import docker, os
+st = docker.from_env().containers.get("busy").stats(stream=False)
+cpu, mem = st["cpu_stats"]["cpu_usage"], st["memory_stats"]
+v1 = os.path.exists("/sys/fs/cgroup/cpuacct")
+ok = cpu["total_usage"] > 0 and cpu["usage_in_usermode"] + cpu["usage_in_kernelmode"] > 0 and len(mem["stats"]) > 5
+if v1:
+    ok = ok and len(cpu["percpu_usage"]) == st["cpu_stats"]["online_cpus"] and sum(cpu["percpu_usage"]) == cpu["total_usage"] and mem["max_usage"] >= mem["usage"] > 0
+print(ok)
+`)
+	if code != 0 || out != "True\n" {
+		t.Errorf("docker-py stats: %q %q", out, errOut)
+	}
+	s.ok("rm", "-f", "busy")
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"berth/engine"
+	"berth/stats"
 )
 
 // containerStats is GET /containers/{id}/stats: one container's resource
@@ -29,7 +30,7 @@ func (s *Server) containerStats(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	batches, errs, err := s.eng.Stats(ctx, []string{c.ID}, engine.StatsOptions{Stream: true, Interval: time.Second})
+	batches, errs, err := s.eng.Stats(ctx, []string{c.ID}, engine.StatsOptions{Stream: true, Interval: time.Second, Detail: true})
 	if err != nil {
 		return err
 	}
@@ -77,8 +78,7 @@ func statsResponse(prev *engine.StatsEntry, cur engine.StatsEntry) container.Sta
 	resp := container.StatsResponse{
 		ID: cur.ID, Name: "/" + cur.Name, OSType: "linux", Read: sm.Time,
 		CPUStats: cpuStats(cur),
-		MemoryStats: container.MemoryStats{Usage: sm.MemCgroupUsage, Limit: sm.MemLimit,
-			Stats: map[string]uint64{"inactive_file": sm.MemInactiveFile, "oom_kill": sm.OOMKills}},
+		MemoryStats: memoryStats(sm),
 		PidsStats: container.PidsStats{Current: sm.PIDs, Limit: sm.PIDsLimit},
 		BlkioStats: container.BlkioStats{IoServiceBytesRecursive: []container.BlkioStatEntry{
 			{Op: "read", Value: sm.BlkRead}, {Op: "write", Value: sm.BlkWrite}}},
@@ -107,10 +107,33 @@ func cpuStats(e engine.StatsEntry) container.CPUStats {
 		return container.CPUStats{}
 	}
 	sm := e.Sample
+	usage := container.CPUUsage{TotalUsage: sm.CPUUsageNS}
+	if d := sm.Detail; d != nil {
+		usage.PercpuUsage, usage.UsageInUsermode, usage.UsageInKernelmode = d.PerCPUNS, d.UserNS, d.SystemNS
+	}
 	return container.CPUStats{
-		CPUUsage:       container.CPUUsage{TotalUsage: sm.CPUUsageNS},
+		CPUUsage:       usage,
 		SystemUsage:    sm.SystemUsageNS,
 		OnlineCPUs:     uint32(sm.OnlineCPUs),
 		ThrottlingData: container.ThrottlingData{ThrottledPeriods: sm.NrThrottled, ThrottledTime: sm.ThrottledNS},
 	}
+}
+
+// memoryStats is a sample's memory as dockerd reports it: usage and limit,
+// and, as the kernel gives them, the high-water mark, fail count (cgroup v1)
+// and memory.stat's counters (whose inactive_file, or v1's
+// total_inactive_file, the docker CLI subtracts from the usage).
+func memoryStats(sm stats.Sample) container.MemoryStats {
+	out := container.MemoryStats{Usage: sm.MemCgroupUsage, Limit: sm.MemLimit,
+		Stats: map[string]uint64{"inactive_file": sm.MemInactiveFile}}
+	if d := sm.Detail; d != nil {
+		out.MaxUsage, out.Failcnt = d.MemMaxUsage, d.MemFailcnt
+		if len(d.MemStat) > 0 {
+			out.Stats = d.MemStat
+		}
+	}
+	if _, ok := out.Stats["oom_kill"]; !ok {
+		out.Stats["oom_kill"] = sm.OOMKills
+	}
+	return out
 }
