@@ -77,9 +77,9 @@ func statsResponse(prev *engine.StatsEntry, cur engine.StatsEntry) container.Sta
 	sm := cur.Sample
 	resp := container.StatsResponse{
 		ID: cur.ID, Name: "/" + cur.Name, OSType: "linux", Read: sm.Time,
-		CPUStats: cpuStats(cur),
+		CPUStats:    cpuStats(cur),
 		MemoryStats: memoryStats(sm),
-		PidsStats: container.PidsStats{Current: sm.PIDs, Limit: sm.PIDsLimit},
+		PidsStats:   container.PidsStats{Current: sm.PIDs, Limit: sm.PIDsLimit},
 		BlkioStats: container.BlkioStats{IoServiceBytesRecursive: []container.BlkioStatEntry{
 			{Op: "read", Value: sm.BlkRead}, {Op: "write", Value: sm.BlkWrite}}},
 	}
