@@ -122,6 +122,9 @@ func (e *Engine) makeMount(ctx context.Context, m MountSpec, id string) (MountPo
 			return mp, "", err
 		}
 		mp.Name, mp.Source, mp.Driver, mp.Anonymous = v.Name, v.Mountpoint, v.Driver, m.Source == ""
+		if mp.Mode == "" && !mp.Anonymous {
+			mp.Mode = "z" // dockerd's default for a named local volume (relabel shared); berth only shows it
+		}
 		if mp.Anonymous {
 			return mp, v.Name, nil
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -85,4 +86,21 @@ print(ok)
 		t.Errorf("docker-py stats: %q %q", out, errOut)
 	}
 	s.ok("rm", "-f", "busy")
+}
+
+// TestServeMountModes: inspect's Mounts[].Mode as dockerd 20.10 writes it:
+// "z" for a local named volume without a mode (-v NAME:/p, --mount), the
+// mode given otherwise, "" for -v's anonymous volume and a bind without one.
+func TestServeMountModes(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.dockerOK("create", "--name", "mm", "-v", "nv:/a", "-v", "rv:/b:ro", "-v", "/c", "-v", "/tmp:/d",
+		"--mount", "type=volume,src=mv,dst=/e", "busybox", "true")
+	out := s.dockerOK("inspect", "-f", `{{range .Mounts}}{{.Destination}}={{.Mode}} {{end}}`, "mm")
+	got := strings.Fields(out)
+	slices.Sort(got)
+	if strings.Join(got, " ") != "/a=z /b=ro /c= /d= /e=z" {
+		t.Errorf("Mounts' modes: %q", out)
+	}
+	s.dockerOK("rm", "-v", "mm")
 }
