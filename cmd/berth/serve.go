@@ -45,6 +45,7 @@ func (a *app) serveCommand() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), unix.SIGINT, unix.SIGTERM)
 			defer stop()
 			go func() { <-ctx.Done(); s.Close() }()
+			go e.WatchEnds(ctx) // a container that ends on its own frees its address and names at once
 			fmt.Fprintf(a.stderr, "berth serve: API listening on %s\n", path)
 			err = s.Serve(l)
 			s.Close() // wait for the streams still running (exec exit codes, attaches)
