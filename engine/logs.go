@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"time"
 
 	"berth/engine/logfile"
+
+	"github.com/containerd/errdefs"
 )
 
 // Logs streams a container's json-file log. With Follow, the stream goes on
@@ -36,10 +39,28 @@ func (e *Engine) Logs(ctx context.Context, ref string, o logfile.ReadOptions) (<
 	wctx, cancel := context.WithCancel(ctx)
 	go func() {
 		defer close(done)
-		_, _ = e.Wait(wctx, c.ID)
+		e.awaitEnd(wctx, c.ID)
 	}()
 	ents, errs := logfile.Read(ctx, path, o)
 	return ents, stopWaiting(errs, cancel), nil
+}
+
+// awaitEnd returns once the container has ended, is gone, or ctx is done. A
+// wait that fails for a passing reason (the state read while a start or the
+// monitor writes it) is tried again for a while: ending the follow on it
+// would drop the lines the container has yet to write.
+func (e *Engine) awaitEnd(ctx context.Context, id string) {
+	for try := 0; ; try++ {
+		_, err := e.Wait(ctx, id)
+		if err == nil || ctx.Err() != nil || errdefs.IsNotFound(err) || try == 40 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // stopWaiting passes errs on and, when it closes (the reader ended, perhaps

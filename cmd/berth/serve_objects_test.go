@@ -116,6 +116,10 @@ func TestServeNetworksDockerCLI(t *testing.T) {
 	if out := s.dockerOK("network", "ls", "--format", "{{.Name}}"); strings.Join(strings.Fields(out), " ") != "bridge host none" {
 		t.Errorf("networks left after prune: %q", out)
 	}
+	// Nothing left to prune: dockerd 20.10 answers null, not [].
+	if code, body := s.imgAPI("POST", "/v1.41/networks/prune", "", nil); code != 200 || strings.TrimSpace(body) != `{"NetworksDeleted":null}` {
+		t.Errorf("network prune of nothing: %d %s", code, body)
+	}
 }
 
 // TestServeVolumesDockerCLI: docker volume create/ls/inspect/rm/prune.

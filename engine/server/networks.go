@@ -178,8 +178,6 @@ func (s *Server) networkPrune(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if names == nil {
-		names = []string{}
-	}
+	// None removed is null, as dockerd sends it.
 	return writeJSON(w, http.StatusOK, network.PruneReport{NetworksDeleted: names})
 }
