@@ -87,7 +87,7 @@ func (e *Engine) makeMounts(ctx context.Context, o *CreateOptions, imageVolumes 
 		if taken[path.Clean(target)] {
 			continue
 		}
-		mp, name, err := e.makeMount(ctx, MountSpec{Type: "volume", Target: target}, id)
+		mp, name, err := e.makeMount(ctx, MountSpec{Type: "volume", Target: target, FromShort: true}, id)
 		if err != nil {
 			return nil, err
 		}
@@ -101,8 +101,8 @@ func (e *Engine) makeMounts(ctx context.Context, o *CreateOptions, imageVolumes 
 func (e *Engine) makeMount(ctx context.Context, m MountSpec, id string) (MountPoint, string, error) {
 	mp := MountPoint{Type: m.Type, Destination: path.Clean(m.Target), RW: !m.ReadOnly, Propagation: m.Propagation,
 		NoCopy: m.NoCopy, TmpfsSize: m.TmpfsSize, TmpfsMode: m.TmpfsMode}
-	if m.ReadOnly {
-		mp.Mode = "ro"
+	if m.ReadOnly && m.FromShort {
+		mp.Mode = "ro" // -v's mode; --mount's readonly leaves it empty, as dockerd
 	}
 	switch m.Type {
 	case "bind":
@@ -122,8 +122,10 @@ func (e *Engine) makeMount(ctx context.Context, m MountSpec, id string) (MountPo
 			return mp, "", err
 		}
 		mp.Name, mp.Source, mp.Driver, mp.Anonymous = v.Name, v.Mountpoint, v.Driver, m.Source == ""
-		if mp.Mode == "" && !mp.Anonymous {
-			mp.Mode = "z" // dockerd's default for a named local volume (relabel shared); berth only shows it
+		if !m.FromShort || (mp.Mode == "" && !mp.Anonymous) {
+			// dockerd's mode for a local volume of --mount and a named one of
+			// -v without a mode (relabel shared); berth only shows it.
+			mp.Mode = "z"
 		}
 		if mp.Anonymous {
 			return mp, v.Name, nil

@@ -120,6 +120,9 @@ func TestServeNetworksDockerCLI(t *testing.T) {
 	if code, body := s.imgAPI("POST", "/v1.41/networks/prune", "", nil); code != 200 || strings.TrimSpace(body) != `{"NetworksDeleted":null}` {
 		t.Errorf("network prune of nothing: %d %s", code, body)
 	}
+	if code, body := s.imgAPI("POST", "/v1.41/images/prune", "", nil); code != 200 || strings.TrimSpace(body) != `{"ImagesDeleted":null,"SpaceReclaimed":0}` {
+		t.Errorf("image prune of nothing: %d %s", code, body)
+	}
 }
 
 // TestServeVolumesDockerCLI: docker volume create/ls/inspect/rm/prune.
@@ -162,6 +165,11 @@ func TestServeVolumesDockerCLI(t *testing.T) {
 	}
 	if out := s.dockerOK("volume", "prune", "-af"); !strings.Contains(out, "srvvol2") || strings.Contains(out, "srvvol1") {
 		t.Errorf("volume prune -a: %q", out)
+	}
+	s.dockerOK("volume", "create", "srvvol3")
+	// A client of API 1.41 (dockerd 20.10's) prunes named volumes too.
+	if code, body := s.imgAPI("POST", "/v1.41/volumes/prune", "", nil); code != 200 || !strings.Contains(body, `"srvvol3"`) || strings.Contains(body, "srvvol1") {
+		t.Errorf("volume prune at API 1.41: %d %s", code, body)
 	}
 	s.ok("rm", "-f", "volc")
 	s.dockerOK("volume", "rm", "srvvol1")

@@ -89,17 +89,19 @@ print(ok)
 }
 
 // TestServeMountModes: inspect's Mounts[].Mode as dockerd 20.10 writes it:
-// "z" for a local named volume without a mode (-v NAME:/p, --mount), the
-// mode given otherwise, "" for -v's anonymous volume and a bind without one.
+// "z" for every local volume of --mount (readonly or not, named or not) and
+// a named one of -v without a mode, -v's mode otherwise, "" for -v's
+// anonymous volume and a bind without a -v mode.
 func TestServeMountModes(t *testing.T) {
 	requireDockerCLI(t)
 	s := newServed(t)
-	s.dockerOK("create", "--name", "mm", "-v", "nv:/a", "-v", "rv:/b:ro", "-v", "/c", "-v", "/tmp:/d",
-		"--mount", "type=volume,src=mv,dst=/e", "busybox", "true")
+	s.dockerOK("create", "--name", "mm", "-v", "nv:/a", "-v", "rv:/b:ro", "-v", "/c", "-v", "/tmp:/d", "-v", "/tmp:/d2:ro",
+		"--mount", "type=volume,src=mv,dst=/e", "--mount", "type=volume,dst=/f", "--mount", "type=volume,src=mv2,dst=/g,readonly",
+		"--mount", "type=bind,src=/tmp,dst=/h,readonly", "busybox", "true")
 	out := s.dockerOK("inspect", "-f", `{{range .Mounts}}{{.Destination}}={{.Mode}} {{end}}`, "mm")
 	got := strings.Fields(out)
 	slices.Sort(got)
-	if strings.Join(got, " ") != "/a=z /b=ro /c= /d= /e=z" {
+	if strings.Join(got, " ") != "/a=z /b=ro /c= /d2=ro /d= /e=z /f=z /g=z /h=" {
 		t.Errorf("Mounts' modes: %q", out)
 	}
 	s.dockerOK("rm", "-v", "mm")

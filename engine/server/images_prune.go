@@ -22,7 +22,11 @@ func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, image.PruneReport{ImagesDeleted: deleteResponses(resp), SpaceReclaimed: uint64(max(freed, 0))})
+	rep := image.PruneReport{SpaceReclaimed: uint64(max(freed, 0))}
+	if len(resp) > 0 { // none is null, as dockerd sends it
+		rep.ImagesDeleted = deleteResponses(resp)
+	}
+	return writeJSON(w, http.StatusOK, rep)
 }
 
 // imagePruneFilters reads an image prune's filters parameter: whether every

@@ -98,11 +98,16 @@ func (s *Server) volumeRemove(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// volumePrune answers POST /volumes/prune?filters= (all, label, label!).
+// volumePrune answers POST /volumes/prune?filters= (all, label, label!):
+// unused anonymous volumes, or every unused one with all=true or an API
+// version before 1.42.
 func (s *Server) volumePrune(w http.ResponseWriter, r *http.Request) error {
 	f, err := filterArgs(r.URL.Query().Get("filters"))
 	if err != nil {
 		return err
+	}
+	if _, ok := f["all"]; !ok && versionLess(apiVersion(r), "1.42") {
+		f["all"] = []string{"true"} // before 1.42 a prune took named volumes too, as dockerd keeps it for old clients
 	}
 	names, reclaimed, err := s.eng.PruneVolumes(r.Context(), f)
 	if err != nil {
