@@ -115,6 +115,8 @@ type MountSpec struct {
 	TmpfsMode     uint32            `json:"TmpfsMode,omitempty"`
 	// FromShort says it came from -v (a missing bind source is then created, as Docker does).
 	FromShort bool `json:"FromShort,omitempty"`
+	// Mode is -v's option list as given ("ro", "rw,z"), shown by inspect.
+	Mode string `json:"Mode,omitempty"`
 }
 
 // MountPoint is one mount as inspect shows it (Docker's "Mounts"); the

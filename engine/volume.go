@@ -101,8 +101,11 @@ func (e *Engine) makeMounts(ctx context.Context, o *CreateOptions, imageVolumes 
 func (e *Engine) makeMount(ctx context.Context, m MountSpec, id string) (MountPoint, string, error) {
 	mp := MountPoint{Type: m.Type, Destination: path.Clean(m.Target), RW: !m.ReadOnly, Propagation: m.Propagation,
 		NoCopy: m.NoCopy, TmpfsSize: m.TmpfsSize, TmpfsMode: m.TmpfsMode}
-	if m.ReadOnly && m.FromShort {
-		mp.Mode = "ro" // -v's mode; --mount's readonly leaves it empty, as dockerd
+	if m.FromShort {
+		mp.Mode = m.Mode // -v's options as given; --mount leaves it empty, as dockerd
+		if mp.Mode == "" && m.ReadOnly {
+			mp.Mode = "ro" // a spec stored before Mode was recorded
+		}
 	}
 	switch m.Type {
 	case "bind":

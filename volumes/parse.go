@@ -36,6 +36,8 @@ type Mount struct {
 	Consistency   string // accepted and ignored on Linux, as Docker
 	// Relabel is the SELinux label option of -v ("z" or "Z"); berth records it only.
 	Relabel string
+	// Mode is -v's option list as given ("ro", "rw,z"); inspect shows it.
+	Mode string
 	// CreateSource says a missing bind source is created as a directory (-v);
 	// --mount leaves it false: a missing source is an error (see PrepareBind).
 	CreateSource bool
@@ -115,6 +117,7 @@ func ParseVolume(spec string) (Mount, error) {
 	if err := applyMode(&m, mode); err != nil {
 		return Mount{}, invalid(spec, "%v", err)
 	}
+	m.Mode = mode
 	return m, nil
 }
 

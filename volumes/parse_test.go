@@ -18,16 +18,16 @@ func TestParseVolume(t *testing.T) {
 	}{
 		{"/data", Mount{Type: "volume", Target: "/data"}},
 		{"data:/var/lib/data", Mount{Type: "volume", Source: "data", Target: "/var/lib/data"}},
-		{"data:/d:ro", Mount{Type: "volume", Source: "data", Target: "/d", ReadOnly: true}},
-		{"data:/d:nocopy,rw", Mount{Type: "volume", Source: "data", Target: "/d", NoCopy: true}},
+		{"data:/d:ro", Mount{Type: "volume", Source: "data", Target: "/d", ReadOnly: true, Mode: "ro"}},
+		{"data:/d:nocopy,rw", Mount{Type: "volume", Source: "data", Target: "/d", NoCopy: true, Mode: "nocopy,rw"}},
 		{"/srv/site:/www:ro", Mount{Type: "bind", Source: "/srv/site", Target: "/www", ReadOnly: true,
-			Propagation: "rprivate", CreateSource: true}},
+			Propagation: "rprivate", CreateSource: true, Mode: "ro"}},
 		{"/srv//site/:/www/", Mount{Type: "bind", Source: "/srv/site", Target: "/www",
 			Propagation: "rprivate", CreateSource: true}},
 		{"/a:/b:rshared,ro,Z", Mount{Type: "bind", Source: "/a", Target: "/b", ReadOnly: true,
-			Propagation: "rshared", Relabel: "Z", CreateSource: true}},
+			Propagation: "rshared", Relabel: "Z", CreateSource: true, Mode: "rshared,ro,Z"}},
 		{"/a:/b:cached", Mount{Type: "bind", Source: "/a", Target: "/b", Propagation: "rprivate",
-			Consistency: "cached", CreateSource: true}},
+			Consistency: "cached", CreateSource: true, Mode: "cached"}},
 	}
 	for _, tt := range tests {
 		got, err := ParseVolume(tt.spec)

@@ -42,7 +42,7 @@ func TestFrontEndsAgree(t *testing.T) {
 		}},
 		// The form left Binds empty; Docker lists -v binds there.
 		{"Volumes", "/srv:/www:ro", "-v", true, func(h *engine.HostConfig, _ *engine.Config) bool {
-			return reflect.DeepEqual(h.Binds, []string{"/srv:/www"}) && len(h.Mounts) == 1 && h.Mounts[0].ReadOnly && h.Mounts[0].FromShort
+			return reflect.DeepEqual(h.Binds, []string{"/srv:/www:ro"}) && len(h.Mounts) == 1 && h.Mounts[0].ReadOnly && h.Mounts[0].FromShort
 		}},
 		// No ports: the form had nil, the CLI an empty map.
 		{"Ports", "", "-p", true, func(h *engine.HostConfig, _ *engine.Config) bool {

@@ -95,13 +95,13 @@ print(ok)
 func TestServeMountModes(t *testing.T) {
 	requireDockerCLI(t)
 	s := newServed(t)
-	s.dockerOK("create", "--name", "mm", "-v", "nv:/a", "-v", "rv:/b:ro", "-v", "/c", "-v", "/tmp:/d", "-v", "/tmp:/d2:ro",
+	s.dockerOK("create", "--name", "mm", "-v", "nv:/a", "-v", "rv:/b:ro", "-v", "/c", "-v", "/tmp:/d", "-v", "/tmp:/d2:ro", "-v", "wv:/w:rw", "-v", "/tmp:/x:rw,rshared",
 		"--mount", "type=volume,src=mv,dst=/e", "--mount", "type=volume,dst=/f", "--mount", "type=volume,src=mv2,dst=/g,readonly",
 		"--mount", "type=bind,src=/tmp,dst=/h,readonly", "busybox", "true")
 	out := s.dockerOK("inspect", "-f", `{{range .Mounts}}{{.Destination}}={{.Mode}} {{end}}`, "mm")
 	got := strings.Fields(out)
 	slices.Sort(got)
-	if strings.Join(got, " ") != "/a=z /b=ro /c= /d2=ro /d= /e=z /f=z /g=z /h=" {
+	if strings.Join(got, " ") != "/a=z /b=ro /c= /d2=ro /d= /e=z /f=z /g=z /h= /w=rw /x=rw,rshared" {
 		t.Errorf("Mounts' modes: %q", out)
 	}
 	s.dockerOK("rm", "-v", "mm")

@@ -68,6 +68,9 @@ func shortBind(m engine.MountSpec) string {
 	if m.Source != "" {
 		s = m.Source + ":" + m.Target
 	}
+	if m.Mode != "" {
+		return s + ":" + m.Mode // the options as given
+	}
 	var opts []string
 	if m.ReadOnly {
 		opts = append(opts, "ro")

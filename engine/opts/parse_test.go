@@ -104,11 +104,11 @@ func TestPortsAndMounts(t *testing.T) {
 	}
 	var h engine.HostConfig
 	err = Mounts(&h, []string{"data:/d", "/srv:/www:ro", "/scratch"}, []string{"type=bind,src=/tmp,dst=/x"}, []string{"/t:size=64m,mode=1777"})
-	if err != nil || len(h.Mounts) != 5 || !reflect.DeepEqual(h.Binds, []string{"/srv:/www"}) {
+	if err != nil || len(h.Mounts) != 5 || !reflect.DeepEqual(h.Binds, []string{"data:/d", "/srv:/www:ro"}) {
 		t.Fatalf("mounts: %+v %q %v", h.Mounts, h.Binds, err)
 	}
 	want := []engine.MountSpec{{Type: "volume", Source: "data", Target: "/d", FromShort: true},
-		{Type: "bind", Source: "/srv", Target: "/www", ReadOnly: true, FromShort: true}, {Type: "volume", Target: "/scratch", FromShort: true},
+		{Type: "bind", Source: "/srv", Target: "/www", ReadOnly: true, FromShort: true, Mode: "ro"}, {Type: "volume", Target: "/scratch", FromShort: true},
 		{Type: "bind", Source: "/tmp", Target: "/x"}, {Type: "tmpfs", Target: "/t", TmpfsSize: 64 << 20, TmpfsMode: 0o1777}}
 	for i, m := range h.Mounts {
 		m.Propagation = ""

@@ -53,15 +53,15 @@ func EnvValue(s string, lookup Lookup) (string, error) {
 }
 
 // Mounts reads -v, --mount and --tmpfs values with the volumes package's
-// parsers, in that order, into h's Mounts; a -v bind mount is also listed
-// in Binds, as Docker's HostConfig shows it.
+// parsers, in that order, into h's Mounts; a -v with a source (a bind or a
+// named volume) is also listed in Binds as given, as Docker's HostConfig shows it.
 func Mounts(h *engine.HostConfig, vols, mounts, tmpfs []string) error {
 	add := func(m volumes.Mount, short bool) {
 		h.Mounts = append(h.Mounts, engine.MountSpec{Type: m.Type, Source: m.Source, Target: m.Target,
 			ReadOnly: m.ReadOnly, Propagation: m.Propagation, NoCopy: m.NoCopy, VolumeOptions: m.VolumeOptions, TmpfsSize: m.TmpfsSize,
-			TmpfsMode: volumes.UnixMode(m.TmpfsMode), FromShort: short})
-		if short && m.Type == "bind" {
-			h.Binds = append(h.Binds, m.Source+":"+m.Target)
+			TmpfsMode: volumes.UnixMode(m.TmpfsMode), FromShort: short, Mode: m.Mode})
+		if short && m.Source != "" {
+			h.Binds = append(h.Binds, m.Spec) // as given, as the docker CLI sends -v
 		}
 	}
 	for _, groups := range []struct {
