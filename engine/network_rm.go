@@ -2,10 +2,13 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/containerd/errdefs"
 
+	"berth/engine/monitor"
 	"berth/netmgr"
 )
 
@@ -17,15 +20,52 @@ import (
 // that an operation holds, makes the network in use (ErrConflict, dockerd's
 // text).
 func (e *Engine) releaseEnded(ctx context.Context, n *netmgr.Network) error {
-	if err := e.sweepNetwork(ctx, n, ""); err != nil {
-		return fmt.Errorf("network %s: %w", n.Name, err)
-	}
 	members, err := e.nets.Members(ctx, n.ID)
 	if err != nil {
+		return fmt.Errorf("network %s: %w", n.Name, err)
+	}
+	for _, ep := range members {
+		if err := e.releaseExited(ctx, ep.ContainerID); err != nil {
+			return fmt.Errorf("network %s: %w", n.Name, err)
+		}
+	}
+	if members, err = e.nets.Members(ctx, n.ID); err != nil {
 		return fmt.Errorf("network %s: %w", n.Name, err)
 	}
 	if len(members) > 0 {
 		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("error while removing network: network %s id %s has active endpoints", n.Name, n.ID))
 	}
 	return nil
+}
+
+// settleWait bounds how long network rm waits for a member that has exited
+// to be released: its monitor finishing after its client's wait answered,
+// or another process (serve's end watcher) releasing it at that moment.
+const settleWait = 3 * time.Second
+
+// releaseExited releases container id's endpoints if its state says it has
+// exited, first waiting (up to settleWait) for its monitor to be gone and
+// for its lock. A member that runs, restarts or stays held is left as it is.
+func (e *Engine) releaseExited(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	for {
+		st, err := monitor.ReadState(e.statePath(id))
+		if err != nil || (st.Status != monitor.StatusExited && st.Status != monitor.StatusDead) {
+			return nil
+		}
+		if !st.Alive() {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	err := e.releaseIfEnded(ctx, id)
+	if errdefs.IsNotFound(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return nil // removed meanwhile, or held past the bound: in use
+	}
+	return err
 }

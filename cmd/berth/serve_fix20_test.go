@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,15 @@ func TestServeNetworkRmStoppedMembers(t *testing.T) {
 	s.dockerOK("run", "--name", "gone1", "--network", "fixnet1", "busybox", "true")
 	s.dockerOK("network", "rm", "fixnet1")
 	wantNetworkGone(t, id, bridge)
+	// Again, a few times: the rm comes while the monitor of the container
+	// whose wait just answered may still be finishing, and while serve's
+	// end watcher may be releasing it.
+	for i := range 5 {
+		s.dockerOK("network", "create", "fixnet1b")
+		s.dockerOK("run", "--rm", "--network", "fixnet1b", "busybox", "true")
+		s.dockerOK("run", "--name", fmt.Sprintf("gone1b%d", i), "--network", "fixnet1b", "busybox", "true")
+		s.dockerOK("network", "rm", "fixnet1b")
+	}
 	if _, errOut, code := s.docker("", "start", "gone1"); code == 0 || !strings.Contains(errOut, "network fixnet1 not found") {
 		t.Errorf("start of a container whose network was removed: exit %d %q", code, errOut)
 	}
