@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/containerd/errdefs"
+
 	"berth/engine/events"
 )
 
@@ -42,7 +44,7 @@ const endWait = 10 * time.Second
 func (e *Engine) releaseOnceEnded(ctx context.Context, id string) {
 	deadline := time.Now().Add(endWait)
 	for !e.looksEnded(id) {
-		if time.Now().After(deadline) || ctx.Err() != nil {
+		if time.Now().After(deadline) || ctx.Err() != nil || e.gone(ctx, id) {
 			return
 		}
 		select {
@@ -52,4 +54,11 @@ func (e *Engine) releaseOnceEnded(ctx context.Context, id string) {
 		}
 	}
 	_ = e.tryRelease(context.WithoutCancel(ctx), id)
+}
+
+// gone reports whether container id's record is no more (a --rm container
+// its monitor removed): there is nothing left to release.
+func (e *Engine) gone(ctx context.Context, id string) bool {
+	_, err := e.db.Get(ctx, id)
+	return errdefs.IsNotFound(err)
 }
