@@ -74,6 +74,30 @@ type Engine struct {
 // New opens (creating if needed) the engine at opts.Root and runs the network
 // recovery (see Warnings); containers whose monitor died are noticed when read.
 func New(opts Options) (*Engine, error) {
+	e, err := newPaths(opts)
+	if err != nil {
+		return nil, err
+	}
+	if e.fault, err = fault.Parse(opts.Fault); err != nil {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+	}
+	for _, d := range []string{e.root, e.containersDir(), e.buildMountsDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
+		if err := os.MkdirAll(d, 0o711); err != nil {
+			return nil, fmt.Errorf("data root: %w", err)
+		}
+	}
+	if err := e.openStores(opts); err != nil {
+		return nil, err
+	}
+	e.host = probeHost()
+	e.recoverAll()
+	return e, nil
+}
+
+// newPaths is an engine with its data root, runtime root and helper binaries
+// (berth-monitor and berth-init beside the running executable by default)
+// resolved from opts.
+func newPaths(opts Options) (*Engine, error) {
 	if opts.Root == "" {
 		opts.Root = DefaultRoot
 	}
@@ -88,9 +112,6 @@ func New(opts Options) (*Engine, error) {
 		}
 	}
 	e := &Engine{root: root, runRoot: opts.RunRoot, monitorPath: opts.MonitorPath, initPath: opts.InitPath, berthPath: opts.BerthPath}
-	if e.fault, err = fault.Parse(opts.Fault); err != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
-	}
 	if e.monitorPath == "" || e.initPath == "" {
 		exe, err := os.Executable()
 		if err != nil {
@@ -108,18 +129,22 @@ func New(opts Options) (*Engine, error) {
 			e.berthPath = p
 		}
 	}
-	for _, d := range []string{root, e.containersDir(), e.buildMountsDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
-		if err := os.MkdirAll(d, 0o711); err != nil {
-			return nil, fmt.Errorf("data root: %w", err)
-		}
-	}
-	if e.db, err = store.Open(filepath.Join(root, "berth.db")); err != nil {
-		return nil, err
+	return e, nil
+}
+
+// openStores opens the container store, the event log, and the image,
+// volume and network stores, each completing or rolling back what a process
+// killed halfway through one of their operations left. On failure the
+// container store is closed again.
+func (e *Engine) openStores(opts Options) error {
+	var err error
+	if e.db, err = store.Open(filepath.Join(e.root, "berth.db")); err != nil {
+		return err
 	}
 	e.events = events.OpenWith(e.eventsPath(), events.Options{MaxSize: opts.EventsMaxSize})
-	if e.images, err = images.Open(filepath.Join(root, "images"), e.db.DB()); err != nil {
+	if e.images, err = images.Open(filepath.Join(e.root, "images"), e.db.DB()); err != nil {
 		e.db.Close()
-		return nil, fmt.Errorf("image store: %w", err)
+		return fmt.Errorf("image store: %w", err)
 	}
 	e.images.SetEventSink(e.emitImage)
 	e.images.SetFault(e.fault)
@@ -127,38 +152,43 @@ func New(opts Options) (*Engine, error) {
 	if err := e.images.Recover(context.Background()); err != nil {
 		e.warnings = append(e.warnings, "image store recovery: "+err.Error())
 	}
-	if e.vols, err = volumes.Open(filepath.Join(root, "volumes"), e.db.DB()); err != nil {
+	if e.vols, err = volumes.Open(filepath.Join(e.root, "volumes"), e.db.DB()); err != nil {
 		e.db.Close()
-		return nil, fmt.Errorf("volume store: %w", err)
+		return fmt.Errorf("volume store: %w", err)
 	}
 	e.vols.SetFault(e.fault)
 	// A volume create or removal killed halfway left a directory or data aside.
 	if err := e.vols.Recover(context.Background()); err != nil {
 		e.warnings = append(e.warnings, "volume recovery: "+err.Error())
 	}
-	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(root), Fault: e.fault}); err != nil {
+	if e.nets, err = netmgr.OpenWith(e.db.DB(), filepath.Join(e.runRoot, "net"), netmgr.Options{Name: netName(e.root), Fault: e.fault}); err != nil {
 		e.db.Close()
-		return nil, fmt.Errorf("network manager: %w", err)
+		return fmt.Errorf("network manager: %w", err)
 	}
+	return nil
+}
+
+// recoverAll completes or rolls back, when the engine opens, what berth
+// processes killed halfway through an operation left behind.
+func (e *Engine) recoverAll() {
+	ctx := context.Background()
 	// A berth process killed halfway through a network setup or removal may
 	// have left a namespace, veth, rule or lease: clear what no live
 	// operation or container owns (about 1 ms).
-	e.recoverNetwork(context.Background())
-	e.host = probeHost()
+	e.recoverNetwork(ctx)
 	// A berth process killed in the middle of a removal left the container
 	// marked: finish the removal (nothing to do in the common case).
-	e.completeRemovals(context.Background())
+	e.completeRemovals(ctx)
 	// A container that ended with no berth process around (or under one
 	// killed in its release) still holds its network endpoints: free them.
-	e.recoverEndpoints(context.Background())
+	e.recoverEndpoints(ctx)
 	// A berth process killed in the middle of a create or start left files,
 	// references or a mount that nothing owns: roll them back.
-	e.recoverKilled(context.Background())
+	e.recoverKilled(ctx)
 	// A build killed while it had a filesystem mounted for a COPY left it.
 	e.sweepBuildMounts()
 	// What a process that died left in the trash goes in the background.
 	e.emptyTrash()
-	return e, nil
 }
 
 // Close releases the engine's database. Containers keep running.
