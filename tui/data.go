@@ -28,13 +28,7 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 	case volumesMsg:
 		return m.onVolumes(msg)
 	case imagesMsg:
-		m.setBanner(msg.err)
-		if msg.err == nil {
-			m.imgsLoaded = true
-			m.imageList = msg.imgs
-			m.imgs.SetImages(msg.imgs)
-		}
-		return m.syncDetail()
+		return m.onImages(msg)
 	case eventsStartedMsg:
 		return waitEvents(msg.ch, msg.errc)
 	case eventsMsg:
@@ -46,15 +40,7 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 		m.setBanner(fmt.Errorf("live stats unavailable: %w", msg.err))
 		return nil
 	case logStartMsg:
-		if msg.gen != m.logGen {
-			return nil
-		}
-		if msg.err != nil {
-			m.setBanner(fmt.Errorf("logs: %w", msg.err))
-			m.logs.SetEnded(true)
-			return nil
-		}
-		return waitLogs(msg.gen, msg.ch, msg.errc)
+		return m.onLogStart(msg)
 	case logLinesMsg:
 		return m.onLogLines(msg)
 	case topMsg:
@@ -87,16 +73,46 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 	case outputMsg:
 		return m.onOutput(msg)
 	case execDoneMsg:
-		if msg.err != nil {
-			verb := msg.verb
-			if verb == "" {
-				verb = "exec in"
-			}
-			m.setBanner(fmt.Errorf("%s %s: %w", verb, msg.name, msg.err))
-		}
-		return m.refresh()
+		return m.onExecDone(msg)
 	}
 	return nil
+}
+
+// onImages takes a new image list.
+func (m *Model) onImages(msg imagesMsg) tea.Cmd {
+	m.setBanner(msg.err)
+	if msg.err == nil {
+		m.imgsLoaded = true
+		m.imageList = msg.imgs
+		m.imgs.SetImages(msg.imgs)
+	}
+	return m.syncDetail()
+}
+
+// onLogStart begins reading a log stream of the current generation.
+func (m *Model) onLogStart(msg logStartMsg) tea.Cmd {
+	if msg.gen != m.logGen {
+		return nil
+	}
+	if msg.err != nil {
+		m.setBanner(fmt.Errorf("logs: %w", msg.err))
+		m.logs.SetEnded(true)
+		return nil
+	}
+	return waitLogs(msg.gen, msg.ch, msg.errc)
+}
+
+// onExecDone shows why an exec or attach session ended, if it failed, and
+// refreshes the lists.
+func (m *Model) onExecDone(msg execDoneMsg) tea.Cmd {
+	if msg.err != nil {
+		verb := msg.verb
+		if verb == "" {
+			verb = "exec in"
+		}
+		m.setBanner(fmt.Errorf("%s %s: %w", verb, msg.name, msg.err))
+	}
+	return m.refresh()
 }
 
 func (m *Model) onContainers(msg containersMsg) tea.Cmd {
