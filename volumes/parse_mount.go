@@ -81,6 +81,17 @@ func setMountField(m *Mount, key, val string, hasVal bool) error {
 			return fmt.Errorf("invalid consistency '%s'", val)
 		}
 		m.Consistency = val
+	default:
+		return setTypeField(m, key, val)
+	}
+	return nil
+}
+
+// setTypeField sets one of --mount's key=value options that belong to one
+// mount type (bind-propagation, volume-driver, volume-opt, tmpfs-size,
+// tmpfs-mode).
+func setTypeField(m *Mount, key, val string) error {
+	switch key {
 	case "bind-propagation":
 		if !propagations[val] {
 			return fmt.Errorf("invalid propagation mode '%s'", val)
