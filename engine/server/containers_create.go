@@ -121,17 +121,7 @@ func hostOptions(h *container.HostConfig, out *engine.HostConfig) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range devices {
-		m := spec.DeviceMapping{PathOnHost: d.PathOnHost, PathInContainer: d.PathInContainer, CgroupPermissions: d.CgroupPermissions}
-		if m.PathInContainer == "" {
-			m.PathInContainer = m.PathOnHost
-		}
-		if m.CgroupPermissions == "" {
-			m.CgroupPermissions = "rwm"
-		}
-		out.Devices = append(out.Devices, m)
-	}
-	out.DeviceCgroupRules = rules
+	out.Devices, out.DeviceCgroupRules = deviceMappings(devices), rules
 	out.NetworkMode = string(h.NetworkMode)
 	if out.NetworkMode == "default" {
 		out.NetworkMode = ""
@@ -164,19 +154,43 @@ func hostOptions(h *container.HostConfig, out *engine.HostConfig) error {
 	out.ExtraHosts, out.Links, out.ConsoleSize = h.ExtraHosts, h.Links, h.ConsoleSize
 	out.DNSSearch, out.DNSOptions = h.DNSSearch, h.DNSOptions
 	out.ShmSize, out.Sysctls, out.OomScoreAdj = h.ShmSize, h.Sysctls, h.OomScoreAdj
-	out.PortBindings = engine.PortMap{}
-	for p, bs := range h.PortBindings {
+	out.PortBindings = portBindings(h.PortBindings)
+	return mountOptions(h, out)
+}
+
+// deviceMappings are HostConfig.Devices with dockerd's defaults: the same
+// path inside, and rwm.
+func deviceMappings(devices []container.DeviceMapping) []spec.DeviceMapping {
+	var out []spec.DeviceMapping
+	for _, d := range devices {
+		m := spec.DeviceMapping{PathOnHost: d.PathOnHost, PathInContainer: d.PathInContainer, CgroupPermissions: d.CgroupPermissions}
+		if m.PathInContainer == "" {
+			m.PathInContainer = m.PathOnHost
+		}
+		if m.CgroupPermissions == "" {
+			m.CgroupPermissions = "rwm"
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// portBindings are HostConfig.PortBindings in the engine's form; a port
+// with no binding keeps an empty list.
+func portBindings(in network.PortMap) engine.PortMap {
+	out := engine.PortMap{}
+	for p, bs := range in {
 		key := p.String()
-		out.PortBindings[key] = []engine.PortBinding{}
+		out[key] = []engine.PortBinding{}
 		for _, b := range bs {
 			pb := engine.PortBinding{HostPort: b.HostPort}
 			if b.HostIP.IsValid() {
 				pb.HostIP = b.HostIP.String()
 			}
-			out.PortBindings[key] = append(out.PortBindings[key], pb)
+			out[key] = append(out[key], pb)
 		}
 	}
-	return mountOptions(h, out)
+	return out
 }
 
 // mountOptions converts Binds, Tmpfs and Mounts with the parsers the CLI's
