@@ -120,26 +120,16 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 		o.EntrypointSet = true
 		c.Entrypoint = []string{f.entrypoint}
 	}
+	if err := f.configLists(c); err != nil {
+		return o, err
+	}
 	var err error
-	if c.Healthcheck, err = f.health.config(); err != nil {
-		return o, err
-	}
-	if c.Env, err = opts.ParseEnv(f.envFile, f.env, os.LookupEnv); err != nil {
-		return o, err
-	}
-	if c.Labels, err = opts.ParseLabels(f.labels); err != nil {
-		return o, err
-	}
 	h := &o.HostConfig
 	h.AutoRemove, h.ReadonlyRootfs, h.Privileged = f.rm, f.readOnly, f.privileged
 	h.CapAdd, h.CapDrop = f.capAdd, f.capDrop
 	h.PidMode, h.IpcMode, h.UTSMode = f.pidMode, f.ipcMode, f.utsMode
-	for _, d := range f.devices {
-		m, err := spec.ParseDevice(d)
-		if err != nil {
-			return o, err
-		}
-		h.Devices = append(h.Devices, m)
+	if h.Devices, err = f.deviceList(); err != nil {
+		return o, err
 	}
 	h.DeviceCgroupRules = f.deviceRules
 	if h.GroupAdd, err = opts.ParseGroupAdd(f.groupAdd); err != nil {
@@ -170,6 +160,33 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 		return o, err
 	}
 	return o, f.resources(&h.Resources)
+}
+
+// configLists reads the health check, environment (-e, --env-file) and
+// labels into c.
+func (f *runFlags) configLists(c *engine.Config) error {
+	var err error
+	if c.Healthcheck, err = f.health.config(); err != nil {
+		return err
+	}
+	if c.Env, err = opts.ParseEnv(f.envFile, f.env, os.LookupEnv); err != nil {
+		return err
+	}
+	c.Labels, err = opts.ParseLabels(f.labels)
+	return err
+}
+
+// deviceList reads the --device values.
+func (f *runFlags) deviceList() ([]spec.DeviceMapping, error) {
+	var out []spec.DeviceMapping
+	for _, d := range f.devices {
+		m, err := spec.ParseDevice(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // logConfig is --log-driver with its --log-opt key=value pairs.
