@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/containerd/errdefs"
-
 	"berth/engine/events"
 )
 
@@ -38,27 +36,13 @@ func (e *Engine) WatchEnds(ctx context.Context) {
 // container's monitor to finish (its network events, its removal when --rm).
 const endWait = 10 * time.Second
 
-// releaseOnceEnded waits for container id's monitor to be gone and
-// releases its endpoints, unless another process is at it or it is
-// being restarted.
+// releaseOnceEnded waits (up to endWait) for container id's monitor to be
+// gone and releases its endpoints, unless another process is at it, it is
+// being restarted, or it is no more (--rm).
 func (e *Engine) releaseOnceEnded(ctx context.Context, id string) {
-	deadline := time.Now().Add(endWait)
-	for !e.looksEnded(id) {
-		if time.Now().After(deadline) || ctx.Err() != nil || e.gone(ctx, id) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
+	wctx, cancel := context.WithTimeout(ctx, endWait)
+	defer cancel()
+	if e.awaitEnded(wctx, id) {
+		_ = e.tryRelease(context.WithoutCancel(ctx), id)
 	}
-	_ = e.tryRelease(context.WithoutCancel(ctx), id)
-}
-
-// gone reports whether container id's record is no more (a --rm container
-// its monitor removed): there is nothing left to release.
-func (e *Engine) gone(ctx context.Context, id string) bool {
-	_, err := e.db.Get(ctx, id)
-	return errdefs.IsNotFound(err)
 }

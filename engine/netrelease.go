@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/containerd/errdefs"
 
@@ -244,10 +245,34 @@ func (e *Engine) sweepNetwork(ctx context.Context, n *netmgr.Network, self strin
 // report and mark exited (which releases it then).
 func (e *Engine) looksEnded(id string) bool {
 	st, err := monitor.ReadState(e.statePath(id))
-	if err != nil {
-		return false
+	return err == nil && exitedState(st) && !st.Alive()
+}
+
+// exitedState reports whether a state says the container has exited for
+// good (no restart coming); its monitor may still be finishing.
+func exitedState(st *monitor.State) bool {
+	return st.Status == monitor.StatusExited || st.Status == monitor.StatusDead
+}
+
+// awaitEnded waits, as ctx allows, for the monitor of container id to be
+// gone once its state says it has exited (the monitor is then merely
+// finishing: its events, an --rm removal). It reports whether the container
+// has ended; false at once for one that runs, restarts or is no more.
+func (e *Engine) awaitEnded(ctx context.Context, id string) bool {
+	for {
+		st, err := monitor.ReadState(e.statePath(id))
+		if err != nil || !exitedState(st) {
+			return false
+		}
+		if !st.Alive() {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	return (st.Status == monitor.StatusExited || st.Status == monitor.StatusDead) && !st.Alive()
 }
 
 // liveMembers are the endpoints of network n but those of containers that

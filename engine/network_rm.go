@@ -8,7 +8,6 @@ import (
 
 	"github.com/containerd/errdefs"
 
-	"berth/engine/monitor"
 	"berth/netmgr"
 )
 
@@ -49,19 +48,8 @@ const settleWait = 3 * time.Second
 func (e *Engine) releaseExited(ctx context.Context, id string) error {
 	ctx, cancel := context.WithTimeout(ctx, settleWait)
 	defer cancel()
-	for {
-		st, err := monitor.ReadState(e.statePath(id))
-		if err != nil || (st.Status != monitor.StatusExited && st.Status != monitor.StatusDead) {
-			return nil
-		}
-		if !st.Alive() {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(20 * time.Millisecond):
-		}
+	if !e.awaitEnded(ctx, id) {
+		return nil
 	}
 	err := e.releaseIfEnded(ctx, id)
 	if errdefs.IsNotFound(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
