@@ -25,19 +25,23 @@ package containerinit
 
 static uintptr_t berth_heap_top(void) { return (uintptr_t)sbrk(0); }
 
-static void berth_prefault_malloc_heap(size_t n) {
+// berth_prefault_malloc_heap returns the start of the range it mapped in
+// (it ends at the heap's top), or 0 when the heap did not grow in place.
+static uintptr_t berth_prefault_malloc_heap(size_t n) {
 	mallopt(M_MMAP_THRESHOLD, (int)(2 * n)); // n comes from the heap, not mmap
 	mallopt(M_TRIM_THRESHOLD, (int)(4 * n)); // and stays there once freed
 	char *p = malloc(n);
 	if (p == NULL) {
-		return;
+		return 0;
 	}
 	uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
 	uintptr_t hi = (uintptr_t)sbrk(0);
 	free(p);
 	if (hi > lo && hi - lo <= 2 * n) {
 		madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+		return lo;
 	}
+	return 0; // malloc took n from an mmap, not the heap: nothing to keep
 }
 */
 import "C"
@@ -54,8 +58,10 @@ func init() {
 	}
 }
 
-// mallocHeap grows the C heap by n bytes, maps them in and keeps them.
-func mallocHeap(n int) { C.berth_prefault_malloc_heap(C.size_t(n)) }
+// mallocHeap grows the C heap by n bytes, maps them in and keeps them. It
+// returns where the mapped-in range starts (it ends at heapTop), or 0 when
+// the heap could not grow in place and nothing was mapped in.
+func mallocHeap(n int) uintptr { return uintptr(C.berth_prefault_malloc_heap(C.size_t(n))) }
 
 // heapTop is the C heap's end (sbrk(0)).
 func heapTop() uintptr { return uintptr(C.berth_heap_top()) }
