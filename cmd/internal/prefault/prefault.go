@@ -81,7 +81,11 @@ func heapObject() *[16]byte { return new([16]byte) }
 
 // Map maps the regions in, within budget b. Call it from an init function
 // of a package that imports nothing else.
-func Map(b Budget) {
+func Map(b Budget) { mapIn(b) }
+
+// mapIn is Map; it returns the part of the heap it mapped in ([lo, hi),
+// empty when no mapping held the fresh object).
+func mapIn(b Budget) (heapLo, heapHi uintptr) {
 	heap := uintptr(unsafe.Pointer(heapObject()))
 	data := uintptr(unsafe.Pointer(&dataMarker))
 	page := uintptr(syscall.Getpagesize())
@@ -92,8 +96,9 @@ func Map(b Budget) {
 			// The heap grows up from where the runtime began it (not
 			// the mapping's start: the base is randomised): what lies
 			// below a fresh object is in use already.
-			from := heap &^ (page - 1)
-			populate(from, min(hi, from+b.Heap))
+			heapLo = heap &^ (page - 1)
+			heapHi = min(hi, heapLo+b.Heap)
+			populate(heapLo, heapHi)
 		case lo <= data && data < hi:
 			populate(lo, min(hi, lo+b.Data))
 			dataEnd = hi
@@ -101,12 +106,18 @@ func Map(b Budget) {
 			populate(lo, min(hi, lo+b.BSS))
 		}
 	})
+	return heapLo, heapHi
 }
 
-// populate maps [lo, hi) in, writable, in one call.
+// populate maps [lo, hi) in, writable, in one call, made again (a few
+// times at most) when a signal interrupted it: the runtime's preemption
+// signals stop a populate part way.
 func populate(lo, hi uintptr) {
-	if hi > lo {
-		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
+	for try := 0; hi > lo && try < 8; try++ {
+		_, _, e := syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
+		if e != syscall.EINTR {
+			return
+		}
 	}
 }
 
