@@ -109,15 +109,10 @@ func mapIn(b Budget) (heapLo, heapHi uintptr) {
 	return heapLo, heapHi
 }
 
-// populate maps [lo, hi) in, writable, in one call, made again (a few
-// times at most) when a signal interrupted it: the runtime's preemption
-// signals stop a populate part way.
+// populate maps [lo, hi) in, writable, in one call.
 func populate(lo, hi uintptr) {
-	for try := 0; hi > lo && try < 8; try++ {
-		_, _, e := syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
-		if e != syscall.EINTR {
-			return
-		}
+	if hi > lo {
+		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
 	}
 }
 
