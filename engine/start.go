@@ -108,6 +108,9 @@ func (e *Engine) startLocked(ctx context.Context, row store.Row, o StartOptions)
 		return err
 	}
 	e.at("start.released")
+	// A client that waits to attach (AwaitStart, maybe in another process:
+	// docker over dial-stdio) gets the process held for it.
+	o.WaitAttach = o.WaitAttach || e.attachWaiting(c.ID)
 	return e.start(ctx, c, rec, o)
 }
 

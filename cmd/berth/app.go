@@ -47,7 +47,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().Bool("help", false, "help for a command") // -h is --hostname, as in docker
 	root.PersistentFlags().StringVar(&a.rootDir, "root", def, "data root of berth (env BERTH_ROOT)")
 	root.PersistentFlags().StringVarP(&a.host, "host", "H", os.Getenv("BERTH_HOST"),
-		"drive the engine behind a Docker Engine API socket (unix:///path, as berth serve makes) instead of the local one (env BERTH_HOST)")
+		"drive the engine behind a Docker Engine API socket (unix:///path, as berth serve makes; tcp://host:port) or berth on another machine over ssh (ssh://[user@]host[:port]) instead of the local one (env BERTH_HOST)")
 	root.SetFlagErrorFunc(flagError)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)

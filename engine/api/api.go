@@ -52,6 +52,10 @@ type Containers interface {
 	// Attach pumps streams to and from a running container until it exits
 	// (its exit code) or the client detaches (engine.ErrDetached).
 	Attach(ctx context.Context, ref string, o engine.AttachOptions, streams engine.IO) (int, error)
+	// AwaitStart records, until release, that a client waits to attach to
+	// the container's next start, which then holds its process for the
+	// client wherever it is made; started closes once it can be attached.
+	AwaitStart(ctx context.Context, ref string) (started <-chan struct{}, release func(), err error)
 	// Exec runs a process in a running container and returns its exit code.
 	Exec(ctx context.Context, ref string, o engine.ExecOptions, streams engine.IO) (int, error)
 	Top(ctx context.Context, ref string) ([]stats.Process, error)

@@ -40,10 +40,15 @@ type Client struct {
 var _ api.Engine = (*Client)(nil)
 
 // New connects to the Docker Engine API at host ("unix:///run/berth.sock",
-// "tcp://host:port") and negotiates the API version with the server.
+// "tcp://host:port", or berth on another machine at
+// "ssh://[user@]host[:port]", see NewSSH) and negotiates the API version
+// with the server.
 func New(ctx context.Context, host string) (*Client, error) {
 	if host == "" {
 		return nil, errdefs.ErrInvalidArgument.WithMessage("no API address given")
+	}
+	if strings.HasPrefix(host, "ssh://") {
+		return NewSSH(ctx, host)
 	}
 	c, err := newClient(ctx, moby.WithHost(host))
 	var cf connectFailed

@@ -270,7 +270,7 @@ func TestWebsocketAttachWaitingForStartSeesTheClientLeave(t *testing.T) {
 	ws := dialWebsocket(t, sock, "/containers/c1/attach/ws?stream=1&stdin=1&stdout=1")
 	waitFor(t, "the attach to wait for the start", func() bool {
 		for _, g := range streamGoroutines() {
-			if strings.Contains(g, "waitStart") {
+			if strings.Contains(g, "startWait).wait") {
 				return true
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -16,7 +17,6 @@ import (
 
 	"berth/engine"
 	"berth/engine/attach"
-	"berth/engine/events"
 	"berth/engine/logfile"
 )
 
@@ -70,11 +70,12 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var forget func()
-	wake := (<-chan struct{})(nil)
+	var wait *startWait
 	if a.stream && !c.State.Running { // `docker run` and `start -a` attach first
-		wake, forget = s.attaching.add(c.ID)
-		defer forget()
+		if wait, err = s.awaitStart(r.Context(), c.ID); err != nil {
+			return err
+		}
+		defer wait.release()
 	}
 	h, err := s.hijack(w, r, !c.Config.Tty)
 	if err != nil {
@@ -91,14 +92,14 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) error {
 	if a.stderr {
 		streams.Stderr = h.Stderr
 	}
-	s.runAttach(h.ctx, c, a, streams, wake)
+	s.runAttach(h.ctx, c, a, streams, wait)
 	return nil
 }
 
 // runAttach replays the log when asked, then (with stream) waits for the
 // container to run and pumps its streams. Failures after the connection was
 // taken over are told in the stream, as dockerd does.
-func (s *Server) runAttach(ctx context.Context, c *engine.Container, a attachRequest, streams engine.IO, wake <-chan struct{}) {
+func (s *Server) runAttach(ctx context.Context, c *engine.Container, a attachRequest, streams engine.IO, wait *startWait) {
 	done, err := s.track()
 	if err != nil {
 		fmt.Fprintf(streams.Stdout, "%v\r\n", err)
@@ -114,11 +115,12 @@ func (s *Server) runAttach(ctx context.Context, c *engine.Container, a attachReq
 		return
 	}
 	for {
-		if wake != nil {
-			if !s.waitStart(ctx, c.ID, wake) {
+		if wait != nil {
+			if !wait.wait(ctx) {
 				return
 			}
-			wake = nil
+			wait.release()
+			wait = nil
 		}
 		_, err := s.eng.Attach(ctx, c.ID, engine.AttachOptions{DetachKeys: a.keys}, streams)
 		if err == nil || errors.Is(err, engine.ErrDetached) || ctx.Err() != nil || errdefs.IsNotFound(err) {
@@ -130,29 +132,49 @@ func (s *Server) runAttach(ctx context.Context, c *engine.Container, a attachReq
 			}
 			return
 		}
-		var forget func()
-		wake, forget = s.attaching.add(c.ID)
-		defer forget()
+		if wait, err = s.awaitStart(ctx, c.ID); err != nil {
+			return
+		}
+		defer wait.release()
 	}
 }
 
-// waitStart waits until the container is started through the server (wake)
-// or by anyone else (its start event), or ctx ends.
-func (s *Server) waitStart(ctx context.Context, id string, wake <-chan struct{}) bool {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	evs, _ := s.eng.Subscribe(ctx, events.Filter{Containers: []string{id}, Types: []string{"container"}, Actions: []string{"start"}})
-	if c, err := s.eng.Inspect(ctx, id); err == nil && c.State.Running {
-		return true // started before the subscription
+// startWait is an attach request waiting for its container to start:
+// through this server (wake, at once) or by anyone on the root (started,
+// from the engine's record, which also has any start hold the process).
+type startWait struct {
+	wake, started <-chan struct{}
+	forget, done  func()
+	once          sync.Once
+}
+
+// awaitStart registers an attach request that waits for container id's
+// start, before its connection is taken over (the client starts it next).
+func (s *Server) awaitStart(ctx context.Context, id string) (*startWait, error) {
+	started, done, err := s.eng.AwaitStart(ctx, id)
+	if err != nil {
+		return nil, err
 	}
+	w := &startWait{started: started, done: done}
+	w.wake, w.forget = s.attaching.add(id)
+	return w, nil
+}
+
+// wait waits until the container starts or ctx ends.
+func (w *startWait) wait(ctx context.Context) bool {
 	select {
-	case <-wake:
+	case <-w.wake:
 		return true
-	case _, ok := <-evs:
-		return ok
+	case <-w.started:
+		return true
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// release forgets the request (more than once is once).
+func (w *startWait) release() {
+	w.once.Do(func() { w.forget(); w.done() })
 }
 
 // replayLogs writes the container's whole log to the attached streams.
@@ -200,11 +222,12 @@ func (s *Server) attachWebsocket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var wake <-chan struct{}
+	var wait *startWait
 	if a.stream && !c.State.Running {
-		var forget func()
-		wake, forget = s.attaching.add(c.ID)
-		defer forget()
+		if wait, err = s.awaitStart(r.Context(), c.ID); err != nil {
+			return err
+		}
+		defer wait.release()
 	}
 	binary := !versionLess(apiVersion(r), "1.28")
 	rec := &hijackRecorder{ResponseWriter: w}
@@ -214,7 +237,7 @@ func (s *Server) attachWebsocket(w http.ResponseWriter, r *http.Request) error {
 			if binary {
 				conn.PayloadType = websocket.BinaryFrame
 			}
-			s.serveWebsocket(conn, c, a, wake, rec.conn)
+			s.serveWebsocket(conn, c, a, wait, rec.conn)
 		},
 	}
 	ws.ServeHTTP(rec, r)
@@ -243,7 +266,7 @@ func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // ends it, also while the attach waits for its container to start and
 // nothing reads the socket (raw is the connection under it, watched for a
 // hang-up).
-func (s *Server) serveWebsocket(conn *websocket.Conn, c *engine.Container, a attachRequest, wake <-chan struct{}, raw net.Conn) {
+func (s *Server) serveWebsocket(conn *websocket.Conn, c *engine.Container, a attachRequest, wait *startWait, raw net.Conn) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	if raw != nil {
@@ -266,7 +289,7 @@ func (s *Server) serveWebsocket(conn *websocket.Conn, c *engine.Container, a att
 		defer func() { <-done }()
 		defer conn.Close()
 	}
-	s.runAttach(ctx, c, a, streams, wake)
+	s.runAttach(ctx, c, a, streams, wait)
 }
 
 // wsInput reads a websocket's messages as the client's input; the socket

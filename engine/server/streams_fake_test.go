@@ -45,6 +45,15 @@ func newFakeEngine(tty bool) *fakeEngine {
 	return f
 }
 
+// AwaitStart records nothing: the fake's starts all go through the server,
+// whose own wake tells its attach requests.
+func (f *fakeEngine) AwaitStart(ctx context.Context, ref string) (<-chan struct{}, func(), error) {
+	if _, err := f.Inspect(ctx, ref); err != nil {
+		return nil, nil, err
+	}
+	return make(chan struct{}), func() {}, nil
+}
+
 func (f *fakeEngine) Inspect(ctx context.Context, ref string) (*engine.Container, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
