@@ -59,6 +59,11 @@ func (e *Engine) Attach(ctx context.Context, ref string, o AttachOptions, stream
 	go func() {
 		select {
 		case <-ctx.Done():
+			// The client left: the input of a container run with -i and
+			// no TTY (StdinOnce) ends with it, as in Docker.
+			if p.in != nil && c.Config.StdinOnce && !c.Config.Tty {
+				_ = send(attach.CloseStdin, nil)
+			}
 		case <-p.detached:
 		case <-p.finished:
 			return

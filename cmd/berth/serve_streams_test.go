@@ -184,6 +184,32 @@ func TestServeRunAttach(t *testing.T) {
 		t.Errorf("start -a: %q exit %d", out, code)
 	}
 
+	// Without a TTY, ctrl+p ctrl+q are data (a piped tar holds them), as
+	// in Docker: they reach the process of run -i and of exec -i.
+	if out, _, code := s.docker("a\x10\x11b\n", "run", "-i", "--rm", "busybox", "od", "-An", "-c"); strings.Join(strings.Fields(out), " ") != `a 020 021 b \n` || code != 0 {
+		t.Errorf("run -i with the detach keys in its input: %q exit %d", out, code)
+	}
+	s.ok("run", "-d", "--name", "ex", "busybox", "sleep", "1000")
+	if out, _, code := s.docker("a\x10\x11b\n", "exec", "-i", "ex", "od", "-An", "-c"); strings.Join(strings.Fields(out), " ") != `a 020 021 b \n` || code != 0 {
+		t.Errorf("exec -i with the detach keys in its input: %q exit %d", out, code)
+	}
+	// The input of run -i (StdinOnce) ends with its client, killed or not.
+	client := exec.Command("docker", "run", "-i", "--name", "once", "busybox", "cat")
+	client.Env = append(os.Environ(), s.env...)
+	in, _ := client.StdinPipe()
+	defer in.Close()
+	if err := client.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300 && !s.running("once"); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	client.Process.Kill()
+	client.Wait()
+	if out, _, code := s.run("", "wait", "once"); out != "0\n" || code != 0 {
+		t.Errorf("wait for run -i's container once its client was killed: %q exit %d", out, code)
+	}
+
 	// Attach without a TTY: the container waits for a line on stdin.
 	s.ok("run", "-d", "-i", "--name", "rd", "busybox", "sh", "-c", "read l; echo got:$l")
 	if out, _, code := s.docker("hello\n", "attach", "rd"); out != "got:hello\n" || code != 0 {

@@ -29,7 +29,9 @@ func (s *Server) execCreate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return badRequest("invalid DetachKeys %q: %v", req.DetachKeys, err)
 		}
-		keys = k
+		if req.Tty { // without a TTY the input is data, as in Docker
+			keys = k
+		}
 	}
 	size, err := consoleSize(req.ConsoleSize)
 	if err != nil {

@@ -42,6 +42,16 @@ func parseAttach(r *http.Request) (attachRequest, error) {
 	return a, nil
 }
 
+// detachKeys are the keys an attach to c watches for: none without a TTY,
+// as in Docker, where the input of a client without one is data (a piped
+// tar or random bytes may hold ctrl+p ctrl+q).
+func detachKeys(c *engine.Container, keys []byte) []byte {
+	if !c.Config.Tty {
+		return nil
+	}
+	return keys
+}
+
 // attachable finds the container and refuses one that cannot be attached
 // to now (paused or restarting), as dockerd does.
 func (s *Server) attachable(ctx context.Context, id string) (*engine.Container, error) {
@@ -122,7 +132,7 @@ func (s *Server) runAttach(ctx context.Context, c *engine.Container, a attachReq
 			wait.release()
 			wait = nil
 		}
-		_, err := s.eng.Attach(ctx, c.ID, engine.AttachOptions{DetachKeys: a.keys}, streams)
+		_, err := s.eng.Attach(ctx, c.ID, engine.AttachOptions{DetachKeys: detachKeys(c, a.keys)}, streams)
 		if err == nil || errors.Is(err, engine.ErrDetached) || ctx.Err() != nil || errdefs.IsNotFound(err) {
 			return // a container removed meanwhile (run --rm whose start failed) ends the stream quietly
 		}
