@@ -168,3 +168,28 @@ func TestExecDetached(t *testing.T) {
 		t.Errorf("exec -d -t: %v, want an invalid argument", err)
 	}
 }
+
+// TestExecKilledBySignalExitsWith128PlusIt: an exec's process that a signal
+// ends exits with 128 + its number, with a TTY, with piped input and with
+// none, as in Docker (it read -1 before).
+func TestExecKilledBySignalExitsWith128PlusIt(t *testing.T) {
+	e := newEngine(t)
+	startDetached(t, e, "box", opts("sleep", "1000"))
+	for _, tc := range []struct {
+		name string
+		o    engine.ExecOptions
+		io   engine.IO
+		want int
+	}{
+		{"TERM", engine.ExecOptions{Cmd: []string{"sh", "-c", "kill -TERM $$; sleep 1"}}, engine.IO{}, 143},
+		{"KILL", engine.ExecOptions{Cmd: []string{"sh", "-c", "kill -KILL $$"}}, engine.IO{}, 137},
+		{"KILL with input", engine.ExecOptions{Cmd: []string{"sh", "-c", "kill -KILL $$"}, Interactive: true}, engine.IO{Stdin: strings.NewReader("")}, 137},
+		{"TERM with a TTY", engine.ExecOptions{Cmd: []string{"sh", "-c", "kill -TERM $$; sleep 1"}, Tty: true}, engine.IO{}, 143},
+	} {
+		var out lockedBuffer
+		tc.io.Stdout, tc.io.Stderr = &out, &out
+		if code, err := e.Exec(context.Background(), "box", tc.o, tc.io); err != nil || code != tc.want {
+			t.Errorf("%s: exit %d, %v; want %d", tc.name, code, err, tc.want)
+		}
+	}
+}

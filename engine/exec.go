@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/containerd/console"
 	"github.com/containerd/errdefs"
@@ -317,7 +318,7 @@ func waitExit(ps *os.ProcessState, err error) (int, error) {
 	if ps == nil {
 		return -1, fmt.Errorf("wait for exec: %w", err)
 	}
-	if ws, ok := ps.Sys().(unix.WaitStatus); ok && ws.Signaled() {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return 128 + int(ws.Signal()), nil
 	}
 	return ps.ExitCode(), nil
