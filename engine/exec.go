@@ -68,6 +68,9 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, streams IO
 		return -1, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is paused, unpause the container before exec", c.Name[1:]))
 	}
 	p, err := e.execProcess(c, o)
+	if errdefs.IsInvalidArgument(err) {
+		return execFailure(err) // a user the image lacks: the exec does not start (126), as in Docker
+	}
 	if err != nil {
 		return -1, err
 	}

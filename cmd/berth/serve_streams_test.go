@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -193,16 +194,26 @@ func TestServeRunAttach(t *testing.T) {
 	if out, _, code := s.docker("a\x10\x11b\n", "exec", "-i", "ex", "od", "-An", "-c"); strings.Join(strings.Fields(out), " ") != `a 020 021 b \n` || code != 0 {
 		t.Errorf("exec -i with the detach keys in its input: %q exit %d", out, code)
 	}
+	// A user the image lacks: the exec does not start, exit 126 (docker's
+	// CLI read the exit code of an exec instance that had none: 0).
+	if out, errOut, code := s.docker("", "exec", "-u", "nosuchuser", "ex", "id"); code != 126 || !strings.Contains(out+errOut, "unable to find user nosuchuser") {
+		t.Errorf("docker exec -u nosuchuser: exit %d %q %q", code, out, errOut)
+	}
+	if _, errOut, code := s.run("", "exec", "-u", "nosuchuser", "ex", "id"); code != 126 || errOut != "berth: exec failed: unable to find user nosuchuser: no matching entries in passwd file\n" {
+		t.Errorf("berth exec -u nosuchuser: exit %d %q", code, errOut)
+	}
 	// The input of run -i (StdinOnce) ends with its client, killed or not.
 	client := exec.Command("docker", "run", "-i", "--name", "once", "busybox", "cat")
 	client.Env = append(os.Environ(), s.env...)
 	in, _ := client.StdinPipe()
 	defer in.Close()
+	outPipe, _ := client.StdoutPipe()
 	if err := client.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 300 && !s.running("once"); i++ {
-		time.Sleep(20 * time.Millisecond)
+	in.Write([]byte("through\n")) // the session is in place once cat's echo is back
+	if line, err := bufio.NewReader(outPipe).ReadString('\n'); line != "through\n" {
+		t.Fatalf("run -i cat echoed %q, %v", line, err)
 	}
 	client.Process.Kill()
 	client.Wait()
