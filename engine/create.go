@@ -138,7 +138,8 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 	rec.Path, rec.Args = args[0], args[1:]
 	var err error
 	switch {
-	case o.HostConfig.UTSMode == spec.NSHost:
+	case o.HostConfig.UTSMode == spec.NSHost, rec.Config.Hostname == "" && o.HostConfig.NetworkMode == modeHost:
+		// The host's name, as Docker gives a container on the host's network.
 		if rec.Config.Hostname, err = hostHostname(); err != nil {
 			return err
 		}

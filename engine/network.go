@@ -41,9 +41,12 @@ func (e *Engine) validateNetwork(ctx context.Context, o *CreateOptions) error {
 	custom := o.Network.IPAddress != "" || o.Network.MacAddress != "" || len(o.Network.Aliases) > 0
 	switch {
 	case mode == modeHost || mode == modeNone || strings.HasPrefix(mode, "container:"):
-		if len(h.PortBindings) > 0 || h.PublishAll {
+		if (len(h.PortBindings) > 0 || h.PublishAll) && strings.HasPrefix(mode, "container:") {
 			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("conflicting options: port publishing and the %s network mode", mode))
 		}
+		// On the host's network or none, published ports are discarded, as
+		// Docker does (with a warning for host: PortsDiscarded).
+		h.PortBindings, h.PublishAll = nil, false
 		if custom {
 			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("conflicting options: --ip, --mac-address or --network-alias and the %s network mode", mode))
 		}

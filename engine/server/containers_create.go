@@ -35,6 +35,10 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	warnings := []string{}
+	if o.HostConfig.NetworkMode == "host" && (len(o.HostConfig.PortBindings) > 0 || o.HostConfig.PublishAll) {
+		warnings = append(warnings, "Published ports are discarded when using host network mode") // dockerd's words
+	}
 	c, err := s.eng.Create(r.Context(), o)
 	if err != nil {
 		if !errdefs.IsNotFound(err) || o.Config.Image == "" {
@@ -45,7 +49,7 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: []string{}})
+	return writeJSON(w, http.StatusCreated, container.CreateResponse{ID: c.ID, Warnings: warnings})
 }
 
 // createOptions converts a create request, the networks to join besides

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestHostNetworkTakesTheHostsNameAndDropsPorts: a container on the host's
+// network is named as the host (hostname and /etc/hostname), and ports
+// published for it, or for one with no network, are discarded rather than
+// refused, with dockerd's warning for the host's network.
+func TestHostNetworkTakesTheHostsNameAndDropsPorts(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := s.docker("", "run", "--rm", "--network", "host", "-p", "8080:80", "busybox", "sh", "-c", "hostname; cat /etc/hostname")
+	if out != host+"\n"+host+"\n" || code != 0 || !strings.Contains(errOut, "Published ports are discarded when using host network mode") {
+		t.Errorf("docker run --network host -p: %q %q exit %d, want the host's name %q twice and a warning", out, errOut, code, host)
+	}
+	if out, errOut, code := s.run("", "run", "--rm", "--network", "none", "-p", "8080:80", "busybox", "true"); code != 0 {
+		t.Errorf("berth run --network none -p: %q %q exit %d", out, errOut, code)
+	}
+	if out := s.ok("run", "--rm", "--network", "host", "--hostname", "mine", "busybox", "hostname"); out != "mine\n" {
+		t.Errorf("--network host --hostname mine: %q", out)
+	}
+}
