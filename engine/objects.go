@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 
+	"github.com/containerd/errdefs"
+
 	"berth/engine/events"
 	"berth/netmgr"
 	"berth/volumes"
@@ -56,9 +58,13 @@ func (e *Engine) CreateVolume(ctx context.Context, o VolumeCreateOptions) (*volu
 	return v, err
 }
 
-// RemoveVolume removes a volume that no container uses ("volume destroy" event).
+// RemoveVolume removes a volume that no container uses ("volume destroy"
+// event); forced, one that does not exist is no error.
 func (e *Engine) RemoveVolume(ctx context.Context, name string, force bool) error {
 	if err := e.vols.Remove(ctx, name, force); err != nil {
+		if force && errdefs.IsNotFound(err) {
+			return nil // forced, a volume that is not there is no error, as in Docker
+		}
 		return err
 	}
 	e.emitVolume("destroy", name)

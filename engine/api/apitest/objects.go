@@ -150,4 +150,5 @@ func caseVolume(t *testing.T, s *Suite) {
 	_, err = s.InspectVolume(ctx(t), name)
 	wantMissing(t, "inspect a removed volume", err, name)
 	wantMissing(t, "remove a missing volume", s.RemoveVolume(ctx(t), name, false), name)
+	ok(t, "remove a missing volume with force (no error, as in Docker)", s.RemoveVolume(ctx(t), name, true))
 }
