@@ -121,7 +121,11 @@ func statIn(root, p string) (PathStat, error) {
 	if err != nil {
 		return PathStat{}, fmt.Errorf("resolve %s in container: %w", p, err)
 	}
-	fi, err := os.Lstat(host)
+	lstat := os.Lstat
+	if clean == "/" {
+		lstat = os.Stat // the root itself: /proc/PID/root of a running container is a link to it
+	}
+	fi, err := lstat(host)
 	if errors.Is(err, os.ErrNotExist) {
 		return PathStat{}, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("could not find the file %s in container", p))
 	}

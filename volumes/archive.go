@@ -43,6 +43,10 @@ func ArchivePathWith(rootfs, path string, opts ArchiveOptions, w io.Writer) (os.
 	if err != nil {
 		return nil, err
 	}
+	if filepath.Clean(hostPath) == filepath.Clean(rootfs) {
+		hostPath = filepath.Clean(rootfs) + "/" // the root itself, followed: a running container's /proc/PID/root is a link to it
+		top = "/"                               // entries "/", "/bin" …, as dockerd names them: clients rebase them by prefix
+	}
 	info, err := os.Lstat(hostPath)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("could not find the file %s in container", path))
@@ -66,6 +70,15 @@ func ArchivePathWith(rootfs, path string, opts ArchiveOptions, w io.Writer) (os.
 		name := top
 		if rel != "." {
 			name = filepath.Join(top, rel)
+		}
+		if d.IsDir() && rel != "." && pseudoFS(p) {
+			// A running container's /proc, /sys, /dev/pts …: the kernel's
+			// views, not files; the directory goes in empty, as Docker's
+			// archive of the root has them.
+			if err := a.add(p, name); err != nil {
+				return err
+			}
+			return fs.SkipDir
 		}
 		return a.add(p, name)
 	})
@@ -198,3 +211,23 @@ func addXattrs(p string, hdr *tar.Header) error {
 	}
 	return nil
 }
+
+// pseudoFS reports whether directory p is the root of a kernel pseudo
+// file system (proc, sysfs, cgroup, devpts, mqueue and the like).
+func pseudoFS(p string) bool {
+	var st unix.Statfs_t
+	if unix.Statfs(p, &st) != nil {
+		return false
+	}
+	switch int64(st.Type) {
+	case unix.PROC_SUPER_MAGIC, unix.SYSFS_MAGIC, unix.CGROUP_SUPER_MAGIC, unix.CGROUP2_SUPER_MAGIC,
+		unix.DEVPTS_SUPER_MAGIC, mqueueMagic, unix.SECURITYFS_MAGIC, unix.DEBUGFS_MAGIC,
+		unix.TRACEFS_MAGIC, unix.BPF_FS_MAGIC:
+		return true
+	}
+	return false
+}
+
+// mqueueMagic is the POSIX message queue file system's magic (linux/magic.h),
+// which x/sys/unix does not name.
+const mqueueMagic = 0x19800202

@@ -50,6 +50,41 @@ func TestServeCpKeepsOwners(t *testing.T) {
 	}
 }
 
+// TestServeCpTheRoot: docker cp to and from a container's root "/", running
+// and stopped: a file and a directory go in at the top, and the root comes
+// out whole into a new directory, with /proc and /sys as empty directories
+// (the stat of a running container's root said it was a symbolic link).
+func TestServeCpTheRoot(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "d", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"f", "d/sub/g"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(f+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.dockerOK("run", "-d", "--name", "cproot", "busybox", "sleep", "1000")
+	defer s.docker("", "rm", "-f", "cproot")
+	for _, state := range []string{"running", "stopped"} {
+		s.dockerOK("cp", filepath.Join(dir, "f"), "cproot:/")
+		s.dockerOK("cp", filepath.Join(dir, "d"), "cproot:/")
+		out := filepath.Join(dir, "out-"+state)
+		s.dockerOK("cp", "cproot:/", out)
+		for _, f := range []string{"f", "d/sub/g", "bin/busybox", "etc/hostname"} {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Errorf("%s: docker cp cproot:/ %s has no %s: %v", state, out, f, err)
+			}
+		}
+		if ents, err := os.ReadDir(filepath.Join(out, "proc")); err != nil || len(ents) != 0 {
+			t.Errorf("%s: /proc copied out as %d entries (%v), want an empty directory", state, len(ents), err)
+		}
+		s.dockerOK("stop", "-t", "0", "cproot")
+	}
+}
+
 // TestServeImagePruneFilters: docker image prune and docker system prune
 // take --filter until= and label= (cron cleanups use them) and remove only
 // the unused images the filters pick.
