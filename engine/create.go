@@ -144,7 +144,7 @@ func (e *Engine) createFrom(ctx context.Context, id string, img *images.Image, o
 			return err
 		}
 	case rec.Config.Hostname == "":
-		if rec.Config.Hostname, rec.Config.Domainname, err = e.defaultHostname(ctx, id, o.HostConfig.NetworkMode); err != nil {
+		if rec.Config.Hostname, rec.Config.Domainname, err = e.defaultHostname(ctx, id, o.HostConfig.NetworkMode, rec.Config.Domainname); err != nil {
 			return err
 		}
 	}

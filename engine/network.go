@@ -184,7 +184,7 @@ func (e *Engine) setupNetwork(ctx context.Context, c *Container, rec *record) (n
 	if err != nil {
 		return nil, err
 	}
-	ns.hosts += primary.IP.String() + "\t" + c.Config.Hostname + "\n" + links
+	ns.hosts += primary.IP.String() + "\t" + hostNames(c.Config) + "\n" + links
 	extra, err := e.extraHosts(ctx, c.HostConfig.ExtraHosts)
 	if err != nil {
 		return nil, err
@@ -447,4 +447,13 @@ func (e *Engine) updateNames(ctx context.Context, networkID string) error {
 func (e *Engine) emitNetwork(action string, n *netmgr.Network, containerID string) {
 	_ = e.events.Append(events.Event{Type: "network", Action: action, ID: n.ID,
 		Attributes: map[string]string{"name": n.Name, "type": n.Driver, "container": containerID}})
+}
+
+// hostNames are the names /etc/hosts gives a container's own address: its
+// fully qualified name first when it has a domain name, as Docker writes it.
+func hostNames(c Config) string {
+	if c.Domainname == "" {
+		return c.Hostname
+	}
+	return c.Hostname + "." + c.Domainname + " " + c.Hostname
 }

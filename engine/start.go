@@ -326,7 +326,7 @@ func (e *Engine) buildSpec(ctx context.Context, c *Container, rootfs string, nw 
 	}
 	mounts = append(mounts, vm...)
 	return spec.Build(spec.Options{
-		ID: c.ID, Hostname: c.Config.Hostname, Rootfs: rootfs, Args: args, Env: env,
+		ID: c.ID, Hostname: c.Config.Hostname, Domainname: c.Config.Domainname, Rootfs: rootfs, Args: args, Env: env,
 		Cwd: c.Config.WorkingDir, UID: uint32(u.Uid), GID: uint32(u.Gid), ExtraGIDs: toU32(u.Sgids),
 		Terminal: c.Config.Tty, ConsoleSize: c.HostConfig.ConsoleSize, ReadOnly: c.HostConfig.ReadonlyRootfs, Privileged: c.HostConfig.Privileged,
 		CapAdd: c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop, Resources: c.HostConfig.Resources,

@@ -16,24 +16,24 @@ import (
 
 // runFlags are the flags of create and run.
 type runFlags struct {
-	name, user, workdir, entrypoint, hostname string
-	restart, stopSignal, memory, memorySwap   string
-	cpusetCpus, network, logDriver, cpus      string
-	env, envFile, labels, capAdd, capDrop     []string
-	groupAdd, devices, deviceRules            []string
-	ulimits, logOpts, securityOpt             []string
-	publish, dns, addHosts, aliases, links    []string
-	volumesArg, mounts, tmpfs, volumesFrom    []string
-	ip, mac, shmSize, memoryReservation       string
-	pidMode, ipcMode, utsMode                 string
-	sysctls, dnsSearch, dnsOptions            []string
-	oomScoreAdj                               int
-	publishAll                                bool
-	interactive, tty, readOnly, privileged    bool
-	init, rm, detach                          bool
-	cpuShares, pidsLimit, cpuPeriod, cpuQuota int64
-	stopTimeout                               int
-	health                                    healthFlags
+	name, user, workdir, entrypoint, hostname, domainname string
+	restart, stopSignal, memory, memorySwap               string
+	cpusetCpus, network, logDriver, cpus                  string
+	env, envFile, labels, capAdd, capDrop                 []string
+	groupAdd, devices, deviceRules                        []string
+	ulimits, logOpts, securityOpt                         []string
+	publish, dns, addHosts, aliases, links                []string
+	volumesArg, mounts, tmpfs, volumesFrom                []string
+	ip, mac, shmSize, memoryReservation                   string
+	pidMode, ipcMode, utsMode                             string
+	sysctls, dnsSearch, dnsOptions                        []string
+	oomScoreAdj                                           int
+	publishAll                                            bool
+	interactive, tty, readOnly, privileged                bool
+	init, rm, detach                                      bool
+	cpuShares, pidsLimit, cpuPeriod, cpuQuota             int64
+	stopTimeout                                           int
+	health                                                healthFlags
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -43,6 +43,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.workdir, "workdir", "w", "", "working directory inside the container")
 	fs.StringVar(&f.entrypoint, "entrypoint", "", "overwrite the image's ENTRYPOINT")
 	fs.StringVarP(&f.hostname, "hostname", "h", "", "container host name")
+	fs.StringVar(&f.domainname, "domainname", "", "container NIS domain name")
 	fs.StringVar(&f.restart, "restart", "no", "restart policy: no, on-failure[:max-retries], always, unless-stopped")
 	fs.StringVar(&f.stopSignal, "stop-signal", "", "signal to stop the container")
 	fs.IntVar(&f.stopTimeout, "stop-timeout", -1, "seconds to wait after the stop signal before SIGKILL")
@@ -106,7 +107,7 @@ func (f *runFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptio
 	o := engine.CreateOptions{Name: f.name}
 	c := &o.Config
 	c.Image, c.Cmd = args[0], args[1:]
-	c.User, c.WorkingDir, c.Hostname = f.user, f.workdir, f.hostname
+	c.User, c.WorkingDir, c.Hostname, c.Domainname = f.user, f.workdir, f.hostname, f.domainname
 	c.Tty, c.OpenStdin = f.tty, f.interactive
 	c.AttachStdin = f.interactive
 	c.AttachStdout, c.AttachStderr = !f.detach, !f.detach

@@ -27,4 +27,15 @@ func TestHostNetworkTakesTheHostsNameAndDropsPorts(t *testing.T) {
 	if out := s.ok("run", "--rm", "--network", "host", "--hostname", "mine", "busybox", "hostname"); out != "mine\n" {
 		t.Errorf("--network host --hostname mine: %q", out)
 	}
+	// --domainname sets the UTS namespace's domain name and the fully
+	// qualified name in /etc/hosts; kept when no hostname is given.
+	out, errOut, code = s.docker("", "run", "--rm", "--hostname", "myhost", "--domainname", "example.com", "busybox", "sh", "-c",
+		"cat /proc/sys/kernel/domainname; grep -c 'myhost.example.com myhost' /etc/hosts")
+	if out != "example.com\n1\n" || code != 0 {
+		t.Errorf("docker run --domainname: %q %q exit %d", out, errOut, code)
+	}
+	s.dockerOK("create", "--name", "dom", "--domainname", "dom.test", "busybox", "true")
+	if got := s.dockerOK("inspect", "-f", "{{.Config.Domainname}}", "dom"); got != "dom.test\n" {
+		t.Errorf("a container created with a domain name and no hostname keeps %q", got)
+	}
 }

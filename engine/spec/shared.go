@@ -43,7 +43,7 @@ func applyShared(s *specs.Spec, sh SharedNamespaces) {
 	}
 	s.Linux.Namespaces = ns
 	if sh.UTS != "" {
-		s.Hostname = ""
+		s.Hostname, s.Domainname = "", ""
 	}
 	if sh.Shm == "" {
 		return

@@ -80,15 +80,18 @@ type Ulimit struct {
 
 // Options is what a container's spec is built from.
 type Options struct {
-	ID        string
-	Hostname  string
-	Rootfs    string // absolute path of the mounted root filesystem
-	Args      []string
-	Env       []string
-	Cwd       string
-	UID, GID  uint32
-	ExtraGIDs []uint32
-	Terminal  bool
+	ID       string
+	Hostname string
+	// Domainname is the kernel's NIS domain name in the container's UTS
+	// namespace (docker run --domainname).
+	Domainname string
+	Rootfs     string // absolute path of the mounted root filesystem
+	Args       []string
+	Env        []string
+	Cwd        string
+	UID, GID   uint32
+	ExtraGIDs  []uint32
+	Terminal   bool
 	// ConsoleSize is the terminal's first size (rows, columns) when Terminal
 	// is set; zero leaves it to the first resize.
 	ConsoleSize [2]uint
@@ -140,8 +143,8 @@ func Build(o Options, h Host) (*specs.Spec, error) {
 	}
 	s := &specs.Spec{
 		Version:  specs.Version,
-		Hostname: o.Hostname,
-		Root:     &specs.Root{Path: o.Rootfs, Readonly: o.ReadOnly},
+		Hostname: o.Hostname, Domainname: o.Domainname,
+		Root: &specs.Root{Path: o.Rootfs, Readonly: o.ReadOnly},
 		Process: &specs.Process{
 			Terminal: o.Terminal,
 			Args:     o.Args,
