@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -37,5 +38,34 @@ func TestHostNetworkTakesTheHostsNameAndDropsPorts(t *testing.T) {
 	s.dockerOK("create", "--name", "dom", "--domainname", "dom.test", "busybox", "true")
 	if got := s.dockerOK("inspect", "-f", "{{.Config.Domainname}}", "dom"); got != "dom.test\n" {
 		t.Errorf("a container created with a domain name and no hostname keeps %q", got)
+	}
+}
+
+// TestServeListSinceBefore: GET /containers/json takes the old since= and
+// before= parameters (docker-py's containers.list(since=...)) as the
+// filters of the same names.
+func TestServeListSinceBefore(t *testing.T) {
+	s := newServed(t)
+	for _, n := range []string{"first", "second", "third"} {
+		s.ok("create", "--name", n, "busybox", "true")
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"since=first", `["/third"] ["/second"]`},
+		{"before=third", `["/second"] ["/first"]`},
+		{"since=first&before=third", `["/second"]`},
+	} {
+		code, body := s.imgAPI("GET", "/containers/json?all=1&"+tc.query, "", nil)
+		var got []struct{ Names []string }
+		if err := json.Unmarshal([]byte(body), &got); code != 200 || err != nil {
+			t.Fatalf("%s: %d %s", tc.query, code, body)
+		}
+		var names []string
+		for _, c := range got {
+			b, _ := json.Marshal(c.Names)
+			names = append(names, string(b))
+		}
+		if strings.Join(names, " ") != tc.want {
+			t.Errorf("%s: %v, want %s", tc.query, names, tc.want)
+		}
 	}
 }

@@ -22,6 +22,11 @@ func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for _, k := range []string{"since", "before"} { // the old parameters docker-py still sends, as filters
+		if v := r.URL.Query().Get(k); v != "" && len(args[k]) == 0 {
+			args[k] = []string{v}
+		}
+	}
 	limit, err := intQuery(r, "limit", -1)
 	if err != nil {
 		return err
