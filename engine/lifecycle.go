@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -332,11 +333,14 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 
 // Rename gives a container a new name.
 func (e *Engine) Rename(ctx context.Context, ref, name string) error {
-	if err := ValidateName(name); err != nil {
+	row, err := e.db.Get(ctx, ref) // a missing container is told first, as by Docker
+	if err != nil {
 		return err
 	}
-	row, err := e.db.Get(ctx, ref)
-	if err != nil {
+	if strings.TrimPrefix(name, "/") == row.Name {
+		return errdefs.ErrInvalidArgument.WithMessage("Renaming a container with the same name as its current name") // dockerd's words
+	}
+	if err := ValidateName(name); err != nil {
 		return err
 	}
 	if err := e.db.Rename(ctx, row.ID, name, row.Data); err != nil {

@@ -69,6 +69,8 @@ func TestBadInputErrors(t *testing.T) {
 		{"top nosuch", 125, "no such container: nosuch"},
 		{"exec nosuch true", 125, "no such container: nosuch"},
 		{"rename nosuch newname", 125, "no such container: nosuch"},
+		{"rename nosuch bad!name", 125, "no such container: nosuch"}, // the container first, as dockerd
+		{"rename web web", 125, "Renaming a container with the same name as its current name"},
 		{"stats --no-stream nosuch", 125, "no such container: nosuch"},
 		{"cp nosuch:/etc/hostname " + t.TempDir(), 125, "no such container: nosuch"},
 		{"network inspect nonet", 125, "network nonet not found"},
