@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containerd/errdefs"
 
@@ -172,4 +173,35 @@ func TestBadInputIsRefused(t *testing.T) {
 		t.Errorf("bad input left containers: %d, want 1", len(cs))
 	}
 	assertContainerDirs(t, e, 1)
+}
+
+// TestInitForwardsASignalSentAtOnce: a stop signal sent as soon as Start
+// returns reaches the command under --init (exit 143), never lost nor taken
+// by the init's runtime before it forwards signals (it exited 2, or the
+// container ran on).
+func TestInitForwardsASignalSentAtOnce(t *testing.T) {
+	e := newEngine(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := 0; i < 5; i++ {
+		o := opts("sleep", "60")
+		init := true
+		o.HostConfig.Init = &init
+		c, err := e.Create(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Kill(ctx, c.ID, "TERM"); err != nil {
+			t.Fatal(err)
+		}
+		if code, err := e.Wait(ctx, c.ID); err != nil || code != 143 {
+			t.Fatalf("try %d: exit %d, %v; want 143", i, code, err)
+		}
+		if err := e.Remove(ctx, c.ID, engine.RemoveOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -303,8 +303,8 @@ func (e *Engine) buildSpec(ctx context.Context, c *Container, rootfs string, nw 
 		if _, err := os.Stat(e.initPath); err != nil {
 			return nil, errdefs.ErrNotFound.WithMessage(fmt.Sprintf("--init: %s missing (build it with make build)", e.initPath))
 		}
-		mounts = append(mounts, specs.Mount{Destination: "/sbin/docker-init", Type: "bind", Source: e.initPath, Options: []string{"bind", "ro"}})
-		args = append([]string{"/sbin/docker-init", "--"}, args...)
+		mounts = append(mounts, specs.Mount{Destination: monitor.InitPath, Type: "bind", Source: e.initPath, Options: []string{"bind", "ro"}})
+		args = append([]string{monitor.InitPath, "--"}, args...)
 	}
 	if err := ensureWorkdir(rootfs, c.Config.WorkingDir, u); err != nil {
 		return nil, err

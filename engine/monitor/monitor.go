@@ -307,6 +307,9 @@ func (m *monitor) start(c *libcontainer.Container, s *specs.Spec, pio *procIO, w
 	}
 	pid, _ := proc.Pid()
 	awaitExec(pid)
+	if len(s.Process.Args) > 0 && s.Process.Args[0] == InitPath {
+		awaitChild(pid)
+	}
 	m.resetHealth()
 	m.state.Status, m.state.Pid = StatusRunning, pid
 	m.state.StartedAt, m.state.Error, m.state.OOMKilled = time.Now().UTC(), "", false
@@ -343,6 +346,26 @@ func awaitExec(pid int) {
 	for i := 0; i < 200; i++ {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		if err != nil || !bytes.Equal(b, self) {
+			return
+		}
+		time.Sleep(250 * time.Microsecond)
+	}
+}
+
+// InitPath is where `run --init` puts berth-init in a container.
+const InitPath = "/sbin/docker-init"
+
+// awaitChild waits (briefly) until pid, berth-init, has started the
+// command as its child: it forwards signals from then on (it asks for them
+// just before), so that a stop or kill made as soon as the start returns is
+// not lost, nor taken by the Go runtime's default for a signal nobody asked
+// for (exit 2). It waits 100 ms at most, and not at all where the kernel
+// has no /proc/PID/task/PID/children.
+func awaitChild(pid int) {
+	children := "/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(pid) + "/children"
+	for i := 0; i < 400; i++ {
+		b, err := os.ReadFile(children)
+		if err != nil || len(bytes.TrimSpace(b)) > 0 {
 			return
 		}
 		time.Sleep(250 * time.Microsecond)
