@@ -263,6 +263,17 @@ func TestServeBuild(t *testing.T) {
 			t.Errorf("build?%s: %d %q, want a 400 naming %s", q, code, body, want)
 		}
 	}
+	// A base image that is not here fails the build in its stream (200, an
+	// errorDetail), as the classic builder's failed pull: docker-py raises
+	// BuildError, not NotFound.
+	var noBase bytes.Buffer
+	tw = tar.NewWriter(&noBase)
+	tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: 16, Typeflag: tar.TypeReg})
+	tw.Write([]byte("FROM nosuch:img\n"))
+	tw.Close()
+	if code, body := s.imgAPI("POST", "/v1.47/build", "application/x-tar", &noBase); code != 200 || !strings.Contains(body, `"errorDetail"`) || !strings.Contains(body, "nosuch:img") {
+		t.Errorf("build FROM a missing image: %d %q, want 200 and an errorDetail in the stream", code, body)
+	}
 	if code, body := s.imgAPI("POST", "/v1.47/session", "", nil); code != 501 || !strings.Contains(body, "DOCKER_BUILDKIT=0") {
 		t.Errorf("session: %d %s", code, body)
 	}

@@ -35,7 +35,9 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 	cs := &classicStream{st: st, quiet: queryBool(url.Values(q), "q")}
 	img, err := s.eng.BuildFromTar(r.Context(), r.Body, q.str("dockerfile"), o, cs.event)
 	if err != nil {
-		if !st.Started() {
+		// A base image that is not here fails the build in its stream, as
+		// the classic builder's failed pull does (docker-py's BuildError).
+		if !st.Started() && !errdefs.IsNotFound(err) {
 			return err
 		}
 		var ee *build.ExitError
