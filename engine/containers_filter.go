@@ -373,5 +373,28 @@ func (e *Engine) ListContainers(ctx context.Context, o ContainerListOptions) ([]
 			out = append(out, c)
 		}
 	}
+	e.listedImages(out)
 	return out, nil
+}
+
+// listedImages names each listed container's image as Docker's ps does: by
+// the name it was created from while that name still refers to its image,
+// else (the tag moved on, or is gone) by the image's ID.
+func (e *Engine) listedImages(cs []*Container) {
+	ids := map[string]string{}
+	for _, c := range cs {
+		if c.ImageRef == "" || c.ImageRef == c.Image {
+			continue
+		}
+		id, seen := ids[c.ImageRef]
+		if !seen {
+			if img, err := e.images.Resolve(c.ImageRef); err == nil {
+				id = img.ID
+			}
+			ids[c.ImageRef] = id
+		}
+		if id != c.Image {
+			c.ImageRef = c.Image
+		}
+	}
 }

@@ -27,9 +27,12 @@ func (r psRow) Label(k string) string { return r.labels[k] }
 
 func newPSRow(c *engine.Container, now time.Time, trunc bool) psRow {
 	cmd := strings.Join(append([]string{c.Path}, c.Args...), " ")
-	id := c.ID
+	id, img := c.ID, c.ImageRef
 	if trunc {
 		id = id[:12]
+		if hex, ok := strings.CutPrefix(img, "sha256:"); ok && len(hex) > 12 {
+			img = hex[:12] // an image shown by its ID (its tag moved on), as docker ps shortens it
+		}
 		if len(cmd) > 20 {
 			cmd = cmd[:19] + "…"
 		}
@@ -40,7 +43,7 @@ func newPSRow(c *engine.Container, now time.Time, trunc bool) psRow {
 	}
 	sort.Strings(ls)
 	return psRow{
-		ID: id, Image: c.ImageRef, Command: strconv.Quote(cmd),
+		ID: id, Image: img, Command: strconv.Quote(cmd),
 		CreatedAt:  c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
 		RunningFor: units.HumanDuration(now.Sub(c.Created)) + " ago",
 		State:      c.State.Status, Status: c.StatusText(now), Names: c.Name[1:],

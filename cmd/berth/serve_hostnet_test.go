@@ -69,3 +69,28 @@ func TestServeListSinceBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestPsShowsTheImageIDOnceTheTagMoves: ps names a container's image by the
+// name it was created from while that name is still its image's, else by
+// the image's short ID, as docker ps does; inspect keeps the name given.
+func TestPsShowsTheImageIDOnceTheTagMoves(t *testing.T) {
+	requireDockerCLI(t)
+	s := newServed(t)
+	s.ok("tag", "busybox", "mine:v1")
+	s.ok("create", "--name", "old", "mine:v1", "true")
+	id := strings.TrimSpace(s.ok("image", "inspect", "-f", "{{.Id}}", "mine:v1"))
+	s.ok("create", "--name", "base", "busybox", "true")
+	s.ok("commit", "base", "newer")
+	s.ok("tag", "newer", "mine:v1")
+	short := strings.TrimPrefix(id, "sha256:")[:12]
+	want := "base busybox\nold " + short + "\n"
+	if out := s.ok("ps", "-a", "--format", "{{.Names}} {{.Image}}"); out != want {
+		t.Errorf("berth ps after the tag moved: %q, want %q", out, want)
+	}
+	if out := s.dockerOK("ps", "-a", "--format", "{{.Names}} {{.Image}}"); out != want {
+		t.Errorf("docker ps after the tag moved: %q, want %q", out, want)
+	}
+	if out := s.ok("inspect", "-f", "{{.Config.Image}}", "old"); out != "mine:v1\n" {
+		t.Errorf("inspect's Config.Image: %q", out)
+	}
+}

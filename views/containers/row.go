@@ -40,6 +40,9 @@ func FromContainer(c *engine.Container) Row {
 	if img == "" {
 		img = c.Config.Image
 	}
+	if hex, ok := strings.CutPrefix(img, "sha256:"); ok && len(hex) > 12 {
+		img = hex[:12] // the image by its ID (its tag moved on), short as docker ps shows it
+	}
 	return Row{
 		ID: c.ID, Name: strings.TrimPrefix(c.Name, "/"), Image: img, State: c.State.Status,
 		ExitCode: c.State.ExitCode, Pid: c.State.Pid, Created: c.Created,
