@@ -44,8 +44,12 @@ func ArchivePathWith(rootfs, path string, opts ArchiveOptions, w io.Writer) (os.
 		return nil, err
 	}
 	if filepath.Clean(hostPath) == filepath.Clean(rootfs) {
-		hostPath = filepath.Clean(rootfs) + "/" // the root itself, followed: a running container's /proc/PID/root is a link to it
-		top = "/"                               // entries "/", "/bin" …, as dockerd names them: clients rebase them by prefix
+		// The root itself, followed: a running container's /proc/PID/root
+		// is a link to it.
+		hostPath = filepath.Clean(rootfs) + "/"
+		if !strings.HasSuffix(path, "/.") {
+			top = "/" // entries "/", "/bin" …, as dockerd names them: clients rebase them by prefix
+		}
 	}
 	info, err := os.Lstat(hostPath)
 	if errors.Is(err, os.ErrNotExist) {
