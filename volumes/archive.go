@@ -72,7 +72,11 @@ func ArchivePathWith(rootfs, path string, opts ArchiveOptions, w io.Writer) (os.
 			return err
 		}
 		name := top
-		if rel != "." {
+		switch {
+		case rel == ".":
+		case top == ".":
+			name = "./" + rel // a directory's contents (path/.): ./a, ./sub/b, as dockerd names them
+		default:
 			name = filepath.Join(top, rel)
 		}
 		if d.IsDir() && rel != "." && pseudoFS(p) {

@@ -72,7 +72,7 @@ func TestArchivePathStaysInRoot(t *testing.T) {
 		{"/lnk", false, []entry{{"lnk", "/etc/shadow", "", tar.TypeSymlink}}},
 		{"/etc", false, []entry{{"etc/", "", "", tar.TypeDir}, {"etc/shadow", "", "container-shadow\n", tar.TypeReg},
 			{"etc/sub/", "", "", tar.TypeDir}, {"etc/sub/f", "", "f", tar.TypeReg}}},
-		{"/etc/sub/.", false, []entry{{"./", "", "", tar.TypeDir}, {"f", "", "f", tar.TypeReg}}},
+		{"/etc/sub/.", false, []entry{{"./", "", "", tar.TypeDir}, {"./f", "", "f", tar.TypeReg}}}, // ./f, as dockerd names a directory's contents
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer

@@ -25,7 +25,7 @@ func RenameTop(r io.Reader, name string) io.Reader {
 				pw.CloseWithError(err)
 				return
 			}
-			first, rest, _ := strings.Cut(strings.TrimPrefix(hdr.Name, "./"), "/")
+			first, rest := topOf(hdr.Name)
 			if top == "" {
 				top = first
 			}
@@ -46,4 +46,15 @@ func RenameTop(r io.Reader, name string) io.Reader {
 		}
 	}()
 	return pr
+}
+
+// topOf splits an entry's name into its top component and the rest; the
+// entries of a directory's contents (path/.: "./", "./a", "./sub/b") have
+// "." on top.
+func topOf(name string) (first, rest string) {
+	if name == "." || strings.HasPrefix(name, "./") {
+		return ".", strings.Trim(strings.TrimPrefix(name, "."), "/")
+	}
+	first, rest, _ = strings.Cut(name, "/")
+	return first, rest
 }

@@ -68,6 +68,18 @@ func TestServeCpTheRoot(t *testing.T) {
 	}
 	s.dockerOK("run", "-d", "--name", "cproot", "busybox", "sleep", "1000")
 	defer s.docker("", "rm", "-f", "cproot")
+	// A directory's contents (path/.) into a directory that does not exist
+	// yet: it is made and holds them (its entries are ./a, ./sub/b).
+	s.dockerOK("exec", "cproot", "sh", "-c", "mkdir -p /x/sub; echo a > /x/a; echo b > /x/sub/b")
+	s.dockerOK("cp", "cproot:/x/.", filepath.Join(dir, "viadocker"))
+	s.ok("cp", "cproot:/x/.", filepath.Join(dir, "viaberth"))
+	for _, d := range []string{"viadocker", "viaberth"} {
+		for _, f := range []string{"a", "sub/b"} {
+			if _, err := os.Stat(filepath.Join(dir, d, f)); err != nil {
+				t.Errorf("cp cproot:/x/. %s: no %s: %v", d, f, err)
+			}
+		}
+	}
 	for _, state := range []string{"running", "stopped"} {
 		s.dockerOK("cp", filepath.Join(dir, "f"), "cproot:/")
 		s.dockerOK("cp", filepath.Join(dir, "d"), "cproot:/")
