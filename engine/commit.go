@@ -68,10 +68,8 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (*imag
 		return nil, fmt.Errorf("image of container %s: %w", c.Name[1:], err)
 	}
 	cfg, ext := commitConfig(parent.Config.Config, parent.Ext, overlayConfig(c.Config, o.Config))
-	for _, ch := range o.Changes {
-		if err := images.ApplyChange(&cfg, &ext, ch); err != nil {
-			return nil, err
-		}
+	if err := images.ApplyChanges(&cfg, &ext, o.Changes); err != nil {
+		return nil, err
 	}
 	layer, err := images.DiffTar(filepath.Join(e.containerDir(c.ID), "fs/upper"), runtimeFiles()...)
 	if err != nil {

@@ -9,6 +9,27 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
+// ApplyChanges applies changes in order, as Docker's commit and import do:
+// an ENTRYPOINT with no CMD before it among them clears the command, as the
+// Dockerfile's does (the old command was the old entrypoint's arguments).
+func ApplyChanges(cfg *v1.Config, ext *ConfigExt, changes []string) error {
+	cmdSet := false
+	for _, ch := range changes {
+		if err := ApplyChange(cfg, ext, ch); err != nil {
+			return err
+		}
+		switch verb, _, _ := strings.Cut(strings.TrimSpace(ch), " "); strings.ToUpper(verb) {
+		case "CMD":
+			cmdSet = true
+		case "ENTRYPOINT":
+			if !cmdSet {
+				cfg.Cmd = nil
+			}
+		}
+	}
+	return nil
+}
+
 // ApplyChange applies one Dockerfile-style instruction, as `docker import --change`
 // and `docker commit --change` accept (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER,
 // VOLUME, WORKDIR, STOPSIGNAL, HEALTHCHECK), to cfg and ext (the fields of the

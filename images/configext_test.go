@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -227,5 +228,29 @@ func TestConfigUnknownFieldsKept(t *testing.T) {
 	}
 	if !bytes.Contains(out.Bytes(), []byte(raw)) {
 		t.Error("save did not write the config as loaded")
+	}
+}
+
+// TestApplyChangesEntrypointClearsCmd: an ENTRYPOINT among the changes with
+// no CMD before it clears the command, as Docker's commit --change does; a
+// CMD before or after it sets its own.
+func TestApplyChangesEntrypointClearsCmd(t *testing.T) {
+	for _, tc := range []struct {
+		changes []string
+		want    []string
+	}{
+		{[]string{`ENTRYPOINT ["echo","ep"]`}, nil},
+		{[]string{`CMD ["x"]`, `ENTRYPOINT ["echo","ep"]`}, []string{"x"}},
+		{[]string{`ENTRYPOINT ["echo","ep"]`, `CMD ["y"]`}, []string{"y"}},
+		{[]string{`ENV A=1`}, []string{"sleep", "1000"}},
+	} {
+		cfg := v1.Config{Cmd: []string{"sleep", "1000"}}
+		var ext ConfigExt
+		if err := ApplyChanges(&cfg, &ext, tc.changes); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cfg.Cmd, tc.want) {
+			t.Errorf("%q: Cmd %q, want %q", tc.changes, cfg.Cmd, tc.want)
+		}
 	}
 }

@@ -60,10 +60,8 @@ func (s *Store) ImportWith(ctx context.Context, r io.Reader, o ImportOptions) (*
 	}
 	cfg := v1.ConfigFile{Architecture: runtime.GOARCH, OS: "linux", Created: v1.Time{Time: time.Now().UTC()}}
 	var ext ConfigExt
-	for _, c := range changes {
-		if err := ApplyChange(&cfg.Config, &ext, c); err != nil {
-			return nil, err
-		}
+	if err := ApplyChanges(&cfg.Config, &ext, changes); err != nil {
+		return nil, err
 	}
 	tmp, done, err := s.tmpDir("import-")
 	if err != nil {
