@@ -117,17 +117,21 @@ func listForm(s string) []string {
 
 // keyValues parses "k=v k2="v 2"" or the legacy "k v" form.
 func keyValues(s string) ([][2]string, error) {
-	if !strings.Contains(strings.Fields(s)[0], "=") {
+	_, rest, err := shellKey(strings.TrimSpace(s))
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(rest, "=") {
 		k, v, _ := strings.Cut(s, " ")
 		return [][2]string{{k, strings.TrimSpace(v)}}, nil
 	}
 	var out [][2]string
 	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
-		k, rest, ok := strings.Cut(s, "=")
-		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+		k, rest, err := shellKey(s) // a key may be quoted: LABEL "x y"=z
+		if err != nil || k == "" || !strings.HasPrefix(rest, "=") {
 			return nil, fmt.Errorf("expected key=value at %q", s)
 		}
-		v, tail, err := shellWord(rest)
+		v, tail, err := shellWord(rest[1:])
 		if err != nil {
 			return nil, err
 		}
@@ -135,6 +139,28 @@ func keyValues(s string) ([][2]string, error) {
 		s = tail
 	}
 	return out, nil
+}
+
+// shellKey reads a key up to an unquoted "=" or blank, honouring double and
+// single quotes; rest starts at that "=" or blank.
+func shellKey(s string) (key, rest string, err error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '=', ' ', '\t':
+			return b.String(), s[i:], nil
+		case '"', '\'':
+			j := strings.IndexByte(s[i+1:], c)
+			if j < 0 {
+				return "", "", fmt.Errorf("unterminated quote in %q", s)
+			}
+			b.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), "", nil
 }
 
 // shellWord reads one word, honouring double and single quotes.

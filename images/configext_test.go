@@ -254,3 +254,31 @@ func TestApplyChangesEntrypointClearsCmd(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyChangeLabels: LABEL's key=value pairs with quoted keys and
+// values, and the old "key value" form.
+func TestApplyChangeLabels(t *testing.T) {
+	for _, tc := range []struct {
+		change string
+		want   map[string]string
+	}{
+		{`LABEL a=1 b="two words"`, map[string]string{"a": "1", "b": "two words"}},
+		{`LABEL "x y"=z`, map[string]string{"x y": "z"}},
+		{`LABEL 'q'="v w" k=`, map[string]string{"q": "v w", "k": ""}},
+		{`LABEL old value here`, map[string]string{"old": "value here"}},
+	} {
+		var cfg v1.Config
+		var ext ConfigExt
+		if err := ApplyChange(&cfg, &ext, tc.change); err != nil {
+			t.Fatalf("%s: %v", tc.change, err)
+		}
+		if len(cfg.Labels) != len(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.change, cfg.Labels, tc.want)
+		}
+		for k, v := range tc.want {
+			if cfg.Labels[k] != v {
+				t.Errorf("%s: %v, want %v", tc.change, cfg.Labels, tc.want)
+			}
+		}
+	}
+}

@@ -257,7 +257,7 @@ func FuzzParseReference(f *testing.F) {
 
 func FuzzApplyChange(f *testing.F) {
 	for _, s := range []string{"CMD echo hi", `ENV a=b c="d e"`, "HEALTHCHECK --start-interval=2s CMD true",
-		"HEALTHCHECK NONE", "HEALTHCHECK --interval=x CMD true", "HEALTHCHECK CMD"} {
+		"HEALTHCHECK NONE", "HEALTHCHECK --interval=x CMD true", "HEALTHCHECK CMD", `LABEL "x y"=z`, `LABEL "open=1`, `LABEL =x`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
