@@ -143,34 +143,20 @@ func keyValues(s string) ([][2]string, error) {
 
 // shellKey reads a key up to an unquoted "=" or blank, honouring double and
 // single quotes; rest starts at that "=" or blank.
-func shellKey(s string) (key, rest string, err error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '=', ' ', '\t':
-			return b.String(), s[i:], nil
-		case '"', '\'':
-			j := strings.IndexByte(s[i+1:], c)
-			if j < 0 {
-				return "", "", fmt.Errorf("unterminated quote in %q", s)
-			}
-			b.WriteString(s[i+1 : i+1+j])
-			i += j + 1
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String(), "", nil
-}
+func shellKey(s string) (key, rest string, err error) { return shellUntil(s, "= \t") }
 
 // shellWord reads one word, honouring double and single quotes.
-func shellWord(s string) (string, string, error) {
+func shellWord(s string) (string, string, error) { return shellUntil(s, " \t") }
+
+// shellUntil reads up to the first unquoted byte of stops, honouring double
+// and single quotes; rest starts at that byte (empty at the end of s).
+func shellUntil(s, stops string) (word, rest string, err error) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case ' ', '\t':
+		switch c := s[i]; {
+		case strings.IndexByte(stops, c) >= 0:
 			return b.String(), s[i:], nil
-		case '"', '\'':
+		case c == '"' || c == '\'':
 			j := strings.IndexByte(s[i+1:], c)
 			if j < 0 {
 				return "", "", fmt.Errorf("unterminated quote in %q", s)

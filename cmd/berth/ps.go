@@ -30,8 +30,8 @@ func newPSRow(c *engine.Container, now time.Time, trunc bool) psRow {
 	id, img := c.ID, c.ImageRef
 	if trunc {
 		id = id[:12]
-		if hex, ok := strings.CutPrefix(img, "sha256:"); ok && len(hex) > 12 {
-			img = hex[:12] // an image shown by its ID (its tag moved on), as docker ps shortens it
+		if strings.HasPrefix(img, "sha256:") {
+			img = shortID(img) // an image shown by its ID (its tag moved on), as docker ps shortens it
 		}
 		if len(cmd) > 20 {
 			cmd = cmd[:19] + "…"
